@@ -1,0 +1,1 @@
+"""The Telegram adapter and infrastructure: config, storage, rendering, handlers, CLI."""

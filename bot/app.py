@@ -1,0 +1,66 @@
+"""Builds the PTB Application: settings in, a ready bot out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.handlers import BotContext, BotData, add_handlers, register_commands
+from bot.rendering import Renderer
+from bot.service import RefundService
+from bot.storage import Store
+from conversations.policy import Policy, load_policy
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_service(
+    settings: Settings,
+    store: Store | None = None,
+    policy: Policy | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> RefundService:
+    """The service with its storage, policy and templates."""
+    return RefundService(
+        store=store or Store.open(settings.database_url),
+        policy=policy or load_policy(),
+        renderer=Renderer(),
+        clock=clock,
+        timezone=settings.default_timezone,
+    )
+
+
+def build_application(
+    settings: Settings,
+    service: RefundService,
+    request: BaseRequest | None = None,
+    token: str | None = None,
+    rate_limited: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The Telegram application; `request` replaces the network (terminal chat, tests)."""
+    if token is None:
+        assert settings.telegram_bot_token is not None
+        token = settings.telegram_bot_token.get_secret_value()
+    builder = (
+        Application.builder()
+        .token(token)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .post_init(register_commands)
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limited:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data.service = service
+    add_handlers(application)
+    return application

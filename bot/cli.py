@@ -1,0 +1,67 @@
+"""The `refundbot` command: run the bot (Telegram, or the terminal chat without a token)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import Settings
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, build the settings and run."""
+    parser = argparse.ArgumentParser(
+        prog="refundbot",
+        description="A Telegram bot that guides TikTok Ads advertisers through refund requests.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Telegram bot (the terminal chat if no token is set)")
+    sub.add_parser("chat", help="chat with the bot in this terminal")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request URL, which contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # transitions logs every state change at INFO: ours are logged by id where they matter.
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+
+    from bot.app import build_application, build_service
+
+    service = build_service(settings)
+    if args.command == "chat" or not settings.has_token:
+        from bot.terminal import run_terminal
+
+        if settings.log_level.upper() != "DEBUG":
+            # The chat is on stdout; keep stderr for problems only.
+            logging.getLogger().setLevel(logging.WARNING)
+
+        if args.command == "chat":
+            banner = "Terminal chat"
+        else:
+            banner = "No TELEGRAM_BOT_TOKEN is set, so this is the terminal chat"
+        banner += (
+            f", on {settings.describe_database()}.\n"
+            "Type /new to start, a number to tap a button, 'file: PATH' to send a file, "
+            "Ctrl-D to quit.\n"
+        )
+        try:
+            return asyncio.run(run_terminal(settings, service, banner=banner))
+        finally:
+            service.store.close()
+
+    application = build_application(settings, service)
+    log.info("Starting the Telegram bot (long polling) on %s", settings.describe_database())
+    try:
+        application.run_polling(allowed_updates=["message", "callback_query"])
+    finally:
+        service.store.close()
+    return 0

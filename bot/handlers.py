@@ -1,0 +1,187 @@
+"""Telegram handlers: turn each update into one service call and send what it returns.
+
+Handlers stay thin: no SQL, no state-machine calls, no wording — those live in
+the service, the domain and the templates.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, InputFile, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    Application,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+
+from bot.keyboards import inline_keyboard
+from bot.service import RefundService, Reply, Who
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("new", "Look at a charge and write a refund request"),
+    BotCommand("cases", "Your cases"),
+    BotCommand("help", "What I can do"),
+    BotCommand("cancel", "Stop the case you're answering"),
+]
+
+
+class BotData:
+    """What every handler needs; PTB creates it empty and `build_application` fills it."""
+
+    service: RefundService
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The callback context, with the service typed."""
+
+    @property
+    def service(self) -> RefundService:
+        return self.bot_data.service
+
+
+def who_of(update: Update) -> Who:
+    chat = update.effective_chat
+    user = update.effective_user
+    assert chat is not None and user is not None
+    return Who(
+        chat_id=chat.id,
+        user_id=user.id,
+        chat_kind=chat.type,
+        chat_title=chat.title,
+        first_name=user.first_name,
+    )
+
+
+async def send_replies(update: Update, context: BotContext, replies: list[Reply]) -> None:
+    """Send each reply to the chat the update came from."""
+    chat = update.effective_chat
+    assert chat is not None
+    for reply in replies:
+        if reply.document is not None:
+            await context.bot.send_document(
+                chat.id,
+                InputFile(reply.document.content, filename=reply.document.filename),
+                caption=reply.document.caption,
+            )
+        if reply.text:
+            await context.bot.send_message(
+                chat.id,
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=inline_keyboard(reply.buttons),
+                disable_web_page_preview=True,
+            )
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the user and explain what the bot does."""
+    await send_replies(update, context, context.service.start(who_of(update)))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List the commands."""
+    await send_replies(update, context, context.service.help(who_of(update)))
+
+
+async def new(update: Update, context: BotContext) -> None:
+    """Start an intake (or offer to continue the one in progress)."""
+    await send_replies(update, context, context.service.new(who_of(update)))
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """End the intake in progress."""
+    await send_replies(update, context, context.service.cancel(who_of(update)))
+
+
+async def cases(update: Update, context: BotContext) -> None:
+    """List the chat's cases."""
+    await send_replies(update, context, context.service.list_cases(who_of(update)))
+
+
+async def case(update: Update, context: BotContext) -> None:
+    """Show one case: answers, verdict, message and timeline."""
+    argument = " ".join(context.args or [])
+    await send_replies(update, context, context.service.show_case(who_of(update), argument))
+
+
+async def text(update: Update, context: BotContext) -> None:
+    """Take typed text as the answer to the current question."""
+    assert update.message is not None and update.message.text is not None
+    await send_replies(update, context, context.service.on_text(who_of(update), update.message.text))
+
+
+async def attachment(update: Update, context: BotContext) -> None:
+    """Keep a photo or document as evidence."""
+    message = update.message
+    assert message is not None
+    if message.photo:
+        photo = message.photo[-1]  # the largest size
+        file_id, kind, name = photo.file_id, "photo", None
+    elif message.document is not None:
+        file_id, kind, name = message.document.file_id, "document", message.document.file_name
+    else:
+        return
+    replies = context.service.on_file(who_of(update), file_id, kind, message.caption, name)
+    await send_replies(update, context, replies)
+
+
+async def button(update: Update, context: BotContext) -> None:
+    """Apply a button press; old buttons lose their keyboard so they can't be pressed again."""
+    query = update.callback_query
+    assert query is not None
+    result = context.service.on_button(who_of(update), query.data or "")
+    await query.answer(result.toast)
+    if result.replies and not (query.data or "").endswith(":f"):
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest:
+            # Already without buttons, or too old to edit: nothing to tidy.
+            pass
+    await send_replies(update, context, result.replies)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the error first, then tell the user their answers are safe."""
+    log.error("Update %s caused an error", getattr(update, "update_id", "?"), exc_info=context.error)
+    if isinstance(context.error, Forbidden):
+        return
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                "Sorry — something went wrong on my side. Your answers so far are saved; "
+                "try again, or send /cancel.",
+            )
+        except Exception:  # noqa: BLE001 — the error report must never raise in turn
+            log.warning("Could not tell chat %s about the error", update.effective_chat.id)
+
+
+async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Show the command menu in Telegram's clients."""
+    await application.bot.set_my_commands(COMMANDS)
+
+
+def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Register every handler, in order."""
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("new", new))
+    application.add_handler(CommandHandler("cancel", cancel))
+    application.add_handler(CommandHandler("cases", cases))
+    application.add_handler(CommandHandler("case", case))
+    application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, attachment))
+    # Last: any other text is an answer to the current question (unknown /commands too,
+    # so a typo like /nwe gets the question repeated rather than silence).
+    application.add_handler(MessageHandler(filters.TEXT, text))
+    application.add_error_handler(on_error)

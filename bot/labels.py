@@ -1,0 +1,92 @@
+"""Button labels and short names for the chat, keyed by the domain's values."""
+
+from __future__ import annotations
+
+from conversations.facts import AccountStatus, Appeal, Billing, PaidVia, Reason, SpendAfterPause
+from conversations.intake import Step
+
+REASONS: dict[str, str] = {
+    Reason.DUPLICATE: "I was charged twice",
+    Reason.UNRECOGNISED: "A charge I don't recognise",
+    Reason.AFTER_PAUSE: "Charged after I paused",
+    Reason.NOT_DELIVERED: "My ads didn't run",
+    Reason.INVALID_TRAFFIC: "Fake clicks or bots",
+    Reason.UNUSED_BALANCE: "I want my unused balance back",
+    Reason.SUSPENDED: "Account suspended, money left",
+    Reason.REJECTED_UNSPENT: "Ads rejected, money unspent",
+    Reason.POOR_RESULTS: "I'm unhappy with the results",
+    Reason.AD_CREDITS: "Ad credits or a coupon",
+    Reason.WRONG_INVOICE: "Wrong invoice",
+    Reason.OTHER: "Something else",
+}
+
+CHOICES: dict[Step, dict[str, str]] = {
+    Step.ACCOUNT_BILLING: {
+        Billing.MANUAL: "Manual payment (prepaid)",
+        Billing.AUTOMATIC: "Automatic payment (card)",
+        Billing.INVOICING: "Monthly invoicing",
+    },
+    Step.ACCOUNT_BC: {"yes": "Yes, it's in a Business Center", "no": "No"},
+    Step.ACCOUNT_CURRENCY: {code: code for code in ("USD", "EUR", "GBP", "BRL", "IDR", "RUB")},
+    Step.ACCOUNT_STATUS: {AccountStatus.ACTIVE: "Active", AccountStatus.SUSPENDED: "Suspended"},
+    Step.ACCOUNT_PAID_VIA: {
+        PaidVia.TIKTOK: "TikTok directly",
+        PaidVia.AGENCY: "Through an agency",
+    },
+    Step.REASON: REASONS,
+    Step.SPEND_AFTER_PAUSE: {
+        SpendAfterPause.YES: "Yes, I can show it",
+        SpendAfterPause.NO: "No",
+        SpendAfterPause.UNSURE: "Not sure",
+    },
+    Step.APPEAL: {
+        Appeal.WON: "Appeal won — account back",
+        Appeal.PENDING: "Appeal still pending",
+        Appeal.LOST: "Appeal was turned down",
+        Appeal.NOT_APPEALED: "I haven't appealed",
+    },
+    Step.ADMIN: {"yes": "Yes, I'm an admin", "no": "No"},
+    Step.NOTICED: {"today": "Today", "yesterday": "Yesterday", "charge_day": "On the charge day"},
+}
+
+# Short names of the answers, for the "change an answer" menu and summaries.
+STEP_NAMES: dict[Step, str] = {
+    Step.ACCOUNT: "Ad account",
+    Step.REASON: "What went wrong",
+    Step.CHARGE_DATE: "Charge date",
+    Step.CHARGE_AMOUNT: "Amount",
+    Step.BALANCE: "Balance left",
+    Step.CHARGE_CARD: "Card",
+    Step.CHARGE_INVOICE: "Document number",
+    Step.CHARGE_CAMPAIGNS: "Campaign IDs",
+    Step.OTHER_CHARGE: "The other charge",
+    Step.OTHER_INVOICE: "Other document number",
+    Step.PAUSED_ON: "Pause date",
+    Step.SPEND_AFTER_PAUSE: "Spend after the pause",
+    Step.INVOICE_PROBLEM: "What's wrong with the invoice",
+    Step.STORY: "What happened",
+    Step.APPEAL: "Suspension appeal",
+    Step.ADMIN: "Admin role",
+    Step.NOTICED: "When you noticed",
+    Step.EVIDENCE: "Evidence",
+}
+
+BILLING_WORDS: dict[str, str] = {
+    Billing.MANUAL: "manual payment",
+    Billing.AUTOMATIC: "automatic payment",
+    Billing.INVOICING: "monthly invoicing",
+}
+
+OUTCOME_WORDS: dict[str, str] = {
+    "eligible": "Eligible",
+    "needs_review": "Worth asking",
+    "not_eligible": "Not refundable",
+    "blocked": "Blocked for now",
+}
+
+STATUS_WORDS: dict[str, str] = {
+    "drafted": "Drafted",
+    "sent": "Sent",
+    "closed": "Closed",
+    "cancelled": "Cancelled",
+}

@@ -1,0 +1,589 @@
+"""What the bot does with each thing a user says or taps, independent of transport.
+
+A handler (Telegram or terminal) turns an update into one call here and sends
+the `Reply`s it gets back. Each call loads the intake row, attaches it to the
+shared machine, applies the input, saves the row, and renders the next screen.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import labels
+from bot.rendering import Renderer, SupportMessage, money, short_date
+from bot.storage import CaseRecord, IntakeRow, Store, new_token
+from conversations.dates import add_business_days
+from conversations.eligibility import assess
+from conversations.errors import InputError
+from conversations.facts import Verdict
+from conversations.intake import (
+    ACCOUNT_STEPS,
+    CHOICES_WITH_TYPING,
+    SPECS,
+    STAGES,
+    Intake,
+    Kind,
+    Note,
+    Step,
+    attached,
+)
+from conversations.policy import Policy
+
+log = logging.getLogger(__name__)
+
+CALLBACK_PREFIX = "i"
+MAX_INPUT_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class Who:
+    """Where an input came from."""
+
+    chat_id: int
+    user_id: int
+    chat_kind: str = "private"
+    chat_title: str | None = None
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    caption: str
+
+
+@dataclass
+class Reply:
+    """One message for the chat: Telegram HTML, buttons in rows, maybe a file."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    document: Document | None = None
+
+
+@dataclass
+class ButtonResult:
+    """What to do after a button press: a short toast (or none) and messages to send."""
+
+    toast: str | None
+    replies: list[Reply]
+
+
+class RefundService:
+    """The intake and the case list, as a user meets them in a chat."""
+
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy,
+        renderer: Renderer,
+        clock: Callable[[], datetime],
+        timezone: str = "UTC",
+    ) -> None:
+        self.store = store
+        self.policy = policy
+        self.renderer = renderer
+        self.clock = clock
+        self.tz = ZoneInfo(timezone)
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()
+
+    # --- commands ----------------------------------------------------------------
+
+    def start(self, who: Who) -> list[Reply]:
+        """Greet and explain what the bot does."""
+        return [self._reply("start", buttons=[[Button("Look at a charge", "m:new")]])]
+
+    def help(self, who: Who) -> list[Reply]:
+        return [self._reply("help")]
+
+    def new(self, who: Who) -> list[Reply]:
+        """Start an intake, or offer to continue the one in progress."""
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        if row is not None and not row.intake.finished:
+            question = self._ask(row, who)
+            return [
+                self._reply(
+                    "in_progress",
+                    buttons=[
+                        [
+                            Button("Continue", self._data(row, "k")),
+                            Button("Start over", self._data(row, "o")),
+                        ]
+                    ],
+                    where=question.text.split("\n", 1)[0],
+                )
+            ]
+        return self._begin(who)
+
+    def cancel(self, who: Who) -> list[Reply]:
+        """End the intake politely; a drafted case is marked cancelled."""
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        if row is None or row.intake.finished:
+            return [self._reply("nothing_to_cancel")]
+        return self._cancel(row, who)
+
+    def list_cases(self, who: Who) -> list[Reply]:
+        cases = self.store.list_cases(who.chat_id)
+        total = self.store.count_cases(who.chat_id)
+        return [self._reply("cases", cases=[self._case_view(c) for c in cases], total=total)]
+
+    def show_case(self, who: Who, argument: str) -> list[Reply]:
+        number = argument.strip().lstrip("#")
+        if not number.isdigit() or len(number) > 12:
+            return [self._reply("case_usage")]
+        case = self.store.get_case(who.chat_id, int(number))
+        if case is None:
+            return [self._reply("case_not_found", number=number)]
+        events = self.store.case_events(case.id)
+        return [self._reply("case", case=self._case_view(case), events=events)]
+
+    # --- inputs --------------------------------------------------------------------
+
+    def on_text(self, who: Who, text: str) -> list[Reply]:
+        """Take typed text as the answer to the current question."""
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        if row is None or row.intake.finished:
+            return [self._reply("idle")]
+        if len(text) > MAX_INPUT_CHARS:
+            return [self._ask(row, who, error=f"That's {len(text):,} characters — too long for me. "
+                              "Please send something shorter.")]
+        intake = row.intake
+        try:
+            with attached(intake):
+                step = intake.step
+                spec = SPECS[step]
+                if spec.kind in (Kind.CHOICE, Kind.MENU) and step not in CHOICES_WITH_TYPING:
+                    value = self._match_label(row, who, text)
+                    if value is None:
+                        return [self._ask(row, who, error="Please tap one of the buttons below.")]
+                    return self._apply_button(row, who, value).replies
+                if intake.pending is not None:
+                    value = self._match_label(row, who, text)
+                    if value is not None:
+                        return self._apply_button(row, who, value).replies
+                notes = intake.submit_text(text, self.today())
+        except InputError as error:
+            return [self._ask(row, who, error=error.message)]
+        return self._after_change(row, who, notes, previous=step)
+
+    def on_file(
+        self, who: Who, file_id: str, kind: str, caption: str | None, name: str | None
+    ) -> list[Reply]:
+        """Keep a photo or document as evidence for the case in progress."""
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        if row is None or row.intake.finished:
+            return [self._reply("file_without_case")]
+        intake = row.intake
+        warn_card = False
+        try:
+            count, warn_card = intake.add_evidence(file_id, kind, caption, name)
+        except InputError as error:
+            return [self._ask(row, who, error=error.message)]
+        self.store.save_intake(who.chat_id, who.user_id, row)
+        if row.case_id is not None:
+            self.store.save_evidence(row.case_id, who.user_id, intake.answers["evidence"])
+        if intake.step is Step.EVIDENCE:
+            return [self._ask(row, who, notes=[Note("card_in_file")] if warn_card else [])]
+        return [
+            self._reply(
+                "file_kept", count=count, card_warning=warn_card, at_review=intake.step is Step.REVIEW
+            )
+        ]
+
+    def on_button(self, who: Who, data: str) -> ButtonResult:
+        """Apply a tapped button, if it belongs to the question being asked now."""
+        if data == "m:new":
+            return ButtonResult(None, self.new(who))
+        parts = data.split(":", 4)
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        if len(parts) < 4 or parts[0] != CALLBACK_PREFIX or row is None:
+            return ButtonResult("This menu has expired.", [self._reply("expired_idle")])
+        _, token, seq, action = parts[:4]
+        value = parts[4] if len(parts) > 4 else ""
+        if token != row.token or seq != str(row.seq) or row.intake.finished:
+            if row.intake.finished:
+                return ButtonResult("This case is finished.", [self._reply("expired_idle")])
+            return ButtonResult(
+                "That button is from an earlier step.",
+                [self._ask(row, who, notes=[Note("expired")])],
+            )
+        try:
+            with attached(row.intake):
+                return self._apply_action(row, who, action, value)
+        except InputError as error:
+            return ButtonResult(None, [self._ask(row, who, error=error.message)])
+
+    # --- internals -----------------------------------------------------------------
+
+    def _begin(self, who: Who) -> list[Reply]:
+        self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
+        row = IntakeRow(intake=Intake(), token=new_token(), is_new=True)
+        accounts = self.store.list_accounts(who.chat_id)
+        if not accounts:
+            with attached(row.intake):
+                row.intake.begin_new_account()
+            row.intake.history.clear()
+        return self._save_and_ask(row, who)
+
+    def _cancel(self, row: IntakeRow, who: Who) -> list[Reply]:
+        with attached(row.intake):
+            row.intake.abandon()
+        if row.case_id is not None:
+            self.store.set_case_status(row.case_id, who.user_id, "cancelled")
+        self._save(row, who)
+        return [self._reply("cancelled", buttons=[[Button("Start again", "m:new")]])]
+
+    def _apply_action(self, row: IntakeRow, who: Who, action: str, value: str) -> ButtonResult:
+        intake = row.intake
+        step = intake.step
+        if action == "c":
+            return self._apply_button(row, who, value)
+        if action == "s":
+            intake.skip()
+        elif action == "d":
+            intake.evidence_done()
+        elif action == "b":
+            if not intake.back():
+                return ButtonResult("This is the first question.", [])
+        elif action == "x":
+            return ButtonResult(None, self._cancel(row, who))
+        elif action == "k":
+            return ButtonResult(None, [self._ask(row, who)])
+        elif action == "o":
+            self._cancel(row, who)
+            return ButtonResult(None, self._begin(who))
+        elif action == "a":
+            account = self.store.get_account(who.chat_id, int(value)) if value.isdigit() else None
+            if account is None:
+                return ButtonResult("That account is gone.", [self._ask(row, who)])
+            intake.use_account(account)
+        elif action == "n":
+            intake.begin_new_account()
+        elif action == "e":
+            intake.start_edit()
+        elif action == "E":
+            if value not in Step.__members__.values():
+                return ButtonResult("That answer can't be changed.", [])
+            intake.edit_step(Step(value))
+        elif action == "S":
+            if row.case_id is None:
+                return ButtonResult("Nothing to send yet.", [])
+            intake.sent()
+            due = add_business_days(self.today(), self.policy.timing.reply_expected_business_days)
+            intake.answers["reply_due_on"] = due.isoformat()
+            self.store.mark_case_sent(row.case_id, who.user_id, due.isoformat())
+        elif action == "C":
+            intake.finish_without_sending()
+            if row.case_id is not None:
+                self.store.set_case_status(row.case_id, who.user_id, "closed")
+            self._save(row, who)
+            return ButtonResult(None, [self._reply("closed", case_id=row.case_id)])
+        elif action == "r":
+            return ButtonResult("Written again.", self._review(row, who))
+        elif action == "f":
+            return ButtonResult(None, [self._message_file(row)])
+        else:
+            return ButtonResult("That button isn't one I know.", [])
+        return ButtonResult(None, self._after_change(row, who, [], previous=step))
+
+    def _apply_button(self, row: IntakeRow, who: Who, value: str) -> ButtonResult:
+        step = row.intake.step
+        notes = row.intake.choose(value, self.today())
+        return ButtonResult(None, self._after_change(row, who, notes, previous=step))
+
+    def _after_change(
+        self, row: IntakeRow, who: Who, notes: list[Note], previous: Step
+    ) -> list[Reply]:
+        intake = row.intake
+        if (
+            previous in ACCOUNT_STEPS
+            and intake.step not in ACCOUNT_STEPS
+            and all(key in intake.answers for key in REQUIRED_ACCOUNT_FIELDS)
+        ):
+            # Leaving the account questions with every answer given: keep the account for
+            # next time (an upsert, so going back and changing an answer updates it).
+            intake.answers["account_ref"] = self.store.save_account(who.chat_id, intake.answers)
+        if intake.step is Step.DONE:
+            return self._finish(row, who, previous)
+        if intake.step is Step.REVIEW:
+            self._bump(row)
+            replies = self._review(row, who)
+            if notes:
+                replies.insert(0, self._reply("notes", notes=notes, answers=intake.answers))
+            return replies
+        if intake.step is not previous or intake.pending is not None:
+            self._bump(row)
+        return self._save_and_ask(row, who, notes=notes)
+
+    def _finish(self, row: IntakeRow, who: Who, previous: Step) -> list[Reply]:
+        ticket = row.intake.answers.get("ticket")
+        if row.case_id is not None and ticket:
+            self.store.set_case_ticket(row.case_id, who.user_id, ticket)
+        self._save(row, who)
+        return [
+            self._reply(
+                "done",
+                case_id=row.case_id,
+                ticket=ticket,
+                due=row.intake.answers.get("reply_due_on"),
+                days=self.policy.timing.reply_expected_business_days,
+            )
+        ]
+
+    def _bump(self, row: IntakeRow) -> None:
+        """A new question: buttons of the previous one stop working."""
+        row.seq += 1
+
+    def _save(self, row: IntakeRow, who: Who) -> None:
+        self.store.save_intake(who.chat_id, who.user_id, row)
+
+    def _save_and_ask(self, row: IntakeRow, who: Who, notes: list[Note] | None = None) -> list[Reply]:
+        self._save(row, who)
+        return [self._ask(row, who, notes=notes or [])]
+
+    def _verdict(self, intake: Intake) -> Verdict:
+        return assess(intake.facts(), self.policy, self.today())
+
+    def _support_message(self, intake: Intake, verdict: Verdict) -> SupportMessage | None:
+        if verdict.template is None:
+            return None
+        return self.renderer.support_message(
+            verdict.template, **self._message_context(intake, verdict)
+        )
+
+    def _message_context(self, intake: Intake, verdict: Verdict) -> dict[str, Any]:
+        return {
+            "a": intake.answers,
+            "verdict": verdict,
+            "today": self.today().isoformat(),
+            "reason": intake.reason,
+            "billing_words": labels.BILLING_WORDS,
+            "reason_label": labels.REASONS.get(str(intake.reason), ""),
+        }
+
+    def _review(self, row: IntakeRow, who: Who) -> list[Reply]:
+        """Judge the answers, keep the draft case, and show the verdict and the message."""
+        intake = row.intake
+        verdict = self._verdict(intake)
+        message = self._support_message(intake, verdict)
+        row.case_id = self.store.save_draft_case(
+            case_id=row.case_id,
+            team_id=who.chat_id,
+            owner_user_id=who.user_id,
+            answers=intake.answers,
+            outcome=verdict.outcome,
+            situation=verdict.situation,
+            policy_version=verdict.policy_version,
+            subject=message.subject if message else None,
+            message=message.as_text() if message else None,
+        )
+        self.store.save_evidence(row.case_id, who.user_id, intake.answers.get("evidence") or [])
+        self._save(row, who)
+        verdict_reply = self._reply(
+            "verdict", verdict=verdict, answers=intake.answers, reason_label=self._reason_label(intake)
+        )
+        actions: list[list[Button]] = []
+        if message is not None:
+            actions.append(
+                [Button("📄 Copy as file", self._data(row, "f")), Button("🔄 Write again", self._data(row, "r"))]
+            )
+            actions.append(
+                [Button("✏️ Change an answer", self._data(row, "e")), Button("✅ I've sent it", self._data(row, "S"))]
+            )
+            actions.append([Button("✖️ Cancel", self._data(row, "x"))])
+            text = self.renderer.chat_text(
+                "message", message=message, verdict=verdict, case_id=row.case_id
+            )
+            if len(text) > MAX_INPUT_CHARS:
+                return [
+                    verdict_reply,
+                    Reply(
+                        self.renderer.chat_text("message_long", verdict=verdict, case_id=row.case_id),
+                        actions,
+                        self._document(row, message),
+                    ),
+                ]
+            return [verdict_reply, Reply(text, actions)]
+        actions.append(
+            [Button("✏️ Change an answer", self._data(row, "e")), Button("👍 Close the case", self._data(row, "C"))]
+        )
+        return [verdict_reply, self._reply("no_message", buttons=actions, verdict=verdict, case_id=row.case_id)]
+
+    def _document(self, row: IntakeRow, message: SupportMessage) -> Document:
+        return Document(
+            filename=f"refund-request-case-{row.case_id}.txt",
+            content=message.as_text().encode("utf-8"),
+            caption=f"Case #{row.case_id}: the message to send, as a file.",
+        )
+
+    def _message_file(self, row: IntakeRow) -> Reply:
+        verdict = self._verdict(row.intake)
+        message = self._support_message(row.intake, verdict)
+        if message is None:
+            return self._reply("no_message_file")
+        return Reply(text="", document=self._document(row, message))
+
+    def _reason_label(self, intake: Intake) -> str:
+        return labels.REASONS.get(str(intake.reason), "") if intake.reason else ""
+
+    def _ask(
+        self,
+        row: IntakeRow,
+        who: Who,
+        error: str | None = None,
+        notes: list[Note] | None = None,
+    ) -> Reply:
+        """The current question (again), with its buttons."""
+        intake = row.intake
+        step = intake.step
+        if step is Step.REVIEW:
+            # Asked again (an expired button, "continue", typing): show the review screen.
+            review = self._review(row, who)[-1]
+            if error:
+                review.text = f"⚠️ {_escape(error)}\n\n{review.text}"
+            return review
+        buttons: list[list[Button]] = []
+        context: dict[str, Any] = {}
+        if intake.pending is not None:
+            buttons.append(
+                [
+                    Button(_when_label(option), self._data(row, "c", str(i)))
+                    for i, option in enumerate(intake.pending)
+                ]
+            )
+        elif step is Step.ACCOUNT:
+            accounts = self.store.list_accounts(who.chat_id)
+            for account in accounts[:8]:
+                buttons.append([Button(_account_label(account), self._data(row, "a", str(account["ref"])))])
+            buttons.append([Button("➕ Add an account", self._data(row, "n"))])
+        elif step is Step.EDIT:
+            for editable in intake.editable_steps():
+                buttons.append(
+                    [Button(labels.STEP_NAMES[editable], self._data(row, "E", str(editable)))]
+                )
+        elif step in labels.CHOICES:
+            options = [
+                (value, label)
+                for value, label in labels.CHOICES[step].items()
+                if not (value == "charge_day" and not intake.answers.get("charge_date"))
+            ]
+            width = 1 if max(len(label) for _, label in options) > 18 else 2
+            if step is Step.ACCOUNT_CURRENCY:
+                width = 3
+            if step is Step.REASON:
+                width = 2
+            for i in range(0, len(options), width):
+                buttons.append(
+                    [Button(label, self._data(row, "c", value)) for value, label in options[i : i + width]]
+                )
+        if step is Step.EVIDENCE:
+            count = len(intake.answers.get("evidence") or [])
+            buttons.append(
+                [Button(f"✅ Done ({count})", self._data(row, "d"))]
+                if count
+                else [Button("Skip", self._data(row, "s"))]
+            )
+        elif intake.spec.optional and intake.pending is None:
+            buttons.append([Button("Skip", self._data(row, "s"))])
+        nav = [Button("⬅️ Back", self._data(row, "b"))] if intake.history else []
+        nav.append(Button("✖️ Cancel", self._data(row, "x")))
+        buttons.append(nav)
+        context.update(
+            step=str(step),
+            stage=intake.spec.stage,
+            stages=STAGES,
+            a=intake.answers,
+            error=error,
+            notes=notes or [],
+            pending=intake.pending is not None,
+            reason=str(intake.reason) if intake.reason else "",
+            evidence_count=len(intake.answers.get("evidence") or []),
+            is_group=who.chat_kind != "private",
+        )
+        return Reply(self.renderer.chat_text("question", **context), buttons)
+
+    def _match_label(self, row: IntakeRow, who: Who, text: str) -> str | None:
+        """A typed answer that names one of the offered buttons counts as tapping it."""
+        wanted = _fold(text)
+        if not wanted:
+            return None
+        intake = row.intake
+        if intake.pending is not None:
+            for i, option in enumerate(intake.pending):
+                if _fold(_when_label(option)) == wanted:
+                    return str(i)
+            return None
+        for value, label in labels.CHOICES.get(intake.step, {}).items():
+            if wanted in (_fold(label), _fold(value)):
+                return value
+        return None
+
+    def _data(self, row: IntakeRow, action: str, value: str = "") -> str:
+        data = f"{CALLBACK_PREFIX}:{row.token}:{row.seq}:{action}"
+        return f"{data}:{value}" if value else data
+
+    def _reply(self, name: str, buttons: list[list[Button]] | None = None, **context: Any) -> Reply:
+        return Reply(self.renderer.chat_text(name, **context), buttons or [])
+
+    def _case_view(self, case: CaseRecord) -> dict[str, Any]:
+        a = case.answers
+        return {
+            "id": case.id,
+            "status": labels.STATUS_WORDS.get(case.status, case.status),
+            "outcome": labels.OUTCOME_WORDS.get(case.outcome, case.outcome),
+            "reason": labels.REASONS.get(case.reason, case.reason),
+            "amount": money(a.get("amount"), a.get("amount_currency")) if a.get("amount") else "—",
+            "charge_date": short_date(a.get("charge_date")) if a.get("charge_date") else "—",
+            "created": short_date(case.created_at),
+            "ticket": case.ticket,
+            "account": _account_label(a) if a.get("advertiser_id") else "—",
+            "message": case.message,
+            "policy_version": case.policy_version,
+            "reply_due_on": case.reply_due_on,
+            "situation": case.situation,
+        }
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace("’", "'").split())
+
+
+def _account_label(account: dict[str, Any]) -> str:
+    advertiser_id = str(account.get("advertiser_id") or "")
+    tail = f"{advertiser_id[:4]}…{advertiser_id[-4:]}" if len(advertiser_id) > 8 else advertiser_id
+    name = account.get("account_name")
+    return f"{name} · {tail}" if name else f"Ad account {tail}"
+
+
+def _when_label(option: dict[str, str | None]) -> str:
+    label = short_date(option["day"])
+    return f"{label}, {option['at']}" if option.get("at") else label
+
+
+REQUIRED_ACCOUNT_FIELDS = (
+    "advertiser_id",
+    "billing",
+    "in_bc",
+    "currency",
+    "account_status",
+    "paid_via",
+)

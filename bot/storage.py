@@ -1,0 +1,557 @@
+"""The database: schema (SQLAlchemy Core) and every query the bot makes.
+
+The intake row is loaded and saved on every update, so those two statements are
+kept to one indexed primary-key read and one upsert, through a synchronous
+connection: on SQLite that costs tens of microseconds, where an async driver's
+thread hops would cost more than the rest of the update (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+
+from conversations.intake import Intake, Step
+
+metadata = MetaData()
+
+teams = Table(
+    "teams",
+    metadata,
+    # A private chat is a team of one: the id is Telegram's chat id.
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("title", String(255)),
+    Column("timezone", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("team_id", BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
+    Column("advertiser_id", String(32), nullable=False),
+    Column("name", String(255)),
+    Column("billing", String(16), nullable=False),
+    Column("in_bc", Boolean, nullable=False),
+    Column("bc_id", String(32)),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("paid_via", String(16), nullable=False),
+    Column("region", String(2)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("team_id", "advertiser_id"),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("happened_on", String(10)),  # ISO date; time below, when known
+    Column("happened_at_time", String(5)),
+    # Decimal as text: SQLite has no exact decimal type and money is never a float.
+    Column("amount", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("card_last4", String(4)),
+    Column("invoice_number", String(64)),
+    Column("status", String(16)),
+    Column("campaign_ids", JSON),
+    Column("source", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+intakes = Table(
+    "intakes",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    # Random per intake; with `seq` it makes every button belong to one question.
+    Column("token", String(16), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("case_id", Integer),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("team_id", BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
+    Column("owner_user_id", BigInteger, nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("transaction_id", Integer, ForeignKey("transactions.id", ondelete="SET NULL")),
+    Column("reason", String(32), nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("situation", String(64), nullable=False),
+    Column("policy_version", String(32), nullable=False),
+    Column("subject", Text),
+    Column("message", Text),
+    Column("status", String(16), nullable=False),
+    Column("ticket", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("reply_due_on", String(10)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_cases_team", cases.c.team_id, cases.c.id)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("file_id", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("caption", Text),
+    Column("name", String(255)),
+    Column("added_by", BigInteger, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_user_id", BigInteger, nullable=False),
+    Column("what", String(32), nullable=False),
+    Column("detail", Text),
+)
+Index("ix_case_events_case", case_events.c.case_id, case_events.c.id)
+
+
+@dataclass
+class IntakeRow:
+    """An intake as stored: the domain model plus what ties buttons to it."""
+
+    intake: Intake
+    token: str
+    seq: int = 0
+    case_id: int | None = None
+    is_new: bool = field(default=False, repr=False)
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    id: int
+    team_id: int
+    owner_user_id: int
+    reason: str
+    answers: dict[str, Any]
+    outcome: str
+    situation: str
+    policy_version: str
+    subject: str | None
+    message: str | None
+    status: str
+    ticket: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    reply_due_on: str | None
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    at: datetime
+    actor_user_id: int
+    what: str
+    detail: str | None
+
+
+def new_token() -> str:
+    """A short, unguessable reference for buttons and links."""
+    return secrets.token_urlsafe(6)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for `url`, with SQLite tuned for many small transactions."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _on_sqlite_connect)
+    return engine
+
+
+class Store:
+    """Every read and write the bot makes, one short transaction each."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        store = cls(make_engine(url))
+        store.create_schema()
+        return store
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # --- teams and accounts ------------------------------------------------------
+
+    def ensure_team(self, team_id: int, kind: str, title: str | None) -> None:
+        with self.transaction() as conn:
+            exists = conn.execute(select(teams.c.id).where(teams.c.id == team_id)).first()
+            if exists is None:
+                conn.execute(
+                    insert(teams).values(id=team_id, kind=kind, title=title, created_at=_utcnow())
+                )
+
+    def list_accounts(self, team_id: int) -> list[dict[str, Any]]:
+        """The team's ad accounts as intake answer fields, newest first."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(accounts).where(accounts.c.team_id == team_id).order_by(accounts.c.id.desc())
+            ).mappings()
+            return [_account_fields(row) for row in rows]
+
+    def get_account(self, team_id: int, account_id: int) -> dict[str, Any] | None:
+        with self.transaction() as conn:
+            row = (
+                conn.execute(
+                    select(accounts).where(
+                        accounts.c.team_id == team_id, accounts.c.id == account_id
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            return None if row is None else _account_fields(row)
+
+    def save_account(self, team_id: int, fields: Mapping[str, Any]) -> int:
+        """Insert or update the team's account with this advertiser ID; return its id."""
+        values = {
+            "advertiser_id": fields["advertiser_id"],
+            "name": fields.get("account_name"),
+            "billing": fields["billing"],
+            "in_bc": bool(fields.get("in_bc")),
+            "bc_id": fields.get("bc_id"),
+            "currency": fields["currency"],
+            "status": fields["account_status"],
+            "paid_via": fields["paid_via"],
+            "region": fields.get("region"),
+        }
+        with self.transaction() as conn:
+            existing = conn.execute(
+                select(accounts.c.id).where(
+                    accounts.c.team_id == team_id,
+                    accounts.c.advertiser_id == values["advertiser_id"],
+                )
+            ).scalar()
+            if existing is not None:
+                conn.execute(update(accounts).where(accounts.c.id == existing).values(**values))
+                return int(existing)
+            result = conn.execute(
+                insert(accounts).values(team_id=team_id, created_at=_utcnow(), **values)
+            )
+            return int(result.inserted_primary_key[0])
+
+    # --- intakes (the per-update hot path) --------------------------------------
+
+    def load_intake(self, chat_id: int, user_id: int) -> IntakeRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(intakes.c.token, intakes.c.seq, intakes.c.state, intakes.c.data, intakes.c.case_id)
+                .where(intakes.c.chat_id == chat_id, intakes.c.user_id == user_id)
+            ).first()
+        if row is None:
+            return None
+        data = json.loads(row.data)
+        intake = Intake(
+            state=Step(row.state),
+            answers=data["answers"],
+            history=data["history"],
+            editing=data["editing"],
+            pending=data["pending"],
+        )
+        return IntakeRow(intake=intake, token=row.token, seq=row.seq, case_id=row.case_id)
+
+    def save_intake(self, chat_id: int, user_id: int, row: IntakeRow) -> None:
+        intake = row.intake
+        data = json.dumps(
+            {
+                "answers": intake.answers,
+                "history": [str(s) for s in intake.history],
+                "editing": intake.editing,
+                "pending": intake.pending,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        values = {
+            "token": row.token,
+            "seq": row.seq,
+            "state": str(intake.state),
+            "data": data,
+            "case_id": row.case_id,
+            "updated_at": _utcnow(),
+        }
+        with self.transaction() as conn:
+            if row.is_new:
+                conn.execute(
+                    intakes.delete().where(
+                        intakes.c.chat_id == chat_id, intakes.c.user_id == user_id
+                    )
+                )
+                conn.execute(insert(intakes).values(chat_id=chat_id, user_id=user_id, **values))
+                row.is_new = False
+            else:
+                conn.execute(
+                    update(intakes)
+                    .where(intakes.c.chat_id == chat_id, intakes.c.user_id == user_id)
+                    .values(**values)
+                )
+
+    # --- cases -------------------------------------------------------------------
+
+    def save_draft_case(
+        self,
+        *,
+        case_id: int | None,
+        team_id: int,
+        owner_user_id: int,
+        answers: Mapping[str, Any],
+        outcome: str,
+        situation: str,
+        policy_version: str,
+        subject: str | None,
+        message: str | None,
+    ) -> int:
+        """Create the case when the verdict is first shown, or update it after a change."""
+        now = _utcnow()
+        values = {
+            "reason": answers["reason"],
+            "answers": dict(answers),
+            "outcome": outcome,
+            "situation": situation,
+            "policy_version": policy_version,
+            "subject": subject,
+            "message": message,
+            "account_id": answers.get("account_ref"),
+            "updated_at": now,
+        }
+        with self.transaction() as conn:
+            if case_id is not None:
+                old = conn.execute(
+                    select(cases.c.outcome, cases.c.message).where(cases.c.id == case_id)
+                ).first()
+                conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
+                if old is not None and (old.outcome, old.message) != (outcome, message):
+                    _log(conn, case_id, owner_user_id, "redrafted", f"verdict {outcome}")
+                return case_id
+            transaction_id = _insert_charge(conn, answers, now)
+            result = conn.execute(
+                insert(cases).values(
+                    team_id=team_id,
+                    owner_user_id=owner_user_id,
+                    transaction_id=transaction_id,
+                    status="drafted",
+                    created_at=now,
+                    **values,
+                )
+            )
+            new_id = int(result.inserted_primary_key[0])
+            _log(conn, new_id, owner_user_id, "drafted", f"verdict {outcome}")
+            return new_id
+
+    def mark_case_sent(self, case_id: int, user_id: int, reply_due_on: str) -> None:
+        now = _utcnow()
+        with self.transaction() as conn:
+            conn.execute(
+                update(cases)
+                .where(cases.c.id == case_id)
+                .values(status="sent", sent_at=now, reply_due_on=reply_due_on, updated_at=now)
+            )
+            _log(conn, case_id, user_id, "sent", f"reply expected by {reply_due_on}")
+
+    def set_case_ticket(self, case_id: int, user_id: int, ticket: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(cases).where(cases.c.id == case_id).values(ticket=ticket, updated_at=_utcnow())
+            )
+            _log(conn, case_id, user_id, "ticket", ticket)
+
+    def set_case_status(self, case_id: int, user_id: int, status: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(cases).where(cases.c.id == case_id).values(status=status, updated_at=_utcnow())
+            )
+            _log(conn, case_id, user_id, status, None)
+
+    def save_evidence(self, case_id: int, user_id: int, items: list[dict[str, Any]]) -> None:
+        """Replace the case's evidence list with `items` (the intake's current list)."""
+        now = _utcnow()
+        with self.transaction() as conn:
+            conn.execute(evidence.delete().where(evidence.c.case_id == case_id))
+            for item in items:
+                conn.execute(
+                    insert(evidence).values(
+                        case_id=case_id,
+                        file_id=item["file_id"],
+                        kind=item["kind"],
+                        caption=item.get("caption"),
+                        name=item.get("name"),
+                        added_by=user_id,
+                        added_at=now,
+                    )
+                )
+
+    def list_cases(self, team_id: int, limit: int = 20) -> list[CaseRecord]:
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(cases)
+                .where(cases.c.team_id == team_id)
+                .order_by(cases.c.id.desc())
+                .limit(limit)
+            ).mappings()
+            return [_case(row) for row in rows]
+
+    def count_cases(self, team_id: int) -> int:
+        with self.transaction() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(cases).where(cases.c.team_id == team_id)
+                ).scalar_one()
+            )
+
+    def get_case(self, team_id: int, case_id: int) -> CaseRecord | None:
+        """The case, only if it belongs to `team_id`: other teams' cases are not found."""
+        with self.transaction() as conn:
+            row = (
+                conn.execute(select(cases).where(cases.c.id == case_id, cases.c.team_id == team_id))
+                .mappings()
+                .first()
+            )
+            return None if row is None else _case(row)
+
+    def case_events(self, case_id: int) -> list[CaseEvent]:
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.id)
+            ).mappings()
+            return [
+                CaseEvent(_as_utc(r["at"]), r["actor_user_id"], r["what"], r["detail"]) for r in rows
+            ]
+
+
+def _log(conn: Connection, case_id: int, user_id: int, what: str, detail: str | None) -> None:
+    conn.execute(
+        insert(case_events).values(
+            case_id=case_id, at=_utcnow(), actor_user_id=user_id, what=what, detail=detail
+        )
+    )
+
+
+def _insert_charge(conn: Connection, answers: Mapping[str, Any], now: datetime) -> int | None:
+    """Keep a typed-in charge as a transaction of the account, for the records."""
+    if answers.get("account_ref") is None or answers.get("charge_date") is None:
+        return None
+    result = conn.execute(
+        insert(transactions).values(
+            account_id=answers["account_ref"],
+            happened_on=answers["charge_date"],
+            happened_at_time=answers.get("charge_time"),
+            amount=answers["amount"],
+            currency=answers["amount_currency"],
+            card_last4=answers.get("card_last4"),
+            invoice_number=answers.get("invoice_number"),
+            campaign_ids=answers.get("campaign_ids"),
+            source="typed",
+            created_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def _account_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "ref": row["id"],
+        "advertiser_id": row["advertiser_id"],
+        "account_name": row["name"],
+        "billing": row["billing"],
+        "in_bc": row["in_bc"],
+        "bc_id": row["bc_id"],
+        "currency": row["currency"],
+        "account_status": row["status"],
+        "paid_via": row["paid_via"],
+        "region": row["region"],
+    }
+
+
+def _case(row: Mapping[str, Any]) -> CaseRecord:
+    return CaseRecord(
+        id=row["id"],
+        team_id=row["team_id"],
+        owner_user_id=row["owner_user_id"],
+        reason=row["reason"],
+        answers=row["answers"],
+        outcome=row["outcome"],
+        situation=row["situation"],
+        policy_version=row["policy_version"],
+        subject=row["subject"],
+        message=row["message"],
+        status=row["status"],
+        ticket=row["ticket"],
+        created_at=_as_utc(row["created_at"]),
+        sent_at=_as_utc(row["sent_at"]) if row["sent_at"] else None,
+        reply_due_on=row["reply_due_on"],
+    )

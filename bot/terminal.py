@@ -1,0 +1,126 @@
+"""The terminal chat: the real bot, its templates and database, talking on stdin/stdout.
+
+It runs the same PTB `Application` as Telegram mode with the in-process Bot API
+in place of the network: each line typed becomes an update, each message the
+bot sends is printed, buttons as numbered lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.service import RefundService
+from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
+
+TERMINAL_USER_ID = 1001
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def html_to_text(text: str) -> str:
+    """Telegram HTML as a terminal shows it: tags dropped, entities decoded."""
+    return html.unescape(_TAGS.sub("", text))
+
+
+class TerminalScreen:
+    """Prints what the bot sends and remembers the last buttons, to map numbers to taps."""
+
+    def __init__(self, out: TextIO, files_dir: Path) -> None:
+        self.out = out
+        self.files_dir = files_dir
+        self.buttons: list[tuple[str, str]] = []
+        self.buttons_message_id = 0
+
+    def show(self, call: ApiCall) -> None:
+        if call.method == "sendMessage":
+            self._print(html_to_text(call.text))
+            buttons = call.buttons
+            if buttons:
+                self.buttons = buttons
+                self.buttons_message_id = call.message_id or 0
+                for number, (label, _) in enumerate(buttons, start=1):
+                    self._print(f"  [{number}] {label}")
+            self._print("")
+        elif call.method == "sendDocument":
+            for filename, content in call.files.values():
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                path = self.files_dir / Path(filename).name
+                path.write_bytes(content)
+                self._print(f"📎 {Path(filename).name} — saved to {path}")
+            self._print("")
+        elif call.method == "answerCallbackQuery" and call.params.get("text"):
+            self._print(f"  ({call.params['text']})")
+
+    def button_for(self, line: str) -> str | None:
+        """The callback data of the button the user meant by number or by label."""
+        choice = line.strip()
+        if choice.isdigit() and 1 <= int(choice) <= len(self.buttons):
+            return self.buttons[int(choice) - 1][1]
+        folded = choice.casefold()
+        for label, data in self.buttons:
+            if label.casefold() == folded or _plain(label) == folded:
+                return data
+        return None
+
+    def _print(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+
+def _plain(label: str) -> str:
+    """A label without its leading emoji, so `I've sent it` matches `✅ I've sent it`."""
+    return re.sub(r"^[^\w]+", "", label).strip().casefold()
+
+
+async def run_terminal(
+    settings: Settings,
+    service: RefundService,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    banner: str = "",
+) -> int:
+    """Chat on stdin/stdout until end of input; return the exit code."""
+    screen = TerminalScreen(stdout, settings.files_dir)
+    api = InProcessBotApi(on_call=screen.show)
+    application = build_application(
+        settings, service, request=api, token="terminal", rate_limited=False
+    )
+    loop = asyncio.get_running_loop()
+    async with application:
+        updates = UpdateFactory(application.bot, user_id=TERMINAL_USER_ID, first_name="You")
+        if banner:
+            screen._print(banner)
+        while True:
+            stdout.write("> ")
+            stdout.flush()
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                stdout.write("\n")
+                stdout.flush()
+                return 0
+            line = line.rstrip("\r\n")
+            update = _update_for(line, screen, updates)
+            if update is None:
+                continue
+            await application.process_update(update)
+
+
+def _update_for(line: str, screen: TerminalScreen, updates: UpdateFactory) -> Any:
+    if not line.strip():
+        return None
+    if line.startswith("file:"):
+        path = Path(line.removeprefix("file:").strip()).expanduser()
+        if not path.is_file():
+            screen._print(f"There's no file at {path}.\n")
+            return None
+        return updates.document(f"local:{path.resolve()}", path.name)
+    data = None if line.startswith("/") else screen.button_for(line)
+    if data is not None:
+        return updates.button(data, message_id=screen.buttons_message_id)
+    return updates.text(line)

@@ -1,0 +1,217 @@
+"""A Bot API that lives in this process, and updates built the way Telegram sends them.
+
+The terminal chat and the flow tests run the real PTB `Application` against
+`InProcessBotApi` instead of the network: it answers each method as Telegram
+would (with just enough of a result for PTB to parse) and records every call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER: dict[str, Any] = {
+    "id": 7000000001,
+    "is_bot": True,
+    "first_name": "Refund Guide",
+    "username": "refund_guide_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+@dataclass
+class ApiCall:
+    """One request the bot made: the method, its parameters and any uploaded files."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    message_id: int | None = None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of every inline button, row by row."""
+        markup = self.params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        if not markup:
+            return []
+        return [
+            (button["text"], button.get("callback_data") or button.get("url", ""))
+            for row in markup.get("inline_keyboard", [])
+            for button in row
+        ]
+
+
+class InProcessBotApi(BaseRequest):
+    """Answers Bot API requests in-process and records them (optionally telling `on_call`)."""
+
+    def __init__(self, on_call: Callable[[ApiCall], None] | None = None) -> None:
+        self.calls: list[ApiCall] = []
+        self.on_call = on_call
+        self._message_ids = itertools.count(1000)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files: dict[str, tuple[str, bytes]] = {}
+        if request_data is not None and request_data.contains_files:
+            for name, part in request_data.multipart_data.items():
+                content = part[1]
+                files[name] = (str(part[0]), content if isinstance(content, bytes) else b"")
+        call = ApiCall(api_method, params, files)
+        result = self._result(call)
+        self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _result(self, call: ApiCall) -> Any:
+        if call.method == "getMe":
+            return BOT_USER
+        if call.method in ("sendMessage", "sendDocument", "sendPhoto"):
+            call.message_id = next(self._message_ids)
+            message: dict[str, Any] = {
+                "message_id": call.message_id,
+                "date": int(time.time()),
+                "chat": _chat(int(call.params["chat_id"])),
+                "from": BOT_USER,
+            }
+            if call.method == "sendMessage":
+                message["text"] = call.params.get("text", "")
+            else:
+                message["document"] = {
+                    "file_id": f"doc-{call.message_id}",
+                    "file_unique_id": f"u{call.message_id}",
+                }
+            return message
+        if call.method == "getUpdates":
+            return []
+        return True
+
+    # --- what tests look at ------------------------------------------------------
+
+    def sent(self, method: str = "sendMessage") -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+def _chat(chat_id: int, title: str | None = None) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "User"}
+    return {"id": chat_id, "type": "supergroup", "title": title or "Team"}
+
+
+def _user(user_id: int, first_name: str, language_code: str = "en") -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": first_name,
+        "language_code": language_code,
+    }
+
+
+class UpdateFactory:
+    """Builds updates as Telegram would deliver them for one user in one chat."""
+
+    _update_ids = itertools.count(1)
+    _message_ids = itertools.count(1)
+
+    def __init__(
+        self, bot: Bot, user_id: int = 1001, chat_id: int | None = None, first_name: str = "Alex"
+    ) -> None:
+        self.bot = bot
+        self.user = _user(user_id, first_name)
+        self.chat = _chat(chat_id if chat_id is not None else user_id)
+
+    def _message(self, **fields: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+            **fields,
+        }
+
+    def _update(self, **fields: Any) -> Update:
+        update = Update.de_json({"update_id": next(self._update_ids), **fields}, self.bot)
+        assert update is not None
+        return update
+
+    def text(self, text: str) -> Update:
+        """A typed message; a leading /command is marked as Telegram marks it."""
+        fields: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self._update(message=self._message(**fields))
+
+    def button(self, data: str, message_id: int = 1) -> Update:
+        """A tap on an inline button with `data`, under the bot's message `message_id`."""
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": BOT_USER,
+            "text": "…",
+        }
+        query = {
+            "id": str(next(self._update_ids)),
+            "from": self.user,
+            "chat_instance": f"ci{self.chat['id']}",
+            "data": data,
+            "message": message,
+        }
+        return self._update(callback_query=query)
+
+    def document(self, file_id: str, file_name: str, caption: str | None = None) -> Update:
+        fields: dict[str, Any] = {
+            "document": {"file_id": file_id, "file_unique_id": file_id[-16:], "file_name": file_name}
+        }
+        if caption:
+            fields["caption"] = caption
+        return self._update(message=self._message(**fields))
+
+    def photo(self, file_id: str, caption: str | None = None) -> Update:
+        sizes = [
+            {"file_id": f"{file_id}-s", "file_unique_id": "s", "width": 90, "height": 90},
+            {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 960},
+        ]
+        fields: dict[str, Any] = {"photo": sizes}
+        if caption:
+            fields["caption"] = caption
+        return self._update(message=self._message(**fields))

@@ -1,0 +1,267 @@
+"""Reading the date (and maybe time) of a charge, and counting days for deadlines.
+
+This module owns turning what advertisers type (``9 Nov``, ``2026-11-03 10:02``,
+``03/11/2026``, ``yesterday``) into a `When`, or an `Ambiguous` pair of readings for the
+caller to ask about, plus the small calendar helpers the policy deadlines need.
+Everything is relative to a `today` passed in, never the clock, so it is testable.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from conversations.errors import InputError
+
+__all__ = ["Ambiguous", "When", "add_business_days", "days_between", "parse_when"]
+
+
+@dataclass(frozen=True)
+class When:
+    """A day, and the time of day when the person gave one."""
+
+    day: date
+    at: time | None
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """Two valid readings of a numeric date such as 03/11/2026; day-first reading first."""
+
+    options: tuple[When, ...]
+
+
+_MONTHS: dict[str, int] = {}
+for _number, _name in enumerate(
+    (
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ),
+    start=1,
+):
+    _MONTHS[_name] = _number
+    _MONTHS[_name[:3]] = _number
+_MONTHS["sept"] = 9
+
+_MAX_TEXT = 60  # nobody types a 60-character date; keeps regexes cheap on pasted junk
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_AMPM = r"(?P<ampm>a\.?m\.?|p\.?m\.?)"
+
+# Times: "10:02", "10:02:00", "10:02 pm", "10am". Digits next to ":" or "/" belong to
+# something else, so they are fenced off.
+_CLOCK = re.compile(
+    r"(?<![\d:./-])(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?(?![\d:])\s*" + _AMPM + r"?(?!\w)"
+)
+_BARE_HOUR = re.compile(r"(?<![\d:./-])(?P<h>\d{1,2})\s*" + _AMPM + r"(?!\w)")
+
+_ISO = re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})")
+_DOTTED = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})")
+_NUMERIC = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})")
+_YEAR = r"(?: (?P<y>\d{4}|\d{2}))?"
+_DAY_MONTH = re.compile(rf"(?P<d>\d{{1,2}}){_ORDINAL} (?P<mon>[a-z]+)\.?{_YEAR}")
+_MONTH_DAY = re.compile(rf"(?P<mon>[a-z]+)\.? (?P<d>\d{{1,2}}){_ORDINAL}{_YEAR}")
+
+_FORM = "Type it like 9 Nov or 2026-11-09."
+_UNREADABLE = "I couldn't read that date. " + _FORM
+_IMPOSSIBLE = "That date doesn't exist — check the day and month? " + _FORM
+_FUTURE = "That date is in the future — check it?"
+_ONLY_TIME = "That's a time — which day? Type it like 9 Nov 10:02."
+_NO_TIME_WANTED = "Just the date, please — type it like 9 Nov or 2026-11-09, without the time."
+
+
+class _Rejected(Exception):
+    """One reading that cannot be accepted; another reading of the same text still might be."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_when(
+    text: str,
+    today: date,
+    *,
+    max_age_days: int = 3 * 365,
+    allow_time: bool = True,
+) -> When | Ambiguous:
+    """Read a past date, with an optional time of day, relative to `today`.
+
+    Returns `Ambiguous` when a numeric date reads validly both day-first and month-first.
+    Raises `InputError` for text that is unreadable, impossible, in the future, older than
+    `max_age_days`, or carries a time when `allow_time` is False.
+    """
+    normalised = _normalise(text)
+    if not normalised or len(normalised) > _MAX_TEXT:
+        raise InputError(_UNREADABLE)
+
+    at, rest = _take_time(normalised)
+    if at is not None and not allow_time:
+        raise InputError(_NO_TIME_WANTED)
+    if not rest:
+        raise InputError(_ONLY_TIME if at is not None else _UNREADABLE)
+
+    readings = _read_date(rest, today)
+    valid: list[When] = []
+    first_problem: str | None = None
+    for reading in readings:
+        try:
+            valid.append(When(_accept(reading, today, max_age_days), at))
+        except _Rejected as problem:
+            first_problem = first_problem or problem.message
+    if not valid:
+        raise InputError(first_problem or _IMPOSSIBLE)
+    if len(valid) == 1:
+        return valid[0]
+    return Ambiguous(tuple(valid))
+
+
+def add_business_days(start: date, days: int) -> date:
+    """The date `days` working days (Mon–Fri) after `start`; 0 rolls a weekend to Monday."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    if days == 0:
+        return _next_weekday(start - timedelta(days=1))
+    # The first working day after start (Fri -> Mon, Sat -> Mon), then whole weeks of five
+    # working days, then the rest one by one.
+    result = _next_weekday(start)
+    weeks, rest = divmod(days - 1, 5)
+    result += timedelta(weeks=weeks)
+    for _ in range(rest):
+        result = _next_weekday(result)
+    return result
+
+
+def days_between(earlier: date, later: date) -> int:
+    """Calendar days from `earlier` to `later` (negative when they are the other way round)."""
+    return (later - earlier).days
+
+
+def _next_weekday(day: date) -> date:
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _normalise(text: str) -> str:
+    # NFKC for full-width digits; commas and "at"/"on"/"of" carry no meaning in
+    # "Sunday, November 3, 2026 at 10:02".
+    cleaned = unicodedata.normalize("NFKC", text).casefold().strip().rstrip(".")
+    cleaned = cleaned.replace(",", " ")
+    # "3-Nov-2026" and "Nov/3" read like "3 Nov 2026" and "Nov 3".
+    cleaned = re.sub(r"(?<=[a-z])[-/]|[-/](?=[a-z])", " ", cleaned)
+    # "2026-11-03T10:02:00" is an ISO timestamp: the T separates date and time.
+    cleaned = re.sub(r"(?<=\d)t(?=\d)", " ", cleaned)
+    words = [word for word in cleaned.split() if word not in {"at", "on", "of", "the"}]
+    return " ".join(words)
+
+
+def _take_time(text: str) -> tuple[time | None, str]:
+    """Pull one time of day out of the text; return it and what is left."""
+    matches = [*_CLOCK.finditer(text), *_BARE_HOUR.finditer(text)]
+    if not matches:
+        return None, text
+    if len(matches) > 1:
+        raise InputError(_UNREADABLE)
+    match = matches[0]
+    hour = int(match.group("h"))
+    minute = int(match.groupdict().get("m") or 0)
+    second = int(match.groupdict().get("s") or 0)
+    ampm = match.group("ampm")
+    shown = match.group().strip()
+    if ampm is not None:
+        if not 1 <= hour <= 12:
+            raise InputError(_bad_time(shown))
+        hour = hour % 12 + (12 if ampm.startswith("p") else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise InputError(_bad_time(shown))
+    rest = (text[: match.start()] + " " + text[match.end() :]).split()
+    return time(hour, minute, second), " ".join(rest)
+
+
+def _bad_time(shown: str) -> str:
+    return f"There's no {shown} on the clock — type the time like 10:02 or 3pm."
+
+
+def _read_date(text: str, today: date) -> list[tuple[int, int, int]]:
+    """Every (year, month, day) the text could mean, preferred reading first."""
+    if text == "today":
+        return [(today.year, today.month, today.day)]
+    if text == "yesterday":
+        day = today - timedelta(days=1)
+        return [(day.year, day.month, day.day)]
+
+    if match := _ISO.fullmatch(text):
+        return [(int(match["y"]), int(match["m"]), int(match["d"]))]
+    if match := _DOTTED.fullmatch(text):
+        # Dots are the day-first convention everywhere that uses them.
+        return [(_year(match["y"]), int(match["m"]), int(match["d"]))]
+    if match := _NUMERIC.fullmatch(text):
+        first, second, year = int(match["a"]), int(match["b"]), _year(match["y"])
+        if first > 12 >= second:
+            return [(year, second, first)]
+        if second > 12 >= first:
+            return [(year, first, second)]
+        if first == second:
+            return [(year, first, first)]
+        return [(year, second, first), (year, first, second)]
+    for pattern in (_DAY_MONTH, _MONTH_DAY):
+        if (match := pattern.fullmatch(text)) and match["mon"] in _MONTHS:
+            month, day_number = _MONTHS[match["mon"]], int(match["d"])
+            if match["y"] is not None:
+                return [(_year(match["y"]), month, day_number)]
+            return [(_latest_year(month, day_number, today), month, day_number)]
+    raise InputError(_UNREADABLE)
+
+
+def _year(digits: str) -> int:
+    return 2000 + int(digits) if len(digits) == 2 else int(digits)
+
+
+def _latest_year(month: int, day: int, today: date) -> int:
+    """Year of the latest `day month` on or before today; 29 Feb looks back to a leap year."""
+    for year in range(today.year, today.year - 9, -1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= today:
+            return year
+    # Impossible in every year (31 Feb): _accept reports it.
+    return today.year
+
+
+def _accept(reading: tuple[int, int, int], today: date, max_age_days: int) -> date:
+    year, month, day_number = reading
+    try:
+        day = date(year, month, day_number)
+    except ValueError:
+        raise _Rejected(_IMPOSSIBLE) from None
+    if day > today:
+        raise _Rejected(_FUTURE)
+    if days_between(day, today) > max_age_days:
+        check = "the year" if max_age_days >= 365 else "the date"
+        raise _Rejected(f"That's more than {_span(max_age_days)} ago — check {check}?")
+    return day
+
+
+def _span(days: int) -> str:
+    """Word a number of days the way a person would ("3 years", "a year", "90 days")."""
+    if days >= 365 and days % 365 == 0:
+        years = days // 365
+        return "a year" if years == 1 else f"{years} years"
+    if days == 1:
+        return "a day"
+    return f"{days} days"

@@ -1,0 +1,118 @@
+"""The facts a verdict is judged on and the verdict itself.
+
+These types are the contract between the intake (which collects answers), the
+eligibility engine (which judges them against the policy data) and the
+renderers (which word the result).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """What went wrong, in the advertiser's words (one per POLICY.md §2 situation)."""
+
+    DUPLICATE = "duplicate"  # "I was charged twice"
+    UNRECOGNISED = "unrecognised"  # "A charge I don't recognise"
+    AFTER_PAUSE = "after_pause"  # "Charged after I paused"
+    NOT_DELIVERED = "not_delivered"  # "My ads didn't run" / technical error
+    INVALID_TRAFFIC = "invalid_traffic"  # "Fake clicks or bots"
+    UNUSED_BALANCE = "unused_balance"  # "I want my unused balance back"
+    SUSPENDED = "suspended"  # "Account suspended, money left"
+    REJECTED_UNSPENT = "rejected_unspent"  # "Ads rejected, prepaid money unspent"
+    POOR_RESULTS = "poor_results"  # "I'm unhappy with the results"
+    AD_CREDITS = "ad_credits"  # "Ad credits or a coupon"
+    WRONG_INVOICE = "wrong_invoice"  # "Wrong invoice"
+    OTHER = "other"  # "Something else"
+
+
+class Billing(StrEnum):
+    """The ad account's billing option (POLICY.md §1.1)."""
+
+    MANUAL = "manual"  # prepaid balance
+    AUTOMATIC = "automatic"  # card charged at threshold or bill date
+    INVOICING = "invoicing"  # monthly invoicing, credit line
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class PaidVia(StrEnum):
+    """Who the advertiser paid: TikTok directly, or an agency that provides the account."""
+
+    TIKTOK = "tiktok"
+    AGENCY = "agency"
+
+
+class Appeal(StrEnum):
+    """Where a suspension appeal stands."""
+
+    WON = "won"
+    PENDING = "pending"
+    LOST = "lost"
+    NOT_APPEALED = "not_appealed"
+
+
+class SpendAfterPause(StrEnum):
+    """Whether the advertiser can show spend that happened after the pause."""
+
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"
+
+
+class Outcome(StrEnum):
+    ELIGIBLE = "eligible"
+    NEEDS_REVIEW = "needs_review"
+    NOT_ELIGIBLE = "not_eligible"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount of money: never a float."""
+
+    amount: Decimal
+    currency: str  # ISO 4217, upper case
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the engine needs to judge one case; None means not asked / not known."""
+
+    reason: Reason
+    billing: Billing
+    in_business_center: bool
+    account_status: AccountStatus
+    paid_via: PaidVia
+    charge_date: date | None = None
+    charge_amount: Money | None = None
+    appeal: Appeal | None = None
+    is_admin: bool | None = None
+    paused_on: date | None = None
+    spend_after_pause: SpendAfterPause | None = None
+    region: str | None = None  # ISO 3166 alpha-2 of the ad account, when known
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The engine's answer: what to expect, why, from which rule, and what to do."""
+
+    outcome: Outcome
+    situation: str  # the policy entry's id, e.g. "unspent_balance"
+    row: int  # its row in POLICY.md §2 (0 for entries outside the table)
+    title: str  # one line in plain words
+    reasons: tuple[str, ...]  # why, in plain words; hedged where the policy marks [I]
+    sources: tuple[str, ...]  # source keys, e.g. ("T1", "T3")
+    where: str  # where to send the request, or "" when nothing should be sent
+    recipient: str  # "tiktok_support", "sales_rep", "account_manager", "agency" or ""
+    template: str | None  # support-message template name, or None when none is worth sending
+    instead: str | None  # what to do instead / first, when not eligible or blocked
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    policy_version: str = ""

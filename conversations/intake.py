@@ -1,0 +1,768 @@
+"""The refund intake: which questions are asked, in which order, and what an answer means.
+
+The intake is a `transitions` state machine over a plain `Intake` model. One
+`Machine` is shared by every intake: a caller loads an intake's state and
+answers from storage, attaches it with `attached()`, fires triggers through
+the model's methods, and saves it again. The model holds nothing else, so the
+stored row is the only copy of a conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from babel.numbers import list_currencies
+from transitions import Machine
+
+from conversations.dates import Ambiguous, When, parse_when
+from conversations.errors import InputError
+from conversations.facts import (
+    AccountStatus,
+    Appeal,
+    Billing,
+    Facts,
+    Money,
+    PaidVia,
+    Reason,
+    SpendAfterPause,
+)
+from conversations.inputs import (
+    clean_text,
+    contains_card_number,
+    mask_card_numbers,
+    parse_advertiser_id,
+    parse_business_center_id,
+    parse_campaign_ids,
+    parse_card_last4,
+    parse_invoice_number,
+)
+from conversations.money import parse_amount
+
+# How far back a charge may lie before we ask the user to check the year.
+MAX_CHARGE_AGE_DAYS = 3 * 365
+
+
+class Step(StrEnum):
+    """A question of the intake (and the few states around them)."""
+
+    ACCOUNT = "account"
+    ACCOUNT_ID = "account_id"
+    ACCOUNT_NAME = "account_name"
+    ACCOUNT_BILLING = "account_billing"
+    ACCOUNT_BC = "account_bc"
+    ACCOUNT_BC_ID = "account_bc_id"
+    ACCOUNT_CURRENCY = "account_currency"
+    ACCOUNT_STATUS = "account_status"
+    ACCOUNT_PAID_VIA = "account_paid_via"
+    REASON = "reason"
+    CHARGE_DATE = "charge_date"
+    CHARGE_AMOUNT = "charge_amount"
+    BALANCE = "balance"
+    CHARGE_CARD = "charge_card"
+    CHARGE_INVOICE = "charge_invoice"
+    CHARGE_CAMPAIGNS = "charge_campaigns"
+    OTHER_CHARGE = "other_charge"
+    OTHER_INVOICE = "other_invoice"
+    PAUSED_ON = "paused_on"
+    SPEND_AFTER_PAUSE = "spend_after_pause"
+    INVOICE_PROBLEM = "invoice_problem"
+    STORY = "story"
+    APPEAL = "appeal"
+    ADMIN = "admin"
+    NOTICED = "noticed"
+    EVIDENCE = "evidence"
+    REVIEW = "review"
+    EDIT = "edit"
+    TICKET = "ticket"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Kind(StrEnum):
+    """How a step is answered."""
+
+    CHOICE = "choice"  # one of a fixed set of buttons
+    TEXT = "text"  # typed, checked by a parser
+    DATE = "date"  # typed date (and maybe time); may need a choice when ambiguous
+    FILES = "files"  # photos and documents, then Done
+    MENU = "menu"  # a screen of actions rather than a question
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """What the chat needs to know to ask a step: its kind, whether it can be skipped,
+    its choices, and where it sits in the six-step outline shown to the user."""
+
+    kind: Kind
+    stage: int  # 1..6: account, reason, charge, details, evidence, verdict
+    optional: bool = False
+    choices: tuple[str, ...] = ()
+
+
+STAGES = 6
+REASONS_ABOUT_A_CHARGE = frozenset(
+    {
+        Reason.DUPLICATE,
+        Reason.UNRECOGNISED,
+        Reason.AFTER_PAUSE,
+        Reason.NOT_DELIVERED,
+        Reason.INVALID_TRAFFIC,
+        Reason.WRONG_INVOICE,
+        Reason.OTHER,
+    }
+)
+REASONS_ABOUT_THE_BALANCE = frozenset({Reason.UNUSED_BALANCE, Reason.SUSPENDED})
+REASONS_WITH_A_STORY = frozenset({Reason.NOT_DELIVERED, Reason.INVALID_TRAFFIC, Reason.OTHER})
+COMMON_CURRENCIES = ("USD", "EUR", "GBP", "BRL", "IDR", "RUB")
+YES_NO = ("yes", "no")
+KNOWN_CURRENCIES = frozenset(list_currencies())
+# Choice steps that also take a typed answer (any ISO currency code).
+CHOICES_WITH_TYPING = frozenset({"account_currency"})
+
+SPECS: dict[Step, StepSpec] = {
+    Step.ACCOUNT: StepSpec(Kind.MENU, 1),
+    Step.ACCOUNT_ID: StepSpec(Kind.TEXT, 1),
+    Step.ACCOUNT_NAME: StepSpec(Kind.TEXT, 1, optional=True),
+    Step.ACCOUNT_BILLING: StepSpec(Kind.CHOICE, 1, choices=tuple(Billing)),
+    Step.ACCOUNT_BC: StepSpec(Kind.CHOICE, 1, choices=YES_NO),
+    Step.ACCOUNT_BC_ID: StepSpec(Kind.TEXT, 1, optional=True),
+    Step.ACCOUNT_CURRENCY: StepSpec(Kind.CHOICE, 1, choices=COMMON_CURRENCIES),
+    Step.ACCOUNT_STATUS: StepSpec(Kind.CHOICE, 1, choices=tuple(AccountStatus)),
+    Step.ACCOUNT_PAID_VIA: StepSpec(Kind.CHOICE, 1, choices=tuple(PaidVia)),
+    Step.REASON: StepSpec(Kind.CHOICE, 2, choices=tuple(Reason)),
+    Step.CHARGE_DATE: StepSpec(Kind.DATE, 3),
+    Step.CHARGE_AMOUNT: StepSpec(Kind.TEXT, 3),
+    Step.BALANCE: StepSpec(Kind.TEXT, 3),
+    Step.CHARGE_CARD: StepSpec(Kind.TEXT, 3, optional=True),
+    Step.CHARGE_INVOICE: StepSpec(Kind.TEXT, 3, optional=True),
+    Step.CHARGE_CAMPAIGNS: StepSpec(Kind.TEXT, 3, optional=True),
+    Step.OTHER_CHARGE: StepSpec(Kind.DATE, 4),
+    Step.OTHER_INVOICE: StepSpec(Kind.TEXT, 4, optional=True),
+    Step.PAUSED_ON: StepSpec(Kind.DATE, 4),
+    Step.SPEND_AFTER_PAUSE: StepSpec(Kind.CHOICE, 4, choices=tuple(SpendAfterPause)),
+    Step.INVOICE_PROBLEM: StepSpec(Kind.TEXT, 4),
+    Step.STORY: StepSpec(Kind.TEXT, 4),
+    Step.APPEAL: StepSpec(Kind.CHOICE, 4, choices=tuple(Appeal)),
+    Step.ADMIN: StepSpec(Kind.CHOICE, 4, choices=YES_NO),
+    Step.NOTICED: StepSpec(Kind.DATE, 4, choices=("today", "yesterday", "charge_day")),
+    Step.EVIDENCE: StepSpec(Kind.FILES, 5, optional=True),
+    Step.REVIEW: StepSpec(Kind.MENU, 6),
+    Step.EDIT: StepSpec(Kind.MENU, 6),
+    Step.TICKET: StepSpec(Kind.TEXT, 6, optional=True),
+    Step.DONE: StepSpec(Kind.MENU, 6),
+    Step.CANCELLED: StepSpec(Kind.MENU, 6),
+}
+
+# Steps whose answer the user can change from the review screen, in the order shown.
+EDITABLE = (
+    Step.ACCOUNT,
+    Step.REASON,
+    Step.CHARGE_DATE,
+    Step.CHARGE_AMOUNT,
+    Step.BALANCE,
+    Step.CHARGE_CARD,
+    Step.CHARGE_INVOICE,
+    Step.CHARGE_CAMPAIGNS,
+    Step.OTHER_CHARGE,
+    Step.OTHER_INVOICE,
+    Step.PAUSED_ON,
+    Step.SPEND_AFTER_PAUSE,
+    Step.INVOICE_PROBLEM,
+    Step.STORY,
+    Step.APPEAL,
+    Step.ADMIN,
+    Step.NOTICED,
+    Step.EVIDENCE,
+)
+FINISHED = frozenset({Step.DONE, Step.CANCELLED})
+ACCOUNT_STEPS = (
+    Step.ACCOUNT_ID,
+    Step.ACCOUNT_NAME,
+    Step.ACCOUNT_BILLING,
+    Step.ACCOUNT_BC,
+    Step.ACCOUNT_BC_ID,
+    Step.ACCOUNT_CURRENCY,
+    Step.ACCOUNT_STATUS,
+    Step.ACCOUNT_PAID_VIA,
+)
+
+S = Step
+# Order matters: for one trigger and source, the first transition whose
+# conditions hold is taken.
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "pick_account", "source": S.ACCOUNT, "dest": S.REASON},
+    {"trigger": "add_account", "source": S.ACCOUNT, "dest": S.ACCOUNT_ID},
+    {"trigger": "next", "source": S.ACCOUNT_ID, "dest": S.ACCOUNT_NAME},
+    {"trigger": "next", "source": S.ACCOUNT_NAME, "dest": S.ACCOUNT_BILLING},
+    {"trigger": "next", "source": S.ACCOUNT_BILLING, "dest": S.ACCOUNT_BC},
+    {
+        "trigger": "next",
+        "source": S.ACCOUNT_BC,
+        "dest": S.ACCOUNT_BC_ID,
+        "conditions": "is_in_business_center",
+    },
+    {"trigger": "next", "source": S.ACCOUNT_BC, "dest": S.ACCOUNT_CURRENCY},
+    {"trigger": "next", "source": S.ACCOUNT_BC_ID, "dest": S.ACCOUNT_CURRENCY},
+    {"trigger": "next", "source": S.ACCOUNT_CURRENCY, "dest": S.ACCOUNT_STATUS},
+    {"trigger": "next", "source": S.ACCOUNT_STATUS, "dest": S.ACCOUNT_PAID_VIA},
+    {"trigger": "next", "source": S.ACCOUNT_PAID_VIA, "dest": S.REASON},
+    {"trigger": "next", "source": S.REASON, "dest": S.CHARGE_DATE, "conditions": "is_about_a_charge"},
+    {"trigger": "next", "source": S.REASON, "dest": S.BALANCE, "conditions": "is_about_the_balance"},
+    # Poor results, ad credits, rejected ads: the reason alone decides the verdict.
+    {"trigger": "next", "source": S.REASON, "dest": S.REVIEW},
+    {"trigger": "next", "source": S.CHARGE_DATE, "dest": S.CHARGE_AMOUNT},
+    {"trigger": "next", "source": S.CHARGE_AMOUNT, "dest": S.CHARGE_CARD, "conditions": "pays_by_card"},
+    {"trigger": "next", "source": S.CHARGE_AMOUNT, "dest": S.CHARGE_INVOICE},
+    {"trigger": "next", "source": S.CHARGE_CARD, "dest": S.CHARGE_INVOICE},
+    {"trigger": "next", "source": S.CHARGE_INVOICE, "dest": S.CHARGE_CAMPAIGNS},
+    {"trigger": "next", "source": S.CHARGE_CAMPAIGNS, "dest": S.OTHER_CHARGE, "conditions": "is_duplicate"},
+    {"trigger": "next", "source": S.CHARGE_CAMPAIGNS, "dest": S.PAUSED_ON, "conditions": "is_after_pause"},
+    {
+        "trigger": "next",
+        "source": S.CHARGE_CAMPAIGNS,
+        "dest": S.INVOICE_PROBLEM,
+        "conditions": "is_wrong_invoice",
+    },
+    {"trigger": "next", "source": S.CHARGE_CAMPAIGNS, "dest": S.STORY, "conditions": "needs_story"},
+    {"trigger": "next", "source": S.CHARGE_CAMPAIGNS, "dest": S.NOTICED},
+    {"trigger": "next", "source": S.OTHER_CHARGE, "dest": S.OTHER_INVOICE},
+    {"trigger": "next", "source": S.OTHER_INVOICE, "dest": S.NOTICED},
+    {"trigger": "next", "source": S.PAUSED_ON, "dest": S.SPEND_AFTER_PAUSE},
+    {"trigger": "next", "source": S.SPEND_AFTER_PAUSE, "dest": S.NOTICED},
+    {"trigger": "next", "source": S.INVOICE_PROBLEM, "dest": S.NOTICED},
+    {"trigger": "next", "source": S.STORY, "dest": S.NOTICED},
+    {"trigger": "next", "source": S.NOTICED, "dest": S.EVIDENCE},
+    {"trigger": "next", "source": S.BALANCE, "dest": S.APPEAL, "conditions": "account_is_suspended"},
+    {"trigger": "next", "source": S.BALANCE, "dest": S.ADMIN},
+    {"trigger": "next", "source": S.APPEAL, "dest": S.ADMIN, "conditions": "appeal_was_won"},
+    # An appeal not (yet) won blocks the refund: nothing more to ask or attach.
+    {"trigger": "next", "source": S.APPEAL, "dest": S.REVIEW},
+    {"trigger": "next", "source": S.ADMIN, "dest": S.EVIDENCE},
+    {"trigger": "next", "source": S.EVIDENCE, "dest": S.REVIEW},
+    {"trigger": "edit", "source": S.REVIEW, "dest": S.EDIT},
+    {"trigger": "mark_sent", "source": S.REVIEW, "dest": S.TICKET},
+    {"trigger": "next", "source": S.TICKET, "dest": S.DONE},
+    {"trigger": "close", "source": S.REVIEW, "dest": S.DONE},
+    {"trigger": "cancel", "source": [s for s in Step if s not in FINISHED], "dest": S.CANCELLED},
+]
+
+
+def build_machine(machine_cls: type[Machine] = Machine, **kwargs: Any) -> Machine:
+    """Build the intake machine (a `GraphMachine` class may be passed to draw it)."""
+    return machine_cls(
+        model=None,
+        states=Step,
+        transitions=TRANSITIONS,
+        initial=Step.ACCOUNT,
+        auto_transitions=False,
+        **kwargs,
+    )
+
+
+MACHINE = build_machine()
+
+
+@dataclass
+class Note:
+    """Something the chat should tell the user about the answer just taken."""
+
+    key: str
+    value: str = ""
+
+
+@dataclass(eq=False)  # identity equality: the machine finds its models with ==
+class Intake:
+    """One advertiser's intake in progress: the current step and every answer so far.
+
+    `answers` holds JSON-friendly values only, so the model can be stored as is.
+    A key present with the value None means "asked and skipped".
+    """
+
+    state: Step = Step.ACCOUNT
+    answers: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    editing: bool = False
+    # Readings offered for an ambiguous date, kept until the user picks one.
+    pending: list[dict[str, str | None]] | None = None
+
+    # Conditions of the transition table, named after the rule they check.
+    def is_in_business_center(self) -> bool:
+        return bool(self.answers.get("in_bc"))
+
+    def is_about_a_charge(self) -> bool:
+        return self.reason in REASONS_ABOUT_A_CHARGE
+
+    def is_about_the_balance(self) -> bool:
+        return self.reason in REASONS_ABOUT_THE_BALANCE
+
+    def pays_by_card(self) -> bool:
+        return self.answers.get("billing") != Billing.INVOICING
+
+    def is_duplicate(self) -> bool:
+        return self.reason is Reason.DUPLICATE
+
+    def is_after_pause(self) -> bool:
+        return self.reason is Reason.AFTER_PAUSE
+
+    def is_wrong_invoice(self) -> bool:
+        return self.reason is Reason.WRONG_INVOICE
+
+    def needs_story(self) -> bool:
+        return self.reason in REASONS_WITH_A_STORY
+
+    def account_is_suspended(self) -> bool:
+        return (
+            self.reason is Reason.SUSPENDED
+            or self.answers.get("account_status") == AccountStatus.SUSPENDED
+        )
+
+    def appeal_was_won(self) -> bool:
+        return self.answers.get("appeal") == Appeal.WON
+
+    @property
+    def reason(self) -> Reason | None:
+        value = self.answers.get("reason")
+        return Reason(value) if value else None
+
+    @property
+    def step(self) -> Step:
+        return Step(self.state)
+
+    @property
+    def spec(self) -> StepSpec:
+        return SPECS[self.step]
+
+    @property
+    def finished(self) -> bool:
+        return self.step in FINISHED
+
+    def answered(self, step: Step) -> bool:
+        """Whether the user has answered (or skipped) `step`."""
+        keys = ANSWER_KEYS.get(step, ())
+        return bool(keys) and keys[0] in self.answers
+
+    def facts(self) -> Facts:
+        """The facts the eligibility engine judges, from the answers so far."""
+        a = self.answers
+        reason = self.reason
+        if reason is None:
+            raise ValueError("facts() needs the reason")
+        charge_amount = None
+        if a.get("amount") is not None:
+            charge_amount = Money(Decimal(a["amount"]), a["amount_currency"])
+        is_admin = a.get("is_admin")
+        return Facts(
+            reason=reason,
+            billing=Billing(a["billing"]),
+            in_business_center=bool(a.get("in_bc")),
+            account_status=AccountStatus(a["account_status"]),
+            paid_via=PaidVia(a["paid_via"]),
+            charge_date=_date_or_none(a.get("charge_date")),
+            charge_amount=charge_amount,
+            appeal=Appeal(a["appeal"]) if a.get("appeal") else None,
+            is_admin=None if is_admin is None else bool(is_admin),
+            paused_on=_date_or_none(a.get("paused_on")),
+            spend_after_pause=(
+                SpendAfterPause(a["spend_after_pause"]) if a.get("spend_after_pause") else None
+            ),
+            region=a.get("region"),
+        )
+
+    # --- what the chat calls -------------------------------------------------
+
+    def use_account(self, account: dict[str, Any]) -> None:
+        """Fill the account answers from a saved account and move on to the reason."""
+        for key in ACCOUNT_FIELDS:
+            self.answers[key] = account.get(key)
+        self.answers["account_ref"] = account.get("ref")
+        self._forward("pick_account")
+
+    def begin_new_account(self) -> None:
+        """Clear any account answers and ask for a new account's details."""
+        for key in (*ACCOUNT_FIELDS, "account_ref"):
+            self.answers.pop(key, None)
+        self._forward("add_account")
+
+    def choose(self, value: str, today: date) -> list[Note]:
+        """Take a button's value as the answer to the current step."""
+        step = self.step
+        if self.pending is not None:
+            return self._choose_pending(value)
+        if step is Step.NOTICED:
+            return self._answer_noticed_button(value, today)
+        spec = self.spec
+        if spec.kind is not Kind.CHOICE or value not in spec.choices:
+            if step is Step.ACCOUNT_CURRENCY:
+                return self.submit_text(value, today)
+            raise InputError("Please pick one of the buttons.")
+        key = ANSWER_KEYS[step][0]
+        if value in YES_NO:
+            self.answers[key] = value == "yes"
+        else:
+            self.answers[key] = value
+        if step is Step.ACCOUNT_BC and value == "no":
+            self.answers["bc_id"] = None
+        self._advance()
+        return []
+
+    def submit_text(self, text: str, today: date) -> list[Note]:
+        """Take typed text as the answer to the current step; raise InputError if unusable."""
+        step = self.step
+        spec = self.spec
+        if self.pending is not None:
+            raise InputError("Please pick one of the dates on the buttons, or type it again.")
+        if spec.kind is Kind.DATE:
+            return self._answer_date(step, text, today)
+        parser = _TEXT_PARSERS.get(step)
+        if parser is None:
+            if spec.kind is Kind.FILES:
+                raise InputError("Send a photo or a file, or tap Done when you're finished.")
+            raise InputError("Please pick one of the buttons.")
+        notes = parser(self, text)
+        self._advance()
+        return notes
+
+    def skip(self) -> None:
+        """Skip an optional step, recording that it was asked."""
+        if not self.spec.optional:
+            raise InputError("This one I need to judge your case — please answer it.")
+        for key in ANSWER_KEYS[self.step]:
+            self.answers.setdefault(key, None)
+        if self.step is Step.EVIDENCE:
+            self.answers.setdefault("evidence", [])
+        self._advance()
+
+    def add_evidence(
+        self, file_id: str, kind: str, caption: str | None, name: str | None
+    ) -> tuple[int, bool]:
+        """Keep a photo or document (by its file id) as evidence, at any step.
+
+        Returns how many files there are and whether the caption or file name held
+        a full card number (masked before it is kept; the user should be told).
+        """
+        if self.finished:
+            raise InputError("This case is finished — send /new to start another.")
+        had_card = any(contains_card_number(t) for t in (caption, name) if t)
+        items: list[dict[str, Any]] = self.answers.setdefault("evidence", [])
+        if not any(item["file_id"] == file_id for item in items):
+            items.append(
+                {
+                    "file_id": file_id,
+                    "kind": kind,
+                    "caption": _clean_or_none(caption, 300),
+                    "name": _clean_or_none(name, 120),
+                }
+            )
+        return len(items), had_card
+
+    def evidence_done(self) -> None:
+        """Finish the evidence step (with or without files)."""
+        self.answers.setdefault("evidence", [])
+        self._advance()
+
+    def back(self) -> bool:
+        """Return to the previous question, keeping every answer; False at the first one."""
+        self.pending = None
+        if not self.history:
+            return False
+        previous = Step(self.history.pop())
+        MACHINE.set_state(previous, model=self)
+        if previous is Step.REVIEW:
+            self.editing = False
+        return True
+
+    def start_edit(self) -> None:
+        """Open the menu of answers that can be changed."""
+        self.history.append(self.step)
+        self._fire("edit")
+
+    def edit_step(self, step: Step) -> None:
+        """Jump to `step` to change its answer; afterwards the intake returns to review."""
+        if self.step is not Step.EDIT or step not in self.editable_steps():
+            raise InputError("That answer can't be changed from here.")
+        self.editing = True
+        self.pending = None
+        self.history.append(self.step)
+        MACHINE.set_state(step, model=self)
+
+    def editable_steps(self) -> list[Step]:
+        """The answered steps the user may change, in the order they were asked."""
+        steps = [s for s in EDITABLE if s is Step.ACCOUNT or self.answered(s)]
+        return [s for s in steps if s is not Step.ACCOUNT or "advertiser_id" in self.answers]
+
+    def sent(self) -> None:
+        """Record that the user sent the message; ask for the ticket number next."""
+        self.history.append(self.step)
+        self._fire("mark_sent")
+
+    def finish_without_sending(self) -> None:
+        """Close the intake at the review screen without sending anything."""
+        self._fire("close")
+
+    def abandon(self) -> None:
+        """Cancel the intake (from any unfinished step)."""
+        self.pending = None
+        self._fire("cancel")
+
+    # --- internals -----------------------------------------------------------
+
+    def _fire(self, trigger: str) -> None:
+        # The trigger methods are bound by the machine while the model is attached.
+        getattr(self, "trigger")(trigger)
+
+    def _forward(self, trigger: str) -> None:
+        before = self.step
+        self._fire(trigger)
+        self.history.append(before)
+        if self.editing:
+            self._fast_forward()
+
+    def _advance(self) -> None:
+        self._forward("next")
+
+    def _fast_forward(self) -> None:
+        """While changing an answer, pass over later questions already answered."""
+        while self.step is not Step.REVIEW and self.answered(self.step):
+            before = self.step
+            self._fire("next")
+            self.history.append(before)
+        if self.step is Step.REVIEW:
+            self.editing = False
+            # Back from review after an edit should lead to the edit menu, not through
+            # the steps that were passed over.
+            self.history = [s for s in self.history if s not in (Step.REVIEW, Step.EDIT)]
+
+    def _answer_date(self, step: Step, text: str, today: date) -> list[Note]:
+        parsed = parse_when(
+            text,
+            today,
+            max_age_days=MAX_CHARGE_AGE_DAYS,
+            allow_time=step in (Step.CHARGE_DATE, Step.OTHER_CHARGE),
+        )
+        if isinstance(parsed, Ambiguous):
+            self.pending = [_when_to_json(option) for option in parsed.options]
+            return [Note("ambiguous_date")]
+        self._store_when(step, parsed)
+        return self._after_date(step)
+
+    def _choose_pending(self, value: str) -> list[Note]:
+        assert self.pending is not None
+        try:
+            chosen = self.pending[int(value)]
+        except (ValueError, IndexError):
+            raise InputError("Please pick one of the dates on the buttons.") from None
+        self.pending = None
+        when = When(date.fromisoformat(str(chosen["day"])), _time_or_none(chosen["at"]))
+        self._store_when(self.step, when)
+        return self._after_date(self.step)
+
+    def _after_date(self, step: Step) -> list[Note]:
+        notes: list[Note] = []
+        charge_day = _date_or_none(self.answers.get("charge_date"))
+        if step is Step.PAUSED_ON and charge_day is not None:
+            paused = _date_or_none(self.answers.get("paused_on"))
+            if paused is not None and paused > charge_day:
+                notes.append(Note("paused_after_charge"))
+        if step is Step.OTHER_CHARGE and charge_day is not None:
+            other = self.answers.get("other_date")
+            if other == self.answers.get("charge_date") and self.answers.get(
+                "other_time"
+            ) == self.answers.get("charge_time"):
+                self.answers.pop("other_date", None)
+                self.answers.pop("other_time", None)
+                raise InputError(
+                    "That's the same date and time as the first charge. "
+                    "When was the other one?"
+                )
+        self._advance()
+        return notes
+
+    def _store_when(self, step: Step, when: When) -> None:
+        keys = ANSWER_KEYS[step]
+        self.answers[keys[0]] = when.day.isoformat()
+        if len(keys) > 1:
+            self.answers[keys[1]] = when.at.strftime("%H:%M") if when.at else None
+
+    def _answer_noticed_button(self, value: str, today: date) -> list[Note]:
+        if value == "today":
+            day = today
+        elif value == "yesterday":
+            day = date.fromordinal(today.toordinal() - 1)
+        elif value == "charge_day" and self.answers.get("charge_date"):
+            day = date.fromisoformat(self.answers["charge_date"])
+        else:
+            raise InputError("Please pick one of the buttons, or type a date.")
+        self.answers["noticed"] = day.isoformat()
+        self._advance()
+        return []
+
+
+ACCOUNT_FIELDS = (
+    "advertiser_id",
+    "account_name",
+    "billing",
+    "in_bc",
+    "bc_id",
+    "currency",
+    "account_status",
+    "paid_via",
+    "region",
+)
+
+# The answer keys each step fills; the first one tells whether it was answered.
+ANSWER_KEYS: dict[Step, tuple[str, ...]] = {
+    Step.ACCOUNT: ("advertiser_id",),
+    Step.ACCOUNT_ID: ("advertiser_id",),
+    Step.ACCOUNT_NAME: ("account_name",),
+    Step.ACCOUNT_BILLING: ("billing",),
+    Step.ACCOUNT_BC: ("in_bc",),
+    Step.ACCOUNT_BC_ID: ("bc_id",),
+    Step.ACCOUNT_CURRENCY: ("currency",),
+    Step.ACCOUNT_STATUS: ("account_status",),
+    Step.ACCOUNT_PAID_VIA: ("paid_via",),
+    Step.REASON: ("reason",),
+    Step.CHARGE_DATE: ("charge_date", "charge_time"),
+    Step.CHARGE_AMOUNT: ("amount", "amount_currency", "amount_text"),
+    Step.BALANCE: ("amount", "amount_currency", "amount_text"),
+    Step.CHARGE_CARD: ("card_last4",),
+    Step.CHARGE_INVOICE: ("invoice_number",),
+    Step.CHARGE_CAMPAIGNS: ("campaign_ids",),
+    Step.OTHER_CHARGE: ("other_date", "other_time"),
+    Step.OTHER_INVOICE: ("other_invoice",),
+    Step.PAUSED_ON: ("paused_on",),
+    Step.SPEND_AFTER_PAUSE: ("spend_after_pause",),
+    Step.INVOICE_PROBLEM: ("invoice_problem",),
+    Step.STORY: ("story",),
+    Step.APPEAL: ("appeal",),
+    Step.ADMIN: ("is_admin",),
+    Step.NOTICED: ("noticed",),
+    Step.EVIDENCE: ("evidence",),
+    Step.TICKET: ("ticket",),
+}
+
+
+def _parse_account_id(intake: Intake, text: str) -> list[Note]:
+    intake.answers["advertiser_id"] = parse_advertiser_id(text)
+    return []
+
+
+def _parse_account_name(intake: Intake, text: str) -> list[Note]:
+    intake.answers["account_name"] = clean_text(text, max_len=80)
+    return []
+
+
+def _parse_bc_id(intake: Intake, text: str) -> list[Note]:
+    intake.answers["bc_id"] = parse_business_center_id(text)
+    return []
+
+
+def _parse_currency(intake: Intake, text: str) -> list[Note]:
+    code = text.strip().upper()
+    if code not in KNOWN_CURRENCIES:
+        raise InputError("Type the currency as its 3-letter code, like USD or EUR.")
+    intake.answers["currency"] = code
+    return []
+
+
+def _parse_amount(intake: Intake, text: str) -> list[Note]:
+    money = parse_amount(text, intake.answers.get("currency"))
+    intake.answers["amount"] = str(money.amount)
+    intake.answers["amount_currency"] = money.currency
+    intake.answers["amount_text"] = clean_text(text, max_len=60)
+    notes = []
+    account_currency = intake.answers.get("currency")
+    if account_currency and money.currency != account_currency:
+        notes.append(Note("currency_differs", account_currency))
+    return notes
+
+
+def _parse_card(intake: Intake, text: str) -> list[Note]:
+    last4, was_full = parse_card_last4(text)
+    intake.answers["card_last4"] = last4
+    return [Note("card_masked", last4)] if was_full else []
+
+
+def _parse_invoice(intake: Intake, text: str) -> list[Note]:
+    intake.answers["invoice_number"] = parse_invoice_number(text)
+    return []
+
+
+def _parse_other_invoice(intake: Intake, text: str) -> list[Note]:
+    number = parse_invoice_number(text)
+    if number == intake.answers.get("invoice_number"):
+        raise InputError("That's the first charge's document number. What's the other one's?")
+    intake.answers["other_invoice"] = number
+    return []
+
+
+def _parse_campaigns(intake: Intake, text: str) -> list[Note]:
+    intake.answers["campaign_ids"] = list(parse_campaign_ids(text))
+    return []
+
+
+def _free_text(key: str, max_len: int) -> Any:
+    def parse(intake: Intake, text: str) -> list[Note]:
+        intake.answers[key] = clean_text(text, max_len=max_len)
+        return []
+
+    return parse
+
+
+def _parse_ticket(intake: Intake, text: str) -> list[Note]:
+    intake.answers["ticket"] = clean_text(text, max_len=64)
+    return []
+
+
+_TEXT_PARSERS: dict[Step, Any] = {
+    Step.ACCOUNT_ID: _parse_account_id,
+    Step.ACCOUNT_NAME: _parse_account_name,
+    Step.ACCOUNT_BC_ID: _parse_bc_id,
+    Step.ACCOUNT_CURRENCY: _parse_currency,
+    Step.CHARGE_AMOUNT: _parse_amount,
+    Step.BALANCE: _parse_amount,
+    Step.CHARGE_CARD: _parse_card,
+    Step.CHARGE_INVOICE: _parse_invoice,
+    Step.CHARGE_CAMPAIGNS: _parse_campaigns,
+    Step.OTHER_INVOICE: _parse_other_invoice,
+    Step.INVOICE_PROBLEM: _free_text("invoice_problem", 1000),
+    Step.STORY: _free_text("story", 1000),
+    Step.TICKET: _parse_ticket,
+}
+
+
+def _clean_or_none(text: str | None, max_len: int) -> str | None:
+    if not text:
+        return None
+    try:
+        return clean_text(text[: max_len * 4], max_len=max_len)
+    except InputError:
+        # A caption that cleans to nothing, or is too long, is not worth losing the file over.
+        return mask_card_numbers(text)[:max_len] or None
+
+
+def _date_or_none(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _time_or_none(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def _when_to_json(when: When) -> dict[str, str | None]:
+    return {"day": when.day.isoformat(), "at": when.at.strftime("%H:%M") if when.at else None}
+
+
+@contextmanager
+def attached(intake: Intake) -> Iterator[Intake]:
+    """Attach `intake` to the shared machine for the length of one update."""
+    MACHINE.add_model(intake, initial=intake.state)
+    try:
+        yield intake
+    finally:
+        MACHINE.remove_model(intake)

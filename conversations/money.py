@@ -1,0 +1,283 @@
+"""Reading an amount of money the way advertisers type it.
+
+This module owns turning free text such as ``$120``, ``1.234,56 €`` or ``Rp 150.000``
+into a `Money` (a `Decimal` plus an ISO 4217 code), and the friendly `InputError`
+messages for text that cannot be read as one amount in one currency.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from functools import cache
+
+from babel.numbers import get_currency_precision, list_currencies
+
+from conversations.errors import InputError
+from conversations.facts import Money
+
+__all__ = ["MAX_AMOUNT", "parse_amount"]
+
+# Anything bigger is almost certainly a typo (an ID pasted into the amount, an extra zero).
+MAX_AMOUNT = Decimal(100_000_000)
+
+# Nobody types a 100-character amount; a cap keeps the regexes cheap on pasted junk.
+_MAX_TEXT = 100
+
+# Symbols and prefixes, matched case-insensitively before plain letter runs, longest first so
+# that "US$" wins over "$". "$" and "¥" are read as USD and JPY: the most common meaning for
+# TikTok Ads billing; other dollars/yuan need their code.
+_SYMBOLS: dict[str, str] = {
+    "us$": "USD",
+    "u$s": "USD",
+    "au$": "AUD",
+    "a$": "AUD",
+    "ca$": "CAD",
+    "c$": "CAD",
+    "hk$": "HKD",
+    "nz$": "NZD",
+    "mx$": "MXN",
+    "sg$": "SGD",
+    "s$": "SGD",
+    "r$": "BRL",
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "₫": "VND",
+    "₱": "PHP",
+    "₽": "RUB",
+    "₩": "KRW",
+    "₺": "TRY",
+    "₴": "UAH",
+    "₸": "KZT",
+    "₦": "NGN",
+    "₪": "ILS",
+    "฿": "THB",
+}
+_SYMBOLS_LONGEST_FIRST = sorted(_SYMBOLS, key=len, reverse=True)
+
+# Whole words (compared case-folded) that name a currency but are not ISO codes.
+_WORDS: dict[str, str] = {
+    "rp": "IDR",
+    "rm": "MYR",
+    "zł": "PLN",
+    "руб": "RUB",
+    "рубль": "RUB",
+    "рубля": "RUB",
+    "рублей": "RUB",
+    "dollar": "USD",
+    "dollars": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+}
+
+# One number: digit runs joined by single separators. Spaces and apostrophes only ever group
+# thousands ("1 234,56", "1'234.50"); "." and "," may be either role and are decided below.
+_NUMBER = re.compile(r"\d+(?:[.,'’ ]\d+)*")
+_SCIENTIFIC = re.compile(r"\d\s*e[+-]?\d", re.IGNORECASE)
+_LETTERS = re.compile(r"[^\W\d_]+")
+_MINUS = frozenset("-−–—")  # people type every kind of dash as a minus
+
+_EXAMPLE = "Type it like 120.50 USD or $120."
+_EMPTY = "Type the amount, like 120.50 USD or $120."
+_NO_DIGITS = "I couldn't find a number in that. " + _EXAMPLE
+_UNREADABLE = "I couldn't read that amount. " + _EXAMPLE
+_TWO_NUMBERS = "I see more than one number there. Type just one amount, like 120.50 USD."
+_NEGATIVE = "The amount can't be negative — type it without a minus, like 120.50 USD."
+_SCIENTIFIC_MSG = "Please type the amount in plain digits, like 1000000 USD (not 1e6)."
+_ZERO = "The amount must be more than zero. " + _EXAMPLE
+_NO_CURRENCY = "Which currency? Type it like 120 USD."
+
+
+@cache
+def _known_codes() -> frozenset[str]:
+    return frozenset(code.upper() for code in list_currencies())
+
+
+def parse_amount(text: str, default_currency: str | None) -> Money:
+    """Read one positive amount of money from what a person typed.
+
+    The currency comes from a symbol or code in the text, otherwise from
+    `default_currency`. Raises `InputError` with a message for the person when the text
+    cannot be read as exactly one amount in one currency.
+    """
+    # NFKC folds no-break and narrow no-break spaces into plain spaces and full-width
+    # digits/symbols into ASCII ones.
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    if not cleaned:
+        raise InputError(_EMPTY)
+    if len(cleaned) > _MAX_TEXT:
+        raise InputError(_UNREADABLE)
+    if _SCIENTIFIC.search(cleaned):
+        raise InputError(_SCIENTIFIC_MSG)
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        # Accounting notation: (5) is minus five.
+        raise InputError(_NEGATIVE)
+
+    numbers = list(_NUMBER.finditer(cleaned))
+    if not numbers:
+        if any(ch in _MINUS for ch in cleaned) and any(ch.isdigit() for ch in cleaned):
+            raise InputError(_NEGATIVE)
+        raise InputError(_NO_DIGITS)
+    if len(numbers) > 1:
+        raise InputError(_TWO_NUMBERS)
+
+    number = numbers[0]
+    prefix, suffix = cleaned[: number.start()], cleaned[number.end() :]
+    codes = _currencies_in(prefix, before_number=True) + _currencies_in(suffix, before_number=False)
+    distinct = list(dict.fromkeys(codes))
+    if len(distinct) > 1:
+        raise InputError(
+            f"I see two currencies ({distinct[0]} and {distinct[1]}). "
+            "Type one amount in one currency, like 120.50 USD."
+        )
+    if distinct:
+        currency: str | None = distinct[0]
+    elif default_currency is not None:
+        currency = default_currency.strip().upper()
+    else:
+        currency = None
+
+    # Read the number before asking for a currency, so "0" or "1.2.3" get the more useful
+    # message; without a currency, assume the usual two decimals.
+    precision = get_currency_precision(currency) if currency is not None else 2
+    amount = _read_number(number.group(), precision)
+    if amount == 0:
+        raise InputError(_ZERO)
+    if currency is None:
+        raise InputError(_NO_CURRENCY)
+    return Money(_checked(amount, currency, precision), currency)
+
+
+def _currencies_in(piece: str, *, before_number: bool) -> list[str]:
+    """Currency codes named in the text on one side of the number; anything else is an error."""
+    found: list[str] = []
+    pos = 0
+    while pos < len(piece):
+        ch = piece[pos]
+        if ch.isspace():
+            pos += 1
+            continue
+        if ch in _MINUS:
+            if before_number:
+                raise InputError(_NEGATIVE)
+            raise InputError(_UNREADABLE)
+        symbol = _symbol_at(piece, pos)
+        if symbol is not None:
+            found.append(_SYMBOLS[symbol])
+            pos += len(symbol)
+            continue
+        word_match = _LETTERS.match(piece, pos)
+        if word_match is None:
+            raise InputError(_UNREADABLE)
+        word = word_match.group()
+        end = word_match.end()
+        touches_number = end == len(piece) if before_number else pos == 0
+        found.append(_currency_of_word(word, touches_number=touches_number))
+        # "руб." and "usd." are abbreviations, not garbage.
+        pos = end + 1 if piece[end : end + 1] == "." else end
+    return found
+
+
+def _symbol_at(piece: str, pos: int) -> str | None:
+    folded = piece[pos : pos + 3].casefold()
+    for symbol in _SYMBOLS_LONGEST_FIRST:
+        if folded.startswith(symbol):
+            return symbol
+    return None
+
+
+def _currency_of_word(word: str, *, touches_number: bool) -> str:
+    upper = word.upper()
+    if len(word) == 3 and word.isascii() and upper in _known_codes():
+        return upper
+    named = _WORDS.get(word.casefold())
+    if named is not None:
+        return named
+    # "120 XYZ" and "120XYZ" are clearly meant as a code; "12abc" is just noise.
+    looks_like_code = len(word) == 3 and word.isascii() and (word.isupper() or not touches_number)
+    if looks_like_code:
+        raise InputError(
+            f"I don't know the currency “{upper}”. Use a 3-letter code like USD, EUR or GBP."
+        )
+    raise InputError(_UNREADABLE)
+
+
+def _read_number(raw: str, precision: int) -> Decimal:
+    """Decide which separators group thousands and which one marks decimals."""
+    parts = re.split(r"([.,'’ ])", raw)
+    groups, seps = parts[0::2], parts[1::2]
+    if not seps:
+        return Decimal(raw)
+
+    decimal_at = _decimal_separator_index(groups, seps, precision)
+    thousand_seps = seps if decimal_at is None else seps[:decimal_at]
+    int_groups = groups if decimal_at is None else groups[: decimal_at + 1]
+    if len(set(thousand_seps)) > 1:
+        # "1.234 567" mixes two thousands styles: no reading is safe.
+        raise InputError(_UNREADABLE)
+    if thousand_seps and not _valid_grouping(int_groups, thousand_seps[0]):
+        raise InputError(_UNREADABLE)
+
+    integer = "".join(int_groups)
+    if decimal_at is None:
+        return Decimal(integer)
+    return Decimal(f"{integer}.{groups[-1]}")
+
+
+def _decimal_separator_index(groups: list[str], seps: list[str], precision: int) -> int | None:
+    """Index in `seps` of the decimal separator, or None when every separator groups thousands."""
+    marks = [i for i, sep in enumerate(seps) if sep in ".,"]
+    kinds = {seps[i] for i in marks}
+    if not marks:
+        return None
+    last = marks[-1]
+    if len(kinds) == 2:
+        # Both occur: the last one marks decimals and must be the only one of its kind.
+        if seps.count(seps[last]) > 1 or last != len(seps) - 1:
+            raise InputError(_UNREADABLE)
+        return last
+    if len(marks) > 1:
+        return None  # "1.234.567": repeated, so grouping
+    if last != len(seps) - 1:
+        return None  # "1,234 567" style: a decimal mark can only come last
+    if len(groups[-1]) == 3 and precision != 3 and not groups[0].startswith("0"):
+        # "1,234" is one thousand two hundred thirty-four. Not so where the currency itself
+        # has three decimals (KWD, BHD, ...) or the number starts with 0 ("0.500").
+        return None
+    return last
+
+
+def _valid_grouping(int_groups: list[str], sep: str) -> bool:
+    if not int_groups[0] or len(int_groups[0]) > 3 or int_groups[0].startswith("0"):
+        return False
+    if all(len(g) == 3 for g in int_groups[1:]):
+        return True
+    # Indian lakh/crore grouping, "1,23,456.78", is common for INR.
+    return (
+        sep == ","
+        and len(int_groups[0]) <= 2
+        and len(int_groups[-1]) == 3
+        and all(len(g) == 2 for g in int_groups[1:-1])
+    )
+
+
+def _checked(amount: Decimal, currency: str, precision: int) -> Decimal:
+    """Refuse amounts the currency cannot hold, then quantize to its minor units."""
+    # Trailing zeros are harmless: "120.00 JPY" is 120 yen.
+    exponent = amount.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # finite: built from digits only
+    if -exponent > precision:
+        if precision == 0:
+            raise InputError(
+                f"{currency} amounts have no decimals — type a whole number, like 1200 {currency}."
+            )
+        raise InputError(
+            f"{currency} amounts have at most {precision} decimals — check the amount?"
+        )
+    if amount > MAX_AMOUNT:
+        raise InputError(f"That's more than 100,000,000 {currency} — check the amount?")
+    return amount.quantize(Decimal(1).scaleb(-precision))

@@ -1,0 +1,323 @@
+"""Tests for conversations.dates: reading charge dates and counting working days."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conversations.dates import Ambiguous, When, add_business_days, days_between, parse_when
+from conversations.errors import InputError
+
+TODAY = date(2026, 11, 26)  # a Thursday
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "at"),
+    [
+        ("2026-11-03", date(2026, 11, 3), None),
+        ("2026/11/03", date(2026, 11, 3), None),
+        ("2026.11.03", date(2026, 11, 3), None),
+        ("2026-11-03 10:02", date(2026, 11, 3), time(10, 2)),
+        ("2026-11-03T10:02:00", date(2026, 11, 3), time(10, 2)),
+        ("2026-11-03T10:02:30", date(2026, 11, 3), time(10, 2, 30)),
+        ("3 Nov", date(2026, 11, 3), None),
+        ("3 nov", date(2026, 11, 3), None),
+        ("3 NOV", date(2026, 11, 3), None),
+        ("3 November 2026", date(2026, 11, 3), None),
+        ("Nov 3", date(2026, 11, 3), None),
+        ("November 3, 2026", date(2026, 11, 3), None),
+        ("3rd Nov", date(2026, 11, 3), None),
+        ("1st Nov", date(2026, 11, 1), None),
+        ("22nd Oct", date(2026, 10, 22), None),
+        ("3rd of November", date(2026, 11, 3), None),
+        ("Nov. 3", date(2026, 11, 3), None),
+        ("3-Nov-2026", date(2026, 11, 3), None),
+        ("9 Nov 10:02", date(2026, 11, 9), time(10, 2)),
+        ("9 Nov, 10:02", date(2026, 11, 9), time(10, 2)),
+        ("10:02 9 Nov", date(2026, 11, 9), time(10, 2)),
+        ("9 Nov at 10:02", date(2026, 11, 9), time(10, 2)),
+        ("9 Nov 10am", date(2026, 11, 9), time(10, 0)),
+        ("9 Nov 10 am", date(2026, 11, 9), time(10, 0)),
+        ("9 Nov 3:05 pm", date(2026, 11, 9), time(15, 5)),
+        ("9 Nov 3:05PM", date(2026, 11, 9), time(15, 5)),
+        ("9 Nov 12am", date(2026, 11, 9), time(0, 0)),
+        ("9 Nov 12pm", date(2026, 11, 9), time(12, 0)),
+        ("9 Nov 0:00", date(2026, 11, 9), time(0, 0)),
+        ("9 Nov 23:59", date(2026, 11, 9), time(23, 59)),
+        ("03.11.2026", date(2026, 11, 3), None),
+        ("3.11.26", date(2026, 11, 3), None),
+        ("3 Nov 26", date(2026, 11, 3), None),
+        ("Nov 3 26", date(2026, 11, 3), None),
+        ("03.11.2026 10:02", date(2026, 11, 3), time(10, 2)),
+        ("3/3/2026", date(2026, 3, 3), None),
+        ("23/11/2026", date(2026, 11, 23), None),
+        ("11/23/2026", date(2026, 11, 23), None),
+        ("23-11-2026", date(2026, 11, 23), None),
+        ("today", TODAY, None),
+        ("Today", TODAY, None),
+        ("yesterday", date(2026, 11, 25), None),
+        ("yesterday 10:02", date(2026, 11, 25), time(10, 2)),
+        ("1 Jan", date(2026, 1, 1), None),
+        ("Sept 3", date(2026, 9, 3), None),
+        ("sep 3", date(2026, 9, 3), None),
+        ("September 3", date(2026, 9, 3), None),
+        ("26 Nov", TODAY, None),
+        ("27 Nov", date(2025, 11, 27), None),
+        ("3 Dec", date(2025, 12, 3), None),
+        ("June 5", date(2026, 6, 5), None),
+        ("5 jul", date(2026, 7, 5), None),
+        ("٣ Nov", date(2026, 11, 3), None),
+        ("  3 Nov.  ", date(2026, 11, 3), None),
+    ],
+)
+def test_parse_when_reads_common_forms(text: str, day: date, at: time | None) -> None:
+    """Every supported way of writing a date (and optional time) gives one exact When."""
+    assert parse_when(text, TODAY) == When(day, at)
+
+
+def test_parse_when_month_without_year_is_most_recent_past() -> None:
+    """A day-and-month is the latest such date not after today (3 Dec on 26 Nov is last year)."""
+    assert parse_when("3 Dec", date(2026, 11, 26)) == When(date(2025, 12, 3), None)
+    assert parse_when("3 Dec", date(2026, 12, 3)) == When(date(2026, 12, 3), None)
+
+
+def test_parse_when_29_february_without_year_looks_back_to_a_leap_year() -> None:
+    """29 Feb without a year is the latest 29 Feb that existed."""
+    assert parse_when("29 Feb", TODAY) == When(date(2024, 2, 29), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        ("03/11/2026", date(2026, 11, 3), date(2026, 3, 11)),
+        ("3/11/26", date(2026, 11, 3), date(2026, 3, 11)),
+        ("3-11-2026", date(2026, 11, 3), date(2026, 3, 11)),
+        ("04/05/2026", date(2026, 5, 4), date(2026, 4, 5)),
+        ("04/05/2026 10:02", date(2026, 5, 4), date(2026, 4, 5)),
+    ],
+)
+def test_parse_when_numeric_dates_can_be_ambiguous(text: str, first: date, second: date) -> None:
+    """Slash/dash dates readable both ways offer both readings, day-first first."""
+    parsed = parse_when(text, TODAY)
+    assert isinstance(parsed, Ambiguous)
+    assert [option.day for option in parsed.options] == [first, second]
+
+
+def test_parse_when_ambiguous_options_carry_the_time() -> None:
+    """Both readings of an ambiguous date keep the time the person typed."""
+    parsed = parse_when("04/05/2026 10:02", TODAY)
+    assert parsed == Ambiguous(
+        (When(date(2026, 5, 4), time(10, 2)), When(date(2026, 4, 5), time(10, 2)))
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("12/11/2026", date(2026, 11, 12)),  # 11 Dec 2026 would be in the future
+        ("11/12/2026", date(2026, 11, 12)),  # 11 Dec 2026 would be in the future
+        ("01/12/2023", date(2023, 12, 1)),  # 12 Jan 2023 is more than 3 years ago
+        ("3/3/2026", date(2026, 3, 3)),  # both readings are the same day
+    ],
+)
+def test_parse_when_only_valid_readings_are_offered(text: str, day: date) -> None:
+    """When only one reading of a numeric date is acceptable, it is returned as a When."""
+    assert parse_when(text, TODAY) == When(day, None)
+
+
+def test_parse_when_dotted_dates_are_day_first() -> None:
+    """Dots mean day-first everywhere, so 03.11.2026 is never ambiguous."""
+    assert parse_when("03.11.2026", TODAY) == When(date(2026, 11, 3), None)
+
+
+def test_parse_when_two_digit_year_is_this_century() -> None:
+    """A two-digit year YY means 20YY."""
+    assert parse_when("23/11/25", TODAY) == When(date(2025, 11, 23), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "couldn't read that date"),
+        ("   ", "couldn't read that date"),
+        ("soon", "couldn't read that date"),
+        ("blah 3", "couldn't read that date"),
+        ("3 Foo", "couldn't read that date"),
+        ("2026-11", "couldn't read that date"),
+        ("10.02", "couldn't read that date"),
+        ("9 Nov 10:02 11:00", "couldn't read that date"),
+        ("2026-11-03T10:02:00Z", "couldn't read that date"),
+        ("x" * 200, "couldn't read that date"),
+        ("31 Feb", "doesn't exist"),
+        ("31 Feb 2026", "doesn't exist"),
+        ("30/02/2026", "doesn't exist"),
+        ("2026-13-01", "doesn't exist"),
+        ("0 Nov", "doesn't exist"),
+        ("13/13/2026", "doesn't exist"),
+        ("0000-01-01", "doesn't exist"),
+        ("27 Nov 2026", "in the future"),
+        ("2026-12-01", "in the future"),
+        ("1/12/2026", "in the future"),
+        ("1 Jan 2020", "more than 3 years ago"),
+        ("2023-11-25", "more than 3 years ago"),
+        ("9 Nov 25:00", "no 25:00"),
+        ("9 Nov 10:60", "no 10:60"),
+        ("9 Nov 13pm", "no 13pm"),
+        ("9 Nov 0am", "no 0am"),
+        ("10:02", "which day"),
+    ],
+)
+def test_parse_when_rejects(text: str, fragment: str) -> None:
+    """Dates that can't be used raise InputError saying what's wrong."""
+    with pytest.raises(InputError) as caught:
+        parse_when(text, TODAY)
+    assert fragment in caught.value.message
+
+
+@pytest.mark.parametrize("text", ["soon", "31 Feb", "9 Nov 25:00", "10:02", "13/13/2026"])
+def test_parse_when_errors_show_the_expected_form(text: str) -> None:
+    """Format errors show an example of what to type."""
+    with pytest.raises(InputError) as caught:
+        parse_when(text, TODAY)
+    assert "like" in caught.value.message
+
+
+def test_parse_when_future_message() -> None:
+    """A date after today gets the plain future-date message."""
+    with pytest.raises(InputError) as caught:
+        parse_when("2026-12-01", TODAY)
+    assert caught.value.message == "That date is in the future — check it?"
+
+
+def test_parse_when_oldest_allowed_day_is_inclusive() -> None:
+    """A date exactly max_age_days ago is accepted; one day more is not."""
+    limit = TODAY - timedelta(days=3 * 365)
+    assert parse_when(limit.isoformat(), TODAY) == When(limit, None)
+    with pytest.raises(InputError):
+        parse_when((limit - timedelta(days=1)).isoformat(), TODAY)
+
+
+@pytest.mark.parametrize(
+    ("max_age_days", "wording"),
+    [
+        (3 * 365, "That's more than 3 years ago — check the year?"),
+        (365, "That's more than a year ago — check the year?"),
+        (730, "That's more than 2 years ago — check the year?"),
+        (90, "That's more than 90 days ago — check the date?"),
+    ],
+)
+def test_parse_when_too_old_message_words_the_limit(max_age_days: int, wording: str) -> None:
+    """The too-old message states the limit in words taken from max_age_days."""
+    with pytest.raises(InputError) as caught:
+        parse_when("1 Jan 2000", TODAY, max_age_days=max_age_days)
+    assert caught.value.message == wording
+
+
+@pytest.mark.parametrize("text", ["9 Nov 10:02", "10am 9 Nov", "2026-11-03T10:02:00"])
+def test_parse_when_time_refused_when_not_allowed(text: str) -> None:
+    """With allow_time=False a time in the answer is an error, not silently dropped."""
+    with pytest.raises(InputError) as caught:
+        parse_when(text, TODAY, allow_time=False)
+    assert "without the time" in caught.value.message
+
+
+def test_parse_when_date_only_fine_when_time_not_allowed() -> None:
+    """With allow_time=False a plain date still parses."""
+    assert parse_when("9 Nov", TODAY, allow_time=False) == When(date(2026, 11, 9), None)
+
+
+def test_parse_when_ambiguity_with_both_readings_rejected_reports_day_first_problem() -> None:
+    """If neither reading of a numeric date is valid, the day-first reading's problem is shown."""
+    with pytest.raises(InputError) as caught:
+        parse_when("05/12/2026", date(2026, 1, 1))
+    assert "future" in caught.value.message
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=40))
+def test_parse_when_only_raises_input_error(text: str) -> None:
+    """Arbitrary text either parses or raises InputError: never any other exception."""
+    try:
+        parsed = parse_when(text, TODAY)
+    except InputError as error:
+        assert error.message
+    else:
+        options = parsed.options if isinstance(parsed, Ambiguous) else (parsed,)
+        assert all(option.day <= TODAY for option in options)
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="0123456789/-.: apmNovJanDecT", max_size=24))
+def test_parse_when_only_raises_input_error_on_date_like_text(text: str) -> None:
+    """Text made of date-like characters also never raises anything but InputError."""
+    try:
+        parse_when(text, TODAY)
+    except InputError:
+        pass
+
+
+@settings(max_examples=200)
+@given(st.dates(min_value=TODAY - timedelta(days=3 * 365), max_value=TODAY))
+def test_parse_when_round_trips_iso_and_named_month(day: date) -> None:
+    """Any acceptable date written as ISO or as "D Month YYYY" reads back as itself."""
+    assert parse_when(day.isoformat(), TODAY) == When(day, None)
+    assert parse_when(day.strftime("%d %B %Y"), TODAY) == When(day, None)
+    assert parse_when(day.strftime("%b %d, %Y"), TODAY) == When(day, None)
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        (date(2026, 11, 27), 1, date(2026, 11, 30)),  # Fri + 1 -> Mon
+        (date(2026, 11, 28), 1, date(2026, 11, 30)),  # Sat + 1 -> Mon
+        (date(2026, 11, 29), 1, date(2026, 11, 30)),  # Sun + 1 -> Mon
+        (date(2026, 11, 23), 1, date(2026, 11, 24)),  # Mon + 1 -> Tue
+        (date(2026, 11, 23), 5, date(2026, 11, 30)),  # Mon + 5 -> next Mon
+        (date(2026, 11, 23), 6, date(2026, 12, 1)),
+        (date(2026, 11, 28), 5, date(2026, 12, 4)),  # Sat + 5 -> Fri
+        (date(2026, 11, 26), 10, date(2026, 12, 10)),
+        (date(2026, 11, 26), 0, date(2026, 11, 26)),  # weekday + 0 -> itself
+        (date(2026, 11, 28), 0, date(2026, 11, 30)),  # Sat + 0 -> Mon
+        (date(2026, 11, 29), 0, date(2026, 11, 30)),  # Sun + 0 -> Mon
+    ],
+)
+def test_add_business_days(start: date, days: int, expected: date) -> None:
+    """Working days count Monday to Friday; weekends are skipped."""
+    assert add_business_days(start, days) == expected
+
+
+def test_add_business_days_refuses_negative() -> None:
+    """Counting backwards is not supported: a negative count is a programming error."""
+    with pytest.raises(ValueError):
+        add_business_days(TODAY, -1)
+
+
+@settings(max_examples=200)
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    st.integers(min_value=1, max_value=400),
+)
+def test_add_business_days_counts_weekdays(start: date, days: int) -> None:
+    """The result is a weekday with exactly `days` weekdays after start up to and including it."""
+    result = add_business_days(start, days)
+    assert result.weekday() < 5
+    span = [start + timedelta(days=n) for n in range(1, days_between(start, result) + 1)]
+    assert sum(1 for day in span if day.weekday() < 5) == days
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "expected"),
+    [
+        (date(2026, 11, 3), date(2026, 11, 26), 23),
+        (date(2026, 11, 26), date(2026, 11, 26), 0),
+        (date(2025, 12, 31), date(2026, 1, 1), 1),
+        (date(2024, 2, 28), date(2024, 3, 1), 2),
+        (date(2026, 11, 26), date(2026, 11, 3), -23),
+    ],
+)
+def test_days_between(earlier: date, later: date, expected: int) -> None:
+    """Calendar days from earlier to later, negative when reversed."""
+    assert days_between(earlier, later) == expected
