@@ -148,7 +148,7 @@ def load_policy(path: Path | None = None) -> Policy:
 
 
 class _Loader:
-    """Turns the parsed TOML into a Policy; `where` prefixes every error with the file name."""
+    """Turns the parsed TOML into a Policy; every error names the file, then the place in it."""
 
     def __init__(self, file_name: str) -> None:
         self.file_name = file_name
@@ -199,6 +199,8 @@ class _Loader:
         try:
             verification_charge_min = Decimal(minimum)
         except InvalidOperation:
+            verification_charge_min = Decimal("NaN")
+        if not verification_charge_min.is_finite() or verification_charge_min < 0:
             self.fail(
                 where, f'verification_charge_min must be an amount like "10", not {minimum!r}'
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, time, timedelta
 
 import pytest
@@ -160,7 +161,7 @@ def test_parse_when_two_digit_year_is_this_century() -> None:
         ("0000-01-01", "doesn't exist"),
         ("27 Nov 2026", "in the future"),
         ("2026-12-01", "in the future"),
-        ("1/12/2026", "in the future"),
+        ("12/12/2026", "in the future"),
         ("1 Jan 2020", "more than 3 years ago"),
         ("2023-11-25", "more than 3 years ago"),
         ("9 Nov 25:00", "no 25:00"),
@@ -253,10 +254,8 @@ def test_parse_when_only_raises_input_error(text: str) -> None:
 @given(st.text(alphabet="0123456789/-.: apmNovJanDecT", max_size=24))
 def test_parse_when_only_raises_input_error_on_date_like_text(text: str) -> None:
     """Text made of date-like characters also never raises anything but InputError."""
-    try:
+    with contextlib.suppress(InputError):
         parse_when(text, TODAY)
-    except InputError:
-        pass
 
 
 @settings(max_examples=200)

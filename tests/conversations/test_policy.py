@@ -273,9 +273,9 @@ def test_match_values_become_typed_conditions(tmp_path: Path) -> None:
 
 def test_regions_are_read(tmp_path: Path) -> None:
     """An entry's `regions` list is kept as a set of country codes."""
-    text = broken('row = 5\n', 'row = 5\nregions = ["JP", "VN"]\n')
+    text = broken("row = 5\n", 'row = 5\nregions = ["JP", "VN"]\n')
     policy = load_policy(write_policy(tmp_path, text))
-    assert policy.situations[0].regions == {"JP", "VN"}
+    assert policy.situations[0].regions == frozenset({"JP", "VN"})
     assert policy.situations[1].regions is None
 
 

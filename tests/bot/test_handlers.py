@@ -1,0 +1,219 @@
+"""Complete intakes through the real PTB Application, with the in-process Bot API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.app import build_application, build_service
+from bot.config import Settings
+from bot.storage import Store
+from bot.transport import InProcessBotApi
+from conversations.policy import Policy
+from tests.helpers import ADVERTISER_ID, ChatDriver, Clock, add_account, plain
+
+
+async def test_start_greets_in_three_lines_and_help_lists_commands(user: ChatDriver) -> None:
+    """/start explains the bot in three lines; /help names every command."""
+    await user.send("/start")
+    first_paragraph = user.last_text().split("\n\n")[0]
+    assert len(first_paragraph.splitlines()) == 3
+    assert "TikTok" in first_paragraph
+    await user.send("/help")
+    for command in ("/new", "/cases", "/case", "/cancel", "/help"):
+        assert command in user.last_text()
+
+
+async def test_command_menu_is_registered_at_start_up(
+    app: Application[Any, Any, Any, Any, Any, Any], api: InProcessBotApi
+) -> None:
+    """The bot registers /new, /cases, /help and /cancel with Telegram when it starts
+    (run_polling calls post_init; here we call it as it would)."""
+    assert app.post_init is not None
+    await app.post_init(app)
+    calls = api.sent("setMyCommands")
+    assert calls, "setMyCommands was not called"
+    names = {c["command"] for c in calls[0].params["commands"]}
+    assert names == {"new", "cases", "help", "cancel"}
+
+
+async def test_unused_balance_manual_no_bc_is_eligible(user: ChatDriver) -> None:
+    """Unused balance on a manual-payment account outside a BC: eligible, T1/T3, a full message."""
+    await user.send("/new")
+    assert "Step 1 of 6" in user.last_text()
+    await add_account(user, billing="Manual payment")
+    assert "Step 2 of 6" in user.last_text()
+    await user.tap("unused balance")
+    assert "Step 3 of 6" in user.last_text()
+    await user.send("420.00 USD")
+    await user.tap("Yes, I'm an admin")
+    assert "Step 5 of 6" in user.last_text()
+    replies = await user.tap("Skip")
+    verdict, message = (plain(r.text) for r in replies if r.method == "sendMessage")
+    assert "✅" in verdict
+    assert "T1, T3" in verdict
+    assert "closes the ad account for good" in verdict
+    assert "Close Account and Refund" in message or "Close Account and Refund" in verdict
+    for fact in (ADVERTISER_ID, "Northwind Apparel", "420.00 USD", "manual payment",
+                 "not in a Business Center", "excluding taxes", "within 60 days"):
+        assert fact in message, fact
+    assert "I've sent it" in " ".join(user.button_labels())
+
+
+async def test_poor_results_is_not_eligible_without_a_message(user: ChatDriver) -> None:
+    """Poor results: not eligible (T3, T14), no refund request written, nothing else asked."""
+    await user.send("/new")
+    await add_account(user)
+    replies = await user.tap("unhappy with the results")
+    texts = [plain(r.text) for r in replies if r.method == "sendMessage"]
+    assert "❌" in texts[0]
+    assert "T3, T14" in texts[0]
+    assert "won't write a refund request" in texts[1]
+    assert "Subject:" not in "\n".join(texts)
+    labels = user.button_labels()
+    assert any("Change an answer" in label for label in labels)
+    assert not any("I've sent it" in label for label in labels)
+
+
+async def test_duplicate_charge_on_automatic_payment_needs_review(user: ChatDriver) -> None:
+    """A duplicate charge on automatic payment: needs review (T4, T5, T6) with every fact
+    of both charges in the message."""
+    await user.send("/new")
+    await add_account(user, billing="Automatic payment")
+    await user.tap("charged twice")
+    await user.send("9 Nov 10:02")
+    await user.send("$189.90")
+    await user.send("1881")
+    await user.send("BDUS2026550101")
+    await user.send("1790000000000001, 1790000000000002")
+    assert "other charge" in user.last_text()
+    await user.send("9 Nov 10:08")
+    await user.send("BDUS2026550102")
+    await user.tap("Yesterday")
+    await user.send_photo("photo-file-id-1", caption="Finance → Transactions")
+    replies = await user.tap("Done")
+    verdict, message = (plain(r.text) for r in replies if r.method == "sendMessage")
+    assert "🔎" in verdict and "T4, T5, T6" in verdict
+    assert "Don't start a chargeback" in verdict
+    assert "Subject: Duplicate charge of 189.90 USD on 9 November 2026" in message
+    for fact in ("9 November 2026, 10:02", "9 November 2026, 10:08", "BDUS2026550101",
+                 "BDUS2026550102", "ending 1881", "automatic payment",
+                 "1790000000000001, 1790000000000002", "25 November 2026",
+                 "a screenshot — Finance → Transactions"):
+        assert fact in message, fact
+    assert "Advertiser Support" in message
+
+
+async def test_suspended_account_is_blocked_until_the_appeal(user: ChatDriver) -> None:
+    """A suspended account with its appeal pending: blocked, told to appeal first."""
+    await user.send("/new")
+    await add_account(user, status="Suspended", billing="Manual payment")
+    await user.tap("Account suspended")
+    await user.send("300 USD")
+    replies = await user.tap("pending")
+    texts = [plain(r.text) for r in replies if r.method == "sendMessage"]
+    assert "⏸️" in texts[0]
+    assert "Account Suspension Appeal" in texts[0]
+    assert "T12" in texts[0]
+    assert "Subject:" not in "\n".join(texts)
+
+
+async def test_sent_ticket_and_case_listing(user: ChatDriver) -> None:
+    """After "I've sent it" and a ticket number the case is listed as sent with its ticket."""
+    await user.send("/new")
+    await add_account(user, billing="Manual payment")
+    await user.tap("unused balance")
+    await user.send("420 USD")
+    await user.tap("Yes, I'm an admin")
+    await user.tap("Skip")
+    await user.tap("I've sent it")
+    assert "ticket" in user.last_text().lower()
+    await user.send("TT-0099123")
+    done = user.last_text()
+    assert "TT-0099123" in done and "case #1" in done
+    assert "Thu 3 Dec" in done  # 5 business days after Thu 26 Nov 2026
+    await user.send("/cases")
+    listing = user.last_text()
+    assert "#1" in listing and "Sent" in listing and "TT-0099123" in listing
+    await user.send("/case 1")
+    shown = user.last_text()
+    assert "drafted" in shown and "sent" in shown and "ticket — TT-0099123" in shown
+    assert "Subject: Refund of unspent balance" in shown
+
+
+async def test_file_of_the_message_is_offered(user: ChatDriver, api: InProcessBotApi) -> None:
+    """"Copy as file" sends the support message as a .txt document."""
+    await user.send("/new")
+    await add_account(user, billing="Manual payment")
+    await user.tap("unused balance")
+    await user.send("420 USD")
+    await user.tap("Yes, I'm an admin")
+    await user.tap("Skip")
+    await user.tap("Copy as file")
+    documents = api.sent("sendDocument")
+    assert len(documents) == 1
+    ((filename, content),) = documents[0].files.values()
+    assert filename.endswith(".txt")
+    assert content.decode().startswith("Subject: Refund of unspent balance")
+
+
+async def test_saved_account_is_offered_next_time(user: ChatDriver) -> None:
+    """An account added once is a button at the next /new, and picking it skips its questions."""
+    await user.send("/new")
+    await add_account(user)
+    await user.send("/cancel")
+    await user.send("/new")
+    assert any("Northwind Apparel" in label for label in user.button_labels())
+    await user.tap("Northwind Apparel")
+    assert "Step 2 of 6" in user.last_text()
+
+
+async def test_restart_mid_intake_keeps_every_answer(
+    settings: Settings, policy: Policy, clock: Clock, db_url: str
+) -> None:
+    """Stop the application mid-intake and start a new one on the same SQLite file:
+    the user continues at the same question and the message has the earlier answers."""
+    api1 = InProcessBotApi()
+    store1 = Store.open(db_url)
+    app1 = build_application(
+        settings, build_service(settings, store1, policy, clock), request=api1,
+        token="123:TEST", rate_limited=False,
+    )
+    async with app1:
+        user1 = ChatDriver(app1, api1)
+        await user1.send("/new")
+        await add_account(user1)
+        await user1.tap("charged twice")
+        await user1.send("9 Nov 10:02")
+        await user1.send("189.90 USD")
+        old_buttons = user1.last_with_buttons()
+    store1.close()
+
+    api2 = InProcessBotApi()
+    store2 = Store.open(db_url)
+    app2 = build_application(
+        settings, build_service(settings, store2, policy, clock), request=api2,
+        token="123:TEST", rate_limited=False,
+    )
+    async with app2:
+        user2 = ChatDriver(app2, api2)
+        await user2.send("/new")
+        assert "in progress" in user2.last_text()
+        await user2.tap("Continue")
+        assert "last 4 digits" in user2.last_text()
+        # A button from before the restart still belongs to the current question.
+        skip = next(data for label, data in old_buttons.buttons if label == "Skip")
+        await user2.press(skip)
+        await user2.send("BDUS2026550101")
+        await user2.tap("Skip")
+        await user2.send("9 Nov 10:08")
+        await user2.tap("Skip")
+        await user2.tap("Today")
+        replies = await user2.tap("Skip")
+        message = plain(replies[-1].text)
+        assert "189.90 USD" in message and "9 November 2026, 10:02" in message
+        assert ADVERTISER_ID in message
+    store2.close()
+
+

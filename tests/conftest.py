@@ -1,0 +1,83 @@
+"""Fixtures shared by every test tier."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application, build_service
+from bot.config import Settings
+from bot.rendering import Renderer
+from bot.service import RefundService
+from bot.storage import Store
+from bot.transport import InProcessBotApi
+from conversations.policy import Policy, load_policy
+from tests.helpers import DEFAULT_NOW, ChatDriver, Clock
+
+
+@pytest.fixture(scope="session")
+def policy() -> Policy:
+    return load_policy()
+
+
+@pytest.fixture(scope="session")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'refundbot.sqlite3'}"
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option
+        database_url=db_url,
+        files_dir=tmp_path / "files",
+        telegram_bot_token=None,
+    )
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    store = Store.open(db_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def service(settings: Settings, store: Store, policy: Policy, clock: Clock) -> RefundService:
+    return build_service(settings, store=store, policy=policy, clock=clock)
+
+
+@pytest.fixture
+def api() -> InProcessBotApi:
+    return InProcessBotApi()
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, service: RefundService, api: InProcessBotApi
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    application = build_application(
+        settings, service, request=api, token="123:TEST", rate_limited=False
+    )
+    async with application:
+        yield application
+
+
+@pytest.fixture
+def user(app: Application[Any, Any, Any, Any, Any, Any], api: InProcessBotApi) -> ChatDriver:
+    """A user in a private chat with the bot."""
+    return ChatDriver(app, api)

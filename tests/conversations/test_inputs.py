@@ -1,0 +1,505 @@
+"""Tests for conversations.inputs: identifiers, card digits and free text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conversations.errors import InputError
+from conversations.inputs import (
+    clean_text,
+    contains_card_number,
+    mask_card_numbers,
+    parse_advertiser_id,
+    parse_business_center_id,
+    parse_campaign_ids,
+    parse_card_last4,
+    parse_invoice_number,
+)
+
+ADVERTISER_ID = "7012345678901234567"  # 19 digits, fails the Luhn check
+VISA = "4111111111111111"  # the classic Luhn-valid test number
+ENGLAND_FLAG = "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"  # tag sequence
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, ch in enumerate(reversed(digits)):
+        digit = int(ch)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def _with_check_digit(body: str) -> str:
+    """Append the digit that makes `body` pass the Luhn check."""
+    return next(body + d for d in "0123456789" if _luhn_ok(body + d))
+
+
+def test_luhn_helpers_agree_with_known_numbers() -> None:
+    """The test's own Luhn helper accepts the Visa test number and rejects the sample ID."""
+    assert _luhn_ok(VISA)
+    assert not _luhn_ok(ADVERTISER_ID)
+
+
+# --- advertiser and Business Center IDs -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (ADVERTISER_ID, ADVERTISER_ID),
+        (f"  {ADVERTISER_ID}  ", ADVERTISER_ID),
+        ("7012 3456 7890 1234 567", ADVERTISER_ID),
+        ("7012-3456-7890-1234-567", ADVERTISER_ID),
+        ("7012.3456.7890.1234.567", ADVERTISER_ID),
+        ("1234567890", "1234567890"),
+        ("12345678901234567890", "12345678901234567890"),
+        ("７０１２３４５６７８９０１２３４５６７", ADVERTISER_ID),
+        ("٧٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧", ADVERTISER_ID),
+    ],
+)
+def test_parse_advertiser_id_accepts(text: str, expected: str) -> None:
+    """10–20 digits, with spaces, dashes or dots removed, come back as plain ASCII digits."""
+    assert parse_advertiser_id(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("70123456789O1234567", "only digits"),
+        ("ID 7012345678901234567", "only digits"),
+        ("abc", "only digits"),
+        ("123456789", "That's 9 digits"),
+        ("1", "That's 1 digit;"),
+        ("123456789012345678901", "That's 21 digits"),
+        ("", "Type the advertiser ID"),
+        ("  - . ", "Type the advertiser ID"),
+    ],
+)
+def test_parse_advertiser_id_rejects(text: str, fragment: str) -> None:
+    """Letters and wrong lengths are refused, saying how many digits were typed."""
+    with pytest.raises(InputError) as caught:
+        parse_advertiser_id(text)
+    assert fragment in caught.value.message
+
+
+def test_parse_advertiser_id_letters_message_says_where_to_look() -> None:
+    """The letters message says IDs are digits and where to find the real one."""
+    with pytest.raises(InputError) as caught:
+        parse_advertiser_id("my account")
+    assert caught.value.message == (
+        "An advertiser ID is only digits — you'll find it under the account name in Ads Manager."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7012345678901234567", "7012345678901234567"),
+        ("7012 3456-7890.1234567", "7012345678901234567"),
+        ("1234567890", "1234567890"),
+    ],
+)
+def test_parse_business_center_id_accepts(text: str, expected: str) -> None:
+    """Business Center IDs follow the same digit rules as advertiser IDs."""
+    assert parse_business_center_id(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("BC-12345", "only digits"), ("12345", "That's 5 digits"), ("", "Type the Business")],
+)
+def test_parse_business_center_id_rejects(text: str, fragment: str) -> None:
+    """Bad Business Center IDs are refused and the message says where to find the ID."""
+    with pytest.raises(InputError) as caught:
+        parse_business_center_id(text)
+    assert fragment in caught.value.message
+    assert "Business Center → Business Center info" in caught.value.message
+
+
+# --- card last 4 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1881", ("1881", False)),
+        (" 1881 ", ("1881", False)),
+        ("•••• 1881", ("1881", False)),
+        ("****1881", ("1881", False)),
+        ("**** 1881", ("1881", False)),
+        ("ending 1881", ("1881", False)),
+        ("ending in 1881", ("1881", False)),
+        ("Visa 1881", ("1881", False)),
+        ("Visa •••• 1881", ("1881", False)),
+        ("Mastercard ending 1881", ("1881", False)),
+        ("XXXX-XXXX-XXXX-1881", ("1881", False)),
+        ("411111******1881", ("1881", False)),
+        ("4111 **** **** 1881", ("1881", False)),
+        ("4111111111111881", ("1881", True)),
+        ("4111 1111 1111 1881", ("1881", True)),
+        ("4111-1111-1111-1881", ("1881", True)),
+        ("4111111111111", ("1111", True)),  # 13 digits
+        ("4111111111111111881", ("1881", True)),  # 19 digits
+        ("１８８１", ("1881", False)),
+    ],
+)
+def test_parse_card_last4_accepts(text: str, expected: tuple[str, bool]) -> None:
+    """Four digits, masked forms and full card numbers all give the last 4 digits."""
+    assert parse_card_last4(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("188", "That's 3 digits"),
+        ("18811", "That's 5 digits"),
+        ("123456789012", "That's 12 digits"),
+        ("12345678901234567890", "That's 20 digits"),
+        ("Visa", "last 4 digits"),
+        ("", "last 4 digits"),
+        ("1881 Visa", "last 4 digits"),
+        ("Visa 188", "last 4 digits"),
+        ("Visa 18812", "last 4 digits"),
+        ("12345 ending 1881", "last 4 digits"),
+        ("1" * 200, "last 4 digits"),
+    ],
+)
+def test_parse_card_last4_rejects(text: str, fragment: str) -> None:
+    """Anything that isn't 4 digits, a masked number or a full card number is refused."""
+    with pytest.raises(InputError) as caught:
+        parse_card_last4(text)
+    assert fragment in caught.value.message
+
+
+# --- invoice numbers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BDUS2026550101", "BDUS2026550101"),
+        ("INV-2026-0042", "INV-2026-0042"),
+        ("  INV-2026-0042  ", "INV-2026-0042"),
+        ("inv-2026-0042", "inv-2026-0042"),
+        ("Inv_2026/07.A", "Inv_2026/07.A"),
+        ("#INV-0042", "INV-0042"),
+        ("ABCD", "ABCD"),
+        ("A" * 40, "A" * 40),
+        ("ＩＮＶ－１２３", "INV-123"),
+    ],
+)
+def test_parse_invoice_number_accepts(text: str, expected: str) -> None:
+    """Invoice numbers keep letters as typed and only lose surrounding spaces."""
+    assert parse_invoice_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "Type the invoice number"),
+        ("   ", "Type the invoice number"),
+        ("INV", "too short"),
+        ("A" * 41, "That's 41 characters"),
+        ("INV 2026 0042", "no spaces"),
+        ("INV#2026", "only letters, digits"),
+        ("<b>1234</b>", "only letters, digits"),
+        ("----", "only letters, digits"),
+        ("Счёт-123", "only letters, digits"),
+    ],
+)
+def test_parse_invoice_number_rejects(text: str, fragment: str) -> None:
+    """Wrong characters or lengths are refused with an example of the expected form."""
+    with pytest.raises(InputError) as caught:
+        parse_invoice_number(text)
+    assert fragment in caught.value.message
+    assert "BDUS2026550101" in caught.value.message
+
+
+# --- campaign IDs ----------------------------------------------------------------------------
+
+C1, C2, C3 = "1790000000000000001", "1790000000000000002", "1790000000000000003"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (C1, (C1,)),
+        (f"{C1},{C2}", (C1, C2)),
+        (f"{C1}, {C2}", (C1, C2)),
+        (f"{C1};{C2}", (C1, C2)),
+        (f"{C1} {C2}", (C1, C2)),
+        (f"{C1}\n{C2}\n{C3}", (C1, C2, C3)),
+        (f" {C2} ,, {C1} ;\n", (C2, C1)),
+        (f"{C1}, {C2}, {C1}", (C1, C2)),
+        ("1234567890", ("1234567890",)),
+    ],
+)
+def test_parse_campaign_ids_accepts(text: str, expected: tuple[str, ...]) -> None:
+    """IDs split on commas, semicolons, spaces or newlines, deduplicated in typed order."""
+    assert parse_campaign_ids(text) == expected
+
+
+def test_parse_campaign_ids_allows_fifty() -> None:
+    """Exactly 50 distinct IDs are accepted."""
+    ids = [str(1790000000000000000 + n) for n in range(50)]
+    assert parse_campaign_ids(", ".join(ids)) == tuple(ids)
+
+
+def test_parse_campaign_ids_counts_after_deduplication() -> None:
+    """Repeats don't count towards the limit of 50."""
+    ids = [str(1790000000000000000 + n) for n in range(50)]
+    assert len(parse_campaign_ids(" ".join(ids + ids))) == 50
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "one or more campaign IDs"),
+        (" ,; \n", "one or more campaign IDs"),
+        ("12345", "“12345” isn't a campaign ID"),
+        (f"{C1}, abc", "“abc” isn't a campaign ID"),
+        (f"{C1} 179-000", "“179-000” isn't a campaign ID"),
+        ("123456789012345678901", "“1234567890123456789…” isn't"),
+        ("abcdefghijklmnopqrstuvwxyz", "“abcdefghijklmnopqrs…” isn't"),
+        (
+            " ".join(str(1790000000000000000 + n) for n in range(51)),
+            "That's 51 campaign IDs; please send at most 50.",
+        ),
+    ],
+)
+def test_parse_campaign_ids_rejects(text: str, fragment: str) -> None:
+    """A bad item is named (cut to 20 characters); more than 50 IDs is refused."""
+    with pytest.raises(InputError) as caught:
+        parse_campaign_ids(text)
+    assert fragment in caught.value.message
+
+
+# --- card masking ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"card {VISA} thanks", "card •••• 1111 thanks"),
+        ("pay 4111 1111 1111 1111 ok", "pay •••• 1111 ok"),
+        ("4111-1111-1111-1111", "•••• 1111"),
+        ("5500 0000 0000 0004", "•••• 0004"),
+        ("amex 3782 822463 10005", "amex •••• 0005"),
+        ("4111\u00a01111\u00a01111\u00a01111", "•••• 1111"),
+        ("ref 123 4111 1111 1111 1111", "ref 123 •••• 1111"),
+        (f"{VISA} and {VISA}", "•••• 1111 and •••• 1111"),
+        (f"id {ADVERTISER_ID}", f"id {ADVERTISER_ID}"),
+        ("4111 1111 1111 1112", "4111 1111 1111 1112"),
+        ("4111  1111  1111  1111", "4111  1111  1111  1111"),
+        ("call 555-0100", "call 555-0100"),
+        ("no digits here", "no digits here"),
+    ],
+)
+def test_mask_card_numbers(text: str, expected: str) -> None:
+    """Luhn-valid 13–19 digit runs become •••• + last 4; other numbers are untouched."""
+    assert mask_card_numbers(text) == expected
+
+
+def test_mask_card_numbers_leaves_advertiser_id() -> None:
+    """A typical 19-digit advertiser ID that fails Luhn is not mistaken for a card."""
+    assert mask_card_numbers(ADVERTISER_ID) == ADVERTISER_ID
+    assert not contains_card_number(ADVERTISER_ID)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"my card is {VISA}", True),
+        ("4111 1111 1111 1111", True),
+        (ADVERTISER_ID, False),
+        ("1881", False),
+        ("", False),
+    ],
+)
+def test_contains_card_number(text: str, expected: bool) -> None:
+    """contains_card_number is true exactly when masking would change the text."""
+    assert contains_card_number(text) is expected
+
+
+_DIGIT_RUN = re.compile(r"\d(?:[ \u00a0\u2009\u202f\-]?\d)*")
+
+
+def _card_windows(text: str) -> list[str]:
+    """Every 13–19 digit stretch of whole groups inside each digit run."""
+    windows = []
+    for run in _DIGIT_RUN.finditer(text):
+        groups = re.findall(r"\d+", run.group())
+        for first in range(len(groups)):
+            for last in range(first, len(groups)):
+                digits = "".join(groups[first : last + 1])
+                if 13 <= len(digits) <= 19:
+                    windows.append(digits)
+    return windows
+
+
+_NUMBERISH = st.lists(
+    st.one_of(
+        st.sampled_from([VISA, "5500000000000004", ADVERTISER_ID, "1234", " ", "-", "x"]),
+        st.text(alphabet="0123456789 -", max_size=8),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=200)
+@given(_NUMBERISH)
+def test_mask_card_numbers_leaves_no_card_number(text: str) -> None:
+    """After masking, no 13–19 digit run (even across spaces or dashes) passes Luhn."""
+    masked = mask_card_numbers(text)
+    assert not any(_luhn_ok(_ascii(window)) for window in _card_windows(masked))
+    assert mask_card_numbers(masked) == masked
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="0123456789 -abc", max_size=60))
+def test_mask_card_numbers_keeps_text_without_cards(text: str) -> None:
+    """Text without a Luhn-valid run comes back unchanged."""
+    if not any(_luhn_ok(window) for window in _card_windows(text)):
+        assert mask_card_numbers(text) == text
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="0123456789", min_size=12, max_size=18))
+def test_mask_card_numbers_masks_any_luhn_number(body: str) -> None:
+    """Any 13–19 digit Luhn-valid number is masked down to its last 4 digits."""
+    number = _with_check_digit(body)
+    assert mask_card_numbers(f"card: {number}.") == f"card: •••• {number[-4:]}."
+
+
+def _ascii(digits: str) -> str:
+    return "".join(str(unicodedata.decimal(ch)) for ch in digits)
+
+
+# --- free text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  hello  ", "hello"),
+        ("he\u200bllo", "hello"),
+        ("\ufeffhello\u2060", "hello"),
+        ("a\u200eb\u200fc", "abc"),
+        ("bidi \u202eevil\u202c", "bidi evil"),
+        ("soft\u00adhyphen", "softhyphen"),
+        ("a\x00b\x07c\x1bd", "abcd"),
+        ("tab\there", "tab\there"),
+        ("line\r\nbreak\rmore", "line\nbreak\nmore"),
+        ("a\u2028b", "a\nb"),
+        ("one\n\n\ntwo", "one\n\n\ntwo"),
+        ("one\n\n\n\n\n\ntwo", "one\n\n\ntwo"),
+        ("one\n  \n \n\t\n\ntwo", "one\n\n\ntwo"),
+        ("e\u0301", "é"),
+        ("e\u200b\u0301", "é"),
+        ("مرحبا بالعالم", "مرحبا بالعالم"),
+        ("שלום", "שלום"),
+        ("می\u200cخواهم", "می\u200cخواهم"),
+        ("👍🏽 thanks 🎉", "👍🏽 thanks 🎉"),
+        ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),
+        ("🏳️\u200d🌈", "🏳️\u200d🌈"),
+        (
+            "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
+            "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
+        ),
+        ("stray\u200d joiner", "stray joiner"),
+        ("stray \U000e0067tag", "stray tag"),
+        ("<b>bold</b> {{ 7*7 }} {% if %}", "<b>bold</b> {{ 7*7 }} {% if %}"),
+        (f"paid with {VISA}", "paid with •••• 1111"),
+        (f"account {ADVERTISER_ID}", f"account {ADVERTISER_ID}"),
+    ],
+)
+def test_clean_text(text: str, expected: str) -> None:
+    """Invisible characters go, visible text (RTL, emoji, markup) stays, cards are masked."""
+    assert clean_text(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n\t", "\u200b\u200c\u200d\ufeff", "\x00\x01"])
+def test_clean_text_rejects_empty(text: str) -> None:
+    """Text that is empty after cleaning is refused, offering Skip."""
+    with pytest.raises(InputError) as caught:
+        clean_text(text)
+    assert caught.value.message == "That looks empty — type a few words, or tap Skip."
+
+
+def test_clean_text_length_limit_is_inclusive() -> None:
+    """Text exactly max_len long is kept; one more character is refused with both numbers."""
+    assert clean_text("x" * 1000) == "x" * 1000
+    with pytest.raises(InputError) as caught:
+        clean_text("x" * 1001)
+    assert caught.value.message == "That's 1,001 characters; please keep it under 1,000."
+
+
+def test_clean_text_custom_max_len() -> None:
+    """max_len is respected and worded in the message."""
+    assert clean_text("abc", max_len=3) == "abc"
+    with pytest.raises(InputError) as caught:
+        clean_text("abcd", max_len=3)
+    assert caught.value.message == "That's 4 characters; please keep it under 3."
+
+
+def test_clean_text_measures_length_after_cleaning() -> None:
+    """Invisible characters and surrounding spaces don't count towards the limit."""
+    assert clean_text("  " + "x\u200b" * 10 + "  ", max_len=10) == "x" * 10
+
+
+def test_clean_text_huge_input_is_refused_quickly() -> None:
+    """A very long paste is refused with its length, without masking it first."""
+    with pytest.raises(InputError) as caught:
+        clean_text("4111 1111 1111 1111 " * 5000)
+    assert "characters" in caught.value.message
+
+
+_REMOVED = frozenset("\u200b\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u00ad")
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=200))
+def test_clean_text_output_has_no_control_characters(text: str) -> None:
+    """Cleaned text has no control characters, surrogates or stray invisible characters."""
+    try:
+        cleaned = clean_text(text)
+    except InputError as error:
+        assert error.message
+        return
+    assert cleaned == cleaned.strip()
+    assert cleaned == unicodedata.normalize("NFC", cleaned)
+    assert "\r" not in cleaned
+    assert "\n\n\n\n" not in cleaned
+    for ch in cleaned:
+        category = unicodedata.category(ch)
+        assert ch in "\n\t" or category not in ("Cc", "Cs"), repr(ch)
+        assert ch not in _REMOVED, repr(ch)
+        if category == "Cf":
+            # Only the joiners and tag characters that build visible text may remain.
+            assert ch in "\u200c\u200d" or "\U000e0020" <= ch <= "\U000e007f", repr(ch)
+    cleaned.encode("utf-8")  # storable: no lone surrogates
+
+
+@settings(max_examples=200)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [*"ab 1\n\t\r", "\u200b", "\u200c", "\u200d", "\ufeff", "\x00", "👩", "ی", "é"]
+        ),
+        max_size=60,
+    )
+)
+def test_clean_text_is_idempotent(text: str) -> None:
+    """Cleaning already-cleaned text changes nothing."""
+    try:
+        cleaned = clean_text(text)
+    except InputError:
+        return
+    assert clean_text(cleaned) == cleaned

@@ -1,0 +1,141 @@
+"""Test helpers: a scripted user that talks to the real Application through the fake API."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+DEFAULT_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as the user reads it."""
+    return html.unescape(_TAGS.sub("", text))
+
+
+class ChatDriver:
+    """One user in one chat, typing and tapping like a person would."""
+
+    def __init__(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        api: InProcessBotApi,
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        first_name: str = "Alex",
+    ) -> None:
+        self.app = app
+        self.api = api
+        self.updates = UpdateFactory(app.bot, user_id=user_id, chat_id=chat_id, first_name=first_name)
+        self.chat_id = chat_id if chat_id is not None else user_id
+        self._seen = 0
+
+    async def send(self, text: str) -> list[ApiCall]:
+        """Type `text` (a /command or an answer) and return what the bot did in reply."""
+        return await self._process(self.updates.text(text))
+
+    async def send_file(self, file_id: str, name: str, caption: str | None = None) -> list[ApiCall]:
+        return await self._process(self.updates.document(file_id, name, caption))
+
+    async def send_photo(self, file_id: str, caption: str | None = None) -> list[ApiCall]:
+        return await self._process(self.updates.photo(file_id, caption))
+
+    async def tap(self, label: str, *, exact: bool = False) -> list[ApiCall]:
+        """Tap the button whose label contains `label` in the newest message with buttons."""
+        message = self.last_with_buttons()
+        for text, data in message.buttons:
+            if (text == label) if exact else (label.casefold() in text.casefold()):
+                return await self.press(data, message.message_id or 1)
+        labels = [text for text, _ in message.buttons]
+        raise AssertionError(f"no button {label!r} in {labels}")
+
+    async def press(self, data: str, message_id: int = 1) -> list[ApiCall]:
+        """Deliver a callback query with raw `data` (old or forged buttons included)."""
+        return await self._process(self.updates.button(data, message_id))
+
+    async def _process(self, update: Any) -> list[ApiCall]:
+        start = len(self.api.calls)
+        await self.app.process_update(update)
+        return self.api.calls[start:]
+
+    # --- what the user sees ----------------------------------------------------------
+
+    def messages(self) -> list[ApiCall]:
+        return [
+            c
+            for c in self.api.calls
+            if c.method in ("sendMessage", "sendDocument") and int(c.params["chat_id"]) == self.chat_id
+        ]
+
+    def last(self) -> ApiCall:
+        return [m for m in self.messages() if m.method == "sendMessage"][-1]
+
+    def last_text(self) -> str:
+        return plain(self.last().text)
+
+    def last_with_buttons(self) -> ApiCall:
+        for message in reversed(self.messages()):
+            if message.buttons:
+                return message
+        raise AssertionError("no message with buttons yet")
+
+    def button_labels(self) -> list[str]:
+        return [text for text, _ in self.last_with_buttons().buttons]
+
+    def toasts(self) -> list[str]:
+        return [str(c.params.get("text", "")) for c in self.api.calls if c.method == "answerCallbackQuery"]
+
+    def all_text(self) -> str:
+        return "\n".join(plain(m.text) for m in self.messages() if m.method == "sendMessage")
+
+
+ADVERTISER_ID = "7289000011112221010"
+
+
+async def add_account(
+    user: ChatDriver,
+    *,
+    name: str = "Northwind Apparel",
+    billing: str = "Automatic payment",
+    in_bc: bool = False,
+    bc_id: str | None = None,
+    currency: str = "USD",
+    status: str = "Active",
+    paid_via: str = "TikTok directly",
+    advertiser_id: str = ADVERTISER_ID,
+) -> None:
+    """Answer the new-account questions (the intake must be at the advertiser ID)."""
+    await user.send(advertiser_id)
+    await user.send(name)
+    await user.tap(billing)
+    await user.tap("Yes" if in_bc else "No", exact=not in_bc)
+    if in_bc:
+        if bc_id:
+            await user.send(bc_id)
+        else:
+            await user.tap("Skip")
+    await user.tap(currency, exact=True)
+    await user.tap(status, exact=True)
+    await user.tap(paid_via)
