@@ -59,7 +59,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limited:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # The builder's generics say "no rate limiter" until one is set; AIORateLimiter is
+        # generic over its retry argument, which mypy can't reconcile here.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     application = builder.build()
     application.bot_data.service = service
     add_handlers(application)

@@ -21,7 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (the terminal chat if no token is set)")
     sub.add_parser("chat", help="chat with the bot in this terminal")
+    sub.add_parser("diagram", help="print the intake's state diagram (Mermaid)")
     args = parser.parse_args(argv)
+
+    if args.command == "diagram":
+        from conversations.diagram import intake_mermaid
+
+        sys.stdout.write(intake_mermaid())
+        return 0
 
     settings = Settings()
     logging.basicConfig(

@@ -6,6 +6,7 @@ the service, the domain and the templates.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -117,7 +118,9 @@ async def case(update: Update, context: BotContext) -> None:
 async def text(update: Update, context: BotContext) -> None:
     """Take typed text as the answer to the current question."""
     assert update.message is not None and update.message.text is not None
-    await send_replies(update, context, context.service.on_text(who_of(update), update.message.text))
+    await send_replies(
+        update, context, context.service.on_text(who_of(update), update.message.text)
+    )
 
 
 async def attachment(update: Update, context: BotContext) -> None:
@@ -142,17 +145,17 @@ async def button(update: Update, context: BotContext) -> None:
     result = context.service.on_button(who_of(update), query.data or "")
     await query.answer(result.toast)
     if result.replies and not (query.data or "").endswith(":f"):
-        try:
+        # Already without buttons, or too old to edit: nothing to tidy.
+        with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
-        except BadRequest:
-            # Already without buttons, or too old to edit: nothing to tidy.
-            pass
     await send_replies(update, context, result.replies)
 
 
 async def on_error(update: object, context: BotContext) -> None:
     """Log the error first, then tell the user their answers are safe."""
-    log.error("Update %s caused an error", getattr(update, "update_id", "?"), exc_info=context.error)
+    log.error(
+        "Update %s caused an error", getattr(update, "update_id", "?"), exc_info=context.error
+    )
     if isinstance(context.error, Forbidden):
         return
     if isinstance(update, Update) and update.effective_chat is not None:
@@ -162,7 +165,7 @@ async def on_error(update: object, context: BotContext) -> None:
                 "Sorry — something went wrong on my side. Your answers so far are saved; "
                 "try again, or send /cancel.",
             )
-        except Exception:  # noqa: BLE001 — the error report must never raise in turn
+        except Exception:
             log.warning("Could not tell chat %s about the error", update.effective_chat.id)
 
 

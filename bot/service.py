@@ -160,8 +160,14 @@ class RefundService:
         if row is None or row.intake.finished:
             return [self._reply("idle")]
         if len(text) > MAX_INPUT_CHARS:
-            return [self._ask(row, who, error=f"That's {len(text):,} characters — too long for me. "
-                              "Please send something shorter.")]
+            return [
+                self._ask(
+                    row,
+                    who,
+                    error=f"That's {len(text):,} characters — too long for me. "
+                    "Please send something shorter.",
+                )
+            ]
         intake = row.intake
         try:
             with attached(intake):
@@ -201,7 +207,10 @@ class RefundService:
             return [self._ask(row, who, notes=[Note("card_in_file")] if warn_card else [])]
         return [
             self._reply(
-                "file_kept", count=count, card_warning=warn_card, at_review=intake.step is Step.REVIEW
+                "file_kept",
+                count=count,
+                card_warning=warn_card,
+                at_review=intake.step is Step.REVIEW,
             )
         ]
 
@@ -352,7 +361,9 @@ class RefundService:
     def _save(self, row: IntakeRow, who: Who) -> None:
         self.store.save_intake(who.chat_id, who.user_id, row)
 
-    def _save_and_ask(self, row: IntakeRow, who: Who, notes: list[Note] | None = None) -> list[Reply]:
+    def _save_and_ask(
+        self, row: IntakeRow, who: Who, notes: list[Note] | None = None
+    ) -> list[Reply]:
         self._save(row, who)
         return [self._ask(row, who, notes=notes or [])]
 
@@ -395,15 +406,24 @@ class RefundService:
         self.store.save_evidence(row.case_id, who.user_id, intake.answers.get("evidence") or [])
         self._save(row, who)
         verdict_reply = self._reply(
-            "verdict", verdict=verdict, answers=intake.answers, reason_label=self._reason_label(intake)
+            "verdict",
+            verdict=verdict,
+            answers=intake.answers,
+            reason_label=self._reason_label(intake),
         )
         actions: list[list[Button]] = []
         if message is not None:
             actions.append(
-                [Button("📄 Copy as file", self._data(row, "f")), Button("🔄 Write again", self._data(row, "r"))]
+                [
+                    Button("📄 Copy as file", self._data(row, "f")),
+                    Button("🔄 Write again", self._data(row, "r")),
+                ]
             )
             actions.append(
-                [Button("✏️ Change an answer", self._data(row, "e")), Button("✅ I've sent it", self._data(row, "S"))]
+                [
+                    Button("✏️ Change an answer", self._data(row, "e")),
+                    Button("✅ I've sent it", self._data(row, "S")),
+                ]
             )
             actions.append([Button("✖️ Cancel", self._data(row, "x"))])
             text = self.renderer.chat_text(
@@ -413,16 +433,24 @@ class RefundService:
                 return [
                     verdict_reply,
                     Reply(
-                        self.renderer.chat_text("message_long", verdict=verdict, case_id=row.case_id),
+                        self.renderer.chat_text(
+                            "message_long", verdict=verdict, case_id=row.case_id
+                        ),
                         actions,
                         self._document(row, message),
                     ),
                 ]
             return [verdict_reply, Reply(text, actions)]
         actions.append(
-            [Button("✏️ Change an answer", self._data(row, "e")), Button("👍 Close the case", self._data(row, "C"))]
+            [
+                Button("✏️ Change an answer", self._data(row, "e")),
+                Button("👍 Close the case", self._data(row, "C")),
+            ]
         )
-        return [verdict_reply, self._reply("no_message", buttons=actions, verdict=verdict, case_id=row.case_id)]
+        return [
+            verdict_reply,
+            self._reply("no_message", buttons=actions, verdict=verdict, case_id=row.case_id),
+        ]
 
     def _document(self, row: IntakeRow, message: SupportMessage) -> Document:
         return Document(
@@ -469,7 +497,9 @@ class RefundService:
         elif step is Step.ACCOUNT:
             accounts = self.store.list_accounts(who.chat_id)
             for account in accounts[:8]:
-                buttons.append([Button(_account_label(account), self._data(row, "a", str(account["ref"])))])
+                buttons.append(
+                    [Button(_account_label(account), self._data(row, "a", str(account["ref"])))]
+                )
             buttons.append([Button("➕ Add an account", self._data(row, "n"))])
         elif step is Step.EDIT:
             for editable in intake.editable_steps():
@@ -489,7 +519,10 @@ class RefundService:
                 width = 2
             for i in range(0, len(options), width):
                 buttons.append(
-                    [Button(label, self._data(row, "c", value)) for value, label in options[i : i + width]]
+                    [
+                        Button(label, self._data(row, "c", value))
+                        for value, label in options[i : i + width]
+                    ]
                 )
         if step is Step.EVIDENCE:
             count = len(intake.answers.get("evidence") or [])

@@ -37,7 +37,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 
 from conversations.intake import Intake, Step
 
@@ -303,15 +303,20 @@ class Store:
             result = conn.execute(
                 insert(accounts).values(team_id=team_id, created_at=_utcnow(), **values)
             )
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     # --- intakes (the per-update hot path) --------------------------------------
 
     def load_intake(self, chat_id: int, user_id: int) -> IntakeRow | None:
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(intakes.c.token, intakes.c.seq, intakes.c.state, intakes.c.data, intakes.c.case_id)
-                .where(intakes.c.chat_id == chat_id, intakes.c.user_id == user_id)
+                select(
+                    intakes.c.token,
+                    intakes.c.seq,
+                    intakes.c.state,
+                    intakes.c.data,
+                    intakes.c.case_id,
+                ).where(intakes.c.chat_id == chat_id, intakes.c.user_id == user_id)
             ).first()
         if row is None:
             return None
@@ -409,7 +414,7 @@ class Store:
                     **values,
                 )
             )
-            new_id = int(result.inserted_primary_key[0])
+            new_id = _new_id(result)
             _log(conn, new_id, owner_user_id, "drafted", f"verdict {outcome}")
             return new_id
 
@@ -426,14 +431,18 @@ class Store:
     def set_case_ticket(self, case_id: int, user_id: int, ticket: str) -> None:
         with self.transaction() as conn:
             conn.execute(
-                update(cases).where(cases.c.id == case_id).values(ticket=ticket, updated_at=_utcnow())
+                update(cases)
+                .where(cases.c.id == case_id)
+                .values(ticket=ticket, updated_at=_utcnow())
             )
             _log(conn, case_id, user_id, "ticket", ticket)
 
     def set_case_status(self, case_id: int, user_id: int, status: str) -> None:
         with self.transaction() as conn:
             conn.execute(
-                update(cases).where(cases.c.id == case_id).values(status=status, updated_at=_utcnow())
+                update(cases)
+                .where(cases.c.id == case_id)
+                .values(status=status, updated_at=_utcnow())
             )
             _log(conn, case_id, user_id, status, None)
 
@@ -486,11 +495,20 @@ class Store:
     def case_events(self, case_id: int) -> list[CaseEvent]:
         with self.transaction() as conn:
             rows = conn.execute(
-                select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.id)
+                select(case_events)
+                .where(case_events.c.case_id == case_id)
+                .order_by(case_events.c.id)
             ).mappings()
             return [
-                CaseEvent(_as_utc(r["at"]), r["actor_user_id"], r["what"], r["detail"]) for r in rows
+                CaseEvent(_as_utc(r["at"]), r["actor_user_id"], r["what"], r["detail"])
+                for r in rows
             ]
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _log(conn: Connection, case_id: int, user_id: int, what: str, detail: str | None) -> None:
@@ -519,10 +537,10 @@ def _insert_charge(conn: Connection, answers: Mapping[str, Any], now: datetime) 
             created_at=now,
         )
     )
-    return int(result.inserted_primary_key[0])
+    return _new_id(result)
 
 
-def _account_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+def _account_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "ref": row["id"],
         "advertiser_id": row["advertiser_id"],
@@ -537,7 +555,7 @@ def _account_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _case(row: Mapping[str, Any]) -> CaseRecord:
+def _case(row: Mapping[Any, Any]) -> CaseRecord:
     return CaseRecord(
         id=row["id"],
         team_id=row["team_id"],

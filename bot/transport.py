@@ -200,7 +200,11 @@ class UpdateFactory:
 
     def document(self, file_id: str, file_name: str, caption: str | None = None) -> Update:
         fields: dict[str, Any] = {
-            "document": {"file_id": file_id, "file_unique_id": file_id[-16:], "file_name": file_name}
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": file_id[-16:],
+                "file_name": file_name,
+            }
         }
         if caption:
             fields["caption"] = caption

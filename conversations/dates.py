@@ -55,6 +55,13 @@ for _number, _name in enumerate(
     _MONTHS[_name[:3]] = _number
 _MONTHS["sept"] = 9
 
+# Words that carry no date: "on Monday, the 3rd of November at 10:02". A weekday is not
+# checked against the date; the numbers are what people copy carefully.
+_FILLER = frozenset(
+    {"at", "on", "of", "the"}
+    | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    | {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
+)
 _MAX_TEXT = 60  # nobody types a 60-character date; keeps regexes cheap on pasted junk
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _AMPM = r"(?P<ampm>a\.?m\.?|p\.?m\.?)"
@@ -156,15 +163,15 @@ def _next_weekday(day: date) -> date:
 
 
 def _normalise(text: str) -> str:
-    # NFKC for full-width digits; commas and "at"/"on"/"of" carry no meaning in
-    # "Sunday, November 3, 2026 at 10:02".
+    # NFKC for full-width digits; commas and filler words carry no meaning in
+    # "Tuesday, November 3, 2026 at 10:02".
     cleaned = unicodedata.normalize("NFKC", text).casefold().strip().rstrip(".")
     cleaned = cleaned.replace(",", " ")
     # "3-Nov-2026" and "Nov/3" read like "3 Nov 2026" and "Nov 3".
     cleaned = re.sub(r"(?<=[a-z])[-/]|[-/](?=[a-z])", " ", cleaned)
     # "2026-11-03T10:02:00" is an ISO timestamp: the T separates date and time.
     cleaned = re.sub(r"(?<=\d)t(?=\d)", " ", cleaned)
-    words = [word for word in cleaned.split() if word not in {"at", "on", "of", "the"}]
+    words = [word for word in cleaned.split() if word not in _FILLER]
     return " ".join(words)
 
 

@@ -15,7 +15,8 @@ from conversations.policy import Condition, Policy, Situation
 # The charge-age warning is about getting a request in on time, so it goes with
 # the outcomes that send one to TikTok; a "not refundable" answer would only be
 # made more confusing by "report it soon".
-_OUTCOMES_WITH_LATENESS_WARNING = frozenset({Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW})
+# A blocked charge dispute (ask the agency first) is still a dispute whose age matters.
+_OUTCOMES_WITH_LATENESS_WARNING = frozenset({Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW, Outcome.BLOCKED})
 
 
 class NoSituationMatched(LookupError):

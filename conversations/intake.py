@@ -9,7 +9,7 @@ stored row is the only copy of a conversation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -212,17 +212,42 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "next", "source": S.ACCOUNT_CURRENCY, "dest": S.ACCOUNT_STATUS},
     {"trigger": "next", "source": S.ACCOUNT_STATUS, "dest": S.ACCOUNT_PAID_VIA},
     {"trigger": "next", "source": S.ACCOUNT_PAID_VIA, "dest": S.REASON},
-    {"trigger": "next", "source": S.REASON, "dest": S.CHARGE_DATE, "conditions": "is_about_a_charge"},
-    {"trigger": "next", "source": S.REASON, "dest": S.BALANCE, "conditions": "is_about_the_balance"},
+    {
+        "trigger": "next",
+        "source": S.REASON,
+        "dest": S.CHARGE_DATE,
+        "conditions": "is_about_a_charge",
+    },
+    {
+        "trigger": "next",
+        "source": S.REASON,
+        "dest": S.BALANCE,
+        "conditions": "is_about_the_balance",
+    },
     # Poor results, ad credits, rejected ads: the reason alone decides the verdict.
     {"trigger": "next", "source": S.REASON, "dest": S.REVIEW},
     {"trigger": "next", "source": S.CHARGE_DATE, "dest": S.CHARGE_AMOUNT},
-    {"trigger": "next", "source": S.CHARGE_AMOUNT, "dest": S.CHARGE_CARD, "conditions": "pays_by_card"},
+    {
+        "trigger": "next",
+        "source": S.CHARGE_AMOUNT,
+        "dest": S.CHARGE_CARD,
+        "conditions": "pays_by_card",
+    },
     {"trigger": "next", "source": S.CHARGE_AMOUNT, "dest": S.CHARGE_INVOICE},
     {"trigger": "next", "source": S.CHARGE_CARD, "dest": S.CHARGE_INVOICE},
     {"trigger": "next", "source": S.CHARGE_INVOICE, "dest": S.CHARGE_CAMPAIGNS},
-    {"trigger": "next", "source": S.CHARGE_CAMPAIGNS, "dest": S.OTHER_CHARGE, "conditions": "is_duplicate"},
-    {"trigger": "next", "source": S.CHARGE_CAMPAIGNS, "dest": S.PAUSED_ON, "conditions": "is_after_pause"},
+    {
+        "trigger": "next",
+        "source": S.CHARGE_CAMPAIGNS,
+        "dest": S.OTHER_CHARGE,
+        "conditions": "is_duplicate",
+    },
+    {
+        "trigger": "next",
+        "source": S.CHARGE_CAMPAIGNS,
+        "dest": S.PAUSED_ON,
+        "conditions": "is_after_pause",
+    },
     {
         "trigger": "next",
         "source": S.CHARGE_CAMPAIGNS,
@@ -238,7 +263,12 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "next", "source": S.INVOICE_PROBLEM, "dest": S.NOTICED},
     {"trigger": "next", "source": S.STORY, "dest": S.NOTICED},
     {"trigger": "next", "source": S.NOTICED, "dest": S.EVIDENCE},
-    {"trigger": "next", "source": S.BALANCE, "dest": S.APPEAL, "conditions": "account_is_suspended"},
+    {
+        "trigger": "next",
+        "source": S.BALANCE,
+        "dest": S.APPEAL,
+        "conditions": "account_is_suspended",
+    },
     {"trigger": "next", "source": S.BALANCE, "dest": S.ADMIN},
     {"trigger": "next", "source": S.APPEAL, "dest": S.ADMIN, "conditions": "appeal_was_won"},
     # An appeal not (yet) won blocks the refund: nothing more to ask or attach.
@@ -513,8 +543,8 @@ class Intake:
     # --- internals -----------------------------------------------------------
 
     def _fire(self, trigger: str) -> None:
-        # The trigger methods are bound by the machine while the model is attached.
-        getattr(self, "trigger")(trigger)
+        # Same as the model's bound `trigger(name)`; the model must be attached.
+        MACHINE.events[trigger].trigger(self)
 
     def _forward(self, trigger: str) -> None:
         before = self.step
@@ -577,8 +607,7 @@ class Intake:
                 self.answers.pop("other_date", None)
                 self.answers.pop("other_time", None)
                 raise InputError(
-                    "That's the same date and time as the first charge. "
-                    "When was the other one?"
+                    "That's the same date and time as the first charge. When was the other one?"
                 )
         self._advance()
         return notes
@@ -706,7 +735,10 @@ def _parse_campaigns(intake: Intake, text: str) -> list[Note]:
     return []
 
 
-def _free_text(key: str, max_len: int) -> Any:
+Parser = Callable[[Intake, str], list[Note]]
+
+
+def _free_text(key: str, max_len: int) -> Parser:
     def parse(intake: Intake, text: str) -> list[Note]:
         intake.answers[key] = clean_text(text, max_len=max_len)
         return []
@@ -719,7 +751,7 @@ def _parse_ticket(intake: Intake, text: str) -> list[Note]:
     return []
 
 
-_TEXT_PARSERS: dict[Step, Any] = {
+_TEXT_PARSERS: dict[Step, Parser] = {
     Step.ACCOUNT_ID: _parse_account_id,
     Step.ACCOUNT_NAME: _parse_account_name,
     Step.ACCOUNT_BC_ID: _parse_bc_id,

@@ -119,8 +119,6 @@ def parse_amount(text: str, default_currency: str | None) -> Money:
 
     numbers = list(_NUMBER.finditer(cleaned))
     if not numbers:
-        if any(ch in _MINUS for ch in cleaned) and any(ch.isdigit() for ch in cleaned):
-            raise InputError(_NEGATIVE)
         raise InputError(_NO_DIGITS)
     if len(numbers) > 1:
         raise InputError(_TWO_NUMBERS)

@@ -48,7 +48,9 @@ class ChatDriver:
     ) -> None:
         self.app = app
         self.api = api
-        self.updates = UpdateFactory(app.bot, user_id=user_id, chat_id=chat_id, first_name=first_name)
+        self.updates = UpdateFactory(
+            app.bot, user_id=user_id, chat_id=chat_id, first_name=first_name
+        )
         self.chat_id = chat_id if chat_id is not None else user_id
         self._seen = 0
 
@@ -86,7 +88,8 @@ class ChatDriver:
         return [
             c
             for c in self.api.calls
-            if c.method in ("sendMessage", "sendDocument") and int(c.params["chat_id"]) == self.chat_id
+            if c.method in ("sendMessage", "sendDocument")
+            and int(c.params["chat_id"]) == self.chat_id
         ]
 
     def last(self) -> ApiCall:
@@ -105,7 +108,11 @@ class ChatDriver:
         return [text for text, _ in self.last_with_buttons().buttons]
 
     def toasts(self) -> list[str]:
-        return [str(c.params.get("text", "")) for c in self.api.calls if c.method == "answerCallbackQuery"]
+        return [
+            str(c.params.get("text", ""))
+            for c in self.api.calls
+            if c.method == "answerCallbackQuery"
+        ]
 
     def all_text(self) -> str:
         return "\n".join(plain(m.text) for m in self.messages() if m.method == "sendMessage")

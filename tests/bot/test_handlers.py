@@ -55,8 +55,15 @@ async def test_unused_balance_manual_no_bc_is_eligible(user: ChatDriver) -> None
     assert "T1, T3" in verdict
     assert "closes the ad account for good" in verdict
     assert "Close Account and Refund" in message or "Close Account and Refund" in verdict
-    for fact in (ADVERTISER_ID, "Northwind Apparel", "420.00 USD", "manual payment",
-                 "not in a Business Center", "excluding taxes", "within 60 days"):
+    for fact in (
+        ADVERTISER_ID,
+        "Northwind Apparel",
+        "420.00 USD",
+        "manual payment",
+        "not in a Business Center",
+        "excluding taxes",
+        "within 60 days",
+    ):
         assert fact in message, fact
     assert "I've sent it" in " ".join(user.button_labels())
 
@@ -97,10 +104,17 @@ async def test_duplicate_charge_on_automatic_payment_needs_review(user: ChatDriv
     assert "🔎" in verdict and "T4, T5, T6" in verdict
     assert "Don't start a chargeback" in verdict
     assert "Subject: Duplicate charge of 189.90 USD on 9 November 2026" in message
-    for fact in ("9 November 2026, 10:02", "9 November 2026, 10:08", "BDUS2026550101",
-                 "BDUS2026550102", "ending 1881", "automatic payment",
-                 "1790000000000001, 1790000000000002", "25 November 2026",
-                 "a screenshot — Finance → Transactions"):
+    for fact in (
+        "9 November 2026, 10:02",
+        "9 November 2026, 10:08",
+        "BDUS2026550101",
+        "BDUS2026550102",
+        "ending 1881",
+        "automatic payment",
+        "1790000000000001, 1790000000000002",
+        "25 November 2026",
+        "a screenshot — Finance → Transactions",
+    ):
         assert fact in message, fact
     assert "Advertiser Support" in message
 
@@ -143,7 +157,7 @@ async def test_sent_ticket_and_case_listing(user: ChatDriver) -> None:
 
 
 async def test_file_of_the_message_is_offered(user: ChatDriver, api: InProcessBotApi) -> None:
-    """"Copy as file" sends the support message as a .txt document."""
+    """ "Copy as file" sends the support message as a .txt document."""
     await user.send("/new")
     await add_account(user, billing="Manual payment")
     await user.tap("unused balance")
@@ -177,8 +191,11 @@ async def test_restart_mid_intake_keeps_every_answer(
     api1 = InProcessBotApi()
     store1 = Store.open(db_url)
     app1 = build_application(
-        settings, build_service(settings, store1, policy, clock), request=api1,
-        token="123:TEST", rate_limited=False,
+        settings,
+        build_service(settings, store1, policy, clock),
+        request=api1,
+        token="123:TEST",
+        rate_limited=False,
     )
     async with app1:
         user1 = ChatDriver(app1, api1)
@@ -193,8 +210,11 @@ async def test_restart_mid_intake_keeps_every_answer(
     api2 = InProcessBotApi()
     store2 = Store.open(db_url)
     app2 = build_application(
-        settings, build_service(settings, store2, policy, clock), request=api2,
-        token="123:TEST", rate_limited=False,
+        settings,
+        build_service(settings, store2, policy, clock),
+        request=api2,
+        token="123:TEST",
+        rate_limited=False,
     )
     async with app2:
         user2 = ChatDriver(app2, api2)
@@ -215,5 +235,3 @@ async def test_restart_mid_intake_keeps_every_answer(
         assert "189.90 USD" in message and "9 November 2026, 10:02" in message
         assert ADVERTISER_ID in message
     store2.close()
-
-

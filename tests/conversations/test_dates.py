@@ -40,6 +40,8 @@ TODAY = date(2026, 11, 26)  # a Thursday
         ("9 Nov, 10:02", date(2026, 11, 9), time(10, 2)),
         ("10:02 9 Nov", date(2026, 11, 9), time(10, 2)),
         ("9 Nov at 10:02", date(2026, 11, 9), time(10, 2)),
+        ("Tuesday, November 3, 2026 at 10:02", date(2026, 11, 3), time(10, 2)),
+        ("Mon 9 Nov", date(2026, 11, 9), None),
         ("9 Nov 10am", date(2026, 11, 9), time(10, 0)),
         ("9 Nov 10 am", date(2026, 11, 9), time(10, 0)),
         ("9 Nov 3:05 pm", date(2026, 11, 9), time(15, 5)),

@@ -598,11 +598,11 @@ def test_not_eligible_gets_no_lateness_warning(policy: Policy) -> None:
     assert verdict.warnings == (policy.warnings["chargeback"],)
 
 
-def test_blocked_gets_no_lateness_warning(policy: Policy) -> None:
-    """Only eligible and needs-review verdicts carry the charge-age warning."""
+def test_blocked_dispute_keeps_its_lateness_warning(policy: Policy) -> None:
+    """A charge dispute blocked until the agency is asked still warns about the charge's age."""
     verdict = assess(facts(R.DUPLICATE, paid_via=P.AGENCY, charge_date=days_ago(8)), policy, TODAY)
     assert verdict.outcome is BLOCKED
-    assert verdict.warnings == ()
+    assert verdict.warnings == (charge_age_warning(days_ago(8), TODAY, policy),)
 
 
 def test_future_charge_gets_no_lateness_warning(policy: Policy) -> None:

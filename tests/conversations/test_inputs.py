@@ -409,10 +409,7 @@ def _ascii(digits: str) -> str:
         ("👍🏽 thanks 🎉", "👍🏽 thanks 🎉"),
         ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),
         ("🏳️\u200d🌈", "🏳️\u200d🌈"),
-        (
-            "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
-            "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
-        ),
+        (ENGLAND_FLAG, ENGLAND_FLAG),
         ("stray\u200d joiner", "stray joiner"),
         ("stray \U000e0067tag", "stray tag"),
         ("<b>bold</b> {{ 7*7 }} {% if %}", "<b>bold</b> {{ 7*7 }} {% if %}"),

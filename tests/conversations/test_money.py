@@ -100,10 +100,9 @@ def test_parse_amount_currency_in_text_beats_default() -> None:
 
 
 def test_parse_amount_single_separator_before_three_digits_groups_thousands() -> None:
-    """`12.345 USD` is 12,345 dollars: a lone separator before exactly 3 digits groups thousands.
-
-    (It is not rejected as three decimals; see test_parse_amount_rejects_too_many_decimals.)
-    """
+    """`12.345 USD` is 12,345 dollars: a lone separator before exactly 3 digits groups thousands."""
+    # The separator rules win over reading it as three decimals: Europeans write 12.345 for
+    # twelve thousand. Too many decimals is pinned by test_parse_amount_rejects_too_many_decimals.
     assert parse_amount("12.345 USD", None) == Money(Decimal("12345.00"), "USD")
 
 
