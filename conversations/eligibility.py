@@ -16,7 +16,9 @@ from conversations.policy import Condition, Policy, Situation
 # the outcomes that send one to TikTok; a "not refundable" answer would only be
 # made more confusing by "report it soon".
 # A blocked charge dispute (ask the agency first) is still a dispute whose age matters.
-_OUTCOMES_WITH_LATENESS_WARNING = frozenset({Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW, Outcome.BLOCKED})
+_OUTCOMES_WITH_LATENESS_WARNING = frozenset(
+    {Outcome.ELIGIBLE, Outcome.NEEDS_REVIEW, Outcome.BLOCKED}
+)
 
 
 class NoSituationMatched(LookupError):

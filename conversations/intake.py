@@ -121,6 +121,8 @@ REASONS_ABOUT_THE_BALANCE = frozenset({Reason.UNUSED_BALANCE, Reason.SUSPENDED})
 REASONS_WITH_A_STORY = frozenset({Reason.NOT_DELIVERED, Reason.INVALID_TRAFFIC, Reason.OTHER})
 COMMON_CURRENCIES = ("USD", "EUR", "GBP", "BRL", "IDR", "RUB")
 YES_NO = ("yes", "no")
+# Questions whose yes/no answer is stored as a boolean.
+YES_NO_STEPS = frozenset({"account_bc", "admin"})
 KNOWN_CURRENCIES = frozenset(list_currencies())
 # Choice steps that also take a typed answer (any ISO currency code).
 CHOICES_WITH_TYPING = frozenset({"account_currency"})
@@ -432,7 +434,7 @@ class Intake:
                 return self.submit_text(value, today)
             raise InputError("Please pick one of the buttons.")
         key = ANSWER_KEYS[step][0]
-        if value in YES_NO:
+        if step in YES_NO_STEPS:
             self.answers[key] = value == "yes"
         else:
             self.answers[key] = value
@@ -771,11 +773,15 @@ _TEXT_PARSERS: dict[Step, Parser] = {
 def _clean_or_none(text: str | None, max_len: int) -> str | None:
     if not text:
         return None
-    try:
-        return clean_text(text[: max_len * 4], max_len=max_len)
-    except InputError:
-        # A caption that cleans to nothing, or is too long, is not worth losing the file over.
-        return mask_card_numbers(text)[:max_len] or None
+    # Mask before any cut, so a card number is never split into an unmasked part.
+    masked = mask_card_numbers(text)
+    for candidate in (masked, masked[:max_len]):
+        try:
+            return clean_text(candidate, max_len=max_len)
+        except InputError:
+            continue
+    # A caption that cleans to nothing is not worth losing the file over.
+    return None
 
 
 def _date_or_none(value: str | None) -> date | None:
@@ -792,7 +798,10 @@ def _when_to_json(when: When) -> dict[str, str | None]:
 
 @contextmanager
 def attached(intake: Intake) -> Iterator[Intake]:
-    """Attach `intake` to the shared machine for the length of one update."""
+    """Attach `intake` to the shared machine for the length of one update (re-entrant)."""
+    if intake in MACHINE.models:
+        yield intake
+        return
     MACHINE.add_model(intake, initial=intake.state)
     try:
         yield intake
