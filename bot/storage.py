@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     func,
@@ -37,7 +38,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.expression import Executable
 
 from conversations.intake import Intake, Step
 
@@ -101,7 +104,8 @@ intakes = Table(
     Column("state", String(32), nullable=False),
     Column("data", Text, nullable=False),
     Column("case_id", Integer),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # ISO text: the hot path writes it through the driver, without SQLAlchemy's type layer.
+    Column("updated_at", String(40), nullable=False),
 )
 
 cases = Table(
@@ -223,11 +227,54 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class Prepared:
+    """A statement compiled once for the engine's dialect and run through the driver.
+
+    SQLAlchemy re-derives a cache key and re-processes parameters on every
+    `execute`; on the per-update path that costs more than SQLite itself. Values
+    must already be in the driver's types (str, int, None).
+    """
+
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.names = list(compiled.positiontup or []) if compiled.positional else None
+
+    def run(self, conn: Connection, **values: Any) -> CursorResult[Any]:
+        if self.names is None:
+            return conn.exec_driver_sql(self.sql, values)
+        return conn.exec_driver_sql(self.sql, tuple(values[name] for name in self.names))
+
+
+def _key(column: str) -> BindParameter[Any]:
+    return bindparam(column)
+
+
 class Store:
     """Every read and write the bot makes, one short transaction each."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        dialect = engine.dialect
+        this_intake = (intakes.c.chat_id == _key("chat_id")) & (
+            intakes.c.user_id == _key("user_id")
+        )
+        self._load_intake = Prepared(
+            select(
+                intakes.c.token, intakes.c.seq, intakes.c.state, intakes.c.data, intakes.c.case_id
+            ).where(this_intake),
+            dialect,
+        )
+        self._delete_intake = Prepared(intakes.delete().where(this_intake), dialect)
+        fields = ("token", "seq", "state", "data", "case_id", "updated_at")
+        self._insert_intake = Prepared(
+            insert(intakes).values({name: _key(name) for name in ("chat_id", "user_id", *fields)}),
+            dialect,
+        )
+        self._update_intake = Prepared(
+            update(intakes).where(this_intake).values({name: _key(name) for name in fields}),
+            dialect,
+        )
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -309,26 +356,19 @@ class Store:
 
     def load_intake(self, chat_id: int, user_id: int) -> IntakeRow | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    intakes.c.token,
-                    intakes.c.seq,
-                    intakes.c.state,
-                    intakes.c.data,
-                    intakes.c.case_id,
-                ).where(intakes.c.chat_id == chat_id, intakes.c.user_id == user_id)
-            ).first()
+            row = self._load_intake.run(conn, chat_id=chat_id, user_id=user_id).first()
         if row is None:
             return None
-        data = json.loads(row.data)
+        token, seq, state, raw, case_id = row
+        data = json.loads(raw)
         intake = Intake(
-            state=Step(row.state),
+            state=Step(state),
             answers=data["answers"],
             history=data["history"],
             editing=data["editing"],
             pending=data["pending"],
         )
-        return IntakeRow(intake=intake, token=row.token, seq=row.seq, case_id=row.case_id)
+        return IntakeRow(intake=intake, token=token, seq=seq, case_id=case_id)
 
     def save_intake(self, chat_id: int, user_id: int, row: IntakeRow) -> None:
         intake = row.intake
@@ -343,28 +383,22 @@ class Store:
             separators=(",", ":"),
         )
         values = {
+            "chat_id": chat_id,
+            "user_id": user_id,
             "token": row.token,
             "seq": row.seq,
             "state": str(intake.state),
             "data": data,
             "case_id": row.case_id,
-            "updated_at": _utcnow(),
+            "updated_at": _utcnow().isoformat(),
         }
         with self.transaction() as conn:
             if row.is_new:
-                conn.execute(
-                    intakes.delete().where(
-                        intakes.c.chat_id == chat_id, intakes.c.user_id == user_id
-                    )
-                )
-                conn.execute(insert(intakes).values(chat_id=chat_id, user_id=user_id, **values))
+                self._delete_intake.run(conn, chat_id=chat_id, user_id=user_id)
+                self._insert_intake.run(conn, **values)
                 row.is_new = False
             else:
-                conn.execute(
-                    update(intakes)
-                    .where(intakes.c.chat_id == chat_id, intakes.c.user_id == user_id)
-                    .values(**values)
-                )
+                self._update_intake.run(conn, **values)
 
     # --- cases -------------------------------------------------------------------
 

@@ -1,0 +1,205 @@
+"""Per-update cost of the refund intake vs bare python-telegram-bot, in the same run.
+
+Drives complete intakes through the real Application with the in-process Bot API
+(no network), and the same number of updates through a bare PTB 3-step
+ConversationHandler that sends one reply per update. Also times the hot path on
+its own: loading and saving one intake row.
+
+    python benchmarks/bench_updates.py [--intakes 200] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.app import build_application, build_service  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.storage import Store  # noqa: E402
+from bot.transport import InProcessBotApi, UpdateFactory  # noqa: E402
+from tests.helpers import ADVERTISER_ID  # noqa: E402
+
+# One intake, as a user answers it: (kind, value) with kind "text" or "tap" (label part).
+SCRIPT: list[tuple[str, str]] = [
+    ("text", "/new"),
+    ("text", ADVERTISER_ID),
+    ("text", "Northwind Apparel"),
+    ("tap", "Automatic payment"),
+    ("tap", "No"),
+    ("tap", "USD"),
+    ("tap", "Active"),
+    ("tap", "TikTok directly"),
+    ("tap", "charged twice"),
+    ("text", "9 Nov 10:02"),
+    ("text", "189.90 USD"),
+    ("text", "1881"),
+    ("text", "BDUS2026550101"),
+    ("tap", "Skip"),
+    ("text", "9 Nov 10:08"),
+    ("text", "BDUS2026550102"),
+    ("tap", "Today"),
+    ("tap", "Skip"),
+    ("tap", "sent it"),
+    ("text", "TT-1"),
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def timed(
+    process: Callable[[Update], Awaitable[None]], update: Update, out: list[float]
+) -> None:
+    start = time.perf_counter()
+    await process(update)
+    out.append(time.perf_counter() - start)
+
+
+async def run_intakes(db_dir: Path, intakes: int) -> list[float]:
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{db_dir / 'bench.sqlite3'}")  # type: ignore[call-arg]
+    service = build_service(settings)
+    api = InProcessBotApi()
+    app = build_application(settings, service, request=api, token="1:BENCH", rate_limited=False)
+    samples: list[float] = []
+    async with app:
+        for n in range(intakes):
+            user = UpdateFactory(app.bot, user_id=10_000 + n)
+            for kind, value in SCRIPT:
+                if kind == "text":
+                    update = user.text(value)
+                else:
+                    message = next(c for c in reversed(api.calls) if c.buttons)
+                    data = next(
+                        d for label, d in message.buttons if value.casefold() in label.casefold()
+                    )
+                    update = user.button(data, message.message_id or 1)
+                await timed(app.process_update, update, samples)
+            api.calls.clear()
+    service.store.close()
+    return samples
+
+
+async def run_bare_ptb(updates: int) -> list[float]:
+    api = InProcessBotApi()
+    app = Application.builder().token("1:BARE").request(api).get_updates_request(api).build()
+
+    async def step(update: Update, context: ContextTypes.DEFAULT_TYPE, nxt: int) -> int:
+        assert update.effective_chat is not None
+        await context.bot.send_message(update.effective_chat.id, f"step {nxt}")
+        return nxt
+
+    async def first(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
+        return await step(u, c, 1)
+
+    async def second(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
+        return await step(u, c, 2)
+
+    async def third(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
+        await step(u, c, 3)
+        return ConversationHandler.END
+
+    text = filters.TEXT & ~filters.COMMAND
+    app.add_handler(
+        ConversationHandler(
+            entry_points=[CommandHandler("new", first)],
+            states={1: [MessageHandler(text, second)], 2: [MessageHandler(text, third)]},
+            fallbacks=[],
+        )
+    )
+    samples: list[float] = []
+    async with app:
+        n = 0
+        while len(samples) < updates:
+            user = UpdateFactory(app.bot, user_id=20_000 + n)
+            for line in ("/new", "a", "b"):
+                await timed(app.process_update, user.text(line), samples)
+            n += 1
+            api.calls.clear()
+    return samples
+
+
+def hot_path(db_dir: Path, rounds: int) -> float:
+    """Microseconds per load + save of one intake row."""
+    store = Store.open(f"sqlite:///{db_dir / 'hot.sqlite3'}")
+    from bot.storage import IntakeRow
+    from conversations.intake import Intake
+
+    row = IntakeRow(
+        Intake(answers={"advertiser_id": ADVERTISER_ID, "reason": "duplicate"}), "tok", is_new=True
+    )
+    store.save_intake(1, 1, row)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        loaded = store.load_intake(1, 1)
+        assert loaded is not None
+        store.save_intake(1, 1, loaded)
+    elapsed = time.perf_counter() - start
+    store.close()
+    return elapsed / rounds * 1e6
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "updates": len(samples),
+        "p50_us": percentile(samples, 0.50) * 1e6,
+        "p99_us": percentile(samples, 0.99) * 1e6,
+        "mean_us": statistics.fmean(samples) * 1e6,
+        "updates_per_s": len(samples) / sum(samples),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--intakes", type=int, default=150)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = summary(asyncio.run(run_intakes(Path(tmp), args.intakes)))
+        bare = summary(asyncio.run(run_bare_ptb(int(ours["updates"]))))
+        hot = hot_path(Path(tmp), 3000)
+    ratio = ours["p50_us"] / bare["p50_us"]
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}"
+    )
+    print(f"{'':28}{'updates':>9}{'p50 µs':>10}{'p99 µs':>10}{'mean µs':>10}{'upd/s':>9}")
+    for name, s in (("refund intake (full flow)", ours), ("bare PTB, 3-step conv.", bare)):
+        print(
+            f"{name:28}{s['updates']:>9.0f}{s['p50_us']:>10.0f}{s['p99_us']:>10.0f}"
+            f"{s['mean_us']:>10.0f}{s['updates_per_s']:>9.0f}"
+        )
+    print(f"ratio p50 intake / bare PTB: {ratio:.2f}")
+    print(f"hot path, load + save of one intake row (SQLite, sync): {hot:.0f} µs")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"intake": ours, "bare_ptb": bare, "ratio_p50": ratio, "hot_path_us": hot}, indent=2
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

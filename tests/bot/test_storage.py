@@ -1,0 +1,394 @@
+"""The database layer against a real SQLite file: what goes in comes back out, exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.storage import IntakeRow, Store, evidence, intakes, new_token, transactions
+from conversations.intake import Intake, Step
+
+TEAM_A = 1001
+TEAM_B = -100200300  # a group chat: negative id, as Telegram gives it
+USER = 1001
+
+ACCOUNT: dict[str, Any] = {
+    "advertiser_id": "7289000011112221010",
+    "account_name": "Northwind Apparel",
+    "billing": "automatic",
+    "in_bc": False,
+    "bc_id": None,
+    "currency": "USD",
+    "account_status": "active",
+    "paid_via": "tiktok",
+}
+
+
+def _answers(**overrides: Any) -> dict[str, Any]:
+    """Answers of a duplicate charge as the intake stores them (strings, never floats)."""
+    answers: dict[str, Any] = {
+        **ACCOUNT,
+        "reason": "duplicate",
+        "charge_date": "2026-11-09",
+        "charge_time": "10:02",
+        "amount": "189.90",
+        "amount_currency": "USD",
+        "amount_text": "$189.90",
+        "card_last4": "1881",
+        "invoice_number": "BDUS2026550101",
+        "campaign_ids": ["1790000000000001"],
+        "other_date": "2026-11-09",
+        "other_time": "10:08",
+        "noticed": "2026-11-25",
+        "evidence": [],
+    }
+    answers.update(overrides)
+    return answers
+
+
+def _draft(
+    store: Store,
+    answers: Mapping[str, Any],
+    *,
+    case_id: int | None = None,
+    team_id: int = TEAM_A,
+    outcome: str = "needs_review",
+    message: str | None = "Subject: Duplicate charge\n\nHello",
+) -> int:
+    return store.save_draft_case(
+        case_id=case_id,
+        team_id=team_id,
+        owner_user_id=USER,
+        answers=answers,
+        outcome=outcome,
+        situation="duplicate_charge",
+        policy_version="2026-11-26",
+        subject="Duplicate charge" if message else None,
+        message=message,
+    )
+
+
+def _team_with_account(store: Store, team_id: int = TEAM_A) -> dict[str, Any]:
+    store.ensure_team(team_id, "private" if team_id > 0 else "supergroup", None)
+    ref = store.save_account(team_id, ACCOUNT)
+    return {**ACCOUNT, "account_ref": ref}
+
+
+def _whats(store: Store, case_id: int) -> list[str]:
+    return [event.what for event in store.case_events(case_id)]
+
+
+# --- intakes -------------------------------------------------------------------------
+
+
+def test_intake_row_round_trips_every_field(store: Store) -> None:
+    """State, answers (unicode included), history, editing, pending, seq, token and case id
+    come back from the database as they were saved."""
+    answers = {
+        "advertiser_id": "7289000011112221010",
+        "account_name": "Café Zürich — 東京 ☕ “quoted” \\ back",
+        "in_bc": True,
+        "bc_id": None,
+        "amount": "0.10",
+        "campaign_ids": ["1790000000000001", "1790000000000002"],
+        "evidence": [{"file_id": "f1", "kind": "photo", "caption": "Ünïcödé", "name": None}],
+    }
+    pending: list[dict[str, str | None]] = [
+        {"day": "2026-11-03", "at": "10:02"},
+        {"day": "2026-03-11", "at": None},
+    ]
+    intake = Intake(
+        state=Step.CHARGE_DATE,
+        answers=answers,
+        history=["account_id", "account_name", "reason"],
+        editing=True,
+        pending=pending,
+    )
+    token = new_token()
+    store.save_intake(
+        77, 88, IntakeRow(intake=intake, token=token, seq=9, case_id=None, is_new=True)
+    )
+
+    loaded = store.load_intake(77, 88)
+
+    assert loaded is not None
+    assert loaded.token == token
+    assert loaded.seq == 9
+    assert loaded.case_id is None
+    assert loaded.intake.step is Step.CHARGE_DATE
+    assert loaded.intake.answers == answers
+    assert loaded.intake.history == ["account_id", "account_name", "reason"]
+    assert loaded.intake.editing is True
+    assert loaded.intake.pending == pending
+    assert loaded.is_new is False
+    assert store.load_intake(77, 89) is None, "another user in the same chat has no intake"
+
+
+def test_saving_an_intake_twice_updates_the_one_row(store: Store) -> None:
+    """A second save of the same row updates it: still one row, with the new values."""
+    row = IntakeRow(intake=Intake(), token=new_token(), is_new=True)
+    store.save_intake(TEAM_A, USER, row)
+    assert row.is_new is False
+
+    row.intake.state = Step.REASON
+    row.intake.answers["advertiser_id"] = "7289000011112221010"
+    row.intake.history.append("account")
+    row.seq = 3
+    row.case_id = 42
+    store.save_intake(TEAM_A, USER, row)
+
+    loaded = store.load_intake(TEAM_A, USER)
+    assert loaded is not None
+    assert loaded.intake.step is Step.REASON
+    assert loaded.intake.answers == {"advertiser_id": "7289000011112221010"}
+    assert loaded.intake.history == ["account"]
+    assert (loaded.seq, loaded.case_id, loaded.token) == (3, 42, row.token)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(intakes)).scalar_one() == 1
+
+
+def test_a_new_intake_replaces_the_old_one_of_the_same_user(store: Store) -> None:
+    """Starting over (a new row for the same chat and user) replaces the old intake."""
+    store.save_intake(TEAM_A, USER, IntakeRow(intake=Intake(), token="old-token", is_new=True))
+    fresh = IntakeRow(intake=Intake(state=Step.ACCOUNT_ID), token="new-token", seq=0, is_new=True)
+    store.save_intake(TEAM_A, USER, fresh)
+
+    loaded = store.load_intake(TEAM_A, USER)
+    assert loaded is not None
+    assert (loaded.token, loaded.intake.step) == ("new-token", Step.ACCOUNT_ID)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(intakes)).scalar_one() == 1
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(store: Store) -> None:
+    """The SQLite file is in WAL journal mode, with foreign keys enforced."""
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+# --- accounts --------------------------------------------------------------------------
+
+
+def test_save_account_upserts_by_advertiser_id_within_a_team(store: Store) -> None:
+    """Saving an advertiser ID again updates that team's account; another team gets its own."""
+    store.ensure_team(TEAM_A, "private", None)
+    store.ensure_team(TEAM_B, "supergroup", "Agency team")
+
+    first = store.save_account(TEAM_A, ACCOUNT)
+    again = store.save_account(
+        TEAM_A, {**ACCOUNT, "account_name": "Northwind EU", "billing": "manual", "in_bc": True}
+    )
+    other_team = store.save_account(TEAM_B, ACCOUNT)
+
+    assert again == first
+    assert other_team != first
+    (account,) = store.list_accounts(TEAM_A)
+    assert account["ref"] == first
+    assert account["account_name"] == "Northwind EU"
+    assert account["billing"] == "manual"
+    assert account["in_bc"] is True
+    (b_account,) = store.list_accounts(TEAM_B)
+    assert b_account["account_name"] == "Northwind Apparel"
+    assert store.get_account(TEAM_B, first) is None, "team B can't pick team A's account"
+    assert store.get_account(TEAM_A, first) == account
+
+
+def test_saved_account_comes_back_as_intake_answers(store: Store) -> None:
+    """A saved account is read back with the intake's answer keys, ready for `use_account`."""
+    store.ensure_team(TEAM_A, "private", None)
+    second = {**ACCOUNT, "advertiser_id": "7289000011112221011", "account_name": None}
+    store.save_account(TEAM_A, ACCOUNT)
+    ref = store.save_account(TEAM_A, second)
+
+    newest = store.list_accounts(TEAM_A)[0]
+
+    assert newest["ref"] == ref
+    for key, value in second.items():
+        assert newest[key] == value, key
+
+
+# --- cases -------------------------------------------------------------------------------
+
+
+def test_a_case_of_one_team_is_not_found_from_another(store: Store) -> None:
+    """get_case, list_cases and count_cases only see the asking team's cases."""
+    answers = _team_with_account(store, TEAM_A)
+    store.ensure_team(TEAM_B, "supergroup", "Other team")
+    case_id = _draft(store, _answers(**answers))
+
+    assert store.get_case(TEAM_A, case_id) is not None
+    assert store.get_case(TEAM_B, case_id) is None
+    assert store.list_cases(TEAM_B) == []
+    assert store.count_cases(TEAM_B) == 0
+    assert [c.id for c in store.list_cases(TEAM_A)] == [case_id]
+    assert store.count_cases(TEAM_A) == 1
+
+
+def test_draft_case_keeps_answers_and_verdict(store: Store) -> None:
+    """A drafted case stores the answers, verdict, policy version, subject and message."""
+    answers = _answers(**_team_with_account(store), story="Café ☕ — “twice”")
+    case_id = _draft(store, answers)
+
+    case = store.get_case(TEAM_A, case_id)
+
+    assert case is not None
+    assert case.answers == answers
+    assert (case.reason, case.outcome, case.situation) == (
+        "duplicate",
+        "needs_review",
+        "duplicate_charge",
+    )
+    assert case.policy_version == "2026-11-26"
+    assert case.subject == "Duplicate charge"
+    assert case.message == "Subject: Duplicate charge\n\nHello"
+    assert (case.status, case.ticket, case.sent_at, case.reply_due_on) == (
+        "drafted",
+        None,
+        None,
+        None,
+    )
+    assert case.created_at.tzinfo is not None
+
+
+def test_case_event_log_is_append_only_and_ordered(store: Store) -> None:
+    """Each step of a case adds one event at the end; earlier events never change."""
+    answers = _answers(**_team_with_account(store))
+    case_id = _draft(store, answers)
+    seen = store.case_events(case_id)
+    assert [e.what for e in seen] == ["drafted"]
+
+    def step(expected: str) -> None:
+        nonlocal seen
+        events = store.case_events(case_id)
+        assert events[: len(seen)] == seen, "an earlier event changed"
+        assert [e.what for e in events[len(seen) :]] == [expected]
+        seen = events
+
+    store.mark_case_sent(case_id, USER, "2026-12-03")
+    step("sent")
+    store.set_case_ticket(case_id, USER, "TT-0099123")
+    step("ticket")
+    store.set_case_status(case_id, USER, "closed")
+    step("closed")
+
+    times = [e.at for e in seen]
+    assert times == sorted(times)
+    assert all(t.tzinfo is not None for t in times)
+    assert {e.actor_user_id for e in seen} == {USER}
+
+
+def test_redrafting_logs_only_when_the_verdict_or_message_changed(store: Store) -> None:
+    """Saving the draft again logs "redrafted" only if the outcome or the message changed."""
+    answers = _answers(**_team_with_account(store))
+    case_id = _draft(store, answers)
+
+    assert _draft(store, answers, case_id=case_id) == case_id
+    assert _whats(store, case_id) == ["drafted"], "nothing changed, nothing to log"
+
+    _draft(store, {**answers, "card_last4": "4242"}, case_id=case_id)
+    assert _whats(store, case_id) == ["drafted"], "an answer the message doesn't show"
+
+    _draft(store, answers, case_id=case_id, message="Subject: Duplicate charge\n\nHello again")
+    assert _whats(store, case_id) == ["drafted", "redrafted"]
+
+    _draft(
+        store,
+        answers,
+        case_id=case_id,
+        outcome="not_eligible",
+        message="Subject: Duplicate charge\n\nHello again",
+    )
+    events = store.case_events(case_id)
+    assert [e.what for e in events] == ["drafted", "redrafted", "redrafted"]
+    assert events[-1].detail == "verdict not_eligible"
+
+    case = store.get_case(TEAM_A, case_id)
+    assert case is not None
+    assert case.outcome == "not_eligible"
+    assert case.message == "Subject: Duplicate charge\n\nHello again"
+    assert store.count_cases(TEAM_A) == 1, "redrafting never creates a second case"
+
+
+def test_mark_case_sent_records_the_status_due_date_and_event(store: Store) -> None:
+    """Marking a case sent sets status, sent time and reply due date, and logs "sent"."""
+    case_id = _draft(store, _answers(**_team_with_account(store)))
+
+    store.mark_case_sent(case_id, USER, "2026-12-03")
+
+    case = store.get_case(TEAM_A, case_id)
+    assert case is not None
+    assert case.status == "sent"
+    assert case.sent_at is not None and case.sent_at.tzinfo is not None
+    assert case.reply_due_on == "2026-12-03"
+    last = store.case_events(case_id)[-1]
+    assert (last.what, last.detail, last.actor_user_id) == (
+        "sent",
+        "reply expected by 2026-12-03",
+        USER,
+    )
+
+
+def test_set_case_ticket_records_the_ticket_and_event(store: Store) -> None:
+    """Saving a ticket number keeps it on the case and logs it as a "ticket" event."""
+    case_id = _draft(store, _answers(**_team_with_account(store)))
+    store.mark_case_sent(case_id, USER, "2026-12-03")
+
+    store.set_case_ticket(case_id, USER, "TT-0099123")
+
+    case = store.get_case(TEAM_A, case_id)
+    assert case is not None
+    assert case.ticket == "TT-0099123"
+    assert case.status == "sent", "a ticket doesn't change the status"
+    last = store.case_events(case_id)[-1]
+    assert (last.what, last.detail) == ("ticket", "TT-0099123")
+
+
+def test_money_stays_exact_text(store: Store) -> None:
+    """Amounts are stored and read back as the exact decimal text: "0.10" stays "0.10"."""
+    answers = _answers(**_team_with_account(store), amount="0.10")
+    case_id = _draft(store, answers)
+    big_id = _draft(store, _answers(**_team_with_account(store), amount="12345678901234.99"))
+
+    case = store.get_case(TEAM_A, case_id)
+    big = store.get_case(TEAM_A, big_id)
+    assert case is not None and big is not None
+    assert case.answers["amount"] == "0.10"
+    assert Decimal(case.answers["amount"]) == Decimal("0.10")
+    assert big.answers["amount"] == "12345678901234.99"
+    with store.engine.connect() as conn:
+        amounts = conn.execute(select(transactions.c.amount).order_by(transactions.c.id)).scalars()
+        assert list(amounts) == ["0.10", "12345678901234.99"]
+
+    row = IntakeRow(
+        intake=Intake(state=Step.CHARGE_CARD, answers={"amount": "0.10"}),
+        token=new_token(),
+        is_new=True,
+    )
+    store.save_intake(TEAM_A, USER, row)
+    loaded = store.load_intake(TEAM_A, USER)
+    assert loaded is not None
+    assert loaded.intake.answers["amount"] == "0.10"
+
+
+def test_save_evidence_replaces_the_list(store: Store) -> None:
+    """save_evidence keeps exactly the intake's current list of files for the case."""
+    case_id = _draft(store, _answers(**_team_with_account(store)))
+    photo = {"file_id": "photo-1", "kind": "photo", "caption": "Finance → Transactions"}
+    document = {"file_id": "doc-1", "kind": "document", "name": "statement.pdf"}
+    store.save_evidence(case_id, USER, [photo])
+    store.save_evidence(case_id, USER, [photo, document])
+
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(evidence.c.file_id, evidence.c.caption, evidence.c.name)
+            .where(evidence.c.case_id == case_id)
+            .order_by(evidence.c.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("photo-1", "Finance → Transactions", None),
+        ("doc-1", None, "statement.pdf"),
+    ]
