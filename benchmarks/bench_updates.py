@@ -182,7 +182,8 @@ def main() -> int:
         hot = hot_path(Path(tmp), 3000)
     ratio = ours["p50_us"] / bare["p50_us"]
     print(
-        f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}"
+        f"machine: {platform.machine()} {platform.processor() or ''}"
+        f" python {platform.python_version()}"
     )
     print(f"{'':28}{'updates':>9}{'p50 µs':>10}{'p99 µs':>10}{'mean µs':>10}{'upd/s':>9}")
     for name, s in (("refund intake (full flow)", ours), ("bare PTB, 3-step conv.", bare)):

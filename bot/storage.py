@@ -39,8 +39,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.expression import ClauseElement
 
 from conversations.intake import Intake, Step
 
@@ -235,8 +236,9 @@ class Prepared:
     must already be in the driver's types (str, int, None).
     """
 
-    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
         self.sql = str(compiled)
         self.names = list(compiled.positiontup or []) if compiled.positional else None
 
@@ -359,7 +361,7 @@ class Store:
             row = self._load_intake.run(conn, chat_id=chat_id, user_id=user_id).first()
         if row is None:
             return None
-        token, seq, state, raw, case_id = row
+        token, seq, state, raw, case_id = tuple(row)
         data = json.loads(raw)
         intake = Intake(
             state=Step(state),

@@ -285,7 +285,7 @@ TRANSITIONS: list[dict[str, Any]] = [
 ]
 
 
-class IntakeMachine(Machine):  # type: ignore[misc]  # transitions is untyped
+class IntakeMachine(Machine):
     """The shared machine, cheap to attach a model to once per update."""
 
     def _add_model_to_state(self, state: Any, model: Any) -> None:
