@@ -1,0 +1,750 @@
+"""Every template, rendered under StrictUndefined with what the bot really passes it.
+
+Support messages are rendered for every path through the intake (reason × billing ×
+Business Center × status × who was paid × the appeal, admin and spend answers), with
+the answers the shared machine collects. Chat templates are rendered with realistic
+contexts, and user text in them is data: escaped, never evaluated.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import pytest
+
+from bot import labels
+from bot.rendering import (
+    TEMPLATES_DIR,
+    Renderer,
+    SupportMessage,
+    long_date,
+    money,
+    short_date,
+    weekday_date,
+)
+from bot.service import RefundService
+from bot.storage import CaseEvent
+from conversations.eligibility import assess
+from conversations.facts import AccountStatus, Appeal, Billing, PaidVia, Reason, SpendAfterPause
+from conversations.intake import SPECS, STAGES, Intake, Kind, Note, Step, attached
+from conversations.policy import Policy, load_policy
+from tests.helpers import DEFAULT_NOW, plain
+
+TODAY = DEFAULT_NOW.date()
+ADVERTISER_ID = "7289000011112221010"
+BC_ID = "7290000000000000001"
+STORY = "Campaign 1790000000000001 showed no delivery on 8 November, but we were billed."
+INVOICE_PROBLEM = "Billed 1,200 USD but our spend was 950 USD."
+# User text that is HTML, an entity and template syntax at once.
+HOSTILE = "Ads <b>bold</b> & {{ 7*7 }} {% if true %}x{% endif %}"
+HOSTILE_ESCAPED = "Ads &lt;b&gt;bold&lt;/b&gt; &amp; {{ 7*7 }} {% if true %}x{% endif %}"
+
+
+# --- driving the intake through the shared machine -------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way through the intake: the account, the reason and the optional answers."""
+
+    reason: Reason
+    billing: Billing
+    in_bc: bool
+    status: AccountStatus
+    paid_via: PaidVia
+    full: bool  # every optional question answered (and evidence sent), or all skipped
+
+    def describe(self) -> str:
+        return (
+            f"{self.reason}/{self.billing}/{'bc' if self.in_bc else 'no-bc'}/{self.status}/"
+            f"{self.paid_via}/{'full' if self.full else 'bare'}"
+        )
+
+
+Action = Callable[[Intake], object]
+
+
+def _text(text: str) -> Action:
+    return lambda intake: intake.submit_text(text, TODAY)
+
+
+def _choose(value: str) -> Action:
+    return lambda intake: intake.choose(value, TODAY)
+
+
+def _skip(intake: Intake) -> None:
+    intake.skip()
+
+
+def _evidence(intake: Intake) -> None:
+    intake.add_evidence("photo-file-1", "photo", "Finance → Transactions", None)
+    intake.add_evidence("doc-file-1", "document", None, "card-statement-nov.pdf")
+    intake.evidence_done()
+
+
+def _actions(step: Step, path: Route) -> list[Action]:
+    """What a person on `path` answers at `step`; several actions fork the path."""
+    full = path.full
+    if step is Step.ACCOUNT:
+        return [lambda intake: intake.begin_new_account()]
+    table: dict[Step, list[Action]] = {
+        Step.ACCOUNT_ID: [_text(ADVERTISER_ID)],
+        Step.ACCOUNT_NAME: [_text("Northwind Apparel") if full else _skip],
+        Step.ACCOUNT_BILLING: [_choose(path.billing)],
+        Step.ACCOUNT_BC: [_choose("yes" if path.in_bc else "no")],
+        Step.ACCOUNT_BC_ID: [_text(BC_ID) if full else _skip],
+        Step.ACCOUNT_CURRENCY: [_choose("USD")],
+        Step.ACCOUNT_STATUS: [_choose(path.status)],
+        Step.ACCOUNT_PAID_VIA: [_choose(path.paid_via)],
+        Step.REASON: [_choose(path.reason)],
+        Step.CHARGE_DATE: [_text("2026-11-09 10:02" if full else "2026-11-09")],
+        Step.CHARGE_AMOUNT: [_text("$189.90" if full else "189.9")],
+        Step.BALANCE: [_text("420 USD" if full else "420")],
+        Step.CHARGE_CARD: [_text("1881") if full else _skip],
+        Step.CHARGE_INVOICE: [_text("BDUS2026550101") if full else _skip],
+        Step.CHARGE_CAMPAIGNS: [_text("1790000000000001, 1790000000000002") if full else _skip],
+        Step.OTHER_CHARGE: [_text("2026-11-09 10:08" if full else "2026-11-10")],
+        Step.OTHER_INVOICE: [_text("BDUS2026550102") if full else _skip],
+        Step.PAUSED_ON: [_text("2026-11-05")],
+        Step.SPEND_AFTER_PAUSE: [_choose(value) for value in SpendAfterPause],
+        Step.INVOICE_PROBLEM: [_text(INVOICE_PROBLEM)],
+        Step.STORY: [_text(STORY)],
+        Step.APPEAL: [_choose(value) for value in Appeal],
+        Step.ADMIN: [_choose("yes"), _choose("no")],
+        Step.NOTICED: [_choose("yesterday") if full else _text("2026-11-20")],
+        Step.EVIDENCE: [_evidence if full else _skip],
+    }
+    return table[step]
+
+
+def _clone(intake: Intake) -> Intake:
+    return Intake(
+        state=intake.state,
+        answers=copy.deepcopy(intake.answers),
+        history=list(intake.history),
+        editing=intake.editing,
+        pending=copy.deepcopy(intake.pending),
+    )
+
+
+def _act(intake: Intake, action: Action) -> None:
+    # One update of the service: attach, apply, detach.
+    with attached(intake):
+        action(intake)
+        assert intake.pending is None, f"an ISO date was ambiguous at {intake.step}"
+
+
+def _walk(intake: Intake, path: Route) -> Iterator[Intake]:
+    """Every intake at the review screen that `path` can lead to."""
+    guard = 0
+    while intake.step is not Step.REVIEW:
+        guard += 1
+        assert guard < 40, f"{path.describe()} never reached the review at {intake.step}"
+        step = intake.step
+        actions = _actions(step, path)
+        if len(actions) > 1:
+            for action in actions:
+                branch = _clone(intake)
+                _act(branch, action)
+                yield from _walk(branch, path)
+            return
+        before = intake.step
+        _act(intake, actions[0])
+        assert intake.step is not before, f"{path.describe()} stuck at {before}"
+    yield intake
+
+
+@dataclass(frozen=True)
+class Rendered:
+    path: Route
+    intake: Intake
+    situation: str
+    template: str | None
+    message: SupportMessage | None
+    context: dict[str, Any]
+
+    def describe(self) -> str:
+        a = self.intake.answers
+        extra = [
+            f"{key}={a[key]}" for key in ("appeal", "is_admin", "spend_after_pause") if key in a
+        ]
+        return " ".join([self.path.describe(), *extra, f"→ {self.situation}"])
+
+
+def message_context(intake: Intake, verdict: Any, today: date) -> dict[str, Any]:
+    """The context RefundService._message_context passes to a support template."""
+    return {
+        "a": intake.answers,
+        "verdict": verdict,
+        "today": today.isoformat(),
+        "reason": intake.reason,
+        "billing_words": labels.BILLING_WORDS,
+        "reason_label": labels.REASONS.get(str(intake.reason), ""),
+    }
+
+
+def _strict_renderer() -> Renderer:
+    """The real renderer, except that a formatting filter given None fails instead of
+    printing its "—" placeholder (a missing answer would otherwise slip through)."""
+    renderer = Renderer()
+
+    def refuse_none(name: str, real: Callable[..., str]) -> Callable[..., str]:
+        def checked(value: Any, *args: Any) -> str:
+            if value is None or any(arg is None for arg in args):
+                raise AssertionError(f"the {name} filter was given None")
+            return real(value, *args)
+
+        return checked
+
+    for env in (renderer.support, renderer.chat):
+        env.filters["money"] = refuse_none("money", money)
+        env.filters["long_date"] = refuse_none("long_date", long_date)
+        env.filters["short_date"] = refuse_none("short_date", short_date)
+    return renderer
+
+
+PATHS = [
+    Route(reason, billing, in_bc, status, paid_via, full)
+    for reason, billing, in_bc, status, paid_via, full in itertools.product(
+        Reason, Billing, (False, True), AccountStatus, PaidVia, (True, False)
+    )
+]
+
+
+@cache
+def _policy() -> Policy:
+    return load_policy()
+
+
+@cache
+def rendered_for(reason: Reason) -> tuple[Rendered, ...]:
+    """Every path of `reason` through the intake, judged and (where a template is named)
+    rendered with the service's context."""
+    renderer = _strict_renderer()
+    out: list[Rendered] = []
+    for path in (p for p in PATHS if p.reason is reason):
+        for intake in _walk(Intake(), path):
+            verdict = assess(intake.facts(), _policy(), TODAY)
+            context = message_context(intake, verdict, TODAY)
+            message = None
+            if verdict.template is not None:
+                message = renderer.support_message(verdict.template, **context)
+            out.append(
+                Rendered(path, intake, verdict.situation, verdict.template, message, context)
+            )
+    return tuple(out)
+
+
+def _all_rendered() -> Iterator[Rendered]:
+    for reason in Reason:
+        yield from rendered_for(reason)
+
+
+def _with_message(reason: Reason) -> Iterator[tuple[Rendered, SupportMessage]]:
+    for item in rendered_for(reason):
+        if item.message is not None:
+            yield item, item.message
+
+
+def _fail_on(problems: list[str]) -> None:
+    if problems:
+        shown = "\n".join(problems[:15])
+        more = f"\n… and {len(problems) - 15} more" if len(problems) > 15 else ""
+        pytest.fail(f"{len(problems)} problem(s):\n{shown}{more}")
+
+
+# --- support messages --------------------------------------------------------------------
+
+
+def test_the_paths_reach_every_situation_that_names_a_template(policy: Policy) -> None:
+    """The intake paths below lead to every policy situation with a template, and every
+    support template (but _base) is named by some situation."""
+    reached = {(r.situation, r.template) for r in _all_rendered() if r.template}
+    named = {(s.id, s.template) for s in policy.situations if s.template is not None}
+    assert named - reached == set(), "situations no intake path leads to"
+    files = {
+        p.name.removesuffix(".txt.j2")
+        for p in (TEMPLATES_DIR / "support").glob("*.txt.j2")
+        if not p.name.startswith("_")
+    }
+    assert files == {template for _, template in named}
+
+
+def test_message_context_is_the_one_the_service_passes(service: RefundService) -> None:
+    """The context used here is exactly RefundService's, so these renders are the bot's."""
+    (item, _), *_ = _with_message(Reason.DUPLICATE)
+    verdict = assess(item.intake.facts(), service.policy, service.today())
+    assert service.today() == TODAY
+    assert service._message_context(item.intake, verdict) == message_context(
+        item.intake, verdict, TODAY
+    )
+    assert service._support_message(item.intake, verdict) == item.message
+
+
+@pytest.mark.parametrize("reason", list(Reason), ids=str)
+def test_support_message_renders_for_every_intake_path(reason: Reason) -> None:
+    """Each path of this reason renders its template: one-line subject, the advertiser ID,
+    amounts as "189.90 USD", and no None, "—" placeholder or template syntax in the text."""
+    problems: list[str] = []
+    for item, message in _with_message(reason):
+        a = item.intake.answers
+        text = message.as_text()
+        where = item.describe()
+        if "\n" in message.subject or not message.subject or len(message.subject) > 200:
+            problems.append(f"{where}: subject is not one short line: {message.subject!r}")
+        if ADVERTISER_ID not in message.subject or ADVERTISER_ID not in message.body:
+            problems.append(f"{where}: advertiser ID missing from subject or body")
+        for leak in ("None", "{{", "}}", "{%", "%}", "Undefined", "[]", "()"):
+            if leak in text:
+                problems.append(f"{where}: {leak!r} in the message")
+        if re.search(r"(:\s*—|—\s*$|\(—\)|^—)", text, re.MULTILINE):
+            problems.append(f"{where}: a bare '—' placeholder in the message")
+        if a.get("amount") is not None:
+            expected = "189.90 USD" if a.get("charge_date") else "420.00 USD"
+            if expected not in text:
+                problems.append(f"{where}: {expected!r} not in the message")
+        for raw in ("189.9 ", "$", "420 USD", "189.9\n"):
+            if raw in text:
+                problems.append(f"{where}: unformatted amount {raw!r} in the message")
+        if a.get("charge_date") and "9 November 2026" not in text:
+            problems.append(f"{where}: the charge date is not written out")
+        if a.get("account_name") and "Northwind Apparel" not in text:
+            problems.append(f"{where}: the account name is missing")
+        if not message.body.endswith("\n") or "\n\n\n" in message.body:
+            problems.append(f"{where}: body not tidied")
+    _fail_on(problems)
+
+
+@pytest.mark.parametrize("reason", list(Reason), ids=str)
+def test_support_message_puts_each_fact_on_its_own_line(reason: Reason) -> None:
+    """In every message the account, billing, charge date, amount, card, document and
+    campaign facts each start a line of their own, as the agent reads them."""
+    problems: list[str] = []
+    for item, message in _with_message(reason):
+        a = item.intake.answers
+        lines = message.body.splitlines()
+        # Each fact as a whole line (a regular expression the line must match in full).
+        expected = [
+            rf"Ad account ID: {ADVERTISER_ID}( \(Northwind Apparel\))?",
+            r"Billing option: .+",
+        ]
+        if a.get("charge_date"):
+            expected.append(
+                r"Charge date: 9 November 2026, 10:02 \(Ads Manager time\)"
+                if a.get("charge_time")
+                else r"Charge date: 9 November 2026"
+            )
+        if a.get("amount"):
+            expected.append(
+                r"Amount charged \(incl\. tax\): 189\.90 USD"
+                if a.get("charge_date")
+                else r"Unspent balance: 420\.00 USD"
+            )
+        if a.get("card_last4"):
+            expected.append(r"Card: ending 1881")
+        if a.get("invoice_number"):
+            expected.append(r"Document / invoice number: BDUS2026550101")
+        if a.get("campaign_ids"):
+            expected.append(r"Campaign IDs: 1790000000000001, 1790000000000002")
+        for pattern in expected:
+            if not any(re.fullmatch(pattern, line) for line in lines):
+                label = pattern.split(":")[0].replace("\\", "")
+                near = next((line for line in lines if line.startswith(label)), "")
+                problems.append(f"{item.describe()}: no line {pattern!r} (nearest: {near!r})")
+    _fail_on(problems)
+
+
+@pytest.mark.parametrize("reason", list(Reason), ids=str)
+def test_support_message_keeps_the_pronoun_i_capitalised(reason: Reason) -> None:
+    """A reason label quoted inside a sentence keeps "I" upper case ("I was charged
+    twice", never "i was charged twice")."""
+    problems = [
+        f"{item.describe()}: {line!r}"
+        for item, message in _with_message(reason)
+        for line in message.as_text().splitlines()
+        if re.search(r"\bi\b", line)
+    ]
+    _fail_on(problems)
+
+
+def test_user_text_in_a_support_message_is_kept_literally(policy: Policy) -> None:
+    """A story with HTML and template syntax appears in the plain-text message as typed."""
+    intake = next(r.intake for r in rendered_for(Reason.NOT_DELIVERED) if r.path.full and r.message)
+    intake = _clone(intake)
+    intake.answers["story"] = HOSTILE
+    verdict = assess(intake.facts(), policy, TODAY)
+    assert verdict.template == "not_delivered"
+    message = Renderer().support_message(
+        verdict.template, **message_context(intake, verdict, TODAY)
+    )
+    assert f"What happened: {HOSTILE}" in message.body
+    assert "49" not in message.as_text()
+
+
+@pytest.mark.parametrize(
+    ("currency", "typed", "shown"),
+    [("JPY", "18990", "18,990 JPY"), ("EUR", "1.234,5 €", "1,234.50 EUR")],
+)
+def test_support_message_writes_money_in_the_accounts_currency(
+    policy: Policy, currency: str, typed: str, shown: str
+) -> None:
+    """Amounts in the message follow the currency's decimals: yen without, euro with two."""
+    intake = Intake()
+    for action in (
+        lambda i: i.begin_new_account(),
+        _text(ADVERTISER_ID),
+        _text("Kaiten Sushi"),
+        _choose("automatic"),
+        _choose("no"),
+        _text(currency),
+        _choose("active"),
+        _choose("tiktok"),
+        _choose("duplicate"),
+        _text("2026-11-09 10:02"),
+        _text(typed),
+        _skip,
+        _skip,
+        _skip,
+        _text("2026-11-09 10:08"),
+        _skip,
+        _choose("today"),
+        _skip,
+    ):
+        _act(intake, action)
+    assert intake.step is Step.REVIEW
+    verdict = assess(intake.facts(), policy, TODAY)
+    assert verdict.template == "duplicate_charge"
+    message = Renderer().support_message(
+        verdict.template, **message_context(intake, verdict, TODAY)
+    )
+    assert message.subject.startswith(f"Duplicate charge of {shown} on 9 November 2026")
+    assert f"refund {shown} to the original payment method" in message.body
+
+
+# --- chat templates ----------------------------------------------------------------------
+
+
+def _duplicate_review() -> tuple[Rendered, SupportMessage]:
+    for item, message in _with_message(Reason.DUPLICATE):
+        path = item.path
+        if path.full and path.billing is Billing.AUTOMATIC and path.paid_via is PaidVia.TIKTOK:
+            if not path.in_bc:
+                return item, message
+    raise AssertionError("no duplicate-charge path")
+
+
+def _blocked() -> Rendered:
+    for item in rendered_for(Reason.SUSPENDED):
+        if item.situation == "suspended_appeal_first":
+            return item
+    raise AssertionError("no blocked path")
+
+
+def _case_view(**overrides: Any) -> dict[str, Any]:
+    """A case as RefundService._case_view hands it to the templates."""
+    view: dict[str, Any] = {
+        "id": 12,
+        "status": "Sent",
+        "outcome": "Worth asking",
+        "reason": "I was charged twice",
+        "amount": "189.90 USD",
+        "charge_date": "9 Nov 2026",
+        "created": "26 Nov 2026",
+        "ticket": "TT-0099123",
+        "account": "Northwind Apparel · 7289…1010",
+        "message": "Subject: Duplicate charge\n\nHello TikTok Ads support team,",
+        "policy_version": "2026-11-26",
+        "reply_due_on": "2026-12-03",
+        "situation": "duplicate_charge",
+    }
+    view.update(overrides)
+    return view
+
+
+def _events(detail: str = "TT-0099123") -> list[CaseEvent]:
+    at = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    return [
+        CaseEvent(at, 1001, "drafted", "verdict needs_review"),
+        CaseEvent(at, 1001, "sent", "reply expected by 2026-12-03"),
+        CaseEvent(at, 1001, "ticket", detail),
+    ]
+
+
+def _question(step: Step, **overrides: Any) -> dict[str, Any]:
+    """The context RefundService._ask passes for `step`."""
+    context: dict[str, Any] = {
+        "step": str(step),
+        "stage": SPECS[step].stage,
+        "stages": STAGES,
+        "a": {"advertiser_id": ADVERTISER_ID, "charge_date": "2026-11-09"},
+        "error": None,
+        "notes": [],
+        "pending": False,
+        "reason": "duplicate",
+        "evidence_count": 0,
+        "is_group": False,
+    }
+    context.update(overrides)
+    return context
+
+
+def chat_contexts() -> dict[str, list[dict[str, Any]]]:
+    """Realistic contexts for every chat template, as bot/service.py renders them."""
+    review, message = _duplicate_review()
+    verdict = assess(review.intake.facts(), _policy(), TODAY)
+    blocked = _blocked()
+    blocked_verdict = assess(blocked.intake.facts(), _policy(), TODAY)
+    agency = next(r for r in rendered_for(Reason.DUPLICATE) if r.template == "agency_refund")
+    agency_verdict = assess(agency.intake.facts(), _policy(), TODAY)
+    assert agency.message is not None
+    return {
+        "cancelled": [{}],
+        "case": [
+            {"case": _case_view(), "events": _events()},
+            {
+                "case": _case_view(
+                    ticket=None, reply_due_on=None, message=None, charge_date="—", amount="—"
+                ),
+                "events": _events()[:1],
+            },
+        ],
+        "case_not_found": [{"number": "99"}],
+        "case_usage": [{}],
+        "cases": [
+            {"cases": [], "total": 0},
+            {"cases": [_case_view(), _case_view(id=11, ticket=None, charge_date="—")], "total": 25},
+        ],
+        "closed": [{"case_id": 12}, {"case_id": None}],
+        "done": [
+            {"case_id": 12, "ticket": "TT-0099123", "due": "2026-12-03", "days": 5},
+            {"case_id": 12, "ticket": None, "due": None, "days": 5},
+        ],
+        "expired_idle": [{}],
+        "file_kept": [
+            {"count": 1, "card_warning": False, "at_review": False},
+            {"count": 2, "card_warning": True, "at_review": True},
+        ],
+        "file_without_case": [{}],
+        "help": [{}],
+        "idle": [{}],
+        "in_progress": [{"where": "<b>Step 3 of 6 — the charge</b>"}],
+        "message": [
+            {"message": message, "verdict": verdict, "case_id": 12},
+            {"message": agency.message, "verdict": agency_verdict, "case_id": 13},
+        ],
+        "message_long": [
+            {"verdict": verdict, "case_id": 12},
+            {"verdict": agency_verdict, "case_id": 13},
+        ],
+        "no_message": [
+            {"verdict": blocked_verdict, "case_id": 14},
+            {
+                "verdict": assess(
+                    next(
+                        r.intake for r in rendered_for(Reason.POOR_RESULTS) if r.template is None
+                    ).facts(),
+                    _policy(),
+                    TODAY,
+                ),
+                "case_id": 15,
+            },
+        ],
+        "no_message_file": [{}],
+        "notes": [
+            {
+                "notes": [
+                    Note("card_masked", "1881"),
+                    Note("paused_after_charge"),
+                    Note("currency_differs", "USD"),
+                ],
+                "answers": review.intake.answers,
+            }
+        ],
+        "nothing_to_cancel": [{}],
+        "question": [
+            _question(step, reason=reason)
+            for step in Step
+            if SPECS[step].kind is not Kind.MENU or step in (Step.ACCOUNT, Step.EDIT)
+            for reason in (
+                "not_delivered",
+                "invalid_traffic",
+                "other",
+                "duplicate",
+                "unused_balance",
+            )
+            if step in (Step.STORY, Step.EVIDENCE) or reason == "duplicate"
+        ]
+        + [
+            _question(Step.CHARGE_DATE, pending=True),
+            _question(Step.EVIDENCE, evidence_count=2),
+            _question(
+                Step.CHARGE_CARD,
+                error="Type the last 4 digits of the card, like 1881.",
+                notes=[
+                    Note(key, value)
+                    for key, value in (
+                        ("card_masked", "1881"),
+                        ("currency_differs", "USD"),
+                        ("paused_after_charge", ""),
+                        ("card_in_file", ""),
+                        ("expired", ""),
+                    )
+                ],
+            ),
+        ]
+        + [
+            _question(Step.REASON, reason=str(r), a={"reason": str(r)}, is_group=True)
+            for r in Reason
+        ],
+        "start": [{}],
+        "verdict": [
+            {
+                "verdict": verdict,
+                "answers": review.intake.answers,
+                "reason_label": labels.REASONS[Reason.DUPLICATE],
+            },
+            {
+                "verdict": blocked_verdict,
+                "answers": blocked.intake.answers,
+                "reason_label": labels.REASONS[Reason.SUSPENDED],
+            },
+        ],
+    }
+
+
+CHAT_TEMPLATES = sorted(
+    p.name.removesuffix(".html.j2") for p in (TEMPLATES_DIR / "chat").glob("*.html.j2")
+)
+
+
+def test_every_chat_template_has_a_context_here() -> None:
+    """Each file in templates/chat has realistic contexts below (and no stale extras)."""
+    assert sorted(chat_contexts()) == CHAT_TEMPLATES
+
+
+@pytest.mark.parametrize("name", CHAT_TEMPLATES)
+def test_chat_template_renders(name: str) -> None:
+    """The chat template renders under StrictUndefined with each realistic context, to
+    Telegram HTML that uses only the tags Telegram knows and leaks no placeholders."""
+    renderer = _strict_renderer()
+    for context in chat_contexts().get(name, []):
+        text = renderer.chat_text(name, **context)
+        assert text.strip(), f"{name} rendered empty with {context}"
+        tags = set(re.findall(r"</?([a-zA-Z]+)", text))
+        assert tags <= {"b", "i", "code", "pre", "u", "s", "a"}, f"{name}: tags {tags}"
+        for leak in ("None", "{{", "{%", "Undefined"):
+            assert leak not in text, f"{name}: {leak!r} in {text!r}"
+        assert "\n\n\n" not in plain(text), f"{name}: a run of blank lines"
+
+
+def test_chat_question_names_its_step_for_every_asked_step() -> None:
+    """Every question the intake asks has its own wording under the step heading."""
+    renderer = Renderer()
+    for step in Step:
+        if SPECS[step].kind is Kind.MENU and step not in (Step.ACCOUNT, Step.EDIT):
+            continue
+        text = plain(renderer.chat_text("question", **_question(step)))
+        heading, _, rest = text.partition("\n")
+        assert heading.startswith(f"Step {SPECS[step].stage} of 6 — "), step
+        assert rest.strip(), f"no question text for {step}"
+
+
+def _assert_escaped(html_text: str, where: str) -> None:
+    assert HOSTILE_ESCAPED in html_text, f"{where}: user text not escaped in {html_text!r}"
+    assert "<b>bold</b>" not in html_text, f"{where}: user markup passed through"
+    assert "49" not in html_text, f"{where}: user text was evaluated as a template"
+    assert HOSTILE in plain(html_text), f"{where}: the user doesn't see what they typed"
+
+
+def test_user_text_in_chat_templates_is_escaped_never_evaluated() -> None:
+    """User-supplied text (<b>, & and {{ 7*7 }}) is escaped in every chat template that
+    shows it, and shown literally: never markup, never evaluated."""
+    renderer = Renderer()
+    review, _ = _duplicate_review()
+    verdict = assess(review.intake.facts(), _policy(), TODAY)
+    hostile_answers = {**review.intake.answers, "amount_text": HOSTILE}
+    hostile_message = SupportMessage(
+        subject=f"Duplicate charge — {HOSTILE}", body=f"What happened: {HOSTILE}\n"
+    )
+    hostile_case = _case_view(account=HOSTILE, ticket=HOSTILE, message=f"Subject: {HOSTILE}")
+    renders = {
+        "case": renderer.chat_text("case", case=hostile_case, events=_events(detail=HOSTILE)),
+        "cases": renderer.chat_text("cases", cases=[hostile_case], total=1),
+        "done": renderer.chat_text("done", case_id=12, ticket=HOSTILE, due=None, days=5),
+        "verdict": renderer.chat_text(
+            "verdict", verdict=verdict, answers=hostile_answers, reason_label="x"
+        ),
+        "message": renderer.chat_text(
+            "message", message=hostile_message, verdict=verdict, case_id=12
+        ),
+        "question": renderer.chat_text(
+            "question", **_question(Step.CHARGE_CAMPAIGNS, error=f"“{HOSTILE}” isn't an ID")
+        ),
+    }
+    for name, html_text in renders.items():
+        _assert_escaped(html_text, name)
+
+
+def test_in_progress_shows_the_question_heading_as_text() -> None:
+    """The "case in progress" line shows the question's first line without its tags, and
+    escapes what remains."""
+    text = Renderer().chat_text("in_progress", where="<b>Step 3 of 6 — the charge &amp; co</b>")
+    assert "Step 3 of 6 — the charge &amp; co" in text
+    assert "<b>Step" not in text
+
+
+# --- filters ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("189.9", "USD", "189.90 USD"),
+        (Decimal("189.90"), "USD", "189.90 USD"),
+        ("0.10", "USD", "0.10 USD"),
+        ("1234.5", "EUR", "1,234.50 EUR"),
+        ("1234567.5", "GBP", "1,234,567.50 GBP"),
+        ("1500", "JPY", "1,500 JPY"),
+        (Decimal("18990"), "JPY", "18,990 JPY"),
+        ("1.5", "KWD", "1.500 KWD"),
+        ("250000", "IDR", "250,000.00 IDR"),
+        (None, "USD", "—"),
+        ("10", None, "—"),
+    ],
+)
+def test_money_filter(amount: str | Decimal | None, currency: str | None, shown: str) -> None:
+    """money() writes the currency's usual decimals, thousands commas and the ISO code."""
+    assert money(amount, currency) == shown
+
+
+def test_date_filters() -> None:
+    """long_date, short_date and weekday_date write dates the way the messages show them."""
+    assert long_date("2026-11-09") == "9 November 2026"
+    assert long_date(date(2027, 1, 1)) == "1 January 2027"
+    assert long_date(None) == "—"
+    assert short_date("2026-11-09") == "9 Nov 2026"
+    assert short_date(date(2026, 5, 31)) == "31 May 2026"
+    assert short_date(datetime(2026, 11, 9, 23, 59, tzinfo=UTC)) == "9 Nov 2026"
+    assert short_date(None) == "—"
+    assert weekday_date("2026-12-03") == "Thu 3 Dec"
+    assert weekday_date(date(2026, 11, 30)) == "Mon 30 Nov"
+
+
+def test_filters_are_registered_in_both_environments() -> None:
+    """Templates can use money, long_date, short_date and weekday_date, chat and support."""
+    renderer = Renderer()
+    source = (
+        '{{ "1234.5"|money("EUR") }} | {{ 1500|money("JPY") }} | {{ "2026-11-09"|long_date }}'
+        ' | {{ "2026-11-09"|short_date }} | {{ "2026-12-03"|weekday_date }}'
+    )
+    expected = "1,234.50 EUR | 1,500 JPY | 9 November 2026 | 9 Nov 2026 | Thu 3 Dec"
+    assert renderer.support.from_string(source).render() == expected
+    assert renderer.chat.from_string(source).render() == expected

@@ -1,0 +1,331 @@
+"""The intake machine: which questions each reason asks, Back, Skip and changing an answer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from conversations.errors import InputError
+from conversations.facts import AccountStatus, Appeal, Billing, PaidVia, Reason, SpendAfterPause
+from conversations.intake import (
+    MACHINE,
+    SPECS,
+    TRANSITIONS,
+    Intake,
+    Kind,
+    Step,
+    attached,
+)
+
+TODAY = date(2026, 11, 26)
+ACCOUNT = {
+    "ref": 1,
+    "advertiser_id": "7289000011112221010",
+    "account_name": "Northwind",
+    "billing": Billing.AUTOMATIC,
+    "in_bc": False,
+    "bc_id": None,
+    "currency": "USD",
+    "account_status": AccountStatus.ACTIVE,
+    "paid_via": PaidVia.TIKTOK,
+    "region": None,
+}
+
+# A valid answer for each question, as a user would give it.
+ANSWERS: dict[Step, tuple[str, str]] = {
+    Step.CHARGE_DATE: ("text", "9 Nov 10:02"),
+    Step.CHARGE_AMOUNT: ("text", "189.90 USD"),
+    Step.BALANCE: ("text", "420 USD"),
+    Step.CHARGE_CARD: ("text", "1881"),
+    Step.CHARGE_INVOICE: ("text", "BDUS2026550101"),
+    Step.CHARGE_CAMPAIGNS: ("skip", ""),
+    Step.OTHER_CHARGE: ("text", "9 Nov 10:08"),
+    Step.OTHER_INVOICE: ("skip", ""),
+    Step.PAUSED_ON: ("text", "5 Nov"),
+    Step.SPEND_AFTER_PAUSE: ("choose", SpendAfterPause.NO),
+    Step.INVOICE_PROBLEM: ("text", "Billed 1,200 USD, spent 950 USD"),
+    Step.STORY: ("text", "Delivery stopped on 8 Nov"),
+    Step.APPEAL: ("choose", Appeal.PENDING),
+    Step.ADMIN: ("choose", "yes"),
+    Step.NOTICED: ("choose", "today"),
+    Step.EVIDENCE: ("skip", ""),
+}
+
+
+def walk(intake: Intake) -> list[Step]:
+    """Answer every question until the review; return the questions asked, in order."""
+    asked: list[Step] = []
+    with attached(intake):
+        while intake.step is not Step.REVIEW:
+            step = intake.step
+            asked.append(step)
+            kind, value = ANSWERS[step]
+            if kind == "text":
+                intake.submit_text(value, TODAY)
+            elif kind == "choose":
+                intake.choose(value, TODAY)
+            else:
+                intake.skip()
+    return asked
+
+
+def started(reason: Reason, **account: object) -> Intake:
+    intake = Intake()
+    with attached(intake):
+        intake.use_account({**ACCOUNT, **account})
+        intake.choose(reason, TODAY)
+    return intake
+
+
+CHARGE = [
+    Step.CHARGE_DATE,
+    Step.CHARGE_AMOUNT,
+    Step.CHARGE_CARD,
+    Step.CHARGE_INVOICE,
+    Step.CHARGE_CAMPAIGNS,
+]
+
+
+@pytest.mark.parametrize(
+    ("reason", "account", "expected"),
+    [
+        (
+            Reason.DUPLICATE,
+            {},
+            [*CHARGE, Step.OTHER_CHARGE, Step.OTHER_INVOICE, Step.NOTICED, Step.EVIDENCE],
+        ),
+        (Reason.UNRECOGNISED, {}, [*CHARGE, Step.NOTICED, Step.EVIDENCE]),
+        (
+            Reason.AFTER_PAUSE,
+            {},
+            [*CHARGE, Step.PAUSED_ON, Step.SPEND_AFTER_PAUSE, Step.NOTICED, Step.EVIDENCE],
+        ),
+        (Reason.NOT_DELIVERED, {}, [*CHARGE, Step.STORY, Step.NOTICED, Step.EVIDENCE]),
+        (Reason.INVALID_TRAFFIC, {}, [*CHARGE, Step.STORY, Step.NOTICED, Step.EVIDENCE]),
+        (Reason.OTHER, {}, [*CHARGE, Step.STORY, Step.NOTICED, Step.EVIDENCE]),
+        (
+            Reason.WRONG_INVOICE,
+            {"billing": Billing.INVOICING},
+            [
+                Step.CHARGE_DATE,
+                Step.CHARGE_AMOUNT,
+                Step.CHARGE_INVOICE,
+                Step.CHARGE_CAMPAIGNS,
+                Step.INVOICE_PROBLEM,
+                Step.NOTICED,
+                Step.EVIDENCE,
+            ],
+        ),
+        (Reason.UNUSED_BALANCE, {}, [Step.BALANCE, Step.ADMIN, Step.EVIDENCE]),
+        (
+            Reason.UNUSED_BALANCE,
+            {"account_status": AccountStatus.SUSPENDED},
+            [Step.BALANCE, Step.APPEAL],
+        ),
+        (Reason.SUSPENDED, {}, [Step.BALANCE, Step.APPEAL]),
+        (Reason.POOR_RESULTS, {}, []),
+        (Reason.AD_CREDITS, {}, []),
+        (Reason.REJECTED_UNSPENT, {}, []),
+    ],
+)
+def test_each_reason_asks_only_what_it_needs(
+    reason: Reason, account: dict[str, object], expected: list[Step]
+) -> None:
+    """After the reason, exactly these questions are asked, in this order."""
+    assert walk(started(reason, **account)) == expected
+
+
+def test_won_appeal_goes_on_to_the_admin_question() -> None:
+    """A won appeal continues as a balance refund: admin role, then evidence."""
+    intake = started(Reason.SUSPENDED)
+    with attached(intake):
+        intake.submit_text("300 USD", TODAY)
+        intake.choose(Appeal.WON, TODAY)
+    assert intake.step is Step.ADMIN
+
+
+def test_new_account_questions_in_order() -> None:
+    """Adding an account asks ID, name, billing, BC (and its ID if in one), currency,
+    status, who is paid."""
+    intake = Intake()
+    with attached(intake):
+        intake.begin_new_account()
+        seen = [intake.step]
+        intake.submit_text("7289000011112221010", TODAY)
+        seen.append(intake.step)
+        intake.submit_text("Northwind", TODAY)
+        seen.append(intake.step)
+        intake.choose(Billing.MANUAL, TODAY)
+        seen.append(intake.step)
+        intake.choose("yes", TODAY)
+        seen.append(intake.step)
+        intake.skip()
+        seen.append(intake.step)
+        intake.submit_text("chf", TODAY)
+        seen.append(intake.step)
+        intake.choose(AccountStatus.ACTIVE, TODAY)
+        seen.append(intake.step)
+        intake.choose(PaidVia.AGENCY, TODAY)
+        seen.append(intake.step)
+    assert seen == [
+        Step.ACCOUNT_ID,
+        Step.ACCOUNT_NAME,
+        Step.ACCOUNT_BILLING,
+        Step.ACCOUNT_BC,
+        Step.ACCOUNT_BC_ID,
+        Step.ACCOUNT_CURRENCY,
+        Step.ACCOUNT_STATUS,
+        Step.ACCOUNT_PAID_VIA,
+        Step.REASON,
+    ]
+    assert intake.answers["in_bc"] is True and intake.answers["bc_id"] is None
+    assert intake.answers["currency"] == "CHF"
+
+
+def test_unknown_currency_code_is_refused() -> None:
+    """A made-up currency code is refused and the question stays."""
+    intake = Intake(state=Step.ACCOUNT_CURRENCY)
+    with attached(intake), pytest.raises(InputError):
+        intake.submit_text("XYZQ", TODAY)
+    assert intake.step is Step.ACCOUNT_CURRENCY
+
+
+def test_back_keeps_answers_and_stops_at_the_first_question() -> None:
+    """Back returns step by step without losing answers; at the start it says so."""
+    intake = started(Reason.DUPLICATE)
+    with attached(intake):
+        intake.submit_text("9 Nov 10:02", TODAY)
+        assert intake.back() is True
+        assert intake.step is Step.CHARGE_DATE
+        assert intake.answers["charge_date"] == "2026-11-09"
+        assert intake.back() is True
+        assert intake.step is Step.REASON
+        assert intake.back() is True
+        assert intake.step is Step.ACCOUNT
+        assert intake.back() is False
+    assert intake.answers["reason"] == Reason.DUPLICATE
+
+
+def test_skip_only_where_optional() -> None:
+    """A required question can't be skipped; an optional one records None."""
+    intake = started(Reason.DUPLICATE)
+    with attached(intake):
+        with pytest.raises(InputError):
+            intake.skip()
+        intake.submit_text("9 Nov", TODAY)
+        intake.submit_text("10 USD", TODAY)
+        intake.skip()
+    assert intake.answers["card_last4"] is None
+    assert intake.step is Step.CHARGE_INVOICE
+
+
+def test_full_card_number_keeps_only_last_four() -> None:
+    """A full card number typed at the card question keeps only its last 4 digits."""
+    intake = started(Reason.DUPLICATE)
+    with attached(intake):
+        intake.submit_text("9 Nov", TODAY)
+        intake.submit_text("10 USD", TODAY)
+        notes = intake.submit_text("4111 1111 1111 1111", TODAY)
+    assert intake.answers["card_last4"] == "1111"
+    assert [n.key for n in notes] == ["card_masked"]
+
+
+def test_ambiguous_date_waits_for_a_pick() -> None:
+    """03/11/2026 keeps the question open with two readings until one is picked."""
+    intake = started(Reason.DUPLICATE)
+    with attached(intake):
+        notes = intake.submit_text("03/11/2026", TODAY)
+        assert [n.key for n in notes] == ["ambiguous_date"]
+        assert intake.step is Step.CHARGE_DATE and intake.pending is not None
+        with pytest.raises(InputError):
+            intake.submit_text("189 USD", TODAY)
+        intake.choose("1", TODAY)
+    assert intake.answers["charge_date"] == "2026-03-11"
+    assert intake.step is Step.CHARGE_AMOUNT
+
+
+def test_the_other_charge_cannot_be_the_first_one() -> None:
+    """The other charge of a duplicate pair must differ from the first."""
+    intake = started(Reason.DUPLICATE)
+    walk_until = [Step.OTHER_CHARGE]
+    with attached(intake):
+        while intake.step not in walk_until:
+            kind, value = ANSWERS[intake.step]
+            if kind == "text":
+                intake.submit_text(value, TODAY)
+            else:
+                intake.skip()
+        with pytest.raises(InputError):
+            intake.submit_text("9 Nov 10:02", TODAY)
+    assert intake.step is Step.OTHER_CHARGE
+
+
+def test_edit_fast_forwards_over_answered_questions() -> None:
+    """Changing the amount from the review asks only the amount, then returns to review."""
+    intake = started(Reason.DUPLICATE)
+    walk(intake)
+    with attached(intake):
+        intake.start_edit()
+        assert Step.CHARGE_AMOUNT in intake.editable_steps()
+        intake.edit_step(Step.CHARGE_AMOUNT)
+        intake.submit_text("199 USD", TODAY)
+    assert intake.step is Step.REVIEW
+    assert intake.answers["amount"] == "199.00"
+    assert intake.answers["other_date"] == "2026-11-09"
+
+
+def test_edit_reason_asks_the_new_reasons_questions() -> None:
+    """Changing the reason asks the questions the new reason needs and no others."""
+    intake = started(Reason.DUPLICATE)
+    walk(intake)
+    with attached(intake):
+        intake.start_edit()
+        intake.edit_step(Step.REASON)
+        intake.choose(Reason.AFTER_PAUSE, TODAY)
+        assert intake.step is Step.PAUSED_ON
+        intake.submit_text("5 Nov", TODAY)
+        intake.choose(SpendAfterPause.YES, TODAY)
+    assert intake.step is Step.REVIEW
+    assert intake.facts().spend_after_pause is SpendAfterPause.YES
+
+
+def test_facts_are_typed_from_the_answers() -> None:
+    """facts() turns stored answers into the engine's typed Facts."""
+    intake = started(Reason.AFTER_PAUSE)
+    walk(intake)
+    facts = intake.facts()
+    assert facts.reason is Reason.AFTER_PAUSE
+    assert facts.billing is Billing.AUTOMATIC
+    assert facts.charge_date == date(2026, 11, 9)
+    assert facts.charge_amount is not None and str(facts.charge_amount.amount) == "189.90"
+    assert facts.paused_on == date(2026, 11, 5)
+    assert facts.spend_after_pause is SpendAfterPause.NO
+
+
+def test_cancel_from_any_unfinished_step() -> None:
+    """Cancel is possible from every question and ends the intake."""
+    for step in Step:
+        if step in (Step.DONE, Step.CANCELLED):
+            continue
+        intake = Intake(state=step)
+        with attached(intake):
+            intake.abandon()
+        assert intake.finished
+
+
+def test_every_state_is_reachable_and_specified() -> None:
+    """Each state has a spec and appears in the transition table."""
+    named = {t["dest"] for t in TRANSITIONS} | {Step.ACCOUNT, Step.EDIT}
+    for step in Step:
+        assert step in SPECS
+        assert step in named or step is Step.ACCOUNT, step
+    assert all(SPECS[s].kind is Kind.CHOICE for s in (Step.REASON, Step.APPEAL))
+
+
+def test_attach_is_reentrant_and_detaches() -> None:
+    """Nested attach of the same intake is harmless and leaves the machine empty."""
+    intake = Intake()
+    with attached(intake), attached(intake):
+        assert intake in MACHINE.models
+    assert intake not in MACHINE.models
