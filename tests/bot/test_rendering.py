@@ -432,12 +432,15 @@ def test_support_message_writes_money_in_the_accounts_currency(
 # --- chat templates ----------------------------------------------------------------------
 
 
+DUPLICATE_ROUTE = Route(
+    Reason.DUPLICATE, Billing.AUTOMATIC, False, AccountStatus.ACTIVE, PaidVia.TIKTOK, True
+)
+
+
 def _duplicate_review() -> tuple[Rendered, SupportMessage]:
     for item, message in _with_message(Reason.DUPLICATE):
-        path = item.path
-        if path.full and path.billing is Billing.AUTOMATIC and path.paid_via is PaidVia.TIKTOK:
-            if not path.in_bc:
-                return item, message
+        if item.path == DUPLICATE_ROUTE:
+            return item, message
     raise AssertionError("no duplicate-charge path")
 
 

@@ -53,6 +53,11 @@ ANSWERS: dict[Step, tuple[str, str]] = {
 }
 
 
+def where(intake: Intake) -> Step:
+    """The current step (a call, so mypy does not narrow it across triggers)."""
+    return intake.step
+
+
 def walk(intake: Intake) -> list[Step]:
     """Answer every question until the review; return the questions asked, in order."""
     asked: list[Step] = []
@@ -142,7 +147,7 @@ def test_won_appeal_goes_on_to_the_admin_question() -> None:
     with attached(intake):
         intake.submit_text("300 USD", TODAY)
         intake.choose(Appeal.WON, TODAY)
-    assert intake.step is Step.ADMIN
+    assert where(intake) is Step.ADMIN
 
 
 def test_new_account_questions_in_order() -> None:
@@ -188,7 +193,7 @@ def test_unknown_currency_code_is_refused() -> None:
     intake = Intake(state=Step.ACCOUNT_CURRENCY)
     with attached(intake), pytest.raises(InputError):
         intake.submit_text("XYZQ", TODAY)
-    assert intake.step is Step.ACCOUNT_CURRENCY
+    assert where(intake) is Step.ACCOUNT_CURRENCY
 
 
 def test_back_keeps_answers_and_stops_at_the_first_question() -> None:
@@ -197,12 +202,12 @@ def test_back_keeps_answers_and_stops_at_the_first_question() -> None:
     with attached(intake):
         intake.submit_text("9 Nov 10:02", TODAY)
         assert intake.back() is True
-        assert intake.step is Step.CHARGE_DATE
+        assert where(intake) is Step.CHARGE_DATE
         assert intake.answers["charge_date"] == "2026-11-09"
         assert intake.back() is True
-        assert intake.step is Step.REASON
+        assert where(intake) is Step.REASON
         assert intake.back() is True
-        assert intake.step is Step.ACCOUNT
+        assert where(intake) is Step.ACCOUNT
         assert intake.back() is False
     assert intake.answers["reason"] == Reason.DUPLICATE
 
@@ -217,7 +222,7 @@ def test_skip_only_where_optional() -> None:
         intake.submit_text("10 USD", TODAY)
         intake.skip()
     assert intake.answers["card_last4"] is None
-    assert intake.step is Step.CHARGE_INVOICE
+    assert where(intake) is Step.CHARGE_INVOICE
 
 
 def test_full_card_number_keeps_only_last_four() -> None:
@@ -237,12 +242,13 @@ def test_ambiguous_date_waits_for_a_pick() -> None:
     with attached(intake):
         notes = intake.submit_text("03/11/2026", TODAY)
         assert [n.key for n in notes] == ["ambiguous_date"]
-        assert intake.step is Step.CHARGE_DATE and intake.pending is not None
+        assert where(intake) is Step.CHARGE_DATE
+        assert intake.pending is not None
         with pytest.raises(InputError):
             intake.submit_text("189 USD", TODAY)
         intake.choose("1", TODAY)
     assert intake.answers["charge_date"] == "2026-03-11"
-    assert intake.step is Step.CHARGE_AMOUNT
+    assert where(intake) is Step.CHARGE_AMOUNT
 
 
 def test_the_other_charge_cannot_be_the_first_one() -> None:
@@ -258,7 +264,7 @@ def test_the_other_charge_cannot_be_the_first_one() -> None:
                 intake.skip()
         with pytest.raises(InputError):
             intake.submit_text("9 Nov 10:02", TODAY)
-    assert intake.step is Step.OTHER_CHARGE
+    assert where(intake) is Step.OTHER_CHARGE
 
 
 def test_edit_fast_forwards_over_answered_questions() -> None:
@@ -270,7 +276,7 @@ def test_edit_fast_forwards_over_answered_questions() -> None:
         assert Step.CHARGE_AMOUNT in intake.editable_steps()
         intake.edit_step(Step.CHARGE_AMOUNT)
         intake.submit_text("199 USD", TODAY)
-    assert intake.step is Step.REVIEW
+    assert where(intake) is Step.REVIEW
     assert intake.answers["amount"] == "199.00"
     assert intake.answers["other_date"] == "2026-11-09"
 
@@ -283,10 +289,10 @@ def test_edit_reason_asks_the_new_reasons_questions() -> None:
         intake.start_edit()
         intake.edit_step(Step.REASON)
         intake.choose(Reason.AFTER_PAUSE, TODAY)
-        assert intake.step is Step.PAUSED_ON
+        assert where(intake) is Step.PAUSED_ON
         intake.submit_text("5 Nov", TODAY)
         intake.choose(SpendAfterPause.YES, TODAY)
-    assert intake.step is Step.REVIEW
+    assert where(intake) is Step.REVIEW
     assert intake.facts().spend_after_pause is SpendAfterPause.YES
 
 
