@@ -20,6 +20,22 @@ REASONS: dict[str, str] = {
     Reason.OTHER: "Something else",
 }
 
+# The reason as the advertiser's message words it ("We would like to ask about …").
+REASON_PHRASES: dict[str, str] = {
+    Reason.DUPLICATE: "a charge that was taken twice",
+    Reason.UNRECOGNISED: "a charge we don't recognise",
+    Reason.AFTER_PAUSE: "a charge after we paused our campaign",
+    Reason.NOT_DELIVERED: "a charge for ads that did not run",
+    Reason.INVALID_TRAFFIC: "spend on traffic we believe was invalid",
+    Reason.UNUSED_BALANCE: "the unused balance of the account",
+    Reason.SUSPENDED: "the balance left on the suspended account",
+    Reason.REJECTED_UNSPENT: "prepaid money left after our ads were rejected",
+    Reason.POOR_RESULTS: "the results of our campaigns",
+    Reason.AD_CREDITS: "ad credits on the account",
+    Reason.WRONG_INVOICE: "an invoice we believe is wrong",
+    Reason.OTHER: "a billing question",
+}
+
 CHOICES: dict[Step, dict[str, str]] = {
     Step.ACCOUNT_BILLING: {
         Billing.MANUAL: "Manual payment (prepaid)",

@@ -115,7 +115,6 @@ class RefundService:
         """Start an intake, or offer to continue the one in progress."""
         row = self.store.load_intake(who.chat_id, who.user_id)
         if row is not None and not row.intake.finished:
-            question = self._ask(row, who)
             return [
                 self._reply(
                     "in_progress",
@@ -125,7 +124,9 @@ class RefundService:
                             Button("Start over", self._data(row, "o")),
                         ]
                     ],
-                    where=question.text.split("\n", 1)[0],
+                    step=str(row.intake.step),
+                    stage=row.intake.spec.stage,
+                    stages=STAGES,
                 )
             ]
         return self._begin(who)
@@ -182,6 +183,13 @@ class RefundService:
                     value = self._match_label(row, who, text)
                     if value is not None:
                         return self._apply_button(row, who, value).replies
+                word = _fold(text)
+                if step is Step.EVIDENCE and word in ("done", "skip"):
+                    intake.evidence_done()
+                    return self._after_change(row, who, [], previous=step)
+                if spec.optional and word == "skip":
+                    intake.skip()
+                    return self._after_change(row, who, [], previous=step)
                 notes = intake.submit_text(text, self.today())
         except InputError as error:
             return [self._ask(row, who, error=error.message)]
@@ -385,6 +393,7 @@ class RefundService:
             "reason": intake.reason,
             "billing_words": labels.BILLING_WORDS,
             "reason_label": labels.REASONS.get(str(intake.reason), ""),
+            "reason_phrase": labels.REASON_PHRASES.get(str(intake.reason), ""),
         }
 
     def _review(self, row: IntakeRow, who: Who) -> list[Reply]:

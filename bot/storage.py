@@ -105,8 +105,7 @@ intakes = Table(
     Column("state", String(32), nullable=False),
     Column("data", Text, nullable=False),
     Column("case_id", Integer),
-    # ISO text: the hot path writes it through the driver, without SQLAlchemy's type layer.
-    Column("updated_at", String(40), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 cases = Table(
@@ -278,6 +277,13 @@ class Store:
             dialect,
         )
 
+    def _driver_time(self, moment: datetime) -> datetime | str:
+        """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
+        SQLite stores SQLAlchemy's naive text form, other drivers take the datetime."""
+        if self.engine.dialect.name == "sqlite":
+            return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        return moment
+
     @classmethod
     def open(cls, url: str) -> Store:
         store = cls(make_engine(url))
@@ -392,7 +398,7 @@ class Store:
             "state": str(intake.state),
             "data": data,
             "case_id": row.case_id,
-            "updated_at": _utcnow().isoformat(),
+            "updated_at": self._driver_time(_utcnow()),
         }
         with self.transaction() as conn:
             if row.is_new:
@@ -433,13 +439,23 @@ class Store:
         with self.transaction() as conn:
             if case_id is not None:
                 old = conn.execute(
-                    select(cases.c.outcome, cases.c.message).where(cases.c.id == case_id)
+                    select(cases.c.outcome, cases.c.message, cases.c.transaction_id).where(
+                        cases.c.id == case_id
+                    )
                 ).first()
-                conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
+                # The charge may have been corrected ("Change an answer"): its record follows.
+                transaction_id = _save_charge(
+                    conn, answers, now, old.transaction_id if old is not None else None
+                )
+                conn.execute(
+                    update(cases)
+                    .where(cases.c.id == case_id)
+                    .values(transaction_id=transaction_id, **values)
+                )
                 if old is not None and (old.outcome, old.message) != (outcome, message):
                     _log(conn, case_id, owner_user_id, "redrafted", f"verdict {outcome}")
                 return case_id
-            transaction_id = _insert_charge(conn, answers, now)
+            transaction_id = _save_charge(conn, answers, now, None)
             result = conn.execute(
                 insert(cases).values(
                     team_id=team_id,
@@ -555,24 +571,28 @@ def _log(conn: Connection, case_id: int, user_id: int, what: str, detail: str | 
     )
 
 
-def _insert_charge(conn: Connection, answers: Mapping[str, Any], now: datetime) -> int | None:
-    """Keep a typed-in charge as a transaction of the account, for the records."""
+def _save_charge(
+    conn: Connection, answers: Mapping[str, Any], now: datetime, transaction_id: int | None
+) -> int | None:
+    """Keep a typed-in charge as a transaction of the account (updated when corrected)."""
     if answers.get("account_ref") is None or answers.get("charge_date") is None:
-        return None
-    result = conn.execute(
-        insert(transactions).values(
-            account_id=answers["account_ref"],
-            happened_on=answers["charge_date"],
-            happened_at_time=answers.get("charge_time"),
-            amount=answers["amount"],
-            currency=answers["amount_currency"],
-            card_last4=answers.get("card_last4"),
-            invoice_number=answers.get("invoice_number"),
-            campaign_ids=answers.get("campaign_ids"),
-            source="typed",
-            created_at=now,
+        return transaction_id
+    values = {
+        "account_id": answers["account_ref"],
+        "happened_on": answers["charge_date"],
+        "happened_at_time": answers.get("charge_time"),
+        "amount": answers["amount"],
+        "currency": answers["amount_currency"],
+        "card_last4": answers.get("card_last4"),
+        "invoice_number": answers.get("invoice_number"),
+        "campaign_ids": answers.get("campaign_ids"),
+    }
+    if transaction_id is not None:
+        conn.execute(
+            update(transactions).where(transactions.c.id == transaction_id).values(**values)
         )
-    )
+        return transaction_id
+    result = conn.execute(insert(transactions).values(source="typed", created_at=now, **values))
     return _new_id(result)
 
 

@@ -74,7 +74,9 @@ class TerminalScreen:
 
 
 def _plain(label: str) -> str:
-    """A label without its leading emoji, so `I've sent it` matches `✅ I've sent it`."""
+    """A label without its leading emoji or trailing count, so `I've sent it` matches
+    `✅ I've sent it` and `done` matches `✅ Done (2)`."""
+    label = re.sub(r"\s*\(\d+\)$", "", label)
     return re.sub(r"^[^\w]+", "", label).strip().casefold()
 
 

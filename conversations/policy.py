@@ -71,6 +71,12 @@ class Timing:
     invoice_payment_days: int
     lateness_warn_days: tuple[int, ...]  # ascending
     other_platform_dispute_days: tuple[int, ...]
+    # Following a sent case (conversations/cases.py). The defaults are only for policy
+    # files written before these keys existed; policy.toml states every one of them.
+    followup_wait_business_days: int = 3  # the wait for an answer to a follow-up
+    snooze_days: int = 2  # "remind me later" on an overdue case
+    reminder_repeat_days: int = 3  # after a reminder nobody acted on, the next one
+    escalate_after_followups: int = 2  # unanswered follow-ups before suggesting escalation
 
     def placeholders(self) -> dict[str, object]:
         """The values texts may name as str.format placeholders, e.g. {refund_expected_days}."""
@@ -217,6 +223,23 @@ class _Loader:
             invoice_payment_days=self.days(table, "invoice_payment_days", where),
             lateness_warn_days=warn_days,
             other_platform_dispute_days=self.days_list(table, "other_platform_dispute_days", where),
+            followup_wait_business_days=self.days(
+                table,
+                "followup_wait_business_days",
+                where,
+                default=Timing.followup_wait_business_days,
+            ),
+            snooze_days=self.days(table, "snooze_days", where, default=Timing.snooze_days),
+            reminder_repeat_days=self.days(
+                table, "reminder_repeat_days", where, default=Timing.reminder_repeat_days
+            ),
+            escalate_after_followups=self.days(
+                table,
+                "escalate_after_followups",
+                where,
+                default=Timing.escalate_after_followups,
+                unit="follow-ups",
+            ),
         )
 
     def lateness(self, table: dict[str, object], timing: Timing) -> Lateness:
@@ -436,12 +459,22 @@ class _Loader:
             self.fail(where, f"{key} must be a list of non-empty strings")
         return tuple(item.strip() for item in value)
 
-    def days(self, table: dict[str, object], key: str, where: str) -> int:
+    def days(
+        self,
+        table: dict[str, object],
+        key: str,
+        where: str,
+        *,
+        default: int | None = None,
+        unit: str = "days",
+    ) -> int:
         if key not in table:
+            if default is not None:
+                return default
             self.fail(where, f"missing key {key!r}")
         value = table[key]
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            self.fail(where, f"{key} must be a whole number of days above 0, not {value!r}")
+            self.fail(where, f"{key} must be a whole number of {unit} above 0, not {value!r}")
         return value
 
     def days_list(self, table: dict[str, object], key: str, where: str) -> tuple[int, ...]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.storage import IntakeRow, Store, evidence, intakes, new_token, transactions
+from bot.storage import IntakeRow, Store, cases, evidence, intakes, new_token, transactions
 from conversations.intake import Intake, Step
 
 TEAM_A = 1001
@@ -85,8 +86,7 @@ def _whats(store: Store, case_id: int) -> list[str]:
 
 
 def test_intake_row_round_trips_every_field(store: Store) -> None:
-    """State, answers (unicode included), history, editing, pending, seq, token and case id
-    come back from the database as they were saved."""
+    """An intake row round-trips: state, unicode answers, history, pending, seq, token."""
     answers = {
         "advertiser_id": "7289000011112221010",
         "account_name": "Café Zürich — 東京 ☕ “quoted” \\ back",
@@ -392,3 +392,37 @@ def test_save_evidence_replaces_the_list(store: Store) -> None:
         ("photo-1", "Finance → Transactions", None),
         ("doc-1", None, "statement.pdf"),
     ]
+
+
+def test_redrafting_with_a_corrected_charge_updates_its_transaction(store: Store) -> None:
+    """A corrected charge (Change an answer) updates the transaction kept for the case."""
+    answers = _answers(**_team_with_account(store))
+    case_id = _draft(store, answers)
+    corrected = {**answers, "charge_date": "2026-11-10", "charge_time": None, "amount": "198.90"}
+
+    _draft(store, corrected, case_id=case_id, message="Subject: Duplicate charge\n\n198.90")
+
+    with store.engine.connect() as conn:
+        kept = conn.execute(
+            select(
+                transactions.c.happened_on, transactions.c.happened_at_time, transactions.c.amount
+            )
+            .join(cases, cases.c.transaction_id == transactions.c.id)
+            .where(cases.c.id == case_id)
+        ).one()
+        count = conn.execute(select(func.count()).select_from(transactions)).scalar_one()
+    assert tuple(kept) == ("2026-11-10", None, "198.90")
+    assert count == 1, "one charge per case"
+
+
+def test_intake_updated_at_reads_back_as_a_utc_datetime(store: Store) -> None:
+    """The intake's updated_at reads back as a datetime of the save, like other timestamps."""
+    before = datetime.now(UTC).replace(tzinfo=None)
+    store.save_intake(TEAM_A, USER, IntakeRow(intake=Intake(), token=new_token(), is_new=True))
+    after = datetime.now(UTC).replace(tzinfo=None)
+
+    with store.engine.connect() as conn:
+        saved = conn.execute(select(intakes.c.updated_at)).scalar_one()
+    assert isinstance(saved, datetime), f"read back as {saved!r}"
+    naive = saved.astimezone(UTC).replace(tzinfo=None) if saved.tzinfo else saved
+    assert before <= naive <= after

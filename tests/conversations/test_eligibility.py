@@ -510,7 +510,7 @@ def test_verdict_carries_the_situation_texts_and_policy_version(policy: Policy) 
     assert verdict.title == situation.title
     assert verdict.reasons == situation.reasons
     assert verdict.where == situation.where
-    assert verdict.instead is None
+    assert verdict.instead == situation.instead
     assert verdict.policy_version == "2026-11-26"
     assert any("within 60 days" in reason for reason in verdict.reasons)
 

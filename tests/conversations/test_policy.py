@@ -200,10 +200,14 @@ def test_inferred_rows_are_hedged(policy: Policy) -> None:
 def test_menu_paths_are_quoted_as_in_the_rulebook(policy: Policy) -> None:
     """The balance refund and appeal paths are TikTok's menu paths, word for word."""
     by_id = {s.id: s for s in policy.situations}
-    assert by_id["unspent_balance"].where.endswith(
+    # Row 1's self-serve path comes first; the message is for when the option is missing.
+    first = by_id["unspent_balance"].instead
+    assert first is not None
+    assert (
         "Tools → Settings → Account setup → Basic information → More actions → "
         "Close Account and Refund"
-    )
+    ) in first
+    assert by_id["unspent_balance"].where == "Ads Manager → ? → Advertiser Support"
     instead = by_id["suspended_appeal_first"].instead
     assert instead is not None
     assert "? → Advertiser Support → Account Review → Account Suspension Appeal" in instead

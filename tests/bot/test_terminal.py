@@ -1,0 +1,262 @@
+"""The terminal chat as a newcomer meets it: `python -m bot chat` in a fresh folder, typing.
+
+Each test runs the real command in a subprocess, with the database and the files
+folder in tmp_path, no Telegram token, and tmp_path as the working directory (so
+no stray .env is read).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ADVERTISER_ID = "7289000011112221010"
+# Every setting the bot reads (pydantic-settings matches names case-insensitively).
+SETTINGS = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "DATABASE_URL",
+    "DEFAULT_TIMEZONE",
+    "LOG_LEVEL",
+    "FILES_DIR",
+)
+
+
+def _env(tmp_path: Path, *, database: bool = True) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUTF8"] = "1"
+    env["FILES_DIR"] = str(tmp_path / "files")
+    if database:
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 't.sqlite3'}"
+    return env
+
+
+def run_bot(
+    tmp_path: Path, lines: list[str], *args: str, database: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` in tmp_path, typing `lines`, until end of input."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        env=_env(tmp_path, database=database),
+        cwd=tmp_path,
+        check=False,
+    )
+
+
+def _today() -> date:
+    # The bot's clock is the real one, in UTC (DEFAULT_TIMEZONE is unset).
+    return datetime.now(UTC).date()
+
+
+def _long(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _assert_clean_exit(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "Sorry — something went wrong" not in result.stdout, result.stdout
+
+
+ACCOUNT_ANSWERS = [
+    ADVERTISER_ID,
+    "Northwind Apparel",
+    "2",  # [2] Automatic payment (card)
+    "No",  # the label of [2]
+    "1",  # [1] USD
+    "Active",
+    "TikTok directly",
+]
+
+
+def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
+    """A whole duplicate-charge intake, by number, label and file:, ends in a sent, listed case."""
+    charge_day = _today() - timedelta(days=10)
+    statement = tmp_path / "statement.pdf"
+    statement.write_bytes(b"%PDF-1.4 card statement")
+    result = run_bot(
+        tmp_path,
+        [
+            "/new",
+            *ACCOUNT_ANSWERS,
+            "I was charged twice",
+            f"{charge_day.isoformat()} 10:02",
+            "$189.90",
+            "1881",
+            "BDUS2026550101",
+            "Skip",
+            f"{charge_day.isoformat()} 10:08",
+            "BDUS2026550102",
+            "Yesterday",
+            f"file: {statement}",
+            "1",  # [1] ✅ Done (1)
+            "Copy as file",
+            "I've sent it",
+            "TT-0099123",
+            "/cases",
+        ],
+        "chat",
+    )
+
+    _assert_clean_exit(result)
+    out = result.stdout
+    assert out.startswith("Terminal chat, on the local SQLite file ")
+    assert "\n> " in out
+    assert out.count("> ") >= 23, "one prompt per line typed"
+    lines = out.splitlines()
+    for button in (
+        "  [1] Manual payment (prepaid)",
+        "  [2] Automatic payment (card)",
+        "  [2] No",
+        "  [1] I was charged twice",
+        "  [1] ✅ Done (1)",
+        "  [1] 📄 Copy as file",
+        "  [4] ✅ I've sent it",
+    ):
+        assert button in lines, button
+    # The verdict, with its rulebook keys and warnings.
+    assert "🔎 Worth asking — TikTok reviews these case by case." in out
+    assert "Rulebook: T4, T5, T6" in out
+    assert "Don't start a chargeback" in out
+    # The message, with the key facts of both charges.
+    subject = f"Subject: Duplicate charge of 189.90 USD on {_long(charge_day)}"
+    assert f"{subject} — ad account {ADVERTISER_ID}" in out
+    for fact in (
+        f"- {_long(charge_day)}, 10:02, document BDUS2026550101",
+        f"- {_long(charge_day)}, 10:08, document BDUS2026550102",
+        "Card: ending 1881",
+        "Billing option: automatic payment",
+        f"We noticed this on {_long(_today() - timedelta(days=1))}",
+        "- statement.pdf",
+    ):
+        assert fact in out, fact
+    # "Copy as file" saved the message under FILES_DIR.
+    saved = tmp_path / "files" / "refund-request-case-1.txt"
+    assert f"📎 refund-request-case-1.txt — saved to {saved}" in out
+    content = saved.read_text(encoding="utf-8")
+    assert content.startswith(subject)
+    assert "BDUS2026550102" in content
+    # Sent, the ticket kept, and the case listed.
+    assert "✅ Noted as sent." in out
+    assert "🎫 Ticket TT-0099123 saved." in out
+    assert "📁 This is case #1." in out
+    assert "#1 · Sent · I was charged twice" in out
+    assert "189.90 USD · charged " in out and "ticket TT-0099123" in out
+    assert (tmp_path / "t.sqlite3").is_file()
+
+
+def test_default_command_without_a_token_opens_the_terminal_chat(tmp_path: Path) -> None:
+    """`python -m bot` without a token says so, names its SQLite file, and exits 0 at EOF."""
+    result = run_bot(tmp_path, [])
+
+    _assert_clean_exit(result)
+    database = tmp_path / "t.sqlite3"
+    assert result.stdout.startswith(
+        "No TELEGRAM_BOT_TOKEN is set, so this is the terminal chat, "
+        f"on the local SQLite file {database}.\n"
+    )
+    assert "Type /new to start" in result.stdout
+    assert "> " in result.stdout
+    assert database.is_file()
+
+
+def test_default_database_is_refundbot_sqlite3_in_the_current_folder(tmp_path: Path) -> None:
+    """Without DATABASE_URL the chat keeps its cases in ./refundbot.sqlite3, as the README says."""
+    result = run_bot(tmp_path, ["/new", *ACCOUNT_ANSWERS], database=False)
+
+    _assert_clean_exit(result)
+    assert "on the local SQLite file refundbot.sqlite3." in result.stdout
+    assert (tmp_path / "refundbot.sqlite3").is_file()
+    assert "Step 2 of 6 — what went wrong" in result.stdout
+
+
+def test_end_of_input_mid_intake_and_a_second_run_continues(tmp_path: Path) -> None:
+    """EOF mid-intake exits 0; the next run's /new offers Continue, at the same question."""
+    first = run_bot(tmp_path, ["/new", *ACCOUNT_ANSWERS, "I was charged twice"], "chat")
+
+    _assert_clean_exit(first)
+    assert first.stdout.rstrip().endswith(">"), "it stopped at the prompt"
+    assert "When was the charge?" in first.stdout
+
+    charge_day = _today() - timedelta(days=3)
+    second = run_bot(
+        tmp_path, ["/new", "Continue", f"{charge_day.isoformat()} 10:02", "189.90 USD"], "chat"
+    )
+
+    _assert_clean_exit(second)
+    out = second.stdout
+    assert "You have a case in progress — Step 3 of 6 — the charge" in out
+    lines = out.splitlines()
+    assert "  [1] Continue" in lines and "  [2] Start over" in lines
+    after_continue = out.split("  [2] Start over", 1)[1]
+    assert "What's the account's advertiser ID?" not in after_continue
+    assert "When was the charge?" in after_continue
+    assert "How much was it, tax included?" in after_continue
+    # The card question only comes for a card-paying account: the billing answer was kept.
+    assert "Which card was charged?" in after_continue
+
+
+def test_a_file_line_for_a_missing_file_gets_a_friendly_message(tmp_path: Path) -> None:
+    """`file:` naming no file gets a friendly message, no traceback, and the intake goes on."""
+    result = run_bot(
+        tmp_path,
+        [
+            "file: /does/not/exist",
+            "/new",
+            "file: /does/not/exist",
+            f"file: {tmp_path}",
+            ADVERTISER_ID,
+        ],
+        "chat",
+    )
+
+    _assert_clean_exit(result)
+    assert result.stderr == ""
+    out = result.stdout
+    assert out.count("There's no file at /does/not/exist.") == 2
+    assert f"There's no file at {tmp_path}." in out
+    assert "What should I call this account?" in out, "the next answer still counts"
+
+
+def test_a_case_left_at_the_verdict_is_offered_again_at_step_6(tmp_path: Path) -> None:
+    """A case left at the verdict is offered again by /new as being at step 6 of 6."""
+    first = run_bot(
+        tmp_path,
+        [
+            "/new",
+            ADVERTISER_ID,
+            "Northwind Apparel",
+            "Manual payment (prepaid)",
+            "No",
+            "USD",
+            "Active",
+            "TikTok directly",
+            "I want my unused balance back",
+            "420 USD",
+            "Yes, I'm an admin",
+            "Skip",
+        ],
+        "chat",
+    )
+    _assert_clean_exit(first)
+    assert "Subject: Refund of unspent balance (420.00 USD)" in first.stdout
+
+    second = run_bot(tmp_path, ["/new", "Continue"], "chat")
+
+    _assert_clean_exit(second)
+    in_progress = next(
+        line for line in second.stdout.splitlines() if "You have a case in progress" in line
+    )
+    assert in_progress.startswith("> You have a case in progress — Step 6 of 6 — "), in_progress
+    after_continue = second.stdout.split("  [2] Start over", 1)[1]
+    assert "Subject: Refund of unspent balance (420.00 USD)" in after_continue
