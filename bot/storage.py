@@ -12,8 +12,8 @@ import json
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +43,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import ClauseElement
 
+from conversations.cases import CaseStatus, CaseTrack
 from conversations.intake import Intake, Step
 
 metadata = MetaData()
@@ -55,6 +56,13 @@ teams = Table(
     Column("kind", String(16), nullable=False),
     Column("title", String(255)),
     Column("timezone", String(64)),
+    # Quiet hours as local "HH:MM"; None means the defaults (21:00–09:00).
+    Column("quiet_start", String(5)),
+    Column("quiet_end", String(5)),
+    # Business days to wait for TikTok's reply; None means the policy's.
+    Column("reply_days", Integer),
+    # Set when Telegram says the bot may no longer write to this chat (blocked, removed).
+    Column("blocked_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -125,6 +133,10 @@ cases = Table(
     Column("message", Text),
     Column("status", String(16), nullable=False),
     Column("ticket", String(64)),
+    # Unguessable reference for buttons and links (the id is a plain counter).
+    Column("token", String(16), unique=True),
+    # The follow-up state (conversations.cases.CaseTrack without its events) as JSON.
+    Column("track", JSON),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
     Column("reply_due_on", String(10)),
@@ -157,6 +169,27 @@ case_events = Table(
 )
 Index("ix_case_events_case", case_events.c.case_id, case_events.c.id)
 
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("chat_id", BigInteger, nullable=False),
+    # When it is due; while claimed, when the claim lapses (so a crashed sender's
+    # reminders come due again by themselves).
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),  # pending, claimed, sent, failed, blocked
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("claimed_by", String(64)),
+    Column("sent_at", DateTime(timezone=True)),
+)
+# The sweep reads only due rows: its cost follows the number due, not the number stored.
+Index("ix_reminders_due", reminders.c.state, reminders.c.due_at)
+Index("ix_reminders_case", reminders.c.case_id)
+
+OPEN_REMINDER_STATES = ("pending", "claimed")
+
 
 @dataclass
 class IntakeRow:
@@ -186,6 +219,25 @@ class CaseRecord:
     created_at: datetime
     sent_at: datetime | None
     reply_due_on: str | None
+    token: str | None = None
+    track: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ClaimedReminder:
+    id: int
+    case_id: int
+    chat_id: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    timezone: str | None
+    quiet_start: str | None
+    quiet_end: str | None
+    reply_days: int | None
+    blocked_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -461,6 +513,7 @@ class Store:
                     team_id=team_id,
                     owner_user_id=owner_user_id,
                     transaction_id=transaction_id,
+                    token=new_token(),
                     status="drafted",
                     created_at=now,
                     **values,
@@ -556,6 +609,231 @@ class Store:
                 for r in rows
             ]
 
+    # --- follow-up tracking and reminders ------------------------------------------
+
+    def team_settings(self, team_id: int) -> TeamSettings:
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(
+                    teams.c.timezone,
+                    teams.c.quiet_start,
+                    teams.c.quiet_end,
+                    teams.c.reply_days,
+                    teams.c.blocked_at,
+                ).where(teams.c.id == team_id)
+            ).first()
+        if row is None:
+            return TeamSettings(None, None, None, None, None)
+        blocked = _as_utc(row.blocked_at) if row.blocked_at else None
+        return TeamSettings(row.timezone, row.quiet_start, row.quiet_end, row.reply_days, blocked)
+
+    def update_team_settings(self, team_id: int, **fields: Any) -> None:
+        allowed = {"timezone", "quiet_start", "quiet_end", "reply_days", "blocked_at"}
+        if not set(fields) <= allowed:
+            raise ValueError(f"unknown team settings: {set(fields) - allowed}")
+        with self.transaction() as conn:
+            conn.execute(update(teams).where(teams.c.id == team_id).values(**fields))
+
+    def case_by_token(self, team_id: int, token: str) -> CaseRecord | None:
+        """The case with this button token, only if it belongs to `team_id`."""
+        with self.transaction() as conn:
+            row = (
+                conn.execute(
+                    select(cases).where(cases.c.token == token, cases.c.team_id == team_id)
+                )
+                .mappings()
+                .first()
+            )
+            return None if row is None else _case(row)
+
+    def load_track(self, case_id: int) -> CaseTrack:
+        """The case's follow-up state (its timeline stays in the event log)."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(cases.c.track, cases.c.status).where(cases.c.id == case_id)
+            ).first()
+        if row is None:
+            raise LookupError(f"no case {case_id}")
+        if not row.track:
+            # Drafted cases have no track yet; cancelled/closed drafts keep their status.
+            status = row.status if row.status in set(CaseStatus) else CaseStatus.DRAFTED
+            return CaseTrack(status=CaseStatus(status))
+        return track_from_json(row.track)
+
+    def save_track(self, case_id: int, chat_id: int, track: CaseTrack) -> None:
+        """Store the track, append its new events, and put its next reminder in the queue."""
+        with self.transaction() as conn:
+            _save_track(conn, case_id, chat_id, track)
+
+    def claim_due_reminders(
+        self, now: datetime, *, limit: int, lease: timedelta, worker: str
+    ) -> list[ClaimedReminder]:
+        """Claim up to `limit` due reminders in one statement (skipping rows another
+        process holds, on PostgreSQL); a claim lapses after `lease`."""
+        due = (
+            select(reminders.c.id)
+            .where(reminders.c.state.in_(OPEN_REMINDER_STATES), reminders.c.due_at <= now)
+            .order_by(reminders.c.due_at)
+            .limit(limit)
+        )
+        if self.engine.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        statement = (
+            update(reminders)
+            .where(reminders.c.id.in_(due.scalar_subquery()))
+            .values(state="claimed", due_at=now + lease, claimed_by=worker)
+            .returning(
+                reminders.c.id, reminders.c.case_id, reminders.c.chat_id, reminders.c.attempts
+            )
+        )
+        with self.transaction() as conn:
+            rows = conn.execute(statement).all()
+        return [ClaimedReminder(r.id, r.case_id, r.chat_id, r.attempts) for r in rows]
+
+    def reminder_sent(
+        self, reminder_id: int, now: datetime, case_id: int, chat_id: int, track: CaseTrack
+    ) -> None:
+        """Record the send and the case's next reminder in one transaction."""
+        with self.transaction() as conn:
+            conn.execute(
+                update(reminders)
+                .where(reminders.c.id == reminder_id)
+                .values(state="sent", sent_at=now, attempts=reminders.c.attempts + 1)
+            )
+            _save_track(conn, case_id, chat_id, track)
+
+    def reminder_dropped(self, reminder_id: int) -> None:
+        """A reminder with nothing left to say (the case moved on): not sent, not pending."""
+        with self.transaction() as conn:
+            conn.execute(
+                update(reminders).where(reminders.c.id == reminder_id).values(state="dropped")
+            )
+
+    def retry_reminder(self, reminder_id: int, due_at: datetime, error: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(reminders)
+                .where(reminders.c.id == reminder_id)
+                .values(
+                    state="pending",
+                    due_at=due_at,
+                    attempts=reminders.c.attempts + 1,
+                    last_error=error[:500],
+                )
+            )
+
+    def fail_reminder(self, reminder_id: int, error: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(reminders)
+                .where(reminders.c.id == reminder_id)
+                .values(state="failed", attempts=reminders.c.attempts + 1, last_error=error[:500])
+            )
+
+    def block_chat(self, chat_id: int, now: datetime) -> None:
+        """Telegram refuses this chat: stop every reminder to it and remember why."""
+        with self.transaction() as conn:
+            conn.execute(update(teams).where(teams.c.id == chat_id).values(blocked_at=now))
+            conn.execute(
+                update(reminders)
+                .where(reminders.c.chat_id == chat_id, reminders.c.state.in_(OPEN_REMINDER_STATES))
+                .values(state="blocked")
+            )
+
+    def unblock_chat(self, chat_id: int) -> None:
+        """The chat talks to the bot again: its reminders may go out again."""
+        with self.transaction() as conn:
+            conn.execute(update(teams).where(teams.c.id == chat_id).values(blocked_at=None))
+            conn.execute(
+                update(reminders)
+                .where(reminders.c.chat_id == chat_id, reminders.c.state == "blocked")
+                .values(state="pending")
+            )
+
+    def reminder_states(self, case_id: int) -> list[tuple[str, int, datetime]]:
+        """(state, attempts, due_at) of the case's reminders, oldest first."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(reminders.c.state, reminders.c.attempts, reminders.c.due_at)
+                .where(reminders.c.case_id == case_id)
+                .order_by(reminders.c.id)
+            ).all()
+        return [(r.state, r.attempts, _as_utc(r.due_at)) for r in rows]
+
+    def failed_reminder_cases(self, team_id: int) -> set[int]:
+        """Cases of the team whose last reminder could not be delivered."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(reminders.c.case_id).where(
+                    reminders.c.chat_id == team_id, reminders.c.state.in_(("failed", "blocked"))
+                )
+            ).all()
+        return {r.case_id for r in rows}
+
+
+def track_to_json(track: CaseTrack) -> dict[str, Any]:
+    """A CaseTrack as JSON (its events go to the event log, not here)."""
+    out: dict[str, Any] = {}
+    for f in fields(CaseTrack):
+        if f.name == "events":
+            continue
+        value = getattr(track, f.name)
+        out[f.name] = value.isoformat() if isinstance(value, datetime) else value
+    out["status"] = str(track.status)
+    return out
+
+
+def track_from_json(data: Mapping[str, Any]) -> CaseTrack:
+    values: dict[str, Any] = {}
+    for f in fields(CaseTrack):
+        if f.name == "events" or f.name not in data:
+            continue
+        value = data[f.name]
+        if isinstance(value, str) and f.name.endswith(("_at", "_until", "_since")):
+            value = datetime.fromisoformat(value)
+        values[f.name] = value
+    return CaseTrack(**values)
+
+
+def _save_track(conn: Connection, case_id: int, chat_id: int, track: CaseTrack) -> None:
+    now = _utcnow()
+    values: dict[str, Any] = {
+        "status": str(track.status),
+        "track": track_to_json(track),
+        "updated_at": now,
+    }
+    if track.sent_at is not None:
+        values["sent_at"] = track.sent_at
+    if track.reply_due_at is not None:
+        values["reply_due_on"] = track.reply_due_at.date().isoformat()
+    conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
+    for item in track.events:
+        conn.execute(
+            insert(case_events).values(
+                case_id=case_id,
+                at=item.at,
+                actor_user_id=item.actor,
+                what=item.what,
+                detail=item.detail or None,
+            )
+        )
+    track.events.clear()
+    conn.execute(
+        reminders.delete().where(
+            reminders.c.case_id == case_id, reminders.c.state.in_(OPEN_REMINDER_STATES)
+        )
+    )
+    if track.next_ping_at is not None:
+        conn.execute(
+            insert(reminders).values(
+                case_id=case_id,
+                chat_id=chat_id,
+                due_at=track.next_ping_at,
+                state="pending",
+                attempts=0,
+            )
+        )
+
 
 def _new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
@@ -628,4 +906,6 @@ def _case(row: Mapping[Any, Any]) -> CaseRecord:
         created_at=_as_utc(row["created_at"]),
         sent_at=_as_utc(row["sent_at"]) if row["sent_at"] else None,
         reply_due_on=row["reply_due_on"],
+        token=row["token"],
+        track=row["track"],
     )

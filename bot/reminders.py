@@ -1,0 +1,159 @@
+"""The reminder sweep: the database is the queue.
+
+Each sweep claims the due reminders in one statement, sends them (one chat's
+reminders a second apart, different chats concurrently, the bot's rate limiter
+keeping the whole under Telegram's limits), and records each outcome. A claim
+lapses after a lease, so reminders held by a process that died come due again;
+a reminder is sent twice only if the process dies between Telegram accepting it
+and the database recording it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.service import RefundService, Reply
+from bot.storage import ClaimedReminder, Store
+
+log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """Telegram asked us to slow down (429): try again after `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class TransientSendError(Exception):
+    """A network error, a time-out or a server error: worth trying again later."""
+
+
+class PermanentSendError(Exception):
+    """Telegram refused the message itself (a bad request): trying again won't help."""
+
+
+class ChatUnreachable(Exception):
+    """The user blocked the bot, or the bot left or was removed from the chat."""
+
+
+class Sender(Protocol):
+    async def __call__(self, chat_id: int, reply: Reply) -> None: ...
+
+
+@dataclass
+class SweepResult:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    dropped: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class ReminderSweep:
+    """Claims due reminders and sends them; one instance per bot process."""
+
+    def __init__(
+        self,
+        store: Store,
+        service: RefundService,
+        sender: Sender,
+        clock: Callable[[], datetime],
+        *,
+        worker: str,
+        batch: int = 500,
+        lease: timedelta = timedelta(minutes=10),
+        max_attempts: int = 5,
+        base_backoff: timedelta = timedelta(seconds=30),
+        per_chat_gap: float = 1.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.store = store
+        self.service = service
+        self.sender = sender
+        self.clock = clock
+        self.worker = worker
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.per_chat_gap = per_chat_gap
+        self.sleep = sleep
+        self.last_sweep_at: datetime | None = None
+
+    async def run_once(self) -> SweepResult:
+        """Send every reminder due now (up to one batch)."""
+        now = self.clock()
+        claimed = self.store.claim_due_reminders(
+            now, limit=self.batch, lease=self.lease, worker=self.worker
+        )
+        result = SweepResult(claimed=len(claimed))
+        by_chat: dict[int, list[ClaimedReminder]] = defaultdict(list)
+        for item in claimed:
+            by_chat[item.chat_id].append(item)
+        await asyncio.gather(*(self._send_chat(items, result) for items in by_chat.values()))
+        self.last_sweep_at = now
+        if claimed:
+            log.info(
+                "Sweep: %d claimed, %d sent, %d retried, %d failed, %d blocked",
+                result.claimed,
+                result.sent,
+                result.retried,
+                result.failed,
+                result.blocked,
+            )
+        return result
+
+    async def _send_chat(self, items: list[ClaimedReminder], result: SweepResult) -> None:
+        # Telegram allows about one message a second into one chat.
+        for n, item in enumerate(items):
+            if n:
+                await self.sleep(self.per_chat_gap)
+            if await self._send_one(item, result) == "blocked":
+                return
+
+    async def _send_one(self, item: ClaimedReminder, result: SweepResult) -> str:
+        now = self.clock()
+        ping = self.service.ping(item.case_id, item.chat_id, now)
+        if ping is None:
+            self.store.reminder_dropped(item.id)
+            result.dropped += 1
+            return "dropped"
+        reply, track = ping
+        try:
+            await self.sender(item.chat_id, reply)
+        except RetryLater as error:
+            self.store.retry_reminder(item.id, now + timedelta(seconds=error.seconds), "429")
+            return self._count(result, "retried", "retry_after")
+        except ChatUnreachable as error:
+            self.store.block_chat(item.chat_id, now)
+            log.info("Chat %s is unreachable (%s): its reminders stop", item.chat_id, error)
+            return self._count(result, "blocked", "forbidden")
+        except PermanentSendError as error:
+            self.store.fail_reminder(item.id, str(error))
+            return self._count(result, "failed", "bad_request")
+        except TransientSendError as error:
+            if item.attempts + 1 >= self.max_attempts:
+                self.store.fail_reminder(item.id, str(error))
+                return self._count(result, "failed", "network")
+            backoff = self.base_backoff * (2**item.attempts)
+            self.store.retry_reminder(item.id, now + backoff, str(error))
+            return self._count(result, "retried", "network")
+        self.store.reminder_sent(item.id, now, item.case_id, item.chat_id, track)
+        result.sent += 1
+        return "sent"
+
+    @staticmethod
+    def _count(result: SweepResult, outcome: str, error: str) -> str:
+        setattr(result, outcome, getattr(result, outcome) + 1)
+        result.errors[error] = result.errors.get(error, 0) + 1
+        return outcome
