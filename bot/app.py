@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +12,15 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.handlers import BotContext, BotData, add_handlers, register_commands
+from bot.handlers import (
+    BotContext,
+    BotData,
+    add_handlers,
+    register_commands,
+    sweep_reminders,
+    telegram_sender,
+)
+from bot.reminders import ReminderSweep
 from bot.rendering import Renderer
 from bot.service import RefundService
 from bot.storage import Store
@@ -64,5 +74,16 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     application = builder.build()
     application.bot_data.service = service
+    application.bot_data.sweep = ReminderSweep(
+        service.store,
+        service.followup,
+        telegram_sender(application.bot),
+        service.clock,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )
     add_handlers(application)
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            sweep_reminders, interval=settings.sweep_seconds, first=1, name="reminder-sweep"
+        )
     return application

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     files_dir: Path = Path("refundbot-files")
+    sweep_seconds: float = 30.0
 
     @property
     def has_token(self) -> bool:

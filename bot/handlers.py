@@ -10,9 +10,9 @@ import contextlib
 import logging
 from typing import Any
 
-from telegram import BotCommand, InputFile, Update
+from telegram import Bot, BotCommand, InputFile, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
     CallbackContext,
@@ -23,14 +23,24 @@ from telegram.ext import (
     filters,
 )
 
+from bot.followup import FollowUpService
 from bot.keyboards import inline_keyboard
-from bot.service import RefundService, Reply, Who
+from bot.reminders import (
+    ChatUnreachable,
+    PermanentSendError,
+    ReminderSweep,
+    RetryLater,
+    TransientSendError,
+)
+from bot.replies import ButtonResult, Reply, Who
+from bot.service import RefundService
 
 log = logging.getLogger(__name__)
 
 COMMANDS = [
     BotCommand("new", "Look at a charge and write a refund request"),
     BotCommand("cases", "Your cases"),
+    BotCommand("settings", "Time zone, quiet hours, reply wait"),
     BotCommand("help", "What I can do"),
     BotCommand("cancel", "Stop the case you're answering"),
 ]
@@ -40,6 +50,7 @@ class BotData:
     """What every handler needs; PTB creates it empty and `build_application` fills it."""
 
     service: RefundService
+    sweep: ReminderSweep
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -48,6 +59,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def service(self) -> RefundService:
         return self.bot_data.service
+
+    @property
+    def followup(self) -> FollowUpService:
+        return self.bot_data.service.followup
 
 
 def who_of(update: Update) -> Who:
@@ -63,25 +78,30 @@ def who_of(update: Update) -> Who:
     )
 
 
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Send one reply (its file first, then its text with buttons)."""
+    if reply.document is not None:
+        await bot.send_document(
+            chat_id,
+            InputFile(reply.document.content, filename=reply.document.filename),
+            caption=reply.document.caption,
+        )
+    if reply.text:
+        await bot.send_message(
+            chat_id,
+            reply.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=inline_keyboard(reply.buttons),
+            disable_web_page_preview=True,
+        )
+
+
 async def send_replies(update: Update, context: BotContext, replies: list[Reply]) -> None:
     """Send each reply to the chat the update came from."""
     chat = update.effective_chat
     assert chat is not None
     for reply in replies:
-        if reply.document is not None:
-            await context.bot.send_document(
-                chat.id,
-                InputFile(reply.document.content, filename=reply.document.filename),
-                caption=reply.document.caption,
-            )
-        if reply.text:
-            await context.bot.send_message(
-                chat.id,
-                reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=inline_keyboard(reply.buttons),
-                disable_web_page_preview=True,
-            )
+        await send_reply(context.bot, chat.id, reply)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -105,8 +125,15 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 
 async def cases(update: Update, context: BotContext) -> None:
-    """List the chat's cases."""
-    await send_replies(update, context, context.service.list_cases(who_of(update)))
+    """List the chat's cases, what needs attention first (optionally: open, overdue, closed)."""
+    argument = " ".join(context.args or [])
+    await send_replies(update, context, context.followup.list_cases(who_of(update), argument))
+
+
+async def settings(update: Update, context: BotContext) -> None:
+    """Show or change the time zone, quiet hours and reply wait."""
+    argument = " ".join(context.args or [])
+    await send_replies(update, context, context.followup.settings(who_of(update), argument))
 
 
 async def case(update: Update, context: BotContext) -> None:
@@ -142,9 +169,17 @@ async def button(update: Update, context: BotContext) -> None:
     """Apply a button press; old buttons lose their keyboard so they can't be pressed again."""
     query = update.callback_query
     assert query is not None
-    result = context.service.on_button(who_of(update), query.data or "")
+    data = query.data or ""
+    who = who_of(update)
+    if data.startswith("k:"):
+        toast, replies = context.followup.on_button(who, data)
+        result = ButtonResult(toast, replies)
+    elif data.startswith("m:cases:"):
+        result = ButtonResult(None, context.followup.list_cases(who, data.removeprefix("m:cases:")))
+    else:
+        result = context.service.on_button(who, data)
     await query.answer(result.toast)
-    if result.replies and not (query.data or "").endswith(":f"):
+    if result.replies and not data.endswith((":f", ":e")):
         # Already without buttons, or too old to edit: nothing to tidy.
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
@@ -182,9 +217,37 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(CommandHandler("cancel", cancel))
     application.add_handler(CommandHandler("cases", cases))
     application.add_handler(CommandHandler("case", case))
+    application.add_handler(CommandHandler("settings", settings))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, attachment))
     # Last: any other text is an answer to the current question (unknown /commands too,
     # so a typo like /nwe gets the question repeated rather than silence).
     application.add_handler(MessageHandler(filters.TEXT, text))
     application.add_error_handler(on_error)
+
+
+def telegram_sender(bot: Bot) -> Any:
+    """The sweep's sender: Telegram's errors turned into what the sweep decides on."""
+
+    async def send(chat_id: int, reply: Reply) -> None:
+        try:
+            await send_reply(bot, chat_id, reply)
+        except RetryAfter as error:
+            delay = error.retry_after
+            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+            raise RetryLater(seconds) from error
+        except Forbidden as error:
+            raise ChatUnreachable(str(error)) from error
+        except BadRequest as error:
+            if "chat not found" in str(error).lower():
+                raise ChatUnreachable(str(error)) from error
+            raise PermanentSendError(str(error)) from error
+        except NetworkError as error:  # also TimedOut and Telegram's 5xx answers
+            raise TransientSendError(str(error)) from error
+
+    return send
+
+
+async def sweep_reminders(context: BotContext) -> None:
+    """Send the reminders that are due (run by the job queue)."""
+    await context.bot_data.sweep.run_once()

@@ -103,6 +103,45 @@ OUTCOME_WORDS: dict[str, str] = {
 STATUS_WORDS: dict[str, str] = {
     "drafted": "Drafted",
     "sent": "Sent",
+    "awaiting_reply": "Waiting for TikTok",
+    "overdue": "Overdue",
+    "followed_up": "Followed up",
+    "answered": "TikTok replied",
+    "approved": "Approved, refund on its way",
+    "refunded": "Refunded",
+    "partly_refunded": "Partly refunded",
+    "denied": "Denied",
     "closed": "Closed",
     "cancelled": "Cancelled",
 }
+
+FILTER_WORDS: dict[str, str] = {
+    "open": "Open",
+    "overdue": "Overdue",
+    "closed": "Closed",
+    "all": "All",
+}
+
+# The case timeline in words (event names are the domain's trigger names).
+EVENT_WORDS: dict[str, str] = {
+    "drafted": "Drafted",
+    "redrafted": "Message rewritten",
+    "send": "Sent to TikTok",
+    "ticket": "Ticket",
+    "deadline_passed": "Reply overdue",
+    "follow_up": "Followed up",
+    "reply": "TikTok replied",
+    "approve": "Refund approved",
+    "refund_arrived": "Refunded",
+    "partly_refunded": "Partly refunded",
+    "deny": "Denied",
+    "close": "Closed",
+    "closed": "Closed",
+    "cancel": "Cancelled",
+    "cancelled": "Cancelled",
+    "reopen": "Reopened",
+    "snooze": "Snoozed",
+    "remind": "Reminder sent",
+}
+# Bookkeeping events the timeline leaves out.
+QUIET_EVENTS = frozenset({"await_reply"})

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.service import RefundService, Reply
+from bot.followup import FollowUpService
+from bot.replies import Reply
 from bot.storage import ClaimedReminder, Store
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class ReminderSweep:
     def __init__(
         self,
         store: Store,
-        service: RefundService,
+        service: FollowUpService,
         sender: Sender,
         clock: Callable[[], datetime],
         *,

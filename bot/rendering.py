@@ -101,9 +101,9 @@ class Renderer:
         """Render `chat/<name>.html.j2` to Telegram HTML."""
         return self.chat.get_template(f"chat/{name}.html.j2").render(**context).strip()
 
-    def support_message(self, name: str, **context: Any) -> SupportMessage:
-        """Render `support/<name>.txt.j2`; its first line is `Subject: …`."""
-        text = self.support.get_template(f"support/{name}.txt.j2").render(**context)
+    def support_message(self, name: str, folder: str = "support", **context: Any) -> SupportMessage:
+        """Render `<folder>/<name>.txt.j2`; its first line is `Subject: …`."""
+        text = self.support.get_template(f"{folder}/{name}.txt.j2").render(**context)
         first, _, body = text.strip().partition("\n")
         if not first.startswith("Subject: "):
             raise ValueError(f"support/{name}.txt.j2 must start with 'Subject: '")

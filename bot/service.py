@@ -10,15 +10,15 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import labels
-from bot.rendering import Renderer, SupportMessage, money, short_date
-from bot.storage import CaseRecord, IntakeRow, Store, new_token
-from conversations.dates import add_business_days
+from bot.followup import FollowUpService
+from bot.rendering import Renderer, SupportMessage, short_date
+from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label
+from bot.storage import IntakeRow, Store, new_token
 from conversations.eligibility import assess
 from conversations.errors import InputError
 from conversations.facts import Verdict
@@ -41,47 +41,6 @@ CALLBACK_PREFIX = "i"
 MAX_INPUT_CHARS = 4096
 
 
-@dataclass(frozen=True)
-class Who:
-    """Where an input came from."""
-
-    chat_id: int
-    user_id: int
-    chat_kind: str = "private"
-    chat_title: str | None = None
-    first_name: str = ""
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str
-
-
-@dataclass(frozen=True)
-class Document:
-    filename: str
-    content: bytes
-    caption: str
-
-
-@dataclass
-class Reply:
-    """One message for the chat: Telegram HTML, buttons in rows, maybe a file."""
-
-    text: str
-    buttons: list[list[Button]] = field(default_factory=list)
-    document: Document | None = None
-
-
-@dataclass
-class ButtonResult:
-    """What to do after a button press: a short toast (or none) and messages to send."""
-
-    toast: str | None
-    replies: list[Reply]
-
-
 class RefundService:
     """The intake and the case list, as a user meets them in a chat."""
 
@@ -97,10 +56,16 @@ class RefundService:
         self.policy = policy
         self.renderer = renderer
         self.clock = clock
-        self.tz = ZoneInfo(timezone)
+        self.followup = FollowUpService(store, policy, renderer, clock, timezone)
 
-    def today(self) -> date:
-        return self.clock().astimezone(self.tz).date()
+    def today(self, who: Who | None = None) -> date:
+        """Today in the chat's time zone (the default zone when there is no chat)."""
+        tz = (
+            self.followup.schedule(who.chat_id).tz
+            if who
+            else ZoneInfo(self.followup.default_timezone)
+        )
+        return self.clock().astimezone(tz).date()
 
     # --- commands ----------------------------------------------------------------
 
@@ -138,12 +103,8 @@ class RefundService:
             return [self._reply("nothing_to_cancel")]
         return self._cancel(row, who)
 
-    def list_cases(self, who: Who) -> list[Reply]:
-        cases = self.store.list_cases(who.chat_id)
-        total = self.store.count_cases(who.chat_id)
-        return [self._reply("cases", cases=[self._case_view(c) for c in cases], total=total)]
-
     def show_case(self, who: Who, argument: str) -> list[Reply]:
+        """One case: answers, verdict, message, timeline, and what can be done now."""
         number = argument.strip().lstrip("#")
         if not number.isdigit() or len(number) > 12:
             return [self._reply("case_usage")]
@@ -151,7 +112,20 @@ class RefundService:
         if case is None:
             return [self._reply("case_not_found", number=number)]
         events = self.store.case_events(case.id)
-        return [self._reply("case", case=self._case_view(case), events=events)]
+        track = self.store.load_track(case.id)
+        tz = self.followup.schedule(who.chat_id).tz
+        return [
+            self._reply(
+                "case",
+                buttons=self.followup.buttons(case, track),
+                case=self.followup.case_view(case),
+                events=[e for e in events if e.what not in labels.QUIET_EVENTS],
+                event_words=labels.EVENT_WORDS,
+                track=track,
+                next_ping=track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
+                tz=tz,
+            )
+        ]
 
     # --- inputs --------------------------------------------------------------------
 
@@ -190,7 +164,7 @@ class RefundService:
                 if spec.optional and word == "skip":
                     intake.skip()
                     return self._after_change(row, who, [], previous=step)
-                notes = intake.submit_text(text, self.today())
+                notes = intake.submit_text(text, self.today(who))
         except InputError as error:
             return [self._ask(row, who, error=error.message)]
         return self._after_change(row, who, notes, previous=step)
@@ -261,7 +235,7 @@ class RefundService:
         with attached(row.intake):
             row.intake.abandon()
         if row.case_id is not None:
-            self.store.set_case_status(row.case_id, who.user_id, "cancelled")
+            self.store.set_case_status(row.case_id, who.user_id, "cancelled", self.clock())
         self._save(row, who)
         return [self._reply("cancelled", buttons=[[Button("Start again", "m:new")]])]
 
@@ -301,26 +275,28 @@ class RefundService:
             if row.case_id is None:
                 return ButtonResult("Nothing to send yet.", [])
             intake.sent()
-            due = add_business_days(self.today(), self.policy.timing.reply_expected_business_days)
-            intake.answers["reply_due_on"] = due.isoformat()
-            self.store.mark_case_sent(row.case_id, who.user_id, due.isoformat())
+            track = self.followup.start(row.case_id, who)
+            if track.reply_due_at is not None:
+                intake.answers["reply_due_on"] = self.followup.local_date(
+                    track.reply_due_at, who.chat_id
+                )
         elif action == "C":
             intake.finish_without_sending()
             if row.case_id is not None:
-                self.store.set_case_status(row.case_id, who.user_id, "closed")
+                self.store.set_case_status(row.case_id, who.user_id, "closed", self.clock())
             self._save(row, who)
             return ButtonResult(None, [self._reply("closed", case_id=row.case_id)])
         elif action == "r":
             return ButtonResult("Written again.", self._review(row, who))
         elif action == "f":
-            return ButtonResult(None, [self._message_file(row)])
+            return ButtonResult(None, [self._message_file(row, who)])
         else:
             return ButtonResult("That button isn't one I know.", [])
         return ButtonResult(None, self._after_change(row, who, [], previous=step))
 
     def _apply_button(self, row: IntakeRow, who: Who, value: str) -> ButtonResult:
         step = row.intake.step
-        notes = row.intake.choose(value, self.today())
+        notes = row.intake.choose(value, self.today(who))
         return ButtonResult(None, self._after_change(row, who, notes, previous=step))
 
     def _after_change(
@@ -350,7 +326,7 @@ class RefundService:
     def _finish(self, row: IntakeRow, who: Who, previous: Step) -> list[Reply]:
         ticket = row.intake.answers.get("ticket")
         if row.case_id is not None and ticket:
-            self.store.set_case_ticket(row.case_id, who.user_id, ticket)
+            self.store.set_case_ticket(row.case_id, who.user_id, ticket, self.clock())
         self._save(row, who)
         return [
             self._reply(
@@ -358,7 +334,7 @@ class RefundService:
                 case_id=row.case_id,
                 ticket=ticket,
                 due=row.intake.answers.get("reply_due_on"),
-                days=self.policy.timing.reply_expected_business_days,
+                days=self.followup.schedule(who.chat_id).reply_wait,
             )
         ]
 
@@ -375,21 +351,25 @@ class RefundService:
         self._save(row, who)
         return [self._ask(row, who, notes=notes or [])]
 
-    def _verdict(self, intake: Intake) -> Verdict:
-        return assess(intake.facts(), self.policy, self.today())
+    def _verdict(self, intake: Intake, who: Who | None = None) -> Verdict:
+        return assess(intake.facts(), self.policy, self.today(who))
 
-    def _support_message(self, intake: Intake, verdict: Verdict) -> SupportMessage | None:
+    def _support_message(
+        self, intake: Intake, verdict: Verdict, who: Who | None = None
+    ) -> SupportMessage | None:
         if verdict.template is None:
             return None
         return self.renderer.support_message(
-            verdict.template, **self._message_context(intake, verdict)
+            verdict.template, **self._message_context(intake, verdict, who)
         )
 
-    def _message_context(self, intake: Intake, verdict: Verdict) -> dict[str, Any]:
+    def _message_context(
+        self, intake: Intake, verdict: Verdict, who: Who | None = None
+    ) -> dict[str, Any]:
         return {
             "a": intake.answers,
             "verdict": verdict,
-            "today": self.today().isoformat(),
+            "today": self.today(who).isoformat(),
             "reason": intake.reason,
             "billing_words": labels.BILLING_WORDS,
             "reason_label": labels.REASONS.get(str(intake.reason), ""),
@@ -399,8 +379,8 @@ class RefundService:
     def _review(self, row: IntakeRow, who: Who) -> list[Reply]:
         """Judge the answers, keep the draft case, and show the verdict and the message."""
         intake = row.intake
-        verdict = self._verdict(intake)
-        message = self._support_message(intake, verdict)
+        verdict = self._verdict(intake, who)
+        message = self._support_message(intake, verdict, who)
         row.case_id = self.store.save_draft_case(
             case_id=row.case_id,
             team_id=who.chat_id,
@@ -411,6 +391,7 @@ class RefundService:
             policy_version=verdict.policy_version,
             subject=message.subject if message else None,
             message=message.as_text() if message else None,
+            now=self.clock(),
         )
         self.store.save_evidence(row.case_id, who.user_id, intake.answers.get("evidence") or [])
         self._save(row, who)
@@ -468,9 +449,9 @@ class RefundService:
             caption=f"Case #{row.case_id}: the message to send, as a file.",
         )
 
-    def _message_file(self, row: IntakeRow) -> Reply:
-        verdict = self._verdict(row.intake)
-        message = self._support_message(row.intake, verdict)
+    def _message_file(self, row: IntakeRow, who: Who) -> Reply:
+        verdict = self._verdict(row.intake, who)
+        message = self._support_message(row.intake, verdict, who)
         if message is None:
             return self._reply("no_message_file")
         return Reply(text="", document=self._document(row, message))
@@ -507,7 +488,7 @@ class RefundService:
             accounts = self.store.list_accounts(who.chat_id)
             for account in accounts[:8]:
                 buttons.append(
-                    [Button(_account_label(account), self._data(row, "a", str(account["ref"])))]
+                    [Button(account_label(account), self._data(row, "a", str(account["ref"])))]
                 )
             buttons.append([Button("➕ Add an account", self._data(row, "n"))])
         elif step is Step.EDIT:
@@ -582,24 +563,6 @@ class RefundService:
     def _reply(self, name: str, buttons: list[list[Button]] | None = None, **context: Any) -> Reply:
         return Reply(self.renderer.chat_text(name, **context), buttons or [])
 
-    def _case_view(self, case: CaseRecord) -> dict[str, Any]:
-        a = case.answers
-        return {
-            "id": case.id,
-            "status": labels.STATUS_WORDS.get(case.status, case.status),
-            "outcome": labels.OUTCOME_WORDS.get(case.outcome, case.outcome),
-            "reason": labels.REASONS.get(case.reason, case.reason),
-            "amount": money(a.get("amount"), a.get("amount_currency")) if a.get("amount") else "—",
-            "charge_date": short_date(a.get("charge_date")) if a.get("charge_date") else "—",
-            "created": short_date(case.created_at),
-            "ticket": case.ticket,
-            "account": _account_label(a) if a.get("advertiser_id") else "—",
-            "message": case.message,
-            "policy_version": case.policy_version,
-            "reply_due_on": case.reply_due_on,
-            "situation": case.situation,
-        }
-
 
 def _escape(text: str) -> str:
     return html.escape(text, quote=False)
@@ -607,13 +570,6 @@ def _escape(text: str) -> str:
 
 def _fold(text: str) -> str:
     return " ".join(text.casefold().replace("’", "'").split())
-
-
-def _account_label(account: dict[str, Any]) -> str:
-    advertiser_id = str(account.get("advertiser_id") or "")
-    tail = f"{advertiser_id[:4]}…{advertiser_id[-4:]}" if len(advertiser_id) > 8 else advertiser_id
-    name = account.get("account_name")
-    return f"{name} · {tail}" if name else f"Ad account {tail}"
 
 
 def _when_label(option: dict[str, str | None]) -> str:

@@ -474,9 +474,10 @@ class Store:
         policy_version: str,
         subject: str | None,
         message: str | None,
+        now: datetime | None = None,
     ) -> int:
         """Create the case when the verdict is first shown, or update it after a change."""
-        now = _utcnow()
+        now = now or _utcnow()
         values = {
             "reason": answers["reason"],
             "answers": dict(answers),
@@ -505,7 +506,7 @@ class Store:
                     .values(transaction_id=transaction_id, **values)
                 )
                 if old is not None and (old.outcome, old.message) != (outcome, message):
-                    _log(conn, case_id, owner_user_id, "redrafted", f"verdict {outcome}")
+                    _log(conn, case_id, owner_user_id, "redrafted", f"verdict {outcome}", now)
                 return case_id
             transaction_id = _save_charge(conn, answers, now, None)
             result = conn.execute(
@@ -520,36 +521,29 @@ class Store:
                 )
             )
             new_id = _new_id(result)
-            _log(conn, new_id, owner_user_id, "drafted", f"verdict {outcome}")
+            _log(conn, new_id, owner_user_id, "drafted", f"verdict {outcome}", now)
             return new_id
 
-    def mark_case_sent(self, case_id: int, user_id: int, reply_due_on: str) -> None:
-        now = _utcnow()
+    def set_case_ticket(
+        self, case_id: int, user_id: int, ticket: str, now: datetime | None = None
+    ) -> None:
+        now = now or _utcnow()
         with self.transaction() as conn:
             conn.execute(
-                update(cases)
-                .where(cases.c.id == case_id)
-                .values(status="sent", sent_at=now, reply_due_on=reply_due_on, updated_at=now)
+                update(cases).where(cases.c.id == case_id).values(ticket=ticket, updated_at=now)
             )
-            _log(conn, case_id, user_id, "sent", f"reply expected by {reply_due_on}")
+            _log(conn, case_id, user_id, "ticket", ticket, now)
 
-    def set_case_ticket(self, case_id: int, user_id: int, ticket: str) -> None:
+    def set_case_status(
+        self, case_id: int, user_id: int, status: str, now: datetime | None = None
+    ) -> None:
+        """Close or cancel a draft (a sent case's status follows its track instead)."""
+        now = now or _utcnow()
         with self.transaction() as conn:
             conn.execute(
-                update(cases)
-                .where(cases.c.id == case_id)
-                .values(ticket=ticket, updated_at=_utcnow())
+                update(cases).where(cases.c.id == case_id).values(status=status, updated_at=now)
             )
-            _log(conn, case_id, user_id, "ticket", ticket)
-
-    def set_case_status(self, case_id: int, user_id: int, status: str) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                update(cases)
-                .where(cases.c.id == case_id)
-                .values(status=status, updated_at=_utcnow())
-            )
-            _log(conn, case_id, user_id, status, None)
+            _log(conn, case_id, user_id, status, None, now)
 
     def save_evidence(self, case_id: int, user_id: int, items: list[dict[str, Any]]) -> None:
         """Replace the case's evidence list with `items` (the intake's current list)."""
@@ -841,10 +835,17 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-def _log(conn: Connection, case_id: int, user_id: int, what: str, detail: str | None) -> None:
+def _log(
+    conn: Connection,
+    case_id: int,
+    user_id: int,
+    what: str,
+    detail: str | None,
+    now: datetime | None = None,
+) -> None:
     conn.execute(
         insert(case_events).values(
-            case_id=case_id, at=_utcnow(), actor_user_id=user_id, what=what, detail=detail
+            case_id=case_id, at=now or _utcnow(), actor_user_id=user_id, what=what, detail=detail
         )
     )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER: dict[str, Any] = {
@@ -56,11 +57,29 @@ class ApiCall:
         ]
 
 
+@dataclass
+class Fault:
+    """How the fake API answers one future send: an HTTP error, or a time-out."""
+
+    status: int = 500
+    description: str = "Internal Server Error"
+    retry_after: int | None = None
+    timeout: bool = False
+
+
 class InProcessBotApi(BaseRequest):
-    """Answers Bot API requests in-process and records them (optionally telling `on_call`)."""
+    """Answers Bot API requests in-process and records them (optionally telling `on_call`).
+
+    `faults` (oldest first) make the next sends fail as Telegram can: 429 with
+    retry_after, 403, 5xx, or a time-out. A failed send is recorded in `failed`.
+    """
+
+    SENDS = ("sendMessage", "sendDocument", "sendPhoto")
 
     def __init__(self, on_call: Callable[[ApiCall], None] | None = None) -> None:
         self.calls: list[ApiCall] = []
+        self.failed: list[ApiCall] = []
+        self.faults: list[Fault] = []
         self.on_call = on_call
         self._message_ids = itertools.count(1000)
 
@@ -92,6 +111,19 @@ class InProcessBotApi(BaseRequest):
                 content = part[1]
                 files[name] = (str(part[0]), content if isinstance(content, bytes) else b"")
         call = ApiCall(api_method, params, files)
+        if self.faults and api_method in self.SENDS:
+            fault = self.faults.pop(0)
+            self.failed.append(call)
+            if fault.timeout:
+                raise TimedOut("fake time-out")
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": fault.status,
+                "description": fault.description,
+            }
+            if fault.retry_after is not None:
+                body["parameters"] = {"retry_after": fault.retry_after}
+            return fault.status, json.dumps(body).encode()
         result = self._result(call)
         self.calls.append(call)
         if self.on_call is not None:

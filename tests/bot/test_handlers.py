@@ -35,7 +35,7 @@ async def test_command_menu_is_registered_at_start_up(
     calls = api.sent("setMyCommands")
     assert calls, "setMyCommands was not called"
     names = {c["command"] for c in calls[0].params["commands"]}
-    assert names == {"new", "cases", "help", "cancel"}
+    assert names == {"new", "cases", "help", "cancel", "settings"}
 
 
 async def test_unused_balance_manual_no_bc_is_eligible(user: ChatDriver) -> None:
@@ -149,10 +149,12 @@ async def test_sent_ticket_and_case_listing(user: ChatDriver) -> None:
     assert "Thu 3 Dec" in done  # 5 business days after Thu 26 Nov 2026
     await user.send("/cases")
     listing = user.last_text()
-    assert "#1" in listing and "Sent" in listing and "TT-0099123" in listing
+    assert "#1" in listing and "Waiting for TikTok" in listing and "TT-0099123" in listing
+    assert "Next reminder Thu 3 Dec" in listing
     await user.send("/case 1")
     shown = user.last_text()
-    assert "drafted" in shown and "sent" in shown and "ticket — TT-0099123" in shown
+    assert "Drafted" in shown and "Sent to TikTok" in shown and "Ticket — TT-0099123" in shown
+    assert "26 Nov 2026 10:00 · Sent to TikTok" in shown  # the injected clock, not the wall
     assert "Subject: Refund of unspent balance" in shown
 
 

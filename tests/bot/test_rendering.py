@@ -13,10 +13,11 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -32,6 +33,7 @@ from bot.rendering import (
 )
 from bot.service import RefundService
 from bot.storage import CaseEvent, Store
+from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind, Schedule
 from conversations.eligibility import assess
 from conversations.facts import (
     AccountStatus,
@@ -491,6 +493,17 @@ def _case_view(**overrides: Any) -> dict[str, Any]:
     return view
 
 
+def _sent_track() -> CaseTrack:
+    """A case sent on 26 Nov 2026, overdue and followed up once."""
+    schedule = Schedule(timing=_policy().timing, tz=ZoneInfo("Europe/Berlin"))
+    track = CaseTrack()
+    sent = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    track.send(sent, 1001, schedule)
+    track.remind(sent + timedelta(days=8), 0, schedule)
+    track.follow_up(sent + timedelta(days=8, hours=1), 1001, schedule)
+    return track
+
+
 def _events(detail: str = "TT-0099123") -> list[CaseEvent]:
     at = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
     return [
@@ -527,22 +540,127 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
     agency = next(r for r in rendered_for(Reason.DUPLICATE) if r.template == "agency_refund")
     agency_verdict = assess(agency.intake.facts(), _policy(), TODAY)
     assert agency.message is not None
+    tracked = _sent_track()
+    follow_up = Renderer().support_message(
+        "follow_up",
+        folder="followup",
+        a=review.intake.answers,
+        case=_case_view(subject="Duplicate charge of 189.90 USD"),
+        track=tracked,
+        sent_on=date(2026, 11, 26),
+        approved_on=None,
+        today=TODAY,
+        refund_overdue=False,
+        billing_words=labels.BILLING_WORDS,
+        reason_phrase=labels.REASON_PHRASES["duplicate"],
+        timing=_policy().timing,
+    )
     return {
         "cancelled": [{}],
         "case": [
-            {"case": _case_view(), "events": _events()},
+            {
+                "case": _case_view(),
+                "events": _events(),
+                "event_words": labels.EVENT_WORDS,
+                "track": tracked,
+                "next_ping": tracked.next_ping_at,
+                "tz": ZoneInfo("Europe/Berlin"),
+            },
             {
                 "case": _case_view(
                     ticket=None, reply_due_on=None, message=None, charge_date="—", amount="—"
                 ),
                 "events": _events()[:1],
+                "event_words": labels.EVENT_WORDS,
+                "track": CaseTrack(),
+                "next_ping": None,
+                "tz": ZoneInfo("UTC"),
+            },
+        ],
+        "case_update": [
+            {
+                "case": _case_view(),
+                "track": tracked,
+                "done": "follow_up",
+                "next_ping": tracked.next_ping_at,
+            },
+            {
+                "case": _case_view(),
+                "track": CaseTrack(status=CaseStatus.CLOSED),
+                "done": "close",
+                "next_ping": None,
+            },
+        ],
+        "ping": [
+            {
+                "case": _case_view(),
+                "ping": ping,
+                "kinds": PingKind,
+                "track": tracked,
+                "next_rung": "your TikTok sales rep",
+            }
+            for ping in (
+                Ping(PingKind.REPLY_OVERDUE, 8, 0, False),
+                Ping(PingKind.FOLLOWUP_OVERDUE, 12, 2, True),
+                Ping(PingKind.DECISION_PENDING, 5, 1, False),
+                Ping(PingKind.REFUND_OVERDUE, 61, 0, True),
+            )
+        ],
+        "follow_up": [{"message": follow_up, "case": _case_view(), "track": tracked}],
+        "escalation": [
+            {
+                "message": follow_up,
+                "case": _case_view(),
+                "next_rung": "your agency's account manager",
+            }
+        ],
+        "settings": [
+            {
+                "error": None,
+                "changed": False,
+                "tz": "UTC",
+                "quiet_start": "21:00",
+                "quiet_end": "09:00",
+                "reply_days": 5,
+            },
+            {
+                "error": "I don't know the time zone 'Mars/Base'.",
+                "changed": False,
+                "tz": "UTC",
+                "quiet_start": "21:00",
+                "quiet_end": "09:00",
+                "reply_days": 5,
+            },
+            {
+                "error": None,
+                "changed": True,
+                "tz": "Europe/Berlin",
+                "quiet_start": "22:00",
+                "quiet_end": "08:00",
+                "reply_days": 7,
             },
         ],
         "case_not_found": [{"number": "99"}],
         "case_usage": [{}],
         "cases": [
-            {"cases": [], "total": 0},
-            {"cases": [_case_view(), _case_view(id=11, ticket=None, charge_date="—")], "total": 25},
+            {"cases": [], "total": 0, "filter": "all", "filter_word": "All"},
+            {"cases": [], "total": 0, "filter": "overdue", "filter_word": "Overdue"},
+            {
+                "cases": [
+                    _case_view(overdue=True, undelivered=True, next_ping="Thu 3 Dec"),
+                    _case_view(
+                        id=11,
+                        ticket=None,
+                        charge_date="—",
+                        overdue=False,
+                        undelivered=False,
+                        next_ping="",
+                    ),
+                ],
+                "total": 25,
+                "filter": "open",
+                "filter_word": "Open",
+            },
         ],
         "closed": [{"case_id": 12}, {"case_id": None}],
         "done": [
@@ -702,8 +820,22 @@ def test_user_text_in_chat_templates_is_escaped_never_evaluated() -> None:
     hostile_message = _hostile_story_message()
     hostile_case = _case_view(account=HOSTILE, ticket=HOSTILE, message=f"Subject: {HOSTILE}")
     renders = {
-        "case": renderer.chat_text("case", case=hostile_case, events=_events(detail=HOSTILE)),
-        "cases": renderer.chat_text("cases", cases=[hostile_case], total=1),
+        "case": renderer.chat_text(
+            "case",
+            case=hostile_case,
+            events=_events(detail=HOSTILE),
+            event_words=labels.EVENT_WORDS,
+            track=CaseTrack(),
+            next_ping=None,
+            tz=ZoneInfo("UTC"),
+        ),
+        "cases": renderer.chat_text(
+            "cases",
+            cases=[{**hostile_case, "overdue": False, "undelivered": False, "next_ping": ""}],
+            total=1,
+            filter="all",
+            filter_word="All",
+        ),
         "done": renderer.chat_text("done", case_id=12, ticket=HOSTILE, due=None, days=5),
         "verdict": renderer.chat_text(
             "verdict", verdict=verdict, answers=hostile_answers, reason_label="x"

@@ -6,12 +6,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bot.storage import IntakeRow, Store, cases, evidence, intakes, new_token, transactions
+from conversations.cases import Schedule
 from conversations.intake import Intake, Step
+from conversations.policy import load_policy
 
+SCHEDULE = Schedule(timing=load_policy().timing, tz=ZoneInfo("UTC"))
 TEAM_A = 1001
 TEAM_B = -100200300  # a group chat: negative id, as Telegram gives it
 USER = 1001
@@ -261,15 +265,17 @@ def test_case_event_log_is_append_only_and_ordered(store: Store) -> None:
     seen = store.case_events(case_id)
     assert [e.what for e in seen] == ["drafted"]
 
-    def step(expected: str) -> None:
+    def step(*expected: str) -> None:
         nonlocal seen
         events = store.case_events(case_id)
         assert events[: len(seen)] == seen, "an earlier event changed"
-        assert [e.what for e in events[len(seen) :]] == [expected]
+        assert [e.what for e in events[len(seen) :]] == list(expected)
         seen = events
 
-    store.mark_case_sent(case_id, USER, "2026-12-03")
-    step("sent")
+    track = store.load_track(case_id)
+    track.send(datetime.now(UTC), USER, SCHEDULE)
+    store.save_track(case_id, TEAM_A, track)
+    step("send", "await_reply")
     store.set_case_ticket(case_id, USER, "TT-0099123")
     step("ticket")
     store.set_case_status(case_id, USER, "closed")
@@ -313,36 +319,42 @@ def test_redrafting_logs_only_when_the_verdict_or_message_changed(store: Store) 
     assert store.count_cases(TEAM_A) == 1, "redrafting never creates a second case"
 
 
-def test_mark_case_sent_records_the_status_due_date_and_event(store: Store) -> None:
-    """Marking a case sent sets status, sent time and reply due date, and logs "sent"."""
+def test_sending_stores_the_track_and_queues_one_reminder(store: Store) -> None:
+    """Saving a sent case's track sets its status, sent time and reply due date, logs the
+    trigger, and leaves exactly one pending reminder at the track's next ping."""
     case_id = _draft(store, _answers(**_team_with_account(store)))
-
-    store.mark_case_sent(case_id, USER, "2026-12-03")
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    track = store.load_track(case_id)
+    track.send(now, USER, SCHEDULE)
+    store.save_track(case_id, TEAM_A, track)
+    store.save_track(case_id, TEAM_A, store.load_track(case_id))  # saving again: still one
 
     case = store.get_case(TEAM_A, case_id)
     assert case is not None
-    assert case.status == "sent"
-    assert case.sent_at is not None and case.sent_at.tzinfo is not None
+    assert case.status == "awaiting_reply"
+    assert case.sent_at == now
     assert case.reply_due_on == "2026-12-03"
-    last = store.case_events(case_id)[-1]
-    assert (last.what, last.detail, last.actor_user_id) == (
-        "sent",
-        "reply expected by 2026-12-03",
-        USER,
-    )
+    assert [e.what for e in store.case_events(case_id)][-2:] == ["send", "await_reply"]
+    reloaded = store.load_track(case_id)
+    assert reloaded.next_ping_at == track.next_ping_at
+    assert [(state, due) for state, _, due in store.reminder_states(case_id)] == [
+        ("pending", track.next_ping_at)
+    ]
 
 
 def test_set_case_ticket_records_the_ticket_and_event(store: Store) -> None:
     """Saving a ticket number keeps it on the case and logs it as a "ticket" event."""
     case_id = _draft(store, _answers(**_team_with_account(store)))
-    store.mark_case_sent(case_id, USER, "2026-12-03")
+    track = store.load_track(case_id)
+    track.send(datetime(2026, 11, 26, 10, 0, tzinfo=UTC), USER, SCHEDULE)
+    store.save_track(case_id, TEAM_A, track)
 
     store.set_case_ticket(case_id, USER, "TT-0099123")
 
     case = store.get_case(TEAM_A, case_id)
     assert case is not None
     assert case.ticket == "TT-0099123"
-    assert case.status == "sent", "a ticket doesn't change the status"
+    assert case.status == "awaiting_reply", "a ticket doesn't change the status"
     last = store.case_events(case_id)[-1]
     assert (last.what, last.detail) == ("ticket", "TT-0099123")
 

@@ -1,0 +1,389 @@
+"""Following a sent case: reminders, their buttons, follow-up messages, settings, /cases.
+
+Like the intake service, this knows nothing of Telegram: it takes who did what,
+loads the case's track, fires the domain trigger, saves, and returns `Reply`s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import labels
+from bot.rendering import Renderer, SupportMessage, money, short_date, weekday_date
+from bot.replies import Button, Reply, Who, account_label
+from bot.storage import CaseRecord, Store
+from conversations.cases import (
+    OPEN,
+    QUIET_END,
+    QUIET_START,
+    SYSTEM_ACTOR,
+    CaseError,
+    CaseStatus,
+    CaseTrack,
+    Ping,
+    PingKind,
+    Schedule,
+    fire,
+    ping_for,
+)
+from conversations.policy import Policy
+
+CASE_PREFIX = "k"
+
+# Case buttons: action letter -> (domain trigger, button label). Order is display order.
+ACTIONS: dict[str, tuple[str, str]] = {
+    "f": ("follow_up", "✉️ Send a follow-up"),
+    "r": ("reply", "💬 They replied"),
+    "a": ("approve", "👍 Approved"),
+    "R": ("refund_arrived", "💰 Refunded"),
+    "P": ("partly_refunded", "🪙 Partly refunded"),
+    "D": ("deny", "👎 Denied"),
+    "z": ("snooze", "⏰ Snooze 2 days"),
+    "x": ("close", "✖️ Close"),
+    "o": ("reopen", "↩️ Reopen"),
+}
+# Which buttons a case offers in each state.
+OFFERED: dict[CaseStatus, tuple[str, ...]] = {
+    CaseStatus.AWAITING_REPLY: ("r", "a", "R", "D", "x"),
+    CaseStatus.OVERDUE: ("f", "r", "R", "D", "z", "x"),
+    CaseStatus.FOLLOWED_UP: ("r", "a", "R", "D", "x"),
+    CaseStatus.ANSWERED: ("a", "R", "P", "D", "x"),
+    CaseStatus.APPROVED: ("R", "P", "x"),
+    CaseStatus.REFUNDED: ("o", "x"),
+    CaseStatus.PARTLY_REFUNDED: ("o", "x"),
+    CaseStatus.DENIED: ("o", "x"),
+    CaseStatus.CLOSED: ("o",),
+}
+FILTERS = ("open", "overdue", "closed", "all")
+
+
+class FollowUpService:
+    """Cases after "I've sent it": until the money arrives or TikTok says no."""
+
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy,
+        renderer: Renderer,
+        clock: Callable[[], datetime],
+        default_timezone: str = "UTC",
+    ) -> None:
+        self.store = store
+        self.policy = policy
+        self.renderer = renderer
+        self.clock = clock
+        self.default_timezone = default_timezone
+
+    # --- schedule ------------------------------------------------------------------
+
+    def schedule(self, team_id: int) -> Schedule:
+        """The chat's time zone, quiet hours and reply wait (or the defaults)."""
+        settings = self.store.team_settings(team_id)
+        return Schedule(
+            timing=self.policy.timing,
+            tz=_zone(settings.timezone or self.default_timezone),
+            quiet_start=_hhmm(settings.quiet_start) or QUIET_START,
+            quiet_end=_hhmm(settings.quiet_end) or QUIET_END,
+            reply_business_days=settings.reply_days,
+        )
+
+    def start(self, case_id: int, who: Who) -> CaseTrack:
+        """The user sent the message: start waiting for TikTok and queue the reminder."""
+        track = self.store.load_track(case_id)
+        track.send(self.clock(), who.user_id, self.schedule(who.chat_id))
+        self.store.save_track(case_id, who.chat_id, track)
+        return track
+
+    def local_date(self, moment: datetime, team_id: int) -> str:
+        return moment.astimezone(self.schedule(team_id).tz).date().isoformat()
+
+    # --- the sweep's side ------------------------------------------------------------
+
+    def ping(self, case_id: int, chat_id: int, now: datetime) -> tuple[Reply, CaseTrack] | None:
+        """The reminder for a due case and its track moved on, or None if nothing is due."""
+        track = self.store.load_track(case_id)
+        due = ping_for(track, now, self.policy)
+        case = self.store.get_case(chat_id, case_id)
+        if due is None or case is None:
+            return None
+        track.remind(now, SYSTEM_ACTOR, self.schedule(chat_id))
+        return self._ping_reply(case, track, due), track
+
+    def _ping_reply(self, case: CaseRecord, track: CaseTrack, due: Ping) -> Reply:
+        buttons = self.buttons(case, track)
+        if due.suggest_escalation:
+            buttons.insert(0, [Button("📣 Escalation message", self._data(case, "e"))])
+        text = self.renderer.chat_text(
+            "ping",
+            case=self.case_view(case),
+            ping=due,
+            kinds=PingKind,
+            track=track,
+            next_rung=self._next_rung(case),
+        )
+        return Reply(text, buttons)
+
+    # --- buttons -----------------------------------------------------------------------
+
+    def on_button(self, who: Who, data: str) -> tuple[str | None, list[Reply]]:
+        """Apply a case button: only for a case of this chat, only if the case allows it."""
+        parts = data.split(":")
+        if len(parts) != 3 or parts[0] != CASE_PREFIX:
+            return "That button isn't one I know.", []
+        _, token, action = parts
+        case = self.store.case_by_token(who.chat_id, token)
+        if case is None:
+            return "That case isn't here.", []
+        if action == "e":
+            return None, [self._escalation(case)]
+        if action not in ACTIONS:
+            return "That button isn't one I know.", []
+        trigger, _ = ACTIONS[action]
+        track = self.store.load_track(case.id)
+        try:
+            fire(track, trigger, self.clock(), who.user_id, self.schedule(who.chat_id))
+        except CaseError as error:
+            return error.message, [self.case_card(case, track)]
+        self.store.save_track(case.id, who.chat_id, track)
+        case = self.store.get_case(who.chat_id, case.id) or case
+        replies: list[Reply] = []
+        if trigger == "follow_up":
+            replies.append(self._follow_up(case, track))
+        replies.append(self.case_card(case, track, done=trigger))
+        return None, replies
+
+    def case_card(self, case: CaseRecord, track: CaseTrack, done: str | None = None) -> Reply:
+        """Where the case stands, when the next reminder is due, and what can be done."""
+        tz = self.schedule(case.team_id).tz
+        text = self.renderer.chat_text(
+            "case_update",
+            case=self.case_view(case),
+            track=track,
+            done=done or "",
+            next_ping=track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
+        )
+        return Reply(text, self.buttons(case, track))
+
+    def buttons(self, case: CaseRecord, track: CaseTrack) -> list[list[Button]]:
+        actions = OFFERED.get(track.status, ())
+        row: list[Button] = []
+        rows: list[list[Button]] = []
+        for action in actions:
+            row.append(Button(ACTIONS[action][1], self._data(case, action)))
+            if len(row) == 2:
+                rows.append(row)
+                row = []
+        if row:
+            rows.append(row)
+        return rows
+
+    def _data(self, case: CaseRecord, action: str) -> str:
+        return f"{CASE_PREFIX}:{case.token}:{action}"
+
+    def _follow_up(self, case: CaseRecord, track: CaseTrack) -> Reply:
+        message = self._support(case, track, "follow_up")
+        text = self.renderer.chat_text(
+            "follow_up", message=message, case=self.case_view(case), track=track
+        )
+        return Reply(text)
+
+    def _escalation(self, case: CaseRecord) -> Reply:
+        track = self.store.load_track(case.id)
+        message = self._support(case, track, "escalation")
+        text = self.renderer.chat_text(
+            "escalation",
+            message=message,
+            case=self.case_view(case),
+            next_rung=self._next_rung(case),
+        )
+        return Reply(text)
+
+    def _support(self, case: CaseRecord, track: CaseTrack, template: str) -> SupportMessage:
+        tz = self.schedule(case.team_id).tz
+        return self.renderer.support_message(
+            template,
+            folder="followup",
+            a=case.answers,
+            case=self.case_view(case),
+            track=track,
+            sent_on=track.sent_at.astimezone(tz).date() if track.sent_at else None,
+            approved_on=track.approved_at.astimezone(tz).date() if track.approved_at else None,
+            today=self.clock().astimezone(tz).date(),
+            refund_overdue=track.status is CaseStatus.APPROVED,
+            billing_words=labels.BILLING_WORDS,
+            reason_phrase=labels.REASON_PHRASES.get(case.reason, ""),
+            timing=self.policy.timing,
+        )
+
+    def _next_rung(self, case: CaseRecord) -> str:
+        """Who to turn to when support does not answer (POLICY.md §2, "Where to ask")."""
+        billing = case.answers.get("billing")
+        if case.answers.get("paid_via") == "agency":
+            return "your agency's account manager"
+        if billing == "invoicing":
+            return "your TikTok account manager"
+        return "your TikTok sales rep or account manager, if you have one"
+
+    # --- /cases and /case ----------------------------------------------------------------
+
+    def list_cases(self, who: Who, argument: str = "") -> list[Reply]:
+        """The chat's cases, what needs attention first, optionally filtered."""
+        wanted = argument.strip().casefold() or "all"
+        if wanted not in FILTERS:
+            wanted = "all"
+        records = self.store.list_cases(who.chat_id, limit=200)
+        failed = self.store.failed_reminder_cases(who.chat_id)
+        rows = []
+        for case in records:
+            track = self.store.load_track(case.id) if case.track else None
+            status = track.status if track else CaseStatus(_status_of(case))
+            if not _matches(wanted, status):
+                continue
+            rows.append((_attention(status, track), case, status, track))
+        rows.sort(key=lambda r: (r[0], -r[1].id))
+        views = [
+            {
+                **self.case_view(case),
+                "status": labels.STATUS_WORDS.get(status, str(status)),
+                "overdue": status is CaseStatus.OVERDUE,
+                "undelivered": case.id in failed,
+                "next_ping": (
+                    weekday_date(
+                        track.next_ping_at.astimezone(self.schedule(who.chat_id).tz).date()
+                    )
+                    if track and track.next_ping_at
+                    else ""
+                ),
+            }
+            for _, case, status, track in rows[:20]
+        ]
+        buttons = [
+            [
+                Button(("• " if f == wanted else "") + labels.FILTER_WORDS[f], f"m:cases:{f}")
+                for f in FILTERS
+            ]
+        ]
+        text = self.renderer.chat_text(
+            "cases",
+            cases=views,
+            total=len(rows),
+            filter=wanted,
+            filter_word=labels.FILTER_WORDS[wanted],
+        )
+        return [Reply(text, buttons)]
+
+    def case_view(self, case: CaseRecord) -> dict[str, Any]:
+        a = case.answers
+        return {
+            "id": case.id,
+            "status": labels.STATUS_WORDS.get(case.status, case.status),
+            "outcome": labels.OUTCOME_WORDS.get(case.outcome, case.outcome),
+            "reason": labels.REASONS.get(case.reason, case.reason),
+            "amount": money(a.get("amount"), a.get("amount_currency")) if a.get("amount") else "—",
+            "charge_date": short_date(a.get("charge_date")) if a.get("charge_date") else "—",
+            "created": short_date(case.created_at),
+            "ticket": case.ticket,
+            "account": account_label(a) if a.get("advertiser_id") else "—",
+            "message": case.message,
+            "subject": case.subject,
+            "policy_version": case.policy_version,
+            "reply_due_on": case.reply_due_on,
+            "situation": case.situation,
+        }
+
+    # --- /settings -----------------------------------------------------------------------
+
+    def settings(self, who: Who, argument: str) -> list[Reply]:
+        """Show or change the chat's time zone, quiet hours and reply wait."""
+        words = argument.split()
+        error = None
+        if words:
+            key, value = words[0].casefold(), " ".join(words[1:])
+            try:
+                self._change_setting(who.chat_id, key, value)
+            except ValueError as problem:
+                error = str(problem)
+        schedule = self.schedule(who.chat_id)
+        text = self.renderer.chat_text(
+            "settings",
+            error=error,
+            changed=bool(words) and error is None,
+            tz=schedule.tz.key,
+            quiet_start=schedule.quiet_start.strftime("%H:%M"),
+            quiet_end=schedule.quiet_end.strftime("%H:%M"),
+            reply_days=schedule.reply_wait,
+        )
+        return [Reply(text)]
+
+    def _change_setting(self, team_id: int, key: str, value: str) -> None:
+        if key in ("tz", "timezone", "zone"):
+            _zone(value.strip(), strict=True)
+            self.store.update_team_settings(team_id, timezone=value.strip())
+        elif key in ("quiet", "quiet_hours"):
+            start, sep, end = value.replace("–", "-").partition("-")
+            start_t, end_t = _hhmm(start.strip()), _hhmm(end.strip())
+            if not sep or start_t is None or end_t is None:
+                raise ValueError("Type quiet hours like 22:00-08:00.")
+            self.store.update_team_settings(
+                team_id, quiet_start=start_t.strftime("%H:%M"), quiet_end=end_t.strftime("%H:%M")
+            )
+        elif key in ("reply", "reply_days"):
+            if not value.strip().isdigit() or not 1 <= int(value) <= 30:
+                raise ValueError("Type the reply wait as a number of business days, 1 to 30.")
+            self.store.update_team_settings(team_id, reply_days=int(value))
+        else:
+            raise ValueError("I can change tz, quiet or reply.")
+
+
+def _zone(name: str, strict: bool = False) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if strict:
+            raise ValueError(
+                f"I don't know the time zone {name[:40]!r}. Use a name like Europe/Berlin."
+            ) from None
+        return ZoneInfo("UTC")
+
+
+def _hhmm(text: str | None) -> time | None:
+    if not text:
+        return None
+    hours, sep, minutes = text.strip().partition(":")
+    if not hours.isdigit() or (sep and not minutes.isdigit()):
+        return None
+    h, m = int(hours), int(minutes or 0)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        return None
+    return time(h, m)
+
+
+def _status_of(case: CaseRecord) -> str:
+    # Cases without a track are drafts, or drafts that were closed or cancelled.
+    return case.status if case.status in set(CaseStatus) else CaseStatus.DRAFTED
+
+
+def _matches(wanted: str, status: CaseStatus) -> bool:
+    if wanted == "open":
+        return status in OPEN or status is CaseStatus.DRAFTED
+    if wanted == "overdue":
+        return status is CaseStatus.OVERDUE
+    if wanted == "closed":
+        return status not in OPEN and status is not CaseStatus.DRAFTED
+    return True
+
+
+def _attention(status: CaseStatus, track: CaseTrack | None) -> int:
+    """Sort key: what needs the user first."""
+    order = {
+        CaseStatus.OVERDUE: 0,
+        CaseStatus.ANSWERED: 1,
+        CaseStatus.DRAFTED: 2,
+        CaseStatus.FOLLOWED_UP: 3,
+        CaseStatus.AWAITING_REPLY: 3,
+        CaseStatus.APPROVED: 4,
+    }
+    return order.get(status, 9)

@@ -1,0 +1,55 @@
+"""What the services hand the transports: who spoke, and the messages and buttons to send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Who:
+    """Where an input came from."""
+
+    chat_id: int
+    user_id: int
+    chat_kind: str = "private"
+    chat_title: str | None = None
+    first_name: str = ""
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    caption: str
+
+
+@dataclass
+class Reply:
+    """One message for the chat: Telegram HTML, buttons in rows, maybe a file."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    document: Document | None = None
+
+
+@dataclass
+class ButtonResult:
+    """What to do after a button press: a short toast (or none) and messages to send."""
+
+    toast: str | None
+    replies: list[Reply]
+
+
+def account_label(account: dict[str, Any]) -> str:
+    """`Northwind Apparel · 7289…1010`: an ad account as a button or a list shows it."""
+    advertiser_id = str(account.get("advertiser_id") or "")
+    tail = f"{advertiser_id[:4]}…{advertiser_id[-4:]}" if len(advertiser_id) > 8 else advertiser_id
+    name = account.get("account_name")
+    return f"{name} · {tail}" if name else f"Ad account {tail}"
