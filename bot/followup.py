@@ -300,6 +300,7 @@ class FollowUpService:
         """Show or change the chat's time zone, quiet hours and reply wait."""
         words = argument.split()
         error = None
+        self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
         if words:
             key, value = words[0].casefold(), " ".join(words[1:])
             try:

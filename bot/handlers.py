@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, BotCommand, InputFile, Update
@@ -22,6 +24,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.followup import FollowUpService
 from bot.keyboards import inline_keyboard
@@ -233,8 +236,11 @@ def telegram_sender(bot: Bot) -> Any:
         try:
             await send_reply(bot, chat_id, reply)
         except RetryAfter as error:
-            delay = error.retry_after
-            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+            with warnings.catch_warnings():
+                # PTB 22 warns that retry_after will become a timedelta; both are handled.
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                delay = error.retry_after
+            seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
             raise RetryLater(seconds) from error
         except Forbidden as error:
             raise ChatUnreachable(str(error)) from error

@@ -71,6 +71,8 @@ class RefundService:
 
     def start(self, who: Who) -> list[Reply]:
         """Greet and explain what the bot does."""
+        # Someone who blocked the bot and comes back gets their reminders again.
+        self.store.unblock_chat(who.chat_id)
         return [self._reply("start", buttons=[[Button("Look at a charge", "m:new")]])]
 
     def help(self, who: Who) -> list[Reply]:
@@ -78,6 +80,7 @@ class RefundService:
 
     def new(self, who: Who) -> list[Reply]:
         """Start an intake, or offer to continue the one in progress."""
+        self.store.unblock_chat(who.chat_id)
         row = self.store.load_intake(who.chat_id, who.user_id)
         if row is not None and not row.intake.finished:
             return [

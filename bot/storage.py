@@ -737,7 +737,13 @@ class Store:
     def unblock_chat(self, chat_id: int) -> None:
         """The chat talks to the bot again: its reminders may go out again."""
         with self.transaction() as conn:
-            conn.execute(update(teams).where(teams.c.id == chat_id).values(blocked_at=None))
+            was_blocked = conn.execute(
+                update(teams)
+                .where(teams.c.id == chat_id, teams.c.blocked_at.is_not(None))
+                .values(blocked_at=None)
+            ).rowcount
+            if not was_blocked:
+                return
             conn.execute(
                 update(reminders)
                 .where(reminders.c.chat_id == chat_id, reminders.c.state == "blocked")

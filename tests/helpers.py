@@ -146,3 +146,32 @@ async def add_account(
     await user.tap(currency, exact=True)
     await user.tap(status, exact=True)
     await user.tap(paid_via)
+
+
+async def no_sleep(seconds: float) -> None:
+    """Stand-in for asyncio.sleep in sweeps: tests move the clock by hand."""
+    return None
+
+
+async def sent_case(user: ChatDriver, ticket: str | None = "TT-0099123") -> None:
+    """Take a duplicate-charge intake all the way to "I've sent it" (and the ticket)."""
+    await user.send("/new")
+    if "Which ad account" in user.last_text():
+        await user.tap("Northwind Apparel")
+    else:
+        await add_account(user)
+    await user.tap("charged twice")
+    await user.send("9 Nov 10:02")
+    await user.send("189.90 USD")
+    await user.send("1881")
+    await user.send("BDUS2026550101")
+    await user.tap("Skip")
+    await user.send("9 Nov 10:08")
+    await user.tap("Skip")
+    await user.tap("Today")
+    await user.tap("Skip")
+    await user.tap("I've sent it")
+    if ticket:
+        await user.send(ticket)
+    else:
+        await user.tap("Skip")

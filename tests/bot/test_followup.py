@@ -1,0 +1,285 @@
+"""Following a sent case through the real Application: reminders from the database queue,
+their buttons, quiet hours, snooze, escalation, restarts and Telegram's failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram.ext import Application
+
+from bot.app import build_application, build_service
+from bot.config import Settings
+from bot.reminders import ReminderSweep
+from bot.storage import Store
+from bot.transport import Fault, InProcessBotApi
+from conversations.policy import Policy
+from tests.helpers import ChatDriver, Clock, no_sleep, plain, sent_case
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+def sweep_of(app: App) -> ReminderSweep:
+    sweep: ReminderSweep = app.bot_data.sweep
+    sweep.sleep = no_sleep
+    return sweep
+
+
+def pings(api: InProcessBotApi) -> list[str]:
+    return [plain(c.text) for c in api.sent() if c.text.startswith("⏰")]
+
+
+async def run_hours(app: App, clock: Clock, hours: int) -> list[tuple[datetime, str]]:
+    """Advance the clock an hour at a time, sweeping each hour; return (time, ping) pairs."""
+    api: InProcessBotApi = app.bot.request
+    seen = len(pings(api))
+    out: list[tuple[datetime, str]] = []
+    for _ in range(hours):
+        clock.advance(hours=1)
+        await sweep_of(app).run_once()
+        new = pings(api)[seen:]
+        out += [(clock.now, text) for text in new]
+        seen += len(new)
+    return out
+
+
+async def test_reply_overdue_ping_then_follow_up_and_escalation(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi
+) -> None:
+    """No ping before the reply is due; then a ping with the six buttons; a follow-up
+    message quoting the ticket, date and count; escalation after the second follow-up."""
+    await sent_case(user)
+    early = await run_hours(app, clock, 24 * 6)  # Thu 26 Nov 10:00 → Wed 2 Dec 10:00
+    assert early == []
+    first = await run_hours(app, clock, 24)
+    assert len(first) == 1
+    at, text = first[0]
+    assert at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # 5 business days, quiet hours kept
+    assert "Case #1 — no reply from TikTok yet" in text
+    assert "Ticket TT-0099123" in text and "waiting 7 days" in text
+    labels = user.button_labels()
+    for label in (
+        "Send a follow-up",
+        "They replied",
+        "Refunded",
+        "Denied",
+        "Snooze 2 days",
+        "Close",
+    ):
+        assert any(label in b for b in labels), label
+
+    await user.tap("Send a follow-up")
+    follow_up = plain(api.sent()[-2].text)
+    assert "Follow-up #1 for case #1" in follow_up
+    assert "Subject: Follow-up on ticket TT-0099123" in follow_up
+    assert "which we sent on 26 November 2026" in follow_up
+    assert "We have not had a reply yet." in follow_up
+    assert "Next reminder: Tue 8 Dec, 10:00" in user.last_text()
+
+    second = await run_hours(app, clock, 24 * 6)
+    assert [t for _, t in second][:1] and "still no reply after your follow-up" in second[0][1]
+    assert "Escalation" not in " ".join(user.button_labels())
+    await user.tap("Send a follow-up")
+    assert "We followed up once before" in plain(api.sent()[-2].text)
+    third = await run_hours(app, clock, 24 * 6)
+    assert third, "a ping after the second follow-up"
+    assert "next step up is your TikTok sales rep" in third[0][1]
+    await user.tap("Escalation message")
+    escalation = user.last_text()
+    assert (
+        "Subject: No answer from support — ad account 7289000011112221010, ticket TT-0099123"
+        in (escalation)
+    )
+    assert "We have followed up 2 times since" in escalation
+
+
+async def test_approved_refund_not_arriving_in_60_days_escalates(
+    app: App, user: ChatDriver, clock: Clock
+) -> None:
+    """After "Approved", the next ping comes when the refund is 60 days late, with the
+    escalation message; "Refunded" ends the reminders."""
+    await sent_case(user)
+    await run_hours(app, clock, 24 * 7)
+    await user.tap("They replied")
+    await user.tap("Approved")
+    assert "Next reminder: Mon 1 Feb" in user.last_text() or "Next reminder" in user.last_text()
+    pinged = await run_hours(app, clock, 24 * 61)
+    assert len(pinged) == 1
+    assert "the approved refund hasn't arrived" in pinged[0][1]
+    await user.tap("Escalation message")
+    assert "Approved refund not received" in user.last_text()
+    await user.tap("Refunded")
+    assert "No more reminders" in user.last_text()
+    assert await run_hours(app, clock, 24 * 30) == []
+
+
+async def test_pings_respect_the_users_quiet_hours(
+    app: App, user: ChatDriver, clock: Clock
+) -> None:
+    """A user in São Paulo gets reminders only between 09:00 and 21:00 local time."""
+    await user.send("/settings tz America/Sao_Paulo")
+    assert "Saved" in user.last_text() and "America/Sao_Paulo" in user.last_text()
+    clock.now = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)  # 20:30 in São Paulo
+    await sent_case(user)
+    pinged = await run_hours(app, clock, 24 * 40)
+    assert pinged, "reminders keep coming while nobody answers"
+    tz = ZoneInfo("America/Sao_Paulo")
+    for at, _ in pinged:
+        local = at.astimezone(tz).time()
+        assert local.hour >= 9 and local.hour < 21, at
+
+
+async def test_snooze_holds_the_next_ping_for_two_days(
+    app: App, user: ChatDriver, clock: Clock
+) -> None:
+    """Snooze 2 days: no ping for two days, then one."""
+    await sent_case(user)
+    await run_hours(app, clock, 24 * 7)
+    await user.tap("Snooze")
+    assert await run_hours(app, clock, 47) == []
+    assert len(await run_hours(app, clock, 2)) == 1
+
+
+async def test_closed_case_never_pings(app: App, user: ChatDriver, clock: Clock) -> None:
+    """Close from the ping: no reminder ever again."""
+    await sent_case(user)
+    await run_hours(app, clock, 24 * 7)
+    await user.tap("Close")
+    assert await run_hours(app, clock, 24 * 90) == []
+
+
+async def test_case_buttons_from_another_chat_are_refused(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi
+) -> None:
+    """A case button replayed in another chat finds nothing and changes nothing."""
+    await sent_case(user)
+    await run_hours(app, clock, 24 * 7)
+    close = next(data for label, data in user.last_with_buttons().buttons if "Close" in label)
+    stranger = ChatDriver(app, api, user_id=2002, first_name="Sam")
+    await stranger.press(close)
+    assert "That case isn't here." in stranger.toasts()
+    await user.send("/cases overdue")
+    assert "#1" in user.last_text()
+
+
+async def test_reminders_survive_a_restart_and_go_out_once(
+    settings: Settings, policy: Policy, clock: Clock, db_url: str
+) -> None:
+    """Stop the bot with reminders due, start another on the same database: every due
+    ping goes out exactly once."""
+    api1 = InProcessBotApi()
+    store1 = Store.open(db_url)
+    app1 = build_application(
+        settings,
+        build_service(settings, store1, policy, clock),
+        request=api1,
+        token="123:TEST",
+        rate_limited=False,
+    )
+    async with app1:
+        for user_id in (1001, 1002, 1003):
+            await sent_case(ChatDriver(app1, api1, user_id=user_id))
+    store1.close()
+    clock.advance(days=8)
+
+    api2 = InProcessBotApi()
+    store2 = Store.open(db_url)
+    app2 = build_application(
+        settings,
+        build_service(settings, store2, policy, clock),
+        request=api2,
+        token="123:TEST",
+        rate_limited=False,
+    )
+    async with app2:
+        result = await sweep_of(app2).run_once()
+        again = await sweep_of(app2).run_once()
+    store2.close()
+    assert result.sent == 3 and again.claimed == 0
+    assert sorted(int(c.params["chat_id"]) for c in api2.sent() if c.text.startswith("⏰")) == [
+        1001,
+        1002,
+        1003,
+    ]
+
+
+async def test_429_is_retried_after_retry_after(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi, store: Store
+) -> None:
+    """Telegram's 429 puts the reminder back until retry_after has passed; then it goes."""
+    await sent_case(user)
+    clock.advance(days=7)
+    api.faults.append(Fault(429, "Too Many Requests: retry after 30", retry_after=30))
+    first = await sweep_of(app).run_once()
+    assert first.retried == 1 and first.sent == 0
+    assert (await sweep_of(app).run_once()).claimed == 0
+    clock.advance(seconds=31)
+    assert (await sweep_of(app).run_once()).sent == 1
+    assert len(pings(api)) == 1
+
+
+async def test_server_errors_and_timeouts_retry_with_bounded_backoff(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi, store: Store
+) -> None:
+    """5xx and time-outs are retried with growing waits, five tries at most, then the
+    reminder is marked failed and /cases says it could not be delivered."""
+    await sent_case(user)
+    clock.advance(days=7)
+    api.faults += [
+        Fault(500),
+        Fault(timeout=True),
+        Fault(502, "Bad Gateway"),
+        Fault(500),
+        Fault(500),
+    ]
+    waits = []
+    for _ in range(5):
+        result = await sweep_of(app).run_once()
+        assert result.claimed == 1
+        states = store.reminder_states(1)
+        state, attempts, due = states[-1]
+        if state == "pending":
+            waits.append(due - clock.now)
+            clock.now = due
+    assert state == "failed" and attempts == 5
+    assert waits == sorted(waits) and waits[0] == timedelta(seconds=30)
+    assert (await sweep_of(app).run_once()).claimed == 0, "retries are bounded"
+    assert pings(api) == []
+    await user.send("/cases")
+    assert "couldn't deliver its last reminder" in user.last_text()
+
+
+async def test_blocked_chat_stops_pings_and_is_recorded(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi, store: Store
+) -> None:
+    """403 (the user blocked the bot): the chat is marked, its reminders stop."""
+    await sent_case(user)
+    clock.advance(days=7)
+    api.faults.append(Fault(403, "Forbidden: bot was blocked by the user"))
+    result = await sweep_of(app).run_once()
+    assert result.blocked == 1
+    assert store.team_settings(user.chat_id).blocked_at is not None
+    assert [s for s, _, _ in store.reminder_states(1)] == ["blocked"]
+    clock.advance(days=30)
+    assert (await sweep_of(app).run_once()).claimed == 0
+    await user.send("/start")
+    assert store.team_settings(user.chat_id).blocked_at is None
+    assert (await sweep_of(app).run_once()).sent == 1
+
+
+async def test_cases_filters_and_attention_order(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi
+) -> None:
+    """/cases shows overdue cases first; the filter buttons narrow the list."""
+    await sent_case(user, ticket="T-1")
+    await sent_case(user, ticket="T-2")
+    await run_hours(app, clock, 24 * 7)
+    await user.tap("Close")  # the newest ping is case #2's
+    await user.send("/cases")
+    listing = user.last_text()
+    assert listing.index("#1") < listing.index("#2")
+    await user.tap("Closed")
+    assert "#2" in user.last_text() and "#1" not in user.last_text()
+    await user.tap("Overdue")
+    assert "#1" in user.last_text() and "#2" not in user.last_text()
