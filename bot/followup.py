@@ -163,6 +163,7 @@ class FollowUpService:
             case=self.case_view(case),
             track=track,
             done=done or "",
+            status_words=labels.STATUS_WORDS,
             next_ping=track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
         )
         return Reply(text, self.buttons(case, track))

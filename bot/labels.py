@@ -145,3 +145,22 @@ EVENT_WORDS: dict[str, str] = {
 }
 # Bookkeeping events the timeline leaves out.
 QUIET_EVENTS = frozenset({"await_reply"})
+
+PING_WORDS: dict[str, str] = {
+    "reply_overdue": "no reply yet",
+    "followup_overdue": "no reply to the follow-up",
+    "decision_pending": "waiting for a decision",
+    "refund_overdue": "refund late",
+}
+
+
+def event_detail(what: str, detail: str | None) -> str:
+    """An event's detail in words: outcomes and reminder kinds are stored as codes."""
+    if not detail:
+        return ""
+    if what in ("drafted", "redrafted"):
+        code = detail.removeprefix("verdict ").strip()
+        return f"verdict: {OUTCOME_WORDS.get(code, code)}"
+    if what == "remind":
+        return PING_WORDS.get(detail, detail)
+    return detail

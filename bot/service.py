@@ -117,18 +117,31 @@ class RefundService:
         events = self.store.case_events(case.id)
         track = self.store.load_track(case.id)
         tz = self.followup.schedule(who.chat_id).tz
-        return [
-            self._reply(
-                "case",
-                buttons=self.followup.buttons(case, track),
-                case=self.followup.case_view(case),
-                events=[e for e in events if e.what not in labels.QUIET_EVENTS],
-                event_words=labels.EVENT_WORDS,
-                track=track,
-                next_ping=track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
-                tz=tz,
+        view = self.followup.case_view(case)
+        context: dict[str, Any] = {
+            "events": [
+                {
+                    "at": e.at.astimezone(tz),
+                    "what": labels.EVENT_WORDS.get(e.what, e.what),
+                    "detail": labels.event_detail(e.what, e.detail),
+                }
+                for e in events
+                if e.what not in labels.QUIET_EVENTS
+            ],
+            "track": track,
+            "next_ping": track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
+        }
+        buttons = self.followup.buttons(case, track)
+        reply = self._reply("case", buttons=buttons, case=view, **context)
+        if len(reply.text) > MAX_INPUT_CHARS and case.message:
+            # Too long for one Telegram message: the support message goes as a file.
+            reply = self._reply("case", buttons=buttons, case={**view, "message": None}, **context)
+            reply.document = Document(
+                filename=f"refund-request-case-{case.id}.txt",
+                content=case.message.encode("utf-8"),
+                caption=f"Case #{case.id}: the message that was sent.",
             )
-        ]
+        return [reply]
 
     # --- inputs --------------------------------------------------------------------
 

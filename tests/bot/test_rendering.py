@@ -504,6 +504,18 @@ def _sent_track() -> CaseTrack:
     return track
 
 
+def _event_views(detail: str = "TT-0099123") -> list[dict[str, Any]]:
+    """Events as RefundService.show_case hands them to the template."""
+    return [
+        {
+            "at": e.at,
+            "what": labels.EVENT_WORDS.get(e.what, e.what),
+            "detail": labels.event_detail(e.what, e.detail),
+        }
+        for e in _events(detail)
+    ]
+
+
 def _events(detail: str = "TT-0099123") -> list[CaseEvent]:
     at = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
     return [
@@ -560,21 +572,17 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         "case": [
             {
                 "case": _case_view(),
-                "events": _events(),
-                "event_words": labels.EVENT_WORDS,
+                "events": _event_views(),
                 "track": tracked,
                 "next_ping": tracked.next_ping_at,
-                "tz": ZoneInfo("Europe/Berlin"),
             },
             {
                 "case": _case_view(
                     ticket=None, reply_due_on=None, message=None, charge_date="—", amount="—"
                 ),
-                "events": _events()[:1],
-                "event_words": labels.EVENT_WORDS,
+                "events": _event_views()[:1],
                 "track": CaseTrack(),
                 "next_ping": None,
-                "tz": ZoneInfo("UTC"),
             },
         ],
         "case_update": [
@@ -583,12 +591,14 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "track": tracked,
                 "done": "follow_up",
                 "next_ping": tracked.next_ping_at,
+                "status_words": labels.STATUS_WORDS,
             },
             {
                 "case": _case_view(),
                 "track": CaseTrack(status=CaseStatus.CLOSED),
                 "done": "close",
                 "next_ping": None,
+                "status_words": labels.STATUS_WORDS,
             },
         ],
         "ping": [
@@ -823,11 +833,9 @@ def test_user_text_in_chat_templates_is_escaped_never_evaluated() -> None:
         "case": renderer.chat_text(
             "case",
             case=hostile_case,
-            events=_events(detail=HOSTILE),
-            event_words=labels.EVENT_WORDS,
+            events=_event_views(detail=HOSTILE),
             track=CaseTrack(),
             next_ping=None,
-            tz=ZoneInfo("UTC"),
         ),
         "cases": renderer.chat_text(
             "cases",
