@@ -21,13 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (the terminal chat if no token is set)")
     sub.add_parser("chat", help="chat with the bot in this terminal")
-    sub.add_parser("diagram", help="print the intake's state diagram (Mermaid)")
+    diagram = sub.add_parser("diagram", help="print a state diagram (Mermaid)")
+    diagram.add_argument("machine", nargs="?", choices=("intake", "cases"), default="intake")
     args = parser.parse_args(argv)
 
     if args.command == "diagram":
-        from conversations.diagram import intake_mermaid
+        from conversations.diagram import DIAGRAMS
 
-        sys.stdout.write(intake_mermaid())
+        sys.stdout.write(DIAGRAMS[args.machine]())
         return 0
 
     settings = Settings()

@@ -1,24 +1,26 @@
-"""The README stays true: its diagram is the machine's, its Quick start is what CI runs."""
+"""The README stays true: its diagrams are the machines', its Quick start is what CI runs."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from conversations.diagram import intake_mermaid
+import pytest
+
+from conversations.diagram import DIAGRAMS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_diagram_matches_the_machine() -> None:
-    """The Mermaid block in the README is exactly what `refundbot diagram` prints now
-    (regenerate it with `refundbot diagram` when the machine changes)."""
-    match = re.search(
-        r"<!-- diagram:start -->\n```mermaid\n(.*?)```\n<!-- diagram:end -->", README, re.S
-    )
-    assert match, "README.md has no diagram block between the diagram markers"
-    assert match.group(1) == intake_mermaid()
+@pytest.mark.parametrize("machine", sorted(DIAGRAMS))
+def test_readme_diagram_matches_the_machine(machine: str) -> None:
+    """Each Mermaid block in the README is exactly what `refundbot diagram <machine>` prints
+    now (regenerate it with that command when the machine changes)."""
+    start, end = f"<!-- diagram:{machine}:start -->", f"<!-- diagram:{machine}:end -->"
+    match = re.search(re.escape(start) + r"\n```mermaid\n(.*?)```\n" + re.escape(end), README, re.S)
+    assert match, f"README.md has no {machine} diagram between {start} and {end}"
+    assert match.group(1) == DIAGRAMS[machine]()
 
 
 def test_quick_start_has_two_commands_and_ci_runs_the_test_one() -> None:
