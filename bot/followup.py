@@ -102,15 +102,27 @@ class FollowUpService:
 
     # --- the sweep's side ------------------------------------------------------------
 
-    def ping(self, case_id: int, chat_id: int, now: datetime) -> tuple[Reply, CaseTrack] | None:
-        """The reminder for a due case and its track moved on, or None if nothing is due."""
+    def ping(self, case_id: int, chat_id: int, now: datetime) -> Reply | None:
+        """The reminder for a due case, or None if nothing is due (the case moved on)."""
         track = self.store.load_track(case_id)
         due = ping_for(track, now, self.policy)
         case = self.store.get_case(chat_id, case_id)
         if due is None or case is None:
             return None
+        # The buttons are those of the case once the reminder is recorded (e.g. overdue);
+        # this copy is not saved: `pinged` records it afresh after the send.
         track.remind(now, SYSTEM_ACTOR, self.schedule(chat_id))
-        return self._ping_reply(case, track, due), track
+        return self._ping_reply(case, track, due)
+
+    def pinged(self, case_id: int, chat_id: int, now: datetime) -> CaseTrack | None:
+        """After a reminder went out: the case's track with the reminder recorded, read
+        afresh (the user may have pressed a button while it was being sent), or None when
+        the case no longer waits for that reminder."""
+        track = self.store.load_track(case_id)
+        if ping_for(track, now, self.policy) is None:
+            return None
+        track.remind(now, SYSTEM_ACTOR, self.schedule(chat_id))
+        return track
 
     def _ping_reply(self, case: CaseRecord, track: CaseTrack, due: Ping) -> Reply:
         buttons = self.buttons(case, track)

@@ -124,12 +124,11 @@ class ReminderSweep:
 
     async def _send_one(self, item: ClaimedReminder, result: SweepResult) -> str:
         now = self.clock()
-        ping = self.service.ping(item.case_id, item.chat_id, now)
-        if ping is None:
+        reply = self.service.ping(item.case_id, item.chat_id, now)
+        if reply is None:
             self.store.reminder_dropped(item.id)
             result.dropped += 1
             return "dropped"
-        reply, track = ping
         try:
             await self.sender(item.chat_id, reply)
         except RetryLater as error:
@@ -149,6 +148,8 @@ class ReminderSweep:
             backoff = self.base_backoff * (2**item.attempts)
             self.store.retry_reminder(item.id, now + backoff, str(error))
             return self._count(result, "retried", "network")
+        # Read the case again after the send's await: a button pressed meanwhile wins.
+        track = self.service.pinged(item.case_id, item.chat_id, now)
         self.store.reminder_sent(item.id, now, item.case_id, item.chat_id, track)
         result.sent += 1
         return "sent"

@@ -685,16 +685,22 @@ class Store:
         return [ClaimedReminder(r.id, r.case_id, r.chat_id, r.attempts) for r in rows]
 
     def reminder_sent(
-        self, reminder_id: int, now: datetime, case_id: int, chat_id: int, track: CaseTrack
+        self,
+        reminder_id: int,
+        now: datetime,
+        case_id: int,
+        chat_id: int,
+        track: CaseTrack | None,
     ) -> None:
-        """Record the send and the case's next reminder in one transaction."""
+        """Record the send and (given the track) the case's next reminder, in one transaction."""
         with self.transaction() as conn:
             conn.execute(
                 update(reminders)
                 .where(reminders.c.id == reminder_id)
                 .values(state="sent", sent_at=now, attempts=reminders.c.attempts + 1)
             )
-            _save_track(conn, case_id, chat_id, track)
+            if track is not None:
+                _save_track(conn, case_id, chat_id, track)
 
     def reminder_dropped(self, reminder_id: int) -> None:
         """A reminder with nothing left to say (the case moved on): not sent, not pending."""

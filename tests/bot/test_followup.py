@@ -283,3 +283,27 @@ async def test_cases_filters_and_attention_order(
     assert "#2" in user.last_text() and "#1" not in user.last_text()
     await user.tap("Overdue")
     assert "#1" in user.last_text() and "#2" not in user.last_text()
+
+
+async def test_button_pressed_while_a_reminder_is_sent_wins(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi, store: Store
+) -> None:
+    """If the user closes the case while its reminder is on the wire, the case stays
+    closed and no later reminder is queued."""
+    await sent_case(user)
+    await run_hours(app, clock, 24 * 7)  # first reminder out; the case is overdue
+    clock.advance(days=3)  # the repeat reminder is due
+    close = next(data for label, data in user.last_with_buttons().buttons if "Close" in label)
+    sweep = sweep_of(app)
+    sender = sweep.sender
+
+    async def slow_sender(chat_id: int, reply: Any) -> None:
+        await user.press(close)  # the press lands while the reminder is being sent
+        await sender(chat_id, reply)
+
+    sweep.sender = slow_sender
+    result = await sweep.run_once()
+    assert result.sent == 1
+    assert store.load_track(1).status == "closed"
+    assert [s for s, _, _ in store.reminder_states(1) if s in ("pending", "claimed")] == []
+    assert await run_hours(app, clock, 24 * 30) == []
