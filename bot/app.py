@@ -71,7 +71,10 @@ def build_application(
     if rate_limited:
         # The builder's generics say "no rate limiter" until one is set; AIORateLimiter is
         # generic over its retry argument, which mypy can't reconcile here.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        # 30 messages a second, released one every 1/30 s rather than in bursts of 30: a
+        # burst makes Telegram answer 429 and the limiter then stalls every send.
+        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=3)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
     application.bot_data.service = service
     application.bot_data.sweep = ReminderSweep(

@@ -32,6 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     create_engine,
+    false,
     event,
     func,
     insert,
@@ -63,6 +64,10 @@ teams = Table(
     Column("reply_days", Integer),
     # Set when Telegram says the bot may no longer write to this chat (blocked, removed).
     Column("blocked_at", DateTime(timezone=True)),
+    # Groups: answer the questions inside the group (replies) instead of in private.
+    Column("answer_in_group", Boolean, nullable=False, server_default=false()),
+    # Forum supergroups: one topic per case for its card, updates and reminders.
+    Column("topic_per_case", Boolean, nullable=False, server_default=false()),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -113,6 +118,9 @@ intakes = Table(
     Column("state", String(32), nullable=False),
     Column("data", Text, nullable=False),
     Column("case_id", Integer),
+    # The team the case will belong to, when it differs from the chat (a group's case
+    # answered in private); None means the chat itself.
+    Column("team_id", BigInteger),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -122,6 +130,10 @@ cases = Table(
     Column("id", Integer, primary_key=True),
     Column("team_id", BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
     Column("owner_user_id", BigInteger, nullable=False),
+    Column("assignee_user_id", BigInteger),
+    # The case's card in its team's group (edited as the case moves on) and its forum topic.
+    Column("card_message_id", BigInteger),
+    Column("topic_id", BigInteger),
     Column("account_id", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
     Column("transaction_id", Integer, ForeignKey("transactions.id", ondelete="SET NULL")),
     Column("reason", String(32), nullable=False),
@@ -179,7 +191,7 @@ reminders = Table(
     # reminders come due again by themselves).
     Column("due_at", DateTime(timezone=True), nullable=False),
     Column("state", String(16), nullable=False),  # pending, claimed, sent, failed, blocked
-    Column("attempts", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("claimed_by", String(64)),
     Column("sent_at", DateTime(timezone=True)),
@@ -187,8 +199,36 @@ reminders = Table(
 # The sweep reads only due rows: its cost follows the number due, not the number stored.
 Index("ix_reminders_due", reminders.c.state, reminders.c.due_at)
 Index("ix_reminders_case", reminders.c.case_id)
+# Blocking a chat stops its reminders: found by chat, not by scanning every pending one.
+Index("ix_reminders_chat", reminders.c.chat_id, reminders.c.state)
 
 OPEN_REMINDER_STATES = ("pending", "claimed")
+
+# Deep links from a group's /new to the member's private chat: single use, one member.
+links = Table(
+    "links",
+    metadata,
+    Column("token", String(32), primary_key=True),
+    Column("team_id", BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+# People seen in a team's group (privacy mode shows the bot commands and button presses
+# only), for mentions and /assign @name.
+members = Table(
+    "members",
+    metadata,
+    Column("team_id", BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("first_name", String(255), nullable=False),
+    Column("username", String(64)),
+    # Also send this member's reminders to their private chat.
+    Column("private_copy", Boolean, nullable=False, server_default=false()),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_members_username", members.c.team_id, members.c.username)
 
 
 @dataclass
@@ -199,6 +239,7 @@ class IntakeRow:
     token: str
     seq: int = 0
     case_id: int | None = None
+    team_id: int | None = None
     is_new: bool = field(default=False, repr=False)
 
 
@@ -221,6 +262,9 @@ class CaseRecord:
     reply_due_on: str | None
     token: str | None = None
     track: dict[str, Any] | None = None
+    assignee_user_id: int | None = None
+    card_message_id: int | None = None
+    topic_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -314,12 +358,17 @@ class Store:
         )
         self._load_intake = Prepared(
             select(
-                intakes.c.token, intakes.c.seq, intakes.c.state, intakes.c.data, intakes.c.case_id
+                intakes.c.token,
+                intakes.c.seq,
+                intakes.c.state,
+                intakes.c.data,
+                intakes.c.case_id,
+                intakes.c.team_id,
             ).where(this_intake),
             dialect,
         )
         self._delete_intake = Prepared(intakes.delete().where(this_intake), dialect)
-        fields = ("token", "seq", "state", "data", "case_id", "updated_at")
+        fields = ("token", "seq", "state", "data", "case_id", "team_id", "updated_at")
         self._insert_intake = Prepared(
             insert(intakes).values({name: _key(name) for name in ("chat_id", "user_id", *fields)}),
             dialect,
@@ -419,7 +468,7 @@ class Store:
             row = self._load_intake.run(conn, chat_id=chat_id, user_id=user_id).first()
         if row is None:
             return None
-        token, seq, state, raw, case_id = tuple(row)
+        token, seq, state, raw, case_id, team_id = tuple(row)
         data = json.loads(raw)
         intake = Intake(
             state=Step(state),
@@ -428,7 +477,7 @@ class Store:
             editing=data["editing"],
             pending=data["pending"],
         )
-        return IntakeRow(intake=intake, token=token, seq=seq, case_id=case_id)
+        return IntakeRow(intake=intake, token=token, seq=seq, case_id=case_id, team_id=team_id)
 
     def save_intake(self, chat_id: int, user_id: int, row: IntakeRow) -> None:
         intake = row.intake
@@ -450,6 +499,7 @@ class Store:
             "state": str(intake.state),
             "data": data,
             "case_id": row.case_id,
+            "team_id": row.team_id,
             "updated_at": self._driver_time(_utcnow()),
         }
         with self.transaction() as conn:
@@ -921,4 +971,7 @@ def _case(row: Mapping[Any, Any]) -> CaseRecord:
         reply_due_on=row["reply_due_on"],
         token=row["token"],
         track=row["track"],
+        assignee_user_id=row["assignee_user_id"],
+        card_message_id=row["card_message_id"],
+        topic_id=row["topic_id"],
     )
