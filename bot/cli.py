@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     application = build_application(settings, service)
     log.info("Starting the Telegram bot (long polling) on %s", settings.describe_database())
     try:
-        application.run_polling(allowed_updates=["message", "callback_query"])
+        application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
     finally:
         service.store.close()
     return 0

@@ -6,6 +6,7 @@ loads the case's track, fires the domain trigger, saves, and returns `Reply`s.
 
 from __future__ import annotations
 
+import time as time_module
 from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
@@ -58,6 +59,8 @@ OFFERED: dict[CaseStatus, tuple[str, ...]] = {
     CaseStatus.CLOSED: ("o",),
 }
 FILTERS = ("open", "overdue", "closed", "all")
+SCHEDULE_CACHE_SECONDS = 60.0
+NOT_ALLOWED = "Only the case's owner, its assignee or a group admin can do that."
 
 
 class FollowUpService:
@@ -76,25 +79,37 @@ class FollowUpService:
         self.renderer = renderer
         self.clock = clock
         self.default_timezone = default_timezone
+        self._schedules: dict[int, tuple[float, Schedule]] = {}
 
     # --- schedule ------------------------------------------------------------------
 
     def schedule(self, team_id: int) -> Schedule:
-        """The chat's time zone, quiet hours and reply wait (or the defaults)."""
+        """The chat's time zone, quiet hours and reply wait (or the defaults).
+
+        Kept for a minute per chat: it is read on every answer (for "today") and changes
+        only through /settings, which clears it here.
+        """
+        cached = self._schedules.get(team_id)
+        now = time_module.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
         settings = self.store.team_settings(team_id)
-        return Schedule(
+        schedule = Schedule(
             timing=self.policy.timing,
             tz=_zone(settings.timezone or self.default_timezone),
             quiet_start=_hhmm(settings.quiet_start) or QUIET_START,
             quiet_end=_hhmm(settings.quiet_end) or QUIET_END,
             reply_business_days=settings.reply_days,
         )
+        self._schedules[team_id] = (now + SCHEDULE_CACHE_SECONDS, schedule)
+        return schedule
 
-    def start(self, case_id: int, who: Who) -> CaseTrack:
-        """The user sent the message: start waiting for TikTok and queue the reminder."""
+    def start(self, case_id: int, who: Who, team_id: int) -> CaseTrack:
+        """The user sent the message: start waiting for TikTok and queue the reminder
+        (in the team's chat: a group's reminders go to the group)."""
         track = self.store.load_track(case_id)
-        track.send(self.clock(), who.user_id, self.schedule(who.chat_id))
-        self.store.save_track(case_id, who.chat_id, track)
+        track.send(self.clock(), who.user_id, self.schedule(team_id))
+        self.store.save_track(case_id, team_id, track)
         return track
 
     def local_date(self, moment: datetime, team_id: int) -> str:
@@ -141,31 +156,135 @@ class FollowUpService:
     # --- buttons -----------------------------------------------------------------------
 
     def on_button(self, who: Who, data: str) -> tuple[str | None, list[Reply]]:
-        """Apply a case button: only for a case of this chat, only if the case allows it."""
+        """Apply a case button: only for a case this chat may see, only by someone who may
+        change it, only if the case allows it. In a group the card is edited in place."""
         parts = data.split(":")
         if len(parts) != 3 or parts[0] != CASE_PREFIX:
             return "That button isn't one I know.", []
         _, token, action = parts
-        case = self.store.case_by_token(who.chat_id, token)
+        case = self.visible_case(who, token)
         if case is None:
             return "That case isn't here.", []
+        if action == "v":
+            return None, [self.case_card(case, self.store.load_track(case.id))]
+        if not self.may_change(who, case):
+            return NOT_ALLOWED, []
         if action == "e":
             return None, [self._escalation(case)]
+        now = self.clock()
+        if action == "A":
+            self.store.assign_case(case.id, who.user_id, who.user_id, now, who.first_name)
+            case = self.store.get_case(case.team_id, case.id) or case
+            return "Assigned to you.", [self.card(case)] if who.in_group else [
+                self.case_card(case, self.store.load_track(case.id), done="assigned")
+            ]
         if action not in ACTIONS:
             return "That button isn't one I know.", []
         trigger, _ = ACTIONS[action]
         track = self.store.load_track(case.id)
         try:
-            fire(track, trigger, self.clock(), who.user_id, self.schedule(who.chat_id))
+            fire(track, trigger, now, who.user_id, self.schedule(case.team_id))
         except CaseError as error:
             return error.message, [self.case_card(case, track)]
-        self.store.save_track(case.id, who.chat_id, track)
-        case = self.store.get_case(who.chat_id, case.id) or case
+        self.store.save_track(case.id, case.team_id, track)
+        case = self.store.get_case(case.team_id, case.id) or case
         replies: list[Reply] = []
         if trigger == "follow_up":
             replies.append(self._follow_up(case, track))
+        if case.team_id != who.chat_id or who.in_group:
+            # A team case: its one card in the group follows the change.
+            replies.append(self.card(case))
+            if not who.in_group:
+                replies.append(self.case_card(case, track, done=trigger))
+            return ACTIONS[action][1].split(" ", 1)[-1] + " — noted.", replies
         replies.append(self.case_card(case, track, done=trigger))
         return None, replies
+
+    def visible_case(self, who: Who, token: str) -> CaseRecord | None:
+        """The case, if this chat may see it: its own team's, or in a private chat the
+        cases its user owns or is assigned. Anything else is "not found"."""
+        case = self.store.case_by_token_any(token)
+        if case is None:
+            return None
+        if case.team_id == who.chat_id:
+            return case
+        if not who.in_group and who.user_id in (case.owner_user_id, case.assignee_user_id):
+            return case
+        return None
+
+    def may_change(self, who: Who, case: CaseRecord) -> bool:
+        """Owner, assignee, or an admin of the case's own group."""
+        if who.user_id in (case.owner_user_id, case.assignee_user_id):
+            return True
+        return who.is_admin and case.team_id == who.chat_id
+
+    def card(self, case: CaseRecord) -> Reply:
+        """The case's one card in its team's group: posted once, then edited."""
+        track = self.store.load_track(case.id)
+        names = self.store.member_names(case.team_id)
+        buttons = self.buttons(case, track)
+        buttons.insert(0, [Button("🙋 Assign to me", self._data(case, "A"))])
+        text = self.renderer.chat_text(
+            "card",
+            case=self.case_view(case),
+            status=labels.STATUS_WORDS.get(track.status, str(track.status)),
+            owner=_person(case.owner_user_id, names),
+            assignee=_person(case.assignee_user_id, names) if case.assignee_user_id else None,
+        )
+        return Reply(
+            text,
+            buttons,
+            chat_id=case.team_id,
+            edit_message_id=case.card_message_id,
+            card_case_id=case.id,
+        )
+
+    def card_posted(self, case_id: int, message_id: int) -> None:
+        self.store.set_card(case_id, message_id)
+
+    def assign(self, who: Who, argument: str) -> list[Reply]:
+        """/assign N @member: give a case of this group to a member."""
+        words = argument.split()
+        if len(words) != 2 or not words[0].lstrip("#").isdigit():
+            return [Reply(self.renderer.chat_text("assign_usage"))]
+        case = self.store.get_case(who.chat_id, int(words[0].lstrip("#")))
+        if case is None:
+            return [Reply(self.renderer.chat_text("case_not_found", number=words[0]))]
+        if not self.may_change(who, case):
+            return [Reply(self.renderer.chat_text("not_allowed"))]
+        assignee = self.store.member_by_username(who.chat_id, words[1])
+        if assignee is None:
+            return [Reply(self.renderer.chat_text("unknown_member", username=words[1].lstrip("@")))]
+        self.store.assign_case(case.id, assignee, who.user_id, self.clock(), words[1])
+        case = self.store.get_case(who.chat_id, case.id) or case
+        return [self.card(case)]
+
+    def digest(self, chat_id: int, case_ids: list[int], now: datetime) -> Reply | None:
+        """One message for a group's due reminders, mentioning who should act."""
+        names = self.store.member_names(chat_id)
+        items: list[dict[str, Any]] = []
+        for case_id in case_ids:
+            case = self.store.get_case(chat_id, case_id)
+            track = self.store.load_track(case_id)
+            due = ping_for(track, now, self.policy)
+            if case is None or due is None:
+                continue
+            items.append(
+                {
+                    "case": self.case_view(case),
+                    "ping": due,
+                    "who": _person(case.assignee_user_id or case.owner_user_id, names),
+                    "token": case.token,
+                }
+            )
+        if not items:
+            return None
+        text = self.renderer.chat_text("digest", items=items)
+        buttons = [
+            [Button(f"Case #{item['case']['id']} ›", f"{CASE_PREFIX}:{item['token']}:v")]
+            for item in items[:20]
+        ]
+        return Reply(text, buttons)
 
     def case_card(self, case: CaseRecord, track: CaseTrack, done: str | None = None) -> Reply:
         """Where the case stands, when the next reminder is due, and what can be done."""
@@ -320,6 +439,7 @@ class FollowUpService:
                 self._change_setting(who.chat_id, key, value)
             except ValueError as problem:
                 error = str(problem)
+            self._schedules.pop(who.chat_id, None)
         schedule = self.schedule(who.chat_id)
         text = self.renderer.chat_text(
             "settings",
@@ -401,3 +521,9 @@ def _attention(status: CaseStatus, track: CaseTrack | None) -> int:
         CaseStatus.APPROVED: 4,
     }
     return order.get(status, 9)
+
+
+def _person(user_id: int | None, names: dict[int, tuple[str, str | None]]) -> dict[str, Any]:
+    """A member for a template: a mention link that works without a username."""
+    first, username = names.get(user_id or 0, ("a team member", None))
+    return {"id": user_id, "name": first, "username": username}

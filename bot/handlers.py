@@ -7,18 +7,21 @@ the service, the domain and the templates.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
+import time
 import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, InputFile, Update
+from telegram import Bot, BotCommand, ChatMember, InputFile, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackContext,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ExtBot,
     MessageHandler,
@@ -55,6 +58,10 @@ class BotData:
     service: RefundService
     sweep: ReminderSweep
 
+    def __init__(self) -> None:
+        # (chat, user) -> (valid until, is admin): getChatMember answers, kept briefly.
+        self.admins: dict[tuple[int, int], tuple[float, bool]] = {}
+
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
     """The callback context, with the service typed."""
@@ -78,25 +85,76 @@ def who_of(update: Update) -> Who:
         chat_kind=chat.type,
         chat_title=chat.title,
         first_name=user.first_name,
+        username=user.username,
+        is_admin=chat.type == "private",
     )
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """Send one reply (its file first, then its text with buttons)."""
+ADMIN_CACHE_SECONDS = 300.0
+
+
+async def with_rights(update: Update, context: BotContext) -> Who:
+    """Who sent the update, with their admin status in a group (getChatMember, cached for
+    a few minutes), and remembered as a member of the group's team."""
+    who = who_of(update)
+    if not who.in_group:
+        return who
+    context.service.remember_member(who)
+    cache: dict[tuple[int, int], tuple[float, bool]] = context.bot_data.admins
+    key = (who.chat_id, who.user_id)
+    now = time.monotonic()
+    cached = cache.get(key)
+    if cached is None or cached[0] < now:
+        try:
+            member = await context.bot.get_chat_member(who.chat_id, who.user_id)
+            is_admin = member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+        except TelegramError:
+            # Can't check: treat as a plain member (the safe side for permissions).
+            is_admin = False
+        cache[key] = (now + ADMIN_CACHE_SECONDS, is_admin)
+        cached = cache[key]
+    return dataclasses.replace(who, is_admin=cached[1])
+
+
+async def send_reply(
+    bot: Bot, chat_id: int, reply: Reply, service: RefundService | None = None
+) -> None:
+    """Send one reply (its file first, then its text with buttons), to its own chat if it
+    names one; edit the earlier message when it says so (a group's case card)."""
+    target = reply.chat_id if reply.chat_id is not None else chat_id
     if reply.document is not None:
         await bot.send_document(
-            chat_id,
+            target,
             InputFile(reply.document.content, filename=reply.document.filename),
             caption=reply.document.caption,
         )
-    if reply.text:
-        await bot.send_message(
-            chat_id,
-            reply.text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=inline_keyboard(reply.buttons),
-            disable_web_page_preview=True,
-        )
+    if not reply.text:
+        return
+    markup = inline_keyboard(reply.buttons)
+    if reply.edit_message_id is not None:
+        try:
+            await bot.edit_message_text(
+                reply.text,
+                chat_id=target,
+                message_id=reply.edit_message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+            return
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return
+            # The card was deleted or is too old to edit: post a new one below.
+    message = await bot.send_message(
+        target,
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        disable_web_page_preview=True,
+    )
+    if reply.card_case_id is not None and service is not None and isinstance(message, Message):
+        service.followup.card_posted(reply.card_case_id, message.message_id)
 
 
 async def send_replies(update: Update, context: BotContext, replies: list[Reply]) -> None:
@@ -104,12 +162,14 @@ async def send_replies(update: Update, context: BotContext, replies: list[Reply]
     chat = update.effective_chat
     assert chat is not None
     for reply in replies:
-        await send_reply(context.bot, chat.id, reply)
+        await send_reply(context.bot, chat.id, reply, context.service)
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet the user and explain what the bot does."""
-    await send_replies(update, context, context.service.start(who_of(update)))
+    """Greet the user and explain what the bot does (a deep link's payload starts a case)."""
+    payload = context.args[0] if context.args else ""
+    who = await with_rights(update, context)
+    await send_replies(update, context, context.service.start(who, payload))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -119,7 +179,9 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 async def new(update: Update, context: BotContext) -> None:
     """Start an intake (or offer to continue the one in progress)."""
-    await send_replies(update, context, context.service.new(who_of(update)))
+    who = await with_rights(update, context)
+    username = context.bot.username or ""
+    await send_replies(update, context, context.service.new(who, username))
 
 
 async def cancel(update: Update, context: BotContext) -> None:
@@ -130,13 +192,42 @@ async def cancel(update: Update, context: BotContext) -> None:
 async def cases(update: Update, context: BotContext) -> None:
     """List the chat's cases, what needs attention first (optionally: open, overdue, closed)."""
     argument = " ".join(context.args or [])
-    await send_replies(update, context, context.followup.list_cases(who_of(update), argument))
+    who = await with_rights(update, context)
+    await send_replies(update, context, context.followup.list_cases(who, argument))
 
 
 async def settings(update: Update, context: BotContext) -> None:
     """Show or change the time zone, quiet hours and reply wait."""
     argument = " ".join(context.args or [])
-    await send_replies(update, context, context.followup.settings(who_of(update), argument))
+    who = await with_rights(update, context)
+    await send_replies(update, context, context.followup.settings(who, argument))
+
+
+async def assign(update: Update, context: BotContext) -> None:
+    """Give a case of this group to a member: /assign 12 @name."""
+    who = await with_rights(update, context)
+    argument = " ".join(context.args or [])
+    await send_replies(update, context, context.followup.assign(who, argument))
+
+
+async def accounts(update: Update, context: BotContext) -> None:
+    """List the team's ad accounts (admins can remove them)."""
+    who = await with_rights(update, context)
+    await send_replies(update, context, context.service.accounts(who))
+
+
+async def membership(update: Update, context: BotContext) -> None:
+    """The bot was added to a group or removed from it."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    who = who_of(update)
+    status = change.new_chat_member.status
+    if status in (ChatMember.LEFT, ChatMember.BANNED):
+        context.service.bot_removed(who)
+        return
+    if change.old_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
+        await send_replies(update, context, context.service.bot_added(who))
 
 
 async def case(update: Update, context: BotContext) -> None:
@@ -173,10 +264,12 @@ async def button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     data = query.data or ""
-    who = who_of(update)
+    who = await with_rights(update, context)
     if data.startswith("k:"):
         toast, replies = context.followup.on_button(who, data)
         result = ButtonResult(toast, replies)
+    elif data.startswith("m:acc:"):
+        result = context.service.account_button(who, data)
     elif data.startswith("m:cases:"):
         result = ButtonResult(None, context.followup.list_cases(who, data.removeprefix("m:cases:")))
     else:
@@ -221,6 +314,9 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(CommandHandler("cases", cases))
     application.add_handler(CommandHandler("case", case))
     application.add_handler(CommandHandler("settings", settings))
+    application.add_handler(CommandHandler("assign", assign))
+    application.add_handler(CommandHandler("accounts", accounts))
+    application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, attachment))
     # Last: any other text is an answer to the current question (unknown /commands too,

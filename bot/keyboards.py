@@ -16,8 +16,16 @@ def inline_keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
         return None
     for row in rows:
         for button in row:
-            if len(button.data.encode()) > MAX_CALLBACK_BYTES:
+            if button.url is None and len(button.data.encode()) > MAX_CALLBACK_BYTES:
                 raise ValueError(f"callback_data too long: {button.data!r}")
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in rows
+        ]
     )

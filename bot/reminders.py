@@ -115,6 +115,10 @@ class ReminderSweep:
         return result
 
     async def _send_chat(self, items: list[ClaimedReminder], result: SweepResult) -> None:
+        if items[0].chat_id < 0:
+            # A group: one digest per sweep, not one message per case (20 a minute per group).
+            await self._send_digest(items, result)
+            return
         # Telegram allows about one message a second into one chat.
         for n, item in enumerate(items):
             if n:
@@ -153,6 +157,40 @@ class ReminderSweep:
         self.store.reminder_sent(item.id, now, item.case_id, item.chat_id, track)
         result.sent += 1
         return "sent"
+
+    async def _send_digest(self, items: list[ClaimedReminder], result: SweepResult) -> None:
+        now = self.clock()
+        chat_id = items[0].chat_id
+        reply = self.service.digest(chat_id, [item.case_id for item in items], now)
+        if reply is None:
+            for item in items:
+                self.store.reminder_dropped(item.id)
+            result.dropped += len(items)
+            return
+        try:
+            await self.sender(chat_id, reply)
+        except RetryLater as error:
+            for item in items:
+                self.store.retry_reminder(item.id, now + timedelta(seconds=error.seconds), "429")
+            self._count(result, "retried", "retry_after")
+            return
+        except ChatUnreachable:
+            self.store.block_chat(chat_id, now)
+            self._count(result, "blocked", "forbidden")
+            return
+        except (PermanentSendError, TransientSendError) as error:
+            for item in items:
+                if isinstance(error, PermanentSendError) or item.attempts + 1 >= self.max_attempts:
+                    self.store.fail_reminder(item.id, str(error))
+                else:
+                    backoff = self.base_backoff * (2**item.attempts)
+                    self.store.retry_reminder(item.id, now + backoff, str(error))
+            self._count(result, "failed", "digest")
+            return
+        for item in items:
+            track = self.service.pinged(item.case_id, chat_id, now)
+            self.store.reminder_sent(item.id, now, item.case_id, chat_id, track)
+        result.sent += len(items)
 
     @staticmethod
     def _count(result: SweepResult, outcome: str, error: str) -> str:

@@ -97,11 +97,13 @@ class Renderer:
             self.chat.loader = loader
             self.support.loader = loader
 
-    def chat_text(self, name: str, **context: Any) -> str:
+    def chat_text(self, name: str, /, **context: Any) -> str:
         """Render `chat/<name>.html.j2` to Telegram HTML."""
         return self.chat.get_template(f"chat/{name}.html.j2").render(**context).strip()
 
-    def support_message(self, name: str, folder: str = "support", **context: Any) -> SupportMessage:
+    def support_message(
+        self, name: str, /, folder: str = "support", **context: Any
+    ) -> SupportMessage:
         """Render `<folder>/<name>.txt.j2`; its first line is `Subject: …`."""
         text = self.support.get_template(f"{folder}/{name}.txt.j2").render(**context)
         first, _, body = text.strip().partition("\n")

@@ -15,12 +15,23 @@ class Who:
     chat_kind: str = "private"
     chat_title: str | None = None
     first_name: str = ""
+    username: str | None = None
+    # A group administrator (checked with Telegram, briefly cached); in a private chat the
+    # user administers their own team of one.
+    is_admin: bool = False
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat_kind in ("group", "supergroup")
 
 
 @dataclass(frozen=True)
 class Button:
+    """A callback button (`data`), or a link button when `url` is set."""
+
     label: str
-    data: str
+    data: str = ""
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,12 @@ class Reply:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     document: Document | None = None
+    # Another chat than the one the update came from (a team's group), and an earlier
+    # message there to edit instead of sending a new one.
+    chat_id: int | None = None
+    edit_message_id: int | None = None
+    # The group card of this case: the transport reports the sent message's id back.
+    card_case_id: int | None = None
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,8 @@ from conversations.policy import Policy
 log = logging.getLogger(__name__)
 
 CALLBACK_PREFIX = "i"
+# How long a group's "answer in private" link stays usable.
+LINK_LIFETIME = timedelta(days=2)
 MAX_INPUT_CHARS = 4096
 
 
@@ -69,18 +71,95 @@ class RefundService:
 
     # --- commands ----------------------------------------------------------------
 
-    def start(self, who: Who) -> list[Reply]:
-        """Greet and explain what the bot does."""
+    def start(self, who: Who, payload: str = "") -> list[Reply]:
+        """Greet and explain what the bot does; a deep link from a group starts its case."""
         # Someone who blocked the bot and comes back gets their reminders again.
         self.store.unblock_chat(who.chat_id)
+        if who.in_group:
+            self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
+            return [self._reply("group_start")]
+        if payload:
+            return self._start_from_link(who, payload)
         return [self._reply("start", buttons=[[Button("Look at a charge", "m:new")]])]
 
-    def help(self, who: Who) -> list[Reply]:
-        return [self._reply("help")]
+    def _start_from_link(self, who: Who, payload: str) -> list[Reply]:
+        team_id, refusal = self.store.use_link(payload[:64], who.user_id, LINK_LIFETIME)
+        if team_id is None:
+            return [self._reply("link_refused", why=refusal)]
+        replies: list[Reply] = []
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        if row is not None and not row.intake.finished:
+            # One intake per chat at a time: the earlier one is cancelled, and said so.
+            replies += self._cancel(row, who)
+        replies.append(self._reply("team_intake", title=self.store.team_title(team_id)))
+        return replies + self._begin(who, team_id=team_id)
 
-    def new(self, who: Who) -> list[Reply]:
-        """Start an intake, or offer to continue the one in progress."""
+    def help(self, who: Who) -> list[Reply]:
+        return [self._reply("help", is_group=who.in_group)]
+
+    # --- teams in groups -------------------------------------------------------------
+
+    def remember_member(self, who: Who) -> None:
+        self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
+        self.store.remember_member(who.chat_id, who.user_id, who.first_name, who.username)
+
+    def bot_added(self, who: Who) -> list[Reply]:
+        """Added to a group: it becomes the team's workspace."""
+        self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
         self.store.unblock_chat(who.chat_id)
+        return [self._reply("group_start")]
+
+    def bot_removed(self, who: Who) -> None:
+        """Removed from a group: its reminders stop; the team's data stays."""
+        self.store.block_chat(who.chat_id, self.clock())
+
+    def accounts(self, who: Who) -> list[Reply]:
+        """The team's ad accounts; admins (and the owner of a private chat) can remove one."""
+        self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
+        listed = self.store.list_accounts(who.chat_id)
+        buttons = (
+            [[Button(f"🗑 Remove {account_label(a)}", f"m:acc:rm:{a['ref']}")] for a in listed[:10]]
+            if who.is_admin
+            else []
+        )
+        return [
+            self._reply(
+                "accounts",
+                buttons=buttons,
+                accounts=listed,
+                labels=labels.BILLING_WORDS,
+                is_admin=who.is_admin,
+            )
+        ]
+
+    def account_button(self, who: Who, data: str) -> ButtonResult:
+        """Remove an account (admins only; only the team's own)."""
+        _, _, action, ref = [*data.split(":"), "", "", "", ""][:4]
+        if action != "rm" or not ref.isdigit():
+            return ButtonResult("That button isn't one I know.", [])
+        if not who.is_admin:
+            return ButtonResult("Only a group admin can remove an account.", [])
+        if not self.store.remove_account(who.chat_id, int(ref)):
+            return ButtonResult("That account is already gone.", [])
+        return ButtonResult("Removed.", self.accounts(who))
+
+    def new(self, who: Who, bot_username: str = "") -> list[Reply]:
+        """Start an intake, or offer to continue the one in progress. In a group, the
+        questions move to a private chat through a deep link, unless the team answers in
+        the group."""
+        self.store.unblock_chat(who.chat_id)
+        if who.in_group:
+            self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
+            if not self.store.team_flags(who.chat_id)["answer_in_group"]:
+                token = self.store.create_link(who.chat_id, who.user_id)
+                url = f"https://t.me/{bot_username}?start={token}"
+                return [
+                    self._reply(
+                        "group_new",
+                        buttons=[[Button("Answer in private ›", url=url)]],
+                        name=who.first_name,
+                    )
+                ]
         row = self.store.load_intake(who.chat_id, who.user_id)
         if row is not None and not row.intake.finished:
             return [
@@ -237,10 +316,10 @@ class RefundService:
 
     # --- internals -----------------------------------------------------------------
 
-    def _begin(self, who: Who) -> list[Reply]:
+    def _begin(self, who: Who, team_id: int | None = None) -> list[Reply]:
         self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
-        row = IntakeRow(intake=Intake(), token=new_token(), is_new=True)
-        accounts = self.store.list_accounts(who.chat_id)
+        row = IntakeRow(intake=Intake(), token=new_token(), is_new=True, team_id=team_id)
+        accounts = self.store.list_accounts(_team(row, who))
         if not accounts:
             with attached(row.intake):
                 row.intake.begin_new_account()
@@ -253,7 +332,8 @@ class RefundService:
         if row.case_id is not None:
             self.store.set_case_status(row.case_id, who.user_id, "cancelled", self.clock())
         self._save(row, who)
-        return [self._reply("cancelled", buttons=[[Button("Start again", "m:new")]])]
+        cancelled = self._reply("cancelled", buttons=[[Button("Start again", "m:new")]])
+        return self._with_card(row, who, [cancelled])
 
     def _apply_action(self, row: IntakeRow, who: Who, action: str, value: str) -> ButtonResult:
         intake = row.intake
@@ -275,7 +355,9 @@ class RefundService:
             self._cancel(row, who)
             return ButtonResult(None, self._begin(who))
         elif action == "a":
-            account = self.store.get_account(who.chat_id, int(value)) if value.isdigit() else None
+            account = (
+                self.store.get_account(_team(row, who), int(value)) if value.isdigit() else None
+            )
             if account is None:
                 return ButtonResult("That account is gone.", [self._ask(row, who)])
             intake.use_account(account)
@@ -291,17 +373,18 @@ class RefundService:
             if row.case_id is None:
                 return ButtonResult("Nothing to send yet.", [])
             intake.sent()
-            track = self.followup.start(row.case_id, who)
+            track = self.followup.start(row.case_id, who, _team(row, who))
             if track.reply_due_at is not None:
                 intake.answers["reply_due_on"] = self.followup.local_date(
-                    track.reply_due_at, who.chat_id
+                    track.reply_due_at, _team(row, who)
                 )
         elif action == "C":
             intake.finish_without_sending()
             if row.case_id is not None:
                 self.store.set_case_status(row.case_id, who.user_id, "closed", self.clock())
             self._save(row, who)
-            return ButtonResult(None, [self._reply("closed", case_id=row.case_id)])
+            closed = self._reply("closed", case_id=row.case_id)
+            return ButtonResult(None, self._with_card(row, who, [closed]))
         elif action == "r":
             return ButtonResult("Written again.", self._review(row, who))
         elif action == "f":
@@ -326,7 +409,7 @@ class RefundService:
         ):
             # Leaving the account questions with every answer given: keep the account for
             # next time (an upsert, so going back and changing an answer updates it).
-            intake.answers["account_ref"] = self.store.save_account(who.chat_id, intake.answers)
+            intake.answers["account_ref"] = self.store.save_account(_team(row, who), intake.answers)
         if intake.step is Step.DONE:
             return self._finish(row, who, previous)
         if intake.step is Step.REVIEW:
@@ -344,15 +427,14 @@ class RefundService:
         if row.case_id is not None and ticket:
             self.store.set_case_ticket(row.case_id, who.user_id, ticket, self.clock())
         self._save(row, who)
-        return [
-            self._reply(
-                "done",
-                case_id=row.case_id,
-                ticket=ticket,
-                due=row.intake.answers.get("reply_due_on"),
-                days=self.followup.schedule(who.chat_id).reply_wait,
-            )
-        ]
+        done = self._reply(
+            "done",
+            case_id=row.case_id,
+            ticket=ticket,
+            due=row.intake.answers.get("reply_due_on"),
+            days=self.followup.schedule(_team(row, who)).reply_wait,
+        )
+        return self._with_card(row, who, [done])
 
     def _bump(self, row: IntakeRow) -> None:
         """A new question: buttons of the previous one stop working."""
@@ -394,12 +476,24 @@ class RefundService:
 
     def _review(self, row: IntakeRow, who: Who) -> list[Reply]:
         """Judge the answers, keep the draft case, and show the verdict and the message."""
+        return self._with_card(row, who, self._review_replies(row, who))
+
+    def _with_card(self, row: IntakeRow, who: Who, replies: list[Reply]) -> list[Reply]:
+        """A team case answered in private also updates its card in the team's group."""
+        team = _team(row, who)
+        if team != who.chat_id and row.case_id is not None:
+            case = self.store.get_case(team, row.case_id)
+            if case is not None:
+                replies.append(self.followup.card(case))
+        return replies
+
+    def _review_replies(self, row: IntakeRow, who: Who) -> list[Reply]:
         intake = row.intake
         verdict = self._verdict(intake, who)
         message = self._support_message(intake, verdict, who)
         row.case_id = self.store.save_draft_case(
             case_id=row.case_id,
-            team_id=who.chat_id,
+            team_id=_team(row, who),
             owner_user_id=who.user_id,
             answers=intake.answers,
             outcome=verdict.outcome,
@@ -501,7 +595,7 @@ class RefundService:
                 ]
             )
         elif step is Step.ACCOUNT:
-            accounts = self.store.list_accounts(who.chat_id)
+            accounts = self.store.list_accounts(_team(row, who))
             for account in accounts[:8]:
                 buttons.append(
                     [Button(account_label(account), self._data(row, "a", str(account["ref"])))]
@@ -576,8 +670,15 @@ class RefundService:
         data = f"{CALLBACK_PREFIX}:{row.token}:{row.seq}:{action}"
         return f"{data}:{value}" if value else data
 
-    def _reply(self, name: str, buttons: list[list[Button]] | None = None, **context: Any) -> Reply:
+    def _reply(
+        self, name: str, /, buttons: list[list[Button]] | None = None, **context: Any
+    ) -> Reply:
         return Reply(self.renderer.chat_text(name, **context), buttons or [])
+
+
+def _team(row: IntakeRow, who: Who) -> int:
+    """The team an intake's case belongs to: a group's, or the chat's own."""
+    return row.team_id if row.team_id is not None else who.chat_id
 
 
 def _escape(text: str) -> str:

@@ -412,6 +412,10 @@ class Store:
                     insert(teams).values(id=team_id, kind=kind, title=title, created_at=_utcnow())
                 )
 
+    def team_title(self, team_id: int) -> str | None:
+        with self.transaction() as conn:
+            return conn.execute(select(teams.c.title).where(teams.c.id == team_id)).scalar()
+
     def list_accounts(self, team_id: int) -> list[dict[str, Any]]:
         """The team's ad accounts as intake answer fields, newest first."""
         with self.transaction() as conn:
@@ -652,6 +656,120 @@ class Store:
                 CaseEvent(_as_utc(r["at"]), r["actor_user_id"], r["what"], r["detail"])
                 for r in rows
             ]
+
+    # --- teams in groups: members, deep links, assignment, cards ----------------------
+
+    def remember_member(
+        self, team_id: int, user_id: int, first_name: str, username: str | None
+    ) -> None:
+        """Note someone seen in a team's group (for mentions and /assign @name)."""
+        now = _utcnow()
+        with self.transaction() as conn:
+            done = conn.execute(
+                update(members)
+                .where(members.c.team_id == team_id, members.c.user_id == user_id)
+                .values(first_name=first_name[:255], username=username, seen_at=now)
+            ).rowcount
+            if not done:
+                conn.execute(
+                    insert(members).values(
+                        team_id=team_id,
+                        user_id=user_id,
+                        first_name=first_name[:255],
+                        username=username,
+                        seen_at=now,
+                    )
+                )
+
+    def member_names(self, team_id: int) -> dict[int, tuple[str, str | None]]:
+        """user id → (first name, username) of the team's known members."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(members.c.user_id, members.c.first_name, members.c.username).where(
+                    members.c.team_id == team_id
+                )
+            ).all()
+        return {r.user_id: (r.first_name, r.username) for r in rows}
+
+    def member_by_username(self, team_id: int, username: str) -> int | None:
+        wanted = username.lstrip("@").casefold()
+        for user_id, (_, name) in self.member_names(team_id).items():
+            if name and name.casefold() == wanted:
+                return user_id
+        return None
+
+    def create_link(self, team_id: int, user_id: int) -> str:
+        """A single-use deep-link token that starts a team case for this member only."""
+        token = secrets.token_urlsafe(12)
+        with self.transaction() as conn:
+            conn.execute(
+                insert(links).values(
+                    token=token, team_id=team_id, user_id=user_id, created_at=_utcnow()
+                )
+            )
+        return token
+
+    def use_link(self, token: str, user_id: int, max_age: timedelta) -> tuple[int | None, str]:
+        """Spend a deep link: (team id, "") or (None, why not: unknown, other_user, used)."""
+        now = _utcnow()
+        with self.transaction() as conn:
+            row = conn.execute(select(links).where(links.c.token == token)).first()
+            if row is None or _as_utc(row.created_at) < now - max_age:
+                return None, "unknown"
+            if row.user_id != user_id:
+                return None, "other_user"
+            if row.used_at is not None:
+                return None, "used"
+            conn.execute(update(links).where(links.c.token == token).values(used_at=now))
+            return int(row.team_id), ""
+
+    def case_by_token_any(self, token: str) -> CaseRecord | None:
+        """The case with this button token, whichever team it belongs to (callers check)."""
+        with self.transaction() as conn:
+            row = conn.execute(select(cases).where(cases.c.token == token)).mappings().first()
+            return None if row is None else _case(row)
+
+    def assign_case(
+        self, case_id: int, assignee: int | None, actor: int, now: datetime, detail: str
+    ) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(cases)
+                .where(cases.c.id == case_id)
+                .values(assignee_user_id=assignee, updated_at=now)
+            )
+            _log(conn, case_id, actor, "assigned", detail, now)
+
+    def set_card(self, case_id: int, message_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(cases).where(cases.c.id == case_id).values(card_message_id=message_id)
+            )
+
+    def remove_account(self, team_id: int, account_id: int) -> bool:
+        with self.transaction() as conn:
+            gone = conn.execute(
+                accounts.delete().where(accounts.c.team_id == team_id, accounts.c.id == account_id)
+            ).rowcount
+        return bool(gone)
+
+    def set_team_flags(self, team_id: int, **flags: bool) -> None:
+        if not set(flags) <= {"answer_in_group", "topic_per_case"}:
+            raise ValueError(f"unknown team flags: {set(flags)}")
+        with self.transaction() as conn:
+            conn.execute(update(teams).where(teams.c.id == team_id).values(**flags))
+
+    def team_flags(self, team_id: int) -> dict[str, bool]:
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(teams.c.answer_in_group, teams.c.topic_per_case).where(teams.c.id == team_id)
+            ).first()
+        if row is None:
+            return {"answer_in_group": False, "topic_per_case": False}
+        return {
+            "answer_in_group": bool(row.answer_in_group),
+            "topic_per_case": bool(row.topic_per_case),
+        }
 
     # --- follow-up tracking and reminders ------------------------------------------
 

@@ -37,7 +37,9 @@ _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _REGION_PATTERN = re.compile(r"^[A-Z]{2}$")
 _MAX_REASONS = 3  # more than three "why" sentences stops being readable in a chat
 
-_TOP_KEYS = frozenset({"version", "timing", "lateness", "warnings", "sources", "situation"})
+_TOP_KEYS = frozenset(
+    {"version", "timing", "lateness", "warnings", "sources", "situation", "import"}
+)
 _SITUATION_REQUIRED = (
     "id",
     "row",
@@ -81,6 +83,23 @@ class Timing:
     def placeholders(self) -> dict[str, object]:
         """The values texts may name as str.format placeholders, e.g. {refund_expected_days}."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class ImportRules:
+    """Limits and thresholds for imported billing exports (`[import]`; conversations/billing.py
+    and conversations/anomalies.py). Our own choices: TikTok publishes none.
+
+    The defaults are only for policy files written before the table existed; policy.toml
+    states every one of them.
+    """
+
+    max_bytes: int = 10 * 1024 * 1024  # a larger export is refused before it is read
+    max_rows: int = 200_000  # data rows in one export
+    # Two equal charges on one card this close together may be a double charge...
+    duplicate_window_minutes: int = 60
+    # ...unless another equal charge lies within this many hours: a threshold-billing series.
+    threshold_series_hours: int = 12
 
 
 @dataclass(frozen=True)
@@ -132,6 +151,7 @@ class Policy:
     warnings: Mapping[str, str]  # key -> final text
     lateness: Lateness
     sources: Mapping[str, str]  # key -> the page it stands for
+    import_rules: ImportRules = ImportRules()  # the optional [import] table
 
 
 @dataclass(frozen=True)
@@ -189,6 +209,9 @@ class _Loader:
         )
         self.ids_are_unique(situations)
         self.ends_with_catch_all(situations)
+        raw_import = data.get("import", {})
+        if not isinstance(raw_import, dict):
+            self.fail("top level", "[import] must be a table")
         return Policy(
             version=version,
             timing=timing,
@@ -196,6 +219,7 @@ class _Loader:
             warnings=types.MappingProxyType(warnings),
             lateness=lateness,
             sources=types.MappingProxyType(sources),
+            import_rules=self.import_rules(raw_import),
         )
 
     def timing(self, table: dict[str, object]) -> Timing:
@@ -241,6 +265,40 @@ class _Loader:
                 unit="follow-ups",
             ),
         )
+
+    def import_rules(self, table: dict[str, object]) -> ImportRules:
+        where = "[import]"
+        self.no_unknown_keys(table, frozenset(f.name for f in fields(ImportRules)), where)
+        rules = ImportRules(
+            max_bytes=self.days(
+                table, "max_bytes", where, default=ImportRules.max_bytes, unit="bytes"
+            ),
+            max_rows=self.days(table, "max_rows", where, default=ImportRules.max_rows, unit="rows"),
+            duplicate_window_minutes=self.days(
+                table,
+                "duplicate_window_minutes",
+                where,
+                default=ImportRules.duplicate_window_minutes,
+                unit="minutes",
+            ),
+            threshold_series_hours=self.days(
+                table,
+                "threshold_series_hours",
+                where,
+                default=ImportRules.threshold_series_hours,
+                unit="hours",
+            ),
+        )
+        # A series is recognised by an equal charge *outside* the duplicate window; with a
+        # window as long as the series span, no pair could ever be told apart from a series.
+        if rules.duplicate_window_minutes >= rules.threshold_series_hours * 60:
+            self.fail(
+                where,
+                "duplicate_window_minutes must be shorter than threshold_series_hours, "
+                f"not {rules.duplicate_window_minutes} minutes against "
+                f"{rules.threshold_series_hours} hours",
+            )
+        return rules
 
     def lateness(self, table: dict[str, object], timing: Timing) -> Lateness:
         where = "[lateness]"

@@ -683,7 +683,64 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             {"count": 2, "card_warning": True, "at_review": True},
         ],
         "file_without_case": [{}],
-        "help": [{}],
+        "help": [{"is_group": False}, {"is_group": True}],
+        "accounts": [
+            {"accounts": [], "labels": labels.BILLING_WORDS, "is_admin": True},
+            {
+                "accounts": [
+                    {
+                        "ref": 1,
+                        "advertiser_id": "7289000011112221010",
+                        "account_name": "Northwind <Apparel>",
+                        "billing": "automatic",
+                        "in_bc": True,
+                        "currency": "USD",
+                        "account_status": "suspended",
+                    }
+                ],
+                "labels": labels.BILLING_WORDS,
+                "is_admin": False,
+            },
+        ],
+        "assign_usage": [{}],
+        "not_allowed": [{}],
+        "unknown_member": [{"username": "sam_<b>"}],
+        "group_start": [{}],
+        "group_new": [{"name": "Alex & Co"}],
+        "team_intake": [{"title": "Agency <Team>"}, {"title": None}],
+        "link_refused": [{"why": "other_user"}, {"why": "used"}, {"why": "unknown"}],
+        "card": [
+            {
+                "case": _case_view(),
+                "status": "Waiting for TikTok",
+                "owner": {"id": 1001, "name": "Alex", "username": "alex"},
+                "assignee": {"id": 1002, "name": "Sam <b>", "username": None},
+            },
+            {
+                "case": _case_view(ticket=None, charge_date="—"),
+                "status": "Drafted",
+                "owner": {"id": 1001, "name": "Alex", "username": None},
+                "assignee": None,
+            },
+        ],
+        "digest": [
+            {
+                "items": [
+                    {
+                        "case": _case_view(),
+                        "ping": Ping(PingKind.REPLY_OVERDUE, 7, 0, False),
+                        "who": {"id": 1001, "name": "Alex", "username": None},
+                        "token": "abc",
+                    },
+                    {
+                        "case": _case_view(id=13),
+                        "ping": Ping(PingKind.FOLLOWUP_OVERDUE, 12, 2, True),
+                        "who": {"id": 1002, "name": "Sam", "username": "sam"},
+                        "token": "def",
+                    },
+                ]
+            }
+        ],
         "idle": [{}],
         "in_progress": [
             {"step": "charge_amount", "stage": 3, "stages": 6},
