@@ -391,7 +391,10 @@ class RefundService:
             return ButtonResult(None, [self._message_file(row, who)])
         else:
             return ButtonResult("That button isn't one I know.", [])
-        return ButtonResult(None, self._after_change(row, who, [], previous=step))
+        replies = self._after_change(row, who, [], previous=step)
+        if action == "S":
+            replies = self._with_card(row, who, replies)
+        return ButtonResult(None, replies)
 
     def _apply_button(self, row: IntakeRow, who: Who, value: str) -> ButtonResult:
         step = row.intake.step

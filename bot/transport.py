@@ -80,6 +80,8 @@ class InProcessBotApi(BaseRequest):
         self.calls: list[ApiCall] = []
         self.failed: list[ApiCall] = []
         self.faults: list[Fault] = []
+        # (chat id, user id) of group administrators, for getChatMember.
+        self.admins: set[tuple[int, int]] = set()
         self.on_call = on_call
         self._message_ids = itertools.count(1000)
 
@@ -151,6 +153,28 @@ class InProcessBotApi(BaseRequest):
             return message
         if call.method == "getUpdates":
             return []
+        if call.method == "getChatMember":
+            chat_id, user_id = int(call.params["chat_id"]), int(call.params["user_id"])
+            status = "administrator" if (chat_id, user_id) in self.admins else "member"
+            member: dict[str, Any] = {"status": status, "user": _user(user_id, "Member")}
+            if status == "administrator":
+                member.update(
+                    {
+                        "can_be_edited": False,
+                        "is_anonymous": False,
+                        "can_manage_chat": True,
+                        "can_delete_messages": True,
+                        "can_manage_video_chats": True,
+                        "can_restrict_members": True,
+                        "can_promote_members": False,
+                        "can_change_info": True,
+                        "can_invite_users": True,
+                        "can_post_stories": False,
+                        "can_edit_stories": False,
+                        "can_delete_stories": False,
+                    }
+                )
+            return member
         return True
 
     # --- what tests look at ------------------------------------------------------
@@ -229,6 +253,20 @@ class UpdateFactory:
             "message": message,
         }
         return self._update(callback_query=query)
+
+    def bot_membership(self, old: str, new: str) -> Update:
+        """The bot's own membership in this chat changed (added: left → member)."""
+        new_member: dict[str, Any] = {"status": new, "user": BOT_USER}
+        if new == "kicked":
+            new_member["until_date"] = 0
+        change = {
+            "chat": self.chat,
+            "from": self.user,
+            "date": int(time.time()),
+            "old_chat_member": {"status": old, "user": BOT_USER},
+            "new_chat_member": new_member,
+        }
+        return self._update(my_chat_member=change)
 
     def document(self, file_id: str, file_name: str, caption: str | None = None) -> Update:
         fields: dict[str, Any] = {

@@ -45,14 +45,17 @@ class ChatDriver:
         user_id: int = 1001,
         chat_id: int | None = None,
         first_name: str = "Alex",
+        username: str | None = None,
     ) -> None:
         self.app = app
         self.api = api
         self.updates = UpdateFactory(
             app.bot, user_id=user_id, chat_id=chat_id, first_name=first_name
         )
+        if username:
+            self.updates.user["username"] = username
+        self.user_id = user_id
         self.chat_id = chat_id if chat_id is not None else user_id
-        self._seen = 0
 
     async def send(self, text: str) -> list[ApiCall]:
         """Type `text` (a /command or an answer) and return what the bot did in reply."""
@@ -85,12 +88,21 @@ class ChatDriver:
     # --- what the user sees ----------------------------------------------------------
 
     def messages(self) -> list[ApiCall]:
-        return [
-            c
-            for c in self.api.calls
-            if c.method in ("sendMessage", "sendDocument")
-            and int(c.params["chat_id"]) == self.chat_id
-        ]
+        """What the chat shows: sent messages and files, each as last edited."""
+        shown: dict[int, ApiCall] = {}
+        order: list[int] = []
+        for c in self.api.calls:
+            if int(c.params.get("chat_id", 0)) != self.chat_id:
+                continue
+            if c.method in ("sendMessage", "sendDocument") and c.message_id is not None:
+                shown[c.message_id] = c
+                order.append(c.message_id)
+            elif c.method == "editMessageText" and int(c.params["message_id"]) in shown:
+                old = shown[int(c.params["message_id"])]
+                shown[old.message_id or 0] = ApiCall(
+                    "sendMessage", {**old.params, **c.params}, message_id=old.message_id
+                )
+        return [shown[i] for i in order]
 
     def last(self) -> ApiCall:
         return [m for m in self.messages() if m.method == "sendMessage"][-1]

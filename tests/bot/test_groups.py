@@ -1,0 +1,197 @@
+"""Agency teams in group chats, through the real Application: two groups, three users
+(one a group admin), the deep link to a private intake, the case card, rights, digests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.reminders import ReminderSweep
+from bot.storage import Store
+from bot.transport import InProcessBotApi
+from tests.helpers import ChatDriver, Clock, add_account, no_sleep, plain
+
+App = Application[Any, Any, Any, Any, Any, Any]
+GROUP_A = -100111
+GROUP_B = -100222
+ALEX, SAM, KIM = 1001, 1002, 1003  # Kim administers group A
+
+
+def people(app: App, api: InProcessBotApi) -> dict[str, ChatDriver]:
+    api.admins.add((GROUP_A, KIM))
+    return {
+        "alex_a": ChatDriver(app, api, ALEX, GROUP_A, "Alex", "alex"),
+        "sam_a": ChatDriver(app, api, SAM, GROUP_A, "Sam", "sam"),
+        "kim_a": ChatDriver(app, api, KIM, GROUP_A, "Kim", "kim"),
+        "alex_b": ChatDriver(app, api, ALEX, GROUP_B, "Alex", "alex"),
+        "alex": ChatDriver(app, api, ALEX, None, "Alex", "alex"),
+        "sam": ChatDriver(app, api, SAM, None, "Sam", "sam"),
+    }
+
+
+def link_token(group: ChatDriver) -> str:
+    url = next(data for label, data in group.last_with_buttons().buttons if "private" in label)
+    assert url.startswith("https://t.me/refund_guide_bot?start=")
+    return url.rsplit("=", 1)[1]
+
+
+async def team_case(p: dict[str, ChatDriver], *, send: bool = True) -> None:
+    """Alex starts a case in group A and answers it in private, up to "I've sent it"."""
+    await p["alex_a"].send("/new@refund_guide_bot")
+    token = link_token(p["alex_a"])
+    await p["alex"].send(f"/start {token}")
+    if "Which ad account" in p["alex"].last_text():
+        await p["alex"].tap("Northwind")
+    else:
+        await add_account(p["alex"])
+    await p["alex"].tap("unhappy with the results" if not send else "charged twice")
+    if send:
+        await p["alex"].send("9 Nov 10:02")
+        await p["alex"].send("189.90 USD")
+        for _ in range(3):
+            await p["alex"].tap("Skip")
+        await p["alex"].send("9 Nov 10:08")
+        await p["alex"].tap("Skip")
+        await p["alex"].tap("Today")
+        await p["alex"].tap("Skip")
+        await p["alex"].tap("I've sent it")
+        await p["alex"].send("TT-1")
+
+
+async def test_bot_added_to_a_group_explains_itself(app: App, api: InProcessBotApi) -> None:
+    """Adding the bot posts what it does; /start@bot in the group says how members use it."""
+    p = people(app, api)
+    await p["kim_a"].app.process_update(p["kim_a"].updates.bot_membership("left", "member"))
+    assert "Anyone here can send /new" in p["kim_a"].last_text()
+    await p["sam_a"].send("/start@refund_guide_bot")
+    assert "private chat" in p["sam_a"].last_text()
+
+
+async def test_case_started_in_group_is_answered_in_private_and_carded(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """/new in the group posts a short card with a private link; the questions run in
+    private; the case belongs to the group and its one card there is edited as it moves."""
+    p = people(app, api)
+    await p["alex_a"].send("/new@refund_guide_bot")
+    invite = p["alex_a"].last_text()
+    assert "Alex is starting a refund case" in invite
+    token = link_token(p["alex_a"])
+    await p["alex"].send(f"/start {token}")
+    texts = p["alex"].all_text()
+    assert "This case is for" in texts and "Step 1 of 6" in p["alex"].last_text()
+    group_messages_before = len(p["alex_a"].messages())
+    await add_account(p["alex"])
+    await p["alex"].tap("charged twice")
+    assert len(p["alex_a"].messages()) == group_messages_before, "the group stays quiet"
+    await p["alex"].send("9 Nov 10:02")
+    await p["alex"].send("189.90 USD")
+    for _ in range(3):
+        await p["alex"].tap("Skip")
+    await p["alex"].send("9 Nov 10:08")
+    await p["alex"].tap("Skip")
+    await p["alex"].tap("Today")
+    await p["alex"].tap("Skip")
+    card = plain(p["alex_a"].last().text)
+    assert "Case #1" in card and "Drafted" in card and "Owner: Alex" in card
+    card_id = p["alex_a"].last().message_id
+    await p["alex"].tap("I've sent it")
+    edits = [c for c in api.calls if c.method == "editMessageText"]
+    assert edits and int(edits[-1].params["message_id"]) == card_id
+    assert "Waiting for TikTok" in plain(edits[-1].text)
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.team_id == GROUP_A and case.owner_user_id == ALEX
+    await p["sam_a"].send("/cases@refund_guide_bot")
+    assert "#1" in p["sam_a"].last_text()
+    assert [a["advertiser_id"] for a in store.list_accounts(GROUP_A)], "the team's account"
+    assert store.list_accounts(ALEX) == [], "not the member's own"
+
+
+async def test_deep_link_works_for_its_member_only_and_once(app: App, api: InProcessBotApi) -> None:
+    """Another user's /start with Alex's link is refused; a used link can't start again."""
+    p = people(app, api)
+    await p["alex_a"].send("/new@refund_guide_bot")
+    token = link_token(p["alex_a"])
+    await p["sam"].send(f"/start {token}")
+    assert "made for someone else" in p["sam"].last_text()
+    await p["alex"].send(f"/start {token}")
+    assert "Step 1 of 6" in p["alex"].last_text()
+    await p["alex"].send("/cancel")
+    await p["alex"].send(f"/start {token}")
+    assert "already used" in p["alex"].last_text()
+
+
+async def test_only_owner_assignee_or_admin_may_change_a_case(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """Sam (a member, not the owner) is refused; Kim (admin) may assign it to herself and
+    act; /assign gives it to Sam, who may then act."""
+    p = people(app, api)
+    await team_case(p)
+    await p["sam_a"].send("/help@refund_guide_bot")  # Sam is seen in the group
+    close = next(d for label, d in p["alex_a"].last_with_buttons().buttons if "Close" in label)
+    await p["sam_a"].press(close)
+    assert (
+        "Only the case's owner, its assignee or a group admin can do that." in p["sam_a"].toasts()
+    )
+    assert store.load_track(1).status == "awaiting_reply"
+    assign_me = next(d for label, d in p["alex_a"].last_with_buttons().buttons if "Assign" in label)
+    await p["kim_a"].press(assign_me)
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.assignee_user_id == KIM
+    await p["kim_a"].send("/assign@refund_guide_bot 1 @sam")
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.assignee_user_id == SAM
+    await p["sam_a"].press(close)
+    assert store.load_track(1).status == "closed"
+    events = [e.what for e in store.case_events(1)]
+    assert events.count("assigned") == 2 and events[-1] == "close"
+
+
+async def test_forged_and_guessed_references_find_nothing(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """A case button of group A replayed in group B, or /case 1 in group B: not found."""
+    p = people(app, api)
+    await team_case(p)
+    close = next(d for label, d in p["alex_a"].last_with_buttons().buttons if "Close" in label)
+    await p["alex_b"].press(close)
+    assert "That case isn't here." in p["alex_b"].toasts()
+    await p["alex_b"].send("/case@refund_guide_bot 1")
+    assert "can't find case #1" in p["alex_b"].last_text()
+    assert store.load_track(1).status == "awaiting_reply"
+
+
+async def test_overdue_team_cases_go_out_as_one_digest(
+    app: App, api: InProcessBotApi, clock: Clock
+) -> None:
+    """Three overdue cases of group A: one digest message mentioning the owner, not three."""
+    p = people(app, api)
+    for _ in range(3):
+        await team_case(p)
+    clock.advance(days=8)
+    sweep: ReminderSweep = app.bot_data.sweep
+    sweep.sleep = no_sleep
+    before = len(p["alex_a"].messages())
+    result = await sweep.run_once()
+    assert result.sent == 3
+    new = p["alex_a"].messages()[before:]
+    assert len(new) == 1
+    digest = new[0].text
+    assert "3 cases need attention" in plain(digest)
+    assert f'href="tg://user?id={ALEX}"' in digest
+    assert (await sweep.run_once()).claimed == 0
+
+
+async def test_removed_from_a_group_its_pings_stop(
+    app: App, api: InProcessBotApi, clock: Clock, store: Store
+) -> None:
+    """When the bot is removed from group A, its pending reminders stop; the data stays."""
+    p = people(app, api)
+    await team_case(p)
+    await p["kim_a"].app.process_update(p["kim_a"].updates.bot_membership("member", "left"))
+    clock.advance(days=8)
+    sweep: ReminderSweep = app.bot_data.sweep
+    assert (await sweep.run_once()).claimed == 0
+    assert store.get_case(GROUP_A, 1) is not None
