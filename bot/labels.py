@@ -68,6 +68,13 @@ CHOICES: dict[Step, dict[str, str]] = {
 # Short names of the answers, for the "change an answer" menu and summaries.
 STEP_NAMES: dict[Step, str] = {
     Step.ACCOUNT: "Ad account",
+    Step.ACCOUNT_NAME: "Name",
+    Step.ACCOUNT_BILLING: "Billing option",
+    Step.ACCOUNT_BC: "Business Center",
+    Step.ACCOUNT_BC_ID: "Business Center ID",
+    Step.ACCOUNT_CURRENCY: "Currency",
+    Step.ACCOUNT_STATUS: "Status",
+    Step.ACCOUNT_PAID_VIA: "Who you pay",
     Step.REASON: "What went wrong",
     Step.CHARGE_DATE: "Charge date",
     Step.CHARGE_AMOUNT: "Amount",

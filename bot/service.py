@@ -109,6 +109,22 @@ class RefundService:
         self.store.unblock_chat(who.chat_id)
         return [self._reply("group_start")]
 
+    def _account_intake(self, who: Who, account: dict[str, Any] | None) -> list[Reply]:
+        """An intake that only adds (or edits) an ad account, then ends."""
+        replies: list[Reply] = []
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        if row is not None and not row.intake.finished:
+            replies += self._cancel(row, who)
+        row = IntakeRow(intake=Intake(), token=new_token(), is_new=True)
+        with attached(row.intake):
+            if account is None:
+                row.intake.answers["_purpose"] = "account"
+                row.intake.begin_new_account()
+            else:
+                row.intake.edit_account(account)
+        row.intake.history.clear()
+        return replies + self._save_and_ask(row, who)
+
     def bot_removed(self, who: Who) -> None:
         """Removed from a group: its reminders stop; the team's data stays."""
         self.store.block_chat(who.chat_id, self.clock())
@@ -117,11 +133,13 @@ class RefundService:
         """The team's ad accounts; admins (and the owner of a private chat) can remove one."""
         self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
         listed = self.store.list_accounts(who.chat_id)
-        buttons = (
-            [[Button(f"🗑 Remove {account_label(a)}", f"m:acc:rm:{a['ref']}")] for a in listed[:10]]
-            if who.is_admin
-            else []
-        )
+        buttons: list[list[Button]] = []
+        for a in listed[:10]:
+            row = [Button(f"✏️ {account_label(a)}", f"m:acc:ed:{a['ref']}")]
+            if who.is_admin:
+                row.append(Button("🗑 Remove", f"m:acc:rm:{a['ref']}"))
+            buttons.append(row)
+        buttons.append([Button("➕ Add an account", "m:acc:add")])
         return [
             self._reply(
                 "accounts",
@@ -133,8 +151,15 @@ class RefundService:
         ]
 
     def account_button(self, who: Who, data: str) -> ButtonResult:
-        """Remove an account (admins only; only the team's own)."""
+        """Add, edit (any member) or remove (admins only) one of the team's accounts."""
         _, _, action, ref = [*data.split(":"), "", "", "", ""][:4]
+        if action == "add":
+            return ButtonResult(None, self._account_intake(who, None))
+        if action == "ed" and ref.isdigit():
+            account = self.store.get_account(who.chat_id, int(ref))
+            if account is None:
+                return ButtonResult("That account is gone.", [])
+            return ButtonResult(None, self._account_intake(who, account))
         if action != "rm" or not ref.isdigit():
             return ButtonResult("That button isn't one I know.", [])
         if not who.is_admin:
@@ -413,6 +438,10 @@ class RefundService:
             # Leaving the account questions with every answer given: keep the account for
             # next time (an upsert, so going back and changing an answer updates it).
             intake.answers["account_ref"] = self.store.save_account(_team(row, who), intake.answers)
+            if intake.only_account:
+                intake.account_finished()
+                self._save(row, who)
+                return [self._reply("account_saved", answers=intake.answers)]
         if intake.step is Step.DONE:
             return self._finish(row, who, previous)
         if intake.step is Step.REVIEW:

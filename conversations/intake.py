@@ -281,6 +281,8 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "mark_sent", "source": S.REVIEW, "dest": S.TICKET},
     {"trigger": "next", "source": S.TICKET, "dest": S.DONE},
     {"trigger": "close", "source": S.REVIEW, "dest": S.DONE},
+    # Adding or editing an account on its own (/accounts): done once its questions are.
+    {"trigger": "account_saved", "source": S.REASON, "dest": S.DONE},
     {"trigger": "cancel", "source": [s for s in Step if s not in FINISHED], "dest": S.CANCELLED},
 ]
 
@@ -540,8 +542,28 @@ class Intake:
         self.history.append(self.step)
         MACHINE.set_state(step, model=self)
 
+    @property
+    def only_account(self) -> bool:
+        """Whether this intake only adds or edits an ad account (from /accounts)."""
+        return self.answers.get("_purpose") == "account"
+
+    def edit_account(self, account: dict[str, Any]) -> None:
+        """Start editing a saved account: its answers filled in, the list of fields shown."""
+        for key in ACCOUNT_FIELDS:
+            self.answers[key] = account.get(key)
+        self.answers["account_ref"] = account.get("ref")
+        self.answers["_purpose"] = "account"
+        MACHINE.set_state(Step.EDIT, model=self)
+
+    def account_finished(self) -> None:
+        """The account's questions are answered: an account-only intake ends here."""
+        self._fire("account_saved")
+
     def editable_steps(self) -> list[Step]:
         """The answered steps the user may change, in the order they were asked."""
+        if self.only_account:
+            # The advertiser ID names the account; a different ID is a different account.
+            return [s for s in ACCOUNT_STEPS[1:] if s is not Step.ACCOUNT_BC_ID or self.answered(s)]
         steps = [s for s in EDITABLE if s is Step.ACCOUNT or self.answered(s)]
         return [s for s in steps if s is not Step.ACCOUNT or "advertiser_id" in self.answers]
 

@@ -195,3 +195,29 @@ async def test_removed_from_a_group_its_pings_stop(
     sweep: ReminderSweep = app.bot_data.sweep
     assert (await sweep.run_once()).claimed == 0
     assert store.get_case(GROUP_A, 1) is not None
+
+
+async def test_team_accounts_add_edit_and_admin_only_remove(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """/accounts in the group: any member adds or edits the team's accounts; only an
+    admin gets (and may use) Remove."""
+    p = people(app, api)
+    await p["sam_a"].send("/accounts@refund_guide_bot")
+    assert "No ad accounts yet" in p["sam_a"].last_text()
+    await p["sam_a"].tap("Add an account")
+    await add_account(p["sam_a"], name="Acme")
+    assert "Saved: Acme" in p["sam_a"].last_text()
+    [account] = store.list_accounts(GROUP_A)
+    await p["sam_a"].send("/accounts@refund_guide_bot")
+    assert not any("Remove" in label for label in p["sam_a"].button_labels())
+    await p["sam_a"].tap("Acme")
+    await p["sam_a"].tap("Currency")
+    await p["sam_a"].tap("EUR", exact=True)
+    assert "Saved: Acme" in p["sam_a"].last_text()
+    assert store.list_accounts(GROUP_A)[0]["currency"] == "EUR"
+    await p["sam_a"].press(f"m:acc:rm:{account['ref']}")
+    assert "Only a group admin can remove an account." in p["sam_a"].toasts()
+    await p["kim_a"].send("/accounts@refund_guide_bot")
+    await p["kim_a"].tap("Remove")
+    assert store.list_accounts(GROUP_A) == []

@@ -703,6 +703,10 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             },
         ],
         "assign_usage": [{}],
+        "account_saved": [
+            {"answers": {"account_name": "Northwind <A>", "advertiser_id": "7289000011112221010"}},
+            {"answers": {"account_name": None, "advertiser_id": "7289000011112221010"}},
+        ],
         "not_allowed": [{}],
         "unknown_member": [{"username": "sam_<b>"}],
         "group_start": [{}],
