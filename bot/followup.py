@@ -6,8 +6,10 @@ loads the case's track, fires the domain trigger, saves, and returns `Reply`s.
 
 from __future__ import annotations
 
+import copy
 import time as time_module
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -231,16 +233,24 @@ class FollowUpService:
             owner=_person(case.owner_user_id, names),
             assignee=_person(case.assignee_user_id, names) if case.assignee_user_id else None,
         )
+        topic = None
+        if case.topic_id is None and self.store.team_flags(case.team_id)["topic_per_case"]:
+            topic = f"Case #{case.id} · {labels.REASONS.get(case.reason, case.reason)}"
         return Reply(
             text,
             buttons,
             chat_id=case.team_id,
             edit_message_id=case.card_message_id,
             card_case_id=case.id,
+            thread_id=case.topic_id,
+            create_topic=topic,
         )
 
     def card_posted(self, case_id: int, message_id: int) -> None:
         self.store.set_card(case_id, message_id)
+
+    def topic_created(self, case_id: int, thread_id: int) -> None:
+        self.store.set_topic(case_id, thread_id)
 
     def assign(self, who: Who, argument: str) -> list[Reply]:
         """/assign N @member: give a case of this group to a member."""
@@ -259,32 +269,47 @@ class FollowUpService:
         case = self.store.get_case(who.chat_id, case.id) or case
         return [self.card(case)]
 
-    def digest(self, chat_id: int, case_ids: list[int], now: datetime) -> Reply | None:
-        """One message for a group's due reminders, mentioning who should act."""
+    def digest(
+        self, chat_id: int, case_ids: list[int], now: datetime
+    ) -> tuple[list[Reply], list[Reply]]:
+        """A group's due reminders: one digest mentioning who should act (cases with a
+        forum topic get their reminder in the topic instead), and private copies for
+        members who asked for them. Both empty when nothing is due any more."""
         names = self.store.member_names(chat_id)
+        copies_for = self.store.members_wanting_copies(chat_id)
         items: list[dict[str, Any]] = []
+        main: list[Reply] = []
+        copies: list[Reply] = []
         for case_id in case_ids:
             case = self.store.get_case(chat_id, case_id)
             track = self.store.load_track(case_id)
             due = ping_for(track, now, self.policy)
             if case is None or due is None:
                 continue
+            person = case.assignee_user_id or case.owner_user_id
+            after = copy.deepcopy(track)
+            after.remind(now, SYSTEM_ACTOR, self.schedule(chat_id))
+            if person in copies_for:
+                copies.append(replace(self._ping_reply(case, after, due), chat_id=person))
+            if case.topic_id is not None:
+                main.append(replace(self._ping_reply(case, after, due), thread_id=case.topic_id))
+                continue
             items.append(
                 {
                     "case": self.case_view(case),
                     "ping": due,
-                    "who": _person(case.assignee_user_id or case.owner_user_id, names),
+                    "who": _person(person, names),
                     "token": case.token,
                 }
             )
-        if not items:
-            return None
-        text = self.renderer.chat_text("digest", items=items)
-        buttons = [
-            [Button(f"Case #{item['case']['id']} ›", f"{CASE_PREFIX}:{item['token']}:v")]
-            for item in items[:20]
-        ]
-        return Reply(text, buttons)
+        if items:
+            text = self.renderer.chat_text("digest", items=items)
+            buttons = [
+                [Button(f"Case #{item['case']['id']} ›", f"{CASE_PREFIX}:{item['token']}:v")]
+                for item in items[:20]
+            ]
+            main.insert(0, Reply(text, buttons))
+        return main, copies
 
     def case_card(self, case: CaseRecord, track: CaseTrack, done: str | None = None) -> Reply:
         """Where the case stands, when the next reminder is due, and what can be done."""
@@ -436,7 +461,7 @@ class FollowUpService:
         if words:
             key, value = words[0].casefold(), " ".join(words[1:])
             try:
-                self._change_setting(who.chat_id, key, value)
+                self._change_setting(who, key, value)
             except ValueError as problem:
                 error = str(problem)
             self._schedules.pop(who.chat_id, None)
@@ -449,10 +474,29 @@ class FollowUpService:
             quiet_start=schedule.quiet_start.strftime("%H:%M"),
             quiet_end=schedule.quiet_end.strftime("%H:%M"),
             reply_days=schedule.reply_wait,
+            is_group=who.in_group,
+            flags=self.store.team_flags(who.chat_id),
+            copy_on=who.user_id in self.store.members_wanting_copies(who.chat_id),
         )
         return [Reply(text)]
 
-    def _change_setting(self, team_id: int, key: str, value: str) -> None:
+    def _change_setting(self, who: Who, key: str, value: str) -> None:
+        team_id = who.chat_id
+        if key == "copy" and who.in_group:
+            # Each member's own choice: their reminders also in their private chat.
+            self.store.set_private_copy(team_id, who.user_id, value.strip().casefold() == "on")
+            return
+        if who.in_group and not who.is_admin:
+            raise ValueError("Only a group admin can change the group's settings.")
+        if key in ("answers", "topics") and who.in_group:
+            choice = value.strip().casefold()
+            if key == "answers" and choice in ("group", "private"):
+                self.store.set_team_flags(team_id, answer_in_group=choice == "group")
+                return
+            if key == "topics" and choice in ("on", "off"):
+                self.store.set_team_flags(team_id, topic_per_case=choice == "on")
+                return
+            raise ValueError("Type /settings answers group|private or /settings topics on|off.")
         if key in ("tz", "timezone", "zone"):
             _zone(value.strip(), strict=True)
             self.store.update_team_settings(team_id, timezone=value.strip())

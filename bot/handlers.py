@@ -14,7 +14,16 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, ChatMember, InputFile, Message, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    ChatMember,
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
@@ -130,7 +139,15 @@ async def send_reply(
         )
     if not reply.text:
         return
-    markup = inline_keyboard(reply.buttons)
+    thread_id = reply.thread_id
+    if reply.create_topic and thread_id is None and service is not None:
+        topic = await bot.create_forum_topic(target, reply.create_topic[:128])
+        thread_id = topic.message_thread_id
+        if reply.card_case_id is not None:
+            service.followup.topic_created(reply.card_case_id, thread_id)
+    markup: InlineKeyboardMarkup | ForceReply | None = inline_keyboard(reply.buttons)
+    if reply.force_reply:
+        markup = ForceReply(selective=True)
     if reply.edit_message_id is not None:
         try:
             await bot.edit_message_text(
@@ -138,7 +155,7 @@ async def send_reply(
                 chat_id=target,
                 message_id=reply.edit_message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+                reply_markup=inline_keyboard(reply.buttons),
                 disable_web_page_preview=True,
             )
             return
@@ -152,6 +169,7 @@ async def send_reply(
         parse_mode=ParseMode.HTML,
         reply_markup=markup,
         disable_web_page_preview=True,
+        message_thread_id=thread_id,
     )
     if reply.card_case_id is not None and service is not None and isinstance(message, Message):
         service.followup.card_posted(reply.card_case_id, message.message_id)

@@ -161,14 +161,15 @@ class ReminderSweep:
     async def _send_digest(self, items: list[ClaimedReminder], result: SweepResult) -> None:
         now = self.clock()
         chat_id = items[0].chat_id
-        reply = self.service.digest(chat_id, [item.case_id for item in items], now)
-        if reply is None:
+        main, copies = self.service.digest(chat_id, [item.case_id for item in items], now)
+        if not main:
             for item in items:
                 self.store.reminder_dropped(item.id)
             result.dropped += len(items)
             return
         try:
-            await self.sender(chat_id, reply)
+            for reply in main:
+                await self.sender(chat_id, reply)
         except RetryLater as error:
             for item in items:
                 self.store.retry_reminder(item.id, now + timedelta(seconds=error.seconds), "429")
@@ -191,6 +192,12 @@ class ReminderSweep:
             track = self.service.pinged(item.case_id, chat_id, now)
             self.store.reminder_sent(item.id, now, item.case_id, chat_id, track)
         result.sent += len(items)
+        for reply in copies:
+            # A private copy is a courtesy: the group already has the reminder.
+            try:
+                await self.sender(reply.chat_id or chat_id, reply)
+            except (RetryLater, ChatUnreachable, PermanentSendError, TransientSendError):
+                log.info("Private copy of a reminder to %s not delivered", reply.chat_id)
 
     @staticmethod
     def _count(result: SweepResult, outcome: str, error: str) -> str:

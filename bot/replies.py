@@ -54,6 +54,12 @@ class Reply:
     edit_message_id: int | None = None
     # The group card of this case: the transport reports the sent message's id back.
     card_case_id: int | None = None
+    # Forum supergroups: the topic to post in, or a topic to create first (its name).
+    thread_id: int | None = None
+    create_topic: str | None = None
+    # A typed answer is expected: ask Telegram to open the reply field (groups, where the
+    # bot only sees replies to its own messages).
+    force_reply: bool = False
 
 
 @dataclass

@@ -253,7 +253,8 @@ class RefundService:
         """Take typed text as the answer to the current question."""
         row = self.store.load_intake(who.chat_id, who.user_id)
         if row is None or row.intake.finished:
-            return [self._reply("idle")]
+            # In a group, replies to the bot from someone without a case are chatter.
+            return [] if who.in_group else [self._reply("idle")]
         if len(text) > MAX_INPUT_CHARS:
             return [
                 self._ask(
@@ -278,6 +279,12 @@ class RefundService:
                     if value is not None:
                         return self._apply_button(row, who, value).replies
                 word = _fold(text)
+                if word == "cancel":
+                    return self._cancel(row, who)
+                if word == "back":
+                    if intake.back():
+                        self._bump(row)
+                    return self._save_and_ask(row, who)
                 if step is Step.EVIDENCE and word in ("done", "skip"):
                     intake.evidence_done()
                     return self._after_change(row, who, [], previous=step)
@@ -680,7 +687,18 @@ class RefundService:
             evidence_count=len(intake.answers.get("evidence") or []),
             is_group=who.chat_kind != "private",
         )
-        return Reply(self.renderer.chat_text("question", **context), buttons)
+        reply = Reply(self.renderer.chat_text("question", **context), buttons)
+        if who.in_group:
+            # Answering inside a group: address the member, and for a typed answer open
+            # Telegram's reply field (privacy mode shows the bot only replies to itself).
+            mention = f'<a href="tg://user?id={who.user_id}">{_escape(who.first_name)}</a>'
+            reply.text = f"{mention}, {reply.text}"
+            typed = intake.spec.kind in (Kind.TEXT, Kind.DATE) and step not in labels.CHOICES
+            if typed and intake.pending is None:
+                reply.force_reply = True
+                reply.buttons = []
+                reply.text += "\n<i>Reply to this message; type skip, back or cancel.</i>"
+        return reply
 
     def _match_label(self, row: IntakeRow, who: Who, text: str) -> str | None:
         """A typed answer that names one of the offered buttons counts as tapping it."""

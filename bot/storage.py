@@ -740,6 +740,27 @@ class Store:
             )
             _log(conn, case_id, actor, "assigned", detail, now)
 
+    def set_topic(self, case_id: int, thread_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(update(cases).where(cases.c.id == case_id).values(topic_id=thread_id))
+
+    def set_private_copy(self, team_id: int, user_id: int, on: bool) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(members)
+                .where(members.c.team_id == team_id, members.c.user_id == user_id)
+                .values(private_copy=on)
+            )
+
+    def members_wanting_copies(self, team_id: int) -> set[int]:
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(members.c.user_id).where(
+                    members.c.team_id == team_id, members.c.private_copy.is_(True)
+                )
+            ).all()
+        return {r.user_id for r in rows}
+
     def set_card(self, case_id: int, message_id: int) -> None:
         with self.transaction() as conn:
             conn.execute(

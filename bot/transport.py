@@ -153,6 +153,13 @@ class InProcessBotApi(BaseRequest):
             return message
         if call.method == "getUpdates":
             return []
+        if call.method == "createForumTopic":
+            call.message_id = next(self._message_ids)
+            return {
+                "message_thread_id": call.message_id,
+                "name": call.params["name"],
+                "icon_color": 7322096,
+            }
         if call.method == "getChatMember":
             chat_id, user_id = int(call.params["chat_id"]), int(call.params["user_id"])
             status = "administrator" if (chat_id, user_id) in self.admins else "member"

@@ -221,3 +221,71 @@ async def test_team_accounts_add_edit_and_admin_only_remove(
     await p["kim_a"].send("/accounts@refund_guide_bot")
     await p["kim_a"].tap("Remove")
     assert store.list_accounts(GROUP_A) == []
+
+
+async def test_forum_topic_per_case_routes_card_and_reminders(
+    app: App, api: InProcessBotApi, clock: Clock, store: Store
+) -> None:
+    """With topics on, a case gets its own forum topic: its card is posted there and its
+    reminders go there, not into the group digest."""
+    p = people(app, api)
+    await p["sam_a"].send("/settings@refund_guide_bot topics on")
+    assert "Only a group admin" in p["sam_a"].last_text()
+    await p["kim_a"].send("/settings@refund_guide_bot topics on")
+    assert "One forum topic per case: on" in p["kim_a"].last_text()
+    await team_case(p)
+    topics = api.sent("createForumTopic")
+    assert len(topics) == 1 and topics[0].params["name"].startswith("Case #1 · I was charged twice")
+    thread = topics[0].message_id
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.topic_id == thread
+    cards = [c for c in api.sent() if int(c.params["chat_id"]) == GROUP_A and "Case #1" in c.text]
+    assert cards and all(c.params.get("message_thread_id") == thread for c in cards)
+    clock.advance(days=8)
+    sweep: ReminderSweep = app.bot_data.sweep
+    sweep.sleep = no_sleep
+    await sweep.run_once()
+    ping = api.sent()[-1]
+    assert ping.text.startswith("⏰") and ping.params.get("message_thread_id") == thread
+
+
+async def test_members_can_get_a_private_copy_of_their_reminders(
+    app: App, api: InProcessBotApi, clock: Clock
+) -> None:
+    """/settings copy on: the group digest goes out, and Alex also gets his case's
+    reminder in private, with its buttons working there."""
+    p = people(app, api)
+    await p["alex_a"].send("/settings@refund_guide_bot copy on")
+    assert "Your reminders also in private: on" in p["alex_a"].last_text()
+    await team_case(p)
+    clock.advance(days=8)
+    sweep: ReminderSweep = app.bot_data.sweep
+    sweep.sleep = no_sleep
+    await sweep.run_once()
+    assert "1 case needs attention" in plain(p["alex_a"].last().text)
+    private = p["alex"].last()
+    assert private.text.startswith("⏰") and "Case #1" in private.text
+    await p["alex"].tap("Send a follow-up")
+    assert "Follow-up #1 for case #1" in p["alex"].all_text()
+
+
+async def test_a_team_can_answer_inside_the_group(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """With answers in the group, /new asks right there: typed answers are replies (the
+    question opens the reply field), buttons as usual; others' replies are ignored."""
+    p = people(app, api)
+    await p["kim_a"].send("/settings@refund_guide_bot answers group")
+    await p["alex_a"].send("/new@refund_guide_bot")
+    question = p["alex_a"].last()
+    assert "Step 1 of 6" in plain(question.text) and f"tg://user?id={ALEX}" in question.text
+    markup = question.params["reply_markup"]
+    assert "force_reply" in (markup if isinstance(markup, str) else str(markup))
+    before = len(api.calls)
+    await p["sam_a"].send("7289000011112221010")  # Sam has no case: chatter, no answer
+    assert [c for c in api.calls[before:] if c.method == "sendMessage"] == []
+    await add_account(p["alex_a"])
+    await p["alex_a"].tap("unhappy with the results")
+    assert "❌" in p["alex_a"].all_text()
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.owner_user_id == ALEX
