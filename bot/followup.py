@@ -7,6 +7,7 @@ loads the case's track, fires the domain trigger, saves, and returns `Reply`s.
 from __future__ import annotations
 
 import copy
+import html
 import time as time_module
 from collections.abc import Callable
 from dataclasses import replace
@@ -32,6 +33,8 @@ from conversations.cases import (
     fire,
     ping_for,
 )
+from conversations.errors import InputError
+from conversations.inputs import clean_text, mask_card_numbers
 from conversations.policy import Policy
 
 CASE_PREFIX = "k"
@@ -61,6 +64,16 @@ OFFERED: dict[CaseStatus, tuple[str, ...]] = {
     CaseStatus.CLOSED: ("o",),
 }
 FILTERS = ("open", "overdue", "closed", "all")
+# Cases that can still take a ticket number or more evidence.
+TAKES_INPUT = frozenset(
+    {
+        CaseStatus.AWAITING_REPLY,
+        CaseStatus.OVERDUE,
+        CaseStatus.FOLLOWED_UP,
+        CaseStatus.ANSWERED,
+        CaseStatus.APPROVED,
+    }
+)
 SCHEDULE_CACHE_SECONDS = 60.0
 NOT_ALLOWED = "Only the case's owner, its assignee or a group admin can do that."
 
@@ -142,7 +155,7 @@ class FollowUpService:
         return track
 
     def _ping_reply(self, case: CaseRecord, track: CaseTrack, due: Ping) -> Reply:
-        buttons = self.buttons(case, track)
+        buttons = self.buttons(case, track, extras=False)
         if due.suggest_escalation:
             buttons.insert(0, [Button("📣 Escalation message", self._data(case, "e"))])
         text = self.renderer.chat_text(
@@ -172,8 +185,18 @@ class FollowUpService:
         if not self.may_change(who, case):
             return NOT_ALLOWED, []
         if action == "e":
-            return None, [self._escalation(case)]
+            return None, self._in_topic(who, case, [self._escalation(case)])
         now = self.clock()
+        if action in ("t", "p"):
+            if self.store.has_open_intake(who.chat_id, who.user_id):
+                return "Finish or /cancel the case you're answering first.", []
+            what = "ticket" if action == "t" else "evidence"
+            self.store.set_case_input(who.chat_id, who.user_id, case.id, what)
+            prompt = Reply(
+                self.renderer.chat_text("case_input", what=what, case=self.case_view(case)),
+                force_reply=who.in_group,
+            )
+            return None, self._in_topic(who, case, [prompt])
         if action == "A":
             self.store.assign_case(case.id, who.user_id, who.user_id, now, who.first_name)
             case = self.store.get_case(case.team_id, case.id) or case
@@ -192,7 +215,7 @@ class FollowUpService:
         case = self.store.get_case(case.team_id, case.id) or case
         replies: list[Reply] = []
         if trigger == "follow_up":
-            replies.append(self._follow_up(case, track))
+            replies += self._in_topic(who, case, [self._follow_up(case, track)])
         if case.team_id != who.chat_id or who.in_group:
             # A team case: its one card in the group follows the change.
             replies.append(self.card(case))
@@ -201,6 +224,68 @@ class FollowUpService:
             return ACTIONS[action][1].split(" ", 1)[-1] + " — noted.", replies
         replies.append(self.case_card(case, track, done=trigger))
         return None, replies
+
+    def _in_topic(self, who: Who, case: CaseRecord, replies: list[Reply]) -> list[Reply]:
+        """Replies in a group go to the case's forum topic, when it has one."""
+        if who.in_group and case.topic_id is not None:
+            return [replace(r, thread_id=case.topic_id) for r in replies]
+        return replies
+
+    def on_case_text(self, who: Who, text: str) -> list[Reply] | None:
+        """A message that answers "send the ticket number" (or ends adding evidence);
+        None when this user isn't adding to a case here."""
+        pending = self.store.case_input(who.chat_id, who.user_id)
+        if pending is None:
+            return None
+        case_id, what = pending
+        case = self.store.get_case_any(case_id)
+        if case is None:
+            self.store.clear_case_input(who.chat_id, who.user_id)
+            return None
+        now = self.clock()
+        word = " ".join(text.casefold().split())
+        if what == "evidence" or word in ("cancel", "done"):
+            self.store.clear_case_input(who.chat_id, who.user_id)
+            if who.in_group:
+                return self._in_topic(who, case, [Reply(f"👍 Case #{case.id}: noted.")])
+            return [self.case_card(case, self.store.load_track(case.id))]
+        try:
+            ticket = clean_text(text, max_len=64)
+        except InputError as error:
+            return [Reply(f"⚠️ {html.escape(error.message)}", force_reply=who.in_group)]
+        self.store.set_case_ticket(case.id, who.user_id, ticket, now)
+        self.store.clear_case_input(who.chat_id, who.user_id)
+        case = self.store.get_case_any(case.id) or case
+        if who.in_group:
+            # The group keeps one card per case: confirm briefly and update the card.
+            saved = Reply(f"🎫 Ticket {html.escape(ticket)} saved for case #{case.id}.")
+            return self._in_topic(who, case, [saved, self.card(case)])
+        replies = [self.case_card(case, self.store.load_track(case.id), done="ticket")]
+        if case.team_id != who.chat_id:
+            replies.append(self.card(case))
+        return replies
+
+    def on_case_file(
+        self, who: Who, file_id: str, kind: str, caption: str | None, name: str | None
+    ) -> list[Reply] | None:
+        """A file sent after "Add evidence" on a case; None when not adding to one."""
+        pending = self.store.case_input(who.chat_id, who.user_id)
+        if pending is None or pending[1] != "evidence":
+            return None
+        case = self.store.get_case_any(pending[0])
+        if case is None:
+            return None
+        item = {
+            "file_id": file_id,
+            "kind": kind,
+            "caption": mask_card_numbers(caption)[:300] if caption else None,
+            "name": mask_card_numbers(name)[:120] if name else None,
+        }
+        count = self.store.add_case_evidence(case.id, who.user_id, item, self.clock())
+        text = self.renderer.chat_text(
+            "case_input", what="evidence_added", case=self.case_view(case), count=count
+        )
+        return self._in_topic(who, case, [Reply(text, force_reply=False)])
 
     def visible_case(self, who: Who, token: str) -> CaseRecord | None:
         """The case, if this chat may see it: its own team's, or in a private chat the
@@ -324,7 +409,21 @@ class FollowUpService:
         )
         return Reply(text, self.buttons(case, track))
 
-    def buttons(self, case: CaseRecord, track: CaseTrack) -> list[list[Button]]:
+    def buttons(
+        self, case: CaseRecord, track: CaseTrack, *, extras: bool = True
+    ) -> list[list[Button]]:
+        """The case's action buttons; with `extras`, also Ticket and Evidence."""
+        rows = self._action_buttons(case, track)
+        if extras and track.status in TAKES_INPUT:
+            rows.append(
+                [
+                    Button("🎫 Ticket number", self._data(case, "t")),
+                    Button("📎 Add evidence", self._data(case, "p")),
+                ]
+            )
+        return rows
+
+    def _action_buttons(self, case: CaseRecord, track: CaseTrack) -> list[list[Button]]:
         actions = OFFERED.get(track.status, ())
         row: list[Button] = []
         rows: list[list[Button]] = []

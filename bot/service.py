@@ -253,6 +253,9 @@ class RefundService:
         """Take typed text as the answer to the current question."""
         row = self.store.load_intake(who.chat_id, who.user_id)
         if row is None or row.intake.finished:
+            adding = self.followup.on_case_text(who, text)
+            if adding is not None:
+                return adding
             # In a group, replies to the bot from someone without a case are chatter.
             return [] if who.in_group else [self._reply("idle")]
         if len(text) > MAX_INPUT_CHARS:
@@ -302,7 +305,8 @@ class RefundService:
         """Keep a photo or document as evidence for the case in progress."""
         row = self.store.load_intake(who.chat_id, who.user_id)
         if row is None or row.intake.finished:
-            return [self._reply("file_without_case")]
+            adding = self.followup.on_case_file(who, file_id, kind, caption, name)
+            return adding if adding is not None else [self._reply("file_without_case")]
         intake = row.intake
         warn_card = False
         try:

@@ -230,6 +230,18 @@ members = Table(
 )
 Index("ix_members_username", members.c.team_id, members.c.username)
 
+# A member adding to a case after it was sent (its ticket number, more evidence): what
+# the next message in this chat from this user is for.
+case_inputs = Table(
+    "case_inputs",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("what", String(16), nullable=False),  # ticket, evidence
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 
 @dataclass
 class IntakeRow:
@@ -723,6 +735,21 @@ class Store:
             conn.execute(update(links).where(links.c.token == token).values(used_at=now))
             return int(row.team_id), ""
 
+    def get_case_any(self, case_id: int) -> CaseRecord | None:
+        """A case by id, whichever team (for callers that already checked the right)."""
+        with self.transaction() as conn:
+            row = conn.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
+            return None if row is None else _case(row)
+
+    def has_open_intake(self, chat_id: int, user_id: int) -> bool:
+        with self.transaction() as conn:
+            state = conn.execute(
+                select(intakes.c.state).where(
+                    intakes.c.chat_id == chat_id, intakes.c.user_id == user_id
+                )
+            ).scalar()
+        return state is not None and state not in ("done", "cancelled")
+
     def case_by_token_any(self, token: str) -> CaseRecord | None:
         """The case with this button token, whichever team it belongs to (callers check)."""
         with self.transaction() as conn:
@@ -760,6 +787,63 @@ class Store:
                 )
             ).all()
         return {r.user_id for r in rows}
+
+    def set_case_input(self, chat_id: int, user_id: int, case_id: int, what: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                case_inputs.delete().where(
+                    case_inputs.c.chat_id == chat_id, case_inputs.c.user_id == user_id
+                )
+            )
+            conn.execute(
+                insert(case_inputs).values(
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    case_id=case_id,
+                    what=what,
+                    created_at=_utcnow(),
+                )
+            )
+
+    def case_input(self, chat_id: int, user_id: int) -> tuple[int, str] | None:
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(case_inputs.c.case_id, case_inputs.c.what).where(
+                    case_inputs.c.chat_id == chat_id, case_inputs.c.user_id == user_id
+                )
+            ).first()
+        return None if row is None else (int(row.case_id), str(row.what))
+
+    def clear_case_input(self, chat_id: int, user_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                case_inputs.delete().where(
+                    case_inputs.c.chat_id == chat_id, case_inputs.c.user_id == user_id
+                )
+            )
+
+    def add_case_evidence(
+        self, case_id: int, user_id: int, item: Mapping[str, Any], now: datetime
+    ) -> int:
+        """Add one file to a case's evidence (logged with who added it); return the count."""
+        with self.transaction() as conn:
+            conn.execute(
+                insert(evidence).values(
+                    case_id=case_id,
+                    file_id=item["file_id"],
+                    kind=item["kind"],
+                    caption=item.get("caption"),
+                    name=item.get("name"),
+                    added_by=user_id,
+                    added_at=now,
+                )
+            )
+            _log(conn, case_id, user_id, "evidence", item.get("name") or item["kind"], now)
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(evidence).where(evidence.c.case_id == case_id)
+                ).scalar_one()
+            )
 
     def set_card(self, case_id: int, message_id: int) -> None:
         with self.transaction() as conn:

@@ -289,3 +289,28 @@ async def test_a_team_can_answer_inside_the_group(
     assert "❌" in p["alex_a"].all_text()
     case = store.get_case(GROUP_A, 1)
     assert case is not None and case.owner_user_id == ALEX
+
+
+async def test_another_member_with_rights_records_ticket_and_evidence(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """Kim (admin) records the ticket number and adds a file to Alex's case from the group;
+    both are logged with who did them, and the card shows the ticket."""
+    p = people(app, api)
+    await team_case(p)
+    await p["kim_a"].tap("Ticket number")
+    assert "ticket number for case #1" in p["kim_a"].last_text()
+    await p["kim_a"].send("TT-777")
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.ticket == "TT-777"
+    assert "ticket TT-777" in plain(p["kim_a"].last_with_buttons().text)
+    await p["kim_a"].tap("Add evidence")
+    await p["kim_a"].send_file("doc-42", "bank-statement.pdf")
+    assert "2 files now" not in p["kim_a"].last_text() and "1 file now" in p["kim_a"].last_text()
+    await p["kim_a"].send("done")
+    events = [(e.what, e.actor_user_id) for e in store.case_events(1)]
+    assert ("ticket", KIM) in events and ("evidence", KIM) in events
+    await p["sam_a"].tap("Ticket number")
+    assert (
+        "Only the case's owner, its assignee or a group admin can do that." in p["sam_a"].toasts()
+    )

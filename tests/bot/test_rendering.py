@@ -712,6 +712,12 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             },
         ],
         "assign_usage": [{}],
+        "case_input": [
+            {"what": "ticket", "case": _case_view()},
+            {"what": "ticket", "case": _case_view(ticket=None)},
+            {"what": "evidence", "case": _case_view()},
+            {"what": "evidence_added", "case": _case_view(), "count": 2},
+        ],
         "account_saved": [
             {"answers": {"account_name": "Northwind <A>", "advertiser_id": "7289000011112221010"}},
             {"answers": {"account_name": None, "advertiser_id": "7289000011112221010"}},
