@@ -6,6 +6,7 @@ the service, the domain and the templates.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -39,6 +40,7 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.followup import FollowUpService
+from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import inline_keyboard
 from bot.reminders import (
     ChatUnreachable,
@@ -49,6 +51,7 @@ from bot.reminders import (
 )
 from bot.replies import ButtonResult, Reply, Who
 from bot.service import RefundService
+from conversations.billing import ExportError, parse_export
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +274,21 @@ async def attachment(update: Update, context: BotContext) -> None:
         file_id, kind, name = photo.file_id, "photo", None
     elif message.document is not None:
         file_id, kind, name = message.document.file_id, "document", message.document.file_name
+        who = who_of(update)
+        if looks_like_export(name) and context.service.accepts_export(who):
+            size = message.document.file_size or 0
+            if size > context.service.policy.import_rules.max_bytes:
+                await send_replies(
+                    update,
+                    context,
+                    context.service.imports.refused(
+                        "That file is over 10 MB. Export a shorter date range and send it again."
+                    ),
+                )
+                return
+            job = context.service.imports.begin(who, file_id, name or "export.csv")
+            await run_import(update, context, who, job)
+            return
     else:
         return
     replies = context.service.on_file(who_of(update), file_id, kind, message.caption, name)
@@ -286,6 +304,12 @@ async def button(update: Update, context: BotContext) -> None:
     if data.startswith("k:"):
         toast, replies = context.followup.on_button(who, data)
         result = ButtonResult(toast, replies)
+    elif data.startswith("m:imp:case:"):
+        result = context.service.start_from_charges(who, data)
+    elif data.startswith("m:imp:"):
+        await query.answer()
+        await run_import(update, context, who, context.service.imports.on_button(who, data))
+        return
     elif data.startswith("m:acc:"):
         result = context.service.account_button(who, data)
     elif data.startswith("m:cases:"):
@@ -298,6 +322,49 @@ async def button(update: Update, context: BotContext) -> None:
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
     await send_replies(update, context, result.replies)
+
+
+async def import_command(update: Update, context: BotContext) -> None:
+    """Explain how to send the billing export."""
+    await send_replies(update, context, context.service.imports.explain(who_of(update)))
+
+
+async def run_import(
+    update: Update, context: BotContext, who: Who, job: ImportJob | list[Reply]
+) -> None:
+    """Download and read an export off the event loop, showing progress, then report."""
+    if not isinstance(job, ImportJob):
+        await send_replies(update, context, job)
+        return
+    imports = context.service.imports
+    rules = context.service.policy.import_rules
+    progress = await context.bot.send_message(who.chat_id, f"📂 Reading {job.filename}…")
+    try:
+        file = await context.bot.get_file(job.file_id)
+        data = bytes(await file.download_as_bytearray())
+        # Parsing 100,000 rows takes about a second: not on the loop other users share.
+        report = await asyncio.to_thread(
+            parse_export,
+            data,
+            job.filename,
+            mapping=job.mapping,
+            default_currency=job.currency,
+            max_bytes=rules.max_bytes,
+            max_rows=rules.max_rows,
+        )
+    except ExportError as error:
+        replies = imports.refused(error.message)
+    except TelegramError:
+        replies = imports.refused("I couldn't fetch that file from Telegram. Please send it again.")
+    else:
+        replies = imports.finish(who, job, report)
+    first, rest = replies[0], replies[1:]
+    if first.buttons or not isinstance(progress, Message):
+        rest = replies
+    else:
+        with contextlib.suppress(BadRequest):
+            await progress.edit_text(first.text, parse_mode=ParseMode.HTML)
+    await send_replies(update, context, rest)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -334,6 +401,7 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(CommandHandler("settings", settings))
     application.add_handler(CommandHandler("assign", assign))
     application.add_handler(CommandHandler("accounts", accounts))
+    application.add_handler(CommandHandler("import", import_command))
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, attachment))

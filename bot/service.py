@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from bot import labels
 from bot.followup import FollowUpService
-from bot.rendering import Renderer, SupportMessage, short_date
+from bot.imports import ImportService
+from bot.rendering import Renderer, SupportMessage, money, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label
 from bot.storage import IntakeRow, Store, new_token
 from conversations.eligibility import assess
 from conversations.errors import InputError
-from conversations.facts import Verdict
+from conversations.facts import Reason, Verdict
 from conversations.intake import (
     ACCOUNT_STEPS,
     CHOICES_WITH_TYPING,
@@ -59,6 +62,7 @@ class RefundService:
         self.renderer = renderer
         self.clock = clock
         self.followup = FollowUpService(store, policy, renderer, clock, timezone)
+        self.imports = ImportService(store, policy, renderer, clock)
 
     def today(self, who: Who | None = None) -> date:
         """Today in the chat's time zone (the default zone when there is no chat)."""
@@ -108,6 +112,75 @@ class RefundService:
         self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
         self.store.unblock_chat(who.chat_id)
         return [self._reply("group_start")]
+
+    def accepts_export(self, who: Who) -> bool:
+        """Whether a billing export sent now is an import (not evidence): no intake is
+        running, or it is at a "which charge?" question."""
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        return row is None or row.intake.finished or row.intake.step in PICKABLE
+
+    def start_from_charges(self, who: Who, data: str) -> ButtonResult:
+        """ "Start a case from this" under an import's flag: the account, the reason and
+        the charge(s) filled in; only what's missing is asked."""
+        # m:imp:case:<reason>:<account>:<charge ids joined by ".">
+        parts = data.split(":")
+        if len(parts) != 6 or not parts[4].isdigit():
+            return ButtonResult("That button isn't one I know.", [])
+        reason = FLAG_REASONS.get(parts[3])
+        account = self.store.get_account(who.chat_id, int(parts[4]))
+        ids = [int(i) for i in parts[5].split(".") if i.isdigit()]
+        charges = self.store.transaction_rows(int(parts[4]), ids) if account else []
+        if reason is None or account is None or not charges:
+            return ButtonResult("That charge isn't here any more.", [])
+        replies: list[Reply] = []
+        old = self.store.load_intake(who.chat_id, who.user_id)
+        if old is not None and not old.intake.finished:
+            replies += self._cancel(old, who)
+        row = IntakeRow(intake=Intake(), token=new_token(), is_new=True)
+        with attached(row.intake):
+            row.intake.use_account(account)
+            row.intake.choose(reason, self.today(who))
+            values = _charge_answers(charges[0])
+            if reason == Reason.DUPLICATE and len(charges) > 1:
+                values.update(_charge_answers(charges[1], other=True))
+            row.intake.prefill(values)
+            replies += self._after_change(row, who, [], previous=Step.REASON)
+        return ButtonResult(None, replies)
+
+    def _charge_list(self, row: IntakeRow, who: Who, value: str) -> Reply:
+        """The account's charges, newest first, a page at a time, by month."""
+        page_text, _, month = value.partition(":")
+        page = int(page_text) if page_text.isdigit() else 0
+        account_id = int(row.intake.answers["account_ref"])
+        charges, total = self.store.list_transactions(
+            account_id, month=month or None, offset=page * PAGE, limit=PAGE
+        )
+        buttons = [[Button(_charge_label(c), self._data(row, "T", str(c["id"])))] for c in charges]
+        months = self.store.transaction_months(account_id)[:3]
+        buttons.append(
+            [
+                Button(
+                    ("• " if m == month else "") + short_month(m), self._data(row, "L", f"0:{m}")
+                )
+                for m in months
+            ]
+            + [Button(("• " if not month else "") + "All", self._data(row, "L", "0:"))]
+        )
+        nav = []
+        if page > 0:
+            nav.append(Button("‹ Newer", self._data(row, "L", f"{page - 1}:{month}")))
+        if (page + 1) * PAGE < total:
+            nav.append(Button("Older ›", self._data(row, "L", f"{page + 1}:{month}")))
+        nav.append(Button("⌨️ Type it instead", self._data(row, "k")))
+        buttons.append(nav)
+        text = self.renderer.chat_text(
+            "charge_list",
+            total=total,
+            page=page + 1,
+            pages=max(1, -(-total // PAGE)),
+            month=short_month(month) if month else "",
+        )
+        return Reply(text, buttons)
 
     def _account_intake(self, who: Who, account: dict[str, Any] | None) -> list[Reply]:
         """An intake that only adds (or edits) an ad account, then ends."""
@@ -387,6 +460,17 @@ class RefundService:
             return ButtonResult(None, self._cancel(row, who))
         elif action == "k":
             return ButtonResult(None, [self._ask(row, who)])
+        elif action == "L":
+            if step not in PICKABLE or "account_ref" not in intake.answers:
+                return ButtonResult("That list is from an earlier step.", [])
+            return ButtonResult(None, [self._charge_list(row, who, value)])
+        elif action == "T":
+            if step not in PICKABLE or not value.isdigit():
+                return ButtonResult("That list is from an earlier step.", [])
+            picked = self.store.transaction_rows(int(intake.answers["account_ref"]), [int(value)])
+            if not picked:
+                return ButtonResult("That charge isn't here any more.", [])
+            intake.prefill(_charge_answers(picked[0], other=step is Step.OTHER_CHARGE))
         elif action == "o":
             self._cancel(row, who)
             return ButtonResult(None, self._begin(who))
@@ -667,6 +751,15 @@ class RefundService:
                         for value, label in options[i : i + width]
                     ]
                 )
+        if (
+            step in PICKABLE
+            and intake.pending is None
+            and intake.answers.get("account_ref")
+            and self.store.list_transactions(
+                int(intake.answers["account_ref"]), month=None, offset=0, limit=1
+            )[1]
+        ):
+            buttons.append([Button("📂 Pick from imported charges", self._data(row, "L", "0:"))])
         if step is Step.EVIDENCE:
             count = len(intake.answers.get("evidence") or [])
             buttons.append(
@@ -728,6 +821,42 @@ class RefundService:
         self, name: str, /, buttons: list[list[Button]] | None = None, **context: Any
     ) -> Reply:
         return Reply(self.renderer.chat_text(name, **context), buttons or [])
+
+
+PAGE = 5
+PICKABLE = (Step.CHARGE_DATE, Step.OTHER_CHARGE)
+FLAG_REASONS = {"d": Reason.DUPLICATE, "u": Reason.UNRECOGNISED, "p": Reason.AFTER_PAUSE}
+
+
+def short_month(month: str) -> str:
+    """`2026-11` → `Nov 2026`."""
+    return format_date(date.fromisoformat(f"{month}-01"), "MMM y", locale="en") if month else ""
+
+
+def _charge_label(charge: Mapping[str, Any]) -> str:
+    day = short_date(charge["happened_on"]) if charge.get("happened_on") else "—"
+    at = f" {charge['happened_at_time']}" if charge.get("happened_at_time") else ""
+    card = f" · ••{charge['card_last4']}" if charge.get("card_last4") else ""
+    return f"{day}{at} · {money(charge['amount'], charge['currency'])}{card}"
+
+
+def _charge_answers(charge: Mapping[str, Any], other: bool = False) -> dict[str, Any]:
+    """An imported charge as the intake's answers (the other one of a duplicate pair)."""
+    if other:
+        return {
+            "other_date": charge["happened_on"],
+            "other_time": charge.get("happened_at_time"),
+            "other_invoice": charge.get("invoice_number"),
+        }
+    return {
+        "charge_date": charge["happened_on"],
+        "charge_time": charge.get("happened_at_time"),
+        "amount": charge["amount"],
+        "amount_currency": charge["currency"],
+        "amount_text": f"{charge['amount']} {charge['currency']}",
+        "card_last4": charge.get("card_last4"),
+        "invoice_number": charge.get("invoice_number"),
+    }
 
 
 def _team(row: IntakeRow, who: Who) -> int:

@@ -44,6 +44,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.expression import ClauseElement
 
+from conversations.billing import ChargeRow, new_rows
 from conversations.cases import CaseStatus, CaseTrack
 from conversations.intake import Intake, Step
 
@@ -104,6 +105,27 @@ transactions = Table(
     Column("status", String(16)),
     Column("campaign_ids", JSON),
     Column("source", String(16), nullable=False),
+    # Imported rows: what the export called it, and the key that keeps re-imports single.
+    Column("kind", String(16)),
+    Column("payment_method", String(64)),
+    Column("fingerprint", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_transactions_account", transactions.c.account_id, transactions.c.happened_on)
+Index("ix_transactions_fingerprint", transactions.c.account_id, transactions.c.fingerprint)
+
+# An import waiting for an answer (which account, which column): the file stays with
+# Telegram; its id is enough to read it again.
+pending_imports = Table(
+    "pending_imports",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("file_id", String(255), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("account_id", Integer),
+    Column("mapping", JSON, nullable=False),
+    Column("question", JSON),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -875,6 +897,153 @@ class Store:
             "answer_in_group": bool(row.answer_in_group),
             "topic_per_case": bool(row.topic_per_case),
         }
+
+    # --- imported billing exports ----------------------------------------------------
+
+    def import_transactions(
+        self, account_id: int, rows: list[ChargeRow], now: datetime
+    ) -> tuple[list[int], int]:
+        """Add the rows not stored yet (by fingerprint), all or nothing; return the new rows'
+        ids and how many were there already."""
+        with self.transaction() as conn:
+            seen = {
+                fp
+                for (fp,) in conn.execute(
+                    select(transactions.c.fingerprint).where(
+                        transactions.c.account_id == account_id,
+                        transactions.c.fingerprint.is_not(None),
+                    )
+                )
+            }
+            fresh = new_rows(rows, seen)
+            values = [
+                {
+                    "account_id": account_id,
+                    "happened_on": row.happened_at.date().isoformat(),
+                    "happened_at_time": row.happened_at.strftime("%H:%M"),
+                    "amount": str(row.amount),
+                    "currency": row.currency,
+                    "card_last4": row.card_last4,
+                    "invoice_number": row.document,
+                    "status": row.status,
+                    "campaign_ids": None,
+                    "source": "imported",
+                    "kind": row.kind,
+                    "payment_method": row.payment_method,
+                    "fingerprint": row.fingerprint,
+                    "created_at": now,
+                }
+                for row in fresh
+            ]
+            before = conn.execute(select(func.max(transactions.c.id))).scalar() or 0
+            if values:
+                conn.execute(insert(transactions), values)
+            ids = [
+                int(i)
+                for (i,) in conn.execute(
+                    select(transactions.c.id)
+                    .where(transactions.c.account_id == account_id, transactions.c.id > before)
+                    .order_by(transactions.c.id)
+                )
+            ]
+        return ids, len(rows) - len(fresh)
+
+    def transaction_rows(self, account_id: int, ids: list[int]) -> list[dict[str, Any]]:
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(transactions)
+                .where(transactions.c.account_id == account_id, transactions.c.id.in_(ids))
+                .order_by(transactions.c.happened_on, transactions.c.happened_at_time)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def list_transactions(
+        self, account_id: int, *, month: str | None, offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Imported and typed charges of an account, newest first (optionally one month,
+        "YYYY-MM"), a page at a time, with the total."""
+        where = [transactions.c.account_id == account_id]
+        if month:
+            where.append(transactions.c.happened_on.like(f"{month}-%"))
+        with self.transaction() as conn:
+            total = conn.execute(
+                select(func.count()).select_from(transactions).where(*where)
+            ).scalar_one()
+            rows = conn.execute(
+                select(transactions)
+                .where(*where)
+                .order_by(
+                    transactions.c.happened_on.desc(),
+                    transactions.c.happened_at_time.desc(),
+                    transactions.c.id.desc(),
+                )
+                .offset(offset)
+                .limit(limit)
+            ).mappings()
+            return [dict(r) for r in rows], int(total)
+
+    def transaction_months(self, account_id: int) -> list[str]:
+        """The months ("YYYY-MM") an account has charges in, newest first."""
+        month = func.substr(transactions.c.happened_on, 1, 7)
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(month)
+                .where(transactions.c.account_id == account_id)
+                .group_by(month)
+                .order_by(month.desc())
+            ).all()
+        return [str(r[0]) for r in rows if r[0]]
+
+    def save_pending_import(
+        self,
+        chat_id: int,
+        user_id: int,
+        *,
+        file_id: str,
+        filename: str,
+        account_id: int | None,
+        mapping: dict[str, str],
+        question: dict[str, Any] | None,
+    ) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                pending_imports.delete().where(
+                    pending_imports.c.chat_id == chat_id, pending_imports.c.user_id == user_id
+                )
+            )
+            conn.execute(
+                insert(pending_imports).values(
+                    chat_id=chat_id,
+                    user_id=user_id,
+                    file_id=file_id,
+                    filename=filename,
+                    account_id=account_id,
+                    mapping=mapping,
+                    question=question,
+                    created_at=_utcnow(),
+                )
+            )
+
+    def pending_import(self, chat_id: int, user_id: int) -> dict[str, Any] | None:
+        with self.transaction() as conn:
+            row = (
+                conn.execute(
+                    select(pending_imports).where(
+                        pending_imports.c.chat_id == chat_id, pending_imports.c.user_id == user_id
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            return None if row is None else dict(row)
+
+    def clear_pending_import(self, chat_id: int, user_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                pending_imports.delete().where(
+                    pending_imports.c.chat_id == chat_id, pending_imports.c.user_id == user_id
+                )
+            )
 
     # --- follow-up tracking and reminders ------------------------------------------
 

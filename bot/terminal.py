@@ -107,13 +107,15 @@ async def run_terminal(
                 stdout.flush()
                 return 0
             line = line.rstrip("\r\n")
-            update = _update_for(line, screen, updates)
+            update = _update_for(line, screen, updates, api)
             if update is None:
                 continue
             await application.process_update(update)
 
 
-def _update_for(line: str, screen: TerminalScreen, updates: UpdateFactory) -> Any:
+def _update_for(
+    line: str, screen: TerminalScreen, updates: UpdateFactory, api: InProcessBotApi
+) -> Any:
     if not line.strip():
         return None
     if line.startswith("file:"):
@@ -121,7 +123,10 @@ def _update_for(line: str, screen: TerminalScreen, updates: UpdateFactory) -> An
         if not path.is_file():
             screen._print(f"There's no file at {path}.\n")
             return None
-        return updates.document(f"local:{path.resolve()}", path.name)
+        # The in-process API serves the file's bytes when the bot downloads it.
+        file_id = f"local-{len(api.files) + 1}-{path.name}"
+        api.files[file_id] = path.read_bytes()
+        return updates.document(file_id, path.name)
     data = None if line.startswith("/") else screen.button_for(line)
     if data is not None:
         return updates.button(data, message_id=screen.buttons_message_id)

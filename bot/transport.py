@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,8 @@ class InProcessBotApi(BaseRequest):
         self.faults: list[Fault] = []
         # (chat id, user id) of group administrators, for getChatMember.
         self.admins: set[tuple[int, int]] = set()
+        # Files users "sent", by file id, for getFile and the download that follows.
+        self.files: dict[str, bytes] = {}
         self.on_call = on_call
         self._message_ids = itertools.count(1000)
 
@@ -105,6 +108,13 @@ class InProcessBotApi(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:
+            # A download of a file users sent (getFile gave its path: the file id).
+            path = urllib.parse.unquote(url.split("/file/bot", 1)[1].split("/", 1)[1])
+            stored = self.files.get(path)
+            if stored is None:
+                return 404, b'{"ok": false, "error_code": 404, "description": "Not Found"}'
+            return 200, stored
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         files: dict[str, tuple[str, bytes]] = {}
@@ -153,6 +163,14 @@ class InProcessBotApi(BaseRequest):
             return message
         if call.method == "getUpdates":
             return []
+        if call.method == "getFile":
+            file_id = str(call.params["file_id"])
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id[-16:],
+                "file_size": len(self.files.get(file_id, b"")),
+                "file_path": file_id,
+            }
         if call.method == "createForumTopic":
             call.message_id = next(self._message_ids)
             return {

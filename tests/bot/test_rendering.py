@@ -33,6 +33,8 @@ from bot.rendering import (
 )
 from bot.service import RefundService
 from bot.storage import CaseEvent, Store
+from conversations.anomalies import Flag
+from conversations.billing import ChargeRow, Skipped
 from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind, Schedule
 from conversations.eligibility import assess
 from conversations.facts import (
@@ -493,6 +495,22 @@ def _case_view(**overrides: Any) -> dict[str, Any]:
     return view
 
 
+def _flag() -> Flag:
+    """A duplicate-charge flag as the anomaly rules raise it."""
+    rows = tuple(
+        ChargeRow(
+            happened_at=datetime(2026, 11, 9, 10, minute),
+            amount=Decimal("189.90"),
+            currency="USD",
+            card_last4="1881",
+            document=f"BDUS20265501{minute:02d}",
+            line=minute,
+        )
+        for minute in (2, 8)
+    )
+    return Flag("duplicate_charge", rows, "Two equal charges six minutes apart <b>.", ("T5",))
+
+
 def _sent_track() -> CaseTrack:
     """A case sent on 26 Nov 2026, overdue and followed up once."""
     schedule = Schedule(timing=_policy().timing, tz=ZoneInfo("Europe/Berlin"))
@@ -712,6 +730,40 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             },
         ],
         "assign_usage": [{}],
+        "import_help": [{}],
+        "import_no_account": [{}],
+        "import_which_account": [{"filename": "export <1>.csv"}],
+        "import_expired": [{}],
+        "import_cancelled": [{}],
+        "import_question": [
+            {"field": "amount", "field_name": "Amount", "sample": "1.234,56 <b>"},
+            {"field": "date_order", "field_name": "Date order", "sample": "03/11/2026"},
+            {"field": "document", "field_name": "Document or invoice number", "sample": None},
+        ],
+        "import_done": [
+            {
+                "filename": "export.csv",
+                "added": 12,
+                "already": 3,
+                "skipped": [Skipped(4, "a total line"), Skipped(9, "no amount <here>")],
+                "skipped_count": 7,
+                "account": "Northwind · 7289…1010",
+            },
+            {
+                "filename": "x.xlsx",
+                "added": 0,
+                "already": 0,
+                "skipped": [],
+                "skipped_count": 0,
+                "account": "",
+            },
+        ],
+        "import_flag": [{"flag": _flag()}],
+        "import_refused": [{"message": "That file is not a <b>CSV</b>."}],
+        "charge_list": [
+            {"total": 12, "page": 1, "pages": 3, "month": ""},
+            {"total": 0, "page": 1, "pages": 1, "month": "Nov 2026"},
+        ],
         "case_input": [
             {"what": "ticket", "case": _case_view()},
             {"what": "ticket", "case": _case_view(ticket=None)},

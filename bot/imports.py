@@ -1,0 +1,187 @@
+"""Importing the Ads Manager transactions export: which account, which column, the
+report, and the charges worth a look.
+
+The transport downloads the file and runs the (pure, CPU-bound) parser off the event
+loop; this module decides what to ask and what to store, and words the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any
+
+from bot.rendering import Renderer
+from bot.replies import Button, Reply, Who, account_label
+from bot.storage import Store
+from conversations.anomalies import CHARGED_AFTER_PAUSE, DUPLICATE_CHARGE, Flag, find_anomalies
+from conversations.billing import FIELDS, REQUIRED_FIELDS, ImportReport
+from conversations.policy import Policy
+
+EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+PREFIX = "m:imp"
+MAX_FLAGS_SHOWN = 5
+CHOICE_WORDS = {
+    "day_first": "Day first (03/11 = 3 Nov)",
+    "month_first": "Month first (03/11 = Mar 11)",
+}
+
+
+@dataclass
+class ImportJob:
+    """A file to read for an account, with the user's answers about its columns."""
+
+    file_id: str
+    filename: str
+    account_id: int
+    currency: str
+    mapping: dict[str, str] = field(default_factory=dict)
+
+
+def looks_like_export(filename: str | None) -> bool:
+    return bool(filename) and PurePath(filename or "").suffix.casefold() in EXPORT_SUFFIXES
+
+
+class ImportService:
+    """/import and files sent to the bot that look like a billing export."""
+
+    def __init__(
+        self, store: Store, policy: Policy, renderer: Renderer, clock: Callable[[], datetime]
+    ) -> None:
+        self.store = store
+        self.policy = policy
+        self.renderer = renderer
+        self.clock = clock
+
+    def explain(self, who: Who) -> list[Reply]:
+        return [Reply(self.renderer.chat_text("import_help"))]
+
+    def begin(self, who: Who, file_id: str, filename: str) -> ImportJob | list[Reply]:
+        """Start reading a file: straight away for a team with one account, else ask which."""
+        accounts = self.store.list_accounts(who.chat_id)
+        if not accounts:
+            return [Reply(self.renderer.chat_text("import_no_account"))]
+        if len(accounts) == 1:
+            return self._job(file_id, filename, accounts[0], {})
+        self.store.save_pending_import(
+            who.chat_id,
+            who.user_id,
+            file_id=file_id,
+            filename=filename,
+            account_id=None,
+            mapping={},
+            question=None,
+        )
+        buttons = [[Button(account_label(a), f"{PREFIX}:acc:{a['ref']}")] for a in accounts[:10]]
+        buttons.append([Button("✖️ Cancel", f"{PREFIX}:x")])
+        return [Reply(self.renderer.chat_text("import_which_account", filename=filename), buttons)]
+
+    def on_button(self, who: Who, data: str) -> ImportJob | list[Reply]:
+        """An answer about the waiting import: the account, or which column is which."""
+        pending = self.store.pending_import(who.chat_id, who.user_id)
+        parts = data.split(":")
+        if pending is None or len(parts) < 3:
+            return [Reply(self.renderer.chat_text("import_expired"))]
+        if parts[2] == "x":
+            self.store.clear_pending_import(who.chat_id, who.user_id)
+            return [Reply(self.renderer.chat_text("import_cancelled"))]
+        mapping: dict[str, str] = dict(pending["mapping"])
+        account_id = pending["account_id"]
+        if parts[2] == "acc" and len(parts) == 4 and parts[3].isdigit():
+            account_id = int(parts[3])
+        elif parts[2] == "map" and len(parts) == 4 and pending["question"]:
+            question = pending["question"]
+            candidates: list[str] = question["candidates"]
+            choice = parts[3]
+            if choice == "-":
+                mapping[question["field"]] = ""
+            elif choice.isdigit() and int(choice) < len(candidates):
+                mapping[question["field"]] = candidates[int(choice)]
+            else:
+                return [Reply(self.renderer.chat_text("import_expired"))]
+        else:
+            return [Reply(self.renderer.chat_text("import_expired"))]
+        account = self.store.get_account(who.chat_id, account_id) if account_id else None
+        if account is None:
+            return [Reply(self.renderer.chat_text("import_expired"))]
+        return self._job(pending["file_id"], pending["filename"], account, mapping)
+
+    def _job(
+        self, file_id: str, filename: str, account: dict[str, Any], mapping: dict[str, str]
+    ) -> ImportJob:
+        return ImportJob(file_id, filename, int(account["ref"]), str(account["currency"]), mapping)
+
+    def finish(self, who: Who, job: ImportJob, report: ImportReport) -> list[Reply]:
+        """Store what the file holds (or ask about a column) and say what happened."""
+        question = report.needs_mapping
+        if question is not None:
+            self.store.save_pending_import(
+                who.chat_id,
+                who.user_id,
+                file_id=job.file_id,
+                filename=job.filename,
+                account_id=job.account_id,
+                mapping=job.mapping,
+                question={"field": question.field, "candidates": list(question.candidates)},
+            )
+            buttons = [
+                [Button(CHOICE_WORDS.get(candidate, candidate)[:60], f"{PREFIX}:map:{i}")]
+                for i, candidate in enumerate(question.candidates[:12])
+            ]
+            if question.field not in (*REQUIRED_FIELDS, "date_order"):
+                buttons.append([Button("None of these", f"{PREFIX}:map:-")])
+            buttons.append([Button("✖️ Cancel", f"{PREFIX}:x")])
+            text = self.renderer.chat_text(
+                "import_question",
+                field=question.field,
+                field_name=FIELDS.get(question.field, question.field),
+                sample=question.sample,
+            )
+            return [Reply(text, buttons)]
+        self.store.clear_pending_import(who.chat_id, who.user_id)
+        account = self.store.get_account(who.chat_id, job.account_id) or {}
+        ids, already = self.store.import_transactions(job.account_id, report.rows, self.clock())
+        summary = Reply(
+            self.renderer.chat_text(
+                "import_done",
+                filename=job.filename,
+                added=len(ids),
+                already=already,
+                skipped=report.skipped[:5],
+                skipped_count=len(report.skipped),
+                account=account_label(account) if account else "",
+            )
+        )
+        flags = find_anomalies(
+            report.rows,
+            self.policy,
+            today=self.clock().date(),
+            account=account.get("advertiser_id"),
+        )
+        return [summary, *self._flags(job.account_id, flags)]
+
+    def _flags(self, account_id: int, flags: list[Flag]) -> list[Reply]:
+        """Each charge worth a look, with its rule and rows, and a way to start a case."""
+        stored = {
+            t["fingerprint"]: t["id"]
+            for t in self.store.list_transactions(account_id, month=None, offset=0, limit=100_000)[
+                0
+            ]
+            if t.get("fingerprint")
+        }
+        replies = []
+        for flag in flags[:MAX_FLAGS_SHOWN]:
+            ids = [stored[r.fingerprint] for r in flag.rows if r.fingerprint in stored][:2]
+            buttons = []
+            if ids:
+                reason = {DUPLICATE_CHARGE: "d", CHARGED_AFTER_PAUSE: "p"}.get(flag.rule, "u")
+                data = f"{PREFIX}:case:{reason}:{account_id}:" + ".".join(str(i) for i in ids)
+                buttons = [[Button("Start a case from this", data)]]
+            text = self.renderer.chat_text("import_flag", flag=flag)
+            replies.append(Reply(text, buttons))
+        return replies
+
+    def refused(self, message: str) -> list[Reply]:
+        return [Reply(self.renderer.chat_text("import_refused", message=message))]
