@@ -148,15 +148,16 @@ class RefundService:
         return ButtonResult(None, replies)
 
     def _charge_list(self, row: IntakeRow, who: Who, value: str) -> Reply:
-        """The account's charges, newest first, a page at a time, by month."""
-        page_text, _, month = value.partition(":")
+        """The account's charges, newest first, a page at a time, by month or amount."""
+        page_text, month, amount = [*value.split(":"), "", ""][:3]
         page = int(page_text) if page_text.isdigit() else 0
         account_id = int(row.intake.answers["account_ref"])
         charges, total = self.store.list_transactions(
-            account_id, month=month or None, offset=page * PAGE, limit=PAGE
+            account_id, month=month or None, offset=page * PAGE, limit=PAGE, amount=amount or None
         )
         buttons = [[Button(_charge_label(c), self._data(row, "T", str(c["id"])))] for c in charges]
         months = self.store.transaction_months(account_id)[:3]
+        everything = "• All" if not month and not amount else "All"
         buttons.append(
             [
                 Button(
@@ -164,13 +165,25 @@ class RefundService:
                 )
                 for m in months
             ]
-            + [Button(("• " if not month else "") + "All", self._data(row, "L", "0:"))]
+            + [Button(everything, self._data(row, "L", "0:"))]
         )
+        # The amounts charged most often (this month): one tap narrows the list.
+        amounts = self.store.frequent_amounts(account_id, month=month or None, limit=3)
+        if len(amounts) > 1 or amount:
+            buttons.append(
+                [
+                    Button(
+                        ("• " if a == amount else "") + money(a, c),
+                        self._data(row, "L", f"0:{month}:{a}"),
+                    )
+                    for a, c in amounts
+                ]
+            )
         nav = []
         if page > 0:
-            nav.append(Button("‹ Newer", self._data(row, "L", f"{page - 1}:{month}")))
+            nav.append(Button("‹ Newer", self._data(row, "L", f"{page - 1}:{month}:{amount}")))
         if (page + 1) * PAGE < total:
-            nav.append(Button("Older ›", self._data(row, "L", f"{page + 1}:{month}")))
+            nav.append(Button("Older ›", self._data(row, "L", f"{page + 1}:{month}:{amount}")))
         nav.append(Button("⌨️ Type it instead", self._data(row, "k")))
         buttons.append(nav)
         text = self.renderer.chat_text(
@@ -179,6 +192,7 @@ class RefundService:
             page=page + 1,
             pages=max(1, -(-total // PAGE)),
             month=short_month(month) if month else "",
+            amount=money(amount, charges[0]["currency"]) if amount and charges else amount,
         )
         return Reply(text, buttons)
 

@@ -958,13 +958,21 @@ class Store:
             return [dict(r) for r in rows]
 
     def list_transactions(
-        self, account_id: int, *, month: str | None, offset: int, limit: int
+        self,
+        account_id: int,
+        *,
+        month: str | None,
+        offset: int,
+        limit: int,
+        amount: str | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """Imported and typed charges of an account, newest first (optionally one month,
-        "YYYY-MM"), a page at a time, with the total."""
+        "YYYY-MM", or one amount), a page at a time, with the total."""
         where = [transactions.c.account_id == account_id]
         if month:
             where.append(transactions.c.happened_on.like(f"{month}-%"))
+        if amount:
+            where.append(transactions.c.amount == amount)
         with self.transaction() as conn:
             total = conn.execute(
                 select(func.count()).select_from(transactions).where(*where)
@@ -981,6 +989,23 @@ class Store:
                 .limit(limit)
             ).mappings()
             return [dict(r) for r in rows], int(total)
+
+    def frequent_amounts(
+        self, account_id: int, *, month: str | None, limit: int
+    ) -> list[tuple[str, str]]:
+        """(amount, currency) charged most often (in a month), for quick filters."""
+        where = [transactions.c.account_id == account_id]
+        if month:
+            where.append(transactions.c.happened_on.like(f"{month}-%"))
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(transactions.c.amount, transactions.c.currency)
+                .where(*where)
+                .group_by(transactions.c.amount, transactions.c.currency)
+                .order_by(func.count().desc(), transactions.c.amount)
+                .limit(limit)
+            ).all()
+        return [(str(r.amount), str(r.currency)) for r in rows]
 
     def transaction_months(self, account_id: int) -> list[str]:
         """The months ("YYYY-MM") an account has charges in, newest first."""

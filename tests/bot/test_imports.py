@@ -104,6 +104,10 @@ async def test_pick_an_imported_charge_at_which_charge(
     await user.tap("Pick from imported charges")
     labels = user.button_labels()
     assert labels[0].startswith("10 Nov 2026 14:30 · 75.20 USD · ••1881")
+    await user.tap("50.00 USD", exact=True)  # filter by the amount: the three 50.00 USD charges
+    charges = [label for label in user.button_labels() if "· ••1881" in label]
+    assert len(charges) == 3 and all("50.00 USD" in label for label in charges)
+    await user.tap("All", exact=True)
     await user.tap("10 Nov 2026 14:30")
     assert "Which campaigns" in user.last_text()
     await user.tap("Skip")

@@ -761,8 +761,8 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         "import_flag": [{"flag": _flag()}],
         "import_refused": [{"message": "That file is not a <b>CSV</b>."}],
         "charge_list": [
-            {"total": 12, "page": 1, "pages": 3, "month": ""},
-            {"total": 0, "page": 1, "pages": 1, "month": "Nov 2026"},
+            {"total": 12, "page": 1, "pages": 3, "month": "", "amount": ""},
+            {"total": 0, "page": 1, "pages": 1, "month": "Nov 2026", "amount": "50.00"},
         ],
         "case_input": [
             {"what": "ticket", "case": _case_view()},

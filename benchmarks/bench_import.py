@@ -1,0 +1,117 @@
+"""Importing a 100,000-row transactions export: rows per second and peak memory.
+
+Parses a generated CSV the way the bot does (conversations.billing.parse_export) and
+stores it through Store.import_transactions into a fresh SQLite file; then imports the
+same file again (every row already there). Prints a table; --json writes the figures.
+
+    python benchmarks/bench_import.py [--rows 100000] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.storage import Store  # noqa: E402
+from conversations.billing import parse_export  # noqa: E402
+
+
+def export_csv(rows: int) -> bytes:
+    """A realistic export: a title line, the usual columns, a total line at the end."""
+    start = datetime(2025, 1, 1, 8, 0)
+    lines = [
+        "TikTok Ads Manager — Transactions",
+        "Time,Payment method,Document number,Status,Amount (incl. tax),Currency,Transaction type",
+    ]
+    for i in range(rows):
+        at = start + timedelta(minutes=7 * i)
+        amount = f"{10 + i % 990}.{i % 100:02d}"
+        document = f"BDUS{i:010d}"
+        lines.append(
+            f"{at:%Y-%m-%d %H:%M:%S},Visa ••1881,{document},Success,{amount},USD,Automatic payment"
+        )
+    lines.append("Total,,,,,USD,")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    data = export_csv(args.rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(f"sqlite:///{Path(tmp) / 'import.sqlite3'}")
+        store.ensure_team(1, "private", None)
+        account_id = store.save_account(
+            1,
+            {
+                "advertiser_id": "7289000011112221010",
+                "billing": "automatic",
+                "in_bc": False,
+                "currency": "USD",
+                "account_status": "active",
+                "paid_via": "tiktok",
+            },
+        )
+        t0 = time.perf_counter()
+        report = parse_export(data, "export.csv", default_currency="USD")
+        t1 = time.perf_counter()
+        added, _ = store.import_transactions(account_id, report.rows, datetime.now(UTC))
+        t2 = time.perf_counter()
+        # Memory in a separate pass: tracing allocations slows everything several times.
+        tracemalloc.start()
+        parse_export(data, "export.csv", default_currency="USD")
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        t2b = time.perf_counter()
+        again = parse_export(data, "export.csv", default_currency="USD")
+        added_again, already_again = store.import_transactions(
+            account_id, again.rows, datetime.now(UTC)
+        )
+        t4 = time.perf_counter()
+        store.close()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures = {
+        "rows": args.rows,
+        "parsed": len(report.rows),
+        "skipped": len(report.skipped),
+        "parse_s": t1 - t0,
+        "store_s": t2 - t1,
+        "rows_per_s": len(report.rows) / (t2 - t0),
+        "peak_python_mb": peak / 2**20,
+        "max_rss_mb": rss_mb,
+        "reimport_s": t4 - t2b,
+        "reimport_added": len(added_again),
+        "reimport_already": already_again,
+    }
+    print(f"machine: {platform.machine()} python {platform.python_version()}")
+    print("peak MB: Python allocations while parsing (tracemalloc); RSS MB: the process's peak")
+    print(f"{'rows':>8} {'parse s':>8} {'store s':>8} {'rows/s':>9} {'peak MB':>8} {'RSS MB':>7}")
+    print(
+        f"{args.rows:>8} {figures['parse_s']:>8.2f} {figures['store_s']:>8.2f}"
+        f" {figures['rows_per_s']:>9.0f} {figures['peak_python_mb']:>8.0f} {rss_mb:>7.0f}"
+    )
+    print(
+        f"imported {len(added)} (skipped {len(report.skipped)}: the total line);"
+        f" again: {len(added_again)} new, {already_again} already there,"
+        f" in {figures['reimport_s']:.2f} s"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
