@@ -171,3 +171,39 @@ def event_detail(what: str, detail: str | None) -> str:
     if what == "remind":
         return PING_WORDS.get(detail, detail)
     return detail
+
+
+# What helps TikTok review each reason, as checklist items the user can tick by tagging
+# the files they send ("which of these is it?").
+EVIDENCE_CHECKLIST: dict[str, list[tuple[str, str]]] = {
+    Reason.DUPLICATE: [
+        ("transactions", "Screenshot of both charges in Finance → Transactions"),
+        ("statement", "Bank or card statement"),
+    ],
+    Reason.UNRECOGNISED: [
+        ("transactions", "Screenshot of the charge in Finance → Transactions"),
+        ("statement", "Card statement"),
+    ],
+    Reason.AFTER_PAUSE: [
+        ("paused", "Screenshot showing when the campaign was paused"),
+        ("spend", "Daily spend report after that date"),
+    ],
+    Reason.NOT_DELIVERED: [
+        ("error", "Screenshot of the error or campaign status"),
+        ("delivery", "Delivery report for the time window"),
+    ],
+    Reason.INVALID_TRAFFIC: [
+        ("ivt", "Third-party invalid-traffic report"),
+        ("campaign", "Campaign report for the same dates"),
+    ],
+    Reason.WRONG_INVOICE: [
+        ("invoice", "The invoice (Finance → Invoices)"),
+        ("spend", "Spend report for the month"),
+    ],
+    Reason.UNUSED_BALANCE: [("balance", "Screenshot of the balance in Finance → Payment")],
+    Reason.SUSPENDED: [("balance", "Screenshot of the balance in Finance → Payment")],
+    Reason.OTHER: [
+        ("screenshot", "Screenshot of what you saw"),
+        ("transactions", "The charge in Finance → Transactions"),
+    ],
+}

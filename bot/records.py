@@ -105,14 +105,14 @@ _CONFIRMED_KINDS = frozenset(PERSONAL_TABLES + PRIVATE_TEAM_TABLES) - {"reminder
 FORGET_WORDS: dict[str, tuple[str, str]] = {
     "cases": ("case", "cases"),
     "case_events": ("timeline entry", "timeline entries"),
-    "evidence": ("evidence item (Telegram keeps the file itself)", "evidence items"),
+    "evidence": ("evidence item", "evidence items"),
     "reminders": ("reminder", "reminders"),
     "accounts": ("ad account", "ad accounts"),
     "transactions": ("charge", "charges"),
-    "intakes": ("case in progress", "cases in progress"),
+    "intakes": ("saved place in my questions", "saved places in my questions"),
     "pending_imports": ("unfinished import", "unfinished imports"),
-    "case_inputs": ("unfinished ticket or evidence entry", "unfinished ticket or evidence entries"),
-    "links": ("group link", "group links"),
+    "case_inputs": ("pending ticket or evidence request", "pending ticket or evidence requests"),
+    "links": ("group invite link", "group invite links"),
     "members": ("group membership (your name there)", "group memberships (your name there)"),
     "teams": ("chat settings (time zone, quiet hours)", "chat settings"),
 }

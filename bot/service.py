@@ -403,6 +403,18 @@ class RefundService:
         self.store.save_intake(who.chat_id, who.user_id, row)
         if row.case_id is not None:
             self.store.save_evidence(row.case_id, who.user_id, intake.answers["evidence"])
+        checklist = labels.EVIDENCE_CHECKLIST.get(str(intake.reason), [])
+        if intake.step is Step.EVIDENCE and len(checklist) > 0:
+            # Which item of the checklist is it? One tap; the checklist then shows it ticked.
+            index = count - 1
+            buttons = [
+                [Button(label[:60], self._data(row, "V", f"{index}:{key}"))]
+                for key, label in checklist
+            ]
+            buttons.append([Button("Something else", self._data(row, "V", f"{index}:other"))])
+            buttons.append([Button(f"✅ Done ({count})", self._data(row, "d"))])
+            notes = [Note("card_in_file")] if warn_card else []
+            return [self._reply("evidence_which", buttons=buttons, notes=notes)]
         if intake.step is Step.EVIDENCE:
             return [self._ask(row, who, notes=[Note("card_in_file")] if warn_card else [])]
         return [
@@ -473,6 +485,15 @@ class RefundService:
         elif action == "x":
             return ButtonResult(None, self._cancel(row, who))
         elif action == "k":
+            return ButtonResult(None, [self._ask(row, who)])
+        elif action == "V":
+            index_text, _, what = value.partition(":")
+            if step is not Step.EVIDENCE or not index_text.isdigit():
+                return ButtonResult("That button is from an earlier step.", [])
+            intake.tag_evidence(int(index_text), what[:32])
+            self._save(row, who)
+            if row.case_id is not None:
+                self.store.save_evidence(row.case_id, who.user_id, intake.answers["evidence"])
             return ButtonResult(None, [self._ask(row, who)])
         elif action == "L":
             if step not in PICKABLE or "account_ref" not in intake.answers:
@@ -613,6 +634,7 @@ class RefundService:
             "billing_words": labels.BILLING_WORDS,
             "reason_label": labels.REASONS.get(str(intake.reason), ""),
             "reason_phrase": labels.REASON_PHRASES.get(str(intake.reason), ""),
+            "evidence_words": dict(labels.EVIDENCE_CHECKLIST.get(str(intake.reason), [])),
         }
 
     def _review(self, row: IntakeRow, who: Who) -> list[Reply]:
@@ -796,6 +818,8 @@ class RefundService:
             pending=intake.pending is not None,
             reason=str(intake.reason) if intake.reason else "",
             evidence_count=len(intake.answers.get("evidence") or []),
+            checklist=labels.EVIDENCE_CHECKLIST.get(str(intake.reason), []),
+            covered={e.get("covers") for e in intake.answers.get("evidence") or []},
             is_group=who.chat_kind != "private",
         )
         reply = Reply(self.renderer.chat_text("question", **context), buttons)

@@ -512,6 +512,13 @@ class Intake:
             )
         return len(items), had_card
 
+    def tag_evidence(self, index: int, what: str) -> None:
+        """Note which checklist item a file is (for the checklist and the message)."""
+        items: list[dict[str, Any]] = self.answers.get("evidence") or []
+        if not 0 <= index < len(items):
+            raise InputError("That file isn't here any more.")
+        items[index]["covers"] = what
+
     def evidence_done(self) -> None:
         """Finish the evidence step (with or without files)."""
         self.answers.setdefault("evidence", [])
@@ -541,6 +548,15 @@ class Intake:
         self.pending = None
         self.history.append(self.step)
         MACHINE.set_state(step, model=self)
+
+    def prefill(self, values: dict[str, Any]) -> None:
+        """Answers taken from elsewhere (an imported charge): the questions they answer
+        are passed over, now and as the intake goes on."""
+        self.answers.update(values)
+        self.pending = None
+        if self.step is not Step.REVIEW and self.answered(self.step):
+            self.editing = True
+            self._fast_forward()
 
     @property
     def only_account(self) -> bool:

@@ -299,3 +299,24 @@ async def test_buttons_of_a_finished_intake_have_expired(user: ChatDriver) -> No
     change = next(data for label, data in review.buttons if "Change" in label)
     await user.press(change)
     assert any("finished" in t for t in user.toasts())
+
+
+async def test_evidence_checklist_ticks_what_was_sent(user: ChatDriver) -> None:
+    """Each file is tagged with the checklist item it covers; the checklist shows what is
+    still missing, and the message names each attachment by what it is."""
+    await _at_amount(user)
+    await user.send("189.90 USD")
+    for _ in range(3):
+        await user.tap("Skip")
+    await user.send("9 Nov 10:08")
+    await user.tap("Skip")
+    await user.tap("Today")
+    assert "☐ Screenshot of both charges" in user.last_text()
+    await user.send_file("doc-1", "statement.pdf")
+    assert "Which of these is it?" in user.last_text()
+    await user.tap("Bank or card statement")
+    checklist = user.last_text()
+    assert "✅ Bank or card statement" in checklist
+    assert "☐ Screenshot of both charges in Finance → Transactions" in checklist
+    replies = await user.tap("Done")
+    assert "- Bank or card statement (statement.pdf)" in plain(replies[-1].text)

@@ -556,6 +556,8 @@ def _question(step: Step, **overrides: Any) -> dict[str, Any]:
         "reason": "duplicate",
         "evidence_count": 0,
         "is_group": False,
+        "checklist": labels.EVIDENCE_CHECKLIST["duplicate"],
+        "covered": {"statement"},
     }
     context.update(overrides)
     return context
@@ -730,6 +732,7 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             },
         ],
         "assign_usage": [{}],
+        "evidence_which": [{"notes": []}, {"notes": [Note("card_in_file")]}],
         "import_help": [{}],
         "import_no_account": [{}],
         "import_which_account": [{"filename": "export <1>.csv"}],

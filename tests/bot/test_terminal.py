@@ -99,6 +99,7 @@ def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
             "BDUS2026550102",
             "Yesterday",
             f"file: {statement}",
+            "2",  # which checklist item: [2] Bank or card statement
             "1",  # [1] ✅ Done (1)
             "Copy as file",
             "I've sent it",
@@ -137,7 +138,7 @@ def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
         "Card: ending 1881",
         "Billing option: automatic payment",
         f"We noticed this on {_long(_today() - timedelta(days=1))}",
-        "- statement.pdf",
+        "- Bank or card statement (statement.pdf)",
     ):
         assert fact in out, fact
     # "Copy as file" saved the message under FILES_DIR.
