@@ -42,6 +42,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.followup import FollowUpService
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import inline_keyboard
+from bot.records import RecordsService
 from bot.reminders import (
     ChatUnreachable,
     PermanentSendError,
@@ -85,6 +86,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def followup(self) -> FollowUpService:
         return self.bot_data.service.followup
+
+    @property
+    def records(self) -> RecordsService:
+        return RecordsService.for_service(self.bot_data.service)
 
 
 def who_of(update: Update) -> Who:
@@ -310,6 +315,8 @@ async def button(update: Update, context: BotContext) -> None:
         await query.answer()
         await run_import(update, context, who, context.service.imports.on_button(who, data))
         return
+    elif data.startswith("m:forget:"):
+        result = context.records.forget_button(who, data)
     elif data.startswith("m:acc:"):
         result = context.service.account_button(who, data)
     elif data.startswith("m:cases:"):
@@ -322,6 +329,18 @@ async def button(update: Update, context: BotContext) -> None:
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
     await send_replies(update, context, result.replies)
+
+
+async def export(update: Update, context: BotContext) -> None:
+    """Send the chat's cases as one zip: cases.csv and a Markdown file per case."""
+    who = await with_rights(update, context)
+    await send_replies(update, context, context.records.export(who))
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    """Ask, then delete everything the bot holds about the user (private chat only)."""
+    who = await with_rights(update, context)
+    await send_replies(update, context, context.records.forget(who))
 
 
 async def import_command(update: Update, context: BotContext) -> None:
@@ -402,6 +421,8 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(CommandHandler("assign", assign))
     application.add_handler(CommandHandler("accounts", accounts))
     application.add_handler(CommandHandler("import", import_command))
+    application.add_handler(CommandHandler("export", export))
+    application.add_handler(CommandHandler("forget", forget))
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, attachment))
