@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -158,9 +158,22 @@ class ImportService:
             report.rows,
             self.policy,
             today=self.clock().date(),
+            paused=self._recorded_pauses(who.chat_id),
             account=account.get("advertiser_id"),
         )
         return [summary, *self._flags(job.account_id, flags)]
+
+    def _recorded_pauses(self, team_id: int) -> dict[str, date]:
+        """Pause dates the team told the bot about ("Charged after I paused" cases), by
+        advertiser ID: the earliest one counts."""
+        paused: dict[str, date] = {}
+        for case in self.store.list_cases(team_id, limit=500):
+            answers = case.answers
+            if answers.get("paused_on") and answers.get("advertiser_id"):
+                day = date.fromisoformat(answers["paused_on"])
+                key = str(answers["advertiser_id"])
+                paused[key] = min(day, paused.get(key, day))
+        return paused
 
     def _flags(self, account_id: int, flags: list[Flag]) -> list[Reply]:
         """Each charge worth a look, with its rule and rows, and a way to start a case."""

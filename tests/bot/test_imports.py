@@ -153,3 +153,26 @@ async def test_export_for_which_account_and_which_date_order(
     acme = next(a for a in store.list_accounts(user.chat_id) if a["account_name"] == "Acme")
     charges, total = store.list_transactions(acme["ref"], month=None, offset=0, limit=10)
     assert total == 3 and charges[-1]["happened_on"] == "2026-11-03"
+
+
+async def test_charges_after_a_recorded_pause_are_flagged(
+    user: ChatDriver, api: InProcessBotApi
+) -> None:
+    """A pause date the user gave in a "Charged after I paused" case is used: charges in a
+    later import dated after it are pointed out, with the rule."""
+    await user.send("/new")
+    await add_account(user)
+    await user.tap("Charged after I paused")
+    await user.send("9 Nov")
+    await user.send("50 USD")
+    for _ in range(3):
+        await user.tap("Skip")
+    await user.send("5 Nov")  # paused on 5 Nov
+    await user.tap("Not sure")
+    await user.tap("Today")
+    await user.tap("Skip")
+    await user.tap("Close the case")
+    await send_export(user, api, "billing_overlap_1.csv")
+    flags = [plain(m.text) for m in user.messages() if "Worth a look" in m.text]
+    after_pause = [f for f in flags if "charged after pause" in f]
+    assert after_pause and "2026" in after_pause[0]
