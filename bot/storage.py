@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     bindparam,
     create_engine,
     event,
@@ -41,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import ClauseElement
 
 from conversations.billing import ChargeRow, new_rows
@@ -810,39 +811,40 @@ class Store:
             ).all()
         return {r.user_id for r in rows}
 
-    def set_case_input(self, chat_id: int, user_id: int, case_id: int, what: str) -> None:
+    # One row per (chat, user) of a table keyed that way: what that user is in the
+    # middle of in that chat (adding to a case, an import waiting for an answer).
+
+    def _put_for_user(self, table: Table, chat_id: int, user_id: int, **values: Any) -> None:
         with self.transaction() as conn:
+            conn.execute(table.delete().where(_for_user(table, chat_id, user_id)))
             conn.execute(
-                case_inputs.delete().where(
-                    case_inputs.c.chat_id == chat_id, case_inputs.c.user_id == user_id
+                insert(table).values(
+                    chat_id=chat_id, user_id=user_id, created_at=_utcnow(), **values
                 )
             )
-            conn.execute(
-                insert(case_inputs).values(
-                    chat_id=chat_id,
-                    user_id=user_id,
-                    case_id=case_id,
-                    what=what,
-                    created_at=_utcnow(),
-                )
+
+    def _get_for_user(self, table: Table, chat_id: int, user_id: int) -> dict[str, Any] | None:
+        with self.transaction() as conn:
+            row = (
+                conn.execute(select(table).where(_for_user(table, chat_id, user_id)))
+                .mappings()
+                .first()
             )
+            return None if row is None else dict(row)
+
+    def _clear_for_user(self, table: Table, chat_id: int, user_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(table.delete().where(_for_user(table, chat_id, user_id)))
+
+    def set_case_input(self, chat_id: int, user_id: int, case_id: int, what: str) -> None:
+        self._put_for_user(case_inputs, chat_id, user_id, case_id=case_id, what=what)
 
     def case_input(self, chat_id: int, user_id: int) -> tuple[int, str] | None:
-        with self.transaction() as conn:
-            row = conn.execute(
-                select(case_inputs.c.case_id, case_inputs.c.what).where(
-                    case_inputs.c.chat_id == chat_id, case_inputs.c.user_id == user_id
-                )
-            ).first()
-        return None if row is None else (int(row.case_id), str(row.what))
+        row = self._get_for_user(case_inputs, chat_id, user_id)
+        return None if row is None else (int(row["case_id"]), str(row["what"]))
 
     def clear_case_input(self, chat_id: int, user_id: int) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                case_inputs.delete().where(
-                    case_inputs.c.chat_id == chat_id, case_inputs.c.user_id == user_id
-                )
-            )
+        self._clear_for_user(case_inputs, chat_id, user_id)
 
     def add_case_evidence(
         self, case_id: int, user_id: int, item: Mapping[str, Any], now: datetime
@@ -1030,45 +1032,22 @@ class Store:
         mapping: dict[str, str],
         question: dict[str, Any] | None,
     ) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                pending_imports.delete().where(
-                    pending_imports.c.chat_id == chat_id, pending_imports.c.user_id == user_id
-                )
-            )
-            conn.execute(
-                insert(pending_imports).values(
-                    chat_id=chat_id,
-                    user_id=user_id,
-                    file_id=file_id,
-                    filename=filename,
-                    account_id=account_id,
-                    mapping=mapping,
-                    question=question,
-                    created_at=_utcnow(),
-                )
-            )
+        self._put_for_user(
+            pending_imports,
+            chat_id,
+            user_id,
+            file_id=file_id,
+            filename=filename,
+            account_id=account_id,
+            mapping=mapping,
+            question=question,
+        )
 
     def pending_import(self, chat_id: int, user_id: int) -> dict[str, Any] | None:
-        with self.transaction() as conn:
-            row = (
-                conn.execute(
-                    select(pending_imports).where(
-                        pending_imports.c.chat_id == chat_id, pending_imports.c.user_id == user_id
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            return None if row is None else dict(row)
+        return self._get_for_user(pending_imports, chat_id, user_id)
 
     def clear_pending_import(self, chat_id: int, user_id: int) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                pending_imports.delete().where(
-                    pending_imports.c.chat_id == chat_id, pending_imports.c.user_id == user_id
-                )
-            )
+        self._clear_for_user(pending_imports, chat_id, user_id)
 
     # --- follow-up tracking and reminders ------------------------------------------
 
@@ -1306,6 +1285,10 @@ def _save_track(conn: Connection, case_id: int, chat_id: int, track: CaseTrack) 
                 attempts=0,
             )
         )
+
+
+def _for_user(table: Table, chat_id: int, user_id: int) -> ColumnElement[bool]:
+    return and_(table.c.chat_id == chat_id, table.c.user_id == user_id)
 
 
 def _new_id(result: CursorResult[Any]) -> int:
