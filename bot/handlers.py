@@ -104,6 +104,7 @@ def who_of(update: Update) -> Who:
         first_name=user.first_name,
         username=user.username,
         is_admin=chat.type == "private",
+        update_id=update.update_id,
     )
 
 

@@ -19,6 +19,8 @@ class Who:
     # A group administrator (checked with Telegram, briefly cached); in a private chat the
     # user administers their own team of one.
     is_admin: bool = False
+    # Telegram's update id (0 when unknown): a redelivered update is applied once.
+    update_id: int = 0
 
     @property
     def in_group(self) -> bool:

@@ -338,7 +338,9 @@ class RefundService:
 
     def on_text(self, who: Who, text: str) -> list[Reply]:
         """Take typed text as the answer to the current question."""
-        row = self.store.load_intake(who.chat_id, who.user_id)
+        row = self._load_once(who)
+        if row is _SEEN:
+            return []
         if row is None or row.intake.finished:
             adding = self.followup.on_case_text(who, text)
             if adding is not None:
@@ -390,7 +392,9 @@ class RefundService:
         self, who: Who, file_id: str, kind: str, caption: str | None, name: str | None
     ) -> list[Reply]:
         """Keep a photo or document as evidence for the case in progress."""
-        row = self.store.load_intake(who.chat_id, who.user_id)
+        row = self._load_once(who)
+        if row is _SEEN:
+            return []
         if row is None or row.intake.finished:
             adding = self.followup.on_case_file(who, file_id, kind, caption, name)
             return adding if adding is not None else [self._reply("file_without_case")]
@@ -431,7 +435,9 @@ class RefundService:
         if data == "m:new":
             return ButtonResult(None, self.new(who))
         parts = data.split(":", 4)
-        row = self.store.load_intake(who.chat_id, who.user_id)
+        row = self._load_once(who)
+        if row is _SEEN:
+            return ButtonResult(None, [])
         if len(parts) < 4 or parts[0] != CALLBACK_PREFIX or row is None:
             return ButtonResult("This menu has expired.", [self._reply("expired_idle")])
         _, token, seq, action = parts[:4]
@@ -450,6 +456,16 @@ class RefundService:
             return ButtonResult(None, [self._ask(row, who, error=error.message)])
 
     # --- internals -----------------------------------------------------------------
+
+    def _load_once(self, who: Who) -> Any:
+        """The intake row, or _SEEN when this update was already applied to it (Telegram
+        redelivers an update it thinks was lost: a webhook retry, a polling restart)."""
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        if row is not None and who.update_id:
+            if who.update_id <= row.last_update:
+                return _SEEN
+            row.last_update = who.update_id
+        return row
 
     def _begin(self, who: Who, team_id: int | None = None) -> list[Reply]:
         self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
@@ -861,6 +877,7 @@ class RefundService:
         return Reply(self.renderer.chat_text(name, **context), buttons or [])
 
 
+_SEEN = object()
 PAGE = 5
 PICKABLE = (Step.CHARGE_DATE, Step.OTHER_CHARGE)
 FLAG_REASONS = {"d": Reason.DUPLICATE, "u": Reason.UNRECOGNISED, "p": Reason.AFTER_PAUSE}

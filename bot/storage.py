@@ -144,6 +144,8 @@ intakes = Table(
     # The team the case will belong to, when it differs from the chat (a group's case
     # answered in private); None means the chat itself.
     Column("team_id", BigInteger),
+    # The newest Telegram update applied to this intake: a redelivered one is ignored.
+    Column("last_update", BigInteger),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -275,6 +277,7 @@ class IntakeRow:
     seq: int = 0
     case_id: int | None = None
     team_id: int | None = None
+    last_update: int = 0
     is_new: bool = field(default=False, repr=False)
 
 
@@ -399,11 +402,21 @@ class Store:
                 intakes.c.data,
                 intakes.c.case_id,
                 intakes.c.team_id,
+                intakes.c.last_update,
             ).where(this_intake),
             dialect,
         )
         self._delete_intake = Prepared(intakes.delete().where(this_intake), dialect)
-        fields = ("token", "seq", "state", "data", "case_id", "team_id", "updated_at")
+        fields = (
+            "token",
+            "seq",
+            "state",
+            "data",
+            "case_id",
+            "team_id",
+            "last_update",
+            "updated_at",
+        )
         self._insert_intake = Prepared(
             insert(intakes).values({name: _key(name) for name in ("chat_id", "user_id", *fields)}),
             dialect,
@@ -507,7 +520,7 @@ class Store:
             row = self._load_intake.run(conn, chat_id=chat_id, user_id=user_id).first()
         if row is None:
             return None
-        token, seq, state, raw, case_id, team_id = tuple(row)
+        token, seq, state, raw, case_id, team_id, last_update = tuple(row)
         data = json.loads(raw)
         intake = Intake(
             state=Step(state),
@@ -516,7 +529,14 @@ class Store:
             editing=data["editing"],
             pending=data["pending"],
         )
-        return IntakeRow(intake=intake, token=token, seq=seq, case_id=case_id, team_id=team_id)
+        return IntakeRow(
+            intake=intake,
+            token=token,
+            seq=seq,
+            case_id=case_id,
+            team_id=team_id,
+            last_update=last_update or 0,
+        )
 
     def save_intake(self, chat_id: int, user_id: int, row: IntakeRow) -> None:
         intake = row.intake
@@ -539,6 +559,7 @@ class Store:
             "data": data,
             "case_id": row.case_id,
             "team_id": row.team_id,
+            "last_update": row.last_update,
             "updated_at": self._driver_time(_utcnow()),
         }
         with self.transaction() as conn:

@@ -229,7 +229,9 @@ def _user(user_id: int, first_name: str, language_code: str = "en") -> dict[str,
 class UpdateFactory:
     """Builds updates as Telegram would deliver them for one user in one chat."""
 
-    _update_ids = itertools.count(1)
+    # Telegram's update ids only grow; starting from the clock keeps that true across runs
+    # of the terminal chat on one database (a redelivered update is ignored by id).
+    _update_ids = itertools.count(int(time.time() * 1000))
     _message_ids = itertools.count(1)
 
     def __init__(

@@ -320,3 +320,16 @@ async def test_evidence_checklist_ticks_what_was_sent(user: ChatDriver) -> None:
     assert "☐ Screenshot of both charges in Finance → Transactions" in checklist
     replies = await user.tap("Done")
     assert "- Bank or card statement (statement.pdf)" in plain(replies[-1].text)
+
+
+async def test_a_redelivered_update_is_applied_once(user: ChatDriver, store: Store) -> None:
+    """Telegram delivering the same answer twice (same update_id) moves the intake once."""
+    await _at_amount(user)
+    update = user.updates.text("189.90 USD")
+    await user.app.process_update(update)
+    assert "last 4 digits" in user.last_text()
+    before = len(user.api.calls)
+    await user.app.process_update(update)
+    assert [c for c in user.api.calls[before:] if c.method == "sendMessage"] == []
+    row = store.load_intake(user.chat_id, 1001)
+    assert row is not None and row.intake.step == "charge_card"
