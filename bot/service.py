@@ -807,9 +807,7 @@ class RefundService:
             step in PICKABLE
             and intake.pending is None
             and intake.answers.get("account_ref")
-            and self.store.list_transactions(
-                int(intake.answers["account_ref"]), month=None, offset=0, limit=1
-            )[1]
+            and self.store.has_transactions(int(intake.answers["account_ref"]))
         ):
             buttons.append([Button("📂 Pick from imported charges", self._data(row, "L", "0:"))])
         if step is Step.EVIDENCE:

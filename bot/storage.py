@@ -1013,6 +1013,13 @@ class Store:
             ).mappings()
             return [dict(r) for r in rows], int(total)
 
+    def has_transactions(self, account_id: int) -> bool:
+        with self.transaction() as conn:
+            found = conn.execute(
+                select(transactions.c.id).where(transactions.c.account_id == account_id).limit(1)
+            ).first()
+        return found is not None
+
     def frequent_amounts(
         self, account_id: int, *, month: str | None, limit: int
     ) -> list[tuple[str, str]]:
