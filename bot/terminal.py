@@ -47,6 +47,10 @@ class TerminalScreen:
                 for number, (label, _) in enumerate(buttons, start=1):
                     self._print(f"  [{number}] {label}")
             self._print("")
+        elif call.method == "editMessageText":
+            # A terminal can't change what it printed: the new version is printed below.
+            self._print(html_to_text(call.text))
+            self._print("")
         elif call.method == "sendDocument":
             for filename, content in call.files.values():
                 self.files_dir.mkdir(parents=True, exist_ok=True)

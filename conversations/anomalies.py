@@ -227,8 +227,11 @@ def _bursts(group: list[ChargeRow], window: timedelta) -> list[tuple[int, int]]:
 
 def _duplicate_flag(burst: tuple[ChargeRow, ...], policy: Policy) -> Flag:
     first, last = burst[0], burst[-1]
-    minutes = int((last.happened_at - first.happened_at).total_seconds() // 60)
-    apart = "at the same minute" if minutes == 0 else f"within {_minutes(minutes)}"
+    # As the times are shown (to the minute): 10:02:33 and 10:08:12 are "6 minutes apart".
+    shown_first = first.happened_at.replace(second=0, microsecond=0)
+    shown_last = last.happened_at.replace(second=0, microsecond=0)
+    minutes = int((shown_last - shown_first).total_seconds() // 60)
+    apart = "at the same minute" if minutes == 0 else f"{_minutes(minutes)} apart"
     documents = {row.document for row in burst if row.document}
     if len(documents) == len(burst):
         papers = "each with its own document number"

@@ -101,7 +101,7 @@ def test_pair_six_minutes_apart_is_flagged(policy: Policy) -> None:
     assert flag.rows == tuple(pair)
     assert flag.source_keys == ("T5", "T6", "T11")
     assert flag.explanation.startswith(
-        "Two charges of 120.00 USD on the card ending 1881 within 6 minutes "
+        "Two charges of 120.00 USD on the card ending 1881 6 minutes apart "
         "(2026-11-12 10:02, 2026-11-12 10:08), each with its own document number, "
         "and no other charge of that amount within 12 hours of them."
     )
