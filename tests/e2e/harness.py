@@ -1,0 +1,618 @@
+"""The end-to-end harness: the emulator (node), a repair proxy in front of it, the bot as a
+separate process, and scripted users who talk to the emulator's client routes.
+
+The proxy is where telegram-test-api 4.2.1's deviations from the Bot API are repaired, so
+that the bot's production code runs unchanged (see the module docstring of the tests for
+the list). Nothing here is imported by production code.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+
+E2E_DIR = Path(__file__).resolve().parent
+ROOT = E2E_DIR.parent.parent
+
+# The emulator's getMe answers this bot (id and username are fixed in telegram-test-api).
+BOT_USER: dict[str, Any] = {
+    "id": 666,
+    "is_bot": True,
+    "first_name": "Test First name",
+    "username": "TestNameBot",
+}
+BOT_USERNAME = str(BOT_USER["username"])
+
+# How long the proxy holds a getUpdates open when nothing is pending (the emulator answers
+# at once): short, so that a stopping bot is never held up.
+LONG_POLL_CAP = 1.0
+POLL_EVERY = 0.02
+# Methods the emulator lacks but PTB calls on every start: answered here with `true`.
+LOCAL_TRUE = frozenset({"setMyCommands", "deleteMyCommands", "deleteWebhook", "setChatMenuButton"})
+# Fields of a sent message the Bot API answers with (the emulator echoes the request too).
+MESSAGE_FIELDS = ("message_id", "date", "edit_date", "chat", "from", "text", "reply_markup")
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """Telegram HTML as the user reads it."""
+    return html.unescape(_TAGS.sub("", text))
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (for the emulator, which can't bind port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fresh_token() -> str:
+    """A fake bot token of Telegram's shape, new for each test (the emulator keeps state
+    per token)."""
+    return f"{secrets.randbelow(9 * 10**9) + 10**9}:E2E{secrets.token_hex(16)}"
+
+
+# --- the emulator ------------------------------------------------------------------------
+
+
+class Emulator:
+    """telegram-test-api, run by node in a subprocess."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = log_path.open("wb")
+        self.process = subprocess.Popen(
+            ["node", str(E2E_DIR / "emulator.js"), str(self.port)],
+            cwd=E2E_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if line.strip() != b"ready":
+            self.stop()
+            raise RuntimeError(f"the emulator did not start: {line!r}, see {log_path}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # emulator.js stops when its stdin closes
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._log.close()
+
+
+# --- the repair proxy --------------------------------------------------------------------
+
+
+def _fix_dates(value: Any) -> Any:
+    """Milliseconds since the epoch to seconds, wherever a date is."""
+    if isinstance(value, dict):
+        fixed = {key: _fix_dates(item) for key, item in value.items()}
+        for key in ("date", "edit_date"):
+            stamp = fixed.get(key)
+            if isinstance(stamp, int) and stamp > 10**11:
+                fixed[key] = stamp // 1000
+        return fixed
+    if isinstance(value, list):
+        return [_fix_dates(item) for item in value]
+    return value
+
+
+def _parse_markup(raw: Any) -> Any:
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+    return raw
+
+
+@dataclass
+class _BotState:
+    """What the proxy keeps per bot token: updates fetched from the emulator and not yet
+    confirmed by an `offset`, and whether the bot has started polling."""
+
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    polls: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class RepairProxy:
+    """A Bot API server for the bot, made of the emulator plus repairs (see the tests'
+    module docstring); runs in a thread of the test process."""
+
+    def __init__(self, emulator_url: str) -> None:
+        self.emulator_url = emulator_url
+        self.client = httpx.Client(base_url=emulator_url, timeout=10)
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.calls: list[tuple[str, str]] = []  # (token, method), for assertions and waits
+        self._bots: dict[str, _BotState] = {}
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                status, answer = proxy.handle(
+                    self.path, body, self.headers.get("Content-Type") or ""
+                )
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None  # the URL holds the token; the bot's own log is enough
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.base_url = f"http://127.0.0.1:{self.port}/bot"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+        self.client.close()
+
+    def bot(self, token: str) -> _BotState:
+        with self._lock:
+            return self._bots.setdefault(token, _BotState())
+
+    def polls(self, token: str) -> int:
+        return self.bot(token).polls
+
+    # --- one request ----------------------------------------------------------------
+
+    def handle(self, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", path.split("?", 1)[0])
+        if match is None:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        token, method = match.groups()
+        self.calls.append((token, method))
+        params: dict[str, Any] = {}
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            params = {k: v[-1] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+        elif content_type.startswith("application/json") and body:
+            params = json.loads(body)
+        if method in LOCAL_TRUE:
+            return 200, {"ok": True, "result": True}
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self.get_updates(token, params)}
+        answer = self.client.post(
+            f"/bot{token}/{method}", content=body, headers={"Content-Type": content_type}
+        )
+        try:
+            data = answer.json()
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict) or "ok" not in data:
+            # Methods it lacks answer HTTP 500 with {"message": ...}.
+            description = data.get("message") if isinstance(data, dict) else None
+            code = answer.status_code if answer.status_code >= 400 else 500
+            return code, {
+                "ok": False,
+                "error_code": code,
+                "description": description or answer.text[:200],
+            }
+        if not data["ok"]:
+            # Errors come as HTTP 200 with ok: false; the Bot API uses the error's status.
+            code = int(data.get("error_code") or 400)
+            return code, {
+                "ok": False,
+                "error_code": code,
+                "description": data.get("description") or "Bad Request",
+            }
+        return 200, {"ok": True, "result": self.fix_result(method, params, data.get("result"))}
+
+    def fix_result(self, method: str, params: dict[str, Any], result: Any) -> Any:
+        if method == "getMe" and isinstance(result, dict):
+            return {
+                **result,
+                "is_bot": True,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if method == "sendMessage" and isinstance(result, dict):
+            return self.message(result)
+        if method in ("editMessageText", "editMessageReplyMarkup") and result is None:
+            # The emulator answers null; the Bot API answers the edited message (or true
+            # for an inline message).
+            if params.get("inline_message_id"):
+                return True
+            now = int(time.time())
+            edited: dict[str, Any] = {
+                "message_id": int(params["message_id"]),
+                "chat_id": params["chat_id"],
+                "date": now,
+                "edit_date": now,
+                "text": params.get("text", ""),
+                "reply_markup": _parse_markup(params.get("reply_markup")),
+            }
+            return self.message(edited)
+        if result is None:
+            return True  # answerCallbackQuery, deleteMessage, setWebhook, …
+        return _fix_dates(result)
+
+    def message(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """A message the bot sent, as the Bot API shows it: its real chat (the emulator
+        calls every chat private), seconds, the bot as sender, no echoed request fields."""
+        fixed = _fix_dates(raw)
+        chat_id = int(fixed.get("chat_id") or fixed["chat"]["id"])
+        fixed["chat"] = self.chats.get(chat_id) or {"id": chat_id, "type": "private"}
+        fixed["from"] = BOT_USER
+        markup = _parse_markup(fixed.get("reply_markup"))
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            fixed["reply_markup"] = markup
+        else:
+            fixed.pop("reply_markup", None)
+        return {key: fixed[key] for key in MESSAGE_FIELDS if key in fixed}
+
+    # --- getUpdates: offset and a short long poll ----------------------------------------
+
+    def get_updates(self, token: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        state = self.bot(token)
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        wait = min(float(params.get("timeout") or 0), LONG_POLL_CAP)
+        deadline = time.monotonic() + wait
+        with state.lock:
+            state.polls += 1
+            while True:
+                # The emulator forgets an update once it has answered it; keep each one
+                # here until an offset confirms it, as Telegram does.
+                fetched = self.client.post(f"/bot{token}/getUpdates").json()
+                state.pending.extend(self.update(u) for u in fetched.get("result") or [])
+                state.pending = [u for u in state.pending if u["update_id"] >= offset]
+                if state.pending or time.monotonic() >= deadline:
+                    return state.pending[:limit]
+                time.sleep(POLL_EVERY)
+
+    def update(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """An update as the Bot API sends it."""
+        fixed: dict[str, Any] = _fix_dates(raw)
+        for kind in ("message", "edited_message"):
+            message = fixed.get(kind)
+            if isinstance(message, dict):
+                message.pop("botToken", None)
+                self._remember(message)
+        query = fixed.get("callback_query")
+        if isinstance(query, dict):
+            query.pop("botToken", None)
+            query.setdefault("from", {}).setdefault("is_bot", False)
+            message = query.get("message")
+            if isinstance(message, dict):
+                self._remember(message)
+                # Telegram names the chat the button's message is in; the emulator doesn't.
+                query.setdefault("chat_instance", str(message["chat"]["id"]))
+            else:
+                query.setdefault("chat_instance", str(query["from"]["id"]))
+        return fixed
+
+    def _remember(self, message: dict[str, Any]) -> None:
+        sender = message.get("from")
+        if isinstance(sender, dict):
+            sender.setdefault("is_bot", False)
+        chat = message.get("chat")
+        if isinstance(chat, dict) and "id" in chat:
+            self.chats[int(chat["id"])] = chat
+
+
+# --- the bot process ---------------------------------------------------------------------
+
+
+class BotProcess:
+    """`python -m bot run`, on the proxy, with its own token and SQLite file."""
+
+    def __init__(self, token: str, proxy: RepairProxy, workdir: Path) -> None:
+        self.token = token
+        self.proxy = proxy
+        self.workdir = workdir
+        self.log_path = workdir / "bot.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self, timeout: float = 20.0) -> None:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": self.token,
+            "TELEGRAM_API_BASE_URL": self.proxy.base_url,
+            "DATABASE_URL": f"sqlite:///{self.workdir / 'refundbot.sqlite3'}",
+            "SWEEP_SECONDS": "3600",
+            "FILES_DIR": str(self.workdir / "files"),
+            "LOG_LEVEL": "INFO",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        self.starts += 1
+        polls_before = self.proxy.polls(self.token)
+        with self.log_path.open("ab") as log:
+            log.write(f"--- start {self.starts} ---\n".encode())
+            log.flush()
+            # The working directory is the test's own, so no `.env` of the project is read.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                cwd=self.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        deadline = time.monotonic() + timeout
+        while self.proxy.polls(self.token) <= polls_before:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the bot exited at start-up:\n{self.log()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot did not start polling:\n{self.log()}")
+            time.sleep(0.05)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM, as a process manager stops it; killed if it doesn't stop in time."""
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        return process.returncode
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+
+# --- scripted users ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One bot message as the chat shows it now (edits applied)."""
+
+    message_id: int
+    text: str
+    buttons: tuple[tuple[str, str], ...]  # (label, callback_data or url)
+
+    @property
+    def plain(self) -> str:
+        return plain(self.text)
+
+
+class ChatUser:
+    """One person in one chat, typing and tapping through the emulator's client routes
+    (what telegram-test-api's own TelegramClient does, over HTTP)."""
+
+    QUIET = 0.3  # a reply is complete when the chat has not changed for this long
+    TIMEOUT = 15.0
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        token: str,
+        user_id: int,
+        first_name: str,
+        username: str,
+        *,
+        group: tuple[int, str] | None = None,
+        describe: Callable[[], str] = lambda: "",
+    ) -> None:
+        self.client = httpx.Client(base_url=emulator.url, timeout=10)
+        self.token = token
+        self.user = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "username": username,
+        }
+        self.chat: dict[str, Any]
+        if group is None:
+            self.chat = {
+                "id": user_id,
+                "type": "private",
+                "first_name": first_name,
+                "username": username,
+            }
+        else:
+            self.chat = {"id": group[0], "type": "group", "title": group[1]}
+        self.chat_id = int(self.chat["id"])
+        self.describe = describe  # the bot's log, for failure messages
+        self.shown: dict[int, Shown] = {}
+        self._changes()
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- acting --------------------------------------------------------------------
+
+    def send(self, text: str) -> list[Shown]:
+        """Type `text` (a /command or an answer); returns the messages new or changed."""
+        self._changes()
+        body: dict[str, Any] = {
+            "botToken": self.token,
+            "from": self.user,
+            "chat": self.chat,
+            "date": int(time.time()),
+            "text": text,
+        }
+        route = "/sendMessage"
+        if text.startswith("/"):
+            body["entities"] = [
+                {"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}
+            ]
+            route = "/sendCommand"
+        self._post(route, body)
+        return self.wait_reply()
+
+    def tap(self, label: str, *, exact: bool = False) -> list[Shown]:
+        """Tap the button whose label contains `label` in the newest message with buttons."""
+        self._changes()
+        message = self.last_with_buttons()
+        for text, data in message.buttons:
+            if (text == label) if exact else (label.casefold() in text.casefold()):
+                return self.press(data, message)
+        raise AssertionError(f"no button {label!r} in {[t for t, _ in message.buttons]}")
+
+    def press(self, data: str, message: Shown) -> list[Shown]:
+        """A callback query with `data` from the bot's `message` (older buttons included)."""
+        self._changes()
+        self._post(
+            "/sendCallback",
+            {
+                "botToken": self.token,
+                "from": self.user,
+                "data": data,
+                "message": {
+                    "message_id": message.message_id,
+                    "date": int(time.time()),
+                    "chat": self.chat,
+                    "from": BOT_USER,
+                    "text": message.plain,
+                },
+            },
+        )
+        return self.wait_reply()
+
+    def _post(self, route: str, body: dict[str, Any]) -> None:
+        answer = self.client.post(route, json=body)
+        answer.raise_for_status()
+
+    # --- seeing ----------------------------------------------------------------------
+
+    def _changes(self) -> list[Shown]:
+        """Bot messages in this chat that are new or changed since the last look.
+
+        The history route is used because the emulator shows edits only there."""
+        history = self.client.post("/getUpdatesHistory", json={"token": self.token}).json()
+        changed: list[Shown] = []
+        for item in history.get("result") or []:
+            message = item.get("message")
+            if not isinstance(message, dict) or "chat_id" not in message:
+                continue  # a user's message or callback
+            if str(message["chat_id"]) != str(self.chat_id):
+                continue
+            shown = Shown(int(item["messageId"]), str(message.get("text", "")), _buttons(message))
+            if self.shown.get(shown.message_id) != shown:
+                self.shown[shown.message_id] = shown
+                changed.append(shown)
+        return changed
+
+    def wait_reply(self) -> list[Shown]:
+        """Wait until the bot answered and the chat stayed quiet for a moment."""
+        changed: list[Shown] = []
+        deadline = time.monotonic() + self.TIMEOUT
+        quiet_since = time.monotonic()
+        while True:
+            fresh = self._changes()
+            now = time.monotonic()
+            if fresh:
+                changed.extend(fresh)
+                quiet_since = now
+            elif changed and now - quiet_since >= self.QUIET:
+                return changed
+            if now > deadline:
+                raise AssertionError(
+                    f"no reply from the bot in chat {self.chat_id}:\n{self.describe()}"
+                )
+            time.sleep(POLL_EVERY)
+
+    def wait_for(self, needle: str, timeout: float = TIMEOUT) -> Shown:
+        """The newest message containing `needle`, waiting for it if need be."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._changes()
+            for message in self.messages()[::-1]:
+                if needle in message.plain:
+                    return message
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{needle!r} never showed in chat {self.chat_id}: {self.all_text()!r}\n"
+                    f"{self.describe()}"
+                )
+            time.sleep(POLL_EVERY)
+
+    def mark(self) -> int:
+        """The newest message's id: what came later is the answer to what follows."""
+        self._changes()
+        return max(self.shown, default=0)
+
+    def wait_for_button(self, label: str, after: int, timeout: float = TIMEOUT) -> list[Shown]:
+        """The messages newer than `after`, once one of them has a button labelled `label`
+        (the last of a reply of several messages)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._changes()
+            newer = [m for m in self.messages() if m.message_id > after]
+            if any(label in text for m in newer for text, _ in m.buttons):
+                return newer
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no button {label!r} in chat {self.chat_id}: {self.all_text()!r}\n"
+                    f"{self.describe()}"
+                )
+            time.sleep(POLL_EVERY)
+
+    def messages(self) -> list[Shown]:
+        return [self.shown[i] for i in sorted(self.shown)]
+
+    def last_text(self) -> str:
+        return self.messages()[-1].plain
+
+    def last_with_buttons(self) -> Shown:
+        for message in reversed(self.messages()):
+            if message.buttons:
+                return message
+        raise AssertionError(f"no message with buttons yet in chat {self.chat_id}")
+
+    def all_text(self) -> str:
+        return "\n".join(m.plain for m in self.messages())
+
+
+def _buttons(message: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    markup = _parse_markup(message.get("reply_markup"))
+    if not isinstance(markup, dict):
+        return ()
+    return tuple(
+        (str(b.get("text", "")), str(b.get("callback_data") or b.get("url") or ""))
+        for row in markup.get("inline_keyboard") or []
+        for b in row
+    )
