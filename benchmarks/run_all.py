@@ -1,0 +1,65 @@
+"""Run every benchmark, print each one's table and a summary, and write their JSON.
+
+    python benchmarks/run_all.py [--quick] [--out benchmarks/results]
+
+--quick uses smaller sizes (about 2 minutes instead of about 8 on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(name: str, args: list[str], out: Path) -> dict[str, object]:
+    target = out / f"{name}.json"
+    print(f"\n=== {name} ===", flush=True)
+    subprocess.run(
+        [sys.executable, str(HERE / f"{name}.py"), *args, "--json", str(target)], check=True
+    )
+    loaded: dict[str, object] = json.loads(target.read_text())
+    return loaded
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    quick = args.quick
+    updates = run("bench_updates", ["--intakes", "50" if quick else "150"], args.out)
+    memory = run(
+        "bench_memory",
+        ["--users", "2000", "--updates", "20000"] if quick else [],
+        args.out,
+    )
+    reminders = run("bench_reminders", ["--quick"] if quick else [], args.out)
+    imported = run("bench_import", ["--rows", "20000" if quick else "100000"], args.out)
+    print("\n=== summary ===")
+    intake, bare = updates["intake"], updates["bare_ptb"]
+    assert isinstance(intake, dict) and isinstance(bare, dict)
+    print(f"per update p50: intake {intake['p50_us']:.0f} µs, bare PTB {bare['p50_us']:.0f} µs,")
+    print(f"  ratio {updates['ratio_p50']:.2f} (goal ≤ 1.3)")
+    print(f"hot path load+save: {updates['hot_path_us']:.0f} µs")
+    print(f"RSS growth under load: {memory['growth_mb']} MB; start-up bot/bare:")
+    print(f"  {memory['startup_bot_s']} s / {memory['startup_bare_s']} s")
+    print(f"reminders: {json.dumps(reminders)[:300]}…")
+    print(f"import: {imported['rows_per_s']:.0f} rows/s, peak {imported['peak_python_mb']:.0f} MB")
+    (args.out / "summary.json").write_text(
+        json.dumps(
+            {"updates": updates, "memory": memory, "reminders": reminders, "import": imported},
+            indent=2,
+        )
+    )
+    print(f"JSON in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
