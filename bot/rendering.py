@@ -67,6 +67,8 @@ def _environment(autoescape: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Templates change with a deploy, not while running: no file check per render.
+        auto_reload=False,
     )
     env.filters["money"] = lambda amount, currency: money(amount, currency)
     env.filters["long_date"] = long_date
