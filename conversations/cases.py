@@ -22,8 +22,8 @@ Nothing here reads the clock: `now` is always passed in, so every rule is testab
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
@@ -34,6 +34,8 @@ from transitions import Machine, MachineError
 
 from conversations.dates import add_business_days
 from conversations.errors import InputError
+from conversations.machines import SharedMachine
+from conversations.machines import attached as attach_model
 from conversations.policy import Policy, Timing
 
 __all__ = [
@@ -514,18 +516,8 @@ class CaseTrack:
         return _refusal(self.status, trigger)
 
 
-class CaseMachine(Machine):
-    """The shared machine: attaching a case binds nothing to it."""
-
-    def _add_model_to_state(self, state: Any, model: Any) -> None:
-        # No is_<state>() helpers or on_enter/on_exit lookups: `status` says where a case
-        # is, and the table's `after` callbacks do the work.
-        return None
-
-    def _checked_assignment(self, model: Any, name: str, func: Any) -> None:
-        # CaseTrack defines a typed method for every trigger and fires through
-        # MACHINE.events; binding the machine's partials would shadow those methods.
-        return None
+class CaseMachine(SharedMachine):
+    """The shared case machine (CaseTrack has a typed method for every trigger)."""
 
 
 def build_machine(machine_cls: type[Machine] = CaseMachine, **kwargs: Any) -> Machine:
@@ -544,17 +536,9 @@ def build_machine(machine_cls: type[Machine] = CaseMachine, **kwargs: Any) -> Ma
 MACHINE = build_machine()
 
 
-@contextmanager
-def attached(case: CaseTrack) -> Iterator[CaseTrack]:
+def attached(case: CaseTrack) -> AbstractContextManager[CaseTrack]:
     """Attach `case` to the shared machine for the length of one update (re-entrant)."""
-    if case in MACHINE.models:
-        yield case
-        return
-    MACHINE.add_model(case, initial=case.status)
-    try:
-        yield case
-    finally:
-        MACHINE.remove_model(case)
+    return attach_model(MACHINE, case, case.status)
 
 
 def fire(

@@ -9,8 +9,8 @@ stored row is the only copy of a conversation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
@@ -42,6 +42,8 @@ from conversations.inputs import (
     parse_card_last4,
     parse_invoice_number,
 )
+from conversations.machines import SharedMachine
+from conversations.machines import attached as attach_model
 from conversations.money import parse_amount
 
 # How far back a charge may lie before we ask the user to check the year.
@@ -287,21 +289,8 @@ TRANSITIONS: list[dict[str, Any]] = [
 ]
 
 
-class IntakeMachine(Machine):
-    """The shared machine, cheap to attach a model to once per update."""
-
-    def _add_model_to_state(self, state: Any, model: Any) -> None:
-        # Machine binds an is_<state>() helper and looks for on_enter/on_exit methods for
-        # every state on every attach: 31 states' worth of work per update that nothing
-        # here uses (the model defines no state callbacks; `step` answers "where am I").
-        return None
-
-    def _checked_assignment(self, model: Any, name: str, func: Any) -> None:
-        # The model defines none of the trigger names itself; one already present was
-        # bound by an earlier attach of the same object and is still right. (The base
-        # class would log a warning for each, on every update.)
-        if name not in vars(model):
-            setattr(model, name, func)
+class IntakeMachine(SharedMachine):
+    """The shared intake machine."""
 
 
 def build_machine(machine_cls: type[Machine] = IntakeMachine, **kwargs: Any) -> Machine:
@@ -851,14 +840,6 @@ def _when_to_json(when: When) -> dict[str, str | None]:
     return {"day": when.day.isoformat(), "at": when.at.strftime("%H:%M") if when.at else None}
 
 
-@contextmanager
-def attached(intake: Intake) -> Iterator[Intake]:
+def attached(intake: Intake) -> AbstractContextManager[Intake]:
     """Attach `intake` to the shared machine for the length of one update (re-entrant)."""
-    if intake in MACHINE.models:
-        yield intake
-        return
-    MACHINE.add_model(intake, initial=intake.state)
-    try:
-        yield intake
-    finally:
-        MACHINE.remove_model(intake)
+    return attach_model(MACHINE, intake, intake.state)
