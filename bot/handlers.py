@@ -429,7 +429,10 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, attachment))
     # Last: any other text is an answer to the current question (unknown /commands too,
     # so a typo like /nwe gets the question repeated rather than silence).
-    application.add_handler(MessageHandler(filters.TEXT, text))
+    # In groups, other bots' commands are not answers to our questions.
+    application.add_handler(
+        MessageHandler(filters.TEXT & (filters.ChatType.PRIVATE | ~filters.COMMAND), text)
+    )
     application.add_error_handler(on_error)
 
 
