@@ -22,6 +22,7 @@ from bot.imports import ImportService
 from bot.rendering import Renderer, SupportMessage, money, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label
 from bot.storage import IntakeRow, Store, new_token
+from conversations.cases import CaseStatus
 from conversations.eligibility import assess
 from conversations.errors import InputError
 from conversations.facts import Reason, Verdict
@@ -480,9 +481,15 @@ class RefundService:
     def _cancel(self, row: IntakeRow, who: Who) -> list[Reply]:
         with attached(row.intake):
             row.intake.abandon()
+        sent = False
         if row.case_id is not None:
-            self.store.set_case_status(row.case_id, who.user_id, "cancelled", self.clock())
+            # A case already sent to TikTok stays followed: cancelling only ends the questions.
+            sent = self.store.load_track(row.case_id).status is not CaseStatus.DRAFTED
+            if not sent:
+                self.store.set_case_status(row.case_id, who.user_id, "cancelled", self.clock())
         self._save(row, who)
+        if sent:
+            return [self._reply("done", case_id=row.case_id, ticket=None, due=None, days=0)]
         cancelled = self._reply("cancelled", buttons=[[Button("Start again", "m:new")]])
         return self._with_card(row, who, [cancelled])
 
@@ -819,7 +826,9 @@ class RefundService:
             )
         elif intake.spec.optional and intake.pending is None:
             buttons.append([Button("Skip", self._data(row, "s"))])
-        nav = [Button("⬅️ Back", self._data(row, "b"))] if intake.history else []
+        # No way back once the message is sent: the case is being followed.
+        back = intake.history and step is not Step.TICKET
+        nav = [Button("⬅️ Back", self._data(row, "b"))] if back else []
         nav.append(Button("✖️ Cancel", self._data(row, "x")))
         buttons.append(nav)
         context.update(

@@ -237,3 +237,22 @@ async def test_restart_mid_intake_keeps_every_answer(
         assert "189.90 USD" in message and "9 November 2026, 10:02" in message
         assert ADVERTISER_ID in message
     store2.close()
+
+
+async def test_after_sending_there_is_no_way_back_and_cancel_keeps_the_case(
+    user: ChatDriver, store: Store
+) -> None:
+    """At the ticket question the case is already sent: no Back button, and Cancel ends
+    the questions without cancelling the case or its reminder."""
+    await user.send("/new")
+    await add_account(user, billing="Manual payment")
+    await user.tap("unused balance")
+    await user.send("420 USD")
+    await user.tap("Yes, I'm an admin")
+    await user.tap("Skip")
+    await user.tap("I've sent it")
+    assert not any("Back" in label for label in user.button_labels())
+    await user.tap("Cancel")
+    assert "case #1" in user.last_text()
+    assert store.load_track(1).status == "awaiting_reply"
+    assert [s for s, _, _ in store.reminder_states(1)] == ["pending"]
