@@ -189,6 +189,13 @@ async def send_replies(update: Update, context: BotContext, replies: list[Reply]
     chat = update.effective_chat
     assert chat is not None
     for reply in replies:
+        if reply.chat_id is not None and reply.chat_id != chat.id:
+            # Another chat (a team's group card): its failure must not spoil this reply.
+            try:
+                await send_reply(context.bot, chat.id, reply, context.service)
+            except TelegramError as error:
+                log.warning("Could not update chat %s: %s", reply.chat_id, error)
+            continue
         await send_reply(context.bot, chat.id, reply, context.service)
 
 

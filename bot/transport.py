@@ -66,6 +66,7 @@ class Fault:
     description: str = "Internal Server Error"
     retry_after: int | None = None
     timeout: bool = False
+    chat_id: int | None = None  # only sends to this chat fail (None: the next send)
 
 
 class InProcessBotApi(BaseRequest):
@@ -123,8 +124,8 @@ class InProcessBotApi(BaseRequest):
                 content = part[1]
                 files[name] = (str(part[0]), content if isinstance(content, bytes) else b"")
         call = ApiCall(api_method, params, files)
-        if self.faults and api_method in self.SENDS:
-            fault = self.faults.pop(0)
+        fault = self._fault_for(api_method, params)
+        if fault is not None:
             self.failed.append(call)
             if fault.timeout:
                 raise TimedOut("fake time-out")
@@ -141,6 +142,14 @@ class InProcessBotApi(BaseRequest):
         if self.on_call is not None:
             self.on_call(call)
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _fault_for(self, method: str, params: dict[str, Any]) -> Fault | None:
+        if method not in self.SENDS:
+            return None
+        for i, fault in enumerate(self.faults):
+            if fault.chat_id is None or str(fault.chat_id) == str(params.get("chat_id")):
+                return self.faults.pop(i)
+        return None
 
     def _result(self, call: ApiCall) -> Any:
         if call.method == "getMe":

@@ -9,7 +9,7 @@ from telegram.ext import Application
 
 from bot.reminders import ReminderSweep
 from bot.storage import Store
-from bot.transport import InProcessBotApi
+from bot.transport import Fault, InProcessBotApi
 from tests.helpers import ChatDriver, Clock, add_account, no_sleep, plain
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -328,3 +328,23 @@ async def test_someone_outside_the_group_cannot_press_its_case_buttons(
     await stranger.press(close)
     assert "Only the case's owner, its assignee or a group admin can do that." in stranger.toasts()
     assert store.load_track(1).status == "awaiting_reply"
+
+
+async def test_a_group_card_that_cannot_be_posted_does_not_spoil_the_private_chat(
+    app: App, api: InProcessBotApi
+) -> None:
+    """If the group card can't be posted (the bot was removed), the member's private
+    intake still gets its verdict, and no error reply."""
+    p = people(app, api)
+    await p["alex_a"].send("/new@refund_guide_bot")
+    token = link_token(p["alex_a"])
+    await p["alex"].send(f"/start {token}")
+    await add_account(p["alex"])
+    api.faults.append(
+        Fault(403, "Forbidden: bot was kicked from the supergroup chat", chat_id=GROUP_A)
+    )
+    replies = await p["alex"].tap("unhappy with the results")
+    assert api.failed and int(api.failed[0].params["chat_id"]) == GROUP_A
+    texts = [plain(r.text) for r in replies if r.method == "sendMessage"]
+    assert not any("something went wrong" in t for t in p["alex"].all_text().splitlines())
+    assert texts, "the private chat got its replies"
