@@ -304,6 +304,11 @@ class RefundService:
         if not number.isdigit() or len(number) > 12:
             return [self._reply("case_usage")]
         case = self.store.get_case(who.chat_id, int(number))
+        if case is None and not who.in_group:
+            # In private, also the team cases this user owns or is assigned.
+            other = self.store.get_case_any(int(number))
+            if other is not None and who.user_id in (other.owner_user_id, other.assignee_user_id):
+                case = other
         if case is None:
             return [self._reply("case_not_found", number=number)]
         events = self.store.case_events(case.id)

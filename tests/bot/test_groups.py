@@ -348,3 +348,16 @@ async def test_a_group_card_that_cannot_be_posted_does_not_spoil_the_private_cha
     texts = [plain(r.text) for r in replies if r.method == "sendMessage"]
     assert not any("something went wrong" in t for t in p["alex"].all_text().splitlines())
     assert texts, "the private chat got its replies"
+
+
+async def test_owner_sees_a_team_case_in_private_others_do_not(
+    app: App, api: InProcessBotApi
+) -> None:
+    """/case 1 in Alex's private chat shows the group case he owns; in Sam's it is not
+    found (Sam neither owns nor is assigned it)."""
+    p = people(app, api)
+    await team_case(p)
+    await p["alex"].send("/case 1")
+    assert "Case #1" in p["alex"].last_text()
+    await p["sam"].send("/case 1")
+    assert "can't find case #1" in p["sam"].last_text()
