@@ -65,11 +65,13 @@ class RefundService:
         self.followup = FollowUpService(store, policy, renderer, clock, timezone)
         self.imports = ImportService(store, policy, renderer, clock)
 
-    def today(self, who: Who | None = None) -> date:
-        """Today in the chat's time zone (the default zone when there is no chat)."""
+    def today(self, who: Who | None = None, team_id: int | None = None) -> date:
+        """Today in the team's time zone (a group's case answered in private counts in the
+        group's), else the chat's, else the default zone."""
+        chat = team_id if team_id is not None else (who.chat_id if who else None)
         tz = (
-            self.followup.schedule(who.chat_id).tz
-            if who
+            self.followup.schedule(chat).tz
+            if chat is not None
             else ZoneInfo(self.followup.default_timezone)
         )
         return self.clock().astimezone(tz).date()
@@ -389,7 +391,7 @@ class RefundService:
                 if spec.optional and word == "skip":
                     intake.skip()
                     return self._after_change(row, who, [], previous=step)
-                notes = intake.submit_text(text, self.today(who))
+                notes = intake.submit_text(text, self.today(who, _team(row, who)))
         except InputError as error:
             return [self._ask(row, who, error=error.message)]
         return self._after_change(row, who, notes, previous=step)
@@ -581,7 +583,7 @@ class RefundService:
 
     def _apply_button(self, row: IntakeRow, who: Who, value: str) -> ButtonResult:
         step = row.intake.step
-        notes = row.intake.choose(value, self.today(who))
+        notes = row.intake.choose(value, self.today(who, _team(row, who)))
         return ButtonResult(None, self._after_change(row, who, notes, previous=step))
 
     def _after_change(
