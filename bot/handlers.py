@@ -117,12 +117,14 @@ async def with_rights(update: Update, context: BotContext) -> Who:
     who = who_of(update)
     if not who.in_group:
         return who
-    context.service.remember_member(who)
     cache: dict[tuple[int, int], tuple[float, bool]] = context.bot_data.admins
     key = (who.chat_id, who.user_id)
     now = time.monotonic()
     cached = cache.get(key)
     if cached is None or cached[0] < now:
+        # Both the admin check and the member's name need refreshing only now and then,
+        # not on every command and button press in the group.
+        context.service.remember_member(who)
         try:
             member = await context.bot.get_chat_member(who.chat_id, who.user_id)
             is_admin = member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)

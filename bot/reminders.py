@@ -89,7 +89,6 @@ class ReminderSweep:
         self.base_backoff = base_backoff
         self.per_chat_gap = per_chat_gap
         self.sleep = sleep
-        self.last_sweep_at: datetime | None = None
 
     async def run_once(self) -> SweepResult:
         """Send every reminder due now (up to one batch)."""
@@ -102,7 +101,6 @@ class ReminderSweep:
         for item in claimed:
             by_chat[item.chat_id].append(item)
         await asyncio.gather(*(self._send_chat(items, result) for items in by_chat.values()))
-        self.last_sweep_at = now
         if claimed:
             log.info(
                 "Sweep: %d claimed, %d sent, %d retried, %d failed, %d blocked",

@@ -113,12 +113,6 @@ class Renderer:
             raise ValueError(f"support/{name}.txt.j2 must start with 'Subject: '")
         return SupportMessage(subject=first.removeprefix("Subject: ").strip(), body=_tidy(body))
 
-    def template_names(self, folder: str) -> list[str]:
-        """Every template in `folder` (for tests that render them all)."""
-        return sorted(
-            p.name for p in (TEMPLATES_DIR / folder).iterdir() if not p.name.startswith("_")
-        )
-
 
 def _tidy(body: str) -> str:
     """Collapse the blank lines that optional template sections leave behind."""

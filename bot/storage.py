@@ -1102,18 +1102,6 @@ class Store:
         with self.transaction() as conn:
             conn.execute(update(teams).where(teams.c.id == team_id).values(**fields))
 
-    def case_by_token(self, team_id: int, token: str) -> CaseRecord | None:
-        """The case with this button token, only if it belongs to `team_id`."""
-        with self.transaction() as conn:
-            row = (
-                conn.execute(
-                    select(cases).where(cases.c.token == token, cases.c.team_id == team_id)
-                )
-                .mappings()
-                .first()
-            )
-            return None if row is None else _case(row)
-
     def load_track(self, case_id: int) -> CaseTrack:
         """The case's follow-up state (its timeline stays in the event log)."""
         with self.transaction() as conn:

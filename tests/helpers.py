@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram.ext import Application
 
+from bot.app import build_application, build_service
+from bot.config import Settings
+from bot.storage import Store
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
+from conversations.policy import Policy
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -187,3 +193,25 @@ async def sent_case(user: ChatDriver, ticket: str | None = "TT-0099123") -> None
         await user.send(ticket)
     else:
         await user.tap("Skip")
+
+
+@asynccontextmanager
+async def bot_process(
+    settings: Settings, policy: Policy, clock: Clock, db_url: str
+) -> AsyncIterator[tuple[Application[Any, Any, Any, Any, Any, Any], InProcessBotApi]]:
+    """One run of the bot on `db_url`, with its own store and API: leaving the block is
+    stopping the process (the next block is a restart on the same database)."""
+    api = InProcessBotApi()
+    store = Store.open(db_url)
+    app = build_application(
+        settings,
+        build_service(settings, store, policy, clock),
+        request=api,
+        token="123:TEST",
+        rate_limited=False,
+    )
+    try:
+        async with app:
+            yield app, api
+    finally:
+        store.close()

@@ -6,12 +6,11 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.app import build_application, build_service
 from bot.config import Settings
 from bot.storage import Store
 from bot.transport import InProcessBotApi
 from conversations.policy import Policy
-from tests.helpers import ADVERTISER_ID, ChatDriver, Clock, add_account, plain
+from tests.helpers import ADVERTISER_ID, ChatDriver, Clock, add_account, bot_process, plain
 
 
 async def test_start_greets_in_three_lines_and_help_lists_commands(user: ChatDriver) -> None:
@@ -190,16 +189,7 @@ async def test_restart_mid_intake_keeps_every_answer(
 ) -> None:
     """Stop the application mid-intake and start a new one on the same SQLite file:
     the user continues at the same question and the message has the earlier answers."""
-    api1 = InProcessBotApi()
-    store1 = Store.open(db_url)
-    app1 = build_application(
-        settings,
-        build_service(settings, store1, policy, clock),
-        request=api1,
-        token="123:TEST",
-        rate_limited=False,
-    )
-    async with app1:
+    async with bot_process(settings, policy, clock, db_url) as (app1, api1):
         user1 = ChatDriver(app1, api1)
         await user1.send("/new")
         await add_account(user1)
@@ -207,18 +197,8 @@ async def test_restart_mid_intake_keeps_every_answer(
         await user1.send("9 Nov 10:02")
         await user1.send("189.90 USD")
         old_buttons = user1.last_with_buttons()
-    store1.close()
 
-    api2 = InProcessBotApi()
-    store2 = Store.open(db_url)
-    app2 = build_application(
-        settings,
-        build_service(settings, store2, policy, clock),
-        request=api2,
-        token="123:TEST",
-        rate_limited=False,
-    )
-    async with app2:
+    async with bot_process(settings, policy, clock, db_url) as (app2, api2):
         user2 = ChatDriver(app2, api2)
         await user2.send("/new")
         assert "in progress" in user2.last_text()
@@ -236,7 +216,6 @@ async def test_restart_mid_intake_keeps_every_answer(
         message = plain(replies[-1].text)
         assert "189.90 USD" in message and "9 November 2026, 10:02" in message
         assert ADVERTISER_ID in message
-    store2.close()
 
 
 async def test_after_sending_there_is_no_way_back_and_cancel_keeps_the_case(

@@ -61,7 +61,8 @@ async def test_flagged_duplicate_starts_a_prefilled_case(
     await send_export(user, api, "billing_title_lines.csv")
     flags = [m for m in user.messages() if "Worth a look" in m.text]
     duplicate = next(m for m in flags if "duplicate" in m.text)
-    assert "1189.90 USD" in plain(duplicate.text) or "1,189.90" in plain(duplicate.text)
+    assert "10:02 · 1,189.90 USD" in plain(duplicate.text)
+    assert "10:08 · 1,189.90 USD" in plain(duplicate.text)
     start = next(data for label, data in duplicate.buttons if "Start a case" in label)
     await user.press(start, duplicate.message_id or 1)
     asked = user.last_text()
@@ -175,4 +176,7 @@ async def test_charges_after_a_recorded_pause_are_flagged(
     await send_export(user, api, "billing_overlap_1.csv")
     flags = [plain(m.text) for m in user.messages() if "Worth a look" in m.text]
     after_pause = [f for f in flags if "charged after pause" in f]
-    assert after_pause and "2026" in after_pause[0]
+    assert len(after_pause) == 1
+    # Paused on 5 Nov: the charges of 8 and 10 Nov are named, those of 1 and 4 Nov are not.
+    assert "08 Nov 2026" in after_pause[0] and "10 Nov 2026" in after_pause[0]
+    assert "01 Nov 2026" not in after_pause[0] and "04 Nov 2026" not in after_pause[0]
