@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import labels
+from bot.i18n import N_, _, error_text
 from bot.rendering import Renderer, SupportMessage, money, short_date, weekday_date
 from bot.replies import Button, Reply, Who, account_label
 from bot.storage import CaseRecord, Store
@@ -40,17 +41,36 @@ from conversations.policy import Policy
 CASE_PREFIX = "k"
 
 # Case buttons: action letter -> (domain trigger, button label). Order is display order.
+# The labels are English (marked for the catalogue); `action_label` shows them translated.
 ACTIONS: dict[str, tuple[str, str]] = {
-    "f": ("follow_up", "✉️ Send a follow-up"),
-    "r": ("reply", "💬 They replied"),
-    "a": ("approve", "👍 Approved"),
-    "R": ("refund_arrived", "💰 Refunded"),
-    "P": ("partly_refunded", "🪙 Partly refunded"),
-    "D": ("deny", "👎 Denied"),
-    "z": ("snooze", "⏰ Snooze 2 days"),
-    "x": ("close", "✖️ Close"),
-    "o": ("reopen", "↩️ Reopen"),
+    "f": ("follow_up", N_("Send a follow-up")),
+    "r": ("reply", N_("They replied")),
+    "a": ("approve", N_("Approved")),
+    "R": ("refund_arrived", N_("Refunded")),
+    "P": ("partly_refunded", N_("Partly refunded")),
+    "D": ("deny", N_("Denied")),
+    "z": ("snooze", N_("Snooze 2 days")),
+    "x": ("close", N_("Close")),
+    "o": ("reopen", N_("Reopen")),
 }
+ACTION_ICONS = {
+    "f": "✉️",
+    "r": "💬",
+    "a": "👍",
+    "R": "💰",
+    "P": "🪙",
+    "D": "👎",
+    "z": "⏰",
+    "x": "✖️",
+}
+ACTION_ICONS["o"] = "↩️"
+
+
+def action_label(action: str) -> str:
+    """A case button's label in the reader's language, with its icon."""
+    return f"{ACTION_ICONS[action]} {_(ACTIONS[action][1])}"
+
+
 # Which buttons a case offers in each state.
 OFFERED: dict[CaseStatus, tuple[str, ...]] = {
     CaseStatus.AWAITING_REPLY: ("r", "a", "R", "D", "x"),
@@ -75,7 +95,7 @@ TAKES_INPUT = frozenset(
     }
 )
 SCHEDULE_CACHE_SECONDS = 60.0
-NOT_ALLOWED = "Only the case's owner, its assignee or a group admin can do that."
+NOT_ALLOWED = N_("Only the case's owner, its assignee or a group admin can do that.")
 
 
 class FollowUpService:
@@ -157,7 +177,7 @@ class FollowUpService:
     def _ping_reply(self, case: CaseRecord, track: CaseTrack, due: Ping) -> Reply:
         buttons = self.buttons(case, track, extras=False)
         if due.suggest_escalation:
-            buttons.insert(0, [Button("📣 Escalation message", self._data(case, "e"))])
+            buttons.insert(0, [Button("📣 " + _("Escalation message"), self._data(case, "e"))])
         text = self.renderer.chat_text(
             "ping",
             case=self.case_view(case),
@@ -175,21 +195,21 @@ class FollowUpService:
         change it, only if the case allows it. In a group the card is edited in place."""
         parts = data.split(":")
         if len(parts) != 3 or parts[0] != CASE_PREFIX:
-            return "That button isn't one I know.", []
-        _, token, action = parts
+            return _("That button isn't one I know."), []
+        _prefix, token, action = parts
         case = self.visible_case(who, token)
         if case is None:
-            return "That case isn't here.", []
+            return _("That case isn't here."), []
         if action == "v":
             return None, [self.case_card(case, self.store.load_track(case.id))]
         if not self.may_change(who, case):
-            return NOT_ALLOWED, []
+            return _(NOT_ALLOWED), []
         if action == "e":
             return None, self._in_topic(who, case, [self._escalation(case)])
         now = self.clock()
         if action in ("t", "p"):
             if self.store.has_open_intake(who.chat_id, who.user_id):
-                return "Finish or /cancel the case you're answering first.", []
+                return _("Finish or /cancel the case you're answering first."), []
             what = "ticket" if action == "t" else "evidence"
             self.store.set_case_input(who.chat_id, who.user_id, case.id, what)
             prompt = Reply(
@@ -200,17 +220,17 @@ class FollowUpService:
         if action == "A":
             self.store.assign_case(case.id, who.user_id, who.user_id, now, who.first_name)
             case = self.store.get_case(case.team_id, case.id) or case
-            return "Assigned to you.", [self.card(case)] if who.in_group else [
+            return _("Assigned to you."), [self.card(case)] if who.in_group else [
                 self.case_card(case, self.store.load_track(case.id), done="assigned")
             ]
         if action not in ACTIONS:
-            return "That button isn't one I know.", []
-        trigger, _ = ACTIONS[action]
+            return _("That button isn't one I know."), []
+        trigger = ACTIONS[action][0]
         track = self.store.load_track(case.id)
         try:
             fire(track, trigger, now, who.user_id, self.schedule(case.team_id))
         except CaseError as error:
-            return error.message, [self.case_card(case, track)]
+            return error_text(error), [self.case_card(case, track)]
         self.store.save_track(case.id, case.team_id, track)
         case = self.store.get_case(case.team_id, case.id) or case
         replies: list[Reply] = []
@@ -221,7 +241,7 @@ class FollowUpService:
             replies.append(self.card(case))
             if not who.in_group:
                 replies.append(self.case_card(case, track, done=trigger))
-            return ACTIONS[action][1].split(" ", 1)[-1] + " — noted.", replies
+            return _("%(action)s — noted.") % {"action": _(ACTIONS[action][1])}, replies
         replies.append(self.case_card(case, track, done=trigger))
         return None, replies
 
@@ -244,21 +264,26 @@ class FollowUpService:
             return None
         now = self.clock()
         word = " ".join(text.casefold().split())
-        if what == "evidence" or word in ("cancel", "done"):
+        if what == "evidence" or word in {"cancel", "done", _("cancel"), _("done")}:
             self.store.clear_case_input(who.chat_id, who.user_id)
             if who.in_group:
-                return self._in_topic(who, case, [Reply(f"👍 Case #{case.id}: noted.")])
+                noted = "👍 " + _("Case #%(id)s: noted.") % {"id": case.id}
+                return self._in_topic(who, case, [Reply(noted)])
             return [self.case_card(case, self.store.load_track(case.id))]
         try:
             ticket = clean_text(text, max_len=64)
         except InputError as error:
-            return [Reply(f"⚠️ {html.escape(error.message)}", force_reply=who.in_group)]
+            return [Reply(f"⚠️ {html.escape(error_text(error))}", force_reply=who.in_group)]
         self.store.set_case_ticket(case.id, who.user_id, ticket, now)
         self.store.clear_case_input(who.chat_id, who.user_id)
         case = self.store.get_case_any(case.id) or case
         if who.in_group:
             # The group keeps one card per case: confirm briefly and update the card.
-            saved = Reply(f"🎫 Ticket {html.escape(ticket)} saved for case #{case.id}.")
+            saved = Reply(
+                "🎫 "
+                + _("Ticket %(ticket)s saved for case #%(id)s.")
+                % {"ticket": html.escape(ticket), "id": case.id}
+            )
             return self._in_topic(who, case, [saved, self.card(case)])
         replies = [self.case_card(case, self.store.load_track(case.id), done="ticket")]
         if case.team_id != who.chat_id:
@@ -310,7 +335,7 @@ class FollowUpService:
         track = self.store.load_track(case.id)
         names = self.store.member_names(case.team_id)
         buttons = self.buttons(case, track)
-        buttons.insert(0, [Button("🙋 Assign to me", self._data(case, "A"))])
+        buttons.insert(0, [Button("🙋 " + _("Assign to me"), self._data(case, "A"))])
         text = self.renderer.chat_text(
             "card",
             case=self.case_view(case),
@@ -320,7 +345,9 @@ class FollowUpService:
         )
         topic = None
         if case.topic_id is None and self.store.team_flags(case.team_id)["topic_per_case"]:
-            topic = f"Case #{case.id} · {labels.REASONS.get(case.reason, case.reason)}"
+            reason = labels.REASONS.get(case.reason, case.reason)
+            topic = _("Case #%(id)s") % {"id": case.id}
+            topic = f"{topic} · {reason}"
         return Reply(
             text,
             buttons,
@@ -390,7 +417,12 @@ class FollowUpService:
         if items:
             text = self.renderer.chat_text("digest", items=items)
             buttons = [
-                [Button(f"Case #{item['case']['id']} ›", f"{CASE_PREFIX}:{item['token']}:v")]
+                [
+                    Button(
+                        _("Case #%(id)s") % {"id": item["case"]["id"]} + " ›",
+                        f"{CASE_PREFIX}:{item['token']}:v",
+                    )
+                ]
                 for item in items[:20]
             ]
             main.insert(0, Reply(text, buttons))
@@ -417,8 +449,8 @@ class FollowUpService:
         if extras and track.status in TAKES_INPUT:
             rows.append(
                 [
-                    Button("🎫 Ticket number", self._data(case, "t")),
-                    Button("📎 Add evidence", self._data(case, "p")),
+                    Button("🎫 " + _("Ticket number"), self._data(case, "t")),
+                    Button("📎 " + _("Add evidence"), self._data(case, "p")),
                 ]
             )
         return rows
@@ -428,7 +460,7 @@ class FollowUpService:
         row: list[Button] = []
         rows: list[list[Button]] = []
         for action in actions:
-            row.append(Button(ACTIONS[action][1], self._data(case, action)))
+            row.append(Button(action_label(action), self._data(case, action)))
             if len(row) == 2:
                 rows.append(row)
                 row = []
@@ -478,10 +510,10 @@ class FollowUpService:
         """Who to turn to when support does not answer (POLICY.md §2, "Where to ask")."""
         billing = case.answers.get("billing")
         if case.answers.get("paid_via") == "agency":
-            return "your agency's account manager"
+            return _("your agency's account manager")
         if billing == "invoicing":
-            return "your TikTok account manager"
-        return "your TikTok sales rep or account manager, if you have one"
+            return _("your TikTok account manager")
+        return _("your TikTok sales rep or account manager, if you have one")
 
     # --- /cases and /case ----------------------------------------------------------------
 
@@ -586,7 +618,7 @@ class FollowUpService:
             self.store.set_private_copy(team_id, who.user_id, value.strip().casefold() == "on")
             return
         if who.in_group and not who.is_admin:
-            raise ValueError("Only a group admin can change the group's settings.")
+            raise ValueError(_("Only a group admin can change the group's settings."))
         if key in ("answers", "topics") and who.in_group:
             choice = value.strip().casefold()
             if key == "answers" and choice in ("group", "private"):
@@ -595,7 +627,7 @@ class FollowUpService:
             if key == "topics" and choice in ("on", "off"):
                 self.store.set_team_flags(team_id, topic_per_case=choice == "on")
                 return
-            raise ValueError("Type /settings answers group|private or /settings topics on|off.")
+            raise ValueError(_("Type /settings answers group|private or /settings topics on|off."))
         if key in ("tz", "timezone", "zone"):
             _zone(value.strip(), strict=True)
             self.store.update_team_settings(team_id, timezone=value.strip())
@@ -603,16 +635,16 @@ class FollowUpService:
             start, sep, end = value.replace("–", "-").partition("-")
             start_t, end_t = _hhmm(start.strip()), _hhmm(end.strip())
             if not sep or start_t is None or end_t is None:
-                raise ValueError("Type quiet hours like 22:00-08:00.")
+                raise ValueError(_("Type quiet hours like 22:00-08:00."))
             self.store.update_team_settings(
                 team_id, quiet_start=start_t.strftime("%H:%M"), quiet_end=end_t.strftime("%H:%M")
             )
         elif key in ("reply", "reply_days"):
             if not value.strip().isdigit() or not 1 <= int(value) <= 30:
-                raise ValueError("Type the reply wait as a number of business days, 1 to 30.")
+                raise ValueError(_("Type the reply wait as a number of business days, 1 to 30."))
             self.store.update_team_settings(team_id, reply_days=int(value))
         else:
-            raise ValueError("I can change tz, quiet or reply.")
+            raise ValueError(_("I can change tz, quiet or reply."))
 
 
 def _zone(name: str, strict: bool = False) -> ZoneInfo:
@@ -621,7 +653,8 @@ def _zone(name: str, strict: bool = False) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError):
         if strict:
             raise ValueError(
-                f"I don't know the time zone {name[:40]!r}. Use a name like Europe/Berlin."
+                _("I don't know the time zone %(name)s. Use a name like Europe/Berlin.")
+                % {"name": repr(name[:40])}
             ) from None
         return ZoneInfo("UTC")
 
@@ -668,5 +701,5 @@ def _attention(status: CaseStatus, track: CaseTrack | None) -> int:
 
 def _person(user_id: int | None, names: dict[int, tuple[str, str | None]]) -> dict[str, Any]:
     """A member for a template: a mention link that works without a username."""
-    first, username = names.get(user_id or 0, ("a team member", None))
+    first, username = names.get(user_id or 0, (_("a team member"), None))
     return {"id": user_id, "name": first, "username": username}

@@ -39,7 +39,9 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import i18n
 from bot.followup import FollowUpService
+from bot.i18n import N_, _, error_text
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import inline_keyboard
 from bot.records import RecordsService
@@ -56,13 +58,23 @@ from conversations.billing import ExportError, parse_export
 
 log = logging.getLogger(__name__)
 
-COMMANDS = [
-    BotCommand("new", "Look at a charge and write a refund request"),
-    BotCommand("cases", "Your cases"),
-    BotCommand("settings", "Time zone, quiet hours, reply wait"),
-    BotCommand("help", "What I can do"),
-    BotCommand("cancel", "Stop the case you're answering"),
+# The command menu: (command, description); the descriptions are translated per language.
+COMMAND_MENU = [
+    ("new", N_("Look at a charge and write a refund request")),
+    ("cases", N_("Your cases")),
+    ("settings", N_("Time zone, quiet hours, reply wait")),
+    ("language", N_("Change the language")),
+    ("help", N_("What I can do")),
+    ("cancel", N_("Stop the case you're answering")),
 ]
+
+
+def commands() -> list[BotCommand]:
+    """The command menu in the current language."""
+    return [BotCommand(name, _(description)) for name, description in COMMAND_MENU]
+
+
+COMMANDS = commands()
 
 
 class BotData:
@@ -297,7 +309,7 @@ async def attachment(update: Update, context: BotContext) -> None:
                     update,
                     context,
                     context.service.imports.refused(
-                        "That file is over 10 MB. Export a shorter date range and send it again."
+                        _("That file is over 10 MB. Export a shorter date range and send it again.")
                     ),
                 )
                 return
@@ -367,7 +379,9 @@ async def run_import(
         return
     imports = context.service.imports
     rules = context.service.policy.import_rules
-    progress = await context.bot.send_message(who.chat_id, f"📂 Reading {job.filename}…")
+    progress = await context.bot.send_message(
+        who.chat_id, "📂 " + _("Reading %(file)s…") % {"file": job.filename}
+    )
     try:
         file = await context.bot.get_file(job.file_id)
         data = bytes(await file.download_as_bytearray())
@@ -382,9 +396,11 @@ async def run_import(
             max_rows=rules.max_rows,
         )
     except ExportError as error:
-        replies = imports.refused(error.message)
+        replies = imports.refused(error_text(error))
     except TelegramError:
-        replies = imports.refused("I couldn't fetch that file from Telegram. Please send it again.")
+        replies = imports.refused(
+            _("I couldn't fetch that file from Telegram. Please send it again.")
+        )
     else:
         replies = imports.finish(who, job, report)
     first, rest = replies[0], replies[1:]
@@ -407,8 +423,10 @@ async def on_error(update: object, context: BotContext) -> None:
         try:
             await context.bot.send_message(
                 update.effective_chat.id,
-                "Sorry — something went wrong on my side. Your answers so far are saved; "
-                "try again, or send /cancel.",
+                _(
+                    "Sorry — something went wrong on my side. Your answers so far are saved; "
+                    "try again, or send /cancel."
+                ),
             )
         except Exception:
             log.warning("Could not tell chat %s about the error", update.effective_chat.id)
@@ -417,6 +435,11 @@ async def on_error(update: object, context: BotContext) -> None:
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Show the command menu in Telegram's clients."""
     await application.bot.set_my_commands(COMMANDS)
+    for code in i18n.LANGUAGES:
+        if code != i18n.DEFAULT_LANGUAGE:
+            with i18n.speaking(code):
+                # Telegram picks the menu by the client's language (two letters).
+                await application.bot.set_my_commands(commands(), language_code=code[:2])
 
 
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

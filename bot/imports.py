@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
+from bot.i18n import N_, Words, _
 from bot.rendering import Renderer
 from bot.replies import Button, Reply, Who, account_label
 from bot.storage import Store
@@ -23,10 +24,12 @@ from conversations.policy import Policy
 EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 PREFIX = "m:imp"
 MAX_FLAGS_SHOWN = 5
-CHOICE_WORDS = {
-    "day_first": "Day first (03/11 = 3 Nov)",
-    "month_first": "Month first (03/11 = Mar 11)",
-}
+CHOICE_WORDS = Words(
+    {
+        "day_first": N_("Day first (03/11 = 3 Nov)"),
+        "month_first": N_("Month first (03/11 = Mar 11)"),
+    }
+)
 
 
 @dataclass
@@ -75,7 +78,7 @@ class ImportService:
             question=None,
         )
         buttons = [[Button(account_label(a), f"{PREFIX}:acc:{a['ref']}")] for a in accounts[:10]]
-        buttons.append([Button("✖️ Cancel", f"{PREFIX}:x")])
+        buttons.append([Button("✖️ " + _("Cancel"), f"{PREFIX}:x")])
         return [Reply(self.renderer.chat_text("import_which_account", filename=filename), buttons)]
 
     def on_button(self, who: Who, data: str) -> ImportJob | list[Reply]:
@@ -131,8 +134,8 @@ class ImportService:
                 for i, candidate in enumerate(question.candidates[:12])
             ]
             if question.field not in (*REQUIRED_FIELDS, "date_order"):
-                buttons.append([Button("None of these", f"{PREFIX}:map:-")])
-            buttons.append([Button("✖️ Cancel", f"{PREFIX}:x")])
+                buttons.append([Button(_("None of these"), f"{PREFIX}:map:-")])
+            buttons.append([Button("✖️ " + _("Cancel"), f"{PREFIX}:x")])
             text = self.renderer.chat_text(
                 "import_question",
                 field=question.field,
@@ -191,7 +194,7 @@ class ImportService:
             if ids:
                 reason = {DUPLICATE_CHARGE: "d", CHARGED_AFTER_PAUSE: "p"}.get(flag.rule, "u")
                 data = f"{PREFIX}:case:{reason}:{account_id}:" + ".".join(str(i) for i in ids)
-                buttons = [[Button("Start a case from this", data)]]
+                buttons = [[Button(_("Start a case from this"), data)]]
             text = self.renderer.chat_text("import_flag", flag=flag)
             replies.append(Reply(text, buttons))
         return replies

@@ -2,172 +2,200 @@
 
 from __future__ import annotations
 
+from bot.i18n import N_, Words, gettext
 from conversations.facts import AccountStatus, Appeal, Billing, PaidVia, Reason, SpendAfterPause
 from conversations.intake import Step
 
-REASONS: dict[str, str] = {
-    Reason.DUPLICATE: "I was charged twice",
-    Reason.UNRECOGNISED: "A charge I don't recognise",
-    Reason.AFTER_PAUSE: "Charged after I paused",
-    Reason.NOT_DELIVERED: "My ads didn't run",
-    Reason.INVALID_TRAFFIC: "Fake clicks or bots",
-    Reason.UNUSED_BALANCE: "I want my unused balance back",
-    Reason.SUSPENDED: "Account suspended, money left",
-    Reason.REJECTED_UNSPENT: "Ads rejected, money unspent",
-    Reason.POOR_RESULTS: "I'm unhappy with the results",
-    Reason.AD_CREDITS: "Ad credits or a coupon",
-    Reason.WRONG_INVOICE: "Wrong invoice",
-    Reason.OTHER: "Something else",
-}
+REASONS = Words(
+    {
+        Reason.DUPLICATE: N_("I was charged twice"),
+        Reason.UNRECOGNISED: N_("A charge I don't recognise"),
+        Reason.AFTER_PAUSE: N_("Charged after I paused"),
+        Reason.NOT_DELIVERED: N_("My ads didn't run"),
+        Reason.INVALID_TRAFFIC: N_("Fake clicks or bots"),
+        Reason.UNUSED_BALANCE: N_("I want my unused balance back"),
+        Reason.SUSPENDED: N_("Account suspended, money left"),
+        Reason.REJECTED_UNSPENT: N_("Ads rejected, money unspent"),
+        Reason.POOR_RESULTS: N_("I'm unhappy with the results"),
+        Reason.AD_CREDITS: N_("Ad credits or a coupon"),
+        Reason.WRONG_INVOICE: N_("Wrong invoice"),
+        Reason.OTHER: N_("Something else"),
+    }
+)
 
 # The reason as the advertiser's message words it ("We would like to ask about …").
-REASON_PHRASES: dict[str, str] = {
-    Reason.DUPLICATE: "a charge that was taken twice",
-    Reason.UNRECOGNISED: "a charge we don't recognise",
-    Reason.AFTER_PAUSE: "a charge after we paused our campaign",
-    Reason.NOT_DELIVERED: "a charge for ads that did not run",
-    Reason.INVALID_TRAFFIC: "spend on traffic we believe was invalid",
-    Reason.UNUSED_BALANCE: "the unused balance of the account",
-    Reason.SUSPENDED: "the balance left on the suspended account",
-    Reason.REJECTED_UNSPENT: "prepaid money left after our ads were rejected",
-    Reason.POOR_RESULTS: "the results of our campaigns",
-    Reason.AD_CREDITS: "ad credits on the account",
-    Reason.WRONG_INVOICE: "an invoice we believe is wrong",
-    Reason.OTHER: "a billing question",
-}
+REASON_PHRASES = Words(
+    {
+        Reason.DUPLICATE: N_("a charge that was taken twice"),
+        Reason.UNRECOGNISED: N_("a charge we don't recognise"),
+        Reason.AFTER_PAUSE: N_("a charge after we paused our campaign"),
+        Reason.NOT_DELIVERED: N_("a charge for ads that did not run"),
+        Reason.INVALID_TRAFFIC: N_("spend on traffic we believe was invalid"),
+        Reason.UNUSED_BALANCE: N_("the unused balance of the account"),
+        Reason.SUSPENDED: N_("the balance left on the suspended account"),
+        Reason.REJECTED_UNSPENT: N_("prepaid money left after our ads were rejected"),
+        Reason.POOR_RESULTS: N_("the results of our campaigns"),
+        Reason.AD_CREDITS: N_("ad credits on the account"),
+        Reason.WRONG_INVOICE: N_("an invoice we believe is wrong"),
+        Reason.OTHER: N_("a billing question"),
+    }
+)
 
-CHOICES: dict[Step, dict[str, str]] = {
+_CHOICES_ENGLISH: dict[Step, dict[str, str]] = {
     Step.ACCOUNT_BILLING: {
-        Billing.MANUAL: "Manual payment (prepaid)",
-        Billing.AUTOMATIC: "Automatic payment (card)",
-        Billing.INVOICING: "Monthly invoicing",
+        Billing.MANUAL: N_("Manual payment (prepaid)"),
+        Billing.AUTOMATIC: N_("Automatic payment (card)"),
+        Billing.INVOICING: N_("Monthly invoicing"),
     },
-    Step.ACCOUNT_BC: {"yes": "Yes, it's in a Business Center", "no": "No"},
+    Step.ACCOUNT_BC: {"yes": N_("Yes, it's in a Business Center"), "no": N_("No")},
     Step.ACCOUNT_CURRENCY: {code: code for code in ("USD", "EUR", "GBP", "BRL", "IDR", "RUB")},
-    Step.ACCOUNT_STATUS: {AccountStatus.ACTIVE: "Active", AccountStatus.SUSPENDED: "Suspended"},
-    Step.ACCOUNT_PAID_VIA: {
-        PaidVia.TIKTOK: "TikTok directly",
-        PaidVia.AGENCY: "Through an agency",
+    Step.ACCOUNT_STATUS: {
+        AccountStatus.ACTIVE: N_("Active"),
+        AccountStatus.SUSPENDED: N_("Suspended"),
     },
-    Step.REASON: REASONS,
+    Step.ACCOUNT_PAID_VIA: {
+        PaidVia.TIKTOK: N_("TikTok directly"),
+        PaidVia.AGENCY: N_("Through an agency"),
+    },
+    Step.REASON: REASONS.english,
     Step.SPEND_AFTER_PAUSE: {
-        SpendAfterPause.YES: "Yes, I can show it",
-        SpendAfterPause.NO: "No",
-        SpendAfterPause.UNSURE: "Not sure",
+        SpendAfterPause.YES: N_("Yes, I can show it"),
+        SpendAfterPause.NO: N_("No"),
+        SpendAfterPause.UNSURE: N_("Not sure"),
     },
     Step.APPEAL: {
-        Appeal.WON: "Appeal won — account back",
-        Appeal.PENDING: "Appeal still pending",
-        Appeal.LOST: "Appeal was turned down",
-        Appeal.NOT_APPEALED: "I haven't appealed",
+        Appeal.WON: N_("Appeal won — account back"),
+        Appeal.PENDING: N_("Appeal still pending"),
+        Appeal.LOST: N_("Appeal was turned down"),
+        Appeal.NOT_APPEALED: N_("I haven't appealed"),
     },
-    Step.ADMIN: {"yes": "Yes, I'm an admin", "no": "No"},
-    Step.NOTICED: {"today": "Today", "yesterday": "Yesterday", "charge_day": "On the charge day"},
+    Step.ADMIN: {"yes": N_("Yes, I'm an admin"), "no": N_("No")},
+    Step.NOTICED: {
+        "today": N_("Today"),
+        "yesterday": N_("Yesterday"),
+        "charge_day": N_("On the charge day"),
+    },
 }
+
+CHOICES: dict[Step, Words] = {step: Words(table) for step, table in _CHOICES_ENGLISH.items()}
 
 # Short names of the answers, for the "change an answer" menu and summaries.
-STEP_NAMES: dict[Step, str] = {
-    Step.ACCOUNT: "Ad account",
-    Step.ACCOUNT_NAME: "Name",
-    Step.ACCOUNT_BILLING: "Billing option",
-    Step.ACCOUNT_BC: "Business Center",
-    Step.ACCOUNT_BC_ID: "Business Center ID",
-    Step.ACCOUNT_CURRENCY: "Currency",
-    Step.ACCOUNT_STATUS: "Status",
-    Step.ACCOUNT_PAID_VIA: "Who you pay",
-    Step.REASON: "What went wrong",
-    Step.CHARGE_DATE: "Charge date",
-    Step.CHARGE_AMOUNT: "Amount",
-    Step.BALANCE: "Balance left",
-    Step.CHARGE_CARD: "Card",
-    Step.CHARGE_INVOICE: "Document number",
-    Step.CHARGE_CAMPAIGNS: "Campaign IDs",
-    Step.OTHER_CHARGE: "The other charge",
-    Step.OTHER_INVOICE: "Other document number",
-    Step.PAUSED_ON: "Pause date",
-    Step.SPEND_AFTER_PAUSE: "Spend after the pause",
-    Step.INVOICE_PROBLEM: "What's wrong with the invoice",
-    Step.STORY: "What happened",
-    Step.APPEAL: "Suspension appeal",
-    Step.ADMIN: "Admin role",
-    Step.NOTICED: "When you noticed",
-    Step.EVIDENCE: "Evidence",
+STEP_NAMES_ENGLISH: dict[Step, str] = {
+    Step.ACCOUNT: N_("Ad account"),
+    Step.ACCOUNT_NAME: N_("Name"),
+    Step.ACCOUNT_BILLING: N_("Billing option"),
+    Step.ACCOUNT_BC: N_("Business Center"),
+    Step.ACCOUNT_BC_ID: N_("Business Center ID"),
+    Step.ACCOUNT_CURRENCY: N_("Currency"),
+    Step.ACCOUNT_STATUS: N_("Status"),
+    Step.ACCOUNT_PAID_VIA: N_("Who you pay"),
+    Step.REASON: N_("What went wrong"),
+    Step.CHARGE_DATE: N_("Charge date"),
+    Step.CHARGE_AMOUNT: N_("Amount"),
+    Step.BALANCE: N_("Balance left"),
+    Step.CHARGE_CARD: N_("Card"),
+    Step.CHARGE_INVOICE: N_("Document number"),
+    Step.CHARGE_CAMPAIGNS: N_("Campaign IDs"),
+    Step.OTHER_CHARGE: N_("The other charge"),
+    Step.OTHER_INVOICE: N_("Other document number"),
+    Step.PAUSED_ON: N_("Pause date"),
+    Step.SPEND_AFTER_PAUSE: N_("Spend after the pause"),
+    Step.INVOICE_PROBLEM: N_("What's wrong with the invoice"),
+    Step.STORY: N_("What happened"),
+    Step.APPEAL: N_("Suspension appeal"),
+    Step.ADMIN: N_("Admin role"),
+    Step.NOTICED: N_("When you noticed"),
+    Step.EVIDENCE: N_("Evidence"),
 }
 
-BILLING_WORDS: dict[str, str] = {
-    Billing.MANUAL: "manual payment",
-    Billing.AUTOMATIC: "automatic payment",
-    Billing.INVOICING: "monthly invoicing",
-}
+STEP_NAMES = Words({str(step): name for step, name in STEP_NAMES_ENGLISH.items()})
 
-OUTCOME_WORDS: dict[str, str] = {
-    "eligible": "Eligible",
-    "needs_review": "Worth asking",
-    "not_eligible": "Not refundable",
-    "blocked": "Blocked for now",
-}
+BILLING_WORDS = Words(
+    {
+        Billing.MANUAL: N_("manual payment"),
+        Billing.AUTOMATIC: N_("automatic payment"),
+        Billing.INVOICING: N_("monthly invoicing"),
+    }
+)
 
-STATUS_WORDS: dict[str, str] = {
-    "drafted": "Drafted",
-    "sent": "Sent",
-    "awaiting_reply": "Waiting for TikTok",
-    "overdue": "Overdue",
-    "followed_up": "Followed up",
-    "answered": "TikTok replied",
-    "approved": "Approved, refund on its way",
-    "refunded": "Refunded",
-    "partly_refunded": "Partly refunded",
-    "denied": "Denied",
-    "closed": "Closed",
-    "cancelled": "Cancelled",
-}
+OUTCOME_WORDS = Words(
+    {
+        "eligible": N_("Eligible"),
+        "needs_review": N_("Worth asking"),
+        "not_eligible": N_("Not refundable"),
+        "blocked": N_("Blocked for now"),
+    }
+)
 
-FILTER_WORDS: dict[str, str] = {
-    "open": "Open",
-    "overdue": "Overdue",
-    "closed": "Closed",
-    "all": "All",
-}
+STATUS_WORDS = Words(
+    {
+        "drafted": N_("Drafted"),
+        "sent": N_("Sent"),
+        "awaiting_reply": N_("Waiting for TikTok"),
+        "overdue": N_("Overdue"),
+        "followed_up": N_("Followed up"),
+        "answered": N_("TikTok replied"),
+        "approved": N_("Approved, refund on its way"),
+        "refunded": N_("Refunded"),
+        "partly_refunded": N_("Partly refunded"),
+        "denied": N_("Denied"),
+        "closed": N_("Closed"),
+        "cancelled": N_("Cancelled"),
+    }
+)
+
+FILTER_WORDS = Words(
+    {
+        "open": N_("Open"),
+        "overdue": N_("Overdue"),
+        "closed": N_("Closed"),
+        "all": N_("All"),
+    }
+)
 
 # The case timeline in words (event names are the domain's trigger names).
-EVENT_WORDS: dict[str, str] = {
-    "drafted": "Drafted",
-    "redrafted": "Message rewritten",
-    "send": "Sent to TikTok",
-    "ticket": "Ticket",
-    "deadline_passed": "Reply overdue",
-    "follow_up": "Followed up",
-    "reply": "TikTok replied",
-    "approve": "Refund approved",
-    "refund_arrived": "Refunded",
-    "partly_refunded": "Partly refunded",
-    "deny": "Denied",
-    "close": "Closed",
-    "closed": "Closed",
-    "cancel": "Cancelled",
-    "cancelled": "Cancelled",
-    "reopen": "Reopened",
-    "snooze": "Snoozed",
-    "remind": "Reminder sent",
-}
+EVENT_WORDS = Words(
+    {
+        "drafted": N_("Drafted"),
+        "redrafted": N_("Message rewritten"),
+        "send": N_("Sent to TikTok"),
+        "ticket": N_("Ticket"),
+        "deadline_passed": N_("Reply overdue"),
+        "follow_up": N_("Followed up"),
+        "reply": N_("TikTok replied"),
+        "approve": N_("Refund approved"),
+        "refund_arrived": N_("Refunded"),
+        "partly_refunded": N_("Partly refunded"),
+        "deny": N_("Denied"),
+        "close": N_("Closed"),
+        "closed": N_("Closed"),
+        "cancel": N_("Cancelled"),
+        "cancelled": N_("Cancelled"),
+        "reopen": N_("Reopened"),
+        "snooze": N_("Snoozed"),
+        "remind": N_("Reminder sent"),
+    }
+)
 # Bookkeeping events the timeline leaves out.
 QUIET_EVENTS = frozenset({"await_reply"})
 
-PING_WORDS: dict[str, str] = {
-    "reply_overdue": "no reply yet",
-    "followup_overdue": "no reply to the follow-up",
-    "decision_pending": "waiting for a decision",
-    "refund_overdue": "refund late",
-}
+PING_WORDS = Words(
+    {
+        "reply_overdue": N_("no reply yet"),
+        "followup_overdue": N_("no reply to the follow-up"),
+        "decision_pending": N_("waiting for a decision"),
+        "refund_overdue": N_("refund late"),
+    }
+)
 
 
 def event_detail(what: str, detail: str | None) -> str:
     """An event's detail in words: outcomes and reminder kinds are stored as codes."""
     if not detail:
         return ""
-    if what in ("drafted", "redrafted"):
+    if what in ("drafted", N_("redrafted")):
         code = detail.removeprefix("verdict ").strip()
-        return f"verdict: {OUTCOME_WORDS.get(code, code)}"
+        return gettext("verdict: %(outcome)s") % {"outcome": OUTCOME_WORDS.get(code, code)}
     if what == "remind":
         return PING_WORDS.get(detail, detail)
     return detail
@@ -175,35 +203,40 @@ def event_detail(what: str, detail: str | None) -> str:
 
 # What helps TikTok review each reason, as checklist items the user can tick by tagging
 # the files they send ("which of these is it?").
-EVIDENCE_CHECKLIST: dict[str, list[tuple[str, str]]] = {
+EVIDENCE_CHECKLIST_ENGLISH: dict[str, list[tuple[str, str]]] = {
     Reason.DUPLICATE: [
-        ("transactions", "Screenshot of both charges in Finance → Transactions"),
-        ("statement", "Bank or card statement"),
+        ("transactions", N_("Screenshot of both charges in Finance → Transactions")),
+        ("statement", N_("Bank or card statement")),
     ],
     Reason.UNRECOGNISED: [
-        ("transactions", "Screenshot of the charge in Finance → Transactions"),
-        ("statement", "Card statement"),
+        ("transactions", N_("Screenshot of the charge in Finance → Transactions")),
+        ("statement", N_("Card statement")),
     ],
     Reason.AFTER_PAUSE: [
-        ("paused", "Screenshot showing when the campaign was paused"),
-        ("spend", "Daily spend report after that date"),
+        ("paused", N_("Screenshot showing when the campaign was paused")),
+        ("spend", N_("Daily spend report after that date")),
     ],
     Reason.NOT_DELIVERED: [
-        ("error", "Screenshot of the error or campaign status"),
-        ("delivery", "Delivery report for the time window"),
+        ("error", N_("Screenshot of the error or campaign status")),
+        ("delivery", N_("Delivery report for the time window")),
     ],
     Reason.INVALID_TRAFFIC: [
-        ("ivt", "Third-party invalid-traffic report"),
-        ("campaign", "Campaign report for the same dates"),
+        ("ivt", N_("Third-party invalid-traffic report")),
+        ("campaign", N_("Campaign report for the same dates")),
     ],
     Reason.WRONG_INVOICE: [
-        ("invoice", "The invoice (Finance → Invoices)"),
-        ("spend", "Spend report for the month"),
+        ("invoice", N_("The invoice (Finance → Invoices)")),
+        ("spend", N_("Spend report for the month")),
     ],
-    Reason.UNUSED_BALANCE: [("balance", "Screenshot of the balance in Finance → Payment")],
-    Reason.SUSPENDED: [("balance", "Screenshot of the balance in Finance → Payment")],
+    Reason.UNUSED_BALANCE: [("balance", N_("Screenshot of the balance in Finance → Payment"))],
+    Reason.SUSPENDED: [("balance", N_("Screenshot of the balance in Finance → Payment"))],
     Reason.OTHER: [
-        ("screenshot", "Screenshot of what you saw"),
-        ("transactions", "The charge in Finance → Transactions"),
+        ("screenshot", N_("Screenshot of what you saw")),
+        ("transactions", N_("The charge in Finance → Transactions")),
     ],
 }
+
+
+def checklist(reason: str) -> list[tuple[str, str]]:
+    """What helps TikTok review `reason`: (key, item) pairs, in the reader's language."""
+    return [(key, gettext(item)) for key, item in EVIDENCE_CHECKLIST_ENGLISH.get(reason, [])]

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from bot import labels
 from bot.followup import FollowUpService
+from bot.i18n import N_, _, ngettext
 from bot.rendering import Renderer, long_date, money, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who
 from bot.storage import (
@@ -117,8 +118,8 @@ FORGET_WORDS: dict[str, tuple[str, str]] = {
     "teams": ("chat settings (time zone, quiet hours)", "chat settings"),
 }
 
-NOT_YOURS = "This button belongs to someone else's question. Nothing was changed."
-ONLY_PRIVATE = "That works in your private chat with me. Nothing was changed."
+NOT_YOURS = N_("This button belongs to someone else's question. Nothing was changed.")
+ONLY_PRIVATE = N_("That works in your private chat with me. Nothing was changed.")
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,20 @@ class RecordsService:
         )
         if built is None:
             return [Reply(text)]
-        scope = "The team's" if who.in_group else "Your"
-        plural = "s" if built.count != 1 else ""
-        caption = f"{scope} {built.count} refund case{plural}, {short_date(self._today(who))}."
+        values = {"num": built.count, "day": short_date(self._today(who))}
+        if who.in_group:
+            caption = ngettext(
+                "The team's %(num)s refund case, %(day)s.",
+                "The team's %(num)s refund cases, %(day)s.",
+                built.count,
+            )
+        else:
+            caption = ngettext(
+                "Your %(num)s refund case, %(day)s.",
+                "Your %(num)s refund cases, %(day)s.",
+                built.count,
+            )
+        caption = caption % values
         return [Reply(text, document=Document(built.filename, built.content, caption))]
 
     def build_export(self, team_id: int) -> ExportFile | None:
@@ -278,31 +290,32 @@ class RecordsService:
         pressed after new data arrived, deletes nothing unasked)."""
         parts = data.removeprefix(FORGET_PREFIX).split(":")
         if len(parts) < 2 or parts[0] not in ("yes", "no") or not parts[1].isdigit():
-            return ButtonResult("That button isn't one I know.", [])
+            return ButtonResult(_("That button isn't one I know."), [])
         if who.in_group:
-            return ButtonResult(ONLY_PRIVATE, [])
+            return ButtonResult(_(ONLY_PRIVATE), [])
         if int(parts[1]) != who.user_id or who.chat_id != who.user_id:
-            return ButtonResult(NOT_YOURS, [])
+            return ButtonResult(_(NOT_YOURS), [])
         if parts[0] == "no":
             return ButtonResult(None, [Reply(self.renderer.chat_text("forget_kept"))])
         held = held_about(self.store, who.user_id)
         if not any(held.values()):
-            return ButtonResult("Already done: I hold nothing about you.", [])
+            return ButtonResult(_("Already done: I hold nothing about you."), [])
         if len(parts) != 3 or parts[2] != _fingerprint(held):
             # Something was added or removed since the question: ask again with the new list.
             return ButtonResult(
-                "Something changed since you asked.", [self._confirmation(who, held, changed=True)]
+                _("Something changed since you asked."),
+                [self._confirmation(who, held, changed=True)],
             )
         deleted = forget_user(self.store, who.user_id)
         text = self.renderer.chat_text("forget_done", deleted=_phrases(deleted))
-        return ButtonResult("Deleted.", [Reply(text)])
+        return ButtonResult(_("Deleted."), [Reply(text)])
 
     def _confirmation(self, who: Who, held: Mapping[str, int], *, changed: bool) -> Reply:
         yes = f"{FORGET_PREFIX}yes:{who.user_id}:{_fingerprint(held)}"
         no = f"{FORGET_PREFIX}no:{who.user_id}"
         return Reply(
             self.renderer.chat_text("forget_confirm", held=_phrases(held), changed=changed),
-            [[Button("🗑 Yes, delete everything", yes), Button("No, keep it", no)]],
+            [[Button("🗑 " + _("Yes, delete everything"), yes), Button(_("No, keep it"), no)]],
         )
 
     def _today(self, who: Who) -> date:
@@ -572,7 +585,7 @@ def _message_body(case: CaseRecord) -> str | None:
     """The message without its `Subject:` line (the case file shows the subject apart)."""
     if not case.message:
         return None
-    first, _, rest = case.message.partition("\n")
+    first, _sep, rest = case.message.partition("\n")
     return rest.strip("\n") if first.startswith("Subject: ") else case.message.strip("\n")
 
 

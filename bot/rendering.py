@@ -4,6 +4,11 @@ messages advertisers send to TikTok (plain text).
 Two jinja2 environments, both with StrictUndefined so a missing value fails
 loudly in tests instead of printing nothing: `chat` escapes everything it
 inserts (user text is data, never markup), `support` writes plain text.
+
+Both carry jinja2's i18n extension with "new style" gettext bound to `bot.i18n`: a
+template's texts, and the money and dates it formats, come out in the language that
+`bot.i18n.speaking` set for the render. One environment serves every language, so the
+compiled templates are shared and a render costs a dictionary look-up per text.
 """
 
 from __future__ import annotations
@@ -15,48 +20,80 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from bot import i18n
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-LOCALE = "en"
 
 
 def money(amount: str | Decimal | None, currency: str | None) -> str:
-    """`189.90 USD`: the amount with its currency's usual decimals and the ISO code."""
+    """The amount with its currency's usual decimals, the way the reader's language
+    writes it: `189.90 USD` in English, `1 234,56 €` in Russian, `R$ 1.234,56` in
+    Portuguese (Brazil)."""
     if amount is None or currency is None:
         return "—"
-    digits = get_currency_precision(currency)
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "\xa0¤¤"
-    return str(
-        format_currency(
-            Decimal(amount), currency, format=pattern, locale=LOCALE, currency_digits=False
-        )
-    ).replace("\xa0", " ")
+    locale = i18n.babel_locale()
+    if locale == i18n.DEFAULT_LANGUAGE:
+        digits = get_currency_precision(currency)
+        pattern = "#,##0" + ("." + "0" * digits if digits else "") + "\xa0¤¤"
+        return str(
+            format_currency(
+                Decimal(amount), currency, format=pattern, locale=locale, currency_digits=False
+            )
+        ).replace("\xa0", " ")
+    # The locale's own currency pattern, grouping from 1,000 on (Spanish leaves 4 digits
+    # ungrouped by default, which reads oddly next to grouped bigger amounts).
+    text = format_currency(Decimal(amount), currency, locale=locale, group_separator=True)
+    return str(text).replace("\xa0", " ").replace("\u202f", " ")
+
+
+def number(value: int | Decimal) -> str:
+    """A number the way the reader's language writes it (`1,234` / `1 234` / `1.234`)."""
+    return str(format_decimal(value, locale=i18n.babel_locale())).replace("\xa0", " ")
 
 
 def long_date(value: str | date | None) -> str:
-    """`9 November 2026`."""
+    """`9 November 2026` (`9 de novembro de 2026`, `9 ноября 2026 г.`)."""
     if value is None:
         return "—"
     day = date.fromisoformat(value) if isinstance(value, str) else value
-    return str(format_date(day, "d MMMM y", locale=LOCALE))
+    locale = i18n.babel_locale()
+    pattern = "d MMMM y" if locale == i18n.DEFAULT_LANGUAGE else "long"
+    return str(format_date(day, pattern, locale=locale))
 
 
 def short_date(value: str | date | datetime | None) -> str:
-    """`9 Nov 2026`."""
+    """`9 Nov 2026` (`09.11.2026`, `09/11/2026`)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         value = value.date()
     day = date.fromisoformat(value) if isinstance(value, str) else value
-    return str(format_date(day, "d MMM y", locale=LOCALE))
+    locale = i18n.babel_locale()
+    return str(format_date(day, i18n.LANGUAGES[locale].short_date, locale=locale))
+
+
+def moment(value: datetime) -> str:
+    """`08 Nov 2026 10:02` (`08.11.2026 10:02`): a row of a billing export."""
+    locale = i18n.babel_locale()
+    if locale == i18n.DEFAULT_LANGUAGE:
+        return value.strftime("%d %b %Y %H:%M")
+    return f"{short_date(value)} {value:%H:%M}"
 
 
 def weekday_date(value: str | date) -> str:
-    """`Mon 17 Nov`."""
+    """`Mon 17 Nov` (`пн 17 нояб.`)."""
     day = date.fromisoformat(value) if isinstance(value, str) else value
-    return str(format_date(day, "EEE d MMM", locale=LOCALE))
+    return str(format_date(day, "EEE d MMM", locale=i18n.babel_locale()))
+
+
+def month_name(month: str) -> str:
+    """`2026-11` → `Nov 2026`."""
+    if not month:
+        return ""
+    return str(format_date(date.fromisoformat(f"{month}-01"), "MMM y", locale=i18n.babel_locale()))
 
 
 def _environment(autoescape: bool) -> Environment:
@@ -69,11 +106,19 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=False,
         # Templates change with a deploy, not while running: no file check per render.
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # {% trans %} blocks without the template's line breaks and indentation in the msgid.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
+        i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.filters["money"] = lambda amount, currency: money(amount, currency)
     env.filters["long_date"] = long_date
     env.filters["short_date"] = short_date
     env.filters["weekday_date"] = weekday_date
+    env.filters["number"] = number
+    env.filters["moment"] = moment
     return env
 
 
@@ -83,9 +128,13 @@ class SupportMessage:
 
     subject: str
     body: str
+    # "Subject" in the message's language (the template's first line says `Subject: `
+    # whatever the language: it only marks where the subject is).
+    subject_word: str = "Subject"
+    language: str = i18n.DEFAULT_LANGUAGE
 
     def as_text(self) -> str:
-        return f"Subject: {self.subject}\n\n{self.body}"
+        return f"{self.subject_word}: {self.subject}\n\n{self.body}"
 
 
 class Renderer:
@@ -108,10 +157,16 @@ class Renderer:
     ) -> SupportMessage:
         """Render `<folder>/<name>.txt.j2`; its first line is `Subject: …`."""
         text = self.support.get_template(f"{folder}/{name}.txt.j2").render(**context)
-        first, _, body = text.strip().partition("\n")
+        first, _sep, body = text.strip().partition("\n")
         if not first.startswith("Subject: "):
             raise ValueError(f"support/{name}.txt.j2 must start with 'Subject: '")
-        return SupportMessage(subject=first.removeprefix("Subject: ").strip(), body=_tidy(body))
+        return SupportMessage(
+            subject=first.removeprefix("Subject: ").strip(),
+            body=_tidy(body),
+            # Translators: the first word of a message to TikTok support, before its subject.
+            subject_word=i18n.gettext("Subject"),
+            language=i18n.current(),
+        )
 
 
 def _tidy(body: str) -> str:

@@ -14,12 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from bot import labels
 from bot.followup import FollowUpService
+from bot.i18n import N_, _, error_text
 from bot.imports import ImportService
-from bot.rendering import Renderer, SupportMessage, money, short_date
+from bot.rendering import Renderer, SupportMessage, money, month_name, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label
 from bot.storage import IntakeRow, Store, new_token
 from conversations.cases import CaseStatus
@@ -87,7 +86,7 @@ class RefundService:
             return [self._reply("group_start")]
         if payload:
             return self._start_from_link(who, payload)
-        return [self._reply("start", buttons=[[Button("Look at a charge", "m:new")]])]
+        return [self._reply("start", buttons=[[Button(_("Look at a charge"), "m:new")]])]
 
     def _start_from_link(self, who: Who, payload: str) -> list[Reply]:
         team_id, refusal = self.store.use_link(payload[:64], who.user_id, LINK_LIFETIME)
@@ -128,13 +127,13 @@ class RefundService:
         # m:imp:case:<reason>:<account>:<charge ids joined by ".">
         parts = data.split(":")
         if len(parts) != 6 or not parts[4].isdigit():
-            return ButtonResult("That button isn't one I know.", [])
+            return ButtonResult(_("That button isn't one I know."), [])
         reason = FLAG_REASONS.get(parts[3])
         account = self.store.get_account(who.chat_id, int(parts[4]))
         ids = [int(i) for i in parts[5].split(".") if i.isdigit()]
         charges = self.store.transaction_rows(int(parts[4]), ids) if account else []
         if reason is None or account is None or not charges:
-            return ButtonResult("That charge isn't here any more.", [])
+            return ButtonResult(_("That charge isn't here any more."), [])
         replies: list[Reply] = []
         old = self.store.load_intake(who.chat_id, who.user_id)
         if old is not None and not old.intake.finished:
@@ -160,7 +159,7 @@ class RefundService:
         )
         buttons = [[Button(_charge_label(c), self._data(row, "T", str(c["id"])))] for c in charges]
         months = self.store.transaction_months(account_id)[:3]
-        everything = "• All" if not month and not amount else "All"
+        everything = ("• " if not month and not amount else "") + _("All")
         buttons.append(
             [
                 Button(
@@ -184,10 +183,10 @@ class RefundService:
             )
         nav = []
         if page > 0:
-            nav.append(Button("‹ Newer", self._data(row, "L", f"{page - 1}:{month}:{amount}")))
+            nav.append(Button(_("‹ Newer"), self._data(row, "L", f"{page - 1}:{month}:{amount}")))
         if (page + 1) * PAGE < total:
-            nav.append(Button("Older ›", self._data(row, "L", f"{page + 1}:{month}:{amount}")))
-        nav.append(Button("⌨️ Type it instead", self._data(row, "k")))
+            nav.append(Button(_("Older ›"), self._data(row, "L", f"{page + 1}:{month}:{amount}")))
+        nav.append(Button("⌨️ " + _("Type it instead"), self._data(row, "k")))
         buttons.append(nav)
         text = self.renderer.chat_text(
             "charge_list",
@@ -227,9 +226,9 @@ class RefundService:
         for a in listed[:10]:
             row = [Button(f"✏️ {account_label(a)}", f"m:acc:ed:{a['ref']}")]
             if who.is_admin:
-                row.append(Button("🗑 Remove", f"m:acc:rm:{a['ref']}"))
+                row.append(Button("🗑 " + _("Remove"), f"m:acc:rm:{a['ref']}"))
             buttons.append(row)
-        buttons.append([Button("➕ Add an account", "m:acc:add")])
+        buttons.append([Button("➕ " + _("Add an account"), "m:acc:add")])
         return [
             self._reply(
                 "accounts",
@@ -242,21 +241,21 @@ class RefundService:
 
     def account_button(self, who: Who, data: str) -> ButtonResult:
         """Add, edit (any member) or remove (admins only) one of the team's accounts."""
-        _, _, action, ref = [*data.split(":"), "", "", "", ""][:4]
+        _prefix, _kind, action, ref = [*data.split(":"), "", "", "", ""][:4]
         if action == "add":
             return ButtonResult(None, self._account_intake(who, None))
         if action == "ed" and ref.isdigit():
             account = self.store.get_account(who.chat_id, int(ref))
             if account is None:
-                return ButtonResult("That account is gone.", [])
+                return ButtonResult(_("That account is gone."), [])
             return ButtonResult(None, self._account_intake(who, account))
         if action != "rm" or not ref.isdigit():
-            return ButtonResult("That button isn't one I know.", [])
+            return ButtonResult(_("That button isn't one I know."), [])
         if not who.is_admin:
-            return ButtonResult("Only a group admin can remove an account.", [])
+            return ButtonResult(_("Only a group admin can remove an account."), [])
         if not self.store.remove_account(who.chat_id, int(ref)):
-            return ButtonResult("That account is already gone.", [])
-        return ButtonResult("Removed.", self.accounts(who))
+            return ButtonResult(_("That account is already gone."), [])
+        return ButtonResult(_("Removed."), self.accounts(who))
 
     def new(self, who: Who, bot_username: str = "") -> list[Reply]:
         """Start an intake, or offer to continue the one in progress. In a group, the
@@ -271,7 +270,7 @@ class RefundService:
                 return [
                     self._reply(
                         "group_new",
-                        buttons=[[Button("Answer in private ›", url=url)]],
+                        buttons=[[Button(_("Answer in private ›"), url=url)]],
                         name=who.first_name,
                     )
                 ]
@@ -282,8 +281,8 @@ class RefundService:
                     "in_progress",
                     buttons=[
                         [
-                            Button("Continue", self._data(row, "k")),
-                            Button("Start over", self._data(row, "o")),
+                            Button(_("Continue"), self._data(row, "k")),
+                            Button(_("Start over"), self._data(row, "o")),
                         ]
                     ],
                     step=str(row.intake.step),
@@ -338,7 +337,7 @@ class RefundService:
             reply.document = Document(
                 filename=f"refund-request-case-{case.id}.txt",
                 content=case.message.encode("utf-8"),
-                caption=f"Case #{case.id}: the message that was sent.",
+                caption=_("Case #%(id)s: the message that was sent.") % {"id": case.id},
             )
         return [reply]
 
@@ -360,8 +359,11 @@ class RefundService:
                 self._ask(
                     row,
                     who,
-                    error=f"That's {len(text):,} characters — too long for me. "
-                    "Please send something shorter.",
+                    error=_(
+                        "That's %(count)s characters — too long for me. "
+                        "Please send something shorter."
+                    )
+                    % {"count": f"{len(text):,}"},
                 )
             ]
         intake = row.intake
@@ -372,28 +374,30 @@ class RefundService:
                 if spec.kind in (Kind.CHOICE, Kind.MENU) and step not in CHOICES_WITH_TYPING:
                     value = self._match_label(row, who, text)
                     if value is None:
-                        return [self._ask(row, who, error="Please tap one of the buttons below.")]
+                        return [
+                            self._ask(row, who, error=_("Please tap one of the buttons below."))
+                        ]
                     return self._apply_button(row, who, value).replies
                 if intake.pending is not None:
                     value = self._match_label(row, who, text)
                     if value is not None:
                         return self._apply_button(row, who, value).replies
                 word = _fold(text)
-                if word == "cancel":
+                if word in _typed("cancel"):
                     return self._cancel(row, who)
-                if word == "back":
+                if word in _typed("back"):
                     if intake.back():
                         self._bump(row)
                     return self._save_and_ask(row, who)
-                if step is Step.EVIDENCE and word in ("done", "skip"):
+                if step is Step.EVIDENCE and word in _typed("done") | _typed("skip"):
                     intake.evidence_done()
                     return self._after_change(row, who, [], previous=step)
-                if spec.optional and word == "skip":
+                if spec.optional and word in _typed("skip"):
                     intake.skip()
                     return self._after_change(row, who, [], previous=step)
                 notes = intake.submit_text(text, self.today(who, _team(row, who)))
         except InputError as error:
-            return [self._ask(row, who, error=error.message)]
+            return [self._ask(row, who, error=error_text(error))]
         return self._after_change(row, who, notes, previous=step)
 
     def on_file(
@@ -411,11 +415,11 @@ class RefundService:
         try:
             count, warn_card = intake.add_evidence(file_id, kind, caption, name)
         except InputError as error:
-            return [self._ask(row, who, error=error.message)]
+            return [self._ask(row, who, error=error_text(error))]
         self.store.save_intake(who.chat_id, who.user_id, row)
         if row.case_id is not None:
             self.store.save_evidence(row.case_id, who.user_id, intake.answers["evidence"])
-        checklist = labels.EVIDENCE_CHECKLIST.get(str(intake.reason), [])
+        checklist = labels.checklist(str(intake.reason))
         if intake.step is Step.EVIDENCE and len(checklist) > 0:
             # Which item of the checklist is it? One tap; the checklist then shows it ticked.
             index = count - 1
@@ -423,8 +427,8 @@ class RefundService:
                 [Button(label[:60], self._data(row, "V", f"{index}:{key}"))]
                 for key, label in checklist
             ]
-            buttons.append([Button("Something else", self._data(row, "V", f"{index}:other"))])
-            buttons.append([Button(f"✅ Done ({count})", self._data(row, "d"))])
+            buttons.append([Button(_("Something else"), self._data(row, "V", f"{index}:other"))])
+            buttons.append([Button(_done_label(count), self._data(row, "d"))])
             notes = [Note("card_in_file")] if warn_card else []
             return [self._reply("evidence_which", buttons=buttons, notes=notes)]
         if intake.step is Step.EVIDENCE:
@@ -447,21 +451,21 @@ class RefundService:
         if row is _SEEN:
             return ButtonResult(None, [])
         if len(parts) < 4 or parts[0] != CALLBACK_PREFIX or row is None:
-            return ButtonResult("This menu has expired.", [self._reply("expired_idle")])
-        _, token, seq, action = parts[:4]
+            return ButtonResult(_("This menu has expired."), [self._reply("expired_idle")])
+        _prefix, token, seq, action = parts[:4]
         value = parts[4] if len(parts) > 4 else ""
         if token != row.token or seq != str(row.seq) or row.intake.finished:
             if row.intake.finished:
-                return ButtonResult("This case is finished.", [self._reply("expired_idle")])
+                return ButtonResult(_("This case is finished."), [self._reply("expired_idle")])
             return ButtonResult(
-                "That button is from an earlier step.",
+                _("That button is from an earlier step."),
                 [self._ask(row, who, notes=[Note("expired")])],
             )
         try:
             with attached(row.intake):
                 return self._apply_action(row, who, action, value)
         except InputError as error:
-            return ButtonResult(None, [self._ask(row, who, error=error.message)])
+            return ButtonResult(None, [self._ask(row, who, error=error_text(error))])
 
     # --- internals -----------------------------------------------------------------
 
@@ -497,7 +501,7 @@ class RefundService:
         self._save(row, who)
         if sent:
             return [self._reply("done", case_id=row.case_id, ticket=None, due=None, days=0)]
-        cancelled = self._reply("cancelled", buttons=[[Button("Start again", "m:new")]])
+        cancelled = self._reply("cancelled", buttons=[[Button(_("Start again"), "m:new")]])
         return self._with_card(row, who, [cancelled])
 
     def _apply_action(self, row: IntakeRow, who: Who, action: str, value: str) -> ButtonResult:
@@ -511,15 +515,15 @@ class RefundService:
             intake.evidence_done()
         elif action == "b":
             if not intake.back():
-                return ButtonResult("This is the first question.", [])
+                return ButtonResult(_("This is the first question."), [])
         elif action == "x":
             return ButtonResult(None, self._cancel(row, who))
         elif action == "k":
             return ButtonResult(None, [self._ask(row, who)])
         elif action == "V":
-            index_text, _, what = value.partition(":")
+            index_text, _sep, what = value.partition(":")
             if step is not Step.EVIDENCE or not index_text.isdigit():
-                return ButtonResult("That button is from an earlier step.", [])
+                return ButtonResult(_("That button is from an earlier step."), [])
             intake.tag_evidence(int(index_text), what[:32])
             self._save(row, who)
             if row.case_id is not None:
@@ -527,14 +531,14 @@ class RefundService:
             return ButtonResult(None, [self._ask(row, who)])
         elif action == "L":
             if step not in PICKABLE or "account_ref" not in intake.answers:
-                return ButtonResult("That list is from an earlier step.", [])
+                return ButtonResult(_("That list is from an earlier step."), [])
             return ButtonResult(None, [self._charge_list(row, who, value)])
         elif action == "T":
             if step not in PICKABLE or not value.isdigit():
-                return ButtonResult("That list is from an earlier step.", [])
+                return ButtonResult(_("That list is from an earlier step."), [])
             picked = self.store.transaction_rows(int(intake.answers["account_ref"]), [int(value)])
             if not picked:
-                return ButtonResult("That charge isn't here any more.", [])
+                return ButtonResult(_("That charge isn't here any more."), [])
             intake.prefill(_charge_answers(picked[0], other=step is Step.OTHER_CHARGE))
         elif action == "o":
             self._cancel(row, who)
@@ -544,7 +548,7 @@ class RefundService:
                 self.store.get_account(_team(row, who), int(value)) if value.isdigit() else None
             )
             if account is None:
-                return ButtonResult("That account is gone.", [self._ask(row, who)])
+                return ButtonResult(_("That account is gone."), [self._ask(row, who)])
             intake.use_account(account)
         elif action == "n":
             intake.begin_new_account()
@@ -552,11 +556,11 @@ class RefundService:
             intake.start_edit()
         elif action == "E":
             if value not in Step.__members__.values():
-                return ButtonResult("That answer can't be changed.", [])
+                return ButtonResult(_("That answer can't be changed."), [])
             intake.edit_step(Step(value))
         elif action == "S":
             if row.case_id is None:
-                return ButtonResult("Nothing to send yet.", [])
+                return ButtonResult(_("Nothing to send yet."), [])
             intake.sent()
             track = self.followup.start(row.case_id, who, _team(row, who))
             if track.reply_due_at is not None:
@@ -571,11 +575,11 @@ class RefundService:
             closed = self._reply("closed", case_id=row.case_id)
             return ButtonResult(None, self._with_card(row, who, [closed]))
         elif action == "r":
-            return ButtonResult("Written again.", self._review(row, who))
+            return ButtonResult(_("Written again."), self._review(row, who))
         elif action == "f":
             return ButtonResult(None, [self._message_file(row, who)])
         else:
-            return ButtonResult("That button isn't one I know.", [])
+            return ButtonResult(_("That button isn't one I know."), [])
         replies = self._after_change(row, who, [], previous=step)
         if action == "S":
             replies = self._with_card(row, who, replies)
@@ -664,7 +668,7 @@ class RefundService:
             "billing_words": labels.BILLING_WORDS,
             "reason_label": labels.REASONS.get(str(intake.reason), ""),
             "reason_phrase": labels.REASON_PHRASES.get(str(intake.reason), ""),
-            "evidence_words": dict(labels.EVIDENCE_CHECKLIST.get(str(intake.reason), [])),
+            "evidence_words": dict(labels.checklist(str(intake.reason))),
         }
 
     def _review(self, row: IntakeRow, who: Who) -> list[Reply]:
@@ -708,17 +712,17 @@ class RefundService:
         if message is not None:
             actions.append(
                 [
-                    Button("📄 Copy as file", self._data(row, "f")),
-                    Button("🔄 Write again", self._data(row, "r")),
+                    Button("📄 " + _("Copy as file"), self._data(row, "f")),
+                    Button("🔄 " + _("Write again"), self._data(row, "r")),
                 ]
             )
             actions.append(
                 [
-                    Button("✏️ Change an answer", self._data(row, "e")),
-                    Button("✅ I've sent it", self._data(row, "S")),
+                    Button("✏️ " + _("Change an answer"), self._data(row, "e")),
+                    Button("✅ " + _("I've sent it"), self._data(row, "S")),
                 ]
             )
-            actions.append([Button("✖️ Cancel", self._data(row, "x"))])
+            actions.append([Button("✖️ " + _("Cancel"), self._data(row, "x"))])
             text = self.renderer.chat_text(
                 "message", message=message, verdict=verdict, case_id=row.case_id
             )
@@ -736,8 +740,8 @@ class RefundService:
             return [verdict_reply, Reply(text, actions)]
         actions.append(
             [
-                Button("✏️ Change an answer", self._data(row, "e")),
-                Button("👍 Close the case", self._data(row, "C")),
+                Button("✏️ " + _("Change an answer"), self._data(row, "e")),
+                Button("👍 " + _("Close the case"), self._data(row, "C")),
             ]
         )
         return [
@@ -749,7 +753,7 @@ class RefundService:
         return Document(
             filename=f"refund-request-case-{row.case_id}.txt",
             content=message.as_text().encode("utf-8"),
-            caption=f"Case #{row.case_id}: the message to send, as a file.",
+            caption=_("Case #%(id)s: the message to send, as a file.") % {"id": row.case_id},
         )
 
     def _message_file(self, row: IntakeRow, who: Who) -> Reply:
@@ -793,7 +797,7 @@ class RefundService:
                 buttons.append(
                     [Button(account_label(account), self._data(row, "a", str(account["ref"])))]
                 )
-            buttons.append([Button("➕ Add an account", self._data(row, "n"))])
+            buttons.append([Button("➕ " + _("Add an account"), self._data(row, "n"))])
         elif step is Step.EDIT:
             for editable in intake.editable_steps():
                 buttons.append(
@@ -823,20 +827,22 @@ class RefundService:
             and intake.answers.get("account_ref")
             and self.store.has_transactions(int(intake.answers["account_ref"]))
         ):
-            buttons.append([Button("📂 Pick from imported charges", self._data(row, "L", "0:"))])
+            buttons.append(
+                [Button("📂 " + _("Pick from imported charges"), self._data(row, "L", "0:"))]
+            )
         if step is Step.EVIDENCE:
             count = len(intake.answers.get("evidence") or [])
             buttons.append(
-                [Button(f"✅ Done ({count})", self._data(row, "d"))]
+                [Button(_done_label(count), self._data(row, "d"))]
                 if count
-                else [Button("Skip", self._data(row, "s"))]
+                else [Button(_("Skip"), self._data(row, "s"))]
             )
         elif intake.spec.optional and intake.pending is None:
-            buttons.append([Button("Skip", self._data(row, "s"))])
+            buttons.append([Button(_("Skip"), self._data(row, "s"))])
         # No way back once the message is sent: the case is being followed.
         back = intake.history and step is not Step.TICKET
-        nav = [Button("⬅️ Back", self._data(row, "b"))] if back else []
-        nav.append(Button("✖️ Cancel", self._data(row, "x")))
+        nav = [Button("⬅️ " + _("Back"), self._data(row, "b"))] if back else []
+        nav.append(Button("✖️ " + _("Cancel"), self._data(row, "x")))
         buttons.append(nav)
         context.update(
             step=str(step),
@@ -848,7 +854,7 @@ class RefundService:
             pending=intake.pending is not None,
             reason=str(intake.reason) if intake.reason else "",
             evidence_count=len(intake.answers.get("evidence") or []),
-            checklist=labels.EVIDENCE_CHECKLIST.get(str(intake.reason), []),
+            checklist=labels.checklist(str(intake.reason)),
             covered={e.get("covers") for e in intake.answers.get("evidence") or []},
             is_group=who.chat_kind != "private",
         )
@@ -862,7 +868,9 @@ class RefundService:
             if typed and intake.pending is None:
                 reply.force_reply = True
                 reply.buttons = []
-                reply.text += "\n<i>Reply to this message; type skip, back or cancel.</i>"
+                reply.text += (
+                    "\n<i>" + _("Reply to this message; type skip, back or cancel.") + "</i>"
+                )
         return reply
 
     def _match_label(self, row: IntakeRow, who: Who, text: str) -> str | None:
@@ -898,8 +906,24 @@ FLAG_REASONS = {"d": Reason.DUPLICATE, "u": Reason.UNRECOGNISED, "p": Reason.AFT
 
 
 def short_month(month: str) -> str:
-    """`2026-11` → `Nov 2026`."""
-    return format_date(date.fromisoformat(f"{month}-01"), "MMM y", locale="en") if month else ""
+    """`2026-11` → `Nov 2026`, in the reader's language."""
+    return month_name(month)
+
+
+# Translators: words a person may type instead of tapping a button (lower case, one word if
+# you can): skip a question, go back, cancel the case, finish sending files.
+TYPED_WORDS = (N_("skip"), N_("back"), N_("cancel"), N_("done"))
+
+
+def _typed(word: str) -> frozenset[str]:
+    """A command word a person may type instead of tapping (skip, back, cancel, done): the
+    English word always works, and so does its translation."""
+    return frozenset({word, _fold(_(word))})
+
+
+def _done_label(count: int) -> str:
+    # Translators: a button under the evidence question; %(count)s is how many files were sent.
+    return "✅ " + _("Done (%(count)s)") % {"count": count}
 
 
 def _charge_label(charge: Mapping[str, Any]) -> str:

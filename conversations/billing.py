@@ -43,7 +43,7 @@ import openpyxl
 from babel.numbers import get_currency_precision, list_currencies
 from openpyxl.utils.datetime import from_excel
 
-from conversations.errors import InputError
+from conversations.errors import N_, InputError
 from conversations.inputs import mask_card_numbers
 from conversations.money import MAX_AMOUNT, parse_amount
 
@@ -205,21 +205,29 @@ def new_rows(rows: Iterable[ChargeRow], seen: Iterable[str] = ()) -> list[Charge
 
 # --- messages ---------------------------------------------------------------------------
 
-_EXPORT_HOW = "Export it from Ads Manager → Finance → Transactions (CSV or XLSX)"
-_EMPTY = f"That file is empty. {_EXPORT_HOW} and send the file again."
-_NOT_A_TABLE = f"That doesn't look like a CSV or Excel file. {_EXPORT_HOW} and send that file."
-_UNDECODABLE = "I couldn't read the text of that file. Save it as CSV (UTF-8) and send it again."
-_OLD_XLS = (
+_EMPTY = N_(
+    "That file is empty. Export it from Ads Manager → Finance → Transactions (CSV or XLSX) "
+    "and send the file again."
+)
+_NOT_A_TABLE = N_(
+    "That doesn't look like a CSV or Excel file. Export it from Ads Manager → Finance → "
+    "Transactions (CSV or XLSX) and send that file."
+)
+_UNDECODABLE = N_(
+    "I couldn't read the text of that file. Save it as CSV (UTF-8) and send it again."
+)
+_OLD_XLS = N_(
     "That's an old-style .xls file. Open it and save it as .xlsx or CSV, "
     "or export the transactions again as CSV."
 )
-_BROKEN_XLSX = (
+_BROKEN_XLSX = N_(
     "I couldn't open that Excel file — it may be damaged or only partly downloaded. "
-    f"{_EXPORT_HOW} again."
+    "Export it from Ads Manager → Finance → Transactions (CSV or XLSX) again."
 )
-_NO_HEADER = (
+_NO_HEADER = N_(
     "I couldn't find the columns of a transactions export in that file (like Time, Amount, "
-    f"Currency). {_EXPORT_HOW} and send it without editing."
+    "Currency). Export it from Ads Manager → Finance → Transactions (CSV or XLSX) and send it "
+    "without editing."
 )
 
 # --- limits -----------------------------------------------------------------------------
@@ -498,7 +506,8 @@ def _decode(data: bytes) -> str:
         if "\x00" in text or len(_CONTROL.findall(head)) > _MAX_CONTROL_SHARE * len(head):
             raise ExportError(_NOT_A_TABLE)
         return text
-    raise ExportError(_NOT_A_TABLE if b"\x00" in data else _UNDECODABLE)
+    binary = b"\x00" in data
+    raise ExportError(_NOT_A_TABLE if binary else _UNDECODABLE)
 
 
 def _looks_utf16(data: bytes, *, odd: bool) -> bool:
@@ -538,8 +547,12 @@ def _csv_source(text: str, delimiter: str) -> _RowSource:
                 ended_at = reader.line_num
         except csv.Error:
             raise ExportError(
-                f"Line {ended_at + 1} of that file is broken (a quote that never closes, or a "
-                f"cell far too long). {_EXPORT_HOW} again."
+                N_(
+                    "Line %(line)s of that file is broken (a quote that never closes, or a "
+                    "cell far too long). Export it from Ads Manager → Finance → Transactions "
+                    "(CSV or XLSX) again."
+                ),
+                line=ended_at + 1,
             ) from None
 
     return rows
@@ -561,8 +574,11 @@ class _Workbook:
         # zipfile never yields more than the declared sizes, so checking them is enough.
         if unpacked > _XLSX_EXPANSION * max_bytes:
             raise ExportError(
-                "That Excel file unpacks to far more data than a transactions export holds. "
-                f"{_EXPORT_HOW} again."
+                N_(
+                    "That Excel file unpacks to far more data than a transactions export "
+                    "holds. Export it from Ads Manager → Finance → Transactions (CSV or XLSX) "
+                    "again."
+                )
             )
         try:
             with warnings.catch_warnings():
@@ -712,11 +728,14 @@ class _Reader:
             if not answer.strip():
                 if name in REQUIRED_FIELDS:
                     raise ExportError(
-                        f"I can't read the transactions without a {FIELDS[name]} column."
+                        N_("I can't read the transactions without a %(column)s column."),
+                        column=FIELDS[name],
                     )
                 continue
             if answer.strip() not in labels:
-                raise ExportError(f"There's no column “{_shown(answer)}” in that file.")
+                raise ExportError(
+                    N_("There's no column “%(column)s” in that file."), column=_shown(answer)
+                )
             columns[name] = labels.index(answer.strip())
             taken.add(columns[name])
 
@@ -748,8 +767,12 @@ class _Reader:
                 )
                 if not free:
                     raise ExportError(
-                        f"I couldn't find the {FIELDS[name]} column in that file. "
-                        f"{_EXPORT_HOW} and send it without editing."
+                        N_(
+                            "I couldn't find the %(column)s column in that file. Export it from "
+                            "Ads Manager → Finance → Transactions (CSV or XLSX) and send it "
+                            "without editing."
+                        ),
+                        column=FIELDS[name],
                     )
                 questions.append(ColumnQuestion(name, free))
         questions.sort(key=lambda q: q.field not in REQUIRED_FIELDS)  # stable: FIELDS order
@@ -778,8 +801,11 @@ class _Reader:
             counted += 1
             if counted > self.max_rows:
                 raise ExportError(
-                    f"That file has more than {self.max_rows:,} rows. Export a shorter date "
-                    "range (Finance → Transactions lets you pick the dates) and send it again."
+                    N_(
+                        "That file has more than %(rows)s rows. Export a shorter date range "
+                        "(Finance → Transactions lets you pick the dates) and send it again."
+                    ),
+                    rows=f"{self.max_rows:,}",
                 )
             try:
                 pending.append(self._read_row(line, cells))

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from transitions import Machine, MachineError
 
 from conversations.dates import add_business_days
-from conversations.errors import InputError
+from conversations.errors import N_, InputError
 from conversations.machines import SharedMachine
 from conversations.machines import attached as attach_model
 from conversations.policy import Policy, Timing
@@ -198,31 +198,33 @@ TRIGGERS = (
 
 # Why a trigger is refused: first by where the case stands, then by what was asked.
 _REFUSED_IN: dict[CaseStatus, str] = {
-    S.CLOSED: "That case is already closed.",
-    S.CANCELLED: "That case was cancelled.",
-    S.DRAFTED: "That message hasn't been sent yet.",
-    S.REFUNDED: "That case is finished: the refund arrived. Reopen it to ask again.",
-    S.PARTLY_REFUNDED: "That case is finished: part of the refund arrived. Reopen it to ask again.",
-    S.DENIED: "TikTok said no on that case. Reopen it to ask again.",
+    S.CLOSED: N_("That case is already closed."),
+    S.CANCELLED: N_("That case was cancelled."),
+    S.DRAFTED: N_("That message hasn't been sent yet."),
+    S.REFUNDED: N_("That case is finished: the refund arrived. Reopen it to ask again."),
+    S.PARTLY_REFUNDED: N_(
+        "That case is finished: part of the refund arrived. Reopen it to ask again."
+    ),
+    S.DENIED: N_("TikTok said no on that case. Reopen it to ask again."),
 }
 _REFUSED_TRIGGER: dict[str, str] = {
-    "send": "That message is already marked as sent.",
-    "cancel": "Only a message that hasn't been sent can be cancelled — close the case instead.",
-    "reopen": "That case is still open.",
-    "snooze": "Only an overdue case can be snoozed.",
-    "follow_up": "A follow-up is for when TikTok hasn't replied in time.",
-    "deadline_passed": "That case isn't waiting for a reply.",
-    "reply": "TikTok's reply is already recorded.",
-    "approve": "The approval is already recorded.",
-    "refund_arrived": "Record TikTok's answer first, then the refund.",
-    "partly_refunded": "Record TikTok's answer first, then the refund.",
-    "remind": "There's nothing to remind about on that case.",
+    "send": N_("That message is already marked as sent."),
+    "cancel": N_("Only a message that hasn't been sent can be cancelled — close the case instead."),
+    "reopen": N_("That case is still open."),
+    "snooze": N_("Only an overdue case can be snoozed."),
+    "follow_up": N_("A follow-up is for when TikTok hasn't replied in time."),
+    "deadline_passed": N_("That case isn't waiting for a reply."),
+    "reply": N_("TikTok's reply is already recorded."),
+    "approve": N_("The approval is already recorded."),
+    "refund_arrived": N_("Record TikTok's answer first, then the refund."),
+    "partly_refunded": N_("Record TikTok's answer first, then the refund."),
+    "remind": N_("There's nothing to remind about on that case."),
 }
 # Why a trigger allowed from this state is still refused: the rule its condition checks.
 _RULE_BROKEN: dict[str, str] = {
-    "reply_is_late": "TikTok still has time to reply.",
-    "was_sent": "That message was never sent, so there's no reply to wait for.",
-    "reminder_is_due": "No reminder is due on that case yet.",
+    "reply_is_late": N_("TikTok still has time to reply."),
+    "was_sent": N_("That message was never sent, so there's no reply to wait for."),
+    "reminder_is_due": N_("No reminder is due on that case yet."),
 }
 
 
@@ -695,6 +697,5 @@ def _kind_value(case: CaseTrack) -> str:
 def _refusal(status: CaseStatus, trigger: str) -> str:
     if status in _REFUSED_IN:
         return _REFUSED_IN[status]
-    return _REFUSED_TRIGGER.get(
-        trigger, f"That can't be done now: the case is {status.value.replace('_', ' ')}."
-    )
+    # The status in words is English here; the adapter shows the generic line instead.
+    return _REFUSED_TRIGGER.get(trigger, N_("That can't be done now."))

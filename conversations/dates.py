@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from conversations.errors import InputError
+from conversations.errors import N_, InputError
 
 __all__ = ["Ambiguous", "When", "add_business_days", "days_between", "parse_when"]
 
@@ -80,20 +80,27 @@ _YEAR = r"(?: (?P<y>\d{4}|\d{2}))?"
 _DAY_MONTH = re.compile(rf"(?P<d>\d{{1,2}}){_ORDINAL} (?P<mon>[a-z]+)\.?{_YEAR}")
 _MONTH_DAY = re.compile(rf"(?P<mon>[a-z]+)\.? (?P<d>\d{{1,2}}){_ORDINAL}{_YEAR}")
 
-_FORM = "Type it like 9 Nov or 2026-11-09."
-_UNREADABLE = "I couldn't read that date. " + _FORM
-_IMPOSSIBLE = "That date doesn't exist — check the day and month? " + _FORM
-_FUTURE = "That date is in the future — check it?"
-_ONLY_TIME = "That's a time — which day? Type it like 9 Nov 10:02."
-_NO_TIME_WANTED = "Just the date, please — type it like 9 Nov or 2026-11-09, without the time."
+_UNREADABLE = N_("I couldn't read that date. Type it like 9 Nov or 2026-11-09.")
+_IMPOSSIBLE = N_(
+    "That date doesn't exist — check the day and month? Type it like 9 Nov or 2026-11-09."
+)
+_FUTURE = N_("That date is in the future — check it?")
+_ONLY_TIME = N_("That's a time — which day? Type it like 9 Nov 10:02.")
+_NO_TIME_WANTED = N_("Just the date, please — type it like 9 Nov or 2026-11-09, without the time.")
+_BAD_TIME = N_("There's no %(time)s on the clock — type the time like 10:02 or 3pm.")
+_TOO_OLD = {
+    # The span is worded the way a person would: "3 years", "a year", "90 days".
+    ("year", True): N_("That's more than a year ago — check the year?"),
+    ("years", True): N_("That's more than %(count)s years ago — check the year?"),
+    ("day", False): N_("That's more than a day ago — check the date?"),
+    ("days", False): N_("That's more than %(count)s days ago — check the date?"),
+    ("day", True): N_("That's more than a day ago — check the year?"),
+    ("days", True): N_("That's more than %(count)s days ago — check the year?"),
+}
 
 
-class _Rejected(Exception):
+class _Rejected(InputError):
     """One reading that cannot be accepted; another reading of the same text still might be."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def parse_when(
@@ -121,14 +128,16 @@ def parse_when(
 
     readings = _read_date(rest, today)
     valid: list[When] = []
-    first_problem: str | None = None
+    first_problem: _Rejected | None = None
     for reading in readings:
         try:
             valid.append(When(_accept(reading, today, max_age_days), at))
         except _Rejected as problem:
-            first_problem = first_problem or problem.message
+            first_problem = first_problem or problem
     if not valid:
-        raise InputError(first_problem or _IMPOSSIBLE)
+        if first_problem is not None:
+            raise InputError(first_problem.template, **first_problem.params)
+        raise InputError(_IMPOSSIBLE)
     if len(valid) == 1:
         return valid[0]
     return Ambiguous(tuple(valid))
@@ -190,16 +199,12 @@ def _take_time(text: str) -> tuple[time | None, str]:
     shown = match.group().strip()
     if ampm is not None:
         if not 1 <= hour <= 12:
-            raise InputError(_bad_time(shown))
+            raise InputError(_BAD_TIME, time=shown)
         hour = hour % 12 + (12 if ampm.startswith("p") else 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise InputError(_bad_time(shown))
+        raise InputError(_BAD_TIME, time=shown)
     rest = (text[: match.start()] + " " + text[match.end() :]).split()
     return time(hour, minute, second), " ".join(rest)
-
-
-def _bad_time(shown: str) -> str:
-    return f"There's no {shown} on the clock — type the time like 10:02 or 3pm."
 
 
 def _read_date(text: str, today: date) -> list[tuple[int, int, int]]:
@@ -259,16 +264,8 @@ def _accept(reading: tuple[int, int, int], today: date, max_age_days: int) -> da
     if day > today:
         raise _Rejected(_FUTURE)
     if days_between(day, today) > max_age_days:
-        check = "the year" if max_age_days >= 365 else "the date"
-        raise _Rejected(f"That's more than {_span(max_age_days)} ago — check {check}?")
+        years = max_age_days >= 365 and max_age_days % 365 == 0
+        count = max_age_days // 365 if years else max_age_days
+        unit = ("year" if count == 1 else "years") if years else ("day" if count == 1 else "days")
+        raise _Rejected(_TOO_OLD[unit, max_age_days >= 365], count=count)
     return day
-
-
-def _span(days: int) -> str:
-    """Word a number of days the way a person would ("3 years", "a year", "90 days")."""
-    if days >= 365 and days % 365 == 0:
-        years = days // 365
-        return "a year" if years == 1 else f"{years} years"
-    if days == 1:
-        return "a day"
-    return f"{days} days"

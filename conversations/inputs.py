@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 
-from conversations.errors import InputError
+from conversations.errors import N_, NP_, InputError
 
 __all__ = [
     "clean_text",
@@ -60,30 +59,45 @@ _TAG_BASE = "\U0001f3f4"  # waving black flag: subdivision flags follow it with 
 _NEWLINES = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
 _TOO_MANY_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n){3,}")
 
-_EMPTY_TEXT = "That looks empty — type a few words, or tap Skip."
+_EMPTY_TEXT = N_("That looks empty — type a few words, or tap Skip.")
 
 
 def parse_advertiser_id(text: str) -> str:
     """A TikTok advertiser ID: 10–20 digits once spaces, dashes and dots are removed."""
-    where = "you'll find it under the account name in Ads Manager."
     return _numeric_id(
         text,
-        empty=f"Type the advertiser ID — {where}",
-        not_digits=f"An advertiser ID is only digits — {where}",
-        wrong_length=lambda n: (
-            f"That's {_digits(n)}; an advertiser ID has 10 to 20 (usually 19) — {where}"
+        empty=N_("Type the advertiser ID — you'll find it under the account name in Ads Manager."),
+        not_digits=N_(
+            "An advertiser ID is only digits — "
+            "you'll find it under the account name in Ads Manager."
+        ),
+        wrong_length=NP_(
+            "That's %(count)s digit; an advertiser ID has 10 to 20 (usually 19) — "
+            "you'll find it under the account name in Ads Manager.",
+            "That's %(count)s digits; an advertiser ID has 10 to 20 (usually 19) — "
+            "you'll find it under the account name in Ads Manager.",
         ),
     )
 
 
 def parse_business_center_id(text: str) -> str:
     """A Business Center ID: 10–20 digits once spaces, dashes and dots are removed."""
-    where = "you'll find it in Business Center → Business Center info."
     return _numeric_id(
         text,
-        empty=f"Type the Business Center ID — {where}",
-        not_digits=f"A Business Center ID is only digits — {where}",
-        wrong_length=lambda n: f"That's {_digits(n)}; a Business Center ID has 10 to 20 — {where}",
+        empty=N_(
+            "Type the Business Center ID — "
+            "you'll find it in Business Center → Business Center info."
+        ),
+        not_digits=N_(
+            "A Business Center ID is only digits — "
+            "you'll find it in Business Center → Business Center info."
+        ),
+        wrong_length=NP_(
+            "That's %(count)s digit; a Business Center ID has 10 to 20 — "
+            "you'll find it in Business Center → Business Center info.",
+            "That's %(count)s digits; a Business Center ID has 10 to 20 — "
+            "you'll find it in Business Center → Business Center info.",
+        ),
     )
 
 
@@ -94,7 +108,7 @@ def parse_card_last4(text: str) -> tuple[str, bool]:
     """
     cleaned = _ascii_digits(unicodedata.normalize("NFKC", text)).strip()
     if len(cleaned) > _MAX_ID_TEXT:
-        raise InputError("Type just the last 4 digits of the card, like 1881.")
+        raise InputError(N_("Type just the last 4 digits of the card, like 1881."))
     compact = _ID_SEPARATORS.sub("", cleaned)
     if _ASCII_DIGITS.fullmatch(compact):
         if len(compact) == 4:
@@ -102,35 +116,47 @@ def parse_card_last4(text: str) -> tuple[str, bool]:
         if _CARD_MIN <= len(compact) <= _CARD_MAX:
             return compact[-4:], True
         raise InputError(
-            f"That's {_digits(len(compact))} — type just the last 4 digits of the card, like 1881."
+            *NP_(
+                "That's %(count)s digit — type just the last 4 digits of the card, like 1881.",
+                "That's %(count)s digits — type just the last 4 digits of the card, like 1881.",
+            ),
+            count=len(compact),
         )
     match = _LAST4_LABELLED.fullmatch(cleaned) or _LAST4_MASKED_PAN.fullmatch(cleaned)
     if match is None:
-        raise InputError("Type the last 4 digits of the card, like 1881.")
+        raise InputError(N_("Type the last 4 digits of the card, like 1881."))
     return match["last4"], False
 
 
 def parse_invoice_number(text: str) -> str:
     """An invoice or document number as printed: letters, digits and - _ / . (4–40 long)."""
-    example = "like BDUS2026550101"
     # A leading "#" ("#INV-0042") is how people write "number", not part of it.
     cleaned = unicodedata.normalize("NFKC", text).strip().removeprefix("#").strip()
     if not cleaned:
-        raise InputError(f"Type the invoice number as it appears on the invoice, {example}.")
+        raise InputError(
+            N_("Type the invoice number as it appears on the invoice, like BDUS2026550101.")
+        )
     if not _INVOICE.fullmatch(cleaned) or not any(ch.isalnum() for ch in cleaned):
         raise InputError(
-            "An invoice number has only letters, digits and - _ / . with no spaces — "
-            f"type it as it appears on the invoice, {example}."
+            N_(
+                "An invoice number has only letters, digits and - _ / . with no spaces — "
+                "type it as it appears on the invoice, like BDUS2026550101."
+            )
         )
     if len(cleaned) < 4:
         raise InputError(
-            f"That's too short for an invoice number — type it as it appears on the invoice, "
-            f"{example}."
+            N_(
+                "That's too short for an invoice number — type it as it appears on the "
+                "invoice, like BDUS2026550101."
+            )
         )
     if len(cleaned) > 40:
         raise InputError(
-            f"That's {len(cleaned)} characters; an invoice number has at most 40 — "
-            f"type it as it appears on the invoice, {example}."
+            N_(
+                "That's %(count)s characters; an invoice number has at most 40 — "
+                "type it as it appears on the invoice, like BDUS2026550101."
+            ),
+            count=len(cleaned),
         )
     return cleaned
 
@@ -139,21 +165,30 @@ def parse_campaign_ids(text: str) -> tuple[str, ...]:
     """One or more campaign IDs (10–20 digits each), deduplicated, in the order typed."""
     cleaned = _ascii_digits(unicodedata.normalize("NFKC", text))
     if len(cleaned) > _MAX_LIST_TEXT:
-        raise InputError(f"That's too long; please send at most {_MAX_CAMPAIGNS} campaign IDs.")
+        raise InputError(
+            N_("That's too long; please send at most %(most)s campaign IDs."), most=_MAX_CAMPAIGNS
+        )
     items = [item for item in _LIST_SEPARATORS.split(cleaned) if item]
     if not items:
         raise InputError(
-            "Type one or more campaign IDs, like 1790000000000000000 — "
-            "separate several with commas."
+            N_(
+                "Type one or more campaign IDs, like 1790000000000000000 — "
+                "separate several with commas."
+            )
         )
     for item in items:
         if not (_ASCII_DIGITS.fullmatch(item) and _ID_MIN <= len(item) <= _ID_MAX):
             shown = item if len(item) <= _SHOWN_ITEM else item[: _SHOWN_ITEM - 1] + "…"
-            raise InputError(f"“{shown}” isn't a campaign ID — campaign IDs are 10 to 20 digits.")
+            raise InputError(
+                N_("“%(item)s” isn't a campaign ID — campaign IDs are 10 to 20 digits."),
+                item=shown,
+            )
     unique = tuple(dict.fromkeys(items))
     if len(unique) > _MAX_CAMPAIGNS:
         raise InputError(
-            f"That's {len(unique)} campaign IDs; please send at most {_MAX_CAMPAIGNS}."
+            N_("That's %(count)s campaign IDs; please send at most %(most)s."),
+            count=len(unique),
+            most=_MAX_CAMPAIGNS,
         )
     return unique
 
@@ -192,16 +227,14 @@ def clean_text(text: str, *, max_len: int = 1000) -> str:
         raise InputError(_EMPTY_TEXT)
     # Masking only ever shortens text, so a text far over the limit fails without the work.
     if len(collapsed) > 2 * max_len:
-        raise InputError(_too_long(len(collapsed), max_len))
+        raise InputError(_TOO_LONG, count=f"{len(collapsed):,}", most=f"{max_len:,}")
     masked = mask_card_numbers(collapsed)
     if len(masked) > max_len:
-        raise InputError(_too_long(len(masked), max_len))
+        raise InputError(_TOO_LONG, count=f"{len(masked):,}", most=f"{max_len:,}")
     return masked
 
 
-def _numeric_id(
-    text: str, *, empty: str, not_digits: str, wrong_length: Callable[[int], str]
-) -> str:
+def _numeric_id(text: str, *, empty: str, not_digits: str, wrong_length: tuple[str, str]) -> str:
     cleaned = _ascii_digits(unicodedata.normalize("NFKC", text))
     if len(cleaned) > _MAX_ID_TEXT:
         raise InputError(not_digits)
@@ -211,7 +244,7 @@ def _numeric_id(
     if not _ASCII_DIGITS.fullmatch(compact):
         raise InputError(not_digits)
     if not _ID_MIN <= len(compact) <= _ID_MAX:
-        raise InputError(wrong_length(len(compact)))
+        raise InputError(*wrong_length, count=len(compact))
     return compact
 
 
@@ -220,12 +253,7 @@ def _ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
-def _digits(count: int) -> str:
-    return "1 digit" if count == 1 else f"{count} digits"
-
-
-def _too_long(length: int, max_len: int) -> str:
-    return f"That's {length:,} characters; please keep it under {max_len:,}."
+_TOO_LONG = N_("That's %(count)s characters; please keep it under %(most)s.")
 
 
 def _luhn_ok(digits: list[int]) -> bool:

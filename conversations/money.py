@@ -14,7 +14,7 @@ from functools import cache
 
 from babel.numbers import get_currency_precision, list_currencies
 
-from conversations.errors import InputError
+from conversations.errors import N_, InputError
 from conversations.facts import Money
 
 __all__ = ["MAX_AMOUNT", "parse_amount"]
@@ -81,15 +81,14 @@ _SCIENTIFIC = re.compile(r"\d\s*e[+-]?\d", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]+")
 _MINUS = frozenset("-−–—")  # people type every kind of dash as a minus
 
-_EXAMPLE = "Type it like 120.50 USD or $120."
-_EMPTY = "Type the amount, like 120.50 USD or $120."
-_NO_DIGITS = "I couldn't find a number in that. " + _EXAMPLE
-_UNREADABLE = "I couldn't read that amount. " + _EXAMPLE
-_TWO_NUMBERS = "I see more than one number there. Type just one amount, like 120.50 USD."
-_NEGATIVE = "The amount can't be negative — type it without a minus, like 120.50 USD."
-_SCIENTIFIC_MSG = "Please type the amount in plain digits, like 1000000 USD (not 1e6)."
-_ZERO = "The amount must be more than zero. " + _EXAMPLE
-_NO_CURRENCY = "Which currency? Type it like 120 USD."
+_EMPTY = N_("Type the amount, like 120.50 USD or $120.")
+_NO_DIGITS = N_("I couldn't find a number in that. Type it like 120.50 USD or $120.")
+_UNREADABLE = N_("I couldn't read that amount. Type it like 120.50 USD or $120.")
+_TWO_NUMBERS = N_("I see more than one number there. Type just one amount, like 120.50 USD.")
+_NEGATIVE = N_("The amount can't be negative — type it without a minus, like 120.50 USD.")
+_SCIENTIFIC_MSG = N_("Please type the amount in plain digits, like 1000000 USD (not 1e6).")
+_ZERO = N_("The amount must be more than zero. Type it like 120.50 USD or $120.")
+_NO_CURRENCY = N_("Which currency? Type it like 120 USD.")
 
 
 @cache
@@ -129,8 +128,12 @@ def parse_amount(text: str, default_currency: str | None) -> Money:
     distinct = list(dict.fromkeys(codes))
     if len(distinct) > 1:
         raise InputError(
-            f"I see two currencies ({distinct[0]} and {distinct[1]}). "
-            "Type one amount in one currency, like 120.50 USD."
+            N_(
+                "I see two currencies (%(first)s and %(second)s). "
+                "Type one amount in one currency, like 120.50 USD."
+            ),
+            first=distinct[0],
+            second=distinct[1],
         )
     if distinct:
         currency: str | None = distinct[0]
@@ -199,7 +202,8 @@ def _currency_of_word(word: str, *, touches_number: bool) -> str:
     looks_like_code = len(word) == 3 and word.isascii() and (word.isupper() or not touches_number)
     if looks_like_code:
         raise InputError(
-            f"I don't know the currency “{upper}”. Use a 3-letter code like USD, EUR or GBP."
+            N_("I don't know the currency “%(code)s”. Use a 3-letter code like USD, EUR or GBP."),
+            code=upper,
         )
     raise InputError(_UNREADABLE)
 
@@ -271,11 +275,19 @@ def _checked(amount: Decimal, currency: str, precision: int) -> Decimal:
     if -exponent > precision:
         if precision == 0:
             raise InputError(
-                f"{currency} amounts have no decimals — type a whole number, like 1200 {currency}."
+                N_(
+                    "%(currency)s amounts have no decimals — type a whole number, "
+                    "like 1200 %(currency)s."
+                ),
+                currency=currency,
             )
         raise InputError(
-            f"{currency} amounts have at most {precision} decimals — check the amount?"
+            N_("%(currency)s amounts have at most %(digits)s decimals — check the amount?"),
+            currency=currency,
+            digits=precision,
         )
     if amount > MAX_AMOUNT:
-        raise InputError(f"That's more than 100,000,000 {currency} — check the amount?")
+        raise InputError(
+            N_("That's more than 100,000,000 %(currency)s — check the amount?"), currency=currency
+        )
     return amount.quantize(Decimal(1).scaleb(-precision))

@@ -556,7 +556,7 @@ def _question(step: Step, **overrides: Any) -> dict[str, Any]:
         "reason": "duplicate",
         "evidence_count": 0,
         "is_group": False,
-        "checklist": labels.EVIDENCE_CHECKLIST["duplicate"],
+        "checklist": labels.checklist("duplicate"),
         "covered": {"statement"},
     }
     context.update(overrides)

@@ -1,0 +1,178 @@
+"""The bot's languages: which ones exist, their gettext catalogues, and the language of
+the text being rendered right now.
+
+Catalogues are the `.po` files under `locales/` (`locales/<code>/LC_MESSAGES/messages.po`),
+read with Babel once per language and kept in memory: nothing binary is committed and
+nothing is read per message. The language being rendered is a context variable, set by
+`speaking(code)` around one update's work (or one reminder's), so the Python texts
+(`_`, `ngettext`, the `Words` tables) and the templates all follow it without passing a
+language through every call.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from conversations.errors import InputError
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language the bot speaks.
+
+    `code` names the catalogue folder and the Babel locale; `name` is how the language
+    calls itself (on the /language buttons); `short_date` is the Babel pattern of a
+    date in lists and buttons. `decimal_comma`: amounts typed in this language use a
+    comma for decimals (1.234,56), and numeric dates are read day first.
+    """
+
+    code: str
+    name: str
+    short_date: str
+    decimal_comma: bool
+
+
+DEFAULT_LANGUAGE = "en"
+
+# Adding a language: one line here, and its catalogue under locales/ (see
+# locales/TRANSLATING.md).
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("en", "English", "d MMM y", decimal_comma=False),
+        Language("ru", "Русский", "dd.MM.y", decimal_comma=True),
+        Language("es", "Español", "dd/MM/y", decimal_comma=True),
+        Language("pt_BR", "Português (Brasil)", "dd/MM/y", decimal_comma=True),
+        Language("id", "Bahasa Indonesia", "dd/MM/y", decimal_comma=True),
+    )
+}
+
+_current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
+
+
+def best_language(telegram_code: str | None) -> str:
+    """The supported language closest to Telegram's `language_code` (an IETF tag such as
+    `pt-br`, `es-419`, `ru`); English when none is close."""
+    if not telegram_code:
+        return DEFAULT_LANGUAGE
+    tag = telegram_code.strip().replace("-", "_")
+    by_folded = {code.casefold(): code for code in LANGUAGES}
+    exact = by_folded.get(tag.casefold())
+    if exact is not None:
+        return exact
+    base = tag.split("_", 1)[0].casefold()
+    if base in by_folded:
+        return by_folded[base]
+    # A regional variant we carry stands in for the others (pt-PT reads pt_BR fine).
+    for code in LANGUAGES:
+        if code.split("_", 1)[0].casefold() == base:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def known(code: str | None) -> str:
+    """`code` if the bot speaks it, else the default language."""
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@cache
+def translations(code: str) -> Translations:
+    """The language's catalogue, read from its `.po` file and compiled in memory once."""
+    path = LOCALES_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return Translations()
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=code, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def current() -> str:
+    """The language of the text being rendered now."""
+    return _current.get()
+
+
+@contextmanager
+def speaking(code: str | None) -> Iterator[str]:
+    """Render everything inside in language `code` (unknown codes: the default)."""
+    token = _current.set(known(code))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str) -> str:
+    """`message` in the current language."""
+    code = _current.get()
+    if code == DEFAULT_LANGUAGE:
+        return message
+    return translations(code).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of `singular`/`plural` for the number `n`, in the current language."""
+    code = _current.get()
+    if code == DEFAULT_LANGUAGE:
+        return singular if n == 1 else plural
+    return translations(code).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalogue without translating it here: it is translated
+    where it is shown (tables of labels built at import time)."""
+    return message
+
+
+def babel_locale() -> str:
+    """The Babel locale of the current language."""
+    return _current.get()
+
+
+class Words(Mapping[str, str]):
+    """A table of labels written in English (marked with `N_`) that reads in the current
+    language: `REASONS[code]` is the label as the person reading it should see it."""
+
+    def __init__(self, english: Mapping[str, str]) -> None:
+        self.english = dict(english)
+
+    def __getitem__(self, key: str) -> str:
+        return gettext(self.english[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.english)
+
+    def __len__(self) -> int:
+        return len(self.english)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.english
+
+
+def error_text(error: InputError) -> str:
+    """A domain error's message in the current language (the catalogue is keyed by the
+    English text before its values were filled in)."""
+    if error.plural is not None:
+        count = error.params.get("count")
+        text = ngettext(error.template, error.plural, count if isinstance(count, int) else 2)
+    else:
+        text = gettext(error.template)
+    return text % error.params if error.params else text
