@@ -15,7 +15,7 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import labels
+from bot import i18n, labels
 from bot.i18n import N_, _, error_text
 from bot.rendering import Renderer, SupportMessage, money, short_date, weekday_date
 from bot.replies import Button, Reply, Who, account_label
@@ -115,6 +115,7 @@ class FollowUpService:
         self.clock = clock
         self.default_timezone = default_timezone
         self._schedules: dict[int, tuple[float, Schedule]] = {}
+        self._languages: dict[int, tuple[float, str]] = {}
 
     # --- schedule ------------------------------------------------------------------
 
@@ -139,6 +140,42 @@ class FollowUpService:
         self._schedules[team_id] = (now + SCHEDULE_CACHE_SECONDS, schedule)
         return schedule
 
+    # --- language -------------------------------------------------------------------------
+
+    def chat_language(self, chat_id: int, telegram_code: str | None = None) -> str:
+        """The language the bot speaks in a chat. On first contact it is the closest one to
+        the user's Telegram language (`telegram_code`), and kept; a chat never met (a
+        member's private chat for a reminder copy) gets the default.
+
+        Kept for a minute per chat, like the schedule: it is read on every update.
+        """
+        cached = self._languages.get(chat_id)
+        now = time_module.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        stored = self.store.chat_language(chat_id)
+        code = i18n.known(stored) if stored else i18n.best_language(telegram_code)
+        self._languages[chat_id] = (now + SCHEDULE_CACHE_SECONDS, code)
+        return code
+
+    def first_contact(self, who: Who) -> str:
+        """The chat's language, choosing and keeping it from the user's Telegram language
+        the first time the chat talks to the bot."""
+        cached = self._languages.get(who.chat_id)
+        if cached is not None and cached[0] > time_module.monotonic():
+            return cached[1]
+        if self.store.chat_language(who.chat_id) is None and (
+            who.language_code or not who.in_group
+        ):
+            code = i18n.best_language(who.language_code)
+            self.store.set_chat_language(who.chat_id, who.chat_kind, who.chat_title, code)
+            self._languages.pop(who.chat_id, None)
+        return self.chat_language(who.chat_id, who.language_code)
+
+    def set_language(self, who: Who, code: str) -> None:
+        self.store.set_chat_language(who.chat_id, who.chat_kind, who.chat_title, code)
+        self._languages.pop(who.chat_id, None)
+
     def start(self, case_id: int, who: Who, team_id: int) -> CaseTrack:
         """The user sent the message: start waiting for TikTok and queue the reminder
         (in the team's chat: a group's reminders go to the group)."""
@@ -153,7 +190,12 @@ class FollowUpService:
     # --- the sweep's side ------------------------------------------------------------
 
     def ping(self, case_id: int, chat_id: int, now: datetime) -> Reply | None:
-        """The reminder for a due case, or None if nothing is due (the case moved on)."""
+        """The reminder for a due case, or None if nothing is due (the case moved on), in
+        the language of the chat it goes to."""
+        with i18n.speaking(self.chat_language(chat_id)):
+            return self._ping(case_id, chat_id, now)
+
+    def _ping(self, case_id: int, chat_id: int, now: datetime) -> Reply | None:
         track = self.store.load_track(case_id)
         due = ping_for(track, now, self.policy)
         case = self.store.get_case(chat_id, case_id)
@@ -331,7 +373,12 @@ class FollowUpService:
         return who.is_admin and case.team_id == who.chat_id
 
     def card(self, case: CaseRecord) -> Reply:
-        """The case's one card in its team's group: posted once, then edited."""
+        """The case's one card in its team's group: posted once, then edited; in the
+        group's language."""
+        with i18n.speaking(self.chat_language(case.team_id)):
+            return self._card(case)
+
+    def _card(self, case: CaseRecord) -> Reply:
         track = self.store.load_track(case.id)
         names = self.store.member_names(case.team_id)
         buttons = self.buttons(case, track)
@@ -384,6 +431,13 @@ class FollowUpService:
     def digest(
         self, chat_id: int, case_ids: list[int], now: datetime
     ) -> tuple[list[Reply], list[Reply]]:
+        """The group's digest in the group's language (see `_digest`)."""
+        with i18n.speaking(self.chat_language(chat_id)):
+            return self._digest(chat_id, case_ids, now)
+
+    def _digest(
+        self, chat_id: int, case_ids: list[int], now: datetime
+    ) -> tuple[list[Reply], list[Reply]]:
         """A group's due reminders: one digest mentioning who should act (cases with a
         forum topic get their reminder in the topic instead), and private copies for
         members who asked for them. Both empty when nothing is due any more."""
@@ -402,7 +456,10 @@ class FollowUpService:
             after = copy.deepcopy(track)
             after.remind(now, SYSTEM_ACTOR, self.schedule(chat_id))
             if person in copies_for:
-                copies.append(replace(self._ping_reply(case, after, due), chat_id=person))
+                # The copy goes to the member's private chat: in their language.
+                with i18n.speaking(self.chat_language(person)):
+                    copy_reply = self._ping_reply(case, after, due)
+                copies.append(replace(copy_reply, chat_id=person))
             if case.topic_id is not None:
                 main.append(replace(self._ping_reply(case, after, due), thread_id=case.topic_id))
                 continue

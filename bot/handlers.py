@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import time
 import warnings
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -117,6 +119,7 @@ def who_of(update: Update) -> Who:
         username=user.username,
         is_admin=chat.type == "private",
         update_id=update.update_id,
+        language_code=user.language_code,
     )
 
 
@@ -223,6 +226,12 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands."""
     await send_replies(update, context, context.service.help(who_of(update)))
+
+
+async def language(update: Update, context: BotContext) -> None:
+    """Offer the languages (in a group, an admin's choice)."""
+    who = await with_rights(update, context)
+    await send_replies(update, context, context.service.language(who))
 
 
 async def new(update: Update, context: BotContext) -> None:
@@ -339,6 +348,8 @@ async def button(update: Update, context: BotContext) -> None:
         return
     elif data.startswith("m:forget:"):
         result = context.records.forget_button(who, data)
+    elif data.startswith("m:lang:"):
+        result = context.service.language_button(who, data)
     elif data.startswith("m:acc:"):
         result = context.service.account_button(who, data)
     elif data.startswith("m:cases:"):
@@ -442,28 +453,53 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
                 await application.bot.set_my_commands(commands(), language_code=code[:2])
 
 
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+def localised(callback: Callback) -> Callback:
+    """Run a handler in the chat's language (chosen from the user's Telegram language on
+    the chat's first contact, then kept; /language changes it)."""
+
+    @functools.wraps(callback)
+    async def run(update: Update, context: BotContext) -> None:
+        if update.effective_chat is None or update.effective_user is None:
+            await callback(update, context)
+            return
+        with i18n.speaking(context.service.language_for(who_of(update))):
+            await callback(update, context)
+
+    return run
+
+
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register every handler, in order."""
-    application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("help", help_command))
-    application.add_handler(CommandHandler("new", new))
-    application.add_handler(CommandHandler("cancel", cancel))
-    application.add_handler(CommandHandler("cases", cases))
-    application.add_handler(CommandHandler("case", case))
-    application.add_handler(CommandHandler("settings", settings))
-    application.add_handler(CommandHandler("assign", assign))
-    application.add_handler(CommandHandler("accounts", accounts))
-    application.add_handler(CommandHandler("import", import_command))
-    application.add_handler(CommandHandler("export", export))
-    application.add_handler(CommandHandler("forget", forget))
-    application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
-    application.add_handler(CallbackQueryHandler(button))
-    application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, attachment))
+    """Register every handler, in order; each answers in the chat's language."""
+    application.add_handler(CommandHandler("start", localised(start)))
+    application.add_handler(CommandHandler("help", localised(help_command)))
+    application.add_handler(CommandHandler("language", localised(language)))
+    application.add_handler(CommandHandler("new", localised(new)))
+    application.add_handler(CommandHandler("cancel", localised(cancel)))
+    application.add_handler(CommandHandler("cases", localised(cases)))
+    application.add_handler(CommandHandler("case", localised(case)))
+    application.add_handler(CommandHandler("settings", localised(settings)))
+    application.add_handler(CommandHandler("assign", localised(assign)))
+    application.add_handler(CommandHandler("accounts", localised(accounts)))
+    application.add_handler(CommandHandler("import", localised(import_command)))
+    application.add_handler(CommandHandler("export", localised(export)))
+    application.add_handler(CommandHandler("forget", localised(forget)))
+    application.add_handler(
+        ChatMemberHandler(localised(membership), ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(CallbackQueryHandler(localised(button)))
+    application.add_handler(
+        MessageHandler(filters.PHOTO | filters.Document.ALL, localised(attachment))
+    )
     # Last: any other text is an answer to the current question (unknown /commands too,
     # so a typo like /nwe gets the question repeated rather than silence).
     # In groups, other bots' commands are not answers to our questions.
     application.add_handler(
-        MessageHandler(filters.TEXT & (filters.ChatType.PRIVATE | ~filters.COMMAND), text)
+        MessageHandler(
+            filters.TEXT & (filters.ChatType.PRIVATE | ~filters.COMMAND), localised(text)
+        )
     )
     application.add_error_handler(on_error)
 

@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import labels
+from bot import i18n, labels
 from bot.followup import FollowUpService
 from bot.i18n import N_, _, error_text
 from bot.imports import ImportService
+from bot.policy_texts import PolicyTexts
 from bot.rendering import Renderer, SupportMessage, money, month_name, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label
 from bot.storage import IntakeRow, Store, new_token
@@ -63,6 +64,7 @@ class RefundService:
         self.clock = clock
         self.followup = FollowUpService(store, policy, renderer, clock, timezone)
         self.imports = ImportService(store, policy, renderer, clock)
+        self.policy_texts = PolicyTexts(policy)
 
     def today(self, who: Who | None = None, team_id: int | None = None) -> date:
         """Today in the team's time zone (a group's case answered in private counts in the
@@ -99,6 +101,47 @@ class RefundService:
             replies += self._cancel(row, who)
         replies.append(self._reply("team_intake", title=self.store.team_title(team_id)))
         return replies + self._begin(who, team_id=team_id)
+
+    # --- language --------------------------------------------------------------------
+
+    def language_for(self, who: Who) -> str:
+        """The language to answer this update in (chosen on the chat's first contact)."""
+        return self.followup.first_contact(who)
+
+    def language(self, who: Who) -> list[Reply]:
+        """/language: the languages, each in its own name, as buttons."""
+        return [self._language_reply(who)]
+
+    def _language_reply(self, who: Who, *, changed: bool = False, refused: bool = False) -> Reply:
+        current = i18n.current()
+        buttons = [
+            [Button(("• " if code == current else "") + lang.name, f"m:lang:{code}")]
+            for code, lang in i18n.LANGUAGES.items()
+        ]
+        return self._reply(
+            "language",
+            buttons=[] if changed or refused else buttons,
+            name=i18n.LANGUAGES[current].name,
+            changed=changed,
+            refused=refused,
+            is_group=who.in_group,
+        )
+
+    def language_button(self, who: Who, data: str) -> ButtonResult:
+        """A language picked under /language: the user's own chat, or a group by an admin."""
+        code = data.removeprefix("m:lang:")
+        if code not in i18n.LANGUAGES:
+            return ButtonResult(_("That button isn't one I know."), [])
+        if who.in_group and not who.is_admin:
+            return ButtonResult(
+                _("Only a group admin can change the group's language."),
+                [self._language_reply(who, refused=True)],
+            )
+        self.followup.set_language(who, code)
+        with i18n.speaking(code):
+            return ButtonResult(
+                i18n.LANGUAGES[code].name, [self._language_reply(who, changed=True)]
+            )
 
     def help(self, who: Who) -> list[Reply]:
         return [self._reply("help", is_group=who.in_group)]
@@ -576,6 +619,12 @@ class RefundService:
             return ButtonResult(None, self._with_card(row, who, [closed]))
         elif action == "r":
             return ButtonResult(_("Written again."), self._review(row, who))
+        elif action == "W" and row.intake.step is Step.REVIEW and value in i18n.LANGUAGES:
+            # The message to TikTok in another language (English unless asked): kept, so
+            # "write again" and the .txt file follow it.
+            row.intake.answers["_message_language"] = value
+            self._bump(row)
+            return ButtonResult(i18n.LANGUAGES[value].name, self._review(row, who))
         elif action == "f":
             return ButtonResult(None, [self._message_file(row, who)])
         else:
@@ -653,9 +702,12 @@ class RefundService:
     ) -> SupportMessage | None:
         if verdict.template is None:
             return None
-        return self.renderer.support_message(
-            verdict.template, **self._message_context(intake, verdict, who)
-        )
+        # Written in English (what TikTok support reads everywhere) unless the user asked
+        # for it in their own language.
+        with i18n.speaking(intake.answers.get("_message_language") or i18n.DEFAULT_LANGUAGE):
+            return self.renderer.support_message(
+                verdict.template, **self._message_context(intake, verdict, who)
+            )
 
     def _message_context(
         self, intake: Intake, verdict: Verdict, who: Who | None = None
@@ -702,9 +754,10 @@ class RefundService:
         )
         self.store.save_evidence(row.case_id, who.user_id, intake.answers.get("evidence") or [])
         self._save(row, who)
+        shown = self.policy_texts.verdict(verdict)
         verdict_reply = self._reply(
             "verdict",
-            verdict=verdict,
+            verdict=shown,
             answers=intake.answers,
             reason_label=self._reason_label(intake),
         )
@@ -723,16 +776,17 @@ class RefundService:
                 ]
             )
             actions.append([Button("✖️ " + _("Cancel"), self._data(row, "x"))])
+            switch = self._message_language_button(row, message)
+            if switch is not None:
+                actions.insert(0, [switch])
             text = self.renderer.chat_text(
-                "message", message=message, verdict=verdict, case_id=row.case_id
+                "message", message=message, verdict=shown, case_id=row.case_id
             )
             if len(text) > MAX_INPUT_CHARS:
                 return [
                     verdict_reply,
                     Reply(
-                        self.renderer.chat_text(
-                            "message_long", verdict=verdict, case_id=row.case_id
-                        ),
+                        self.renderer.chat_text("message_long", verdict=shown, case_id=row.case_id),
                         actions,
                         self._document(row, message),
                     ),
@@ -746,8 +800,23 @@ class RefundService:
         )
         return [
             verdict_reply,
-            self._reply("no_message", buttons=actions, verdict=verdict, case_id=row.case_id),
+            self._reply("no_message", buttons=actions, verdict=shown, case_id=row.case_id),
         ]
+
+    def _message_language_button(self, row: IntakeRow, message: SupportMessage) -> Button | None:
+        """Offer the message in the chat's language when it is shown in English, and back
+        in English when it is shown translated; nothing for an English-speaking chat."""
+        chat = i18n.current()
+        if message.language != i18n.DEFAULT_LANGUAGE:
+            target = i18n.DEFAULT_LANGUAGE
+        elif chat != i18n.DEFAULT_LANGUAGE:
+            target = chat
+        else:
+            return None
+        # Translators: a button under the message to TikTok; %(language)s is a language's
+        # own name, e.g. "Русский" or "English".
+        label = "🌐 " + _("Write it in %(language)s") % {"language": i18n.LANGUAGES[target].name}
+        return Button(label, self._data(row, "W", target))
 
     def _document(self, row: IntakeRow, message: SupportMessage) -> Document:
         return Document(

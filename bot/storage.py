@@ -71,6 +71,9 @@ teams = Table(
     # Forum supergroups: one topic per case for its card, updates and reminders.
     Column("topic_per_case", Boolean, nullable=False, server_default=false()),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The language the bot speaks in this chat (a code of bot.i18n.LANGUAGES): a private
+    # chat's is its user's; a group's is set by an admin. None until first contact.
+    Column("language", String(16)),
 )
 
 accounts = Table(
@@ -1201,6 +1204,24 @@ class Store:
                 .where(reminders.c.chat_id == chat_id, reminders.c.state.in_(OPEN_REMINDER_STATES))
                 .values(state="blocked")
             )
+
+    def chat_language(self, chat_id: int) -> str | None:
+        """The language chosen for the chat, or None when none was chosen yet."""
+        with self.transaction() as conn:
+            return conn.execute(select(teams.c.language).where(teams.c.id == chat_id)).scalar()
+
+    def set_chat_language(self, chat_id: int, kind: str, title: str | None, code: str) -> None:
+        """Speak `code` in this chat from now on (the chat's team is created if new)."""
+        with self.transaction() as conn:
+            done = conn.execute(
+                update(teams).where(teams.c.id == chat_id).values(language=code)
+            ).rowcount
+            if not done:
+                conn.execute(
+                    insert(teams).values(
+                        id=chat_id, kind=kind, title=title, language=code, created_at=_utcnow()
+                    )
+                )
 
     def unblock_chat(self, chat_id: int) -> None:
         """The chat talks to the bot again: its reminders may go out again."""

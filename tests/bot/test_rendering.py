@@ -796,6 +796,11 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         "group_new": [{"name": "Alex & Co"}],
         "team_intake": [{"title": "Agency <Team>"}, {"title": None}],
         "link_refused": [{"why": "other_user"}, {"why": "used"}, {"why": "unknown"}],
+        "language": [
+            {"name": "English", "changed": False, "refused": False, "is_group": True},
+            {"name": "Русский", "changed": True, "refused": False, "is_group": False},
+            {"name": "English", "changed": False, "refused": True, "is_group": True},
+        ],
         "card": [
             {
                 "case": _case_view(),
