@@ -61,7 +61,7 @@ def long_date(value: str | date | None) -> str:
     day = date.fromisoformat(value) if isinstance(value, str) else value
     locale = i18n.babel_locale()
     pattern = "d MMMM y" if locale == i18n.DEFAULT_LANGUAGE else "long"
-    return str(format_date(day, pattern, locale=locale))
+    return _spaces(str(format_date(day, pattern, locale=locale)))
 
 
 def short_date(value: str | date | datetime | None) -> str:
@@ -86,7 +86,7 @@ def moment(value: datetime) -> str:
 def weekday_date(value: str | date) -> str:
     """`Mon 17 Nov` (`пн 17 нояб.`)."""
     day = date.fromisoformat(value) if isinstance(value, str) else value
-    return str(format_date(day, "EEE d MMM", locale=i18n.babel_locale()))
+    return _spaces(str(format_date(day, "EEE d MMM", locale=i18n.babel_locale())))
 
 
 def month_name(month: str) -> str:
@@ -167,6 +167,12 @@ class Renderer:
             subject_word=i18n.gettext("Subject"),
             language=i18n.current(),
         )
+
+
+def _spaces(text: str) -> str:
+    """Babel's no-break and narrow no-break spaces as plain ones (the texts are typed
+    around them with plain spaces, and people copy them into forms)."""
+    return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
 def _tidy(body: str) -> str:

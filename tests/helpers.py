@@ -82,6 +82,14 @@ class ChatDriver:
         labels = [text for text, _ in message.buttons]
         raise AssertionError(f"no button {label!r} in {labels}")
 
+    async def tap_data(self, suffix: str) -> list[ApiCall]:
+        """Tap the button whose callback data ends with `suffix` (labels vary by language)."""
+        message = self.last_with_buttons()
+        for _label, data in message.buttons:
+            if data.endswith(suffix):
+                return await self.press(data, message.message_id or 1)
+        raise AssertionError(f"no button ending {suffix!r} in {message.buttons}")
+
     async def press(self, data: str, message_id: int = 1) -> list[ApiCall]:
         """Deliver a callback query with raw `data` (old or forged buttons included)."""
         return await self._process(self.updates.button(data, message_id))
