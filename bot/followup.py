@@ -548,6 +548,13 @@ class FollowUpService:
 
     def _support(self, case: CaseRecord, track: CaseTrack, template: str) -> SupportMessage:
         tz = self.schedule(case.team_id).tz
+        # Written in English, like the first message: TikTok support reads English everywhere.
+        with i18n.speaking(i18n.DEFAULT_LANGUAGE):
+            return self._render_support(case, track, template, tz)
+
+    def _render_support(
+        self, case: CaseRecord, track: CaseTrack, template: str, tz: ZoneInfo
+    ) -> SupportMessage:
         return self.renderer.support_message(
             template,
             folder="followup",
