@@ -21,6 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (the terminal chat if no token is set)")
     sub.add_parser("chat", help="chat with the bot in this terminal")
+    migrate = sub.add_parser("migrate", help="bring the database's schema up to date")
+    migrate.add_argument("--to", default="head", help="upgrade to this revision (default: head)")
+    migrate.add_argument(
+        "--down", metavar="REVISION", help="downgrade to REVISION instead (an id, -1 or base)"
+    )
     diagram = sub.add_parser("diagram", help="print a state diagram (Mermaid)")
     diagram.add_argument("machine", nargs="?", choices=("intake", "cases"), default="intake")
     args = parser.parse_args(argv)
@@ -41,10 +46,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # transitions logs every state change at INFO: ours are logged by id where they matter.
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    # Alembic narrates its plugins and each step; `migrate` prints its own summary.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    if args.command == "migrate":
+        return migrate_database(settings, args.to, args.down)
 
     from bot.app import build_application, build_service
+    from bot.schema import SchemaOutOfDate
 
-    service = build_service(settings)
+    try:
+        service = build_service(settings)
+    except SchemaOutOfDate as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
     if args.command == "chat" or not settings.has_token:
         from bot.terminal import run_terminal
 
@@ -72,4 +87,24 @@ def main(argv: list[str] | None = None) -> int:
         application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
     finally:
         service.store.close()
+    return 0
+
+
+def migrate_database(settings: Settings, target: str, down: str | None) -> int:
+    """`refundbot migrate`: up to the newest schema (or `target`), or down to `down`."""
+    from bot import schema
+    from bot.storage import make_engine
+
+    where = settings.describe_database()
+    engine = make_engine(settings.database_url)
+    if down is not None:
+        before, after = schema.downgrade(engine, down)
+    else:
+        before, after = schema.upgrade(engine, target)
+    if before == after:
+        sys.stdout.write(f"The schema of {where} is up to date (revision {after}).\n")
+    else:
+        sys.stdout.write(
+            f"Migrated {where} from revision {before or 'none (empty)'} to {after or 'none'}.\n"
+        )
     return 0

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -41,13 +41,19 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.util import greenlet_spawn
 
+from bot import schema
 from conversations.billing import ChargeRow, new_rows
 from conversations.cases import CaseStatus, CaseTrack
 from conversations.intake import Intake, Step
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 metadata = MetaData()
 
@@ -353,8 +359,30 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def database_url(url: str) -> str:
+    """`url` with the driver SQLAlchemy should use: psycopg (3) for a plain PostgreSQL URL,
+    also in the `postgres://` spelling many hosting services hand out."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine for `url`, with SQLite tuned for many small transactions."""
+    """Create the engine for `url`, with SQLite tuned for many small transactions.
+
+    With asyncpg (`postgresql+asyncpg://`) this is the synchronous face of an async engine:
+    its statements run only inside `Store.run`, which lets them await the driver on the
+    bot's event loop (SQLAlchemy's greenlet bridge) instead of blocking it.
+    """
+    url = database_url(url)
+    if url.startswith("postgresql+asyncpg"):
+        return create_async_engine(
+            url, connect_args={"server_settings": {"timezone": "UTC"}}
+        ).sync_engine
+    if url.startswith("postgresql"):
+        return create_engine(url, connect_args={"options": "-c timezone=UTC"})
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
@@ -435,15 +463,67 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        store = cls(make_engine(url))
-        store.create_schema()
-        return store
+        """Open the database at `url`: SQLite is migrated to the current schema on the spot;
+        any other database must already be (`refundbot migrate`), or this raises
+        `SchemaOutOfDate` with the command to run."""
+        engine = make_engine(url)
+        schema.check(make_engine(url), migrate=engine.dialect.name == "sqlite")
+        return cls(engine)
 
-    def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+    @property
+    def is_async(self) -> bool:
+        return bool(self.engine.dialect.is_async)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self.is_async:
+            schema.run_blocking(greenlet_spawn(self.engine.dispose))
+        else:
+            self.engine.dispose()
+
+    async def run(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Call `work` (which uses this store) from async code: directly with a synchronous
+        driver, or inside SQLAlchemy's greenlet bridge with an async one (asyncpg)."""
+        if self.is_async:
+            return await greenlet_spawn(work, *args, **kwargs)
+        return work(*args, **kwargs)
+
+    async def run_for_chat(
+        self, chat_id: int, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`run`, holding the chat's lock: two bot processes never apply updates for one
+        chat at the same time (a PostgreSQL advisory lock; SQLite has one process)."""
+
+        def locked() -> T:
+            with self.chat_lock(chat_id):
+                return work(*args, **kwargs)
+
+        if self.engine.dialect.name != "postgresql":
+            return work(*args, **kwargs)
+        return await self.run(locked)
+
+    @contextmanager
+    def chat_lock(self, chat_id: int) -> Iterator[None]:
+        """Hold PostgreSQL's session advisory lock for `chat_id` (no-op elsewhere)."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.execute(select(func.pg_advisory_lock(chat_id)))
+            conn.commit()  # the lock belongs to the session: no transaction left open
+            try:
+                yield
+            finally:
+                conn.execute(select(func.pg_advisory_unlock(chat_id)))
+                conn.commit()
+
+    def ping(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+            return True
+        except Exception:
+            return False
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
