@@ -8,6 +8,7 @@ thread hops would cost more than the rest of the update (see DESIGN.md).
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Callable, Iterator, Mapping
@@ -484,7 +485,7 @@ class Store:
         """Call `work` (which uses this store) from async code: directly with a synchronous
         driver, or inside SQLAlchemy's greenlet bridge with an async one (asyncpg)."""
         if self.is_async:
-            return await greenlet_spawn(work, *args, **kwargs)
+            return await greenlet_spawn(functools.partial(work, *args, **kwargs))
         return work(*args, **kwargs)
 
     async def run_for_chat(
