@@ -16,6 +16,7 @@ from bot.handlers import (
     BotContext,
     BotData,
     add_handlers,
+    close_database,
     register_commands,
     sweep_reminders,
     telegram_sender,
@@ -63,6 +64,7 @@ def build_application(
         .token(token)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .post_init(register_commands)
+        .post_shutdown(close_database)
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)

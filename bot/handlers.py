@@ -457,6 +457,12 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
     await application.bot.set_my_commands(COMMANDS)
 
 
+async def close_database(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """At shutdown: close the database connections on the loop that opened them."""
+    service: RefundService = application.bot_data.service
+    await service.store.aclose()
+
+
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler, in order."""
     application.add_handler(CommandHandler("start", start))

@@ -109,14 +109,15 @@ transactions = Table(
     Column("amount", String(32), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("card_last4", String(4)),
-    Column("invoice_number", String(64)),
-    Column("status", String(16)),
+    # What an export says, as it says it: no length is ours to impose (revision 0002).
+    Column("invoice_number", Text),
+    Column("status", Text),
     Column("campaign_ids", JSON),
     Column("source", String(16), nullable=False),
     # Imported rows: what the export called it, and the key that keeps re-imports single.
-    Column("kind", String(16)),
-    Column("payment_method", String(64)),
-    Column("fingerprint", String(200)),
+    Column("kind", Text),
+    Column("payment_method", Text),
+    Column("fingerprint", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_transactions_account", transactions.c.account_id, transactions.c.happened_on)
@@ -130,7 +131,7 @@ pending_imports = Table(
     Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
     Column("user_id", BigInteger, primary_key=True, autoincrement=False),
     Column("file_id", String(255), nullable=False),
-    Column("filename", String(255), nullable=False),
+    Column("filename", Text, nullable=False),
     Column("account_id", Integer),
     Column("mapping", JSON, nullable=False),
     Column("question", JSON),
@@ -196,7 +197,7 @@ evidence = Table(
     Column("file_id", String(255), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("caption", Text),
-    Column("name", String(255)),
+    Column("name", Text),  # the file name as sent
     Column("added_by", BigInteger, nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False),
 )
@@ -225,7 +226,7 @@ reminders = Table(
     Column("state", String(16), nullable=False),  # pending, claimed, sent, failed, blocked
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
-    Column("claimed_by", String(64)),
+    Column("claimed_by", Text),
     Column("sent_at", DateTime(timezone=True)),
 )
 # The sweep reads only due rows: its cost follows the number due, not the number stored.
@@ -476,10 +477,13 @@ class Store:
         return bool(self.engine.dialect.is_async)
 
     def close(self) -> None:
-        if self.is_async:
-            schema.run_blocking(greenlet_spawn(self.engine.dispose))
-        else:
-            self.engine.dispose()
+        """Close the pool's connections. An async driver's connections can only be closed
+        on their own loop (`aclose`, at the bot's shutdown); here they are just let go."""
+        self.engine.dispose(close=not self.is_async)
+
+    async def aclose(self) -> None:
+        """Close the pool's connections from the loop that opened them."""
+        await self.run(self.engine.dispose)
 
     async def run(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Call `work` (which uses this store) from async code: directly with a synchronous

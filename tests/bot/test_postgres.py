@@ -72,7 +72,7 @@ async def bot_on(
         async with app:
             yield app
     finally:
-        await store.run(store.engine.dispose)
+        await store.aclose()
 
 
 class TwinDriver(ChatDriver):
@@ -209,7 +209,7 @@ async def test_two_processes_send_each_of_1000_due_reminders_exactly_once(
             while (result := await sweep.run_once()).claimed:
                 sent += result.sent
         finally:
-            await store.run(store.engine.dispose)
+            await store.aclose()
         per_process.append(sent)
 
     await asyncio.gather(process("bot-1"), process("bot-2"))

@@ -338,10 +338,14 @@ class RepairProxy:
 
 
 class BotProcess:
-    """`python -m bot run`, on the proxy, with its own token and SQLite file."""
+    """`python -m bot run`, on the proxy, with its own token and database (by default a
+    SQLite file in `workdir`)."""
 
-    def __init__(self, token: str, proxy: RepairProxy, workdir: Path) -> None:
+    def __init__(
+        self, token: str, proxy: RepairProxy, workdir: Path, database_url: str | None = None
+    ) -> None:
         self.token = token
+        self.database_url = database_url or f"sqlite:///{workdir / 'refundbot.sqlite3'}"
         self.proxy = proxy
         self.workdir = workdir
         self.log_path = workdir / "bot.log"
@@ -353,7 +357,7 @@ class BotProcess:
             **os.environ,
             "TELEGRAM_BOT_TOKEN": self.token,
             "TELEGRAM_API_BASE_URL": self.proxy.base_url,
-            "DATABASE_URL": f"sqlite:///{self.workdir / 'refundbot.sqlite3'}",
+            "DATABASE_URL": self.database_url,
             "SWEEP_SECONDS": "3600",
             "FILES_DIR": str(self.workdir / "files"),
             "LOG_LEVEL": "INFO",
