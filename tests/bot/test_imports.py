@@ -152,7 +152,7 @@ async def test_export_for_which_account_and_which_date_order(
     await user.tap("Day first")
     assert "imported" in edited_texts(api)[-1]
     acme = next(a for a in store.list_accounts(user.chat_id) if a["account_name"] == "Acme")
-    _, total = store.list_transactions(acme["ref"], month=None, offset=0, limit=10)
+    charges, total = store.list_transactions(acme["ref"], month=None, offset=0, limit=10)
     assert total == 3 and charges[-1]["happened_on"] == "2026-11-03"
 
 
