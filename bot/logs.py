@@ -45,13 +45,15 @@ class SecretRedactor(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        # Longest first, so a secret that contains another is replaced whole.
-        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        # Longest first, so a secret that contains another is replaced whole; ignoring case,
+        # because some messages are re-cased on the way (PTB's BadRequest lowercases all
+        # but the first letter of Telegram's description).
+        ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
+        alternatives = [re.escape(s) for s in ordered] + [TOKEN_SHAPE.pattern]
+        self._pattern = re.compile("|".join(alternatives), re.IGNORECASE)
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return TOKEN_SHAPE.sub(REDACTED, text)
+        return self._pattern.sub(REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -121,3 +123,7 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
         root.removeHandler(old)
     root.addHandler(log_handler(settings, stream))
     root.setLevel(settings.log_level.upper())
+    # python-telegram-bot's DEBUG lines carry whole updates ("Processing update …") and
+    # request parameters, i.e. what users wrote; ours say which update, by id. Its INFO and
+    # above (start, stop, errors) stay.
+    logging.getLogger("telegram").setLevel(max(root.level, logging.INFO))

@@ -405,4 +405,3 @@ def test_run_webhook_without_a_token_is_not_the_terminal_chat(
     """Without TELEGRAM_BOT_TOKEN, `run --webhook` says so instead of opening the chat."""
     assert main(["run", "--webhook"]) == 2
     assert "TELEGRAM_BOT_TOKEN is not set" in capsys.readouterr().err
-
