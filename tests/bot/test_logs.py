@@ -162,8 +162,12 @@ async def test_one_debug_line_per_update_with_ids_and_no_text(
     log, python-telegram-bot's own DEBUG lines included."""
     configure_logging(log_settings.model_copy(update={"log_level": "DEBUG"}), output)
     typed = ["/new", "7289000011112221010", "Quetzal Feathers Ltd"]
+    # Through the update queue, as polling and the webhook deliver them (PTB's fetcher
+    # logs each update it takes at DEBUG, whole); stop() handles what is queued.
+    await user.app.start()
     for text in typed:
-        await user.send(text)
+        await user.app.update_queue.put(user.updates.text(text))
+    await user.app.stop()
     await user.tap("Automatic payment")
     log = output.getvalue()
     for text in typed[1:]:
