@@ -9,9 +9,12 @@ httpx as Telegram would.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import signal
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
@@ -28,10 +32,11 @@ from bot.cli import main
 from bot.config import Settings
 from bot.observe import InstrumentedApplication
 from bot.service import RefundService
-from bot.transport import InProcessBotApi, UpdateFactory
+from bot.transport import BOT_USER, InProcessBotApi, UpdateFactory
 from bot.web import SECRET_HEADER, HttpServer, RecentUpdateIds, ops_app, run_webhook
 from tests.helpers import ChatDriver, Clock, no_sleep, sent_case
 
+ROOT = Path(__file__).resolve().parents[2]
 # Token-shaped (id, colon, 35 characters), as @BotFather issues them.
 TOKEN = "7012345678:AAHq3Zr9xYk2LmN0pQ4sT6uV8wX1yZ3aB5c"
 SECRET = "s3cret_Webhook-token_0123456789"
@@ -405,3 +410,86 @@ def test_run_webhook_without_a_token_is_not_the_terminal_chat(
     """Without TELEGRAM_BOT_TOKEN, `run --webhook` says so instead of opening the chat."""
     assert main(["run", "--webhook"]) == 2
     assert "TELEGRAM_BOT_TOKEN is not set" in capsys.readouterr().err
+
+
+async def test_refundbot_run_webhook_as_its_own_process(tmp_path: Path) -> None:
+    """`python -m bot run --webhook` as a separate process, against a fake Bot API over
+    HTTP: it registers the webhook, refuses a request without the secret (403), answers
+    one with it (200, then the reply reaches the Bot API), serves /healthz, and stops
+    cleanly on SIGTERM. Its JSON log has the refusal and the per-update DEBUG line, and
+    neither the token nor the secret."""
+    calls: list[tuple[str, dict[str, str]]] = []
+
+    async def bot_api(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = {key: str(value) for key, value in (await request.post()).items()}
+        calls.append((method, params))
+        result: Any = True
+        if method == "getMe":
+            result = BOT_USER
+        elif method == "sendMessage":
+            chat = {"id": int(params["chat_id"]), "type": "private", "first_name": "Sam"}
+            result = {"message_id": len(calls), "date": int(time.time()), "chat": chat}
+            result["text"] = params["text"]
+        return web.json_response({"ok": True, "result": result})
+
+    fake = web.Application()
+    fake.router.add_post("/bot{token}/{method}", bot_api)
+    api = await HttpServer.start("a fake Bot API", fake, "127.0.0.1", 0)
+    webhook_port, http_port = free_port(), free_port()
+    settings_names = {field.upper() for field in Settings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k.upper() not in settings_names}
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{api.port}/bot",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+            "WEBHOOK_URL": f"https://bot.example.com{WEBHOOK_PATH}",
+            "WEBHOOK_SECRET": SECRET,
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(webhook_port),
+            "HTTP_PORT": str(http_port),
+            "LOG_FORMAT": "json",
+            "LOG_LEVEL": "DEBUG",
+            "SWEEP_SECONDS": "3600",
+        }
+    )
+    log_path = tmp_path / "bot.log"
+    with log_path.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--webhook", cwd=tmp_path, env=env, stderr=log
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not any(method == "setWebhook" for method, _ in calls):
+            assert process.returncode is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            await asyncio.sleep(0.05)
+        [registered] = [params for method, params in calls if method == "setWebhook"]
+        assert registered["secret_token"] == SECRET
+        url = f"http://127.0.0.1:{webhook_port}{WEBHOOK_PATH}"
+        async with httpx.AsyncClient() as client:
+            refused = await client.post(url, json=update_json(60_000, 7001, "/help"))
+            accepted = await client.post(
+                url, json=update_json(60_001, 7002, "/help"), headers={SECRET_HEADER: SECRET}
+            )
+            await until(
+                lambda: any(m == "sendMessage" and p["chat_id"] == "7002" for m, p in calls)
+            )
+            health = await client.get(f"http://127.0.0.1:{http_port}/healthz")
+        assert (refused.status_code, accepted.status_code, health.status_code) == (403, 200, 200)
+        assert not any(m == "sendMessage" and p["chat_id"] == "7001" for m, p in calls)
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await api.stop()
+    text = log_path.read_text()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert any(line["message"].startswith("Refused a webhook request") for line in lines)
+    [handled] = [line for line in lines if line["logger"] == "bot.updates"]
+    assert (handled["update_id"], handled["chat_id"], handled["kind"]) == (60_001, 7002, "message")
+    assert TOKEN.split(":", 1)[1] not in text and SECRET not in text
