@@ -3,11 +3,11 @@
 # .env is in .dockerignore).
 FROM python:3.11-slim
 
+# In a container /healthz, /metrics and the webhook must be reachable from outside it.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    # In a container /healthz and /metrics must be reachable from outside it.
     HTTP_LISTEN=0.0.0.0 \
     HTTP_PORT=9464 \
     WEBHOOK_LISTEN=0.0.0.0 \
