@@ -231,16 +231,24 @@ def test_recent_update_ids_forget_the_oldest() -> None:
     assert recent.add(4) is False
 
 
-async def test_a_body_that_is_not_an_update_gets_400(webhook_bot: RunningBot) -> None:
-    """With the right secret, a body that is not JSON or has no update_id is refused 400."""
+async def test_a_body_that_is_not_an_update_gets_400(
+    webhook_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the right secret, a body that is not JSON, has no update_id, or is not an
+    update's shape is refused 400; the log says why without quoting the body."""
+    headers = {SECRET_HEADER: SECRET}
     async with httpx.AsyncClient() as client:
-        junk = await client.post(
-            webhook_bot.webhook, content=b"{not json", headers={SECRET_HEADER: SECRET}
+        junk = await client.post(webhook_bot.webhook, content=b"{quetzal", headers=headers)
+        no_id = await client.post(webhook_bot.webhook, json={"message": {}}, headers=headers)
+        shape = await client.post(
+            webhook_bot.webhook,
+            json={"update_id": 53_000, "message": ["quetzal"]},
+            headers=headers,
         )
-        no_id = await client.post(
-            webhook_bot.webhook, json={"message": {}}, headers={SECRET_HEADER: SECRET}
-        )
-    assert (junk.status_code, no_id.status_code) == (400, 400)
+    assert (junk.status_code, no_id.status_code, shape.status_code) == (400, 400, 400)
+    refusals = [r.getMessage() for r in caplog.records if "is not an update" in r.getMessage()]
+    assert len(refusals) == 3
+    assert "quetzal" not in caplog.text
 
 
 # --- /healthz and /metrics ---------------------------------------------------------------
