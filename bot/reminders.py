@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -60,8 +61,15 @@ class SweepResult:
     errors: dict[str, int] = field(default_factory=dict)
 
 
+SweepObserver = Callable[[SweepResult, float, datetime], None]
+
+
 class ReminderSweep:
-    """Claims due reminders and sends them; one instance per bot process."""
+    """Claims due reminders and sends them; one instance per bot process.
+
+    `last_run` is when the last sweep finished (for /healthz); `observe`, if given, is told
+    each sweep's result, duration in seconds and finish time (for /metrics).
+    """
 
     def __init__(
         self,
@@ -77,6 +85,7 @@ class ReminderSweep:
         base_backoff: timedelta = timedelta(seconds=30),
         per_chat_gap: float = 1.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observe: SweepObserver | None = None,
     ) -> None:
         self.store = store
         self.service = service
@@ -89,9 +98,12 @@ class ReminderSweep:
         self.base_backoff = base_backoff
         self.per_chat_gap = per_chat_gap
         self.sleep = sleep
+        self.observe = observe
+        self.last_run: datetime | None = None
 
     async def run_once(self) -> SweepResult:
         """Send every reminder due now (up to one batch)."""
+        started = time.perf_counter()
         now = self.clock()
         claimed = await self.store.run(
             self.store.claim_due_reminders,
@@ -114,6 +126,9 @@ class ReminderSweep:
                 result.failed,
                 result.blocked,
             )
+        self.last_run = self.clock()
+        if self.observe is not None:
+            self.observe(result, time.perf_counter() - started, self.last_run)
         return result
 
     async def _send_chat(self, items: list[ClaimedReminder], result: SweepResult) -> None:
@@ -198,7 +213,8 @@ class ReminderSweep:
                 else:
                     backoff = self.base_backoff * (2**item.attempts)
                     await db(self.store.retry_reminder, item.id, now + backoff, str(error))
-            self._count(result, "failed", "digest")
+            kind = "bad_request" if isinstance(error, PermanentSendError) else "network"
+            self._count(result, "failed", kind)
             return
         for item in items:
             track = await db(self.service.pinged, item.case_id, chat_id, now)

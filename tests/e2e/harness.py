@@ -349,6 +349,8 @@ class BotProcess:
         self.proxy = proxy
         self.workdir = workdir
         self.log_path = workdir / "bot.log"
+        # /healthz and /metrics: a port of its own, so that no two bots ask for the default.
+        self.http_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -361,6 +363,8 @@ class BotProcess:
             "SWEEP_SECONDS": "3600",
             "FILES_DIR": str(self.workdir / "files"),
             "LOG_LEVEL": "INFO",
+            "HTTP_LISTEN": "127.0.0.1",
+            "HTTP_PORT": str(self.http_port),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }
         self.starts += 1
