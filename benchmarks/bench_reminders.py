@@ -85,6 +85,7 @@ from bot.storage import (  # noqa: E402
 )
 from bot.transport import InProcessBotApi  # noqa: E402
 from conversations.cases import SYSTEM_ACTOR, CaseTrack  # noqa: E402
+from tests.helpers import ANSWERS, MESSAGE, SUBJECT, make_real_case  # noqa: E402
 
 SENT_AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday: when the due cases were sent
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=UTC)  # ten business days later, outside quiet hours
@@ -100,50 +101,6 @@ FILLER_CHAT_BASE = 100_000_000  # private chat ids of the filler cases
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (1_000, 10_000, 100_000)
 
-ACCOUNT: dict[str, Any] = {
-    "advertiser_id": "7289000011112221010",
-    "account_name": "Northwind Apparel",
-    "billing": "automatic",
-    "in_bc": False,
-    "bc_id": None,
-    "currency": "USD",
-    "account_status": "active",
-    "paid_via": "tiktok",
-}
-# A duplicate charge as the intake stores it (strings, never floats).
-ANSWERS: dict[str, Any] = {
-    **ACCOUNT,
-    "reason": "duplicate",
-    "charge_date": "2026-10-29",
-    "charge_time": "10:02",
-    "amount": "189.90",
-    "amount_currency": "USD",
-    "amount_text": "$189.90",
-    "card_last4": "1881",
-    "invoice_number": "BDUS2026550101",
-    "campaign_ids": ["1790000000000001", "1790000000000002"],
-    "other_date": "2026-10-29",
-    "other_time": "10:08",
-    "other_invoice_number": "BDUS2026550102",
-    "noticed": "2026-10-30",
-    "evidence": [],
-}
-SUBJECT = "Duplicate charge on ad account 7289000011112221010 (Northwind Apparel)"
-MESSAGE = (
-    f"Subject: {SUBJECT}\n\n"
-    "Hello TikTok Ads support team,\n\n"
-    "We were charged twice for the same billing period on our ad account "
-    "7289000011112221010 (Northwind Apparel), paid by automatic payment with the card "
-    "ending in 1881.\n\n"
-    "- Charge 1: 29 Oct 2026, 10:02, USD 189.90, document BDUS2026550101\n"
-    "- Charge 2: 29 Oct 2026, 10:08, USD 189.90, document BDUS2026550102\n\n"
-    "Both charges cover the same spend of campaigns 1790000000000001 and "
-    "1790000000000002; the second one does not correspond to any additional delivery. "
-    "Please refund the duplicate charge of USD 189.90 to the original payment method.\n\n"
-    "Screenshots of both charges from the Payments page are attached. We noticed the "
-    "duplicate on 30 Oct 2026.\n\n"
-    "Thank you,\nNorthwind Apparel"
-)
 
 CASE_COLUMNS = (
     "id",
@@ -218,30 +175,6 @@ class InstantSender:
 
     async def __call__(self, chat_id: int, reply: Reply) -> None:
         self.last = reply
-
-
-def make_real_case(followup: FollowUpService, chat_id: int, sent_at: datetime) -> int:
-    """A case as the bot makes one: team, account, draft, ticket, "I've sent it"."""
-    store = followup.store
-    store.ensure_team(chat_id, "private", None)
-    ref = store.save_account(chat_id, ACCOUNT)
-    case_id = store.save_draft_case(
-        case_id=None,
-        team_id=chat_id,
-        owner_user_id=chat_id,
-        answers={**ANSWERS, "account_ref": ref},
-        outcome="eligible",
-        situation="duplicate_charge",
-        policy_version=followup.policy.version,
-        subject=SUBJECT,
-        message=MESSAGE,
-        now=sent_at - timedelta(minutes=3),
-    )
-    track = store.load_track(case_id)
-    track.send(sent_at, chat_id, followup.schedule(chat_id))
-    store.save_track(case_id, chat_id, track)
-    store.set_case_ticket(case_id, chat_id, f"TT-{case_id:08d}", sent_at)
-    return case_id
 
 
 # --- filler rows ---------------------------------------------------------------------------

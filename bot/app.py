@@ -6,7 +6,7 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import cast
 
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest
@@ -16,10 +16,13 @@ from bot.handlers import (
     BotContext,
     BotData,
     add_handlers,
+    close_database,
     register_commands,
     sweep_reminders,
     telegram_sender,
 )
+from bot.metrics import Metrics
+from bot.observe import InstrumentedApplication
 from bot.reminders import ReminderSweep
 from bot.rendering import Renderer
 from bot.service import RefundService
@@ -53,8 +56,13 @@ def build_application(
     request: BaseRequest | None = None,
     token: str | None = None,
     rate_limited: bool = True,
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The Telegram application; `request` replaces the network (terminal chat, tests)."""
+    metrics: Metrics | None = None,
+) -> InstrumentedApplication:
+    """The Telegram application; `request` replaces the network (terminal chat, tests).
+
+    It counts and times what it handles in `metrics` (a fresh set unless given).
+    """
+    metrics = metrics if metrics is not None else Metrics()
     if token is None:
         assert settings.telegram_bot_token is not None
         token = settings.telegram_bot_token.get_secret_value()
@@ -63,6 +71,8 @@ def build_application(
         .token(token)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .post_init(register_commands)
+        .post_shutdown(close_database)
+        .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
@@ -75,7 +85,7 @@ def build_application(
         # burst makes Telegram answer 429 and the limiter then stalls every send.
         limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=3)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
-    application = builder.build()
+    application = cast(InstrumentedApplication, builder.build())
     application.bot_data.service = service
     application.bot_data.sweep = ReminderSweep(
         service.store,
@@ -83,6 +93,7 @@ def build_application(
         telegram_sender(application.bot),
         service.clock,
         worker=f"{socket.gethostname()}:{os.getpid()}",
+        observe=metrics.observe_sweep,
     )
     add_handlers(application)
     if application.job_queue is not None:

@@ -8,6 +8,7 @@ import logging
 import sys
 
 from bot.config import Settings
+from bot.logs import configure_logging
 
 log = logging.getLogger("bot")
 
@@ -19,8 +20,18 @@ def main(argv: list[str] | None = None) -> int:
         description="A Telegram bot that guides TikTok Ads advertisers through refund requests.",
     )
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the Telegram bot (the terminal chat if no token is set)")
+    run = sub.add_parser("run", help="run the Telegram bot (the terminal chat if no token is set)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook (WEBHOOK_URL, WEBHOOK_SECRET) instead of long polling",
+    )
     sub.add_parser("chat", help="chat with the bot in this terminal")
+    migrate = sub.add_parser("migrate", help="bring the database's schema up to date")
+    migrate.add_argument("--to", default="head", help="upgrade to this revision (default: head)")
+    migrate.add_argument(
+        "--down", metavar="REVISION", help="downgrade to REVISION instead (an id, -1 or base)"
+    )
     diagram = sub.add_parser("diagram", help="print a state diagram (Mermaid)")
     diagram.add_argument("machine", nargs="?", choices=("intake", "cases"), default="intake")
     args = parser.parse_args(argv)
@@ -32,19 +43,29 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    webhook = args.command == "run" and args.webhook
+    if webhook and (problem := settings.webhook_problem()) is not None:
+        sys.stderr.write(f"refundbot: cannot run in webhook mode: {problem}.\n")
+        return 2
+    configure_logging(settings)
     # httpx logs every request URL, which contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # transitions logs every state change at INFO: ours are logged by id where they matter.
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    # Alembic narrates its plugins and each step; `migrate` prints its own summary.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    if args.command == "migrate":
+        return migrate_database(settings, args.to, args.down)
 
     from bot.app import build_application, build_service
+    from bot.schema import SchemaOutOfDate
 
-    service = build_service(settings)
+    try:
+        service = build_service(settings)
+    except SchemaOutOfDate as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
     if args.command == "chat" or not settings.has_token:
         from bot.terminal import run_terminal
 
@@ -66,10 +87,40 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             service.store.close()
 
+    from bot.web import ALLOWED_UPDATES, ListenError, run_webhook, serve_ops_while_polling
+
     application = build_application(settings, service)
-    log.info("Starting the Telegram bot (long polling) on %s", settings.describe_database())
+    mode = "webhook" if webhook else "long polling"
+    log.info("Starting the Telegram bot (%s) on %s", mode, settings.describe_database())
     try:
-        application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        if webhook:
+            asyncio.run(run_webhook(application, settings))
+        else:
+            serve_ops_while_polling(application, settings)
+            application.run_polling(allowed_updates=list(ALLOWED_UPDATES))
+    except ListenError as error:
+        log.error("%s", error)
+        return 1
     finally:
         service.store.close()
+    return 0
+
+
+def migrate_database(settings: Settings, target: str, down: str | None) -> int:
+    """`refundbot migrate`: up to the newest schema (or `target`), or down to `down`."""
+    from bot import schema
+    from bot.storage import make_engine
+
+    where = settings.describe_database()
+    engine = make_engine(settings.database_url)
+    if down is not None:
+        before, after = schema.downgrade(engine, down)
+    else:
+        before, after = schema.upgrade(engine, target)
+    if before == after:
+        sys.stdout.write(f"The schema of {where} is up to date (revision {after}).\n")
+    else:
+        sys.stdout.write(
+            f"Migrated {where} from revision {before or 'none (empty)'} to {after or 'none'}.\n"
+        )
     return 0

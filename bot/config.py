@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///refundbot.sqlite3"
+# setWebhook's secret_token: 1-256 characters, only A-Z, a-z, 0-9, _ and -.
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -22,12 +27,56 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     files_dir: Path = Path("refundbot-files")
     sweep_seconds: float = 30.0
+    log_format: Literal["text", "json"] = "text"
+    # Webhook mode (`refundbot run --webhook`): the public HTTPS URL Telegram posts to, and
+    # where this process listens for it (behind the HTTPS proxy).
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    # /healthz and /metrics, in both modes; port 0 turns them off. Loopback by default so
+    # that a bot started on a laptop opens nothing to the network; containers set 0.0.0.0.
+    # 9464 rather than 9090, which a Prometheus server on the same host usually holds.
+    http_listen: str = "127.0.0.1"
+    http_port: int = Field(default=9464, ge=0, le=65535)
 
     @property
     def has_token(self) -> bool:
         return self.telegram_bot_token is not None and bool(
             self.telegram_bot_token.get_secret_value().strip()
         )
+
+    def webhook_problem(self) -> str | None:
+        """Why webhook mode can't start with these settings (None: it can). The message
+        names the setting and never shows the secret."""
+        if not self.has_token:
+            return "TELEGRAM_BOT_TOKEN is not set"
+        url = (self.webhook_url or "").strip()
+        if not url:
+            return "WEBHOOK_URL is not set (the public HTTPS address Telegram should call)"
+        parts = urlsplit(url)
+        # Telegram calls only HTTPS URLs; a self-hosted Bot API server may call plain HTTP.
+        schemes = ("https", "http") if self.telegram_api_base_url else ("https",)
+        if parts.scheme not in schemes or not parts.hostname:
+            return f"WEBHOOK_URL must be an https:// address, not {url!r}"
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not secret:
+            return (
+                "WEBHOOK_SECRET is not set: without it anyone who finds the URL could post "
+                "updates (1-256 characters of A-Z, a-z, 0-9, _ and -)"
+            )
+        if not WEBHOOK_SECRET_SHAPE.fullmatch(secret):
+            return (
+                "WEBHOOK_SECRET may only have 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                "(Telegram's rule for setWebhook's secret_token)"
+            )
+        return None
+
+    @property
+    def webhook_path(self) -> str:
+        """The path this process serves the webhook on: the path of WEBHOOK_URL (a proxy
+        that forwards the request unchanged keeps it)."""
+        return urlsplit((self.webhook_url or "").strip()).path or "/"
 
     def describe_database(self) -> str:
         """The database in words a person recognises, without any password."""

@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from telegram import (
     Bot,
@@ -59,6 +59,9 @@ from bot.service import RefundService
 from conversations.billing import ExportError, parse_export
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # The command menu: (command, description); the descriptions are translated per language.
 COMMAND_MENU = [
@@ -123,6 +126,14 @@ def who_of(update: Update) -> Who:
     )
 
 
+async def served(
+    context: BotContext, who: Who, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run one service call for `who`'s chat: under the chat's lock (several bot processes
+    may share a PostgreSQL database) and on the store's driver (asyncpg awaits in it)."""
+    return await context.service.store.run_for_chat(who.chat_id, work, *args, **kwargs)
+
+
 ADMIN_CACHE_SECONDS = 300.0
 
 
@@ -139,7 +150,7 @@ async def with_rights(update: Update, context: BotContext) -> Who:
     if cached is None or cached[0] < now:
         # Both the admin check and the member's name need refreshing only now and then,
         # not on every command and button press in the group.
-        context.service.remember_member(who)
+        await context.service.store.run(context.service.remember_member, who)
         try:
             member = await context.bot.get_chat_member(who.chat_id, who.user_id)
             is_admin = member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
@@ -170,7 +181,7 @@ async def send_reply(
         topic = await bot.create_forum_topic(target, reply.create_topic[:128])
         thread_id = topic.message_thread_id
         if reply.card_case_id is not None:
-            service.followup.topic_created(reply.card_case_id, thread_id)
+            await service.store.run(service.followup.topic_created, reply.card_case_id, thread_id)
     markup: InlineKeyboardMarkup | ForceReply | None = inline_keyboard(reply.buttons)
     if reply.force_reply:
         markup = ForceReply(selective=True)
@@ -198,7 +209,9 @@ async def send_reply(
         message_thread_id=thread_id,
     )
     if reply.card_case_id is not None and service is not None and isinstance(message, Message):
-        service.followup.card_posted(reply.card_case_id, message.message_id)
+        await service.store.run(
+            service.followup.card_posted, reply.card_case_id, message.message_id
+        )
 
 
 async def send_replies(update: Update, context: BotContext, replies: list[Reply]) -> None:
@@ -220,57 +233,66 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet the user and explain what the bot does (a deep link's payload starts a case)."""
     payload = context.args[0] if context.args else ""
     who = await with_rights(update, context)
-    await send_replies(update, context, context.service.start(who, payload))
+    await send_replies(
+        update, context, await served(context, who, context.service.start, who, payload)
+    )
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands."""
-    await send_replies(update, context, context.service.help(who_of(update)))
+    who = who_of(update)
+    await send_replies(update, context, await served(context, who, context.service.help, who))
 
 
 async def language(update: Update, context: BotContext) -> None:
     """Offer the languages (in a group, an admin's choice)."""
     who = await with_rights(update, context)
-    await send_replies(update, context, context.service.language(who))
+    await send_replies(update, context, await served(context, who, context.service.language, who))
 
 
 async def new(update: Update, context: BotContext) -> None:
     """Start an intake (or offer to continue the one in progress)."""
     who = await with_rights(update, context)
     username = context.bot.username or ""
-    await send_replies(update, context, context.service.new(who, username))
+    await send_replies(
+        update, context, await served(context, who, context.service.new, who, username)
+    )
 
 
 async def cancel(update: Update, context: BotContext) -> None:
     """End the intake in progress."""
-    await send_replies(update, context, context.service.cancel(who_of(update)))
+    who = who_of(update)
+    await send_replies(update, context, await served(context, who, context.service.cancel, who))
 
 
 async def cases(update: Update, context: BotContext) -> None:
     """List the chat's cases, what needs attention first (optionally: open, overdue, closed)."""
     argument = " ".join(context.args or [])
     who = await with_rights(update, context)
-    await send_replies(update, context, context.followup.list_cases(who, argument))
+    replies = await served(context, who, context.followup.list_cases, who, argument)
+    await send_replies(update, context, replies)
 
 
 async def settings(update: Update, context: BotContext) -> None:
     """Show or change the time zone, quiet hours and reply wait."""
     argument = " ".join(context.args or [])
     who = await with_rights(update, context)
-    await send_replies(update, context, context.followup.settings(who, argument))
+    replies = await served(context, who, context.followup.settings, who, argument)
+    await send_replies(update, context, replies)
 
 
 async def assign(update: Update, context: BotContext) -> None:
     """Give a case of this group to a member: /assign 12 @name."""
     who = await with_rights(update, context)
     argument = " ".join(context.args or [])
-    await send_replies(update, context, context.followup.assign(who, argument))
+    replies = await served(context, who, context.followup.assign, who, argument)
+    await send_replies(update, context, replies)
 
 
 async def accounts(update: Update, context: BotContext) -> None:
     """List the team's ad accounts (admins can remove them)."""
     who = await with_rights(update, context)
-    await send_replies(update, context, context.service.accounts(who))
+    await send_replies(update, context, await served(context, who, context.service.accounts, who))
 
 
 async def membership(update: Update, context: BotContext) -> None:
@@ -281,24 +303,27 @@ async def membership(update: Update, context: BotContext) -> None:
     who = who_of(update)
     status = change.new_chat_member.status
     if status in (ChatMember.LEFT, ChatMember.BANNED):
-        context.service.bot_removed(who)
+        await served(context, who, context.service.bot_removed, who)
         return
     if change.old_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
-        await send_replies(update, context, context.service.bot_added(who))
+        replies = await served(context, who, context.service.bot_added, who)
+        await send_replies(update, context, replies)
 
 
 async def case(update: Update, context: BotContext) -> None:
     """Show one case: answers, verdict, message and timeline."""
     argument = " ".join(context.args or [])
-    await send_replies(update, context, context.service.show_case(who_of(update), argument))
+    who = who_of(update)
+    replies = await served(context, who, context.service.show_case, who, argument)
+    await send_replies(update, context, replies)
 
 
 async def text(update: Update, context: BotContext) -> None:
     """Take typed text as the answer to the current question."""
     assert update.message is not None and update.message.text is not None
-    await send_replies(
-        update, context, context.service.on_text(who_of(update), update.message.text)
-    )
+    who = who_of(update)
+    replies = await served(context, who, context.service.on_text, who, update.message.text)
+    await send_replies(update, context, replies)
 
 
 async def attachment(update: Update, context: BotContext) -> None:
@@ -311,7 +336,9 @@ async def attachment(update: Update, context: BotContext) -> None:
     elif message.document is not None:
         file_id, kind, name = message.document.file_id, "document", message.document.file_name
         who = who_of(update)
-        if looks_like_export(name) and context.service.accepts_export(who):
+        if looks_like_export(name) and await served(
+            context, who, context.service.accepts_export, who
+        ):
             size = message.document.file_size or 0
             if size > context.service.policy.import_rules.max_bytes:
                 await send_replies(
@@ -322,12 +349,16 @@ async def attachment(update: Update, context: BotContext) -> None:
                     ),
                 )
                 return
-            job = context.service.imports.begin(who, file_id, name or "export.csv")
+            filename = name or "export.csv"
+            job = await served(context, who, context.service.imports.begin, who, file_id, filename)
             await run_import(update, context, who, job)
             return
     else:
         return
-    replies = context.service.on_file(who_of(update), file_id, kind, message.caption, name)
+    who = who_of(update)
+    replies = await served(
+        context, who, context.service.on_file, who, file_id, kind, message.caption, name
+    )
     await send_replies(update, context, replies)
 
 
@@ -338,24 +369,28 @@ async def button(update: Update, context: BotContext) -> None:
     data = query.data or ""
     who = await with_rights(update, context)
     if data.startswith("k:"):
-        toast, replies = context.followup.on_button(who, data)
+        toast, replies = await served(context, who, context.followup.on_button, who, data)
         result = ButtonResult(toast, replies)
     elif data.startswith("m:imp:case:"):
-        result = context.service.start_from_charges(who, data)
+        result = await served(context, who, context.service.start_from_charges, who, data)
     elif data.startswith("m:imp:"):
         await query.answer()
-        await run_import(update, context, who, context.service.imports.on_button(who, data))
+        job = await served(context, who, context.service.imports.on_button, who, data)
+        await run_import(update, context, who, job)
         return
     elif data.startswith("m:forget:"):
-        result = context.records.forget_button(who, data)
+        result = await served(context, who, context.records.forget_button, who, data)
     elif data.startswith("m:lang:"):
-        result = context.service.language_button(who, data)
+        result = await served(context, who, context.service.language_button, who, data)
     elif data.startswith("m:acc:"):
-        result = context.service.account_button(who, data)
+        result = await served(context, who, context.service.account_button, who, data)
     elif data.startswith("m:cases:"):
-        result = ButtonResult(None, context.followup.list_cases(who, data.removeprefix("m:cases:")))
+        argument = data.removeprefix("m:cases:")
+        result = ButtonResult(
+            None, await served(context, who, context.followup.list_cases, who, argument)
+        )
     else:
-        result = context.service.on_button(who, data)
+        result = await served(context, who, context.service.on_button, who, data)
     await query.answer(result.toast)
     if result.replies and not data.endswith((":f", ":e")):
         # Already without buttons, or too old to edit: nothing to tidy.
@@ -367,18 +402,20 @@ async def button(update: Update, context: BotContext) -> None:
 async def export(update: Update, context: BotContext) -> None:
     """Send the chat's cases as one zip: cases.csv and a Markdown file per case."""
     who = await with_rights(update, context)
-    await send_replies(update, context, context.records.export(who))
+    await send_replies(update, context, await served(context, who, context.records.export, who))
 
 
 async def forget(update: Update, context: BotContext) -> None:
     """Ask, then delete everything the bot holds about the user (private chat only)."""
     who = await with_rights(update, context)
-    await send_replies(update, context, context.records.forget(who))
+    await send_replies(update, context, await served(context, who, context.records.forget, who))
 
 
 async def import_command(update: Update, context: BotContext) -> None:
     """Explain how to send the billing export."""
-    await send_replies(update, context, context.service.imports.explain(who_of(update)))
+    who = who_of(update)
+    replies = await served(context, who, context.service.imports.explain, who)
+    await send_replies(update, context, replies)
 
 
 async def run_import(
@@ -413,7 +450,7 @@ async def run_import(
             _("I couldn't fetch that file from Telegram. Please send it again.")
         )
     else:
-        replies = imports.finish(who, job, report)
+        replies = await served(context, who, imports.finish, who, job, report)
     first, rest = replies[0], replies[1:]
     if first.buttons or not isinstance(progress, Message):
         rest = replies
@@ -465,10 +502,18 @@ def localised(callback: Callback) -> Callback:
         if update.effective_chat is None or update.effective_user is None:
             await callback(update, context)
             return
-        with i18n.speaking(context.service.language_for(who_of(update))):
+        who = who_of(update)
+        code = await context.service.store.run(context.service.language_for, who)
+        with i18n.speaking(code):
             await callback(update, context)
 
     return run
+
+
+async def close_database(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """At shutdown: close the database connections on the loop that opened them."""
+    service: RefundService = application.bot_data.service
+    await service.store.aclose()
 
 
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

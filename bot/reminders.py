@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -60,8 +61,15 @@ class SweepResult:
     errors: dict[str, int] = field(default_factory=dict)
 
 
+SweepObserver = Callable[[SweepResult, float, datetime], None]
+
+
 class ReminderSweep:
-    """Claims due reminders and sends them; one instance per bot process."""
+    """Claims due reminders and sends them; one instance per bot process.
+
+    `last_run` is when the last sweep finished (for /healthz); `observe`, if given, is told
+    each sweep's result, duration in seconds and finish time (for /metrics).
+    """
 
     def __init__(
         self,
@@ -77,6 +85,7 @@ class ReminderSweep:
         base_backoff: timedelta = timedelta(seconds=30),
         per_chat_gap: float = 1.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observe: SweepObserver | None = None,
     ) -> None:
         self.store = store
         self.service = service
@@ -89,12 +98,19 @@ class ReminderSweep:
         self.base_backoff = base_backoff
         self.per_chat_gap = per_chat_gap
         self.sleep = sleep
+        self.observe = observe
+        self.last_run: datetime | None = None
 
     async def run_once(self) -> SweepResult:
         """Send every reminder due now (up to one batch)."""
+        started = time.perf_counter()
         now = self.clock()
-        claimed = self.store.claim_due_reminders(
-            now, limit=self.batch, lease=self.lease, worker=self.worker
+        claimed = await self.store.run(
+            self.store.claim_due_reminders,
+            now,
+            limit=self.batch,
+            lease=self.lease,
+            worker=self.worker,
         )
         result = SweepResult(claimed=len(claimed))
         by_chat: dict[int, list[ClaimedReminder]] = defaultdict(list)
@@ -110,6 +126,9 @@ class ReminderSweep:
                 result.failed,
                 result.blocked,
             )
+        self.last_run = self.clock()
+        if self.observe is not None:
+            self.observe(result, time.perf_counter() - started, self.last_run)
         return result
 
     async def _send_chat(self, items: list[ClaimedReminder], result: SweepResult) -> None:
@@ -125,44 +144,49 @@ class ReminderSweep:
                 return
 
     async def _send_one(self, item: ClaimedReminder, result: SweepResult) -> str:
+        db = self.store.run
         now = self.clock()
-        reply = self.service.ping(item.case_id, item.chat_id, now)
+        reply = await db(self.service.ping, item.case_id, item.chat_id, now)
         if reply is None:
-            self.store.reminder_dropped(item.id)
+            await db(self.store.reminder_dropped, item.id)
             result.dropped += 1
             return "dropped"
         try:
             await self.sender(item.chat_id, reply)
         except RetryLater as error:
-            self.store.retry_reminder(item.id, now + timedelta(seconds=error.seconds), "429")
+            await db(
+                self.store.retry_reminder, item.id, now + timedelta(seconds=error.seconds), "429"
+            )
             return self._count(result, "retried", "retry_after")
         except ChatUnreachable as error:
-            self.store.block_chat(item.chat_id, now)
+            await db(self.store.block_chat, item.chat_id, now)
             log.info("Chat %s is unreachable (%s): its reminders stop", item.chat_id, error)
             return self._count(result, "blocked", "forbidden")
         except PermanentSendError as error:
-            self.store.fail_reminder(item.id, str(error))
+            await db(self.store.fail_reminder, item.id, str(error))
             return self._count(result, "failed", "bad_request")
         except TransientSendError as error:
             if item.attempts + 1 >= self.max_attempts:
-                self.store.fail_reminder(item.id, str(error))
+                await db(self.store.fail_reminder, item.id, str(error))
                 return self._count(result, "failed", "network")
             backoff = self.base_backoff * (2**item.attempts)
-            self.store.retry_reminder(item.id, now + backoff, str(error))
+            await db(self.store.retry_reminder, item.id, now + backoff, str(error))
             return self._count(result, "retried", "network")
         # Read the case again after the send's await: a button pressed meanwhile wins.
-        track = self.service.pinged(item.case_id, item.chat_id, now)
-        self.store.reminder_sent(item.id, now, item.case_id, item.chat_id, track)
+        track = await db(self.service.pinged, item.case_id, item.chat_id, now)
+        await db(self.store.reminder_sent, item.id, now, item.case_id, item.chat_id, track)
         result.sent += 1
         return "sent"
 
     async def _send_digest(self, items: list[ClaimedReminder], result: SweepResult) -> None:
+        db = self.store.run
         now = self.clock()
         chat_id = items[0].chat_id
-        main, copies = self.service.digest(chat_id, [item.case_id for item in items], now)
+        case_ids = [item.case_id for item in items]
+        main, copies = await db(self.service.digest, chat_id, case_ids, now)
         if not main:
             for item in items:
-                self.store.reminder_dropped(item.id)
+                await db(self.store.reminder_dropped, item.id)
             result.dropped += len(items)
             return
         try:
@@ -170,25 +194,31 @@ class ReminderSweep:
                 await self.sender(chat_id, reply)
         except RetryLater as error:
             for item in items:
-                self.store.retry_reminder(item.id, now + timedelta(seconds=error.seconds), "429")
+                await db(
+                    self.store.retry_reminder,
+                    item.id,
+                    now + timedelta(seconds=error.seconds),
+                    "429",
+                )
             self._count(result, "retried", "retry_after")
             return
         except ChatUnreachable:
-            self.store.block_chat(chat_id, now)
+            await db(self.store.block_chat, chat_id, now)
             self._count(result, "blocked", "forbidden")
             return
         except (PermanentSendError, TransientSendError) as error:
             for item in items:
                 if isinstance(error, PermanentSendError) or item.attempts + 1 >= self.max_attempts:
-                    self.store.fail_reminder(item.id, str(error))
+                    await db(self.store.fail_reminder, item.id, str(error))
                 else:
                     backoff = self.base_backoff * (2**item.attempts)
-                    self.store.retry_reminder(item.id, now + backoff, str(error))
-            self._count(result, "failed", "digest")
+                    await db(self.store.retry_reminder, item.id, now + backoff, str(error))
+            kind = "bad_request" if isinstance(error, PermanentSendError) else "network"
+            self._count(result, "failed", kind)
             return
         for item in items:
-            track = self.service.pinged(item.case_id, chat_id, now)
-            self.store.reminder_sent(item.id, now, item.case_id, chat_id, track)
+            track = await db(self.service.pinged, item.case_id, chat_id, now)
+            await db(self.store.reminder_sent, item.id, now, item.case_id, chat_id, track)
         result.sent += len(items)
         for reply in copies:
             # A private copy is a courtesy: the group already has the reminder.

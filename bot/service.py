@@ -178,10 +178,12 @@ class RefundService:
         if reason is None or account is None or not charges:
             return ButtonResult(_("That charge isn't here any more."), [])
         replies: list[Reply] = []
-        old = self.store.load_intake(who.chat_id, who.user_id)
+        old = self._load_once(who)
+        if old is _SEEN:
+            return ButtonResult(None, [])
         if old is not None and not old.intake.finished:
             replies += self._cancel(old, who)
-        row = IntakeRow(intake=Intake(), token=new_token(), is_new=True)
+        row = self._new_row(who)
         with attached(row.intake):
             row.intake.use_account(account)
             row.intake.choose(reason, self.today(who))
@@ -244,10 +246,12 @@ class RefundService:
     def _account_intake(self, who: Who, account: dict[str, Any] | None) -> list[Reply]:
         """An intake that only adds (or edits) an ad account, then ends."""
         replies: list[Reply] = []
-        row = self.store.load_intake(who.chat_id, who.user_id)
+        row = self._load_once(who)
+        if row is _SEEN:
+            return []
         if row is not None and not row.intake.finished:
             replies += self._cancel(row, who)
-        row = IntakeRow(intake=Intake(), token=new_token(), is_new=True)
+        row = self._new_row(who)
         with attached(row.intake):
             if account is None:
                 row.intake.answers["_purpose"] = "account"
@@ -317,7 +321,9 @@ class RefundService:
                         name=who.first_name,
                     )
                 ]
-        row = self.store.load_intake(who.chat_id, who.user_id)
+        row = self._load_once(who)
+        if row is _SEEN:
+            return []
         if row is not None and not row.intake.finished:
             return [
                 self._reply(
@@ -337,7 +343,9 @@ class RefundService:
 
     def cancel(self, who: Who) -> list[Reply]:
         """End the intake politely; a drafted case is marked cancelled."""
-        row = self.store.load_intake(who.chat_id, who.user_id)
+        row = self._load_once(who)
+        if row is _SEEN:
+            return []
         if row is None or row.intake.finished:
             return [self._reply("nothing_to_cancel")]
         return self._cancel(row, who)
@@ -512,6 +520,18 @@ class RefundService:
 
     # --- internals -----------------------------------------------------------------
 
+    @staticmethod
+    def _new_row(who: Who, team_id: int | None = None) -> IntakeRow:
+        """A new intake, marked with the update that started it (so a redelivery of that
+        update is recognised)."""
+        return IntakeRow(
+            intake=Intake(),
+            token=new_token(),
+            is_new=True,
+            team_id=team_id,
+            last_update=who.update_id or 0,
+        )
+
     def _load_once(self, who: Who) -> Any:
         """The intake row, or _SEEN when this update was already applied to it (Telegram
         redelivers an update it thinks was lost: a webhook retry, a polling restart)."""
@@ -524,7 +544,7 @@ class RefundService:
 
     def _begin(self, who: Who, team_id: int | None = None) -> list[Reply]:
         self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
-        row = IntakeRow(intake=Intake(), token=new_token(), is_new=True, team_id=team_id)
+        row = self._new_row(who, team_id)
         accounts = self.store.list_accounts(_team(row, who))
         if not accounts:
             with attached(row.intake):

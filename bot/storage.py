@@ -8,13 +8,14 @@ thread hops would cost more than the rest of the update (see DESIGN.md).
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -41,13 +42,19 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.util import greenlet_spawn
 
+from bot import schema
 from conversations.billing import ChargeRow, new_rows
 from conversations.cases import CaseStatus, CaseTrack
 from conversations.intake import Intake, Step
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 metadata = MetaData()
 
@@ -105,14 +112,15 @@ transactions = Table(
     Column("amount", String(32), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("card_last4", String(4)),
-    Column("invoice_number", String(64)),
-    Column("status", String(16)),
+    # What an export says, as it says it: no length is ours to impose (revision 0002).
+    Column("invoice_number", Text),
+    Column("status", Text),
     Column("campaign_ids", JSON),
     Column("source", String(16), nullable=False),
     # Imported rows: what the export called it, and the key that keeps re-imports single.
-    Column("kind", String(16)),
-    Column("payment_method", String(64)),
-    Column("fingerprint", String(200)),
+    Column("kind", Text),
+    Column("payment_method", Text),
+    Column("fingerprint", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_transactions_account", transactions.c.account_id, transactions.c.happened_on)
@@ -126,7 +134,7 @@ pending_imports = Table(
     Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
     Column("user_id", BigInteger, primary_key=True, autoincrement=False),
     Column("file_id", String(255), nullable=False),
-    Column("filename", String(255), nullable=False),
+    Column("filename", Text, nullable=False),
     Column("account_id", Integer),
     Column("mapping", JSON, nullable=False),
     Column("question", JSON),
@@ -192,7 +200,7 @@ evidence = Table(
     Column("file_id", String(255), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("caption", Text),
-    Column("name", String(255)),
+    Column("name", Text),  # the file name as sent
     Column("added_by", BigInteger, nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False),
 )
@@ -221,7 +229,7 @@ reminders = Table(
     Column("state", String(16), nullable=False),  # pending, claimed, sent, failed, blocked
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
-    Column("claimed_by", String(64)),
+    Column("claimed_by", Text),
     Column("sent_at", DateTime(timezone=True)),
 )
 # The sweep reads only due rows: its cost follows the number due, not the number stored.
@@ -356,8 +364,30 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def database_url(url: str) -> str:
+    """`url` with the driver SQLAlchemy should use: psycopg (3) for a plain PostgreSQL URL,
+    also in the `postgres://` spelling many hosting services hand out."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
 def make_engine(url: str) -> Engine:
-    """Create the engine for `url`, with SQLite tuned for many small transactions."""
+    """Create the engine for `url`, with SQLite tuned for many small transactions.
+
+    With asyncpg (`postgresql+asyncpg://`) this is the synchronous face of an async engine:
+    its statements run only inside `Store.run`, which lets them await the driver on the
+    bot's event loop (SQLAlchemy's greenlet bridge) instead of blocking it.
+    """
+    url = database_url(url)
+    if url.startswith("postgresql+asyncpg"):
+        return create_async_engine(
+            url, connect_args={"server_settings": {"timezone": "UTC"}}
+        ).sync_engine
+    if url.startswith("postgresql"):
+        return create_engine(url, connect_args={"options": "-c timezone=UTC"})
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
@@ -438,15 +468,70 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        store = cls(make_engine(url))
-        store.create_schema()
-        return store
+        """Open the database at `url`: SQLite is migrated to the current schema on the spot;
+        any other database must already be (`refundbot migrate`), or this raises
+        `SchemaOutOfDate` with the command to run."""
+        engine = make_engine(url)
+        schema.check(make_engine(url), migrate=engine.dialect.name == "sqlite")
+        return cls(engine)
 
-    def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+    @property
+    def is_async(self) -> bool:
+        return bool(self.engine.dialect.is_async)
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Close the pool's connections. An async driver's connections can only be closed
+        on their own loop (`aclose`, at the bot's shutdown); here they are just let go."""
+        self.engine.dispose(close=not self.is_async)
+
+    async def aclose(self) -> None:
+        """Close the pool's connections from the loop that opened them."""
+        await self.run(self.engine.dispose)
+
+    async def run(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Call `work` (which uses this store) from async code: directly with a synchronous
+        driver, or inside SQLAlchemy's greenlet bridge with an async one (asyncpg)."""
+        if self.is_async:
+            return await greenlet_spawn(functools.partial(work, *args, **kwargs))
+        return work(*args, **kwargs)
+
+    async def run_for_chat(
+        self, chat_id: int, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`run`, holding the chat's lock: two bot processes never apply updates for one
+        chat at the same time (a PostgreSQL advisory lock; SQLite has one process)."""
+
+        def locked() -> T:
+            with self.chat_lock(chat_id):
+                return work(*args, **kwargs)
+
+        if self.engine.dialect.name != "postgresql":
+            return work(*args, **kwargs)
+        return await self.run(locked)
+
+    @contextmanager
+    def chat_lock(self, chat_id: int) -> Iterator[None]:
+        """Hold PostgreSQL's session advisory lock for `chat_id` (no-op elsewhere)."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.execute(select(func.pg_advisory_lock(chat_id)))
+            conn.commit()  # the lock belongs to the session: no transaction left open
+            try:
+                yield
+            finally:
+                conn.execute(select(func.pg_advisory_unlock(chat_id)))
+                conn.commit()
+
+    def ping(self) -> bool:
+        """Whether the database answers `SELECT 1` now (for /healthz); never raises."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception:  # whatever the driver raises, the answer is "not reachable"
+            return False
+        return True
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

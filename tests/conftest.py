@@ -16,6 +16,7 @@ from bot.service import RefundService
 from bot.storage import Store
 from bot.transport import InProcessBotApi
 from conversations.policy import Policy, load_policy
+from tests.databases import PostgresServer, wanted
 from tests.helpers import DEFAULT_NOW, ChatDriver, Clock
 
 
@@ -29,9 +30,33 @@ def renderer() -> Renderer:
     return Renderer()
 
 
+@pytest.fixture(scope="session")
+def postgres() -> PostgresServer:
+    """The PostgreSQL server the suite may use (skips the test when there is none)."""
+    found = PostgresServer.find()
+    if isinstance(found, str):
+        pytest.skip(found)
+    return found
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: PostgresServer) -> Iterator[str]:
+    yield from postgres.migrated_template()
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'refundbot.sqlite3'}"
+def postgres_database(postgres: PostgresServer, postgres_template: str) -> Iterator[str]:
+    """The name of a new, migrated PostgreSQL database for this test alone."""
+    yield from postgres.fresh(postgres_template)
+
+
+@pytest.fixture(params=wanted())
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every test that touches the database runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'refundbot.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.url_for(request.getfixturevalue("postgres_database"))
 
 
 @pytest.fixture

@@ -180,3 +180,31 @@ async def test_charges_after_a_recorded_pause_are_flagged(
     # Paused on 5 Nov: the charges of 8 and 10 Nov are named, those of 1 and 4 Nov are not.
     assert "08 Nov 2026" in after_pause[0] and "10 Nov 2026" in after_pause[0]
     assert "01 Nov 2026" not in after_pause[0] and "04 Nov 2026" not in after_pause[0]
+
+
+async def test_long_words_in_an_export_are_kept_whole(
+    user: ChatDriver, api: InProcessBotApi, store: Store
+) -> None:
+    """An export's own words can be long (a "Type" of 40 letters, a long document number
+    and payment method): they are stored as written, on PostgreSQL too (its VARCHAR limits
+    once refused them)."""
+    await with_account(user)
+    kind = "Quarterly reconciliation entry of the agency account"
+    document = "BD" + "7" * 90
+    method = "Visa credit card issued by a bank with a very long name ••1881" * 2
+    rows = [
+        "Time,Payment method,Document number,Status,Amount,Currency,Type",
+        f"2026-11-09 10:02:00,{method},{document},Completed after manual review,50.00,USD,{kind}",
+        f"2026-11-10 10:02:00,{method},{document}2,Completed after manual review,60.00,USD,{kind}",
+    ]
+    api.files["file-long"] = "\n".join(rows).encode()
+    await user.send_file("file-long", "export.csv")
+    assert "2 charges imported" in edited_texts(api)[-1]
+    account_id = store.list_accounts(user.chat_id)[0]["ref"]
+    _, total = store.list_transactions(account_id, month=None, offset=0, limit=50)
+    assert total == 2
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT invoice_number, kind, payment_method FROM transactions ORDER BY id"
+        ).all()
+    assert stored[0] == (document, kind.lower(), method)

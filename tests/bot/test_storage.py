@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -167,8 +168,9 @@ def test_a_new_intake_replaces_the_old_one_of_the_same_user(store: Store) -> Non
         assert conn.execute(select(func.count()).select_from(intakes)).scalar_one() == 1
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(store: Store) -> None:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
     """The SQLite file is in WAL journal mode, with foreign keys enforced."""
+    store = Store.open(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -62,9 +62,13 @@ def token() -> str:
 
 
 @pytest.fixture
-def bot_process(token: str, proxy: RepairProxy, tmp_path: Path) -> Iterator[BotProcess]:
-    """The bot, started; stopped (SIGTERM, then kill) at teardown."""
-    process = BotProcess(token, proxy, tmp_path)
+def bot_process(
+    token: str, proxy: RepairProxy, tmp_path: Path, db_url: str
+) -> Iterator[BotProcess]:
+    """The bot, started; stopped (SIGTERM, then kill) at teardown. On SQLite, and on
+    PostgreSQL through asyncpg, as a deployment would run it."""
+    url = db_url.replace("postgresql+psycopg://", "postgresql+asyncpg://")
+    process = BotProcess(token, proxy, tmp_path, url)
     try:
         process.start()
         yield process

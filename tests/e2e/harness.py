@@ -338,13 +338,19 @@ class RepairProxy:
 
 
 class BotProcess:
-    """`python -m bot run`, on the proxy, with its own token and SQLite file."""
+    """`python -m bot run`, on the proxy, with its own token and database (by default a
+    SQLite file in `workdir`)."""
 
-    def __init__(self, token: str, proxy: RepairProxy, workdir: Path) -> None:
+    def __init__(
+        self, token: str, proxy: RepairProxy, workdir: Path, database_url: str | None = None
+    ) -> None:
         self.token = token
+        self.database_url = database_url or f"sqlite:///{workdir / 'refundbot.sqlite3'}"
         self.proxy = proxy
         self.workdir = workdir
         self.log_path = workdir / "bot.log"
+        # /healthz and /metrics: a port of its own, so that no two bots ask for the default.
+        self.http_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -353,10 +359,12 @@ class BotProcess:
             **os.environ,
             "TELEGRAM_BOT_TOKEN": self.token,
             "TELEGRAM_API_BASE_URL": self.proxy.base_url,
-            "DATABASE_URL": f"sqlite:///{self.workdir / 'refundbot.sqlite3'}",
+            "DATABASE_URL": self.database_url,
             "SWEEP_SECONDS": "3600",
             "FILES_DIR": str(self.workdir / "files"),
             "LOG_LEVEL": "INFO",
+            "HTTP_LISTEN": "127.0.0.1",
+            "HTTP_PORT": str(self.http_port),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }
         self.starts += 1

@@ -37,6 +37,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from tests.e2e.harness import BOT_USERNAME, BotProcess, ChatUser, Emulator, RepairProxy
@@ -184,3 +185,20 @@ def test_restart_mid_intake_keeps_the_answers(
     _, message = skip_evidence(alex)
     assert ADVERTISER_ID in message and "189.90 USD" in message
     assert f"{day.day} {day:%B} {day.year}, 10:02" in message
+
+
+def test_a_polling_bot_serves_healthz_and_metrics(
+    people: dict[str, ChatUser], bot_process: BotProcess
+) -> None:
+    """The polling process answers /healthz (database reachable) and /metrics, which has
+    counted the update a user sent; SIGTERM stops it cleanly (exit 0)."""
+    alex = people["alex"]
+    alex.send("/start")
+    base = f"http://127.0.0.1:{bot_process.http_port}"
+    health = httpx.get(f"{base}/healthz", timeout=10)
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok" and health.json()["database"] is True
+    metrics = httpx.get(f"{base}/metrics", timeout=10).text
+    assert 'refundbot_updates_total{kind="message"} 1.0' in metrics
+    assert bot_process.stop() == 0
+    assert bot_process.token.split(":", 1)[1] not in bot_process.log()

@@ -1,0 +1,135 @@
+"""Schema versions: Alembic migrations, applied by `refundbot migrate` and checked at start-up.
+
+SQLite (one process, the default) is migrated automatically when the bot opens it.
+Any other database must be migrated by the operator first (`refundbot migrate`): a bot
+that finds an older schema refuses to start and says which command to run, so several
+processes never race to change the schema under each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.util import greenlet_spawn
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Tables of the schema as it was before migrations existed (revision 0001 creates them).
+_PRE_MIGRATION_TABLES = {"teams", "accounts", "intakes", "cases", "reminders"}
+
+T = TypeVar("T")
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database's schema is not the one this version of the bot needs."""
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, without an ini file: the scripts ship inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to the end from synchronous code, inside a running loop or not."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def with_connection(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """Run `work` in one transaction on a connection of `engine`, then dispose of the engine.
+
+    An async driver's (asyncpg's) connections belong to the loop that opened them, so the
+    work runs on a loop of its own and the engine is thrown away with it.
+    """
+
+    def sync() -> T:
+        try:
+            with engine.begin() as connection:
+                return work(connection)
+        finally:
+            engine.dispose()
+
+    if engine.dialect.is_async:
+
+        async def in_loop() -> T:
+            return await greenlet_spawn(sync)
+
+        return run_blocking(in_loop())
+    return sync()
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    if current_revision(connection) is None:
+        tables = set(inspect(connection).get_table_names())
+        if tables >= _PRE_MIGRATION_TABLES:
+            # Made by a version of the bot from before migrations: that schema is 0001.
+            command.stamp(alembic_config(connection), "0001")
+    command.upgrade(alembic_config(connection), revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate the database up to `revision`; return (revision before, revision after)."""
+
+    def work(connection: Connection) -> tuple[str | None, str | None]:
+        before = current_revision(connection)
+        _upgrade(connection, revision)
+        return before, current_revision(connection)
+
+    return with_connection(engine, work)
+
+
+def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
+    """Migrate the database down to `revision` (e.g. "-1" or "base")."""
+
+    def work(connection: Connection) -> tuple[str | None, str | None]:
+        before = current_revision(connection)
+        command.downgrade(alembic_config(connection), revision)
+        return before, current_revision(connection)
+
+    return with_connection(engine, work)
+
+
+def revision_of(engine: Engine) -> str | None:
+    return with_connection(engine, current_revision)
+
+
+def check(engine: Engine, *, migrate: bool) -> None:
+    """At start-up: migrate (SQLite) or make sure someone has (any other database)."""
+    if migrate:
+        upgrade(engine)
+        return
+    found = revision_of(engine)
+    needed = head_revision()
+    if found != needed:
+        has = "no schema yet" if found is None else f"schema revision {found}"
+        raise SchemaOutOfDate(
+            f"The database has {has}; this version of the bot needs revision {needed}. "
+            "Run `refundbot migrate` (with the same DATABASE_URL) and start the bot again."
+        )

@@ -1,0 +1,148 @@
+"""Schema migrations (Alembic), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect
+
+from bot import schema
+from bot.storage import Store, make_engine, metadata
+from tests.databases import PostgresServer
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database (no tables at all)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = f"refundbot_migrations_{tmp_path.name}"[:60]
+    server.create(name)
+    request.addfinalizer(lambda: server.drop(name))
+    return server.url_for(name)
+
+
+def tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(inspect(conn).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def revisions() -> list[str]:
+    """Every revision, oldest first."""
+    script = ScriptDirectory.from_config(schema.alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def test_upgrade_from_empty_builds_exactly_the_schema_the_code_uses(empty_url: str) -> None:
+    """From nothing to head; then Alembic finds no difference between the database and
+    the tables the code declares (so no change to storage.py goes without a migration)."""
+    before, after = schema.upgrade(make_engine(empty_url))
+    assert (before, after) == (None, schema.head_revision())
+    assert tables(empty_url) == set(metadata.tables)
+    engine = make_engine(empty_url)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_downgrade_one_step_and_upgrade_again(empty_url: str) -> None:
+    """Every revision can be undone and redone: head → one step down → head."""
+    schema.upgrade(make_engine(empty_url))
+    head = schema.head_revision()
+    chain = revisions()
+    before, after = schema.downgrade(make_engine(empty_url), "-1")
+    assert before == head
+    assert after == (chain[-2] if len(chain) > 1 else None)
+    if after is None:
+        assert tables(empty_url) == set()
+    assert schema.upgrade(make_engine(empty_url)) == (after, head)
+    assert tables(empty_url) == set(metadata.tables)
+
+
+def test_the_revisions_form_one_line(tmp_path: Path) -> None:
+    """One head, and each revision names the one before it: no branches to merge."""
+    script = ScriptDirectory.from_config(schema.alembic_config())
+    assert len(script.get_heads()) == 1
+    assert revisions()[0] == "0001"
+
+
+def test_postgresql_is_not_migrated_behind_the_operators_back(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """On PostgreSQL the bot refuses an unmigrated database and says what to run;
+    `refundbot migrate` then brings it up to date and the bot opens it."""
+    name = f"refundbot_unmigrated_{tmp_path.name}"[:60]
+    postgres.create(name)
+    try:
+        url = postgres.url_for(name)
+        with pytest.raises(schema.SchemaOutOfDate, match="Run `refundbot migrate`"):
+            Store.open(url)
+        assert tables(url) == set()
+        run = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            env={"DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": "123:TEST", "PATH": "/usr/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert run.returncode == 2
+        assert "no schema yet" in run.stderr and "refundbot migrate" in run.stderr
+        assert "Traceback" not in run.stderr
+        migrate = subprocess.run(
+            [sys.executable, "-m", "bot", "migrate"],
+            env={"DATABASE_URL": url, "PATH": "/usr/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert migrate.returncode == 0, migrate.stderr
+        assert f"to {schema.head_revision()}" in migrate.stdout
+        Store.open(url).close()
+    finally:
+        postgres.drop(name)
+
+
+def test_sqlite_is_migrated_when_the_bot_opens_it(tmp_path: Path) -> None:
+    """The default SQLite file needs no command: opening it brings it to the newest schema."""
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    Store.open(url).close()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert schema.current_revision(conn) == schema.head_revision()
+    engine.dispose()
+
+
+def test_a_database_from_before_migrations_keeps_its_data(tmp_path: Path) -> None:
+    """A SQLite file made by the bot before it had migrations (tables, no version) is
+    recognised as revision 0001 and upgraded, with its rows intact."""
+    path = tmp_path / "old.sqlite3"
+    url = f"sqlite:///{path}"
+    old = create_engine(url)
+    metadata.create_all(old)  # how the bot made its schema before migrations
+    old.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO teams (id, kind, title, answer_in_group, topic_per_case, created_at)"
+            " VALUES (42, 'private', NULL, 0, 0, '2026-11-01 10:00:00')"
+        )
+    store = Store.open(url)
+    assert store.team_title(42) is None
+    with store.engine.connect() as conn:
+        assert schema.current_revision(conn) == schema.head_revision()
+        assert conn.exec_driver_sql("SELECT count(*) FROM teams").scalar() == 1
+    store.close()
