@@ -410,7 +410,8 @@ class CaseTrack:
         if self.status in {S.AWAITING_REPLY, S.FOLLOWED_UP}:
             # Checked before anything changes, so a refused reminder leaves no trace.
             if not self.reminder_is_due(change):
-                raise CaseError(_RULE_BROKEN["reminder_is_due"])
+                refusal = _RULE_BROKEN["reminder_is_due"]
+                raise CaseError(refusal)
             self._fire("deadline_passed", Change(change.now, actor, schedule))
         self._fire("remind", change)
 
