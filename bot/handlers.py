@@ -469,13 +469,21 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await context.bot.send_message(
-                update.effective_chat.id,
-                _(
+            # The error handler runs outside `localised`: answer in the chat's language
+            # (English when even that can't be read — the database may be what failed).
+            code = i18n.DEFAULT_LANGUAGE
+            with contextlib.suppress(Exception):
+                code = await context.service.store.run(
+                    context.service.followup.chat_language,
+                    update.effective_chat.id,
+                    update.effective_user.language_code if update.effective_user else None,
+                )
+            with i18n.speaking(code):
+                text = _(
                     "Sorry — something went wrong on my side. Your answers so far are saved; "
                     "try again, or send /cancel."
-                ),
-            )
+                )
+            await context.bot.send_message(update.effective_chat.id, text)
         except Exception:
             log.warning("Could not tell chat %s about the error", update.effective_chat.id)
 

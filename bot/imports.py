@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
-from bot.i18n import N_, Words, _
+from bot.i18n import N_, Words, _, said
 from bot.rendering import Renderer
 from bot.replies import Button, Reply, Who, account_label
 from bot.storage import Store
@@ -130,7 +130,7 @@ class ImportService:
                 question={"field": question.field, "candidates": list(question.candidates)},
             )
             buttons = [
-                [Button(CHOICE_WORDS.get(candidate, candidate)[:60], f"{PREFIX}:map:{i}")]
+                [Button(said(CHOICE_WORDS.get(candidate, candidate))[:60], f"{PREFIX}:map:{i}")]
                 for i, candidate in enumerate(question.candidates[:12])
             ]
             if question.field not in (*REQUIRED_FIELDS, "date_order"):
@@ -139,7 +139,7 @@ class ImportService:
             text = self.renderer.chat_text(
                 "import_question",
                 field=question.field,
-                field_name=FIELDS.get(question.field, question.field),
+                field_name=said(FIELDS.get(question.field, question.field)),
                 sample=question.sample,
             )
             return [Reply(text, buttons)]

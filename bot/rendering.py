@@ -119,6 +119,7 @@ def _environment(autoescape: bool) -> Environment:
     env.filters["weekday_date"] = weekday_date
     env.filters["number"] = number
     env.filters["moment"] = moment
+    env.filters["said"] = i18n.said
     return env
 
 

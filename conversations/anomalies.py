@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from conversations.billing import FAILED, PAYMENT, REFUND, SUCCESS, VERIFICATION, ChargeRow
+from conversations.errors import NP_, Phrase, Shown, joined
 from conversations.policy import Policy
 
 __all__ = [
@@ -63,7 +64,9 @@ class Flag:
 
     rule: str  # DUPLICATE_CHARGE, VERIFICATION_NOT_REVERSED or CHARGED_AFTER_PAUSE
     rows: tuple[ChargeRow, ...]  # in time order
-    explanation: str  # plain words for the advertiser
+    # Plain words for the advertiser, in English; a `Phrase` (conversations/errors.py) the
+    # adapter shows in the reader's language.
+    explanation: str
     source_keys: tuple[str, ...]  # keys of Policy.sources, e.g. ("T5", "T6")
 
 
@@ -231,22 +234,50 @@ def _duplicate_flag(burst: tuple[ChargeRow, ...], policy: Policy) -> Flag:
     shown_first = first.happened_at.replace(second=0, microsecond=0)
     shown_last = last.happened_at.replace(second=0, microsecond=0)
     minutes = int((shown_last - shown_first).total_seconds() // 60)
-    apart = "at the same minute" if minutes == 0 else f"{_minutes(minutes)} apart"
+    apart = (
+        Phrase("at the same minute")
+        if minutes == 0
+        else Phrase(*NP_("%(count)s minute apart", "%(count)s minutes apart"), count=minutes)
+    )
     documents = {row.document for row in burst if row.document}
     if len(documents) == len(burst):
-        papers = "each with its own document number"
+        papers = Phrase("each with its own document number")
     elif not documents:
-        papers = "the export shows no document numbers"
+        papers = Phrase("the export shows no document numbers")
     else:
-        papers = "not all with a document number"
-    count = "Two" if len(burst) == 2 else str(len(burst))
-    hours = policy.import_rules.threshold_series_hours
-    explanation = (
-        f"{count} charges of {_money(first.amount, first.currency)} on {_card(first)} "
-        f"{apart} ({_times(burst)}), {papers}, and no other charge of that amount within "
-        f"{hours} hours of them. Billing-threshold charges can repeat, but they come spread "
-        "out; equal charges this close together with none around them may be a double "
-        "charge. If they paid for the same spend, that's a billing error to report."
+        papers = Phrase("not all with a document number")
+    values: dict[str, object] = {
+        "amount": _money(first.amount, first.currency),
+        "card": _card(first),
+        "apart": apart,
+        "times": _times(burst),
+        "papers": papers,
+        "hours": policy.import_rules.threshold_series_hours,
+    }
+    if len(burst) == 2:
+        found = Phrase(
+            "Two charges of %(amount)s on %(card)s %(apart)s (%(times)s), %(papers)s, and no "
+            "other charge of that amount within %(hours)s hours of them.",
+            **values,
+        )
+    else:
+        found = Phrase(
+            *NP_(
+                "%(count)s charge of %(amount)s on %(card)s %(apart)s (%(times)s), %(papers)s, "
+                "and no other charge of that amount within %(hours)s hours of them.",
+                "%(count)s charges of %(amount)s on %(card)s %(apart)s (%(times)s), %(papers)s, "
+                "and no other charge of that amount within %(hours)s hours of them.",
+            ),
+            count=len(burst),
+            **values,
+        )
+    explanation = joined(
+        found,
+        Phrase(
+            "Billing-threshold charges can repeat, but they come spread out; equal charges "
+            "this close together with none around them may be a double charge. If they paid "
+            "for the same spend, that's a billing error to report."
+        ),
     )
     return Flag(DUPLICATE_CHARGE, burst, explanation, ("T5", "T6", "T11"))
 
@@ -255,57 +286,79 @@ def _verification_flag(
     charge: ChargeRow, deadline: date, last_day: date | None, policy: Policy
 ) -> Flag:
     timing = policy.timing
-    explanation = (
-        f"A card verification charge of {_money(charge.amount, charge.currency)} on "
-        f"{_card(charge)} on {charge.happened_at:%Y-%m-%d}. TikTok reverses these within "
-        f"{timing.verification_reversal_days} days, and no refund of that amount shows by "
-        f"{deadline:%Y-%m-%d}."
+    found = Phrase(
+        "A card verification charge of %(amount)s on %(card)s on %(day)s. TikTok reverses "
+        "these within %(days)s days, and no refund of that amount shows by %(deadline)s.",
+        amount=_money(charge.amount, charge.currency),
+        card=_card(charge),
+        day=_day(charge.happened_at.date()),
+        days=timing.verification_reversal_days,
+        deadline=_day(deadline),
     )
     if last_day is not None and last_day < deadline:
-        explanation += (
-            f" This export ends on {last_day:%Y-%m-%d}, so the refund may be in a later "
-            "one: check that before asking."
+        advice = Phrase(
+            "This export ends on %(day)s, so the refund may be in a later one: check that "
+            "before asking.",
+            day=_day(last_day),
         )
     else:
-        explanation += " Ask Advertiser Support to reverse it."
-    return Flag(VERIFICATION_NOT_REVERSED, (charge,), explanation, ("T5",))
+        advice = Phrase("Ask Advertiser Support to reverse it.")
+    return Flag(VERIFICATION_NOT_REVERSED, (charge,), joined(found, advice), ("T5",))
 
 
 def _pause_flag(key: str, paused_on: date, found: tuple[ChargeRow, ...]) -> Flag:
     totals: dict[str, Decimal] = {}
     for row in found:
         totals[row.currency] = totals.get(row.currency, Decimal(0)) + row.amount
-    total = " and ".join(_money(amount, currency) for currency, amount in totals.items())
-    charges = "1 charge" if len(found) == 1 else f"{len(found)} charges"
-    explanation = (
-        f"{charges} ({total}) on ad account {key} after it was paused on "
-        f"{paused_on:%Y-%m-%d}, the first on {found[0].happened_at:%Y-%m-%d}. Spend from "
-        "before a pause is usually billed later, at the next billing threshold or bill date, "
-        "so these may well be for earlier spend. Only spend that happened after the pause is "
-        "a billing error: compare them with the daily spend in Ads Manager."
+    amounts = [_money(amount, currency) for currency, amount in totals.items()]
+    total: str = amounts[0]
+    for amount in amounts[1:]:
+        total = Phrase("%(amounts)s and %(amount)s", amounts=total, amount=amount)
+    explanation = joined(
+        Phrase(
+            *NP_(
+                "%(count)s charge (%(total)s) on ad account %(account)s after it was paused on "
+                "%(paused)s, the first on %(first)s.",
+                "%(count)s charges (%(total)s) on ad account %(account)s after it was paused "
+                "on %(paused)s, the first on %(first)s.",
+            ),
+            count=len(found),
+            total=total,
+            account=key,
+            paused=_day(paused_on),
+            first=_day(found[0].happened_at.date()),
+        ),
+        Phrase(
+            "Spend from before a pause is usually billed later, at the next billing threshold "
+            "or bill date, so these may well be for earlier spend. Only spend that happened "
+            "after the pause is a billing error: compare them with the daily spend in Ads "
+            "Manager."
+        ),
     )
     return Flag(CHARGED_AFTER_PAUSE, found, explanation, ("T6", "T16"))
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,} {currency}"
+def _money(amount: Decimal, currency: str) -> Shown:
+    return Shown(f"{amount:,} {currency}", (amount, currency))
+
+
+def _day(day: date) -> Shown:
+    return Shown(f"{day:%Y-%m-%d}", day)
 
 
 def _card(row: ChargeRow) -> str:
     if row.card_last4:
-        return f"the card ending {row.card_last4}"
+        return Phrase("the card ending %(last4)s", last4=row.card_last4)
     if row.payment_method:
         return row.payment_method
-    return "the same payment method"
+    return Phrase("the same payment method")
 
 
 def _times(rows: Iterable[ChargeRow]) -> str:
-    return ", ".join(_clock(row.happened_at) for row in rows)
+    moments = {f"t{index}": _clock(row.happened_at) for index, row in enumerate(rows)}
+    template = ", ".join(f"%({key})s" for key in moments)
+    return Phrase(template, **moments)
 
 
-def _clock(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}"
-
-
-def _minutes(count: int) -> str:
-    return "1 minute" if count == 1 else f"{count} minutes"
+def _clock(moment: datetime) -> Shown:
+    return Shown(f"{moment:%Y-%m-%d %H:%M}", moment)

@@ -43,7 +43,7 @@ import openpyxl
 from babel.numbers import get_currency_precision, list_currencies
 from openpyxl.utils.datetime import from_excel
 
-from conversations.errors import N_, InputError
+from conversations.errors import N_, InputError, Phrase
 from conversations.inputs import mask_card_numbers
 from conversations.money import MAX_AMOUNT, parse_amount
 
@@ -83,16 +83,16 @@ VERIFICATION: Final = "verification"  # the charge made when a card is added
 # the keys of `ImportReport.columns` and of the `mapping` passed to `parse_export`.
 FIELDS: Final[Mapping[str, str]] = MappingProxyType(
     {
-        "happened_at": "Time",
-        "amount": "Amount",
-        "currency": "Currency",
-        "payment_method": "Payment method / card",
-        "document": "Document or invoice number",
-        "status": "Status",
-        "ad_account": "Ad account",
-        "kind": "Type",
+        "happened_at": Phrase("Time"),
+        "amount": Phrase("Amount"),
+        "currency": Phrase("Currency"),
+        "payment_method": Phrase("Payment method / card"),
+        "document": Phrase("Document or invoice number"),
+        "status": Phrase("Status"),
+        "ad_account": Phrase("Ad account"),
+        "kind": Phrase("Type"),
         # Read only to tell the kind of a row when there is no type column.
-        "description": "Description",
+        "description": Phrase("Description"),
     }
 )
 REQUIRED_FIELDS: Final = ("happened_at", "amount")
@@ -154,7 +154,7 @@ class Skipped:
     """A line that was not read as a charge, and why, in words for a person."""
 
     line: int
-    reason: str
+    reason: str  # a `Phrase` (conversations/errors.py): English, translated where shown
 
 
 @dataclass(frozen=True)
@@ -833,9 +833,9 @@ class _Reader:
         except _RowProblem:
             # Only a row whose time can't be read can be a header or a total line.
             if [_text(cell) for cell in cells[: len(self.header_texts)]] == self.header_texts:
-                raise _RowProblem("The header line again.") from None
+                raise _RowProblem(Phrase("The header line again.")) from None
             if _is_total(cells):
-                raise _RowProblem("A total line.") from None
+                raise _RowProblem(Phrase("A total line.")) from None
             raise
         amount, currency, negative = self._read_amount(amount_cell, currency_cell)
         card_last4, method = self._read_method(method_cell)
@@ -871,10 +871,12 @@ class _Reader:
         """The positive amount, its currency, and whether the export showed it negative."""
         stated = _text(currency_cell).upper() or None
         if stated is not None and stated not in _known_codes():
-            raise _RowProblem(f"The currency “{_shown(stated)}” isn't a currency code I know.")
+            raise _RowProblem(
+                Phrase("The currency “%(text)s” isn't a currency code I know.", text=_shown(stated))
+            )
         currency = stated or self.column_currency or self.default_currency
         if isinstance(cell, bool) or cell is None or cell == "":
-            raise _RowProblem("No amount.")
+            raise _RowProblem(Phrase("No amount."))
         if isinstance(cell, int | float):
             return _numeric_amount(cell, currency)
         text = _text(cell)
@@ -949,14 +951,19 @@ class _Reader:
                 continue
             reading = item.day_first if order == DAY_FIRST else item.month_first
             if reading is None:
-                way = "day-first" if order == DAY_FIRST else "month-first"
-                skipped.append(
-                    Skipped(
-                        item.row.line,
-                        f"The date “{_shown(item.time_text)}” doesn't exist read {way}, "
-                        "the way the other dates in the file are written.",
+                if order == DAY_FIRST:
+                    reason = Phrase(
+                        "The date “%(text)s” doesn't exist read day-first, the way the other "
+                        "dates in the file are written.",
+                        text=_shown(item.time_text),
                     )
-                )
+                else:
+                    reason = Phrase(
+                        "The date “%(text)s” doesn't exist read month-first, the way the other "
+                        "dates in the file are written.",
+                        text=_shown(item.time_text),
+                    )
+                skipped.append(Skipped(item.row.line, reason))
             elif reading == item.row.happened_at:
                 rows.append(item.row)
             else:
@@ -971,9 +978,9 @@ def _one_clock(rows: list[ChargeRow], skipped: list[Skipped]) -> list[ChargeRow]
         return rows
     keep_aware = aware > len(rows) - aware
     reason = (
-        "The time has no UTC offset, unlike the rest of the file."
+        Phrase("The time has no UTC offset, unlike the rest of the file.")
         if keep_aware
-        else "The time has a UTC offset, unlike the rest of the file."
+        else Phrase("The time has a UTC offset, unlike the rest of the file.")
     )
     kept: list[ChargeRow] = []
     for row in rows:
@@ -988,15 +995,17 @@ def _labels(header: list[object]) -> list[str]:
     """A name per column to show and answer with: the header text, made unique if needed."""
     texts = [_text(cell) for cell in header]
     return [
-        text if text and texts.count(text) == 1 else f"{text or 'Column'} (column {number})"
+        text
+        if text and texts.count(text) == 1
+        else Phrase("%(name)s (column %(number)s)", name=text or Phrase("Column"), number=number)
         for number, text in enumerate(texts, start=1)
     ]
 
 
 def _blank_lines(first: int, last: int) -> Skipped:
     if first == last:
-        return Skipped(first, "A blank line.")
-    return Skipped(first, f"Blank lines {first}–{last}.")
+        return Skipped(first, Phrase("A blank line."))
+    return Skipped(first, Phrase("Blank lines %(first)s–%(last)s.", first=first, last=last))
 
 
 def _text(cell: object) -> str:
@@ -1081,12 +1090,12 @@ def _read_time(cell: object, offset: timezone | None) -> _Moment:
     if isinstance(cell, date):
         return _with_offset(datetime.combine(cell, time()), offset)
     if isinstance(cell, bool):
-        raise _RowProblem("Couldn't read the time.")
+        raise _RowProblem(Phrase("Couldn't read the time."))
     if isinstance(cell, int | float):
         return _with_offset(_serial(cell, _text(cell)), offset)
     text = _text(cell)
     if not text:
-        raise _RowProblem("No time.")
+        raise _RowProblem(Phrase("No time."))
     # NFKC for full-width digits and no-break spaces; most exports are plain ASCII.
     cleaned = text if text.isascii() else unicodedata.normalize("NFKC", text)
     cleaned = _WEEKDAY.sub("", cleaned.replace("(", " ").replace(")", " ").strip()).strip()
@@ -1101,7 +1110,7 @@ def _read_time(cell: object, offset: timezone | None) -> _Moment:
         day_first = _maybe(year, second, first, match, text, offset)
         month_first = _maybe(year, first, second, match, text, offset)
         if day_first is None and month_first is None:
-            raise _RowProblem(f"The date “{_shown(text)}” doesn't exist.")
+            raise _RowProblem(Phrase("The date “%(text)s” doesn't exist.", text=_shown(text)))
         if day_first == month_first:  # 09/09/2026 reads the same both ways
             assert day_first is not None
             return day_first
@@ -1111,16 +1120,16 @@ def _read_time(cell: object, offset: timezone | None) -> _Moment:
             month = _MONTHS.get(match["mon"].lower())
             if month is not None:
                 return _at(_year(match["y"]), month, int(match["d"]), match, text, offset)
-    raise _RowProblem(f"Couldn't read the time “{_shown(text)}”.")
+    raise _RowProblem(Phrase("Couldn't read the time “%(text)s”.", text=_shown(text)))
 
 
 def _serial(value: float, text: str) -> datetime:
     """An Excel serial date (days since 1899-12-30), to the second."""
     if not _SERIAL_RANGE[0] < value < _SERIAL_RANGE[1]:
-        raise _RowProblem(f"Couldn't read the time “{_shown(text)}”.")
+        raise _RowProblem(Phrase("Couldn't read the time “%(text)s”.", text=_shown(text)))
     moment = from_excel(value)
     if not isinstance(moment, datetime):
-        raise _RowProblem(f"Couldn't read the time “{_shown(text)}”.")
+        raise _RowProblem(Phrase("Couldn't read the time “%(text)s”.", text=_shown(text)))
     # Serials are binary fractions of a day: 10:02:33 comes back as 10:02:32.999996.
     return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
 
@@ -1146,25 +1155,31 @@ def _at(
 ) -> datetime:
     """The moment a matched date, clock and zone stand for, or a _RowProblem saying why not."""
     if year not in _YEARS:
-        raise _RowProblem(f"The date “{_shown(text)}” is outside the years an export can hold.")
+        raise _RowProblem(
+            Phrase(
+                "The date “%(text)s” is outside the years an export can hold.", text=_shown(text)
+            )
+        )
     hour = int(match["h"] or 0)
     minute = int(match["mi"] or 0)
     second = int(match["s"] or 0)
     ampm = match["ampm"]
     if ampm:
         if not 1 <= hour <= 12:
-            raise _RowProblem(f"The time “{_shown(text)}” doesn't exist.")
+            raise _RowProblem(Phrase("The time “%(text)s” doesn't exist.", text=_shown(text)))
         hour = hour % 12 + (12 if ampm[0] in "pP" else 0)
     try:
         moment = datetime(year, month, day, hour, minute, second)
     except ValueError:
-        raise _RowProblem(f"The date “{_shown(text)}” doesn't exist.") from None
+        raise _RowProblem(Phrase("The date “%(text)s” doesn't exist.", text=_shown(text))) from None
     if match["z"] or match["u"]:
         return moment.replace(tzinfo=UTC)
     if match["sign"]:
         zone = _offset(match["sign"], match["oh"], match["om"])
         if zone is None:
-            raise _RowProblem(f"The time zone in “{_shown(text)}” doesn't exist.")
+            raise _RowProblem(
+                Phrase("The time zone in “%(text)s” doesn't exist.", text=_shown(text))
+            )
         return moment.replace(tzinfo=zone)
     return _with_offset(moment, offset)
 
@@ -1191,11 +1206,15 @@ def _numeric_amount(value: float, currency: str | None) -> tuple[Decimal, str, b
         # shows, and bills, as 189.90.
         amount = exact.quantize(Decimal(1).scaleb(-_precision(currency)))
     except InvalidOperation:
-        raise _RowProblem(f"Couldn't read the amount “{_shown(_text(value))}”.") from None
+        raise _RowProblem(
+            Phrase("Couldn't read the amount “%(text)s”.", text=_shown(_text(value)))
+        ) from None
     if amount == 0:
-        raise _RowProblem("The amount is zero.")
+        raise _RowProblem(Phrase("The amount is zero."))
     if abs(amount) > MAX_AMOUNT:
-        raise _RowProblem(f"The amount “{_shown(_text(value))}” is too large to be a charge.")
+        raise _RowProblem(
+            Phrase("The amount “%(text)s” is too large to be a charge.", text=_shown(_text(value)))
+        )
     return abs(amount), currency, amount < 0
 
 
@@ -1226,14 +1245,22 @@ def _text_amount(text: str, currency: str | None, stated: str | None) -> tuple[D
         if currency is None and error.message.startswith("Which currency"):
             raise _RowProblem(_no_currency(text)) from None
         if "more than zero" in error.message:
-            raise _RowProblem("The amount is zero.") from None
+            raise _RowProblem(Phrase("The amount is zero.")) from None
         raise _RowProblem(
-            f"Couldn't read the amount “{_shown(text)}”: {_first_sentence(error.message)}"
+            Phrase(
+                "Couldn't read the amount “%(text)s”: %(why)s",
+                text=_shown(text),
+                why=Phrase.of_error(error, first_sentence=True),
+            )
         ) from None
     if stated is not None and money.currency != stated:
         raise _RowProblem(
-            f"The amount “{_shown(text)}” is in {money.currency}, "
-            f"but the currency column says {stated}."
+            Phrase(
+                "The amount “%(text)s” is in %(found)s, but the currency column says %(stated)s.",
+                text=_shown(text),
+                found=money.currency,
+                stated=stated,
+            )
         )
     return money.amount, money.currency, negative
 
@@ -1246,13 +1273,11 @@ def _precision(currency: str) -> int:
     return get_currency_precision(currency)
 
 
-def _no_currency(text: str) -> str:
-    return f"No currency for the amount “{_shown(text)}”: the file names none and none was given."
-
-
-def _first_sentence(message: str) -> str:
-    end = message.find(". ")
-    return message if end < 0 else message[: end + 1]
+def _no_currency(text: str) -> Phrase:
+    return Phrase(
+        "No currency for the amount “%(text)s”: the file names none and none was given.",
+        text=_shown(text),
+    )
 
 
 _STATUS_WORDS: dict[str, str] = {

@@ -30,3 +30,70 @@ class InputError(ValueError):
         self.template = message
         self.plural = plural
         self.params = params
+
+
+def _first_sentence(text: str) -> str:
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+class Phrase(str):
+    """A text for a person that the domain keeps in English and the adapter translates
+    where it shows it (like `InputError`): the English text itself (it *is* a `str`, so it
+    compares, joins and prints as before), plus its `template`, `plural` and `params`.
+
+    A parameter may itself be a `Phrase` (translated too) or a `Shown` value (an amount or a
+    date the adapter writes the local way). `first_sentence`: only the first sentence is
+    shown (a longer explanation quoted inside another text).
+    """
+
+    template: str
+    plural: str | None
+    params: dict[str, object]
+    first_sentence: bool
+
+    def __new__(cls, template: str, plural: str | None = None, /, **params: object) -> Phrase:
+        count = params.get("count")
+        chosen = plural if plural is not None and count != 1 else template
+        return cls._made(chosen % params if params else chosen, template, plural, params, False)
+
+    @classmethod
+    def _made(
+        cls,
+        text: str,
+        template: str,
+        plural: str | None,
+        params: dict[str, object],
+        first_sentence: bool,
+    ) -> Phrase:
+        self = str.__new__(cls, _first_sentence(text) if first_sentence else text)
+        self.template = template
+        self.plural = plural
+        self.params = params
+        self.first_sentence = first_sentence
+        return self
+
+    @classmethod
+    def of_error(cls, error: InputError, *, first_sentence: bool = False) -> Phrase:
+        """A domain error's message as a phrase (to quote it inside another text)."""
+        return cls._made(
+            error.message, error.template, error.plural, dict(error.params), first_sentence
+        )
+
+
+class Shown(str):
+    """A value inside a `Phrase`: written in English as `text`; `value` is a `date`, a
+    `datetime` or an `(amount, currency)` pair, for the adapter to write the local way."""
+
+    value: object
+
+    def __new__(cls, text: str, value: object = None) -> Shown:
+        self = super().__new__(cls, text)
+        self.value = value
+        return self
+
+
+def joined(*parts: str) -> Phrase:
+    """Sentences (phrases) shown one after the other, each translated on its own."""
+    template = " ".join(f"%(p{index})s" for index in range(len(parts)))
+    return Phrase(template, **{f"p{index}": part for index, part in enumerate(parts)})

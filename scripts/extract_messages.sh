@@ -4,7 +4,7 @@
 # Run from the repository root: sh scripts/extract_messages.sh
 set -e
 pybabel extract -F babel.cfg \
-    -k N_ -k NP_:1,2 -k InputError -k ExportError -k CaseError -k _Rejected \
+    -k N_ -k NP_:1,2 -k InputError -k ExportError -k CaseError -k _Rejected -k Phrase \
     -c Translators: --sort-by-file --no-wrap \
     --project refundbot --version 0.1.0 \
     -o locales/messages.pot .

@@ -8,8 +8,9 @@ entry yet, saying so; once a catalogue has any translation they are strict.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,13 @@ from bot import i18n
 from bot.rendering import Renderer, long_date, money, short_date
 from bot.storage import Store
 from bot.transport import InProcessBotApi
+from conversations.anomalies import (
+    CHARGED_AFTER_PAUSE,
+    DUPLICATE_CHARGE,
+    VERIFICATION_NOT_REVERSED,
+    find_anomalies,
+)
+from conversations.billing import parse_export
 from conversations.facts import Reason
 from conversations.policy import Policy
 from tests.bot.test_rendering import chat_contexts, rendered_for
@@ -402,3 +410,102 @@ async def test_a_whole_intake_in_the_users_language(
     assert "Hello TikTok Ads support team," not in translated_message
     with i18n.speaking(code):
         assert i18n.gettext("Hello TikTok Ads support team,") in translated_message
+
+
+# --- texts shown outside a handler's language, and texts the domain keeps in English --------
+
+CRASH = (
+    "Sorry — something went wrong on my side. Your answers so far are saved; "
+    "try again, or send /cancel."
+)
+
+
+async def test_the_error_reply_is_in_the_chats_language(
+    app: App, api: InProcessBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The error handler runs outside the per-handler language: it still answers a
+    Russian-speaking chat in Russian."""
+    require_translations("ru")
+    user = ChatDriver(app, api, user_id=6001)
+    user.updates.user["language_code"] = "ru"
+    await user.send("/start")
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app.bot_data.service, "help", broken)
+    await user.send("/help")
+    with i18n.speaking("ru"):
+        expected = i18n.gettext(CRASH)
+    assert expected != CRASH
+    assert user.last_text() == expected
+    assert not leaks("ru", user.last_text(), {})
+
+
+IMPORT_CSV = b"""Time,Amount,Currency,Payment method,Document,Status
+2026-11-12 10:02,120.00,USD,Visa **** 1881,D7,Success
+2026-11-12 10:08,120.00,USD,Visa **** 1881,D8,Success
+2026-02-30 10:02,50.00,USD,Visa **** 1881,D9,Success
+2026-11-13 10:02,abc,USD,Visa **** 1881,D10,Success
+,,,,,
+Total,290.00,,,,
+"""
+
+
+def _import_report(renderer: Renderer, policy: Policy) -> list[str]:
+    """An import report with skipped lines and every kind of flag, rendered now."""
+    report = parse_export(IMPORT_CSV, "export.csv", default_currency="USD")
+    assert len(report.skipped) == 4
+    verification = dataclasses.replace(
+        report.rows[0], kind="verification", document="V1", happened_at=datetime(2026, 11, 2)
+    )
+    flags = find_anomalies(
+        [*report.rows, verification],
+        policy,
+        today=date(2026, 12, 30),
+        paused={"7289000011112221010": date(2026, 11, 1)},
+        account="7289000011112221010",
+    )
+    assert {flag.rule for flag in flags} == {
+        DUPLICATE_CHARGE,
+        VERIFICATION_NOT_REVERSED,
+        CHARGED_AFTER_PAUSE,
+    }
+    done = renderer.chat_text(
+        "import_done",
+        filename="export.csv",
+        added=2,
+        already=0,
+        skipped=report.skipped,
+        skipped_count=len(report.skipped),
+        account="",
+    )
+    return [done, *(renderer.chat_text("import_flag", flag=flag) for flag in flags)]
+
+
+@pytest.mark.parametrize("code", OTHER_LANGUAGES)
+def test_an_import_report_reads_in_the_language(
+    code: str, renderer: Renderer, policy: Policy
+) -> None:
+    """Skipped-line reasons and the "worth a look" explanations are kept in English by the
+    domain and shown in the reader's language (amounts and dates the local way)."""
+    require_translations(code)
+    english = plain("\n".join(_import_report(renderer, policy)))
+    assert "The date “2026-02-30 10:02” doesn't exist." in english
+    assert "Two charges of 120.00 USD on the card ending 1881 6 minutes apart" in english
+    with i18n.speaking(code):
+        shown = _import_report(renderer, policy)
+        skipped_reason = i18n.gettext("A total line.")
+        pause = i18n.gettext(
+            "Spend from before a pause is usually billed later, at the next billing threshold "
+            "or bill date, so these may well be for earlier spend. Only spend that happened "
+            "after the pause is a billing error: compare them with the daily spend in Ads "
+            "Manager."
+        )
+    text = plain("\n".join(shown))
+    assert skipped_reason != "A total line." and skipped_reason in text
+    assert pause in text
+    assert "2026-11-02" not in text  # the verification's date, written the local way
+    for part in shown:
+        found = leaks(code, part, {"filename": "export.csv", "cells": "abc Visa"})
+        assert not found, f"English in {code}: {sorted(found)}\n{plain(part)}"
