@@ -446,7 +446,9 @@ class RefundService:
                 if spec.optional and word in _typed("skip"):
                     intake.skip()
                     return self._after_change(row, who, [], previous=step)
-                notes = intake.submit_text(text, self.today(who, _team(row, who)))
+                notes = intake.submit_text(
+                    text, self.today(who, _team(row, who)), locale=i18n.current()
+                )
         except InputError as error:
             return [self._ask(row, who, error=error_text(error))]
         return self._after_change(row, who, notes, previous=step)

@@ -4,6 +4,12 @@ This module owns turning what advertisers type (``9 Nov``, ``2026-11-03 10:02``,
 ``03/11/2026``, ``yesterday``) into a `When`, or an `Ambiguous` pair of readings for the
 caller to ask about, plus the small calendar helpers the policy deadlines need.
 Everything is relative to a `today` passed in, never the clock, so it is testable.
+
+The reader's locale (a plain code such as ``ru`` or ``pt_BR``) adds its month and weekday
+names, its words for today and yesterday and its small words (``de``, ``в``, ``pukul``) to
+the English ones, which work everywhere. Outside English, numeric dates are read the way
+the locale writes them, day first, without asking (``03/11/2026`` is 3 November; ``09.11``
+and ``3/11`` need no year), and times may be written ``10h02`` or ``10.02``.
 """
 
 from __future__ import annotations
@@ -12,6 +18,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import cache
+from typing import Literal
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import get_date_format, get_day_names, get_month_names
 
 from conversations.errors import N_, InputError
 
@@ -77,8 +88,52 @@ _ISO = re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2
 _DOTTED = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})")
 _NUMERIC = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})")
 _YEAR = r"(?: (?P<y>\d{4}|\d{2}))?"
-_DAY_MONTH = re.compile(rf"(?P<d>\d{{1,2}}){_ORDINAL} (?P<mon>[a-z]+)\.?{_YEAR}")
-_MONTH_DAY = re.compile(rf"(?P<mon>[a-z]+)\.? (?P<d>\d{{1,2}}){_ORDINAL}{_YEAR}")
+_DAY_MONTH = re.compile(rf"(?P<d>\d{{1,2}}){_ORDINAL} (?P<mon>[^\W\d_]+)\.?{_YEAR}")
+_MONTH_DAY = re.compile(rf"(?P<mon>[^\W\d_]+)\.? (?P<d>\d{{1,2}}){_ORDINAL}{_YEAR}")
+# Day-first locales only: "09.11", "3/11" (no year), "10h02", "10h" and "10.02".
+_SHORT_NUMERIC = re.compile(r"(?P<d>\d{1,2})(?P<sep>[./])(?P<m>\d{1,2})")
+_H_TIME = re.compile(r"(?<![\d:./-])(?P<h>\d{1,2})h(?P<m>\d{2})?(?![\w:])")
+_DOT_TIME = re.compile(r"(?<![\d:./-])(?P<h>\d{1,2})\.(?P<m>\d{2})(?![\d:.])")
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """How dates are written in one locale (English's own rules for English)."""
+
+    months: dict[str, int]
+    filler: frozenset[str]
+    today: frozenset[str]
+    yesterday: frozenset[str]
+    day_first: bool  # numeric dates day first without asking; short forms and local times
+    fold_accents: bool
+
+
+# Words people add that Babel's calendar data does not carry, by language.
+_LOCAL_FILLER: dict[str, frozenset[str]] = {
+    "ru": frozenset({"в", "во", "г", "год", "года", "числа", "мск"}),
+    "es": frozenset({"de", "del", "a", "la", "las", "el", "hora", "horas"}),
+    "pt": frozenset({"de", "do", "da", "dia", "a", "as", "às", "em", "hora", "horas"}),
+    "id": frozenset({"pukul", "jam", "tanggal", "tgl", "wib", "wita", "wit"}),
+}
+_LOCAL_TODAY: dict[str, frozenset[str]] = {
+    "ru": frozenset({"сегодня"}),
+    "es": frozenset({"hoy"}),
+    "pt": frozenset({"hoje"}),
+    "id": frozenset({"hari ini"}),
+}
+_LOCAL_YESTERDAY: dict[str, frozenset[str]] = {
+    "ru": frozenset({"вчера"}),
+    "es": frozenset({"ayer"}),
+    "pt": frozenset({"ontem"}),
+    "id": frozenset({"kemarin"}),
+}
+_MONTH_WIDTHS: tuple[Literal["wide", "abbreviated"], ...] = ("wide", "abbreviated")
+_DAY_WIDTHS: tuple[Literal["wide", "abbreviated", "short"], ...] = ("wide", "abbreviated", "short")
+_CONTEXTS: tuple[Literal["format", "stand-alone"], ...] = ("format", "stand-alone")
+_LOCAL_MONTHS: dict[str, dict[str, int]] = {
+    "es": {"setiembre": 9, "set": 9},
+    "id": {"agt": 8, "ags": 8},
+}
 
 _UNREADABLE = N_("I couldn't read that date. Type it like 9 Nov or 2026-11-09.")
 _IMPOSSIBLE = N_(
@@ -109,24 +164,28 @@ def parse_when(
     *,
     max_age_days: int = 3 * 365,
     allow_time: bool = True,
+    locale: str = "en",
 ) -> When | Ambiguous:
     """Read a past date, with an optional time of day, relative to `today`.
 
-    Returns `Ambiguous` when a numeric date reads validly both day-first and month-first.
+    `locale` is the reader's language (``en``, ``ru``, ``pt_BR``…): its month names and
+    words are understood besides the English ones. Returns `Ambiguous` when a numeric date
+    reads validly both day-first and month-first and the locale does not settle it.
     Raises `InputError` for text that is unreadable, impossible, in the future, older than
     `max_age_days`, or carries a time when `allow_time` is False.
     """
-    normalised = _normalise(text)
+    rules = _rules(locale)
+    normalised = _normalise(text, rules)
     if not normalised or len(normalised) > _MAX_TEXT:
         raise InputError(_UNREADABLE)
 
-    at, rest = _take_time(normalised)
+    at, rest = _take_time(normalised, rules)
     if at is not None and not allow_time:
         raise InputError(_NO_TIME_WANTED)
     if not rest:
         raise InputError(_ONLY_TIME if at is not None else _UNREADABLE)
 
-    readings = _read_date(rest, today)
+    readings = _read_date(rest, today, rules)
     valid: list[When] = []
     first_problem: _Rejected | None = None
     for reading in readings:
@@ -171,22 +230,98 @@ def _next_weekday(day: date) -> date:
     return day
 
 
-def _normalise(text: str) -> str:
+_ENGLISH = _Rules(
+    months=_MONTHS,
+    filler=_FILLER,
+    today=frozenset({"today"}),
+    yesterday=frozenset({"yesterday"}),
+    day_first=False,
+    fold_accents=False,
+)
+
+
+@cache
+def _rules(locale: str) -> _Rules:
+    """The English rules plus the locale's names and words; English for unknown codes."""
+    try:
+        parsed = Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return _ENGLISH
+    language = parsed.language
+    if language == "en":
+        return _ENGLISH
+
+    # Every spelling of a month: Babel's wide and abbreviated names (as in "3 ноября" and
+    # "ноябрь"), and the prefixes of wide names people shorten to ("нояб", "novem");
+    # a spelling shared by two months is left out.
+    candidates: dict[str, set[int]] = {name: {number} for name, number in _MONTHS.items()}
+    for width in _MONTH_WIDTHS:
+        for context in _CONTEXTS:
+            for number, name in get_month_names(width, context, parsed).items():
+                word = _fold(name.casefold()).rstrip(".")
+                candidates.setdefault(word, set()).add(number)
+                if width == "wide":
+                    for end in range(3, len(word)):
+                        candidates.setdefault(word[:end], set()).add(number)
+    for word, number in _LOCAL_MONTHS.get(language, {}).items():
+        candidates.setdefault(word, set()).add(number)
+    months = {
+        word: next(iter(numbers)) for word, numbers in candidates.items() if len(numbers) == 1
+    }
+
+    weekdays: set[str] = set()
+    for day_width in _DAY_WIDTHS:
+        for day_context in _CONTEXTS:
+            for name in get_day_names(day_width, day_context, parsed).values():
+                weekdays.update(re.split(r"[-\s]+", _fold(name.casefold()).rstrip(".")))
+    local = {_fold(word) for word in _LOCAL_FILLER.get(language, frozenset())}
+    # "mar" is Tuesday and March in Spanish: a month name is never filler.
+    filler = frozenset((_FILLER | weekdays | local) - set(months) - {""})
+
+    pattern = get_date_format("short", parsed).pattern
+    return _Rules(
+        months=months,
+        filler=filler,
+        today=_ENGLISH.today | _LOCAL_TODAY.get(language, frozenset()),
+        yesterday=_ENGLISH.yesterday | _LOCAL_YESTERDAY.get(language, frozenset()),
+        day_first=pattern.find("d") < pattern.find("M"),
+        fold_accents=True,
+    )
+
+
+def _fold(text: str) -> str:
+    """Drop accents ("noviembre" for "nóviembre", "marco" for "março")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", kept)
+
+
+def _normalise(text: str, rules: _Rules) -> str:
     # NFKC for full-width digits; commas and filler words carry no meaning in
     # "Tuesday, November 3, 2026 at 10:02".
     cleaned = unicodedata.normalize("NFKC", text).casefold().strip().rstrip(".")
+    if rules.fold_accents:
+        cleaned = _fold(cleaned)
     cleaned = cleaned.replace(",", " ")
     # "3-Nov-2026" and "Nov/3" read like "3 Nov 2026" and "Nov 3".
-    cleaned = re.sub(r"(?<=[a-z])[-/]|[-/](?=[a-z])", " ", cleaned)
+    cleaned = re.sub(r"(?<=[^\W\d_])[-/]|[-/](?=[^\W\d_])", " ", cleaned)
     # "2026-11-03T10:02:00" is an ISO timestamp: the T separates date and time.
     cleaned = re.sub(r"(?<=\d)t(?=\d)", " ", cleaned)
-    words = [word for word in cleaned.split() if word not in _FILLER]
+    if rules is _ENGLISH:
+        words = [word for word in cleaned.split() if word not in _FILLER]
+    else:
+        # "2026 г." and "seg." are filler with their dot too.
+        words = [word for word in cleaned.split() if word.rstrip(".") not in rules.filler]
     return " ".join(words)
 
 
-def _take_time(text: str) -> tuple[time | None, str]:
+def _take_time(text: str, rules: _Rules) -> tuple[time | None, str]:
     """Pull one time of day out of the text; return it and what is left."""
     matches = [*_CLOCK.finditer(text), *_BARE_HOUR.finditer(text)]
+    if rules.day_first:
+        matches += _H_TIME.finditer(text)
+        if not matches:
+            matches = _dot_time(text)
     if not matches:
         return None, text
     if len(matches) > 1:
@@ -195,7 +330,7 @@ def _take_time(text: str) -> tuple[time | None, str]:
     hour = int(match.group("h"))
     minute = int(match.groupdict().get("m") or 0)
     second = int(match.groupdict().get("s") or 0)
-    ampm = match.group("ampm")
+    ampm = match.groupdict().get("ampm")
     shown = match.group().strip()
     if ampm is not None:
         if not 1 <= hour <= 12:
@@ -207,11 +342,26 @@ def _take_time(text: str) -> tuple[time | None, str]:
     return time(hour, minute, second), " ".join(rest)
 
 
-def _read_date(text: str, today: date) -> list[tuple[int, int, int]]:
+def _dot_time(text: str) -> list[re.Match[str]]:
+    """ "10.02" is a time only next to a date ("09.11.2026 10.02"); alone it is 10 February.
+    With two such pairs ("09.11 10.02") the date comes first."""
+    valid = [
+        match
+        for match in _DOT_TIME.finditer(text)
+        if int(match["h"]) <= 23 and int(match["m"]) <= 59
+    ]
+    if not valid:
+        return []
+    last = valid[-1]
+    rest = (text[: last.start()] + text[last.end() :]).strip()
+    return [last] if rest else []
+
+
+def _read_date(text: str, today: date, rules: _Rules) -> list[tuple[int, int, int]]:
     """Every (year, month, day) the text could mean, preferred reading first."""
-    if text == "today":
+    if text in rules.today:
         return [(today.year, today.month, today.day)]
-    if text == "yesterday":
+    if text in rules.yesterday:
         day = today - timedelta(days=1)
         return [(day.year, day.month, day.day)]
 
@@ -226,12 +376,18 @@ def _read_date(text: str, today: date) -> list[tuple[int, int, int]]:
             return [(year, second, first)]
         if second > 12 >= first:
             return [(year, first, second)]
-        if first == second:
-            return [(year, first, first)]
+        if first == second or rules.day_first:
+            # Where dates are written day first, 03/11/2026 is 3 November: nothing to ask.
+            return [(year, second, first)]
         return [(year, second, first), (year, first, second)]
+    if rules.day_first and (match := _SHORT_NUMERIC.fullmatch(text)):
+        day_number, month = int(match["d"]), int(match["m"])
+        if month > 12 >= day_number:
+            day_number, month = month, day_number  # "11/25": only month first makes sense
+        return [(_latest_year(month, day_number, today), month, day_number)]
     for pattern in (_DAY_MONTH, _MONTH_DAY):
-        if (match := pattern.fullmatch(text)) and match["mon"] in _MONTHS:
-            month, day_number = _MONTHS[match["mon"]], int(match["d"])
+        if (match := pattern.fullmatch(text)) and match["mon"] in rules.months:
+            month, day_number = rules.months[match["mon"]], int(match["d"])
             if match["y"] is not None:
                 return [(_year(match["y"]), month, day_number)]
             return [(_latest_year(month, day_number, today), month, day_number)]

@@ -451,14 +451,21 @@ class Intake:
         self._advance()
         return []
 
-    def submit_text(self, text: str, today: date) -> list[Note]:
-        """Take typed text as the answer to the current step; raise InputError if unusable."""
+    def submit_text(self, text: str, today: date, locale: str = "en") -> list[Note]:
+        """Take typed text as the answer to the current step; raise InputError if unusable.
+
+        `locale` is the chat's language code: amounts and dates are read the way it
+        writes them (``1.234,56``, ``09.11.2026``, ``3 ноября``)."""
         step = self.step
         spec = self.spec
         if self.pending is not None:
             raise InputError("Please pick one of the dates on the buttons, or type it again.")
         if spec.kind is Kind.DATE:
-            return self._answer_date(step, text, today)
+            return self._answer_date(step, text, today, locale)
+        if step in _AMOUNT_STEPS:
+            notes = _parse_amount(self, text, locale)
+            self._advance()
+            return notes
         parser = _TEXT_PARSERS.get(step)
         if parser is None:
             if spec.kind is Kind.FILES:
@@ -614,12 +621,13 @@ class Intake:
             # the steps that were passed over.
             self.history = [s for s in self.history if s not in (Step.REVIEW, Step.EDIT)]
 
-    def _answer_date(self, step: Step, text: str, today: date) -> list[Note]:
+    def _answer_date(self, step: Step, text: str, today: date, locale: str) -> list[Note]:
         parsed = parse_when(
             text,
             today,
             max_age_days=MAX_CHARGE_AGE_DAYS,
             allow_time=step in (Step.CHARGE_DATE, Step.OTHER_CHARGE),
+            locale=locale,
         )
         if isinstance(parsed, Ambiguous):
             self.pending = [_when_to_json(option) for option in parsed.options]
@@ -745,8 +753,8 @@ def _parse_currency(intake: Intake, text: str) -> list[Note]:
     return []
 
 
-def _parse_amount(intake: Intake, text: str) -> list[Note]:
-    money = parse_amount(text, intake.answers.get("currency"))
+def _parse_amount(intake: Intake, text: str, locale: str) -> list[Note]:
+    money = parse_amount(text, intake.answers.get("currency"), locale)
     intake.answers["amount"] = str(money.amount)
     intake.answers["amount_currency"] = money.currency
     intake.answers["amount_text"] = clean_text(text, max_len=60)
@@ -797,13 +805,14 @@ def _parse_ticket(intake: Intake, text: str) -> list[Note]:
     return []
 
 
+# Steps answered with an amount, read in the chat's locale (see Intake.submit_text).
+_AMOUNT_STEPS = frozenset({Step.CHARGE_AMOUNT, Step.BALANCE})
+
 _TEXT_PARSERS: dict[Step, Parser] = {
     Step.ACCOUNT_ID: _parse_account_id,
     Step.ACCOUNT_NAME: _parse_account_name,
     Step.ACCOUNT_BC_ID: _parse_bc_id,
     Step.ACCOUNT_CURRENCY: _parse_currency,
-    Step.CHARGE_AMOUNT: _parse_amount,
-    Step.BALANCE: _parse_amount,
     Step.CHARGE_CARD: _parse_card,
     Step.CHARGE_INVOICE: _parse_invoice,
     Step.CHARGE_CAMPAIGNS: _parse_campaigns,

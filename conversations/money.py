@@ -3,16 +3,23 @@
 This module owns turning free text such as ``$120``, ``1.234,56 €`` or ``Rp 150.000``
 into a `Money` (a `Decimal` plus an ISO 4217 code), and the friendly `InputError`
 messages for text that cannot be read as one amount in one currency.
+
+The reader's locale (a plain code such as ``ru`` or ``pt_BR``) decides the one case the
+separators alone cannot: where a comma is the decimal mark, ``1,5`` and ``1,234`` are
+decimals and a lone dot before three digits (``1.234``) groups thousands. It also adds
+the currency words and symbols people write in that language (``руб.``, ``reais``, ``MXN$``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
-from babel.numbers import get_currency_precision, list_currencies
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_precision, get_decimal_symbol, list_currencies
 
 from conversations.errors import N_, InputError
 from conversations.facts import Money
@@ -57,7 +64,6 @@ _SYMBOLS: dict[str, str] = {
     "₪": "ILS",
     "฿": "THB",
 }
-_SYMBOLS_LONGEST_FIRST = sorted(_SYMBOLS, key=len, reverse=True)
 
 # Whole words (compared case-folded) that name a currency but are not ISO codes.
 _WORDS: dict[str, str] = {
@@ -72,6 +78,35 @@ _WORDS: dict[str, str] = {
     "dollars": "USD",
     "euro": "EUR",
     "euros": "EUR",
+}
+
+# Currency words and symbols people use in one language only; elsewhere they would be
+# guesses. Keyed by the language part of the locale.
+_LOCAL_SYMBOLS: dict[str, dict[str, str]] = {
+    "es": {"mxn$": "MXN", "mex$": "MXN"},
+}
+_LOCAL_WORDS: dict[str, dict[str, str]] = {
+    "ru": {
+        "р": "RUB",
+        "руб": "RUB",
+        "рубли": "RUB",
+        "евро": "EUR",
+        "долл": "USD",
+        "доллар": "USD",
+        "доллара": "USD",
+        "долларов": "USD",
+        "доллары": "USD",
+    },
+    "es": {"dólar": "USD", "dólares": "USD", "dolar": "USD", "dolares": "USD"},
+    "pt": {
+        "real": "BRL",
+        "reais": "BRL",
+        "dólar": "USD",
+        "dólares": "USD",
+        "dolar": "USD",
+        "dolares": "USD",
+    },
+    "id": {"rupiah": "IDR", "dolar": "USD"},
 }
 
 # One number: digit runs joined by single separators. Spaces and apostrophes only ever group
@@ -96,13 +131,42 @@ def _known_codes() -> frozenset[str]:
     return frozenset(code.upper() for code in list_currencies())
 
 
-def parse_amount(text: str, default_currency: str | None) -> Money:
+@dataclass(frozen=True)
+class _Style:
+    """How amounts are written in one locale."""
+
+    decimal_comma: bool
+    symbols: dict[str, str]
+    symbols_longest_first: tuple[str, ...]
+    words: dict[str, str]
+
+
+@cache
+def _style(locale: str) -> _Style:
+    try:
+        parsed = Locale.parse(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        parsed = Locale("en")
+    language = parsed.language
+    symbols = _SYMBOLS | _LOCAL_SYMBOLS.get(language, {})
+    return _Style(
+        decimal_comma=language != "en" and get_decimal_symbol(parsed) == ",",
+        symbols=symbols,
+        symbols_longest_first=tuple(sorted(symbols, key=len, reverse=True)),
+        words=_WORDS | _LOCAL_WORDS.get(language, {}),
+    )
+
+
+def parse_amount(text: str, default_currency: str | None, locale: str = "en") -> Money:
     """Read one positive amount of money from what a person typed.
 
     The currency comes from a symbol or code in the text, otherwise from
-    `default_currency`. Raises `InputError` with a message for the person when the text
-    cannot be read as exactly one amount in one currency.
+    `default_currency`. `locale` is the reader's language (``en``, ``ru``, ``pt_BR``…):
+    where it writes decimals with a comma, ``12,5`` is twelve and a half and ``1.234``
+    one thousand two hundred thirty-four. Raises `InputError` with a message for the
+    person when the text cannot be read as exactly one amount in one currency.
     """
+    style = _style(locale)
     # NFKC folds no-break and narrow no-break spaces into plain spaces and full-width
     # digits/symbols into ASCII ones.
     cleaned = unicodedata.normalize("NFKC", text).strip()
@@ -124,7 +188,9 @@ def parse_amount(text: str, default_currency: str | None) -> Money:
 
     number = numbers[0]
     prefix, suffix = cleaned[: number.start()], cleaned[number.end() :]
-    codes = _currencies_in(prefix, before_number=True) + _currencies_in(suffix, before_number=False)
+    codes = _currencies_in(prefix, style, before_number=True) + _currencies_in(
+        suffix, style, before_number=False
+    )
     distinct = list(dict.fromkeys(codes))
     if len(distinct) > 1:
         raise InputError(
@@ -145,7 +211,7 @@ def parse_amount(text: str, default_currency: str | None) -> Money:
     # Read the number before asking for a currency, so "0" or "1.2.3" get the more useful
     # message; without a currency, assume the usual two decimals.
     precision = get_currency_precision(currency) if currency is not None else 2
-    amount = _read_number(number.group(), precision)
+    amount = _read_number(number.group(), precision, decimal_comma=style.decimal_comma)
     if amount == 0:
         raise InputError(_ZERO)
     if currency is None:
@@ -153,7 +219,7 @@ def parse_amount(text: str, default_currency: str | None) -> Money:
     return Money(_checked(amount, currency, precision), currency)
 
 
-def _currencies_in(piece: str, *, before_number: bool) -> list[str]:
+def _currencies_in(piece: str, style: _Style, *, before_number: bool) -> list[str]:
     """Currency codes named in the text on one side of the number; anything else is an error."""
     found: list[str] = []
     pos = 0
@@ -166,9 +232,9 @@ def _currencies_in(piece: str, *, before_number: bool) -> list[str]:
             if before_number:
                 raise InputError(_NEGATIVE)
             raise InputError(_UNREADABLE)
-        symbol = _symbol_at(piece, pos)
+        symbol = _symbol_at(piece, pos, style)
         if symbol is not None:
-            found.append(_SYMBOLS[symbol])
+            found.append(style.symbols[symbol])
             pos += len(symbol)
             continue
         word_match = _LETTERS.match(piece, pos)
@@ -177,25 +243,25 @@ def _currencies_in(piece: str, *, before_number: bool) -> list[str]:
         word = word_match.group()
         end = word_match.end()
         touches_number = end == len(piece) if before_number else pos == 0
-        found.append(_currency_of_word(word, touches_number=touches_number))
+        found.append(_currency_of_word(word, style, touches_number=touches_number))
         # "руб." and "usd." are abbreviations, not garbage.
         pos = end + 1 if piece[end : end + 1] == "." else end
     return found
 
 
-def _symbol_at(piece: str, pos: int) -> str | None:
-    folded = piece[pos : pos + 3].casefold()
-    for symbol in _SYMBOLS_LONGEST_FIRST:
+def _symbol_at(piece: str, pos: int, style: _Style) -> str | None:
+    folded = piece[pos : pos + len(style.symbols_longest_first[0])].casefold()
+    for symbol in style.symbols_longest_first:
         if folded.startswith(symbol):
             return symbol
     return None
 
 
-def _currency_of_word(word: str, *, touches_number: bool) -> str:
+def _currency_of_word(word: str, style: _Style, *, touches_number: bool) -> str:
     upper = word.upper()
     if len(word) == 3 and word.isascii() and upper in _known_codes():
         return upper
-    named = _WORDS.get(word.casefold())
+    named = style.words.get(word.casefold())
     if named is not None:
         return named
     # "120 XYZ" and "120XYZ" are clearly meant as a code; "12abc" is just noise.
@@ -208,14 +274,14 @@ def _currency_of_word(word: str, *, touches_number: bool) -> str:
     raise InputError(_UNREADABLE)
 
 
-def _read_number(raw: str, precision: int) -> Decimal:
+def _read_number(raw: str, precision: int, *, decimal_comma: bool) -> Decimal:
     """Decide which separators group thousands and which one marks decimals."""
     parts = re.split(r"([.,'’ ])", raw)
     groups, seps = parts[0::2], parts[1::2]
     if not seps:
         return Decimal(raw)
 
-    decimal_at = _decimal_separator_index(groups, seps, precision)
+    decimal_at = _decimal_separator_index(groups, seps, precision, decimal_comma=decimal_comma)
     thousand_seps = seps if decimal_at is None else seps[:decimal_at]
     int_groups = groups if decimal_at is None else groups[: decimal_at + 1]
     if len(set(thousand_seps)) > 1:
@@ -230,7 +296,9 @@ def _read_number(raw: str, precision: int) -> Decimal:
     return Decimal(f"{integer}.{groups[-1]}")
 
 
-def _decimal_separator_index(groups: list[str], seps: list[str], precision: int) -> int | None:
+def _decimal_separator_index(
+    groups: list[str], seps: list[str], precision: int, *, decimal_comma: bool
+) -> int | None:
     """Index in `seps` of the decimal separator, or None when every separator groups thousands."""
     marks = [i for i, sep in enumerate(seps) if sep in ".,"]
     kinds = {seps[i] for i in marks}
@@ -246,6 +314,15 @@ def _decimal_separator_index(groups: list[str], seps: list[str], precision: int)
         return None  # "1.234.567": repeated, so grouping
     if last != len(seps) - 1:
         return None  # "1,234 567" style: a decimal mark can only come last
+    if decimal_comma:
+        # Where a comma marks decimals, a lone comma always does ("12,5", "1,234" is 1.234);
+        # a lone dot groups thousands before exactly three digits ("1.234"), and is read as
+        # a decimal point otherwise ("189.90" is still typed that way, "0.500" too).
+        if seps[last] == ",":
+            return last
+        if len(groups[-1]) == 3 and not groups[0].startswith("0"):
+            return None
+        return last
     if len(groups[-1]) == 3 and precision != 3 and not groups[0].startswith("0"):
         # "1,234" is one thousand two hundred thirty-four. Not so where the currency itself
         # has three decimals (KWD, BHD, ...) or the number starts with 0 ("0.500").
