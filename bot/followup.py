@@ -248,6 +248,15 @@ class FollowUpService:
             return _(NOT_ALLOWED), []
         if action == "e":
             return None, self._in_topic(who, case, [self._escalation(case)])
+        if action[:1] in ("F", "E") and action[1:] in i18n.LANGUAGES:
+            # The follow-up or escalation message again, in another language (English
+            # unless asked): shown again, nothing recorded.
+            language = action[1:]
+            if action[0] == "E":
+                shown = self._escalation(case, language)
+            else:
+                shown = self._follow_up(case, self.store.load_track(case.id), language)
+            return i18n.LANGUAGES[language].name, self._in_topic(who, case, [shown])
         now = self.clock()
         if action in ("t", "p"):
             if self.store.has_open_intake(who.chat_id, who.user_id):
@@ -528,28 +537,54 @@ class FollowUpService:
     def _data(self, case: CaseRecord, action: str) -> str:
         return f"{CASE_PREFIX}:{case.token}:{action}"
 
-    def _follow_up(self, case: CaseRecord, track: CaseTrack) -> Reply:
-        message = self._support(case, track, "follow_up")
+    def _follow_up(
+        self, case: CaseRecord, track: CaseTrack, language: str = i18n.DEFAULT_LANGUAGE
+    ) -> Reply:
+        message = self._support(case, track, "follow_up", language)
         text = self.renderer.chat_text(
             "follow_up", message=message, case=self.case_view(case), track=track
         )
-        return Reply(text)
+        return Reply(text, self._language_button(case, "F", message))
 
-    def _escalation(self, case: CaseRecord) -> Reply:
+    def _escalation(self, case: CaseRecord, language: str = i18n.DEFAULT_LANGUAGE) -> Reply:
         track = self.store.load_track(case.id)
-        message = self._support(case, track, "escalation")
+        message = self._support(case, track, "escalation", language)
         text = self.renderer.chat_text(
             "escalation",
             message=message,
             case=self.case_view(case),
             next_rung=self._next_rung(case),
         )
-        return Reply(text)
+        return Reply(text, self._language_button(case, "E", message))
 
-    def _support(self, case: CaseRecord, track: CaseTrack, template: str) -> SupportMessage:
+    def _language_button(
+        self, case: CaseRecord, action: str, message: SupportMessage
+    ) -> list[list[Button]]:
+        """Like the first message's: the message in the chat's language when it is shown in
+        English, back in English when it is shown translated; none for an English chat."""
+        chat = i18n.current()
+        if message.language != i18n.DEFAULT_LANGUAGE:
+            target = i18n.DEFAULT_LANGUAGE
+        elif chat != i18n.DEFAULT_LANGUAGE:
+            target = chat
+        else:
+            return []
+        # Translators: a button under the message to TikTok; %(language)s is a language's
+        # own name, e.g. "Русский" or "English".
+        label = "🌐 " + _("Write it in %(language)s") % {"language": i18n.LANGUAGES[target].name}
+        return [[Button(label, self._data(case, action + target))]]
+
+    def _support(
+        self,
+        case: CaseRecord,
+        track: CaseTrack,
+        template: str,
+        language: str = i18n.DEFAULT_LANGUAGE,
+    ) -> SupportMessage:
         tz = self.schedule(case.team_id).tz
-        # Written in English, like the first message: TikTok support reads English everywhere.
-        with i18n.speaking(i18n.DEFAULT_LANGUAGE):
+        # Written in English by default, like the first message: TikTok support reads
+        # English everywhere; the user may ask for it in their own language.
+        with i18n.speaking(language):
             return self._render_support(case, track, template, tz)
 
     def _render_support(

@@ -34,8 +34,9 @@ from conversations.anomalies import (
 from conversations.billing import parse_export
 from conversations.facts import Reason
 from conversations.policy import Policy
+from tests.bot.test_followup import run_hours
 from tests.bot.test_rendering import chat_contexts, rendered_for
-from tests.helpers import ChatDriver, Clock, bot_process, plain
+from tests.helpers import ChatDriver, Clock, bot_process, plain, sent_case
 
 App = Application[Any, Any, Any, Any, Any, Any]
 OTHER_LANGUAGES = [code for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE]
@@ -509,3 +510,48 @@ def test_an_import_report_reads_in_the_language(
     for part in shown:
         found = leaks(code, part, {"filename": "export.csv", "cells": "abc Visa"})
         assert not found, f"English in {code}: {sorted(found)}\n{plain(part)}"
+
+
+def _language_switch(user: ChatDriver, action: str) -> tuple[str, str, str]:
+    """The newest message with a follow-up/escalation language button (action "F"/"E"):
+    its text, the button's label and its data."""
+    for message in reversed(user.messages()):
+        for label, data in message.buttons:
+            if data.startswith("k:") and data.split(":")[-1][:1] == action:
+                assert len(data.encode()) <= 64
+                return plain(message.text), label, data
+    raise AssertionError(f"no {action} language button")
+
+
+@pytest.mark.parametrize(("action", "subject"), [("f", "Follow-up on ticket"), ("e", "No answer")])
+async def test_the_follow_up_and_escalation_are_english_with_a_language_button(
+    app: App, api: InProcessBotApi, clock: Clock, action: str, subject: str
+) -> None:
+    """In a Russian chat the follow-up and the escalation message are in English, with a
+    button to have them in Russian and one back to English, like the first message."""
+    require_translations("ru")
+    user = ChatDriver(app, api, user_id=7001)
+    await sent_case(user)
+    store = app.bot_data.service.store
+    case = await store.run(store.get_case, user.chat_id, 1)
+    assert case is not None
+    token = case.token
+    await user.send("/language")
+    await user.tap("Русский")
+    await run_hours(app, clock, 24 * 7)  # no reply from TikTok in time: a follow-up is due
+    await user.press(f"k:{token}:{action}")
+    switch = action.upper()
+    english, label, data = _language_switch(user, switch)
+    assert f"Subject: {subject}" in english
+    assert "Русский" in label
+    await user.press(data)
+    russian, label, data = _language_switch(user, switch)
+    assert "Subject:" not in russian and subject not in russian
+    assert "English" in label
+    # The subject of the first message is quoted as it was sent (in English).
+    sent = {"account": "Northwind Apparel", "ticket": "TT-0099123", "subject": case.subject}
+    assert not leaks("ru", russian, sent)
+    await user.press(data)
+    again, label, _data = _language_switch(user, switch)
+    assert f"Subject: {subject}" in again
+    assert "Русский" in label
