@@ -132,9 +132,9 @@ def test_a_database_from_before_migrations_keeps_its_data(tmp_path: Path) -> Non
     recognised as revision 0001 and upgraded, with its rows intact."""
     path = tmp_path / "old.sqlite3"
     url = f"sqlite:///{path}"
-    old = create_engine(url)
-    metadata.create_all(old)  # how the bot made its schema before migrations
-    old.dispose()
+    schema.upgrade(make_engine(url), "0001")  # the schema the bot made before migrations…
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE alembic_version")  # …which recorded no version
     with sqlite3.connect(path) as conn:
         conn.execute(
             "INSERT INTO teams (id, kind, title, answer_in_group, topic_per_case, created_at)"

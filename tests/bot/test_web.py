@@ -27,6 +27,7 @@ from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from bot import i18n
 from bot.app import build_application
 from bot.cli import main
 from bot.config import Settings
@@ -352,7 +353,8 @@ async def test_polling_mode_serves_healthz_from_run_polling_hooks(
     assert app.post_init is not None and app.post_shutdown is not None
     async with app:
         await app.post_init(app)
-        assert [c.method for c in api.calls].count("setMyCommands") == 1
+        # The command menu first: once as the default, once per other language.
+        assert [c.method for c in api.calls].count("setMyCommands") == len(i18n.LANGUAGES)
         async with httpx.AsyncClient() as client:
             health = await client.get(f"http://127.0.0.1:{port}/healthz")
         await app.post_shutdown(app)
