@@ -38,6 +38,7 @@ from bot.app import build_application, build_service  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.storage import Store  # noqa: E402
 from bot.transport import InProcessBotApi, UpdateFactory  # noqa: E402
+from tests.databases import PostgresServer  # noqa: E402
 from tests.helpers import ADVERTISER_ID  # noqa: E402
 
 # One intake, as a user answers it: (kind, value) with kind "text" or "tap" (label part).
@@ -78,8 +79,9 @@ async def timed(
     out.append(time.perf_counter() - start)
 
 
-async def run_intakes(db_dir: Path, intakes: int) -> list[float]:
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{db_dir / 'bench.sqlite3'}")  # type: ignore[call-arg]
+async def run_intakes(db_dir: Path, intakes: int, url: str | None = None) -> list[float]:
+    url = url or f"sqlite:///{db_dir / 'bench.sqlite3'}"
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     service = build_service(settings)
     api = InProcessBotApi()
     app = build_application(settings, service, request=api, token="1:BENCH", rate_limited=False)
@@ -98,8 +100,32 @@ async def run_intakes(db_dir: Path, intakes: int) -> list[float]:
                     update = user.button(data, message.message_id or 1)
                 await timed(app.process_update, update, samples)
             api.calls.clear()
-    service.store.close()
+    await service.store.aclose()
     return samples
+
+
+def run_on_postgres(intakes: int) -> dict[str, dict[str, float]]:
+    """The same intakes on the local PostgreSQL (a database of their own, dropped after),
+    through asyncpg and through psycopg."""
+    found = PostgresServer.find()
+    if isinstance(found, str):
+        print(f"PostgreSQL skipped: {found}")
+        return {}
+    results: dict[str, dict[str, float]] = {}
+    for driver in ("postgresql+asyncpg", "postgresql+psycopg"):
+        template = found.migrated_template()
+        name = next(template)
+        try:
+            database = found.fresh(name)
+            db = next(database)
+            try:
+                url = found.url_for(db, driver=driver)
+                results[driver] = summary(asyncio.run(run_intakes(Path("."), intakes, url)))
+            finally:
+                database.close()
+        finally:
+            template.close()
+    return results
 
 
 async def run_bare_ptb(updates: int) -> list[float]:
@@ -175,18 +201,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--intakes", type=int, default=150)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also run the intakes on the local PostgreSQL (REFUNDBOT_TEST_POSTGRES_URL)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         ours = summary(asyncio.run(run_intakes(Path(tmp), args.intakes)))
         bare = summary(asyncio.run(run_bare_ptb(int(ours["updates"]))))
         hot = hot_path(Path(tmp), 3000)
+    postgres = run_on_postgres(args.intakes) if args.postgres else {}
     ratio = ours["p50_us"] / bare["p50_us"]
     print(
         f"machine: {platform.machine()} {platform.processor() or ''}"
         f" python {platform.python_version()}"
     )
     print(f"{'':28}{'updates':>9}{'p50 µs':>10}{'p99 µs':>10}{'mean µs':>10}{'upd/s':>9}")
-    for name, s in (("refund intake (full flow)", ours), ("bare PTB, 3-step conv.", bare)):
+    rows = [("refund intake (full flow)", ours)]
+    rows += [(f"  same, {driver.split('+')[1]}", s) for driver, s in postgres.items()]
+    rows.append(("bare PTB, 3-step conv.", bare))
+    for name, s in rows:
         print(
             f"{name:28}{s['updates']:>9.0f}{s['p50_us']:>10.0f}{s['p99_us']:>10.0f}"
             f"{s['mean_us']:>10.0f}{s['updates_per_s']:>9.0f}"
@@ -196,7 +231,14 @@ def main() -> int:
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"intake": ours, "bare_ptb": bare, "ratio_p50": ratio, "hot_path_us": hot}, indent=2
+                {
+                    "intake": ours,
+                    "intake_postgres": postgres,
+                    "bare_ptb": bare,
+                    "ratio_p50": ratio,
+                    "hot_path_us": hot,
+                },
+                indent=2,
             )
         )
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import psycopg
@@ -73,7 +73,7 @@ class PostgresServer:
     def drop(self, name: str) -> None:
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def migrated_template(self) -> Iterator[str]:
+    def migrated_template(self) -> Generator[str, None, None]:
         """A database at the newest schema, to copy for each test (dropped at the end)."""
         name = f"refundbot_template_{os.getpid()}"
         self.create(name)
@@ -83,7 +83,7 @@ class PostgresServer:
         finally:
             self.drop(name)
 
-    def fresh(self, template: str) -> Iterator[str]:
+    def fresh(self, template: str) -> Generator[str, None, None]:
         """A new database copied from `template`, dropped after the test."""
         name = f"refundbot_test_{os.getpid()}_{next(_numbers)}"
         self.create(name, template)

@@ -26,6 +26,7 @@ import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 
 from bot import i18n
 from bot.app import build_application
@@ -35,6 +36,7 @@ from bot.observe import InstrumentedApplication
 from bot.service import RefundService
 from bot.transport import BOT_USER, InProcessBotApi, UpdateFactory
 from bot.web import SECRET_HEADER, HttpServer, RecentUpdateIds, ops_app, run_webhook
+from tests.databases import PostgresServer
 from tests.helpers import ChatDriver, Clock, no_sleep, sent_case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -292,16 +294,24 @@ async def test_healthz_is_ok_with_the_database_and_reports_the_last_sweep(
 
 
 async def test_healthz_is_503_when_the_database_is_gone(
-    ops: str, service: RefundService, db_url: str
+    ops: str, service: RefundService, db_url: str, request: pytest.FixtureRequest
 ) -> None:
-    """With the database file replaced by a directory (the engine's pooled connections
-    closed), SELECT 1 fails and /healthz answers 503, status fail."""
-    service.store.close()
-    path = Path(db_url.removeprefix("sqlite:///"))
-    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if leftover.exists():
-            os.remove(leftover)
-    path.mkdir()
+    """With the database gone (SQLite: the file replaced by a directory, the pooled
+    connections closed; PostgreSQL: the database dropped under the bot), SELECT 1 fails
+    and /healthz answers 503, status fail."""
+    if db_url.startswith("postgresql"):
+        server: PostgresServer = request.getfixturevalue("postgres")
+        database = make_url(db_url).database
+        assert database is not None
+        server.drop(database)
+    else:
+        service.store.close()
+        path = Path(db_url.removeprefix("sqlite:///"))
+        wal, shm = path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+        for leftover in (path, wal, shm):
+            if leftover.exists():
+                os.remove(leftover)
+        path.mkdir()
     async with httpx.AsyncClient() as client:
         response = await client.get(f"{ops}/healthz")
     assert response.status_code == 503
