@@ -13,6 +13,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -55,6 +56,9 @@ from conversations.intake import Intake, Step
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+# The connection of the update being handled (see `Store.unit`).
+_unit: ContextVar[Connection | None] = ContextVar("refundbot_unit", default=None)
 
 metadata = MetaData()
 
@@ -502,11 +506,9 @@ class Store:
         chat at the same time (a PostgreSQL advisory lock; SQLite has one process)."""
 
         def locked() -> T:
-            with self.chat_lock(chat_id):
+            with self.chat_lock(chat_id), self.unit():
                 return work(*args, **kwargs)
 
-        if self.engine.dialect.name != "postgresql":
-            return work(*args, **kwargs)
         return await self.run(locked)
 
     @contextmanager
@@ -535,8 +537,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        """A transaction: the update's own when one is open (`unit`), else a new one."""
+        current = _unit.get()
+        if current is not None:
+            yield current
+            return
         with self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """One transaction for everything inside: an update's reads and writes are applied
+        together or not at all, on one pooled connection, with one commit."""
+        if _unit.get() is not None:
+            yield
+            return
+        with self.engine.begin() as conn:
+            token = _unit.set(conn)
+            try:
+                yield
+            finally:
+                _unit.reset(token)
 
     # --- teams and accounts ------------------------------------------------------
 
@@ -604,7 +625,7 @@ class Store:
     # --- intakes (the per-update hot path) --------------------------------------
 
     def load_intake(self, chat_id: int, user_id: int) -> IntakeRow | None:
-        with self.engine.connect() as conn:
+        with self.transaction() as conn:
             row = self._load_intake.run(conn, chat_id=chat_id, user_id=user_id).first()
         if row is None:
             return None
