@@ -43,7 +43,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import ClauseElement
@@ -387,6 +386,9 @@ def make_engine(url: str) -> Engine:
     """
     url = database_url(url)
     if url.startswith("postgresql+asyncpg"):
+        # Imported here: SQLAlchemy's asyncio support needs greenlet (the `postgres` extra).
+        from sqlalchemy.ext.asyncio import create_async_engine
+
         return create_async_engine(
             url, connect_args={"server_settings": {"timezone": "UTC"}}
         ).sync_engine

@@ -261,3 +261,27 @@ def test_a_case_left_at_the_verdict_is_offered_again_at_step_6(tmp_path: Path) -
     assert in_progress.startswith("> You have a case in progress — Step 6 of 6 — "), in_progress
     after_continue = second.stdout.split("  [2] Start over", 1)[1]
     assert "Subject: Refund of unspent balance (420.00 USD)" in after_continue
+
+
+def test_the_quick_start_install_runs_without_the_postgresql_extras(tmp_path: Path) -> None:
+    """`pip install -e .` brings no greenlet, asyncpg or psycopg (they come with the
+    `postgres` extra): the bot must start and chat on SQLite without them."""
+    blocked = "import sys\nfor name in ('greenlet', 'asyncpg', 'psycopg'):\n"
+    blocked += "    sys.modules[name] = None\n"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            blocked + "from bot.cli import main\nsys.exit(main(['chat']))",
+        ],
+        input="/new\n",
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Step 1 of 6" in run.stdout
