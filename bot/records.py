@@ -17,6 +17,7 @@ Store's engine and returns `Reply`s.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import re
@@ -31,7 +32,8 @@ from sqlalchemy.engine import Connection
 
 from bot import labels
 from bot.followup import FollowUpService
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, Words, _, ngettext
+from bot.policy_texts import PolicyTexts
 from bot.rendering import Renderer, long_date, money, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who
 from bot.storage import (
@@ -48,6 +50,7 @@ from bot.storage import (
     transactions,
 )
 from conversations.cases import SYSTEM_ACTOR
+from conversations.errors import NP_
 from conversations.intake import REASONS_ABOUT_THE_BALANCE, Step
 from conversations.policy import Policy, Situation
 
@@ -60,22 +63,28 @@ EXPORT_LIMIT = 500
 
 FORGET_PREFIX = "m:forget:"
 
+# cases.csv's column names in English (`_csv` writes them in the reader's language; the
+# values stay machine-readable: ISO dates, plain decimal amounts, numeric ids).
 CSV_HEADER = (
-    "id",
-    "created",
-    "status",
-    "reason",
-    "account",
-    "amount",
-    "currency",
-    "charge date",
-    "verdict",
-    "policy version",
-    "ticket",
-    "sent at",
-    "reply due",
-    "owner id",
-    "assignee id",
+    # Translators: a column of cases.csv in /export: the case number.
+    N_("id"),
+    # Translators: a column of cases.csv in /export: the day the case was opened.
+    N_("created"),
+    N_("status"),
+    N_("reason"),
+    N_("account"),
+    N_("amount"),
+    N_("currency"),
+    N_("charge date"),
+    N_("verdict"),
+    N_("policy version"),
+    N_("ticket"),
+    N_("sent at"),
+    N_("reply due"),
+    # Translators: a column of cases.csv in /export: the Telegram user id of the case's owner.
+    N_("owner id"),
+    # Translators: a column of cases.csv in /export: the Telegram user id of the assignee.
+    N_("assignee id"),
 )
 
 # A spreadsheet runs a cell that starts with one of these as a formula ("CSV injection"):
@@ -102,21 +111,30 @@ PRIVATE_TEAM_TABLES = (
 # confirmation stale).
 _CONFIRMED_KINDS = frozenset(PERSONAL_TABLES + PRIVATE_TEAM_TABLES) - {"reminders", "case_events"}
 
-# Each kind of row in words, singular and plural, in the order the user is told.
+# Each kind of row in words, singular and plural (English; `_phrases` shows them in the
+# reader's language with ngettext), in the order the user is told.
 FORGET_WORDS: dict[str, tuple[str, str]] = {
-    "cases": ("case", "cases"),
-    "case_events": ("timeline entry", "timeline entries"),
-    "evidence": ("evidence item", "evidence items"),
-    "reminders": ("reminder", "reminders"),
-    "accounts": ("ad account", "ad accounts"),
-    "transactions": ("charge", "charges"),
-    "intakes": ("saved place in my questions", "saved places in my questions"),
-    "pending_imports": ("unfinished import", "unfinished imports"),
-    "case_inputs": ("pending ticket or evidence request", "pending ticket or evidence requests"),
-    "links": ("group invite link", "group invite links"),
-    "members": ("group membership (your name there)", "group memberships (your name there)"),
-    "teams": ("chat settings (time zone, quiet hours)", "chat settings"),
+    "cases": NP_("%(num)s case", "%(num)s cases"),
+    "case_events": NP_("%(num)s timeline entry", "%(num)s timeline entries"),
+    "evidence": NP_("%(num)s evidence item", "%(num)s evidence items"),
+    "reminders": NP_("%(num)s reminder", "%(num)s reminders"),
+    "accounts": NP_("%(num)s ad account", "%(num)s ad accounts"),
+    "transactions": NP_("%(num)s charge", "%(num)s charges"),
+    "intakes": NP_("%(num)s saved place in my questions", "%(num)s saved places in my questions"),
+    "pending_imports": NP_("%(num)s unfinished import", "%(num)s unfinished imports"),
+    "case_inputs": NP_(
+        "%(num)s pending ticket or evidence request", "%(num)s pending ticket or evidence requests"
+    ),
+    "links": NP_("%(num)s group invite link", "%(num)s group invite links"),
+    "members": NP_(
+        "%(num)s group membership (your name there)", "%(num)s group memberships (your name there)"
+    ),
+    # A private chat has one team row: "your chat settings", never counted.
+    "teams": (N_("your chat settings (time zone, quiet hours)"), ""),
 }
+
+# How a file kept as evidence was sent (the kind stored with it).
+EVIDENCE_KINDS = Words({"photo": N_("photo"), "document": N_("document")})
 
 NOT_YOURS = N_("This button belongs to someone else's question. Nothing was changed.")
 ONLY_PRIVATE = N_("That works in your private chat with me. Nothing was changed.")
@@ -142,18 +160,27 @@ class RecordsService:
         policy: Policy,
         clock: Callable[[], datetime],
         followup: FollowUpService,
+        policy_texts: PolicyTexts | None = None,
     ) -> None:
         self.store = store
         self.renderer = renderer
         self.policy = policy
         self.clock = clock
         self.followup = followup
+        self.policy_texts = policy_texts or PolicyTexts(policy)
         self._situations: dict[str, Situation] = {s.id: s for s in policy.situations}
 
     @classmethod
     def for_service(cls, service: RefundService) -> RecordsService:
         """The records service next to the bot's main service (cheap: holds no state)."""
-        return cls(service.store, service.renderer, service.policy, service.clock, service.followup)
+        return cls(
+            service.store,
+            service.renderer,
+            service.policy,
+            service.clock,
+            service.followup,
+            service.policy_texts,
+        )
 
     # --- /export --------------------------------------------------------------------
 
@@ -226,6 +253,7 @@ class RecordsService:
         now: datetime,
     ) -> str:
         situation = self._situations.get(case.situation)
+        rule = self._in_words(situation) if situation else None
         fence = _fence(case.message or "")
         context: dict[str, Any] = {
             "case": self.followup.case_view(case),
@@ -241,7 +269,7 @@ class RecordsService:
             "outcome": labels.OUTCOME_WORDS.get(case.outcome, case.outcome),
             # The rulebook entry the stored verdict came from, as the current policy has
             # it; `same_policy` says whether that is the version the verdict was made with.
-            "rule": situation,
+            "rule": rule,
             "same_policy": case.policy_version == self.policy.version,
             "current_policy": self.policy.version,
             "sources": [(key, self.policy.sources.get(key, "")) for key in situation.sources]
@@ -262,7 +290,7 @@ class RecordsService:
             ],
             "evidence": [
                 {
-                    "kind": item["kind"],
+                    "kind": EVIDENCE_KINDS.get(item["kind"], item["kind"]),
                     "name": item["name"],
                     "caption": item["caption"],
                     "added_at": _utc(item["added_at"]).astimezone(tz),
@@ -272,6 +300,16 @@ class RecordsService:
         }
         text = self.renderer.support.get_template("records/case.md.j2").render(**context)
         return _tidy(text, fence)
+
+    def _in_words(self, situation: Situation) -> Situation:
+        """The rulebook entry with its texts in the reader's language."""
+        text = self.policy_texts.text
+        return dataclasses.replace(
+            situation,
+            title=text(situation.title),
+            reasons=tuple(text(line) for line in situation.reasons),
+            instead=text(situation.instead) if situation.instead else situation.instead,
+        )
 
     # --- /forget --------------------------------------------------------------------
 
@@ -411,11 +449,14 @@ def _phrases(counts: Mapping[str, int]) -> list[str]:
     for kind, (one, many) in FORGET_WORDS.items():
         n = counts.get(kind, 0)
         if n:
-            out.append(f"your {one}" if kind == "teams" else f"{n} {one if n == 1 else many}")
+            out.append(_(one) if kind == "teams" else ngettext(one, many, n) % {"num": n})
     # A kind added to the schema before it has words still gets counted.
     other = sum(n for kind, n in counts.items() if kind not in FORGET_WORDS)
     if other:
-        out.append(f"{other} other saved item{'s' if other != 1 else ''}")
+        out.append(
+            ngettext("%(num)s other saved item", "%(num)s other saved items", other)
+            % {"num": other}
+        )
     return out
 
 
@@ -460,10 +501,11 @@ def _evidence_by_case(conn: Connection, ids: Sequence[int]) -> dict[int, list[Ma
 
 
 def _csv(records: Iterable[CaseRecord], tz: tzinfo) -> bytes:
-    """cases.csv: one row a case, English header, money as the exact decimal typed."""
+    """cases.csv: one row a case, the header and the words (status, reason, verdict) in the
+    reader's language; dates ISO, money as the exact decimal typed, ids as numbers."""
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([_(column) for column in CSV_HEADER])
     for case in records:
         a = case.answers
         writer.writerow(
@@ -524,42 +566,63 @@ def _when(day_key: str, time_key: str) -> Callable[[Mapping[str, Any]], str]:
     return shown
 
 
-# The answers as a reader of the case file sees them: (label, answer key, how to show it),
-# in the order the intake asks. A callable given the whole answers when one value isn't
-# enough (a date with its time, an amount with its currency).
+def _card(last4: Any) -> str:
+    # Translators: the card's last four digits in the facts of an exported case file.
+    return _("ending %(digits)s") % {"digits": last4}
+
+
+# The answers as a reader of the case file sees them: (English label, answer key, how to
+# show it, whether it is given the whole answers), in the order the intake asks. The label
+# is translated when the file is built; the callable gets the whole answers when one value
+# isn't enough (a date with its time, an amount with its currency).
 _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
     (
-        labels.STEP_NAMES[Step.ACCOUNT_BILLING],
+        labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_BILLING],
         "billing",
         lambda v: labels.BILLING_WORDS.get(v, v),
         False,
     ),
-    (labels.STEP_NAMES[Step.ACCOUNT_BC], "in_bc", _yes_no(Step.ACCOUNT_BC), False),
-    (labels.STEP_NAMES[Step.ACCOUNT_BC_ID], "bc_id", None, False),
-    (labels.STEP_NAMES[Step.ACCOUNT_CURRENCY], "currency", None, False),
-    ("Account status", "account_status", _choice(Step.ACCOUNT_STATUS), False),
-    (labels.STEP_NAMES[Step.ACCOUNT_PAID_VIA], "paid_via", _choice(Step.ACCOUNT_PAID_VIA), False),
-    (labels.STEP_NAMES[Step.REASON], "reason", _choice(Step.REASON), False),
-    (labels.STEP_NAMES[Step.CHARGE_DATE], "charge_date", _when("charge_date", "charge_time"), True),
-    ("Amount", "amount", lambda a: money(a["amount"], a.get("amount_currency")), True),
-    (labels.STEP_NAMES[Step.CHARGE_CARD], "card_last4", lambda v: f"ending {v}", False),
-    (labels.STEP_NAMES[Step.CHARGE_INVOICE], "invoice_number", None, False),
-    (labels.STEP_NAMES[Step.CHARGE_CAMPAIGNS], "campaign_ids", ", ".join, False),
-    (labels.STEP_NAMES[Step.OTHER_CHARGE], "other_date", _when("other_date", "other_time"), True),
-    (labels.STEP_NAMES[Step.OTHER_INVOICE], "other_invoice", None, False),
-    (labels.STEP_NAMES[Step.PAUSED_ON], "paused_on", long_date, False),
+    (labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_BC], "in_bc", _yes_no(Step.ACCOUNT_BC), False),
+    (labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_BC_ID], "bc_id", None, False),
+    (labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_CURRENCY], "currency", None, False),
+    (N_("Account status"), "account_status", _choice(Step.ACCOUNT_STATUS), False),
     (
-        labels.STEP_NAMES[Step.SPEND_AFTER_PAUSE],
+        labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_PAID_VIA],
+        "paid_via",
+        _choice(Step.ACCOUNT_PAID_VIA),
+        False,
+    ),
+    (labels.STEP_NAMES_ENGLISH[Step.REASON], "reason", _choice(Step.REASON), False),
+    (
+        labels.STEP_NAMES_ENGLISH[Step.CHARGE_DATE],
+        "charge_date",
+        _when("charge_date", "charge_time"),
+        True,
+    ),
+    (N_("Amount"), "amount", lambda a: money(a["amount"], a.get("amount_currency")), True),
+    (labels.STEP_NAMES_ENGLISH[Step.CHARGE_CARD], "card_last4", _card, False),
+    (labels.STEP_NAMES_ENGLISH[Step.CHARGE_INVOICE], "invoice_number", None, False),
+    (labels.STEP_NAMES_ENGLISH[Step.CHARGE_CAMPAIGNS], "campaign_ids", ", ".join, False),
+    (
+        labels.STEP_NAMES_ENGLISH[Step.OTHER_CHARGE],
+        "other_date",
+        _when("other_date", "other_time"),
+        True,
+    ),
+    (labels.STEP_NAMES_ENGLISH[Step.OTHER_INVOICE], "other_invoice", None, False),
+    (labels.STEP_NAMES_ENGLISH[Step.PAUSED_ON], "paused_on", long_date, False),
+    (
+        labels.STEP_NAMES_ENGLISH[Step.SPEND_AFTER_PAUSE],
         "spend_after_pause",
         _choice(Step.SPEND_AFTER_PAUSE),
         False,
     ),
-    (labels.STEP_NAMES[Step.APPEAL], "appeal", _choice(Step.APPEAL), False),
-    (labels.STEP_NAMES[Step.ADMIN], "is_admin", _yes_no(Step.ADMIN), False),
-    (labels.STEP_NAMES[Step.NOTICED], "noticed", long_date, False),
+    (labels.STEP_NAMES_ENGLISH[Step.APPEAL], "appeal", _choice(Step.APPEAL), False),
+    (labels.STEP_NAMES_ENGLISH[Step.ADMIN], "is_admin", _yes_no(Step.ADMIN), False),
+    (labels.STEP_NAMES_ENGLISH[Step.NOTICED], "noticed", long_date, False),
     # Free text last: it may run over several lines.
-    (labels.STEP_NAMES[Step.INVOICE_PROBLEM], "invoice_problem", None, False),
-    (labels.STEP_NAMES[Step.STORY], "story", None, False),
+    (labels.STEP_NAMES_ENGLISH[Step.INVOICE_PROBLEM], "invoice_problem", None, False),
+    (labels.STEP_NAMES_ENGLISH[Step.STORY], "story", None, False),
 )
 
 
@@ -575,6 +638,8 @@ def _facts(a: Mapping[str, Any]) -> list[dict[str, Any]]:
             continue
         if key == "amount" and a.get("reason") in REASONS_ABOUT_THE_BALANCE:
             label = labels.STEP_NAMES[Step.BALANCE]  # the same answer key, asked differently
+        else:
+            label = _(label)
         text = show(a if whole else value) if show else str(value)
         # Free text may run over several lines: the case file quotes it as a block.
         out.append({"label": label, "value": text, "lines": text.splitlines()})
@@ -603,10 +668,14 @@ def _person(user_id: int | None, names: Mapping[int, tuple[str, str | None]]) ->
 def _actor(user_id: int, case: CaseRecord, names: Mapping[int, tuple[str, str | None]]) -> str:
     """Who did it, for a group's timeline (a private chat's is all the user's own)."""
     if user_id == SYSTEM_ACTOR:
-        return "the bot"
+        # Translators: who did it, in an exported case's timeline.
+        return _("the bot")
     if user_id in names:
         return names[user_id][0]
-    return "" if user_id == case.owner_user_id and not names else f"user {user_id}"
+    if user_id == case.owner_user_id and not names:
+        return ""
+    # Translators: someone the bot knows only by their Telegram user id.
+    return _("user %(id)s") % {"id": user_id}
 
 
 def _utc(value: datetime) -> datetime:
