@@ -42,6 +42,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
@@ -567,9 +569,8 @@ class Store:
         with self.transaction() as conn:
             exists = conn.execute(select(teams.c.id).where(teams.c.id == team_id)).first()
             if exists is None:
-                conn.execute(
-                    insert(teams).values(id=team_id, kind=kind, title=title, created_at=_utcnow())
-                )
+                values = {"id": team_id, "kind": kind, "title": title, "created_at": _utcnow()}
+                _insert_new(conn, teams, values, ["id"])
 
     def team_title(self, team_id: int) -> str | None:
         with self.transaction() as conn:
@@ -832,21 +833,21 @@ class Store:
         """Note someone seen in a team's group (for mentions and /assign @name)."""
         now = _utcnow()
         with self.transaction() as conn:
-            done = conn.execute(
+            seen = (
                 update(members)
                 .where(members.c.team_id == team_id, members.c.user_id == user_id)
                 .values(first_name=first_name[:255], username=username, seen_at=now)
-            ).rowcount
-            if not done:
-                conn.execute(
-                    insert(members).values(
-                        team_id=team_id,
-                        user_id=user_id,
-                        first_name=first_name[:255],
-                        username=username,
-                        seen_at=now,
-                    )
-                )
+            )
+            if not conn.execute(seen).rowcount:
+                values = {
+                    "team_id": team_id,
+                    "user_id": user_id,
+                    "first_name": first_name[:255],
+                    "username": username,
+                    "seen_at": now,
+                }
+                if not _insert_new(conn, members, values, ["team_id", "user_id"]):
+                    conn.execute(seen)  # another process noted them just now
 
     def member_names(self, team_id: int) -> dict[int, tuple[str, str | None]]:
         """user id → (first name, username) of the team's known members."""
@@ -1321,15 +1322,11 @@ class Store:
     def set_chat_language(self, chat_id: int, kind: str, title: str | None, code: str) -> None:
         """Speak `code` in this chat from now on (the chat's team is created if new)."""
         with self.transaction() as conn:
-            done = conn.execute(
-                update(teams).where(teams.c.id == chat_id).values(language=code)
-            ).rowcount
-            if not done:
-                conn.execute(
-                    insert(teams).values(
-                        id=chat_id, kind=kind, title=title, language=code, created_at=_utcnow()
-                    )
-                )
+            chosen = update(teams).where(teams.c.id == chat_id).values(language=code)
+            if not conn.execute(chosen).rowcount:
+                values = {"id": chat_id, "kind": kind, "title": title, "created_at": _utcnow()}
+                if not _insert_new(conn, teams, {**values, "language": code}, ["id"]):
+                    conn.execute(chosen)  # another process created the chat's row just now
 
     def unblock_chat(self, chat_id: int) -> None:
         """The chat talks to the bot again: its reminders may go out again."""
@@ -1434,6 +1431,16 @@ def _save_track(conn: Connection, case_id: int, chat_id: int, track: CaseTrack) 
 
 def _for_user(table: Table, chat_id: int, user_id: int) -> ColumnElement[bool]:
     return and_(table.c.chat_id == chat_id, table.c.user_id == user_id)
+
+
+def _insert_new(conn: Connection, table: Table, values: Mapping[str, Any], keys: list[str]) -> bool:
+    """Insert the row unless one with the same `keys` exists (another bot process may be
+    inserting it this very moment); whether this call inserted it."""
+    if conn.dialect.name == "postgresql":
+        statement: Any = postgresql_insert(table).on_conflict_do_nothing(index_elements=keys)
+    else:  # SQLite, the other database the bot runs on
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+    return bool(conn.execute(statement.values(**values)).rowcount)
 
 
 def _new_id(result: CursorResult[Any]) -> int:

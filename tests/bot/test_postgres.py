@@ -26,7 +26,7 @@ from bot.app import build_application, build_service
 from bot.config import Settings
 from bot.reminders import ReminderSweep
 from bot.replies import Reply
-from bot.storage import Store, reminders
+from bot.storage import Store, reminders, teams
 from bot.transport import ApiCall, InProcessBotApi
 from conversations.policy import Policy
 from tests.databases import PostgresServer
@@ -225,3 +225,31 @@ async def test_two_processes_send_each_of_1000_due_reminders_exactly_once(
     for chat_id in (chats[0], chats[-1]):
         [case] = psycopg_store.list_cases(chat_id)
         assert case.status == "overdue"
+
+
+async def test_a_new_chat_met_by_two_processes_at_once_is_created_once(
+    asyncpg_url: str, settings: Settings, policy: Policy, clock: Clock, psycopg_store: Store
+) -> None:
+    """First contact: two different updates of a chat nobody has seen reach two processes
+    at the same moment (each records the chat and its language before the chat's lock):
+    both are answered and the chat exists once — no duplicate-key error."""
+    shared = InProcessBotApi()
+    async with (
+        bot_on(asyncpg_url, settings, policy, clock, shared) as first,
+        bot_on(asyncpg_url, settings, policy, clock, shared) as second,
+    ):
+        for n in range(20):
+            chat_id = 7_000_000 + n
+            one = ChatDriver(first, shared, user_id=chat_id)
+            other = ChatDriver(second, shared, user_id=chat_id)
+            await asyncio.gather(
+                first.process_update(one.updates.text("/help")),
+                second.process_update(other.updates.text("/start")),
+            )
+    errors = [c for c in shared.calls if "went wrong" in c.text]
+    assert errors == []
+    with psycopg_store.engine.connect() as conn:
+        created = conn.execute(
+            select(func.count()).select_from(teams).where(teams.c.id >= 7_000_000)
+        ).scalar_one()
+    assert created == 20
