@@ -506,29 +506,17 @@ class Store:
     async def run_for_chat(
         self, chat_id: int, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """`run`, holding the chat's lock: two bot processes never apply updates for one
-        chat at the same time (a PostgreSQL advisory lock; SQLite has one process)."""
+        """`run` as one transaction (`unit`) holding the chat's lock: two bot processes never
+        apply updates for one chat at the same time (on PostgreSQL a transaction-level
+        advisory lock, released by the commit; SQLite has one process)."""
 
         def locked() -> T:
-            with self.chat_lock(chat_id), self.unit():
+            with self.unit() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(select(func.pg_advisory_xact_lock(chat_id)))
                 return work(*args, **kwargs)
 
         return await self.run(locked)
-
-    @contextmanager
-    def chat_lock(self, chat_id: int) -> Iterator[None]:
-        """Hold PostgreSQL's session advisory lock for `chat_id` (no-op elsewhere)."""
-        if self.engine.dialect.name != "postgresql":
-            yield
-            return
-        with self.engine.connect() as conn:
-            conn.execute(select(func.pg_advisory_lock(chat_id)))
-            conn.commit()  # the lock belongs to the session: no transaction left open
-            try:
-                yield
-            finally:
-                conn.execute(select(func.pg_advisory_unlock(chat_id)))
-                conn.commit()
 
     def ping(self) -> bool:
         """Whether the database answers `SELECT 1` now (for /healthz); never raises."""
@@ -550,16 +538,17 @@ class Store:
             yield conn
 
     @contextmanager
-    def unit(self) -> Iterator[None]:
+    def unit(self) -> Iterator[Connection]:
         """One transaction for everything inside: an update's reads and writes are applied
         together or not at all, on one pooled connection, with one commit."""
-        if _unit.get() is not None:
-            yield
+        current = _unit.get()
+        if current is not None:
+            yield current
             return
         with self.engine.begin() as conn:
             token = _unit.set(conn)
             try:
-                yield
+                yield conn
             finally:
                 _unit.reset(token)
 

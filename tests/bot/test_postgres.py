@@ -157,7 +157,10 @@ async def test_updates_for_one_chat_wait_for_the_other_process(
         release = threading.Event()
 
         def other_process() -> None:
-            with psycopg_store.chat_lock(user.chat_id):
+            # Another process in the middle of an update for this chat: its transaction
+            # holds the chat's lock until it commits.
+            with psycopg_store.engine.begin() as conn:
+                conn.execute(select(func.pg_advisory_xact_lock(user.chat_id)))
                 holding.set()
                 release.wait(10)
 
