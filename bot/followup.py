@@ -560,18 +560,11 @@ class FollowUpService:
     def _language_button(
         self, case: CaseRecord, action: str, message: SupportMessage
     ) -> list[list[Button]]:
-        """Like the first message's: the message in the chat's language when it is shown in
-        English, back in English when it is shown translated; none for an English chat."""
-        chat = i18n.current()
-        if message.language != i18n.DEFAULT_LANGUAGE:
-            target = i18n.DEFAULT_LANGUAGE
-        elif chat != i18n.DEFAULT_LANGUAGE:
-            target = chat
-        else:
+        """Like the first message's (see i18n.message_switch)."""
+        switch = i18n.message_switch(message.language)
+        if switch is None:
             return []
-        # Translators: a button under the message to TikTok; %(language)s is a language's
-        # own name, e.g. "Русский" or "English".
-        label = "🌐 " + _("Write it in %(language)s") % {"language": i18n.LANGUAGES[target].name}
+        target, label = switch
         return [[Button(label, self._data(case, action + target))]]
 
     def _support(

@@ -137,6 +137,24 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def message_switch(shown_in: str) -> tuple[str, str] | None:
+    """The language button under a message to TikTok shown in `shown_in`: (the language it
+    switches to, its label) — the chat's language when the message is in English, English
+    when it is translated; None in an English-speaking chat."""
+    chat = current()
+    if shown_in != DEFAULT_LANGUAGE:
+        target = DEFAULT_LANGUAGE
+    elif chat != DEFAULT_LANGUAGE:
+        target = chat
+    else:
+        return None
+    # Translators: a button under the message to TikTok; %(language)s is a language's
+    # own name, e.g. "Русский" or "English".
+    return target, "🌐 " + gettext("Write it in %(language)s") % {
+        "language": LANGUAGES[target].name
+    }
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalogue without translating it here: it is translated
     where it is shown (tables of labels built at import time)."""

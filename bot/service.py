@@ -826,18 +826,11 @@ class RefundService:
         ]
 
     def _message_language_button(self, row: IntakeRow, message: SupportMessage) -> Button | None:
-        """Offer the message in the chat's language when it is shown in English, and back
-        in English when it is shown translated; nothing for an English-speaking chat."""
-        chat = i18n.current()
-        if message.language != i18n.DEFAULT_LANGUAGE:
-            target = i18n.DEFAULT_LANGUAGE
-        elif chat != i18n.DEFAULT_LANGUAGE:
-            target = chat
-        else:
+        """The message in the chat's language, or back in English (see i18n.message_switch)."""
+        switch = i18n.message_switch(message.language)
+        if switch is None:
             return None
-        # Translators: a button under the message to TikTok; %(language)s is a language's
-        # own name, e.g. "Русский" or "English".
-        label = "🌐 " + _("Write it in %(language)s") % {"language": i18n.LANGUAGES[target].name}
+        target, label = switch
         return Button(label, self._data(row, "W", target))
 
     def _document(self, row: IntakeRow, message: SupportMessage) -> Document:

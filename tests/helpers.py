@@ -175,6 +175,21 @@ async def add_account(
     await user.tap(paid_via)
 
 
+async def to_the_charge_date(user: ChatDriver) -> None:
+    """From the first question after /new to "when was the charge?" of a duplicate charge on
+    a new USD account, tapping by callback data so it works in every language."""
+    if any(data.endswith(":n") for _label, data in user.last_with_buttons().buttons):
+        await user.tap_data(":n")  # add an account
+    await user.send("7289000011112221010")
+    await user.send("Northwind")
+    await user.tap_data(":c:automatic")
+    await user.tap_data(":c:no")
+    await user.tap_data(":c:USD")
+    await user.tap_data(":c:active")
+    await user.tap_data(":c:tiktok")
+    await user.tap_data(":c:duplicate")
+
+
 async def no_sleep(seconds: float) -> None:
     """Stand-in for asyncio.sleep in sweeps: tests move the clock by hand."""
     return None
@@ -206,11 +221,16 @@ async def sent_case(user: ChatDriver, ticket: str | None = "TT-0099123") -> None
 
 @asynccontextmanager
 async def bot_process(
-    settings: Settings, policy: Policy, clock: Clock, db_url: str
+    settings: Settings,
+    policy: Policy,
+    clock: Clock,
+    db_url: str,
+    api: InProcessBotApi | None = None,
 ) -> AsyncIterator[tuple[Application[Any, Any, Any, Any, Any, Any], InProcessBotApi]]:
-    """One run of the bot on `db_url`, with its own store and API: leaving the block is
-    stopping the process (the next block is a restart on the same database)."""
-    api = InProcessBotApi()
+    """One run of the bot on `db_url`, with its own store (its own engine, as a process has)
+    and its own API unless one is shared: leaving the block is stopping the process (the
+    next block is a restart on the same database)."""
+    api = api or InProcessBotApi()
     store = Store.open(db_url)
     app = build_application(
         settings,
@@ -223,7 +243,7 @@ async def bot_process(
         async with app:
             yield app, api
     finally:
-        store.close()
+        await store.aclose()
 
 
 # --- cases made straight in the store (benchmarks, multi-process tests) -----------------

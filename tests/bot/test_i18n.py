@@ -36,7 +36,7 @@ from conversations.facts import Reason
 from conversations.policy import Policy
 from tests.bot.test_followup import run_hours
 from tests.bot.test_rendering import chat_contexts, rendered_for
-from tests.helpers import ChatDriver, Clock, bot_process, plain, sent_case
+from tests.helpers import ChatDriver, Clock, bot_process, plain, sent_case, to_the_charge_date
 
 App = Application[Any, Any, Any, Any, Any, Any]
 OTHER_LANGUAGES = [code for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE]
@@ -368,16 +368,7 @@ async def test_the_support_message_is_english_with_a_button_for_the_users_langua
 async def _duplicate_intake(user: ChatDriver) -> None:
     """Answer a duplicate-charge intake up to the verdict, tapping by callback data so the
     steps work whatever language the labels are in."""
-    if any(data.endswith(":n") for _label, data in user.last_with_buttons().buttons):
-        await user.tap_data(":n")  # add an account
-    await user.send("7289000011112221010")
-    await user.send("Northwind")
-    await user.tap_data(":c:automatic")
-    await user.tap_data(":c:no")
-    await user.tap_data(":c:USD")
-    await user.tap_data(":c:active")
-    await user.tap_data(":c:tiktok")
-    await user.tap_data(":c:duplicate")
+    await to_the_charge_date(user)
     await user.send("2026-11-09 10:02")
     await user.send("189.90 USD")
     for _step in range(3):

@@ -4,7 +4,7 @@ language decides how `1 234,56` and `09.11.2026` are read, and the answers are s
 from __future__ import annotations
 
 from bot.storage import Store
-from tests.helpers import ChatDriver
+from tests.helpers import ChatDriver, to_the_charge_date
 
 
 async def _at_charge_date(user: ChatDriver, telegram_language: str) -> None:
@@ -12,16 +12,7 @@ async def _at_charge_date(user: ChatDriver, telegram_language: str) -> None:
     tapped by callback data so the steps work whatever language the labels are in."""
     user.updates.user["language_code"] = telegram_language
     await user.send("/new")
-    if any(data.endswith(":n") for _label, data in user.last_with_buttons().buttons):
-        await user.tap_data(":n")  # add an account
-    await user.send("7289000011112221010")
-    await user.send("Northwind")
-    await user.tap_data(":c:automatic")
-    await user.tap_data(":c:no")
-    await user.tap_data(":c:USD")
-    await user.tap_data(":c:active")
-    await user.tap_data(":c:tiktok")
-    await user.tap_data(":c:duplicate")
+    await to_the_charge_date(user)
 
 
 def _answers(store: Store, user: ChatDriver) -> dict[str, object]:

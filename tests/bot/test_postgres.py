@@ -30,7 +30,15 @@ from bot.storage import Store, reminders, teams
 from bot.transport import ApiCall, InProcessBotApi
 from conversations.policy import Policy
 from tests.databases import PostgresServer
-from tests.helpers import DEFAULT_NOW, ChatDriver, Clock, make_real_case, no_sleep, sent_case
+from tests.helpers import (
+    DEFAULT_NOW,
+    ChatDriver,
+    Clock,
+    bot_process,
+    make_real_case,
+    no_sleep,
+    sent_case,
+)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -59,20 +67,9 @@ async def bot_on(
     url: str, settings: Settings, policy: Policy, clock: Clock, api: InProcessBotApi
 ) -> AsyncIterator[App]:
     """One bot process on `url` (its own engine), talking to the shared fake Telegram."""
-    store = Store.open(url)
-    assert store.is_async
-    app = build_application(
-        settings,
-        build_service(settings, store, policy, clock),
-        request=api,
-        token="123:TEST",
-        rate_limited=False,
-    )
-    try:
-        async with app:
-            yield app
-    finally:
-        await store.aclose()
+    async with bot_process(settings, policy, clock, url, api) as (app, _):
+        assert app.bot_data.service.store.is_async
+        yield app
 
 
 class TwinDriver(ChatDriver):
