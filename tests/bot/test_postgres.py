@@ -253,3 +253,19 @@ async def test_a_new_chat_met_by_two_processes_at_once_is_created_once(
             select(func.count()).select_from(teams).where(teams.c.id >= 7_000_000)
         ).scalar_one()
     assert created == 20
+
+
+async def test_the_chats_language_reaches_the_service_through_asyncpg(
+    asyncpg_url: str, settings: Settings, policy: Policy, clock: Clock
+) -> None:
+    """The chat's language is chosen before the service call and read inside it: through
+    asyncpg the call runs in SQLAlchemy's greenlet, and it still speaks Russian."""
+    api = InProcessBotApi()
+    async with bot_on(asyncpg_url, settings, policy, clock, api) as app:
+        user = ChatDriver(app, api)
+        user.updates.user["language_code"] = "ru"
+        await user.send("/new")
+        assert "Шаг 1 из 6" in user.last_text()
+        await user.send("12")  # a domain error, translated inside the service call
+        assert "Здесь 2 цифры, а в ID рекламодателя их от 10 до 20" in user.last_text()
+        assert "Step" not in user.all_text()
