@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import re
 import sys
 from pathlib import Path
@@ -16,10 +17,13 @@ from typing import Any, TextIO
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.reminders import ReminderSweep
 from bot.service import RefundService
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
 
 TERMINAL_USER_ID = 1001
+
+log = logging.getLogger(__name__)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -102,19 +106,40 @@ async def run_terminal(
         updates = UpdateFactory(application.bot, user_id=TERMINAL_USER_ID, first_name="You")
         if banner:
             screen._print(banner)
-        while True:
-            stdout.write("> ")
-            stdout.flush()
-            line = await loop.run_in_executor(None, stdin.readline)
-            if not line:
-                stdout.write("\n")
+        # Reminders come here as they would on Telegram: what fell due while the chat was
+        # closed shows first, then whatever falls due while it is open.
+        sweep: ReminderSweep = application.bot_data.sweep
+        await _sweep_once(sweep)
+        reminders = asyncio.create_task(_sweep_every(sweep, settings.sweep_seconds))
+        try:
+            while True:
+                stdout.write("> ")
                 stdout.flush()
-                return 0
-            line = line.rstrip("\r\n")
-            update = _update_for(line, screen, updates, api)
-            if update is None:
-                continue
-            await application.process_update(update)
+                line = await loop.run_in_executor(None, stdin.readline)
+                if not line:
+                    stdout.write("\n")
+                    stdout.flush()
+                    return 0
+                line = line.rstrip("\r\n")
+                update = _update_for(line, screen, updates, api)
+                if update is None:
+                    continue
+                await application.process_update(update)
+        finally:
+            reminders.cancel()
+
+
+async def _sweep_once(sweep: ReminderSweep) -> None:
+    try:
+        await sweep.run_once()
+    except Exception:  # a failed sweep must not end the chat; the next one tries again
+        log.exception("The reminder sweep failed")
+
+
+async def _sweep_every(sweep: ReminderSweep, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        await _sweep_once(sweep)
 
 
 def _update_for(

@@ -285,3 +285,26 @@ def test_the_quick_start_install_runs_without_the_postgresql_extras(tmp_path: Pa
     )
     assert run.returncode == 0, run.stderr
     assert "Step 1 of 6" in run.stdout
+
+
+def test_reminders_due_while_the_chat_was_closed_show_when_it_opens(tmp_path: Path) -> None:
+    """A case sent ten days ago, no reply recorded: opening the terminal chat shows the
+    reminder with its buttons, as Telegram would have (the sweep runs in the chat too)."""
+    from bot.app import build_service
+    from bot.config import Settings
+    from bot.terminal import TERMINAL_USER_ID
+    from tests.helpers import make_real_case
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option
+        database_url=f"sqlite:///{tmp_path / 't.sqlite3'}",
+    )
+    service = build_service(settings)
+    case_id = make_real_case(
+        service.followup, TERMINAL_USER_ID, datetime.now(UTC) - timedelta(days=10)
+    )
+    service.store.close()
+    result = run_bot(tmp_path, [], "chat")
+    _assert_clean_exit(result)
+    assert f"Case #{case_id} — no reply from TikTok yet" in result.stdout
+    assert "Send a follow-up" in result.stdout
