@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.storage import Store  # noqa: E402
 from conversations.billing import parse_export  # noqa: E402
+from tests.helpers import ACCOUNT  # noqa: E402
 
 
 def export_csv(rows: int) -> bytes:
@@ -54,17 +55,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(f"sqlite:///{Path(tmp) / 'import.sqlite3'}")
         store.ensure_team(1, "private", None)
-        account_id = store.save_account(
-            1,
-            {
-                "advertiser_id": "7289000011112221010",
-                "billing": "automatic",
-                "in_bc": False,
-                "currency": "USD",
-                "account_status": "active",
-                "paid_via": "tiktok",
-            },
-        )
+        account_id = store.save_account(1, ACCOUNT)
         t0 = time.perf_counter()
         report = parse_export(data, "export.csv", default_currency="USD")
         t1 = time.perf_counter()

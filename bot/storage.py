@@ -555,11 +555,9 @@ class Store:
     # --- teams and accounts ------------------------------------------------------
 
     def ensure_team(self, team_id: int, kind: str, title: str | None) -> None:
+        values = {"id": team_id, "kind": kind, "title": title, "created_at": _utcnow()}
         with self.transaction() as conn:
-            exists = conn.execute(select(teams.c.id).where(teams.c.id == team_id)).first()
-            if exists is None:
-                values = {"id": team_id, "kind": kind, "title": title, "created_at": _utcnow()}
-                _insert_new(conn, teams, values, ["id"])
+            _upsert(conn, teams, values, ["id"])
 
     def team_title(self, team_id: int) -> str | None:
         with self.transaction() as conn:
@@ -822,21 +820,9 @@ class Store:
         """Note someone seen in a team's group (for mentions and /assign @name)."""
         now = _utcnow()
         with self.transaction() as conn:
-            seen = (
-                update(members)
-                .where(members.c.team_id == team_id, members.c.user_id == user_id)
-                .values(first_name=first_name[:255], username=username, seen_at=now)
-            )
-            if not conn.execute(seen).rowcount:
-                values = {
-                    "team_id": team_id,
-                    "user_id": user_id,
-                    "first_name": first_name[:255],
-                    "username": username,
-                    "seen_at": now,
-                }
-                if not _insert_new(conn, members, values, ["team_id", "user_id"]):
-                    conn.execute(seen)  # another process noted them just now
+            seen = {"first_name": first_name[:255], "username": username, "seen_at": now}
+            values = {"team_id": team_id, "user_id": user_id, **seen}
+            _upsert(conn, members, values, ["team_id", "user_id"], changes=seen)
 
     def member_names(self, team_id: int) -> dict[int, tuple[str, str | None]]:
         """user id → (first name, username) of the team's known members."""
@@ -1310,12 +1296,9 @@ class Store:
 
     def set_chat_language(self, chat_id: int, kind: str, title: str | None, code: str) -> None:
         """Speak `code` in this chat from now on (the chat's team is created if new)."""
+        values = {"id": chat_id, "kind": kind, "title": title, "created_at": _utcnow()}
         with self.transaction() as conn:
-            chosen = update(teams).where(teams.c.id == chat_id).values(language=code)
-            if not conn.execute(chosen).rowcount:
-                values = {"id": chat_id, "kind": kind, "title": title, "created_at": _utcnow()}
-                if not _insert_new(conn, teams, {**values, "language": code}, ["id"]):
-                    conn.execute(chosen)  # another process created the chat's row just now
+            _upsert(conn, teams, {**values, "language": code}, ["id"], changes={"language": code})
 
     def unblock_chat(self, chat_id: int) -> None:
         """The chat talks to the bot again: its reminders may go out again."""
@@ -1422,14 +1405,23 @@ def _for_user(table: Table, chat_id: int, user_id: int) -> ColumnElement[bool]:
     return and_(table.c.chat_id == chat_id, table.c.user_id == user_id)
 
 
-def _insert_new(conn: Connection, table: Table, values: Mapping[str, Any], keys: list[str]) -> bool:
-    """Insert the row unless one with the same `keys` exists (another bot process may be
-    inserting it this very moment); whether this call inserted it."""
-    if conn.dialect.name == "postgresql":
-        statement: Any = postgresql_insert(table).on_conflict_do_nothing(index_elements=keys)
-    else:  # SQLite, the other database the bot runs on
-        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
-    return bool(conn.execute(statement.values(**values)).rowcount)
+def _upsert(
+    conn: Connection,
+    table: Table,
+    values: Mapping[str, Any],
+    keys: list[str],
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert the row; if one with the same `keys` exists, apply `changes` to it (or leave
+    it as it is). One statement, so two bot processes meeting the same new chat or member
+    at the same moment can't both insert it."""
+    insert_ = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement: Any = insert_(table).values(**values)
+    if changes:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=dict(changes))
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(statement)
 
 
 def _new_id(result: CursorResult[Any]) -> int:

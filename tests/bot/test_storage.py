@@ -15,22 +15,12 @@ from bot.storage import IntakeRow, Store, cases, evidence, intakes, new_token, t
 from conversations.cases import Schedule
 from conversations.intake import Intake, Step
 from conversations.policy import load_policy
+from tests.helpers import ACCOUNT
 
 SCHEDULE = Schedule(timing=load_policy().timing, tz=ZoneInfo("UTC"))
 TEAM_A = 1001
 TEAM_B = -100200300  # a group chat: negative id, as Telegram gives it
 USER = 1001
-
-ACCOUNT: dict[str, Any] = {
-    "advertiser_id": "7289000011112221010",
-    "account_name": "Northwind Apparel",
-    "billing": "automatic",
-    "in_bc": False,
-    "bc_id": None,
-    "currency": "USD",
-    "account_status": "active",
-    "paid_via": "tiktok",
-}
 
 
 def _answers(**overrides: Any) -> dict[str, Any]:
