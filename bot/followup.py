@@ -149,28 +149,25 @@ class FollowUpService:
 
         Kept for a minute per chat, like the schedule: it is read on every update.
         """
+        return self._language(chat_id, telegram_code, None)
+
+    def first_contact(self, who: Who) -> str:
+        """The chat's language, choosing and keeping it from the user's Telegram language
+        the first time the chat talks to the bot."""
+        return self._language(who.chat_id, who.language_code, who)
+
+    def _language(self, chat_id: int, telegram_code: str | None, who: Who | None) -> str:
         cached = self._languages.get(chat_id)
         now = time_module.monotonic()
         if cached is not None and cached[0] > now:
             return cached[1]
         stored = self.store.chat_language(chat_id)
+        if stored is None and who is not None and (telegram_code or not who.in_group):
+            stored = i18n.best_language(telegram_code)
+            self.store.set_chat_language(chat_id, who.chat_kind, who.chat_title, stored)
         code = i18n.known(stored) if stored else i18n.best_language(telegram_code)
         self._languages[chat_id] = (now + SCHEDULE_CACHE_SECONDS, code)
         return code
-
-    def first_contact(self, who: Who) -> str:
-        """The chat's language, choosing and keeping it from the user's Telegram language
-        the first time the chat talks to the bot."""
-        cached = self._languages.get(who.chat_id)
-        if cached is not None and cached[0] > time_module.monotonic():
-            return cached[1]
-        if self.store.chat_language(who.chat_id) is None and (
-            who.language_code or not who.in_group
-        ):
-            code = i18n.best_language(who.language_code)
-            self.store.set_chat_language(who.chat_id, who.chat_kind, who.chat_title, code)
-            self._languages.pop(who.chat_id, None)
-        return self.chat_language(who.chat_id, who.language_code)
 
     def set_language(self, who: Who, code: str) -> None:
         self.store.set_chat_language(who.chat_id, who.chat_kind, who.chat_title, code)
