@@ -79,9 +79,6 @@ def commands() -> list[BotCommand]:
     return [BotCommand(name, _(description)) for name, description in COMMAND_MENU]
 
 
-COMMANDS = commands()
-
-
 class BotData:
     """What every handler needs; PTB creates it empty and `build_application` fills it."""
 
@@ -490,12 +487,12 @@ async def on_error(update: object, context: BotContext) -> None:
 
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Show the command menu in Telegram's clients."""
-    await application.bot.set_my_commands(COMMANDS)
     for code in i18n.LANGUAGES:
-        if code != i18n.DEFAULT_LANGUAGE:
-            with i18n.speaking(code):
-                # Telegram picks the menu by the client's language (two letters).
-                await application.bot.set_my_commands(commands(), language_code=code[:2])
+        with i18n.speaking(code):
+            # The default language's menu is everyone's; the others Telegram picks by the
+            # client's language (two letters).
+            client = None if code == i18n.DEFAULT_LANGUAGE else code[:2]
+            await application.bot.set_my_commands(commands(), language_code=client)
 
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]

@@ -63,10 +63,11 @@ def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def with_connection(engine: Engine, work: Callable[[Connection], T]) -> T:
-    """Run `work` in one transaction on a connection of `engine`, then dispose of the engine.
+    """Run `work` in one transaction on a connection of `engine`, then empty its pool.
 
     An async driver's (asyncpg's) connections belong to the loop that opened them, so the
-    work runs on a loop of its own and the engine is thrown away with it.
+    work runs on a loop of its own and its connections are closed there; the engine stays
+    usable (it opens new connections on the loop that uses it next).
     """
 
     def sync() -> T:

@@ -480,7 +480,7 @@ class Store:
         any other database must already be (`refundbot migrate`), or this raises
         `SchemaOutOfDate` with the command to run."""
         engine = make_engine(url)
-        schema.check(make_engine(url), migrate=engine.dialect.name == "sqlite")
+        schema.check(engine, migrate=engine.dialect.name == "sqlite")
         return cls(engine)
 
     @property
