@@ -146,3 +146,30 @@ def test_a_database_from_before_migrations_keeps_its_data(tmp_path: Path) -> Non
         assert schema.current_revision(conn) == schema.head_revision()
         assert conn.exec_driver_sql("SELECT count(*) FROM teams").scalar() == 1
     store.close()
+
+
+def test_refundbot_migrate_goes_down_a_step_and_back_up(tmp_path: Path) -> None:
+    """The operator's commands: `refundbot migrate --down -1` undoes the newest revision,
+    `refundbot migrate` brings it back, and a second run says it is up to date."""
+    database = tmp_path / "ops.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{database}", "PATH": "/usr/bin"}
+
+    def migrate(*args: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-m", "bot", "migrate", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    head = schema.head_revision()
+    below = revisions()[-2]
+    where = f"the local SQLite file {database}"
+    assert migrate() == f"Migrated {where} from revision none (empty) to {head}."
+    assert migrate("--down", "-1") == f"Migrated {where} from revision {head} to {below}."
+    assert migrate() == f"Migrated {where} from revision {below} to {head}."
+    assert migrate() == f"The schema of {where} is up to date (revision {head})."
