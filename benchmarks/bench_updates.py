@@ -22,8 +22,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telegram import Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     ConversationHandler,
@@ -36,8 +38,10 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import build_application, build_service  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.keyboards import inline_keyboard  # noqa: E402
+from bot.replies import Button  # noqa: E402
 from bot.storage import Store  # noqa: E402
-from bot.transport import InProcessBotApi, UpdateFactory  # noqa: E402
+from bot.transport import ApiCall, InProcessBotApi, UpdateFactory  # noqa: E402
 from tests.databases import PostgresServer  # noqa: E402
 from tests.helpers import ADVERTISER_ID  # noqa: E402
 
@@ -79,7 +83,14 @@ async def timed(
     out.append(time.perf_counter() - start)
 
 
-async def run_intakes(db_dir: Path, intakes: int, url: str | None = None) -> list[float]:
+Calls = list[list[ApiCall]]
+
+
+async def run_intakes(
+    db_dir: Path, intakes: int, url: str | None = None, record: Calls | None = None
+) -> list[float]:
+    """Per-update seconds of `intakes` complete intakes; `record` gets the Bot API calls
+    each update of the first intake made."""
     url = url or f"sqlite:///{db_dir / 'bench.sqlite3'}"
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     service = build_service(settings)
@@ -98,7 +109,10 @@ async def run_intakes(db_dir: Path, intakes: int, url: str | None = None) -> lis
                         d for label, d in message.buttons if value.casefold() in label.casefold()
                     )
                     update = user.button(data, message.message_id or 1)
+                made = len(api.calls)
                 await timed(app.process_update, update, samples)
+                if record is not None and n == 0:
+                    record.append(api.calls[made:])
             api.calls.clear()
     await service.store.aclose()
     return samples
@@ -128,13 +142,23 @@ def run_on_postgres(intakes: int) -> dict[str, dict[str, float]]:
     return results
 
 
-async def run_bare_ptb(updates: int) -> list[float]:
+# The least a question with a way back carries: Back and Cancel (callback data as long as
+# the intake's).
+WAY_BACK = inline_keyboard(
+    [[Button("⬅️ Back", "i:k3Fz9QaB:4:b"), Button("✖️ Cancel", "i:k3Fz9QaB:4:x")]]
+)
+
+
+async def run_bare_ptb(updates: int, way_back: bool = False) -> list[float]:
+    """The issue's baseline: a bare PTB 3-step ConversationHandler sending one plain reply
+    per update; with `way_back`, each reply also carries Back and Cancel buttons."""
     api = InProcessBotApi()
     app = Application.builder().token("1:BARE").request(api).get_updates_request(api).build()
+    markup = WAY_BACK if way_back else None
 
     async def step(update: Update, context: ContextTypes.DEFAULT_TYPE, nxt: int) -> int:
         assert update.effective_chat is not None
-        await context.bot.send_message(update.effective_chat.id, f"step {nxt}")
+        await context.bot.send_message(update.effective_chat.id, f"step {nxt}", reply_markup=markup)
         return nxt
 
     async def first(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
@@ -162,6 +186,55 @@ async def run_bare_ptb(updates: int) -> list[float]:
             user = UpdateFactory(app.bot, user_id=20_000 + n)
             for line in ("/new", "a", "b"):
                 await timed(app.process_update, user.text(line), samples)
+            n += 1
+            api.calls.clear()
+    return samples
+
+
+async def run_same_calls(calls: Calls, updates: int) -> list[float]:
+    """Bare PTB making exactly the Bot API calls the intake makes, update by update (same
+    methods, texts and keyboards, built once up front), with no state, storage or
+    rendering: the floor a bot with this chat's call pattern can reach."""
+    api = InProcessBotApi()
+    app = Application.builder().token("1:SAME").request(api).get_updates_request(api).build()
+    markups = [
+        [inline_keyboard([[Button(label, data)] for label, data in call.buttons]) for call in step]
+        for step in calls
+    ]
+    position = {"step": 0}
+
+    async def replay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        step = position["step"]
+        for call, markup in zip(calls[step], markups[step], strict=True):
+            if call.method == "answerCallbackQuery":
+                assert update.callback_query is not None
+                await update.callback_query.answer()
+            elif call.method == "editMessageReplyMarkup":
+                assert update.callback_query is not None
+                await update.callback_query.edit_message_reply_markup(None)
+            elif call.method == "sendMessage":
+                await context.bot.send_message(
+                    update.effective_chat.id,
+                    call.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    disable_web_page_preview=True,
+                )
+            else:
+                raise ValueError(f"the floor doesn't replay {call.method}")
+
+    app.add_handler(MessageHandler(filters.ALL, replay))
+    app.add_handler(CallbackQueryHandler(replay))
+    samples: list[float] = []
+    async with app:
+        n = 0
+        while len(samples) < updates:
+            user = UpdateFactory(app.bot, user_id=30_000 + n)
+            for step, (kind, value) in enumerate(SCRIPT):
+                position["step"] = step
+                update = user.text(value) if kind == "text" else user.button("x", 1)
+                await timed(app.process_update, update, samples)
             n += 1
             api.calls.clear()
     return samples
@@ -208,8 +281,11 @@ def main() -> int:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        ours = summary(asyncio.run(run_intakes(Path(tmp), args.intakes)))
+        calls: Calls = []
+        ours = summary(asyncio.run(run_intakes(Path(tmp), args.intakes, record=calls)))
         bare = summary(asyncio.run(run_bare_ptb(int(ours["updates"]))))
+        same = summary(asyncio.run(run_same_calls(calls, int(ours["updates"]))))
+        buttons = summary(asyncio.run(run_bare_ptb(int(ours["updates"]), way_back=True)))
         hot = hot_path(Path(tmp), 3000)
     postgres = run_on_postgres(args.intakes) if args.postgres else {}
     ratio = ours["p50_us"] / bare["p50_us"]
@@ -217,16 +293,27 @@ def main() -> int:
         f"machine: {platform.machine()} {platform.processor() or ''}"
         f" python {platform.python_version()}"
     )
-    print(f"{'':28}{'updates':>9}{'p50 µs':>10}{'p99 µs':>10}{'mean µs':>10}{'upd/s':>9}")
+    print(f"{'':31}{'updates':>9}{'p50 µs':>10}{'p99 µs':>10}{'mean µs':>10}{'upd/s':>9}")
     rows = [("refund intake (full flow)", ours)]
     rows += [(f"  same, {driver.split('+')[1]}", s) for driver, s in postgres.items()]
+    rows.append(("bare PTB, same API calls", same))
+    rows.append(("bare PTB, 3-step, Back/Cancel", buttons))
     rows.append(("bare PTB, 3-step conv.", bare))
     for name, s in rows:
         print(
-            f"{name:28}{s['updates']:>9.0f}{s['p50_us']:>10.0f}{s['p99_us']:>10.0f}"
+            f"{name:31}{s['updates']:>9.0f}{s['p50_us']:>10.0f}{s['p99_us']:>10.0f}"
             f"{s['mean_us']:>10.0f}{s['updates_per_s']:>9.0f}"
         )
-    print(f"ratio p50 intake / bare PTB: {ratio:.2f}")
+    print(f"ratio p50 intake / bare PTB: {ratio:.2f} (goal ≤ 1.3)")
+    print(
+        f"  floor of any bot whose questions have a way back (Back/Cancel / bare PTB):"
+        f" {buttons['p50_us'] / bare['p50_us']:.2f}"
+    )
+    print(
+        f"  the intake's Bot API calls alone (same calls / bare PTB):"
+        f" {same['p50_us'] / bare['p50_us']:.2f}"
+    )
+    print(f"  the bot's own work (intake / same calls): {ours['p50_us'] / same['p50_us']:.2f}")
     print(f"hot path, load + save of one intake row (SQLite, sync): {hot:.0f} µs")
     if args.json:
         args.json.write_text(
@@ -235,6 +322,8 @@ def main() -> int:
                     "intake": ours,
                     "intake_postgres": postgres,
                     "bare_ptb": bare,
+                    "bare_ptb_same_calls": same,
+                    "bare_ptb_back_cancel": buttons,
                     "ratio_p50": ratio,
                     "hot_path_us": hot,
                 },
