@@ -1,11 +1,19 @@
 """Per-update cost of the refund intake vs bare python-telegram-bot, in the same run.
 
 Drives complete intakes through the real Application with the in-process Bot API
-(no network), and the same number of updates through a bare PTB 3-step
-ConversationHandler that sends one reply per update. Also times the hot path on
-its own: loading and saving one intake row.
+(no network) and, interleaved with them round by round, the same number of updates
+through three bare PTB applications:
 
-    python benchmarks/bench_updates.py [--intakes 200] [--json out.json]
+- the issue's baseline: a 3-step ConversationHandler sending one plain reply per update;
+- the same with Back and Cancel buttons on each reply (every question of ours has them);
+- one making exactly the Bot API calls the intake makes, update by update, with no
+  state, storage or rendering.
+
+Rounds alternate between the four so that this VM's slow spells hit them alike; the
+ratios are the median of the rounds' p50 ratios. Also times the hot path on its own:
+loading and saving one intake row.
+
+    python benchmarks/bench_updates.py [--intakes 200] [--rounds 10] [--postgres] [--json F]
 """
 
 from __future__ import annotations
@@ -85,36 +93,193 @@ async def timed(
 
 Calls = list[list[ApiCall]]
 
+# The least a question with a way back carries: Back and Cancel (callback data as long as
+# the intake's).
+WAY_BACK = inline_keyboard(
+    [[Button("⬅️ Back", "i:k3Fz9QaB:4:b"), Button("✖️ Cancel", "i:k3Fz9QaB:4:x")]]
+)
 
-async def run_intakes(
-    db_dir: Path, intakes: int, url: str | None = None, record: Calls | None = None
-) -> list[float]:
-    """Per-update seconds of `intakes` complete intakes; `record` gets the Bot API calls
-    each update of the first intake made."""
-    url = url or f"sqlite:///{db_dir / 'bench.sqlite3'}"
-    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
-    service = build_service(settings)
-    api = InProcessBotApi()
-    app = build_application(settings, service, request=api, token="1:BENCH", rate_limited=False)
-    samples: list[float] = []
-    async with app:
+
+class Intakes:
+    """The refund bot on `url`, driven through complete intakes by new users."""
+
+    def __init__(self, url: str) -> None:
+        settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+        self.service = build_service(settings)
+        self.api = InProcessBotApi()
+        self.app = build_application(
+            settings, self.service, request=self.api, token="1:BENCH", rate_limited=False
+        )
+        self.users = 0
+
+    async def run(self, intakes: int, samples: list[float], record: Calls | None = None) -> None:
+        """`intakes` complete intakes; `record` gets the Bot API calls of each update of
+        the first one."""
         for n in range(intakes):
-            user = UpdateFactory(app.bot, user_id=10_000 + n)
+            user = UpdateFactory(self.app.bot, user_id=10_000 + self.users)
+            self.users += 1
             for kind, value in SCRIPT:
                 if kind == "text":
                     update = user.text(value)
                 else:
-                    message = next(c for c in reversed(api.calls) if c.buttons)
+                    message = next(c for c in reversed(self.api.calls) if c.buttons)
                     data = next(
                         d for label, d in message.buttons if value.casefold() in label.casefold()
                     )
                     update = user.button(data, message.message_id or 1)
-                made = len(api.calls)
-                await timed(app.process_update, update, samples)
+                made = len(self.api.calls)
+                await timed(self.app.process_update, update, samples)
                 if record is not None and n == 0:
-                    record.append(api.calls[made:])
-            api.calls.clear()
-    await service.store.aclose()
+                    record.append(self.api.calls[made:])
+            self.api.calls.clear()
+
+    async def close(self) -> None:
+        await self.service.store.aclose()
+
+
+class Bare:
+    """The issue's baseline: a bare PTB 3-step ConversationHandler sending one plain reply
+    per update; with `way_back`, each reply also carries Back and Cancel buttons."""
+
+    def __init__(self, way_back: bool = False) -> None:
+        self.api = InProcessBotApi()
+        self.app = (
+            Application.builder().token("1:BARE").request(self.api).get_updates_request(self.api)
+        ).build()
+        self.users = 0
+        markup = WAY_BACK if way_back else None
+
+        async def step(update: Update, context: ContextTypes.DEFAULT_TYPE, nxt: int) -> int:
+            assert update.effective_chat is not None
+            await context.bot.send_message(
+                update.effective_chat.id, f"step {nxt}", reply_markup=markup
+            )
+            return nxt
+
+        async def first(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
+            return await step(u, c, 1)
+
+        async def second(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
+            return await step(u, c, 2)
+
+        async def third(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
+            await step(u, c, 3)
+            return ConversationHandler.END
+
+        text = filters.TEXT & ~filters.COMMAND
+        self.app.add_handler(
+            ConversationHandler(
+                entry_points=[CommandHandler("new", first)],
+                states={1: [MessageHandler(text, second)], 2: [MessageHandler(text, third)]},
+                fallbacks=[],
+            )
+        )
+
+    async def run(self, updates: int, samples: list[float]) -> None:
+        done = 0
+        while done < updates:
+            user = UpdateFactory(self.app.bot, user_id=20_000 + self.users)
+            self.users += 1
+            for line in ("/new", "a", "b"):
+                await timed(self.app.process_update, user.text(line), samples)
+            done += 3
+            self.api.calls.clear()
+
+
+class SameCalls:
+    """Bare PTB making exactly the Bot API calls the intake makes, update by update (same
+    methods, texts and keyboards, built once up front), with no state, storage or
+    rendering: the floor for a bot with this chat's call pattern."""
+
+    def __init__(self, calls: Calls) -> None:
+        self.api = InProcessBotApi()
+        self.app = (
+            Application.builder().token("1:SAME").request(self.api).get_updates_request(self.api)
+        ).build()
+        self.users = 0
+        self.step = 0
+        markups = [
+            [
+                inline_keyboard([[Button(label, data)] for label, data in call.buttons])
+                for call in step
+            ]
+            for step in calls
+        ]
+
+        async def replay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            assert update.effective_chat is not None
+            for call, markup in zip(calls[self.step], markups[self.step], strict=True):
+                if call.method == "answerCallbackQuery":
+                    assert update.callback_query is not None
+                    await update.callback_query.answer()
+                elif call.method == "editMessageReplyMarkup":
+                    assert update.callback_query is not None
+                    await update.callback_query.edit_message_reply_markup(None)
+                elif call.method == "sendMessage":
+                    await context.bot.send_message(
+                        update.effective_chat.id,
+                        call.text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                        disable_web_page_preview=True,
+                    )
+                else:
+                    raise ValueError(f"the floor doesn't replay {call.method}")
+
+        self.app.add_handler(MessageHandler(filters.ALL, replay))
+        self.app.add_handler(CallbackQueryHandler(replay))
+
+    async def run(self, updates: int, samples: list[float]) -> None:
+        done = 0
+        while done < updates:
+            user = UpdateFactory(self.app.bot, user_id=30_000 + self.users)
+            self.users += 1
+            for step, (kind, value) in enumerate(SCRIPT):
+                self.step = step
+                update = user.text(value) if kind == "text" else user.button("x", 1)
+                await timed(self.app.process_update, update, samples)
+            done += len(SCRIPT)
+            self.api.calls.clear()
+
+
+NAMES = ("intake", "bare_ptb", "bare_ptb_back_cancel", "bare_ptb_same_calls")
+
+
+async def compare(url: str, intakes: int, rounds: int) -> dict[str, list[list[float]]]:
+    """Samples per contender (NAMES), round by round: each round runs its share of the
+    intakes, then as many updates through each bare application."""
+    ours = Intakes(url)
+    calls: Calls = []
+    async with ours.app:
+        await ours.run(1, [], record=calls)  # warm-up, and the calls to replay
+        contenders: tuple[Bare | SameCalls, ...] = (Bare(), Bare(way_back=True), SameCalls(calls))
+        for contender in contenders:
+            await contender.app.initialize()
+        per_round = max(1, intakes // rounds)
+        samples: dict[str, list[list[float]]] = {name: [] for name in NAMES}
+        try:
+            for _ in range(rounds):
+                ours_round: list[float] = []
+                await ours.run(per_round, ours_round)
+                samples["intake"].append(ours_round)
+                for name, contender in zip(NAMES[1:], contenders, strict=True):
+                    theirs: list[float] = []
+                    await contender.run(len(ours_round), theirs)
+                    samples[name].append(theirs)
+        finally:
+            for contender in contenders:
+                await contender.app.shutdown()
+    await ours.close()
+    return samples
+
+
+async def run_intakes(url: str, intakes: int) -> list[float]:
+    """Per-update seconds of `intakes` complete intakes on `url` (no baseline)."""
+    ours = Intakes(url)
+    samples: list[float] = []
+    async with ours.app:
+        await ours.run(intakes, samples)
+    await ours.close()
     return samples
 
 
@@ -134,110 +299,12 @@ def run_on_postgres(intakes: int) -> dict[str, dict[str, float]]:
             db = next(database)
             try:
                 url = found.url_for(db, driver=driver)
-                results[driver] = summary(asyncio.run(run_intakes(Path("."), intakes, url)))
+                results[driver] = summary(asyncio.run(run_intakes(url, intakes)))
             finally:
                 database.close()
         finally:
             template.close()
     return results
-
-
-# The least a question with a way back carries: Back and Cancel (callback data as long as
-# the intake's).
-WAY_BACK = inline_keyboard(
-    [[Button("⬅️ Back", "i:k3Fz9QaB:4:b"), Button("✖️ Cancel", "i:k3Fz9QaB:4:x")]]
-)
-
-
-async def run_bare_ptb(updates: int, way_back: bool = False) -> list[float]:
-    """The issue's baseline: a bare PTB 3-step ConversationHandler sending one plain reply
-    per update; with `way_back`, each reply also carries Back and Cancel buttons."""
-    api = InProcessBotApi()
-    app = Application.builder().token("1:BARE").request(api).get_updates_request(api).build()
-    markup = WAY_BACK if way_back else None
-
-    async def step(update: Update, context: ContextTypes.DEFAULT_TYPE, nxt: int) -> int:
-        assert update.effective_chat is not None
-        await context.bot.send_message(update.effective_chat.id, f"step {nxt}", reply_markup=markup)
-        return nxt
-
-    async def first(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
-        return await step(u, c, 1)
-
-    async def second(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
-        return await step(u, c, 2)
-
-    async def third(u: Update, c: ContextTypes.DEFAULT_TYPE) -> int:
-        await step(u, c, 3)
-        return ConversationHandler.END
-
-    text = filters.TEXT & ~filters.COMMAND
-    app.add_handler(
-        ConversationHandler(
-            entry_points=[CommandHandler("new", first)],
-            states={1: [MessageHandler(text, second)], 2: [MessageHandler(text, third)]},
-            fallbacks=[],
-        )
-    )
-    samples: list[float] = []
-    async with app:
-        n = 0
-        while len(samples) < updates:
-            user = UpdateFactory(app.bot, user_id=20_000 + n)
-            for line in ("/new", "a", "b"):
-                await timed(app.process_update, user.text(line), samples)
-            n += 1
-            api.calls.clear()
-    return samples
-
-
-async def run_same_calls(calls: Calls, updates: int) -> list[float]:
-    """Bare PTB making exactly the Bot API calls the intake makes, update by update (same
-    methods, texts and keyboards, built once up front), with no state, storage or
-    rendering: the floor a bot with this chat's call pattern can reach."""
-    api = InProcessBotApi()
-    app = Application.builder().token("1:SAME").request(api).get_updates_request(api).build()
-    markups = [
-        [inline_keyboard([[Button(label, data)] for label, data in call.buttons]) for call in step]
-        for step in calls
-    ]
-    position = {"step": 0}
-
-    async def replay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_chat is not None
-        step = position["step"]
-        for call, markup in zip(calls[step], markups[step], strict=True):
-            if call.method == "answerCallbackQuery":
-                assert update.callback_query is not None
-                await update.callback_query.answer()
-            elif call.method == "editMessageReplyMarkup":
-                assert update.callback_query is not None
-                await update.callback_query.edit_message_reply_markup(None)
-            elif call.method == "sendMessage":
-                await context.bot.send_message(
-                    update.effective_chat.id,
-                    call.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    disable_web_page_preview=True,
-                )
-            else:
-                raise ValueError(f"the floor doesn't replay {call.method}")
-
-    app.add_handler(MessageHandler(filters.ALL, replay))
-    app.add_handler(CallbackQueryHandler(replay))
-    samples: list[float] = []
-    async with app:
-        n = 0
-        while len(samples) < updates:
-            user = UpdateFactory(app.bot, user_id=30_000 + n)
-            for step, (kind, value) in enumerate(SCRIPT):
-                position["step"] = step
-                update = user.text(value) if kind == "text" else user.button("x", 1)
-                await timed(app.process_update, update, samples)
-            n += 1
-            api.calls.clear()
-    return samples
 
 
 def hot_path(db_dir: Path, rounds: int) -> float:
@@ -270,9 +337,18 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
+def round_ratio(samples: dict[str, list[list[float]]], top: str, bottom: str) -> float:
+    """The median over rounds of the p50 ratio `top` / `bottom` within each round."""
+    return statistics.median(
+        percentile(a, 0.5) / percentile(b, 0.5)
+        for a, b in zip(samples[top], samples[bottom], strict=True)
+    )
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--intakes", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument(
         "--postgres",
@@ -281,52 +357,44 @@ def main() -> int:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        calls: Calls = []
-        ours = summary(asyncio.run(run_intakes(Path(tmp), args.intakes, record=calls)))
-        bare = summary(asyncio.run(run_bare_ptb(int(ours["updates"]))))
-        same = summary(asyncio.run(run_same_calls(calls, int(ours["updates"]))))
-        buttons = summary(asyncio.run(run_bare_ptb(int(ours["updates"]), way_back=True)))
+        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        rounds = asyncio.run(compare(url, args.intakes, max(1, min(args.rounds, args.intakes))))
         hot = hot_path(Path(tmp), 3000)
     postgres = run_on_postgres(args.intakes) if args.postgres else {}
-    ratio = ours["p50_us"] / bare["p50_us"]
+    totals = {name: summary([s for r in rounds[name] for s in r]) for name in NAMES}
+    ratios = {
+        "ratio_p50": round_ratio(rounds, "intake", "bare_ptb"),
+        "ratio_back_cancel": round_ratio(rounds, "bare_ptb_back_cancel", "bare_ptb"),
+        "ratio_same_calls": round_ratio(rounds, "bare_ptb_same_calls", "bare_ptb"),
+        "ratio_own_work": round_ratio(rounds, "intake", "bare_ptb_same_calls"),
+    }
     print(
         f"machine: {platform.machine()} {platform.processor() or ''}"
-        f" python {platform.python_version()}"
+        f" python {platform.python_version()}; {len(rounds['intake'])} interleaved rounds"
     )
     print(f"{'':31}{'updates':>9}{'p50 µs':>10}{'p99 µs':>10}{'mean µs':>10}{'upd/s':>9}")
-    rows = [("refund intake (full flow)", ours)]
+    rows = [("refund intake (full flow)", totals["intake"])]
     rows += [(f"  same, {driver.split('+')[1]}", s) for driver, s in postgres.items()]
-    rows.append(("bare PTB, same API calls", same))
-    rows.append(("bare PTB, 3-step, Back/Cancel", buttons))
-    rows.append(("bare PTB, 3-step conv.", bare))
+    rows += [
+        ("bare PTB, same API calls", totals["bare_ptb_same_calls"]),
+        ("bare PTB, 3-step, Back/Cancel", totals["bare_ptb_back_cancel"]),
+        ("bare PTB, 3-step conv.", totals["bare_ptb"]),
+    ]
     for name, s in rows:
         print(
             f"{name:31}{s['updates']:>9.0f}{s['p50_us']:>10.0f}{s['p99_us']:>10.0f}"
             f"{s['mean_us']:>10.0f}{s['updates_per_s']:>9.0f}"
         )
-    print(f"ratio p50 intake / bare PTB: {ratio:.2f} (goal ≤ 1.3)")
-    print(
-        f"  floor of any bot whose questions have a way back (Back/Cancel / bare PTB):"
-        f" {buttons['p50_us'] / bare['p50_us']:.2f}"
-    )
-    print(
-        f"  the intake's Bot API calls alone (same calls / bare PTB):"
-        f" {same['p50_us'] / bare['p50_us']:.2f}"
-    )
-    print(f"  the bot's own work (intake / same calls): {ours['p50_us'] / same['p50_us']:.2f}")
+    print("p50 ratios (median over rounds):")
+    print(f"  intake / bare PTB: {ratios['ratio_p50']:.2f} (goal ≤ 1.3)")
+    print(f"  bare PTB with Back/Cancel / bare PTB: {ratios['ratio_back_cancel']:.2f}")
+    print(f"  the intake's Bot API calls alone / bare PTB: {ratios['ratio_same_calls']:.2f}")
+    print(f"  the bot's own work (intake / same calls): {ratios['ratio_own_work']:.2f}")
     print(f"hot path, load + save of one intake row (SQLite, sync): {hot:.0f} µs")
     if args.json:
         args.json.write_text(
             json.dumps(
-                {
-                    "intake": ours,
-                    "intake_postgres": postgres,
-                    "bare_ptb": bare,
-                    "bare_ptb_same_calls": same,
-                    "bare_ptb_back_cancel": buttons,
-                    "ratio_p50": ratio,
-                    "hot_path_us": hot,
-                },
+                {**totals, "intake_postgres": postgres, **ratios, "hot_path_us": hot},
                 indent=2,
             )
         )
