@@ -29,7 +29,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -46,8 +46,6 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import build_application, build_service  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.keyboards import inline_keyboard  # noqa: E402
-from bot.replies import Button  # noqa: E402
 from bot.storage import Store  # noqa: E402
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory  # noqa: E402
 from tests.databases import PostgresServer  # noqa: E402
@@ -93,11 +91,19 @@ async def timed(
 
 Calls = list[list[ApiCall]]
 
+
 # The least a question with a way back carries: Back and Cancel (callback data as long as
 # the intake's).
-WAY_BACK = inline_keyboard(
-    [[Button("⬅️ Back", "i:k3Fz9QaB:4:b"), Button("✖️ Cancel", "i:k3Fz9QaB:4:x")]]
-)
+def ptb_keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """(label, callback data) rows as PTB's own objects: the way a bare PTB bot sends them."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+WAY_BACK = ptb_keyboard([[("⬅️ Back", "i:k3Fz9QaB:4:b"), ("✖️ Cancel", "i:k3Fz9QaB:4:x")]])
 
 
 class Intakes:
@@ -199,10 +205,7 @@ class SameCalls:
         self.users = 0
         self.step = 0
         markups = [
-            [
-                inline_keyboard([[Button(label, data)] for label, data in call.buttons])
-                for call in step
-            ]
+            [ptb_keyboard([[(label, data)] for label, data in call.buttons]) for call in step]
             for step in calls
         ]
 

@@ -22,7 +22,6 @@ from telegram import (
     BotCommand,
     ChatMember,
     ForceReply,
-    InlineKeyboardMarkup,
     InputFile,
     Message,
     Update,
@@ -45,7 +44,7 @@ from bot import i18n
 from bot.followup import FollowUpService
 from bot.i18n import N_, _, error_text
 from bot.imports import ImportJob, looks_like_export
-from bot.keyboards import inline_keyboard
+from bot.keyboards import markup_kwargs
 from bot.records import RecordsService
 from bot.reminders import (
     ChatUnreachable,
@@ -179,9 +178,7 @@ async def send_reply(
         thread_id = topic.message_thread_id
         if reply.card_case_id is not None:
             await service.store.run(service.followup.topic_created, reply.card_case_id, thread_id)
-    markup: InlineKeyboardMarkup | ForceReply | None = inline_keyboard(reply.buttons)
-    if reply.force_reply:
-        markup = ForceReply(selective=True)
+    keyboard = markup_kwargs(reply.buttons)
     if reply.edit_message_id is not None:
         try:
             await bot.edit_message_text(
@@ -189,8 +186,8 @@ async def send_reply(
                 chat_id=target,
                 message_id=reply.edit_message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=inline_keyboard(reply.buttons),
                 disable_web_page_preview=True,
+                api_kwargs=keyboard,
             )
             return
         except BadRequest as error:
@@ -201,9 +198,10 @@ async def send_reply(
         target,
         reply.text,
         parse_mode=ParseMode.HTML,
-        reply_markup=markup,
+        reply_markup=ForceReply(selective=True) if reply.force_reply else None,
         disable_web_page_preview=True,
         message_thread_id=thread_id,
+        api_kwargs=None if reply.force_reply else keyboard,
     )
     if reply.card_case_id is not None and service is not None and isinstance(message, Message):
         await service.store.run(
