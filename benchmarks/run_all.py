@@ -45,7 +45,9 @@ def main() -> int:
     intake, bare = updates["intake"], updates["bare_ptb"]
     assert isinstance(intake, dict) and isinstance(bare, dict)
     print(f"per update p50: intake {intake['p50_us']:.0f} µs, bare PTB {bare['p50_us']:.0f} µs,")
-    print(f"  ratio {updates['ratio_p50']:.2f} (goal ≤ 1.3)")
+    print(f"  ratio {updates['ratio_p50']:.2f} (goal ≤ 1.3); bare PTB making the intake's")
+    calls, own = updates["ratio_same_calls"], updates["ratio_own_work"]
+    print(f"  Bot API calls: {calls:.2f}; own work {own:.2f}")
     print(f"hot path load+save: {updates['hot_path_us']:.0f} µs")
     print(f"RSS growth under load: {memory['growth_mb']} MB; start-up bot/bare:")
     print(f"  {memory['startup_bot_s']} s / {memory['startup_bare_s']} s")
