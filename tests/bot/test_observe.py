@@ -3,6 +3,10 @@ errors by kind — from handlers and from the reminder sweep."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from typing import Any
+
 import pytest
 from telegram.error import (
     BadRequest,
@@ -14,6 +18,8 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.app import build_application, build_service
+from bot.config import Settings
 from bot.observe import InstrumentedApplication, telegram_error_kind, update_kind
 from bot.transport import Fault, InProcessBotApi
 from tests.helpers import ChatDriver, Clock, no_sleep, sent_case
@@ -91,3 +97,50 @@ async def test_the_sweep_s_telegram_errors_and_retries_are_counted(
     assert sample(app, "refundbot_reminders_sent_total") == 1
     assert sample(app, "refundbot_reminders_due_total") == 2
     assert sample(app, "refundbot_sweep_seconds_count") == 2
+
+
+class RefusedPolls(InProcessBotApi):
+    """Answers the first `refusals` getUpdates with 409 Conflict (another process polls
+    with the same token), then stops the application on the next poll."""
+
+    def __init__(self, refusals: int) -> None:
+        super().__init__()
+        self.refusals = refusals
+        self.polls = 0
+        self.app: InstrumentedApplication | None = None
+
+    async def do_request(
+        self, url: str, method: str, request_data: Any = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if url.endswith("/getUpdates"):
+            self.polls += 1
+            if self.polls <= self.refusals:
+                return 409, (
+                    b'{"ok": false, "error_code": 409, "description":'
+                    b' "Conflict: terminated by other getUpdates request"}'
+                )
+            assert self.app is not None
+            asyncio.get_running_loop().call_later(0.05, self.app.stop_running)
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+def test_polling_errors_are_counted(tmp_path: Path) -> None:
+    """In polling mode (`run_polling`, as `refundbot run` starts it), getUpdates refused
+    by Telegram counts under its kind, like a handler's error."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=f"sqlite:///{tmp_path / 'poll.sqlite3'}"
+    )
+    api = RefusedPolls(refusals=2)
+    app = build_application(
+        settings, build_service(settings), request=api, token="1:POLL", rate_limited=False
+    )
+    api.app = app
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        app.run_polling(poll_interval=0, stop_signals=None, close_loop=False)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    assert api.polls > 2
+    assert sample(app, "refundbot_telegram_errors_total", kind="conflict") == 2
