@@ -16,10 +16,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY . .
-# Editable install: the templates are read from templates/ beside the bot package and are
-# not package data, so a plain `pip install .` would leave them out of site-packages.
+# The wheel carries templates/ and locales/ inside the bot package (tests/test_packaging.py).
 # The postgres extra (asyncpg, psycopg) is what compose.yaml's DATABASE_URL needs.
-RUN pip install -e '.[postgres]' \
+RUN pip install '.[postgres]' \
     && useradd --create-home --uid 10001 refundbot \
     && mkdir -p /data \
     && chown refundbot /data

@@ -24,8 +24,9 @@ from babel.numbers import format_currency, format_decimal, get_currency_precisio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import i18n
+from bot.resources import data_dir
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = data_dir("templates")
 
 
 def money(amount: str | Decimal | None, currency: str | None) -> str:
