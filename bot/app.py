@@ -90,7 +90,7 @@ def build_application(
     application.bot_data.sweep = ReminderSweep(
         service.store,
         service.followup,
-        telegram_sender(application.bot),
+        telegram_sender(application.bot, service),
         service.clock,
         worker=f"{socket.gethostname()}:{os.getpid()}",
         observe=metrics.observe_sweep,

@@ -213,6 +213,23 @@ class FollowUpService:
         track.remind(now, SYSTEM_ACTOR, self.schedule(chat_id))
         return track
 
+    def statuses(self, case_ids: list[int]) -> dict[int, str]:
+        """Each case's status now (the sweep compares them after its reminders)."""
+        return {case_id: str(self.store.load_track(case_id).status) for case_id in case_ids}
+
+    def cards_after_reminders(self, chat_id: int, before: dict[int, str]) -> list[Reply]:
+        """The group cards of the cases whose status the sweep's reminders changed (a card
+        that said "Waiting for TikTok" now says "Overdue"), to edit in place. A card whose
+        status didn't change is left alone: each edit counts toward the group's limit."""
+        cards: list[Reply] = []
+        for case_id, status in before.items():
+            case = self.store.get_case(chat_id, case_id)
+            if case is None or case.card_message_id is None:
+                continue
+            if str(self.store.load_track(case_id).status) != status:
+                cards.append(self.card(case))
+        return cards
+
     def _ping_reply(self, case: CaseRecord, track: CaseTrack, due: Ping) -> Reply:
         buttons = self.buttons(case, track, extras=False)
         if due.suggest_escalation:

@@ -552,12 +552,13 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_error_handler(on_error)
 
 
-def telegram_sender(bot: Bot) -> Any:
-    """The sweep's sender: Telegram's errors turned into what the sweep decides on."""
+def telegram_sender(bot: Bot, service: RefundService | None = None) -> Any:
+    """The sweep's sender: Telegram's errors turned into what the sweep decides on. With
+    `service`, a group card posted again (the old one was deleted) is remembered."""
 
     async def send(chat_id: int, reply: Reply) -> None:
         try:
-            await send_reply(bot, chat_id, reply)
+            await send_reply(bot, chat_id, reply, service)
         except RetryAfter as error:
             with warnings.catch_warnings():
                 # PTB 22 warns that retry_after will become a timedelta; both are handled.

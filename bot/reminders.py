@@ -183,6 +183,7 @@ class ReminderSweep:
         now = self.clock()
         chat_id = items[0].chat_id
         case_ids = [item.case_id for item in items]
+        before = await db(self.service.statuses, case_ids)
         main, copies = await db(self.service.digest, chat_id, case_ids, now)
         if not main:
             for item in items:
@@ -220,6 +221,12 @@ class ReminderSweep:
             track = await db(self.service.pinged, item.case_id, chat_id, now)
             await db(self.store.reminder_sent, item.id, now, item.case_id, chat_id, track)
         result.sent += len(items)
+        for card in await db(self.service.cards_after_reminders, chat_id, before):
+            # The cards say what the digest says; like the copies, a courtesy.
+            try:
+                await self.sender(chat_id, card)
+            except (RetryLater, ChatUnreachable, PermanentSendError, TransientSendError):
+                log.info("Card of case %s in %s not updated", card.card_case_id, chat_id)
         for reply in copies:
             # A private copy is a courtesy: the group already has the reminder.
             try:

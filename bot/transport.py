@@ -67,6 +67,7 @@ class Fault:
     retry_after: int | None = None
     timeout: bool = False
     chat_id: int | None = None  # only sends to this chat fail (None: the next send)
+    method: str | None = None  # only this method fails (None: a send, see SENDS)
 
 
 class InProcessBotApi(BaseRequest):
@@ -144,9 +145,9 @@ class InProcessBotApi(BaseRequest):
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def _fault_for(self, method: str, params: dict[str, Any]) -> Fault | None:
-        if method not in self.SENDS:
-            return None
         for i, fault in enumerate(self.faults):
+            if method != fault.method and (fault.method is not None or method not in self.SENDS):
+                continue
             if fault.chat_id is None or str(fault.chat_id) == str(params.get("chat_id")):
                 return self.faults.pop(i)
         return None

@@ -184,6 +184,61 @@ async def test_overdue_team_cases_go_out_as_one_digest(
     assert (await sweep.run_once()).claimed == 0
 
 
+async def test_the_sweep_brings_the_cards_up_to_date(
+    app: App, api: InProcessBotApi, clock: Clock, store: Store
+) -> None:
+    """The cards of cases the sweep finds overdue are edited to say so, as the digest does;
+    a later reminder that leaves the status as it was doesn't edit them again."""
+    p = people(app, api)
+    for _ in range(2):
+        await team_case(p)
+    cards = [m for m in p["alex_a"].messages() if "Case #" in m.text and m.buttons]
+    assert len(cards) == 2
+    assert all("Waiting for TikTok" in plain(card.text) for card in cards)
+    clock.advance(days=8)
+    sweep: ReminderSweep = app.bot_data.sweep
+    sweep.sleep = no_sleep
+    assert (await sweep.run_once()).sent == 2
+    shown = {m.message_id: m for m in p["alex_a"].messages()}
+    for card in cards:
+        now_shown = plain(shown[card.message_id].text)
+        assert "Overdue" in now_shown and "Waiting for TikTok" not in now_shown
+    assert {store.load_track(case_id).status for case_id in (1, 2)} == {"overdue"}
+    edits = len(api.sent("editMessageText"))
+    clock.advance(days=8)
+    assert (await sweep.run_once()).sent == 2
+    assert {store.load_track(case_id).status for case_id in (1, 2)} == {"overdue"}
+    assert len(api.sent("editMessageText")) == edits
+
+
+async def test_a_deleted_card_is_posted_again_by_the_sweep_and_kept(
+    app: App, api: InProcessBotApi, clock: Clock, store: Store
+) -> None:
+    """Someone deleted the case's card: the sweep's edit fails, so the card is posted anew
+    and the case remembers the new one (the next edit goes to it)."""
+    p = people(app, api)
+    await team_case(p)
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.card_message_id is not None
+    old_card = case.card_message_id
+    api.faults.append(
+        Fault(
+            status=400,
+            description="Bad Request: message to edit not found",
+            method="editMessageText",
+            chat_id=GROUP_A,
+        )
+    )
+    clock.advance(days=8)
+    sweep: ReminderSweep = app.bot_data.sweep
+    sweep.sleep = no_sleep
+    assert (await sweep.run_once()).sent == 1
+    reposted = p["alex_a"].last()
+    assert "Case #1" in reposted.text and "Overdue" in plain(reposted.text)
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.card_message_id == reposted.message_id != old_card
+
+
 async def test_removed_from_a_group_its_pings_stop(
     app: App, api: InProcessBotApi, clock: Clock, store: Store
 ) -> None:

@@ -140,6 +140,11 @@ def test_polling_errors_are_counted(tmp_path: Path) -> None:
     try:
         app.run_polling(poll_interval=0, stop_signals=None, close_loop=False)
     finally:
+        # What run_polling leaves pending (its tasks end with the loop), ended cleanly.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.close()
         asyncio.set_event_loop(None)
     assert api.polls > 2
