@@ -66,13 +66,21 @@ for _number, _name in enumerate(
     _MONTHS[_name[:3]] = _number
 _MONTHS["sept"] = 9
 
-# Words that carry no date: "on Monday, the 3rd of November at 10:02". A weekday is not
-# checked against the date; the numbers are what people copy carefully.
-_FILLER = frozenset(
-    {"at", "on", "of", "the"}
-    | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-    | {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
-)
+# Words that carry no date: "on Monday, the 3rd of November at 10:02".
+_FILLER = frozenset({"at", "on", "of", "the"})
+# A weekday next to a date is not checked against it (the numbers are what people copy
+# carefully); on its own ("Monday", "last Tuesday") it is the latest such day before today.
+_WEEKDAYS: dict[str, int] = {}
+for _number, _name in enumerate(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+):
+    _WEEKDAYS[_name] = _number
+    _WEEKDAYS[_name[:3]] = _number
+_WEEKDAYS.update({"tues": 1, "thur": 3, "thurs": 3})
+# Words around a lone weekday that say "the one just gone".
+_LAST = frozenset({"last", "past", "this"})
+# "3 days ago", in English everywhere.
+_DAYS_AGO = (re.compile(r"(?P<n>\d{1,4}) days? ago"),)
 _MAX_TEXT = 60  # nobody types a 60-character date; keeps regexes cheap on pasted junk
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _AMPM = r"(?P<ampm>a\.?m\.?|p\.?m\.?)"
@@ -102,6 +110,9 @@ class _Rules:
 
     months: dict[str, int]
     filler: frozenset[str]
+    weekdays: dict[str, int]  # name → 0 for Monday … 6 for Sunday
+    last: frozenset[str]
+    days_ago: tuple[re.Pattern[str], ...]
     today: frozenset[str]
     yesterday: frozenset[str]
     day_first: bool  # numeric dates day first without asking; short forms and local times
@@ -126,6 +137,30 @@ _LOCAL_YESTERDAY: dict[str, frozenset[str]] = {
     "es": frozenset({"ayer"}),
     "pt": frozenset({"ontem"}),
     "id": frozenset({"kemarin"}),
+}
+# "в прошлую среду", "el lunes pasado", "na segunda passada", "Senin lalu" (accents
+# folded, as the text is when it is read).
+_LOCAL_LAST: dict[str, frozenset[str]] = {
+    "ru": frozenset({"прошлыи", "прошлую", "прошлое", "прошлои", "этот", "эту", "это"}),
+    "es": frozenset({"pasado", "pasada", "este", "esta", "ultimo", "ultima"}),
+    "pt": frozenset({"passado", "passada", "ultimo", "ultima", "na", "no", "nesta", "neste"}),
+    "id": frozenset({"lalu", "kemarin", "hari", "yang"}),
+}
+# Weekday forms Babel's calendar data does not carry: Russian says "в среду".
+_LOCAL_WEEKDAYS: dict[str, dict[str, int]] = {
+    "ru": {"среду": 2, "пятницу": 4, "субботу": 5},
+}
+# Weekday names that mostly mean something else with the words above: "minggu lalu" is
+# "last week" more often than "last Sunday".
+_NOT_WEEKDAYS: dict[str, frozenset[str]] = {"id": frozenset({"minggu"})}
+_LOCAL_DAYS_AGO: dict[str, tuple[re.Pattern[str], ...]] = {
+    "ru": (re.compile(r"(?P<n>\d{1,4}) (?:день|дня|днеи) назад"),),
+    "es": (re.compile(r"hace (?P<n>\d{1,4}) dias?"),),
+    "pt": (
+        re.compile(r"(?:ha|faz) (?P<n>\d{1,4}) dias?"),
+        re.compile(r"(?P<n>\d{1,4}) dias? atras"),
+    ),
+    "id": (re.compile(r"(?P<n>\d{1,4}) hari (?:yang )?lalu"),),
 }
 _MONTH_WIDTHS: tuple[Literal["wide", "abbreviated"], ...] = ("wide", "abbreviated")
 _DAY_WIDTHS: tuple[Literal["wide", "abbreviated", "short"], ...] = ("wide", "abbreviated", "short")
@@ -185,7 +220,8 @@ def parse_when(
     if not rest:
         raise InputError(_ONLY_TIME if at is not None else _UNREADABLE)
 
-    readings = _read_date(rest, today, rules)
+    relative = _relative_day(rest, today, rules)
+    readings = [relative] if relative is not None else _read_date(_bare(rest, rules), today, rules)
     valid: list[When] = []
     first_problem: _Rejected | None = None
     for reading in readings:
@@ -233,6 +269,9 @@ def _next_weekday(day: date) -> date:
 _ENGLISH = _Rules(
     months=_MONTHS,
     filler=_FILLER,
+    weekdays=_WEEKDAYS,
+    last=_LAST,
+    days_ago=_DAYS_AGO,
     today=frozenset({"today"}),
     yesterday=frozenset({"yesterday"}),
     day_first=False,
@@ -269,19 +308,34 @@ def _rules(locale: str) -> _Rules:
         word: next(iter(numbers)) for word, numbers in candidates.items() if len(numbers) == 1
     }
 
-    weekdays: set[str] = set()
+    # Every word of every weekday name ("segunda-feira": "segunda" and "feira"); a word
+    # shared by several days ("feira") is only filler.
+    days: dict[str, set[int]] = {name: {number} for name, number in _WEEKDAYS.items()}
     for day_width in _DAY_WIDTHS:
         for day_context in _CONTEXTS:
-            for name in get_day_names(day_width, day_context, parsed).values():
-                weekdays.update(re.split(r"[-\s]+", _fold(name.casefold()).rstrip(".")))
+            for number, name in get_day_names(day_width, day_context, parsed).items():
+                for word in re.split(r"[-\s]+", _fold(name.casefold()).rstrip(".")):
+                    days.setdefault(word, set()).add(number)
+    for word, number in _LOCAL_WEEKDAYS.get(language, {}).items():
+        days.setdefault(word, set()).add(number)
+    not_days = _NOT_WEEKDAYS.get(language, frozenset())
+    # "mar" is Tuesday and March in Spanish: a month name is a month.
+    weekdays = {
+        word: next(iter(numbers))
+        for word, numbers in days.items()
+        if len(numbers) == 1 and word not in months and word not in not_days and word
+    }
     local = {_fold(word) for word in _LOCAL_FILLER.get(language, frozenset())}
-    # "mar" is Tuesday and March in Spanish: a month name is never filler.
-    filler = frozenset((_FILLER | weekdays | local) - set(months) - {""})
+    shared = {word for word, numbers in days.items() if len(numbers) > 1} | set(not_days)
+    filler = frozenset((_FILLER | local | shared) - set(months) - {""})
 
     pattern = get_date_format("short", parsed).pattern
     return _Rules(
         months=months,
         filler=filler,
+        weekdays=weekdays,
+        last=_LAST | _LOCAL_LAST.get(language, frozenset()),
+        days_ago=_DAYS_AGO + _LOCAL_DAYS_AGO.get(language, ()),
         today=_ENGLISH.today | _LOCAL_TODAY.get(language, frozenset()),
         yesterday=_ENGLISH.yesterday | _LOCAL_YESTERDAY.get(language, frozenset()),
         day_first=pattern.find("d") < pattern.find("M"),
@@ -357,14 +411,37 @@ def _dot_time(text: str) -> list[re.Match[str]]:
     return [last] if rest else []
 
 
+def _relative_day(text: str, today: date, rules: _Rules) -> tuple[int, int, int] | None:
+    """The day that "today", "yesterday", "3 days ago" or a lone weekday ("Monday", "last
+    Tuesday": the latest one before today) mean; None for any other text."""
+    day: date | None = None
+    if text in rules.today:
+        day = today
+    elif text in rules.yesterday:
+        day = today - timedelta(days=1)
+    elif match := next(filter(None, (p.fullmatch(text) for p in rules.days_ago)), None):
+        day = today - timedelta(days=int(match["n"]))
+    else:
+        words = [word.rstrip(".") for word in text.split()]
+        named = {rules.weekdays[word] for word in words if word in rules.weekdays}
+        others = [word for word in words if word not in rules.weekdays and word not in rules.last]
+        if len(named) == 1 and not others:
+            weekday = named.pop()
+            day = today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
+    return None if day is None else (day.year, day.month, day.day)
+
+
+def _bare(text: str, rules: _Rules) -> str:
+    """The text without weekday names and their small words: "Monday, 9 Nov" is 9 Nov."""
+    return " ".join(
+        word
+        for word in text.split()
+        if word.rstrip(".") not in rules.weekdays and word.rstrip(".") not in rules.last
+    )
+
+
 def _read_date(text: str, today: date, rules: _Rules) -> list[tuple[int, int, int]]:
     """Every (year, month, day) the text could mean, preferred reading first."""
-    if text in rules.today:
-        return [(today.year, today.month, today.day)]
-    if text in rules.yesterday:
-        day = today - timedelta(days=1)
-        return [(day.year, day.month, day.day)]
-
     if match := _ISO.fullmatch(text):
         return [(int(match["y"]), int(match["m"]), int(match["d"]))]
     if match := _DOTTED.fullmatch(text):

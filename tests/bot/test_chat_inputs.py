@@ -101,6 +101,25 @@ async def test_ambiguous_date_asks_which_was_meant(user: ChatDriver) -> None:
 
 
 @pytest.mark.parametrize(
+    ("typed", "day"),
+    [("last Monday 10:02", "23 November 2026"), ("3 days ago", "23 November 2026")],
+)
+async def test_a_weekday_or_days_ago_is_the_charge_date(
+    user: ChatDriver, typed: str, day: str
+) -> None:
+    """ "last Monday" (today is Thursday 26 Nov) and "3 days ago" are read as the day they
+    mean, and the message names that day."""
+    await user.send("/new")
+    await add_account(user)
+    await user.tap("charged twice")
+    await user.send(typed)
+    assert "How much" in user.last_text()
+    await user.send("189.90 USD")
+    message = await _finish_duplicate(user)
+    assert f"Duplicate charge of 189.90 USD on {day}" in message
+
+
+@pytest.mark.parametrize(
     ("typed", "expected"),
     [
         ("2026-12-24", "future"),

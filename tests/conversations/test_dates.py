@@ -63,6 +63,16 @@ TODAY = date(2026, 11, 26)  # a Thursday
         ("Today", TODAY, None),
         ("yesterday", date(2026, 11, 25), None),
         ("yesterday 10:02", date(2026, 11, 25), time(10, 2)),
+        ("Monday", date(2026, 11, 23), None),
+        ("last Monday", date(2026, 11, 23), None),
+        ("on Tuesday at 3pm", date(2026, 11, 24), time(15, 0)),
+        ("this past Friday", date(2026, 11, 20), None),
+        ("last Thursday", date(2026, 11, 19), None),  # today is Thursday: a week ago
+        ("wed.", date(2026, 11, 25), None),
+        ("Sun 10:02", date(2026, 11, 22), time(10, 2)),
+        ("3 days ago", date(2026, 11, 23), None),
+        ("1 day ago", date(2026, 11, 25), None),
+        ("0 days ago", TODAY, None),
         ("1 Jan", date(2026, 1, 1), None),
         ("Sept 3", date(2026, 9, 3), None),
         ("sep 3", date(2026, 9, 3), None),
@@ -171,6 +181,10 @@ def test_parse_when_two_digit_year_is_this_century() -> None:
         ("9 Nov 13pm", "no 13pm"),
         ("9 Nov 0am", "no 0am"),
         ("10:02", "which day"),
+        ("last week", "couldn't read that date"),
+        ("Monday Tuesday", "couldn't read that date"),
+        ("last", "couldn't read that date"),
+        ("2000 days ago", "more than 3 years ago"),
     ],
 )
 def test_parse_when_rejects(text: str, fragment: str) -> None:

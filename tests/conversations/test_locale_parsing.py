@@ -188,6 +188,12 @@ LOCAL_DATES = {
         ("вчера в 10:02", when("2026-11-25", "10:02")),
         ("понедельник, 9 ноября в 10:02", when("2026-11-09", "10:02")),
         ("3 ноября 2026 10.02", when("2026-11-03", "10:02")),
+        ("в прошлый понедельник", when("2026-11-23")),
+        ("в среду в 10:02", when("2026-11-25", "10:02")),
+        ("в прошлую пятницу", when("2026-11-20")),
+        ("пн", when("2026-11-23")),
+        ("3 дня назад", when("2026-11-23")),
+        ("5 дней назад", when("2026-11-21")),
     ],
     "es": [
         ("3 de noviembre de 2026", when("2026-11-03")),
@@ -199,6 +205,10 @@ LOCAL_DATES = {
         ("ayer a las 10:02", when("2026-11-25", "10:02")),
         ("lunes 9 de noviembre a las 10:02", when("2026-11-09", "10:02")),
         ("miércoles, 4 de noviembre de 2026", when("2026-11-04")),
+        ("el lunes pasado", when("2026-11-23")),
+        ("el martes a las 10:02", when("2026-11-24", "10:02")),
+        ("miércoles", when("2026-11-25")),
+        ("hace 3 días", when("2026-11-23")),
     ],
     "pt_BR": [
         ("3 de novembro de 2026", when("2026-11-03")),
@@ -210,6 +220,11 @@ LOCAL_DATES = {
         ("hoje", when("2026-11-26")),
         ("ontem às 10h02", when("2026-11-25", "10:02")),
         ("quinta-feira, 5 de novembro de 2026 às 10h", when("2026-11-05", "10:00")),
+        ("segunda passada", when("2026-11-23")),
+        ("na segunda-feira", when("2026-11-23")),
+        ("na última sexta às 10h", when("2026-11-20", "10:00")),
+        ("há 3 dias", when("2026-11-23")),
+        ("3 dias atrás", when("2026-11-23")),
     ],
     "id": [
         ("3 Januari 2026", when("2026-01-03")),
@@ -220,6 +235,10 @@ LOCAL_DATES = {
         ("hari ini", when("2026-11-26")),
         ("kemarin pukul 10.02", when("2026-11-25", "10:02")),
         ("Senin, 9 November 2026 pukul 10:02 WIB", when("2026-11-09", "10:02")),
+        ("Senin lalu", when("2026-11-23")),
+        ("hari Rabu pukul 10.02", when("2026-11-25", "10:02")),
+        ("3 hari yang lalu", when("2026-11-23")),
+        ("3 hari lalu", when("2026-11-23")),
     ],
 }
 
@@ -236,7 +255,8 @@ def test_dates_in_day_first_locales(locale: str, text: str, expected: When) -> N
     [(locale, *row) for locale, rows in LOCAL_DATES.items() for row in rows],
 )
 def test_local_month_names_and_words(locale: str, text: str, expected: When) -> None:
-    """Each language's month names, abbreviations, weekdays and words for today/yesterday."""
+    """Each language's month names, abbreviations, weekdays, words for today/yesterday,
+    a lone weekday ("the one just gone") and "3 days ago"."""
     assert parse_when(text, TODAY, locale=locale) == expected
 
 
@@ -275,7 +295,16 @@ def test_a_time_is_refused_where_only_a_day_is_wanted(locale: str) -> None:
 
 @pytest.mark.parametrize(
     ("locale", "text"),
-    [("ru", "3 noviembre"), ("es", "3 ноября"), ("pt_BR", "3 Januari 2026"), ("id", "ayer")],
+    [
+        ("ru", "3 noviembre"),
+        ("es", "3 ноября"),
+        ("pt_BR", "3 Januari 2026"),
+        ("id", "ayer"),
+        ("es", "понедельник"),
+        ("ru", "hace 3 días"),
+        # "Minggu lalu" is "last week" more often than "last Sunday": asked again.
+        ("id", "minggu lalu"),
+    ],
 )
 def test_another_languages_words_are_not_read(locale: str, text: str) -> None:
     """Only the chat's language and English are understood: no guessing across languages."""
