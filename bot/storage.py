@@ -8,6 +8,7 @@ thread hops would cost more than the rest of the update (see DESIGN.md).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import secrets
@@ -519,11 +520,18 @@ class Store:
         """`run` as one transaction (`unit`) holding the chat's lock: two bot processes never
         apply updates for one chat at the same time (on PostgreSQL a transaction-level
         advisory lock, released by the commit; SQLite has one process)."""
+        lock = select(func.pg_advisory_xact_lock(chat_id))
+        if self.engine.dialect.name == "postgresql" and not self.is_async:
+            # psycopg: another process may hold the chat for a while, and waiting for it
+            # on the event loop would stop every other chat meanwhile; wait in a thread.
+            with self.unit() as conn:
+                await asyncio.to_thread(conn.execute, lock)
+                return work(*args, **kwargs)
 
         def locked() -> T:
             with self.unit() as conn:
                 if conn.dialect.name == "postgresql":
-                    conn.execute(select(func.pg_advisory_xact_lock(chat_id)))
+                    conn.execute(lock)
                 return work(*args, **kwargs)
 
         return await self.run(locked)

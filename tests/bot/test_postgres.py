@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -141,13 +142,23 @@ async def test_an_update_delivered_to_two_processes_is_applied_once(
     assert len(psycopg_store.list_cases(twin.chat_id)) == 1
 
 
+@pytest.mark.parametrize("driver", ["postgresql+asyncpg", "postgresql+psycopg"])
 async def test_updates_for_one_chat_wait_for_the_other_process(
-    asyncpg_url: str, settings: Settings, policy: Policy, clock: Clock, psycopg_store: Store
+    driver: str,
+    postgres: PostgresServer,
+    postgres_database: str,
+    settings: Settings,
+    policy: Policy,
+    clock: Clock,
+    psycopg_store: Store,
 ) -> None:
     """While another process holds the chat (its lock), an update for that chat waits and
-    is then applied on top of what the other process saved — never beside it."""
+    is then applied on top of what the other process saved — never beside it. The wait
+    doesn't hold up the rest of the bot: its event loop runs on meanwhile (with psycopg,
+    a synchronous driver, too)."""
     api = InProcessBotApi()
-    async with bot_on(asyncpg_url, settings, policy, clock, api) as app:
+    url = postgres.url_for(postgres_database, driver=driver)
+    async with bot_process(settings, policy, clock, url, api) as (app, _):
         user = ChatDriver(app, api)
         await user.send("/new")
         holding = threading.Event()
@@ -165,8 +176,13 @@ async def test_updates_for_one_chat_wait_for_the_other_process(
         holder.start()
         assert holding.wait(10)
         answer = asyncio.ensure_future(user.send("7289000011112221010"))
-        await asyncio.sleep(0.3)
+        started = time.monotonic()
+        ticks = 0
+        while time.monotonic() - started < 0.3:
+            await asyncio.sleep(0.01)
+            ticks += 1
         assert not answer.done(), "the update did not wait for the chat's lock"
+        assert ticks >= 10, "the event loop stood still while the update waited"
         release.set()
         await asyncio.wait_for(answer, 10)
         holder.join()
