@@ -520,8 +520,11 @@ class Store:
         """`run` as one transaction (`unit`) holding the chat's lock: two bot processes never
         apply updates for one chat at the same time (on PostgreSQL a transaction-level
         advisory lock, released by the commit; SQLite has one process)."""
+        if self.engine.dialect.name != "postgresql":
+            with self.unit():
+                return work(*args, **kwargs)
         lock = select(func.pg_advisory_xact_lock(chat_id))
-        if self.engine.dialect.name == "postgresql" and not self.is_async:
+        if not self.is_async:
             # psycopg: another process may hold the chat for a while, and waiting for it
             # on the event loop would stop every other chat meanwhile; wait in a thread.
             with self.unit() as conn:
@@ -530,8 +533,7 @@ class Store:
 
         def locked() -> T:
             with self.unit() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(lock)
+                conn.execute(lock)
                 return work(*args, **kwargs)
 
         return await self.run(locked)
