@@ -16,9 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import i18n, labels
-from bot.i18n import N_, _, error_text
+from bot.i18n import N_, _, error_text, ngettext
 from bot.rendering import Renderer, SupportMessage, money, short_date, weekday_date
-from bot.replies import Button, Reply, Who, account_label
+from bot.replies import Button, ButtonResult, Reply, Who, account_label
 from bot.storage import CaseRecord, Store
 from conversations.cases import (
     OPEN,
@@ -95,6 +95,25 @@ TAKES_INPUT = frozenset(
     }
 )
 SCHEDULE_CACHE_SECONDS = 60.0
+# /settings' buttons ("m:set:menu:tz", "m:set:tz:Asia/Jakarta", "m:set:show"), with the
+# common choices; anything else is typed (/settings tz Pacific/Auckland).
+SETTINGS_PREFIX = "m:set:"
+ZONE_CHOICES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Moscow",
+    "Asia/Dubai",
+    "Asia/Jakarta",
+    "Asia/Singapore",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+)
+QUIET_CHOICES = ("21:00-09:00", "22:00-08:00", "20:00-08:00", "23:00-07:00")
+REPLY_CHOICES = (3, 5, 7, 10)
 NOT_ALLOWED = N_("Only the case's owner, its assignee or a group admin can do that.")
 
 
@@ -703,6 +722,13 @@ class FollowUpService:
                 error = str(problem)
             self._schedules.pop(who.chat_id, None)
         schedule = self.schedule(who.chat_id)
+        buttons = [
+            [
+                Button("🕘 " + _("Time zone"), f"{SETTINGS_PREFIX}menu:tz"),
+                Button("🌙 " + _("Quiet hours"), f"{SETTINGS_PREFIX}menu:quiet"),
+            ],
+            [Button("⏳ " + _("Reply wait"), f"{SETTINGS_PREFIX}menu:reply")],
+        ]
         text = self.renderer.chat_text(
             "settings",
             error=error,
@@ -715,7 +741,44 @@ class FollowUpService:
             flags=self.store.team_flags(who.chat_id),
             copy_on=who.user_id in self.store.members_wanting_copies(who.chat_id),
         )
-        return [Reply(text)]
+        return [Reply(text, buttons)]
+
+    def settings_button(self, who: Who, data: str) -> ButtonResult:
+        """A /settings button: the choices for one setting, a choice (applied as if typed,
+        so a group's settings stay an admin's), or back to the settings."""
+        kind, _sep, value = data.removeprefix(SETTINGS_PREFIX).partition(":")
+        if kind == "menu" and value in ("tz", "quiet", "reply"):
+            return ButtonResult(None, [self._settings_choices(who, value)])
+        if kind == "show":
+            return ButtonResult(None, self.settings(who, ""))
+        if kind in ("tz", "quiet", "reply") and value:
+            return ButtonResult(None, self.settings(who, f"{kind} {value}"))
+        return ButtonResult(_("That button isn't one I know."), [])
+
+    def _settings_choices(self, who: Who, which: str) -> Reply:
+        schedule = self.schedule(who.chat_id)
+        choices: list[tuple[str, str]]
+        if which == "tz":
+            current = schedule.tz.key
+            choices = [(zone, zone) for zone in ZONE_CHOICES]
+        elif which == "quiet":
+            current = f"{schedule.quiet_start:%H:%M}–{schedule.quiet_end:%H:%M}"
+            choices = [(span.replace("-", "–"), span) for span in QUIET_CHOICES]
+        else:
+            current = _business_days(schedule.reply_wait)
+            choices = [(_business_days(days), str(days)) for days in REPLY_CHOICES]
+        buttons = [
+            [
+                Button(
+                    ("• " if label == current else "") + label, f"{SETTINGS_PREFIX}{which}:{value}"
+                )
+                for label, value in choices[i : i + 2]
+            ]
+            for i in range(0, len(choices), 2)
+        ]
+        buttons.append([Button("⬅️ " + _("Back"), f"{SETTINGS_PREFIX}show")])
+        text = self.renderer.chat_text("settings_choices", which=which, current=current)
+        return Reply(text, buttons)
 
     def _change_setting(self, who: Who, key: str, value: str) -> None:
         team_id = who.chat_id
@@ -751,6 +814,10 @@ class FollowUpService:
             self.store.update_team_settings(team_id, reply_days=int(value))
         else:
             raise ValueError(_("I can change tz, quiet or reply."))
+
+
+def _business_days(days: int) -> str:
+    return ngettext("%(num)s business day", "%(num)s business days", days) % {"num": days}
 
 
 def _zone(name: str, strict: bool = False) -> ZoneInfo:

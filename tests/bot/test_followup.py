@@ -129,6 +129,57 @@ async def test_pings_respect_the_users_quiet_hours(
         assert local.hour >= 9 and local.hour < 21, at
 
 
+async def test_settings_are_changed_with_buttons(app: App, user: ChatDriver, store: Store) -> None:
+    """/settings offers each setting as a button, its common choices as buttons (the
+    current one marked), and a way back; a choice is saved and the settings shown again."""
+    await user.send("/settings")
+    assert user.button_labels() == ["🕘 Time zone", "🌙 Quiet hours", "⏳ Reply wait"]
+    await user.tap("Time zone")
+    assert "Now: UTC" in user.last_text()
+    assert "• UTC" in user.button_labels() and "Asia/Jakarta" in user.button_labels()
+    await user.tap("Asia/Jakarta", exact=True)
+    assert "Saved" in user.last_text() and "Time zone: Asia/Jakarta" in user.last_text()
+    await user.tap("Quiet hours")
+    await user.tap("22:00–08:00")
+    assert "Quiet hours (no reminders): 22:00–08:00" in user.last_text()
+    await user.tap("Reply wait")
+    assert "• 5 business days" in user.button_labels()
+    await user.tap("Back")
+    assert "Settings for this chat" in user.last_text() and "Saved" not in user.last_text()
+    await user.tap("Reply wait")
+    await user.tap("7 business days")
+    assert "Reply wait before a reminder: 7 business days" in user.last_text()
+    settings = store.team_settings(user.chat_id)
+    assert (settings.timezone, settings.quiet_start, settings.quiet_end, settings.reply_days) == (
+        "Asia/Jakarta",
+        "22:00",
+        "08:00",
+        7,
+    )
+    # A forged choice is checked like a typed one.
+    await user.press("m:set:tz:Mars/Base")
+    assert "I don't know the time zone" in user.last_text()
+    assert store.team_settings(user.chat_id).timezone == "Asia/Jakarta"
+
+
+async def test_a_groups_settings_buttons_are_for_admins(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """In a group anyone sees the choices, but only an admin's choice is saved."""
+    api.admins.add((-100500, 1003))
+    member = ChatDriver(app, api, 1001, -100500, "Alex", "alex")
+    admin = ChatDriver(app, api, 1003, -100500, "Kim", "kim")
+    await member.send("/settings@refund_guide_bot")
+    await member.tap("Reply wait")
+    await member.tap("10 business days")
+    assert "Only a group admin can change the group's settings." in member.last_text()
+    assert store.team_settings(-100500).reply_days is None
+    await admin.send("/settings@refund_guide_bot")
+    await admin.tap("Reply wait")
+    await admin.tap("10 business days")
+    assert "Reply wait before a reminder: 10 business days" in admin.last_text()
+
+
 async def test_snooze_holds_the_next_ping_for_two_days(
     app: App, user: ChatDriver, clock: Clock
 ) -> None:

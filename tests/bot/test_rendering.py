@@ -679,6 +679,11 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "copy_on": False,
             },
         ],
+        "settings_choices": [
+            {"which": "tz", "current": "Asia/Jakarta"},
+            {"which": "quiet", "current": "21:00–09:00"},
+            {"which": "reply", "current": "5 business days"},
+        ],
         "case_not_found": [{"number": "99"}],
         "case_usage": [{}],
         "cases": [
