@@ -95,6 +95,9 @@ TAKES_INPUT = frozenset(
     }
 )
 SCHEDULE_CACHE_SECONDS = 60.0
+# /cases' buttons that open a case ("m:case:<token>"): random tokens, never case numbers.
+SHOW_CASE_PREFIX = "m:case:"
+LISTED_CASE_BUTTONS = 8
 # /settings' buttons ("m:set:menu:tz", "m:set:tz:Asia/Jakarta", "m:set:show"), with the
 # common choices; anything else is typed (/settings tz Pacific/Auckland).
 SETTINGS_PREFIX = "m:set:"
@@ -673,12 +676,18 @@ class FollowUpService:
             }
             for _, case, status, track in rows[:20]
         ]
-        buttons = [
+        # The first few cases open with a tap (as /case N does), two to a row.
+        opens = [
+            Button(_("Case #%(id)s") % {"id": case.id} + " ›", f"{SHOW_CASE_PREFIX}{case.token}")
+            for _rank, case, _status, _track in rows[:LISTED_CASE_BUTTONS]
+        ]
+        buttons = [opens[i : i + 2] for i in range(0, len(opens), 2)]
+        buttons.append(
             [
                 Button(("• " if f == wanted else "") + labels.FILTER_WORDS[f], f"m:cases:{f}")
                 for f in FILTERS
             ]
-        ]
+        )
         text = self.renderer.chat_text(
             "cases",
             cases=views,

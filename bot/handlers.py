@@ -41,7 +41,7 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import i18n
-from bot.followup import SETTINGS_PREFIX, FollowUpService
+from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService
 from bot.i18n import N_, _, error_text
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import markup_kwargs
@@ -375,6 +375,8 @@ async def button(update: Update, context: BotContext) -> None:
         return
     elif data.startswith("m:forget:"):
         result = await served(context, who, context.records.forget_button, who, data)
+    elif data.startswith(SHOW_CASE_PREFIX):
+        result = await served(context, who, context.service.show_case_button, who, data)
     elif data.startswith(SETTINGS_PREFIX):
         result = await served(context, who, context.followup.settings_button, who, data)
     elif data.startswith("m:lang:"):

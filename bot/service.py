@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import i18n, labels
-from bot.followup import FollowUpService
+from bot.followup import SHOW_CASE_PREFIX, FollowUpService
 from bot.i18n import N_, _, error_text
 from bot.imports import ImportService
 from bot.policy_texts import PolicyTexts
@@ -349,6 +349,14 @@ class RefundService:
         if row is None or row.intake.finished:
             return [self._reply("nothing_to_cancel")]
         return self._cancel(row, who)
+
+    def show_case_button(self, who: Who, data: str) -> ButtonResult:
+        """A case tapped in the /cases list: shown as /case N shows it, if this chat may
+        see it."""
+        case = self.followup.visible_case(who, data.removeprefix(SHOW_CASE_PREFIX))
+        if case is None:
+            return ButtonResult(_("That case isn't here."), [])
+        return ButtonResult(None, self.show_case(who, str(case.id)))
 
     def show_case(self, who: Who, argument: str) -> list[Reply]:
         """One case: answers, verdict, message, timeline, and what can be done now."""

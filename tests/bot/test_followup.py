@@ -315,6 +315,26 @@ async def test_cases_filters_and_attention_order(
     assert "#1" in user.last_text() and "#2" not in user.last_text()
 
 
+async def test_a_case_in_the_list_opens_with_a_tap(
+    app: App, user: ChatDriver, api: InProcessBotApi, store: Store
+) -> None:
+    """Each listed case has a button that shows it as /case N does; its data is the case's
+    random token, and someone else's chat can't open it."""
+    await sent_case(user, ticket="T-1")
+    await sent_case(user, ticket="T-2")
+    await user.send("/cases")
+    assert user.button_labels()[:2] == ["Case #2 ›", "Case #1 ›"]
+    opens = dict(user.last_with_buttons().buttons)["Case #1 ›"]
+    case = store.get_case(user.chat_id, 1)
+    assert case is not None and opens.endswith(case.token) and ":1" not in opens
+    await user.tap("Case #1 ›")
+    shown = user.last_text()
+    assert shown.startswith("Case #1") and "T-1" in shown and "Timeline" in shown
+    stranger = ChatDriver(app, api, user_id=4242)
+    await stranger.press(opens)
+    assert "That case isn't here." in stranger.toasts()
+
+
 async def test_button_pressed_while_a_reminder_is_sent_wins(
     app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi, store: Store
 ) -> None:
