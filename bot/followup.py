@@ -680,6 +680,7 @@ class FollowUpService:
         opens = [
             Button(_("Case #%(id)s") % {"id": case.id} + " ›", f"{SHOW_CASE_PREFIX}{case.token}")
             for _rank, case, _status, _track in rows[:LISTED_CASE_BUTTONS]
+            if case.token
         ]
         buttons = [opens[i : i + 2] for i in range(0, len(opens), 2)]
         buttons.append(

@@ -326,7 +326,7 @@ async def test_a_case_in_the_list_opens_with_a_tap(
     assert user.button_labels()[:2] == ["Case #2 ›", "Case #1 ›"]
     opens = dict(user.last_with_buttons().buttons)["Case #1 ›"]
     case = store.get_case(user.chat_id, 1)
-    assert case is not None and opens.endswith(case.token) and ":1" not in opens
+    assert case is not None and case.token and opens.endswith(case.token) and ":1" not in opens
     await user.tap("Case #1 ›")
     shown = user.last_text()
     assert shown.startswith("Case #1") and "T-1" in shown and "Timeline" in shown
