@@ -95,6 +95,7 @@ TAKES_INPUT = frozenset(
     }
 )
 SCHEDULE_CACHE_SECONDS = 60.0
+ASSIGN_CHOICES = 20  # members offered under "Assign to…"
 # /cases' buttons that open a case ("m:case:<token>"): random tokens, never case numbers.
 SHOW_CASE_PREFIX = "m:case:"
 LISTED_CASE_BUTTONS = 8
@@ -310,6 +311,10 @@ class FollowUpService:
             return _("Assigned to you."), [self.card(case)] if who.in_group else [
                 self.case_card(case, self.store.load_track(case.id), done="assigned")
             ]
+        if action == "P":
+            return None, self._in_topic(who, case, [self._assign_choices(case)])
+        if action[:1] == "P" and action[1:].isdigit():
+            return self._assign_to(who, case, int(action[1:]), now)
         if action not in ACTIONS:
             return _("That button isn't one I know."), []
         trigger = ACTIONS[action][0]
@@ -331,6 +336,33 @@ class FollowUpService:
             return _("%(action)s — noted.") % {"action": _(ACTIONS[action][1])}, replies
         replies.append(self.case_card(case, track, done=trigger))
         return None, replies
+
+    def _assign_choices(self, case: CaseRecord) -> Reply:
+        """The team's known members as buttons: who should take the case?"""
+        names = self.store.member_names(case.team_id)
+        people = [
+            Button(
+                (first + (f" @{username}" if username else ""))[:48],
+                self._data(case, f"P{user_id}"),
+            )
+            for user_id, (first, username) in sorted(names.items(), key=lambda m: m[1][0])
+        ][:ASSIGN_CHOICES]
+        buttons = [people[i : i + 2] for i in range(0, len(people), 2)]
+        text = self.renderer.chat_text("assign_pick", case=self.case_view(case))
+        return Reply(text, buttons)
+
+    def _assign_to(
+        self, who: Who, case: CaseRecord, user_id: int, now: datetime
+    ) -> tuple[str | None, list[Reply]]:
+        names = self.store.member_names(case.team_id)
+        if user_id not in names:
+            return _("That person isn't in this team any more."), []
+        first, username = names[user_id]
+        self.store.assign_case(
+            case.id, user_id, who.user_id, now, f"@{username}" if username else first
+        )
+        case = self.store.get_case(case.team_id, case.id) or case
+        return _("Assigned to %(name)s.") % {"name": first}, [self.card(case)]
 
     def _in_topic(self, who: Who, case: CaseRecord, replies: list[Reply]) -> list[Reply]:
         """Replies in a group go to the case's forum topic, when it has one."""
@@ -427,7 +459,13 @@ class FollowUpService:
         track = self.store.load_track(case.id)
         names = self.store.member_names(case.team_id)
         buttons = self.buttons(case, track)
-        buttons.insert(0, [Button("🙋 " + _("Assign to me"), self._data(case, "A"))])
+        buttons.insert(
+            0,
+            [
+                Button("🙋 " + _("Assign to me"), self._data(case, "A")),
+                Button("👥 " + _("Assign to…"), self._data(case, "P")),
+            ],
+        )
         text = self.renderer.chat_text(
             "card",
             case=self.case_view(case),

@@ -391,8 +391,10 @@ async def button(update: Update, context: BotContext) -> None:
     else:
         result = await served(context, who, context.service.on_button, who, data)
     await query.answer(result.toast)
-    if result.replies and not data.endswith((":f", ":e")):
-        # Already without buttons, or too old to edit: nothing to tidy.
+    if result.replies and not data.endswith((":f", ":e", ":P")):
+        # The file, the escalation text and the assign menu come beside a message that
+        # keeps its buttons. Otherwise the tapped message loses them (already without
+        # buttons, or too old to edit: nothing to tidy).
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
     await send_replies(update, context, result.replies)

@@ -239,6 +239,36 @@ async def test_a_deleted_card_is_posted_again_by_the_sweep_and_kept(
     assert case is not None and case.card_message_id == reposted.message_id != old_card
 
 
+async def test_a_case_is_assigned_to_a_member_from_its_card(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """ "Assign to…" on the card lists the members the bot knows; the owner picks one, the
+    card says so and keeps its buttons throughout. Someone without rights is refused."""
+    p = people(app, api)
+    await p["sam_a"].send("/help@refund_guide_bot")  # Sam has talked to the bot here
+    await team_case(p)
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.card_message_id is not None
+    card = next(m for m in p["alex_a"].messages() if m.message_id == case.card_message_id)
+    assign = dict(card.buttons)["👥 Assign to…"]
+    await p["sam_a"].press(assign, case.card_message_id)
+    refused = "Only the case's owner, its assignee or a group admin can do that."
+    assert refused in p["sam_a"].toasts()
+    assert "Who should take" not in p["alex_a"].last_text()
+    await p["alex_a"].press(assign, case.card_message_id)
+    picker = p["alex_a"].last()
+    assert "Who should take case #1?" in plain(picker.text)
+    assert {"Alex @alex", "Sam @sam"} <= {label for label, _ in picker.buttons}
+    shown = {m.message_id: m for m in p["alex_a"].messages()}
+    assert shown[case.card_message_id].buttons, "the card keeps its buttons"
+    await p["alex_a"].tap("Sam @sam")
+    assert "Assigned to Sam." in p["alex_a"].toasts()
+    case = store.get_case(GROUP_A, 1)
+    assert case is not None and case.assignee_user_id == SAM
+    card = {m.message_id: m for m in p["alex_a"].messages()}[case.card_message_id]
+    assert "assigned to Sam" in plain(card.text) and card.buttons
+
+
 async def test_removed_from_a_group_its_pings_stop(
     app: App, api: InProcessBotApi, clock: Clock, store: Store
 ) -> None:

@@ -679,6 +679,7 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "copy_on": False,
             },
         ],
+        "assign_pick": [{"case": _case_view()}],
         "settings_choices": [
             {"which": "tz", "current": "Asia/Jakarta"},
             {"which": "quiet", "current": "21:00–09:00"},
