@@ -321,6 +321,15 @@ async def text(update: Update, context: BotContext) -> None:
     await send_replies(update, context, replies)
 
 
+async def unreadable(update: Update, context: BotContext) -> None:
+    """Anything else in a private chat (a sticker, a voice note, a location): say what I
+    can read, and ask the question again."""
+    who = who_of(update)
+    await send_replies(
+        update, context, await served(context, who, context.service.on_unreadable, who)
+    )
+
+
 async def attachment(update: Update, context: BotContext) -> None:
     """Keep a photo or document as evidence."""
     message = update.message
@@ -546,6 +555,14 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handler(CallbackQueryHandler(localised(button)))
     application.add_handler(
         MessageHandler(filters.PHOTO | filters.Document.ALL, localised(attachment))
+    )
+    # A private chat's other messages (stickers, voice, locations…) get a word back;
+    # service messages (pins, members joining) don't.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+            localised(unreadable),
+        )
     )
     # Last: any other text is an answer to the current question (unknown /commands too,
     # so a typo like /nwe gets the question repeated rather than silence).

@@ -461,6 +461,17 @@ class RefundService:
             return [self._ask(row, who, error=error_text(error))]
         return self._after_change(row, who, notes, previous=step)
 
+    def on_unreadable(self, who: Who) -> list[Reply]:
+        """A sticker, voice note, location…: said so, and the question asked again (nothing
+        changes)."""
+        note = _(
+            "I can't read that kind of message — please type your answer, or send a photo or file."
+        )
+        row = self.store.load_intake(who.chat_id, who.user_id)
+        if row is None or row.intake.finished:
+            return [self._reply("idle", note=note)]
+        return [self._ask(row, who, error=note)]
+
     def on_file(
         self, who: Who, file_id: str, kind: str, caption: str | None, name: str | None
     ) -> list[Reply]:

@@ -317,6 +317,19 @@ class UpdateFactory:
             fields["caption"] = caption
         return self._update(message=self._message(**fields))
 
+    def sticker(self, file_id: str = "sticker-1") -> Update:
+        """A sticker (one of the messages the bot can't read)."""
+        sticker = {
+            "file_id": file_id,
+            "file_unique_id": file_id[-16:],
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+        return self._update(message=self._message(sticker=sticker))
+
     def photo(self, file_id: str, caption: str | None = None) -> Update:
         sizes = [
             {"file_id": f"{file_id}-s", "file_unique_id": "s", "width": 90, "height": 90},

@@ -156,6 +156,30 @@ async def test_advertiser_id_with_spaces_is_accepted(user: ChatDriver) -> None:
     assert "What should I call this account?" in user.last_text()
 
 
+async def test_a_sticker_gets_a_word_and_the_question_again(user: ChatDriver, store: Store) -> None:
+    """A sticker (or a voice note, a location…) is not an answer: the bot says what it can
+    read and asks the same question; nothing changes."""
+    await user.send("/help")
+    await user.app.process_update(user.updates.sticker())
+    assert "can't read that kind of message" in user.last_text()
+    assert "To look at a charge, send /new" in user.last_text()
+    await _at_amount(user)
+    before = store.load_intake(user.chat_id, user.user_id)
+    await user.app.process_update(user.updates.sticker())
+    text = user.last_text()
+    assert text.startswith("⚠️") and "can't read that kind of message" in text
+    assert "How much" in text
+    after = store.load_intake(user.chat_id, user.user_id)
+    assert before is not None and after is not None
+    assert (after.intake.state, after.intake.answers, after.seq) == (
+        before.intake.state,
+        before.intake.answers,
+        before.seq,
+    )
+    await user.send("189.90 USD")
+    assert "Which card" in user.last_text()
+
+
 async def test_overlong_text_is_refused_politely(user: ChatDriver) -> None:
     """More than 4,096 characters gets a friendly refusal and the same question."""
     await user.send("/new")
