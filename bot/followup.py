@@ -743,7 +743,9 @@ class FollowUpService:
             "status": labels.STATUS_WORDS.get(case.status, case.status),
             "outcome": labels.OUTCOME_WORDS.get(case.outcome, case.outcome),
             "reason": labels.REASONS.get(case.reason, case.reason),
-            "amount": money(a.get("amount"), a.get("amount_currency")) if a.get("amount") else "—",
+            # As the user wrote it ("$189.90"); formatted when only the number is known.
+            "amount": a.get("amount_text")
+            or (money(a.get("amount"), a.get("amount_currency")) if a.get("amount") else "—"),
             "charge_date": short_date(a.get("charge_date")) if a.get("charge_date") else "—",
             "created": short_date(case.created_at),
             "ticket": case.ticket,

@@ -1049,7 +1049,7 @@ def _charge_answers(charge: Mapping[str, Any], other: bool = False) -> dict[str,
         "charge_time": charge.get("happened_at_time"),
         "amount": charge["amount"],
         "amount_currency": charge["currency"],
-        "amount_text": f"{charge['amount']} {charge['currency']}",
+        "amount_text": money(charge["amount"], charge["currency"]),
         "card_last4": charge.get("card_last4"),
         "invoice_number": charge.get("invoice_number"),
     }

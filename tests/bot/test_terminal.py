@@ -152,7 +152,8 @@ def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
     assert "🎫 Ticket TT-0099123 saved." in out
     assert "📁 This is case #1." in out
     assert "#1 · Waiting for TikTok · I was charged twice" in out
-    assert "189.90 USD · charged " in out and "ticket TT-0099123" in out
+    # The list shows the amount as it was typed; the message to TikTok spells it out.
+    assert "$189.90 · charged " in out and "ticket TT-0099123" in out
     assert (tmp_path / "t.sqlite3").is_file()
 
 
