@@ -331,12 +331,14 @@ async def unreadable(update: Update, context: BotContext) -> None:
 
 
 async def attachment(update: Update, context: BotContext) -> None:
-    """Keep a photo or document as evidence."""
+    """Keep a photo, document or video (a screen recording) as evidence."""
     message = update.message
     assert message is not None
     if message.photo:
         photo = message.photo[-1]  # the largest size
         file_id, kind, name = photo.file_id, "photo", None
+    elif message.video is not None:
+        file_id, kind, name = message.video.file_id, "video", message.video.file_name
     elif message.document is not None:
         file_id, kind, name = message.document.file_id, "document", message.document.file_name
         who = who_of(update)
@@ -554,7 +556,7 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     )
     application.add_handler(CallbackQueryHandler(localised(button)))
     application.add_handler(
-        MessageHandler(filters.PHOTO | filters.Document.ALL, localised(attachment))
+        MessageHandler(filters.PHOTO | filters.VIDEO | filters.Document.ALL, localised(attachment))
     )
     # A private chat's other messages (stickers, voice, locations…) get a word back;
     # service messages (pins, members joining) don't.

@@ -134,7 +134,7 @@ FORGET_WORDS: dict[str, tuple[str, str]] = {
 }
 
 # How a file kept as evidence was sent (the kind stored with it).
-EVIDENCE_KINDS = Words({"photo": N_("photo"), "document": N_("document")})
+EVIDENCE_KINDS = Words({"photo": N_("photo"), "document": N_("document"), "video": N_("video")})
 
 NOT_YOURS = N_("This button belongs to someone else's question. Nothing was changed.")
 ONLY_PRIVATE = N_("That works in your private chat with me. Nothing was changed.")

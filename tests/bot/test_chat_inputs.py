@@ -365,6 +365,28 @@ async def test_evidence_checklist_ticks_what_was_sent(user: ChatDriver) -> None:
     assert "- Bank or card statement (statement.pdf)" in plain(replies[-1].text)
 
 
+async def test_a_screen_recording_is_evidence(user: ChatDriver, store: Store) -> None:
+    """A video (a screen recording of Finance → Transactions) is kept like a screenshot,
+    and the message calls it a screen recording."""
+    await _at_amount(user)
+    await user.send("189.90 USD")
+    for _ in range(3):
+        await user.tap("Skip")
+    await user.send("9 Nov 10:08")
+    await user.tap("Skip")
+    await user.tap("Today")
+    await user.app.process_update(user.updates.video("vid-1"))
+    assert "Which of these is it?" in user.last_text()
+    await user.tap("Something else")
+    replies = await user.tap("Done")
+    assert "- a screen recording (recording.mp4)" in plain(replies[-1].text)
+    row = store.load_intake(user.chat_id, user.user_id)
+    assert row is not None
+    assert [(e["file_id"], e["kind"]) for e in row.intake.answers["evidence"]] == [
+        ("vid-1", "video")
+    ]
+
+
 async def test_a_redelivered_update_is_applied_once(user: ChatDriver, store: Store) -> None:
     """Telegram delivering the same answer twice (same update_id) moves the intake once."""
     await _at_amount(user)
