@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import i18n, labels
 from bot.i18n import N_, _, error_text, ngettext
 from bot.rendering import Renderer, SupportMessage, money, short_date, weekday_date
-from bot.replies import Button, ButtonResult, Reply, Who, account_label
+from bot.replies import Button, ButtonResult, Reply, Who, account_label, in_rows
 from bot.storage import CaseRecord, Store
 from conversations.cases import (
     OPEN,
@@ -347,7 +347,7 @@ class FollowUpService:
             )
             for user_id, (first, username) in sorted(names.items(), key=lambda m: m[1][0])
         ][:ASSIGN_CHOICES]
-        buttons = [people[i : i + 2] for i in range(0, len(people), 2)]
+        buttons = in_rows(people)
         text = self.renderer.chat_text("assign_pick", case=self.case_view(case))
         return Reply(text, buttons)
 
@@ -720,7 +720,7 @@ class FollowUpService:
             for _rank, case, _status, _track in rows[:LISTED_CASE_BUTTONS]
             if case.token
         ]
-        buttons = [opens[i : i + 2] for i in range(0, len(opens), 2)]
+        buttons = in_rows(opens)
         buttons.append(
             [
                 Button(("• " if f == wanted else "") + labels.FILTER_WORDS[f], f"m:cases:{f}")
@@ -817,15 +817,14 @@ class FollowUpService:
         else:
             current = _business_days(schedule.reply_wait)
             choices = [(_business_days(days), str(days)) for days in REPLY_CHOICES]
-        buttons = [
+        buttons = in_rows(
             [
                 Button(
                     ("• " if label == current else "") + label, f"{SETTINGS_PREFIX}{which}:{value}"
                 )
-                for label, value in choices[i : i + 2]
+                for label, value in choices
             ]
-            for i in range(0, len(choices), 2)
-        ]
+        )
         buttons.append([Button("⬅️ " + _("Back"), f"{SETTINGS_PREFIX}show")])
         text = self.renderer.chat_text("settings_choices", which=which, current=current)
         return Reply(text, buttons)

@@ -38,6 +38,11 @@ class Button:
     url: str | None = None
 
 
+def in_rows(buttons: list[Button], width: int = 2) -> list[list[Button]]:
+    """`buttons` laid out `width` to a row."""
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
 @dataclass(frozen=True)
 class Document:
     filename: str

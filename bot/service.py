@@ -20,7 +20,7 @@ from bot.i18n import N_, _, error_text
 from bot.imports import ImportService
 from bot.policy_texts import PolicyTexts
 from bot.rendering import Renderer, SupportMessage, money, month_name, short_date
-from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label
+from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
 from bot.storage import IntakeRow, Store, new_token
 from conversations.cases import CaseStatus
 from conversations.eligibility import assess
@@ -917,13 +917,9 @@ class RefundService:
                 width = 3
             if step is Step.REASON:
                 width = 2
-            for i in range(0, len(options), width):
-                buttons.append(
-                    [
-                        Button(label, self._data(row, "c", value))
-                        for value, label in options[i : i + width]
-                    ]
-                )
+            buttons += in_rows(
+                [Button(label, self._data(row, "c", value)) for value, label in options], width
+            )
         if (
             step in PICKABLE
             and intake.pending is None
