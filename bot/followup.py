@@ -779,6 +779,37 @@ class FollowUpService:
             ],
             [Button("⏳ " + _("Reply wait"), f"{SETTINGS_PREFIX}menu:reply")],
         ]
+        flags = self.store.team_flags(who.chat_id)
+        copy_on = who.user_id in self.store.members_wanting_copies(who.chat_id)
+        if who.in_group:
+            # The group's switches, each offered the other way from how it is now.
+            buttons += [
+                [
+                    Button(
+                        "🔒 " + _("Answer questions in private"),
+                        f"{SETTINGS_PREFIX}answers:private",
+                    )
+                    if flags["answer_in_group"]
+                    else Button(
+                        "💬 " + _("Answer questions here in the group"),
+                        f"{SETTINGS_PREFIX}answers:group",
+                    )
+                ],
+                [
+                    Button("🧵 " + _("Turn off the topic per case"), f"{SETTINGS_PREFIX}topics:off")
+                    if flags["topic_per_case"]
+                    else Button(
+                        "🧵 " + _("Turn on a topic per case"), f"{SETTINGS_PREFIX}topics:on"
+                    )
+                ],
+                [
+                    Button("📬 " + _("Stop my private reminders"), f"{SETTINGS_PREFIX}copy:off")
+                    if copy_on
+                    else Button(
+                        "📬 " + _("Also send my reminders in private"), f"{SETTINGS_PREFIX}copy:on"
+                    )
+                ],
+            ]
         text = self.renderer.chat_text(
             "settings",
             error=error,
@@ -788,8 +819,8 @@ class FollowUpService:
             quiet_end=schedule.quiet_end.strftime("%H:%M"),
             reply_days=schedule.reply_wait,
             is_group=who.in_group,
-            flags=self.store.team_flags(who.chat_id),
-            copy_on=who.user_id in self.store.members_wanting_copies(who.chat_id),
+            flags=flags,
+            copy_on=copy_on,
         )
         return [Reply(text, buttons)]
 
@@ -801,7 +832,7 @@ class FollowUpService:
             return ButtonResult(None, [self._settings_choices(who, value)])
         if kind == "show":
             return ButtonResult(None, self.settings(who, ""))
-        if kind in ("tz", "quiet", "reply") and value:
+        if kind in ("tz", "quiet", "reply", "answers", "topics", "copy") and value:
             return ButtonResult(None, self.settings(who, f"{kind} {value}"))
         return ButtonResult(_("That button isn't one I know."), [])
 

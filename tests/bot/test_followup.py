@@ -178,6 +178,22 @@ async def test_a_groups_settings_buttons_are_for_admins(
     await admin.tap("Reply wait")
     await admin.tap("10 business days")
     assert "Reply wait before a reminder: 10 business days" in admin.last_text()
+    # The group's switches are buttons too, each offered the other way from how it is.
+    labels = admin.button_labels()
+    assert "💬 Answer questions here in the group" in labels
+    assert "🧵 Turn on a topic per case" in labels
+    await admin.tap("Turn on a topic per case")
+    assert "One forum topic per case: on" in admin.last_text()
+    assert "🧵 Turn off the topic per case" in admin.button_labels()
+    await admin.tap("Answer questions here in the group")
+    assert store.team_flags(-100500)["answer_in_group"]
+    await member.send("/settings@refund_guide_bot")
+    await member.tap("Also send my reminders in private")
+    assert "Your reminders also in private: on" in member.last_text()
+    assert store.members_wanting_copies(-100500) == {1001}
+    await member.tap("Turn off the topic per case")
+    assert "Only a group admin can change the group's settings." in member.last_text()
+    assert store.team_flags(-100500)["topic_per_case"]
 
 
 async def test_snooze_holds_the_next_ping_for_two_days(
