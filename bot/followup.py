@@ -64,6 +64,9 @@ ACTION_ICONS = {
     "x": "✖️",
 }
 ACTION_ICONS["o"] = "↩️"
+# "Assign to…" on a group card ("M"), and a member picked from it ("M<user id>"): not a
+# letter of ACTIONS.
+ASSIGN_MENU = "M"
 
 
 def action_label(action: str) -> str:
@@ -269,22 +272,25 @@ class FollowUpService:
 
     # --- buttons -----------------------------------------------------------------------
 
-    def on_button(self, who: Who, data: str) -> tuple[str | None, list[Reply]]:
+    def on_button(self, who: Who, data: str) -> ButtonResult:
         """Apply a case button: only for a case this chat may see, only by someone who may
         change it, only if the case allows it. In a group the card is edited in place."""
         parts = data.split(":")
         if len(parts) != 3 or parts[0] != CASE_PREFIX:
-            return _("That button isn't one I know."), []
+            return ButtonResult(_("That button isn't one I know."), [])
         _prefix, token, action = parts
         case = self.visible_case(who, token)
         if case is None:
-            return _("That case isn't here."), []
+            return ButtonResult(_("That case isn't here."), [])
         if action == "v":
-            return None, [self.case_card(case, self.store.load_track(case.id))]
+            return ButtonResult(None, [self.case_card(case, self.store.load_track(case.id))])
         if not self.may_change(who, case):
-            return _(NOT_ALLOWED), []
+            return ButtonResult(_(NOT_ALLOWED), [])
         if action == "e":
-            return None, self._in_topic(who, case, [self._escalation(case)])
+            # Beside the reminder, which keeps its buttons.
+            return ButtonResult(
+                None, self._in_topic(who, case, [self._escalation(case)]), keep_buttons=True
+            )
         if action[:1] in ("F", "E") and action[1:] in i18n.LANGUAGES:
             # The follow-up or escalation message again, in another language (English
             # unless asked): shown again, nothing recorded.
@@ -293,36 +299,41 @@ class FollowUpService:
                 shown = self._escalation(case, language)
             else:
                 shown = self._follow_up(case, self.store.load_track(case.id), language)
-            return i18n.LANGUAGES[language].name, self._in_topic(who, case, [shown])
+            return ButtonResult(i18n.LANGUAGES[language].name, self._in_topic(who, case, [shown]))
         now = self.clock()
         if action in ("t", "p"):
             if self.store.has_open_intake(who.chat_id, who.user_id):
-                return _("Finish or /cancel the case you're answering first."), []
+                return ButtonResult(_("Finish or /cancel the case you're answering first."), [])
             what = "ticket" if action == "t" else "evidence"
             self.store.set_case_input(who.chat_id, who.user_id, case.id, what)
             prompt = Reply(
                 self.renderer.chat_text("case_input", what=what, case=self.case_view(case)),
                 force_reply=who.in_group,
             )
-            return None, self._in_topic(who, case, [prompt])
+            return ButtonResult(None, self._in_topic(who, case, [prompt]))
         if action == "A":
             self.store.assign_case(case.id, who.user_id, who.user_id, now, who.first_name)
             case = self.store.get_case(case.team_id, case.id) or case
-            return _("Assigned to you."), [self.card(case)] if who.in_group else [
-                self.case_card(case, self.store.load_track(case.id), done="assigned")
-            ]
-        if action == "P":
-            return None, self._in_topic(who, case, [self._assign_choices(case)])
-        if action[:1] == "P" and action[1:].isdigit():
+            return ButtonResult(
+                _("Assigned to you."),
+                [self.card(case)]
+                if who.in_group
+                else [self.case_card(case, self.store.load_track(case.id), done="assigned")],
+            )
+        if action == ASSIGN_MENU:
+            # Beside the card, which keeps its buttons.
+            menu = self._assign_choices(case)
+            return ButtonResult(None, self._in_topic(who, case, [menu]), keep_buttons=True)
+        if action[:1] == ASSIGN_MENU and action[1:].isdigit():
             return self._assign_to(who, case, int(action[1:]), now)
         if action not in ACTIONS:
-            return _("That button isn't one I know."), []
+            return ButtonResult(_("That button isn't one I know."), [])
         trigger = ACTIONS[action][0]
         track = self.store.load_track(case.id)
         try:
             fire(track, trigger, now, who.user_id, self.schedule(case.team_id))
         except CaseError as error:
-            return error_text(error), [self.case_card(case, track)]
+            return ButtonResult(error_text(error), [self.case_card(case, track)])
         self.store.save_track(case.id, case.team_id, track)
         case = self.store.get_case(case.team_id, case.id) or case
         replies: list[Reply] = []
@@ -333,9 +344,11 @@ class FollowUpService:
             replies.append(self.card(case))
             if not who.in_group:
                 replies.append(self.case_card(case, track, done=trigger))
-            return _("%(action)s — noted.") % {"action": _(ACTIONS[action][1])}, replies
+            return ButtonResult(
+                _("%(action)s — noted.") % {"action": _(ACTIONS[action][1])}, replies
+            )
         replies.append(self.case_card(case, track, done=trigger))
-        return None, replies
+        return ButtonResult(None, replies)
 
     def _assign_choices(self, case: CaseRecord) -> Reply:
         """The team's known members as buttons: who should take the case?"""
@@ -343,7 +356,7 @@ class FollowUpService:
         people = [
             Button(
                 (first + (f" @{username}" if username else ""))[:48],
-                self._data(case, f"P{user_id}"),
+                self._data(case, f"{ASSIGN_MENU}{user_id}"),
             )
             for user_id, (first, username) in sorted(names.items(), key=lambda m: m[1][0])
         ][:ASSIGN_CHOICES]
@@ -351,18 +364,16 @@ class FollowUpService:
         text = self.renderer.chat_text("assign_pick", case=self.case_view(case))
         return Reply(text, buttons)
 
-    def _assign_to(
-        self, who: Who, case: CaseRecord, user_id: int, now: datetime
-    ) -> tuple[str | None, list[Reply]]:
+    def _assign_to(self, who: Who, case: CaseRecord, user_id: int, now: datetime) -> ButtonResult:
         names = self.store.member_names(case.team_id)
         if user_id not in names:
-            return _("That person isn't in this team any more."), []
+            return ButtonResult(_("That person isn't in this team any more."), [])
         first, username = names[user_id]
         self.store.assign_case(
             case.id, user_id, who.user_id, now, f"@{username}" if username else first
         )
         case = self.store.get_case(case.team_id, case.id) or case
-        return _("Assigned to %(name)s.") % {"name": first}, [self.card(case)]
+        return ButtonResult(_("Assigned to %(name)s.") % {"name": first}, [self.card(case)])
 
     def _in_topic(self, who: Who, case: CaseRecord, replies: list[Reply]) -> list[Reply]:
         """Replies in a group go to the case's forum topic, when it has one."""
@@ -463,7 +474,7 @@ class FollowUpService:
             0,
             [
                 Button("🙋 " + _("Assign to me"), self._data(case, "A")),
-                Button("👥 " + _("Assign to…"), self._data(case, "P")),
+                Button("👥 " + _("Assign to…"), self._data(case, ASSIGN_MENU)),
             ],
         )
         text = self.renderer.chat_text(
@@ -596,17 +607,12 @@ class FollowUpService:
         return rows
 
     def _action_buttons(self, case: CaseRecord, track: CaseTrack) -> list[list[Button]]:
-        actions = OFFERED.get(track.status, ())
-        row: list[Button] = []
-        rows: list[list[Button]] = []
-        for action in actions:
-            row.append(Button(action_label(action), self._data(case, action)))
-            if len(row) == 2:
-                rows.append(row)
-                row = []
-        if row:
-            rows.append(row)
-        return rows
+        return in_rows(
+            [
+                Button(action_label(action), self._data(case, action))
+                for action in OFFERED.get(track.status, ())
+            ]
+        )
 
     def _data(self, case: CaseRecord, action: str) -> str:
         return f"{CASE_PREFIX}:{case.token}:{action}"

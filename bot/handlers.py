@@ -375,8 +375,7 @@ async def button(update: Update, context: BotContext) -> None:
     data = query.data or ""
     who = await with_rights(update, context)
     if data.startswith("k:"):
-        toast, replies = await served(context, who, context.followup.on_button, who, data)
-        result = ButtonResult(toast, replies)
+        result = await served(context, who, context.followup.on_button, who, data)
     elif data.startswith("m:imp:case:"):
         result = await served(context, who, context.service.start_from_charges, who, data)
     elif data.startswith("m:imp:"):
@@ -402,10 +401,8 @@ async def button(update: Update, context: BotContext) -> None:
     else:
         result = await served(context, who, context.service.on_button, who, data)
     await query.answer(result.toast)
-    if result.replies and not data.endswith((":f", ":e", ":P")):
-        # The file, the escalation text and the assign menu come beside a message that
-        # keeps its buttons. Otherwise the tapped message loses them (already without
-        # buttons, or too old to edit: nothing to tidy).
+    if result.replies and not result.keep_buttons:
+        # Already without buttons, or too old to edit: nothing to tidy.
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(None)
     await send_replies(update, context, result.replies)
@@ -538,19 +535,22 @@ async def close_database(application: Application[Any, Any, Any, Any, Any, Any])
 
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register every handler, in order; each answers in the chat's language."""
-    application.add_handler(CommandHandler("start", localised(start)))
-    application.add_handler(CommandHandler("help", localised(help_command)))
-    application.add_handler(CommandHandler("language", localised(language)))
-    application.add_handler(CommandHandler("new", localised(new)))
-    application.add_handler(CommandHandler("cancel", localised(cancel)))
-    application.add_handler(CommandHandler("cases", localised(cases)))
-    application.add_handler(CommandHandler("case", localised(case)))
-    application.add_handler(CommandHandler("settings", localised(settings)))
-    application.add_handler(CommandHandler("assign", localised(assign)))
-    application.add_handler(CommandHandler("accounts", localised(accounts)))
-    application.add_handler(CommandHandler("import", localised(import_command)))
-    application.add_handler(CommandHandler("export", localised(export)))
-    application.add_handler(CommandHandler("forget", localised(forget)))
+    for name, command in (
+        ("start", start),
+        ("help", help_command),
+        ("language", language),
+        ("new", new),
+        ("cancel", cancel),
+        ("cases", cases),
+        ("case", case),
+        ("settings", settings),
+        ("assign", assign),
+        ("accounts", accounts),
+        ("import", import_command),
+        ("export", export),
+        ("forget", forget),
+    ):
+        application.add_handler(CommandHandler(name, localised(command)))
     application.add_handler(
         ChatMemberHandler(localised(membership), ChatMemberHandler.MY_CHAT_MEMBER)
     )

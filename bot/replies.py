@@ -77,6 +77,9 @@ class ButtonResult:
 
     toast: str | None
     replies: list[Reply]
+    # The replies come beside the tapped message, whose buttons stay usable (a file of the
+    # message, an escalation text, a list to pick from); otherwise its buttons are removed.
+    keep_buttons: bool = False
 
 
 def account_label(account: dict[str, Any]) -> str:

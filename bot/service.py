@@ -21,7 +21,7 @@ from bot.imports import ImportService
 from bot.policy_texts import PolicyTexts
 from bot.rendering import Renderer, SupportMessage, money, month_name, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
-from bot.storage import IntakeRow, Store, new_token
+from bot.storage import CaseRecord, IntakeRow, Store, new_token
 from conversations.cases import CaseStatus
 from conversations.eligibility import assess
 from conversations.errors import InputError
@@ -356,7 +356,7 @@ class RefundService:
         case = self.followup.visible_case(who, data.removeprefix(SHOW_CASE_PREFIX))
         if case is None:
             return ButtonResult(_("That case isn't here."), [])
-        return ButtonResult(None, self.show_case(who, str(case.id)))
+        return ButtonResult(None, self._case_replies(who, case))
 
     def show_case(self, who: Who, argument: str) -> list[Reply]:
         """One case: answers, verdict, message, timeline, and what can be done now."""
@@ -371,6 +371,10 @@ class RefundService:
                 case = other
         if case is None:
             return [self._reply("case_not_found", number=number)]
+        return self._case_replies(who, case)
+
+    def _case_replies(self, who: Who, case: CaseRecord) -> list[Reply]:
+        """The case as /case N shows it (the caller made sure this chat may see it)."""
         events = self.store.case_events(case.id)
         track = self.store.load_track(case.id)
         tz = self.followup.schedule(who.chat_id).tz
@@ -667,7 +671,7 @@ class RefundService:
             self._bump(row)
             return ButtonResult(i18n.LANGUAGES[value].name, self._review(row, who))
         elif action == "f":
-            return ButtonResult(None, [self._message_file(row, who)])
+            return ButtonResult(None, [self._message_file(row, who)], keep_buttons=True)
         else:
             return ButtonResult(_("That button isn't one I know."), [])
         replies = self._after_change(row, who, [], previous=step)

@@ -477,6 +477,7 @@ class Store:
             update(intakes).where(this_intake).values({name: _key(name) for name in fields}),
             dialect,
         )
+        self._chat_lock = Prepared(select(func.pg_advisory_xact_lock(_key("chat_id"))), dialect)
 
     def _driver_time(self, moment: datetime) -> datetime | str:
         """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
@@ -523,17 +524,16 @@ class Store:
         if self.engine.dialect.name != "postgresql":
             with self.unit():
                 return work(*args, **kwargs)
-        lock = select(func.pg_advisory_xact_lock(chat_id))
         if not self.is_async:
             # psycopg: another process may hold the chat for a while, and waiting for it
             # on the event loop would stop every other chat meanwhile; wait in a thread.
             with self.unit() as conn:
-                await asyncio.to_thread(conn.execute, lock)
+                await asyncio.to_thread(self._chat_lock.run, conn, chat_id=chat_id)
                 return work(*args, **kwargs)
 
         def locked() -> T:
             with self.unit() as conn:
-                conn.execute(lock)
+                self._chat_lock.run(conn, chat_id=chat_id)
                 return work(*args, **kwargs)
 
         return await self.run(locked)

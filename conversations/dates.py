@@ -157,8 +157,9 @@ _LOCAL_DAYS_AGO: dict[str, tuple[re.Pattern[str], ...]] = {
     "ru": (re.compile(r"(?P<n>\d{1,4}) (?:день|дня|днеи) назад"),),
     "es": (re.compile(r"hace (?P<n>\d{1,4}) dias?"),),
     "pt": (
-        re.compile(r"(?:ha|faz) (?P<n>\d{1,4}) dias?"),
-        re.compile(r"(?P<n>\d{1,4}) dias? atras"),
+        # "dia" is filler (as in "dia 9 de novembro"): "há 1 dia" reaches here as "ha 1".
+        re.compile(r"(?:ha|faz) (?P<n>\d{1,4})(?: dias?)?"),
+        re.compile(r"(?P<n>\d{1,4})(?: dias?)? atras"),
     ),
     "id": (re.compile(r"(?P<n>\d{1,4}) hari (?:yang )?lalu"),),
 }

@@ -17,14 +17,19 @@ async def _at_amount(user: ChatDriver) -> None:
     assert "How much" in user.last_text()
 
 
-async def _finish_duplicate(user: ChatDriver) -> str:
-    """From the card question to the message; returns the message as the user reads it."""
+async def _to_the_evidence(user: ChatDriver) -> None:
+    """From the card question to step 5, the evidence checklist."""
     await user.tap("Skip")  # card
     await user.tap("Skip")  # document number
     await user.tap("Skip")  # campaign IDs
     await user.send("9 Nov 10:08")
     await user.tap("Skip")  # other document number
     await user.tap("Today")
+
+
+async def _finish_duplicate(user: ChatDriver) -> str:
+    """From the card question to the message; returns the message as the user reads it."""
+    await _to_the_evidence(user)
     replies = await user.tap("Skip")  # evidence
     return plain(replies[-1].text)
 
@@ -324,11 +329,7 @@ async def test_file_sent_early_is_kept_for_the_evidence_step(user: ChatDriver) -
     await user.send_photo("early-photo")
     assert "kept" in user.last_text()
     await user.send("189.90 USD")
-    for _ in range(3):
-        await user.tap("Skip")
-    await user.send("9 Nov 10:08")
-    await user.tap("Skip")
-    await user.tap("Today")
+    await _to_the_evidence(user)
     assert "I have 1 so far" in user.last_text()
 
 
@@ -349,11 +350,7 @@ async def test_evidence_checklist_ticks_what_was_sent(user: ChatDriver) -> None:
     still missing, and the message names each attachment by what it is."""
     await _at_amount(user)
     await user.send("189.90 USD")
-    for _ in range(3):
-        await user.tap("Skip")
-    await user.send("9 Nov 10:08")
-    await user.tap("Skip")
-    await user.tap("Today")
+    await _to_the_evidence(user)
     assert "☐ Screenshot of both charges" in user.last_text()
     await user.send_file("doc-1", "statement.pdf")
     assert "Which of these is it?" in user.last_text()
@@ -370,11 +367,7 @@ async def test_a_screen_recording_is_evidence(user: ChatDriver, store: Store) ->
     and the message calls it a screen recording."""
     await _at_amount(user)
     await user.send("189.90 USD")
-    for _ in range(3):
-        await user.tap("Skip")
-    await user.send("9 Nov 10:08")
-    await user.tap("Skip")
-    await user.tap("Today")
+    await _to_the_evidence(user)
     await user.app.process_update(user.updates.video("vid-1"))
     assert "Which of these is it?" in user.last_text()
     await user.tap("Something else")

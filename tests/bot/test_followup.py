@@ -129,6 +129,20 @@ async def test_pings_respect_the_users_quiet_hours(
         assert local.hour >= 9 and local.hour < 21, at
 
 
+async def test_partly_refunded_is_recorded_from_its_button(
+    app: App, user: ChatDriver, store: Store
+) -> None:
+    """After TikTok replied, "Partly refunded" records that outcome (its letter is not
+    shared with any other button)."""
+    await sent_case(user)
+    await user.send("/case 1")
+    await user.tap("They replied")
+    assert "Partly refunded" in " ".join(user.button_labels())
+    await user.tap("Partly refunded")
+    assert store.load_track(1).status == "partly_refunded"
+    assert "Who should take" not in user.last_text()
+
+
 async def test_settings_are_changed_with_buttons(app: App, user: ChatDriver, store: Store) -> None:
     """/settings offers each setting as a button, its common choices as buttons (the
     current one marked), and a way back; a choice is saved and the settings shown again."""

@@ -269,6 +269,17 @@ async def test_a_case_is_assigned_to_a_member_from_its_card(
     assert "assigned to Sam" in plain(card.text) and card.buttons
 
 
+async def test_a_sticker_in_the_group_gets_no_reply(app: App, api: InProcessBotApi) -> None:
+    """Members' stickers and voice notes in the group are chatter: the bot stays quiet
+    (in a private chat it says what it can read)."""
+    p = people(app, api)
+    before = len(api.sent())
+    await app.process_update(p["sam_a"].updates.sticker())
+    assert api.sent()[before:] == []
+    await app.process_update(p["sam"].updates.sticker())
+    assert "can't read that kind of message" in p["sam"].last_text()
+
+
 async def test_removed_from_a_group_its_pings_stop(
     app: App, api: InProcessBotApi, clock: Clock, store: Store
 ) -> None:

@@ -225,6 +225,8 @@ LOCAL_DATES = {
         ("na última sexta às 10h", when("2026-11-20", "10:00")),
         ("há 3 dias", when("2026-11-23")),
         ("3 dias atrás", when("2026-11-23")),
+        ("há 1 dia", when("2026-11-25")),
+        ("1 dia atrás", when("2026-11-25")),
     ],
     "id": [
         ("3 Januari 2026", when("2026-01-03")),
