@@ -16,9 +16,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY . .
-# The wheel carries templates/ and locales/ inside the bot package (tests/test_packaging.py).
-# The postgres extra (asyncpg, psycopg) is what compose.yaml's DATABASE_URL needs.
-RUN pip install '.[postgres]' \
+# The lock (requirements/bot.txt: exact versions with hashes, PostgreSQL's drivers included,
+# which compose.yaml's DATABASE_URL needs), then the bot itself built with the locked
+# setuptools. The wheel carries templates/ and locales/ inside the bot package
+# (tests/test_packaging.py).
+RUN pip install -r requirements/bot.txt \
+    && pip install --no-deps --no-build-isolation . \
     && useradd --create-home --uid 10001 refundbot \
     && mkdir -p /data \
     && chown refundbot /data

@@ -13,41 +13,53 @@ compiled templates are shared and a render costs a dictionary look-up per text.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import i18n
 from bot.resources import data_dir
+from conversations.currencies import minor_digits
 
 TEMPLATES_DIR = data_dir("templates")
 
 
 def money(amount: str | Decimal | None, currency: str | None) -> str:
-    """The amount with its currency's usual decimals, the way the reader's language
-    writes it: `189.90 USD` in English, `1 234,56 €` in Russian, `R$ 1.234,56` in
-    Portuguese (Brazil)."""
+    """The amount with its currency's decimals (`conversations.currencies`), the way the
+    reader's language writes it: `189.90 USD` in English, `1 234,56 €` in Russian,
+    `R$ 1.234,56` in Portuguese (Brazil), `Rp1.500.000` in Indonesian."""
     if amount is None or currency is None:
         return "—"
     locale = i18n.babel_locale()
-    if locale == i18n.DEFAULT_LANGUAGE:
-        digits = get_currency_precision(currency)
-        pattern = "#,##0" + ("." + "0" * digits if digits else "") + "\xa0¤¤"
-        return str(
-            format_currency(
-                Decimal(amount), currency, format=pattern, locale=locale, currency_digits=False
-            )
-        ).replace("\xa0", " ")
-    # The locale's own currency pattern, grouping from 1,000 on (Spanish leaves 4 digits
-    # ungrouped by default, which reads oddly next to grouped bigger amounts).
-    text = format_currency(Decimal(amount), currency, locale=locale, group_separator=True)
+    text = format_currency(
+        Decimal(amount),
+        currency,
+        format=_money_pattern(locale, minor_digits(currency)),
+        locale=locale,
+        currency_digits=False,
+        group_separator=True,
+    )
     return str(text).replace("\xa0", " ").replace("\u202f", " ")
+
+
+@cache
+def _money_pattern(locale: str, digits: int) -> NumberPattern:
+    """English: `1,234.50 USD`. Other languages: the locale's own currency pattern. Either
+    way with exactly `digits` decimals, whatever Babel's data says of the currency."""
+    if locale == i18n.DEFAULT_LANGUAGE:
+        return parse_pattern("#,##0" + ("." + "0" * digits if digits else "") + "\xa0¤¤")
+    pattern: NumberPattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
+    pattern.frac_prec = (digits, digits)
+    return pattern
 
 
 def number(value: int | Decimal) -> str:

@@ -40,9 +40,10 @@ from types import MappingProxyType
 from typing import Final, Protocol
 
 import openpyxl
-from babel.numbers import get_currency_precision, list_currencies
+from babel.numbers import list_currencies
 from openpyxl.utils.datetime import from_excel
 
+from conversations.currencies import minor_digits
 from conversations.errors import N_, InputError, Phrase
 from conversations.inputs import mask_card_numbers
 from conversations.money import MAX_AMOUNT, parse_amount
@@ -1204,7 +1205,7 @@ def _numeric_amount(value: float, currency: str | None) -> tuple[Decimal, str, b
             raise InvalidOperation
         # A float is a binary fraction: 189.9 may be 189.89999999999998, which Excel
         # shows, and bills, as 189.90.
-        amount = exact.quantize(Decimal(1).scaleb(-_precision(currency)))
+        amount = exact.quantize(Decimal(1).scaleb(-minor_digits(currency)))
     except InvalidOperation:
         raise _RowProblem(
             Phrase("Couldn't read the amount “%(text)s”.", text=_shown(_text(value)))
@@ -1233,7 +1234,7 @@ def _text_amount(text: str, currency: str | None, stated: str | None) -> tuple[D
     if stated is not None and ("$" in body or not body.isascii()):
         # A currency column outranks a "$" or "€" in the amount: symbols are ambiguous.
         body = "".join(ch for ch in body if unicodedata.category(ch) != "Sc")
-    if currency is not None and _PLAIN_CENTS.fullmatch(body) and _precision(currency) == 2:
+    if currency is not None and _PLAIN_CENTS.fullmatch(body) and minor_digits(currency) == 2:
         # What nearly every export writes ("1234.56", "1234,56"): parse_amount reads these
         # the same way (two digits after the only separator are cents), only slower.
         amount = Decimal(body.replace(",", "."))
@@ -1266,11 +1267,6 @@ def _text_amount(text: str, currency: str | None, stated: str | None) -> tuple[D
 
 
 _PLAIN_CENTS = re.compile(r"\d{1,9}[.,]\d\d")
-
-
-@cache
-def _precision(currency: str) -> int:
-    return get_currency_precision(currency)
 
 
 def _no_currency(text: str) -> Phrase:

@@ -19,8 +19,9 @@ from decimal import Decimal
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import get_currency_precision, get_decimal_symbol, list_currencies
+from babel.numbers import get_decimal_symbol, list_currencies
 
+from conversations.currencies import minor_digits
 from conversations.errors import N_, InputError
 from conversations.facts import Money
 
@@ -210,7 +211,7 @@ def parse_amount(text: str, default_currency: str | None, locale: str = "en") ->
 
     # Read the number before asking for a currency, so "0" or "1.2.3" get the more useful
     # message; without a currency, assume the usual two decimals.
-    precision = get_currency_precision(currency) if currency is not None else 2
+    precision = minor_digits(currency) if currency is not None else 2
     amount = _read_number(number.group(), precision, decimal_comma=style.decimal_comma)
     if amount == 0:
         raise InputError(_ZERO)

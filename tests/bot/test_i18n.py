@@ -157,7 +157,10 @@ def test_the_language_is_scoped_to_the_block() -> None:
         ("ru", "1234.56", "EUR", "1 234,56 €"),
         ("es", "1234.56", "EUR", "1.234,56 €"),
         ("pt_BR", "1234.56", "BRL", "R$ 1.234,56"),
-        ("id", "1500000", "IDR", "Rp1.500.000,00"),
+        ("id", "1500000", "IDR", "Rp1.500.000"),
+        ("id", "1234.5", "EUR", "€1.234,50"),
+        ("ru", "18990", "JPY", "18 990 ¥"),
+        ("pt_BR", "12.345", "KWD", "KWD 12,345"),
     ],
 )
 def test_money_is_written_the_local_way(

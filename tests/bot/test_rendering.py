@@ -1037,7 +1037,7 @@ def test_in_progress_names_the_step_the_user_is_at() -> None:
         ("1500", "JPY", "1,500 JPY"),
         (Decimal("18990"), "JPY", "18,990 JPY"),
         ("1.5", "KWD", "1.500 KWD"),
-        ("250000", "IDR", "250,000.00 IDR"),
+        ("250000", "IDR", "250,000 IDR"),
         (None, "USD", "—"),
         ("10", None, "—"),
     ],

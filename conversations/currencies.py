@@ -1,0 +1,37 @@
+"""How many decimals each currency has: the product's rule, kept in `currencies.toml`.
+
+Reading (`conversations.money`, `conversations.billing`) and showing (`bot.rendering`) an
+amount both ask `minor_digits`, so what a person types and what the bot shows agree, and a
+new release of Babel's currency data can't change either.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+__all__ = ["CURRENCIES_PATH", "minor_digits"]
+
+CURRENCIES_PATH = Path(__file__).resolve().parent / "currencies.toml"
+
+
+@cache
+def _table() -> tuple[int, dict[str, int]]:
+    with CURRENCIES_PATH.open("rb") as file:
+        data = tomllib.load(file)
+    default = data["default"]
+    digits: dict[str, int] = {}
+    for rule in data["rule"]:
+        for code in rule["currencies"]:
+            if code in digits:
+                raise ValueError(f"{CURRENCIES_PATH.name}: {code} is in two rules")
+            digits[code] = rule["digits"]
+    return default, digits
+
+
+@cache
+def minor_digits(currency: str) -> int:
+    """The decimals an amount in `currency` (an ISO 4217 code) is billed and shown with."""
+    default, digits = _table()
+    return digits.get(currency.upper(), default)
