@@ -264,9 +264,9 @@ def test_a_case_left_at_the_verdict_is_offered_again_at_step_6(tmp_path: Path) -
     assert "Subject: Refund of unspent balance (420.00 USD)" in after_continue
 
 
-def test_the_quick_start_install_runs_without_the_postgresql_extras(tmp_path: Path) -> None:
-    """`pip install -e .` brings no greenlet, asyncpg or psycopg (they come with the
-    `postgres` extra): the bot must start and chat on SQLite without them."""
+def test_the_bot_runs_without_the_postgresql_extras(tmp_path: Path) -> None:
+    """The lock brings greenlet, asyncpg and psycopg, but `pip install refundbot` without
+    the `postgres` extra doesn't: the bot must start and chat on SQLite without them."""
     blocked = "import sys\nfor name in ('greenlet', 'asyncpg', 'psycopg'):\n"
     blocked += "    sys.modules[name] = None\n"
     run = subprocess.run(
