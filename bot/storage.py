@@ -634,6 +634,15 @@ class Store:
 
     # --- intakes (the per-update hot path) --------------------------------------
 
+    def newest_update_id(self, chat_id: int) -> int:
+        """The newest update id applied in the chat (0 when none): the terminal chat numbers
+        its updates after it, so a clock that moved back can't make them look redelivered."""
+        with self.transaction() as conn:
+            newest = conn.execute(
+                select(func.max(intakes.c.last_update)).where(intakes.c.chat_id == chat_id)
+            ).scalar()
+        return int(newest or 0)
+
     def load_intake(self, chat_id: int, user_id: int) -> IntakeRow | None:
         with self.transaction() as conn:
             row = self._load_intake.run(conn, chat_id=chat_id, user_id=user_id).fetchone()

@@ -103,7 +103,12 @@ async def run_terminal(
     )
     loop = asyncio.get_running_loop()
     async with application:
-        updates = UpdateFactory(application.bot, user_id=TERMINAL_USER_ID, first_name="You")
+        updates = UpdateFactory(
+            application.bot,
+            user_id=TERMINAL_USER_ID,
+            first_name="You",
+            after=service.store.newest_update_id(TERMINAL_USER_ID),
+        )
         if banner:
             screen._print(banner)
         # Reminders come here as they would on Telegram: what fell due while the chat was

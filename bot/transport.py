@@ -239,14 +239,23 @@ def _user(user_id: int, first_name: str, language_code: str = "en") -> dict[str,
 class UpdateFactory:
     """Builds updates as Telegram would deliver them for one user in one chat."""
 
-    # Telegram's update ids only grow; starting from the clock keeps that true across runs
-    # of the terminal chat on one database (a redelivered update is ignored by id).
+    # Telegram's update ids only grow, and an update whose id is not above the last one
+    # applied is taken for a redelivery and ignored. Starting from the clock keeps ids
+    # growing across runs; `after` (the newest id the database has seen) keeps that true
+    # when the clock has moved back since (tests/bot/test_terminal.py runs under faketime).
     _update_ids = itertools.count(int(time.time() * 1000))
     _message_ids = itertools.count(1)
 
     def __init__(
-        self, bot: Bot, user_id: int = 1001, chat_id: int | None = None, first_name: str = "Alex"
+        self,
+        bot: Bot,
+        user_id: int = 1001,
+        chat_id: int | None = None,
+        first_name: str = "Alex",
+        after: int = 0,
     ) -> None:
+        if after >= int(time.time() * 1000):
+            self._update_ids = itertools.count(after + 1)
         self.bot = bot
         self.user = _user(user_id, first_name)
         self.chat = _chat(chat_id if chat_id is not None else user_id)

@@ -8,10 +8,14 @@ no stray .env is read).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ADVERTISER_ID = "7289000011112221010"
@@ -37,20 +41,41 @@ def _env(tmp_path: Path, *, database: bool = True) -> dict[str, str]:
 
 
 def run_bot(
-    tmp_path: Path, lines: list[str], *args: str, database: bool = True
+    tmp_path: Path,
+    lines: list[str],
+    *args: str,
+    database: bool = True,
+    clock: str | None = None,
+    machine_tz: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ARGS` in tmp_path, typing `lines`, until end of input."""
+    """Run `python -m bot ARGS` in tmp_path, typing `lines`, until end of input.
+
+    `clock` runs it under faketime (`@2028-02-29 12:00:00` starts the clock there,
+    `-2d` shifts it back two days); `machine_tz` sets the machine's time zone (TZ)."""
+    env = _env(tmp_path, database=database)
+    command = [sys.executable, "-m", "bot", *args]
+    if clock is not None:
+        command = [_faketime(), "-f", clock, *command]
+    if machine_tz is not None:
+        env["TZ"] = machine_tz
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        command,
         input="".join(line + "\n" for line in lines),
         capture_output=True,
         text=True,
         encoding="utf-8",
         timeout=60,
-        env=_env(tmp_path, database=database),
+        env=env,
         cwd=tmp_path,
         check=False,
     )
+
+
+def _faketime() -> str:
+    found = shutil.which("faketime")
+    if found is None:
+        pytest.skip("faketime is not installed (apt-get install -y faketime; .ci/run does)")
+    return found
 
 
 def _today() -> date:
@@ -206,6 +231,73 @@ def test_end_of_input_mid_intake_and_a_second_run_continues(tmp_path: Path) -> N
     assert "How much was it, tax included?" in after_continue
     # The card question only comes for a card-paying account: the billing answer was kept.
     assert "Which card was charged?" in after_continue
+
+
+def test_a_second_run_on_a_clock_that_moved_back_still_answers(tmp_path: Path) -> None:
+    """The server's clock went back two days between two runs: the second run's answers
+    are not taken for redeliveries of the first run's (it used to answer nothing)."""
+    first = run_bot(tmp_path, ["/new", *ACCOUNT_ANSWERS, "I was charged twice"], "chat")
+    _assert_clean_exit(first)
+    assert "When was the charge?" in first.stdout
+
+    second = run_bot(tmp_path, ["/new", "Continue", "189.90 USD"], "chat", clock="-2d")
+
+    _assert_clean_exit(second)
+    out = second.stdout
+    assert "You have a case in progress — Step 3 of 6 — the charge" in out
+    after_continue = out.split("  [2] Start over", 1)[1]
+    assert "When was the charge?" in after_continue
+
+
+@pytest.mark.parametrize(
+    ("instant", "machine_tz"),
+    [
+        # "yesterday" is a leap day.
+        (datetime(2028, 3, 1, 9, 0, tzinfo=UTC), "UTC"),
+        # New Year in UTC, still New Year's Eve where the machine is.
+        (datetime(2027, 1, 1, 0, 30, tzinfo=UTC), "America/Los_Angeles"),
+        # A leap day in UTC, already 1 March where the machine is (UTC+14).
+        (datetime(2028, 2, 29, 23, 30, tzinfo=UTC), "Pacific/Kiritimati"),
+    ],
+    ids=["after-leap-day", "new-year", "machine-ahead-of-utc"],
+)
+def test_a_whole_intake_reads_dates_right_on_any_day(
+    tmp_path: Path, instant: datetime, machine_tz: str
+) -> None:
+    """The bot's days are UTC's (DEFAULT_TIMEZONE unset), whatever day it is and wherever
+    the machine's clock is set: "yesterday" and "when did you notice" land on the right
+    dates around a leap day and a new year."""
+    # faketime reads the instant in the machine's time zone.
+    local = instant.astimezone(ZoneInfo(machine_tz))
+    result = run_bot(
+        tmp_path,
+        [
+            "/new",
+            *ACCOUNT_ANSWERS,
+            "I was charged twice",
+            "yesterday 10:02",
+            "$189.90",
+            "1881",
+            "Skip",
+            "Skip",
+            "yesterday 10:08",
+            "Skip",
+            "Today",
+            "Skip",
+        ],
+        "chat",
+        clock=f"@{local:%Y-%m-%d %H:%M:%S}",
+        machine_tz=machine_tz,
+    )
+
+    _assert_clean_exit(result)
+    out = result.stdout
+    today = instant.date()
+    yesterday = today - timedelta(days=1)
+    assert f"Subject: Duplicate charge of 189.90 USD on {_long(yesterday)}" in out, out
+    assert f"- {_long(yesterday)}, 10:02" in out
+    assert f"- {_long(yesterday)}, 10:08" in out
+    assert f"We noticed this on {_long(today)}" in out
 
 
 def test_a_file_line_for_a_missing_file_gets_a_friendly_message(tmp_path: Path) -> None:
