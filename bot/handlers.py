@@ -150,13 +150,15 @@ def posted_as_the_group(update: Update) -> bool:
 async def standing(update: Update, context: BotContext) -> Standing:
     """The sender's place in the group the update came from (Telegram's getChatMember, kept
     a minute). A member checked afresh is remembered (name and @username, for mentions
-    and /assign); nobody else is."""
+    and /assign); anyone else is forgotten as a member, should they have been one."""
     if posted_as_the_group(update):
         return Standing(member=True, admin=True)
     who = who_of(update)
     found, fresh = await context.bot_data.members.standing(context.bot, who.chat_id, who.user_id)
     if fresh and found.member:
         await context.service.store.run(context.service.remember_member, who)
+    elif fresh:
+        await context.service.store.run(context.followup.members_left, who.chat_id, [who.user_id])
     return found
 
 

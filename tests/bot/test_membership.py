@@ -174,12 +174,14 @@ async def test_a_stranger_s_commands_in_the_group_get_one_short_reply(
 async def test_a_stranger_s_press_does_not_make_them_an_assignable_member(
     app: App, api: InProcessBotApi, store: Store
 ) -> None:
-    """The attack of issue 14: @mal presses the case list (today that recorded him as a
-    member), then an admin's /assign 1 @mal gave him the case. Now he is not recorded, the
-    /assign is refused, "Assign to…" doesn't offer him, and his id forged into a pick is
-    refused too."""
+    """The attack of issue 14: @mal presses the case list (that used to record him as a
+    member), then an admin's /assign 1 @mal gave him the case. Now his press removes even a
+    record left from before, the /assign is refused, "Assign to…" doesn't offer him, and
+    his id forged into a pick is refused too."""
     p = people(app, api)
     await team_case(p)
+    # As the bot before this fix left it: @mal recorded by an earlier press.
+    store.remember_member(GROUP, EVE, "Eve", "mal")
     await p["eve_g"].press("m:cases:all")
     assert EVE not in store.member_names(GROUP)
     await p["kim_g"].send(f"/assign{BOT} 1 @mal")
@@ -220,6 +222,34 @@ async def test_a_member_who_leaves_loses_access_at_once(
     assert "I don't know @sam yet" in p["kim_g"].last_text()
     await p["kim_g"].press(card_buttons(store, p["alex_g"])["👥 Assign to…"])
     assert not any("Sam" in label for label, _data in p["kim_g"].last().buttons)
+
+
+async def test_assign_offers_and_accepts_only_people_still_in_the_group(
+    app: App, api: InProcessBotApi, store: Store, minutes: FakeClock
+) -> None:
+    """Sam leaves without the bot seeing it (it is no admin: no chat_member update). Once
+    the kept answer is a minute old, "Assign to…" asks Telegram about the people it would
+    offer and leaves Sam out; a pick of Sam from an older menu, and /assign 1 @sam, are
+    refused."""
+    p = people(app, api)
+    await team_case(p)
+    kim = p["kim_g"]
+    await p["sam_g"].send(f"/cases{BOT}")
+    assign_to = card_buttons(store, p["alex_g"])["👥 Assign to…"]
+    await kim.press(assign_to)
+    old_menu = dict(kim.last().buttons)
+    assert "Sam @sam" in old_menu
+    api.set_member(GROUP, SAM, "left", is_member=False)
+    minutes.now += 61
+    await kim.press(assign_to)
+    assert "Sam @sam" not in dict(kim.last().buttons)
+    assert {"Alex @alex", "Kim @kim"} <= set(dict(kim.last().buttons))
+    await kim.press(old_menu["Sam @sam"])
+    assert "That person isn't in this team any more." in kim.toasts()
+    await kim.send(f"/assign{BOT} 1 @sam")
+    assert "I don't know @sam yet" in kim.last_text()
+    case = store.get_case(GROUP, 1)
+    assert case is not None and case.assignee_user_id is None
 
 
 async def test_someone_who_joins_is_a_member_at_once(
