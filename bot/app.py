@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest
@@ -32,6 +32,31 @@ from conversations.policy import Policy, load_policy
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# Questions to Telegram, not messages: its per-chat message limits don't count them.
+NOT_MESSAGES = frozenset({"getChatMember"})
+
+
+class MessageRateLimiter(AIORateLimiter):
+    """PTB's limiter, for messages only. It counts every call that names a chat toward that
+    chat's limit (20 a minute in a group); a group's membership checks would then hold its
+    cards and replies back."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint in NOT_MESSAGES:
+            return await callback(*args, **kwargs)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
 
 
 def build_service(
@@ -83,7 +108,7 @@ def build_application(
         # generic over its retry argument, which mypy can't reconcile here.
         # 30 messages a second, released one every 1/30 s rather than in bursts of 30: a
         # burst makes Telegram answer 429 and the limiter then stalls every send.
-        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=3)
+        limiter = MessageRateLimiter(overall_max_rate=1, overall_time_period=1 / 30, max_retries=3)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = cast(InstrumentedApplication, builder.build())
     application.bot_data.service = service

@@ -69,6 +69,13 @@ ACTION_ICONS["o"] = "↩️"
 ASSIGN_MENU = "M"
 
 
+def picks_member(data: str) -> bool:
+    """Whether a case button lists the team's members ("Assign to…") or gives the case to
+    one of them: the transport checks those people are still in the group first."""
+    parts = data.split(":")
+    return len(parts) == 3 and parts[0] == CASE_PREFIX and parts[2][:1] == ASSIGN_MENU
+
+
 def action_label(action: str) -> str:
     """A case button's label in the reader's language, with its icon."""
     return f"{ACTION_ICONS[action]} {_(ACTIONS[action][1])}"
@@ -350,16 +357,45 @@ class FollowUpService:
         replies.append(self.case_card(case, track, done=trigger))
         return ButtonResult(None, replies)
 
+    def _offered(self, team_id: int) -> list[tuple[int, tuple[str, str | None]]]:
+        """The members "Assign to…" offers, in its order: (user id, (first name, username))."""
+        names = self.store.member_names(team_id)
+        return sorted(names.items(), key=lambda m: m[1][0])[:ASSIGN_CHOICES]
+
+    def assign_candidates(self, who: Who, data: str) -> tuple[int, list[int]]:
+        """The case's team, and the people this "Assign to…" press would offer or give the
+        case to (none if the case isn't this chat's to see)."""
+        _prefix, token, action = data.split(":")
+        case = self.visible_case(who, token)
+        if case is None or not self.may_change(who, case):
+            return 0, []
+        if action == ASSIGN_MENU:
+            return case.team_id, [user_id for user_id, _names in self._offered(case.team_id)]
+        picked = action[1:]
+        return case.team_id, [int(picked)] if picked.isascii() and picked.isdigit() else []
+
+    def named_member(self, who: Who, argument: str) -> list[int]:
+        """The member `/assign N @name` names, if the team knows one by that name."""
+        words = argument.split()
+        if len(words) != 2:
+            return []
+        user_id = self.store.member_by_username(who.chat_id, words[1])
+        return [] if user_id is None else [user_id]
+
+    def members_left(self, team_id: int, user_ids: list[int]) -> None:
+        """These people are no longer in the team's group: no longer its members (offered,
+        assignable, sent private copies). Their cases and the timeline stay the team's."""
+        self.store.forget_members(team_id, user_ids)
+
     def _assign_choices(self, case: CaseRecord) -> Reply:
         """The team's known members as buttons: who should take the case?"""
-        names = self.store.member_names(case.team_id)
         people = [
             Button(
                 (first + (f" @{username}" if username else ""))[:48],
                 self._data(case, f"{ASSIGN_MENU}{user_id}"),
             )
-            for user_id, (first, username) in sorted(names.items(), key=lambda m: m[1][0])
-        ][:ASSIGN_CHOICES]
+            for user_id, (first, username) in self._offered(case.team_id)
+        ]
         buttons = in_rows(people)
         text = self.renderer.chat_text("assign_pick", case=self.case_view(case))
         return Reply(text, buttons)

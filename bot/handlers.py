@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import functools
 import logging
-import time
 import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -26,7 +25,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -41,10 +40,11 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import i18n
-from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService
+from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService, picks_member
 from bot.i18n import N_, _, error_text
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import markup_kwargs
+from bot.membership import Memberships, Standing, standing_of
 from bot.records import RecordsService
 from bot.reminders import (
     ChatUnreachable,
@@ -85,8 +85,8 @@ class BotData:
     sweep: ReminderSweep
 
     def __init__(self) -> None:
-        # (chat, user) -> (valid until, is admin): getChatMember answers, kept briefly.
-        self.admins: dict[tuple[int, int], tuple[float, bool]] = {}
+        # getChatMember's answers (member? admin?), kept a minute per (chat, user).
+        self.members = Memberships()
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -130,32 +130,59 @@ async def served(
     return await context.service.store.run_for_chat(who.chat_id, work, *args, **kwargs)
 
 
-ADMIN_CACHE_SECONDS = 300.0
+GROUP_KINDS = (ChatType.GROUP, ChatType.SUPERGROUP)
+STRANGER_REFUSED = N_("Only members of this group can see its cases.")
+
+
+def posted_as_the_group(update: Update) -> bool:
+    """A message an anonymous administrator sent as the group itself (Telegram lets only
+    admins do that; its sender is a stand-in account getChatMember doesn't know)."""
+    message = update.effective_message
+    chat = update.effective_chat
+    return (
+        message is not None
+        and message.sender_chat is not None
+        and chat is not None
+        and message.sender_chat.id == chat.id
+    )
+
+
+async def standing(update: Update, context: BotContext) -> Standing:
+    """The sender's place in the group the update came from (Telegram's getChatMember, kept
+    a minute). A member checked afresh is remembered (name and @username, for mentions
+    and /assign); anyone else is forgotten as a member, should they have been one."""
+    if posted_as_the_group(update):
+        return Standing(member=True, admin=True)
+    who = who_of(update)
+    found, fresh = await context.bot_data.members.standing(context.bot, who.chat_id, who.user_id)
+    if fresh and found.member:
+        await context.service.store.run(context.service.remember_member, who)
+    elif fresh:
+        await context.service.store.run(context.followup.members_left, who.chat_id, [who.user_id])
+    return found
 
 
 async def with_rights(update: Update, context: BotContext) -> Who:
-    """Who sent the update, with their admin status in a group (getChatMember, cached for
-    a few minutes), and remembered as a member of the group's team."""
+    """Who sent the update, with their admin status in a group (checked with Telegram by
+    `members_only` before any handler runs; here it is read from what was kept)."""
     who = who_of(update)
     if not who.in_group:
         return who
-    cache: dict[tuple[int, int], tuple[float, bool]] = context.bot_data.admins
-    key = (who.chat_id, who.user_id)
-    now = time.monotonic()
-    cached = cache.get(key)
-    if cached is None or cached[0] < now:
-        # Both the admin check and the member's name need refreshing only now and then,
-        # not on every command and button press in the group.
-        await context.service.store.run(context.service.remember_member, who)
-        try:
-            member = await context.bot.get_chat_member(who.chat_id, who.user_id)
-            is_admin = member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
-        except TelegramError:
-            # Can't check: treat as a plain member (the safe side for permissions).
-            is_admin = False
-        cache[key] = (now + ADMIN_CACHE_SECONDS, is_admin)
-        cached = cache[key]
-    return dataclasses.replace(who, is_admin=cached[1])
+    return dataclasses.replace(who, is_admin=(await standing(update, context)).admin)
+
+
+async def still_members(context: BotContext, team_id: int, user_ids: list[int]) -> None:
+    """Forget, as the team's members, those of `user_ids` Telegram says are no longer in
+    the team's group (someone may leave without the bot seeing it: it gets chat_member
+    updates only as an admin). A private chat's team has no one to check."""
+    if team_id > 0 or not user_ids:
+        return
+    found = await asyncio.gather(
+        *(context.bot_data.members.standing(context.bot, team_id, u) for u in user_ids)
+    )
+    gone = [u for u, (s, _fresh) in zip(user_ids, found, strict=True) if not s.member]
+    if gone:
+        await context.service.store.run(context.followup.members_left, team_id, gone)
 
 
 async def send_reply(
@@ -280,6 +307,8 @@ async def assign(update: Update, context: BotContext) -> None:
     """Give a case of this group to a member: /assign 12 @name."""
     who = await with_rights(update, context)
     argument = " ".join(context.args or [])
+    named = await served(context, who, context.followup.named_member, who, argument)
+    await still_members(context, who.chat_id, named)
     replies = await served(context, who, context.followup.assign, who, argument)
     await send_replies(update, context, replies)
 
@@ -296,6 +325,8 @@ async def membership(update: Update, context: BotContext) -> None:
     if change is None:
         return
     who = who_of(update)
+    # Whoever was checked while the bot was away is checked again.
+    context.bot_data.members.forget(who.chat_id)
     status = change.new_chat_member.status
     if status in (ChatMember.LEFT, ChatMember.BANNED):
         await served(context, who, context.service.bot_removed, who)
@@ -303,6 +334,45 @@ async def membership(update: Update, context: BotContext) -> None:
     if change.old_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
         replies = await served(context, who, context.service.bot_added, who)
         await send_replies(update, context, replies)
+
+
+async def member_changed(update: Update, context: BotContext) -> None:
+    """Someone joined the group, left it or was removed (Telegram sends this to admin
+    bots): what was kept about them is dropped, and whoever is no longer a member stops
+    being one of the team's members at once."""
+    change = update.chat_member
+    if change is None or change.chat.type not in GROUP_KINDS:
+        return
+    person = change.new_chat_member.user
+    context.bot_data.members.forget(change.chat.id, person.id)
+    if person.is_bot:
+        return
+    if standing_of(change.new_chat_member).member:
+        who = Who(
+            chat_id=change.chat.id,
+            user_id=person.id,
+            chat_kind=change.chat.type,
+            chat_title=change.chat.title,
+            first_name=person.first_name,
+            username=person.username,
+        )
+        await context.service.store.run(context.service.remember_member, who)
+    else:
+        await context.service.store.run(context.followup.members_left, change.chat.id, [person.id])
+
+
+async def member_came_or_went(update: Update, context: BotContext) -> None:
+    """The group's "joined" / "left" notice (sent to every bot, admin or not): the same as
+    a chat_member update, from what the notice says."""
+    message = update.message
+    if message is None or message.chat.type not in GROUP_KINDS:
+        return
+    for person in message.new_chat_members:
+        context.bot_data.members.forget(message.chat.id, person.id)
+    gone = message.left_chat_member
+    if gone is not None:
+        context.bot_data.members.forget(message.chat.id, gone.id)
+        await context.service.store.run(context.followup.members_left, message.chat.id, [gone.id])
 
 
 async def case(update: Update, context: BotContext) -> None:
@@ -375,6 +445,12 @@ async def button(update: Update, context: BotContext) -> None:
     data = query.data or ""
     who = await with_rights(update, context)
     if data.startswith("k:"):
+        if picks_member(data):
+            # "Assign to…" offers, and a pick gives the case to, only people still in the group.
+            team_id, offered = await served(
+                context, who, context.followup.assign_candidates, who, data
+            )
+            await still_members(context, team_id, offered)
         result = await served(context, who, context.followup.on_button, who, data)
     elif data.startswith("m:imp:case:"):
         result = await served(context, who, context.service.start_from_charges, who, data)
@@ -527,6 +603,39 @@ def localised(callback: Callback) -> Callback:
     return run
 
 
+def members_only(callback: Callback) -> Callback:
+    """In a group, run `callback` only for the group's current members (Telegram's
+    getChatMember, kept a minute): a public group's buttons can be pressed, and a channel's
+    discussion group written in, by people outside it. A stranger's button press gets a
+    short answer, a stranger's command a short reply, anything else silence; none of them
+    reads or changes anything of the team's. Private chats pass straight through."""
+
+    @functools.wraps(callback)
+    async def run(update: Update, context: BotContext) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or chat.type not in GROUP_KINDS:
+            await callback(update, context)
+            return
+        if (await standing(update, context)).member:
+            await callback(update, context)
+            return
+        log.info("Refused update %s: user %s is not in chat %s", update.update_id, user.id, chat.id)
+        if update.callback_query is not None:
+            # Only the presser sees the answer: in their own language.
+            with i18n.speaking(i18n.best_language(user.language_code)):
+                await update.callback_query.answer(_(STRANGER_REFUSED))
+            return
+        message = update.message
+        if message is not None and message.text and message.text.startswith("/"):
+            code = await context.service.store.run(
+                context.followup.chat_language, chat.id, user.language_code
+            )
+            with i18n.speaking(code):
+                await message.reply_text(_(STRANGER_REFUSED))
+
+    return run
+
+
 async def close_database(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """At shutdown: close the database connections on the loop that opened them."""
     service: RefundService = application.bot_data.service
@@ -550,13 +659,27 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
         ("export", export),
         ("forget", forget),
     ):
-        application.add_handler(CommandHandler(name, localised(command)))
+        application.add_handler(CommandHandler(name, members_only(localised(command))))
     application.add_handler(
         ChatMemberHandler(localised(membership), ChatMemberHandler.MY_CHAT_MEMBER)
     )
-    application.add_handler(CallbackQueryHandler(localised(button)))
+    # Other people's joins and departures: no reply, so no language.
+    application.add_handler(ChatMemberHandler(member_changed, ChatMemberHandler.CHAT_MEMBER))
     application.add_handler(
-        MessageHandler(filters.PHOTO | filters.VIDEO | filters.Document.ALL, localised(attachment))
+        MessageHandler(
+            filters.StatusUpdate.NEW_CHAT_MEMBERS | filters.StatusUpdate.LEFT_CHAT_MEMBER,
+            member_came_or_went,
+        )
+    )
+    # Every handler below that a group can reach reads or changes the team's data: in a
+    # group, members only (`members_only` runs before `localised`, which may store the
+    # group's language on its first contact).
+    application.add_handler(CallbackQueryHandler(members_only(localised(button))))
+    application.add_handler(
+        MessageHandler(
+            filters.PHOTO | filters.VIDEO | filters.Document.ALL,
+            members_only(localised(attachment)),
+        )
     )
     # A private chat's other messages (stickers, voice, locations…) get a word back;
     # service messages (pins, members joining) don't.
@@ -571,7 +694,8 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     # In groups, other bots' commands are not answers to our questions.
     application.add_handler(
         MessageHandler(
-            filters.TEXT & (filters.ChatType.PRIVATE | ~filters.COMMAND), localised(text)
+            filters.TEXT & (filters.ChatType.PRIVATE | ~filters.COMMAND),
+            members_only(localised(text)),
         )
     )
     application.add_error_handler(on_error)

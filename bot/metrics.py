@@ -17,7 +17,14 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from bot.reminders import SweepResult
 
-UPDATE_KINDS = ("message", "edited_message", "callback_query", "my_chat_member", "other")
+UPDATE_KINDS = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "other",
+)
 # How a Telegram request can fail; the sweep's and the handlers' errors are sorted into these.
 TELEGRAM_ERROR_KINDS = (
     "retry_after",

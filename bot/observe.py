@@ -42,6 +42,8 @@ def update_kind(update: object) -> str:
             return "callback_query"
         if update.my_chat_member is not None:
             return "my_chat_member"
+        if update.chat_member is not None:
+            return "chat_member"
         if update.edited_message is not None:
             return "edited_message"
     return "other"

@@ -853,6 +853,15 @@ class Store:
             values = {"team_id": team_id, "user_id": user_id, **seen}
             _upsert(conn, members, values, ["team_id", "user_id"], changes=seen)
 
+    def forget_members(self, team_id: int, user_ids: list[int]) -> None:
+        """These people left the team's group: no longer its members."""
+        with self.transaction() as conn:
+            conn.execute(
+                members.delete().where(
+                    members.c.team_id == team_id, members.c.user_id.in_(user_ids)
+                )
+            )
+
     def member_names(self, team_id: int) -> dict[int, tuple[str, str | None]]:
         """user id → (first name, username) of the team's known members."""
         with self.transaction() as conn:

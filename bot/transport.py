@@ -30,6 +30,26 @@ BOT_USER: dict[str, Any] = {
 }
 
 
+# What a restricted member may not do (getChatMember's "restricted" carries each).
+RESTRICTED_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+    "can_react_to_messages",
+)
+
+
 @dataclass
 class ApiCall:
     """One request the bot made: the method, its parameters and any uploaded files."""
@@ -85,10 +105,21 @@ class InProcessBotApi(BaseRequest):
         self.faults: list[Fault] = []
         # (chat id, user id) of group administrators, for getChatMember.
         self.admins: set[tuple[int, int]] = set()
+        # Everyone else's status in each group, for getChatMember: "member", "creator",
+        # "restricted" (with `is_member`), "left" or "kicked". Someone never set here
+        # is a stranger to the group ("left"); see `set_member`.
+        self.members: dict[tuple[int, int], tuple[str, bool]] = {}
         # Files users "sent", by file id, for getFile and the download that follows.
         self.files: dict[str, bytes] = {}
         self.on_call = on_call
         self._message_ids = itertools.count(1000)
+
+    def set_member(
+        self, chat_id: int, user_id: int, status: str = "member", *, is_member: bool = True
+    ) -> None:
+        """Say what getChatMember answers for `user_id` in the group `chat_id` from now on
+        (`is_member` counts for "restricted" only, as in the Bot API)."""
+        self.members[(chat_id, user_id)] = (status, is_member)
 
     @property
     def read_timeout(self) -> float | None:
@@ -190,27 +221,14 @@ class InProcessBotApi(BaseRequest):
             }
         if call.method == "getChatMember":
             chat_id, user_id = int(call.params["chat_id"]), int(call.params["user_id"])
-            status = "administrator" if (chat_id, user_id) in self.admins else "member"
-            member: dict[str, Any] = {"status": status, "user": _user(user_id, "Member")}
-            if status == "administrator":
-                member.update(
-                    {
-                        "can_be_edited": False,
-                        "is_anonymous": False,
-                        "can_manage_chat": True,
-                        "can_delete_messages": True,
-                        "can_manage_video_chats": True,
-                        "can_restrict_members": True,
-                        "can_promote_members": False,
-                        "can_change_info": True,
-                        "can_invite_users": True,
-                        "can_post_stories": False,
-                        "can_edit_stories": False,
-                        "can_delete_stories": False,
-                    }
-                )
-            return member
+            return self._chat_member(chat_id, user_id)
         return True
+
+    def _chat_member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        if (chat_id, user_id) in self.admins:
+            return chat_member(_user(user_id, "Member"), "administrator")
+        status, is_member = self.members.get((chat_id, user_id), ("left", False))
+        return chat_member(_user(user_id, "Member"), status, is_member=is_member)
 
     # --- what tests look at ------------------------------------------------------
 
@@ -219,6 +237,37 @@ class InProcessBotApi(BaseRequest):
 
     def clear(self) -> None:
         self.calls.clear()
+
+
+def chat_member(user: dict[str, Any], status: str, *, is_member: bool = True) -> dict[str, Any]:
+    """A ChatMember as the Bot API gives it, with each status's required fields."""
+    member: dict[str, Any] = {"status": status, "user": user}
+    if status == "administrator":
+        member.update(
+            {
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        )
+    elif status == "creator":
+        member["is_anonymous"] = False
+    elif status == "kicked":
+        member["until_date"] = 0
+    elif status == "restricted":
+        member.update({"is_member": is_member, "until_date": 0, "can_edit_tag": False})
+        for right in RESTRICTED_RIGHTS:
+            member[right] = False
+    return member
 
 
 def _chat(chat_id: int, title: str | None = None) -> dict[str, Any]:
@@ -313,6 +362,22 @@ class UpdateFactory:
             "new_chat_member": new_member,
         }
         return self._update(my_chat_member=change)
+
+    def member_change(self, old: str, new: str, *, is_member: bool = False) -> Update:
+        """This user's membership of this group changed (a chat_member update, which
+        Telegram sends to bots that administer the group): "member" → "left", say."""
+        change = {
+            "chat": self.chat,
+            "from": self.user,
+            "date": int(time.time()),
+            "old_chat_member": chat_member(self.user, old),
+            "new_chat_member": chat_member(self.user, new, is_member=is_member),
+        }
+        return self._update(chat_member=change)
+
+    def left(self) -> Update:
+        """The group's "… left the group" notice about this user (every bot gets these)."""
+        return self._update(message=self._message(left_chat_member=self.user))
 
     def document(self, file_id: str, file_name: str, caption: str | None = None) -> Update:
         fields: dict[str, Any] = {

@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The update kinds the handlers answer; asked for in setWebhook and getUpdates alike.
-ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
+# Telegram sends chat_member (someone joined or left a group) only when asked for by name.
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member", "chat_member")
 RECENT_UPDATE_IDS = 10_000
 # A database that doesn't answer within this long counts as down for /healthz.
 HEALTH_TIMEOUT = 5.0

@@ -53,9 +53,15 @@ class ChatDriver:
         chat_id: int | None = None,
         first_name: str = "Alex",
         username: str | None = None,
+        *,
+        member: bool = True,
     ) -> None:
+        """`member`: in a group, Telegram's getChatMember says this user is in it (else,
+        as for anyone the test never added, "left")."""
         self.app = app
         self.api = api
+        if member and chat_id is not None and chat_id < 0:
+            api.set_member(chat_id, user_id)
         self.updates = UpdateFactory(
             app.bot, user_id=user_id, chat_id=chat_id, first_name=first_name
         )

@@ -138,12 +138,17 @@ async def webhook_bot(
 async def test_webhook_is_registered_with_the_secret_and_the_update_kinds(
     webhook_bot: RunningBot,
 ) -> None:
-    """At start the bot calls setWebhook with WEBHOOK_URL, the secret token and the three
-    update kinds its handlers answer."""
+    """At start the bot calls setWebhook with WEBHOOK_URL, the secret token and the four
+    update kinds its handlers answer (chat_member: Telegram leaves it out unless asked)."""
     [call] = [c for c in webhook_bot.api.calls if c.method == "setWebhook"]
     assert call.params["url"] == f"https://bot.example.com{WEBHOOK_PATH}"
     assert call.params["secret_token"] == SECRET
-    assert call.params["allowed_updates"] == ["message", "callback_query", "my_chat_member"]
+    assert call.params["allowed_updates"] == [
+        "message",
+        "callback_query",
+        "my_chat_member",
+        "chat_member",
+    ]
 
 
 async def test_a_request_without_the_secret_is_refused_and_not_handled(

@@ -151,6 +151,9 @@ class RepairProxy:
         self.emulator_url = emulator_url
         self.client = httpx.Client(base_url=emulator_url, timeout=10)
         self.chats: dict[int, dict[str, Any]] = {}
+        # (group, user) of everyone seen writing in a group: the emulator keeps no member
+        # lists, so these are the group's members for getChatMember.
+        self.members: set[tuple[int, int]] = set()
         self.calls: list[tuple[str, str]] = []  # (token, method), for assertions and waits
         self._bots: dict[str, _BotState] = {}
         self._lock = threading.Lock()
@@ -214,6 +217,8 @@ class RepairProxy:
             return 200, {"ok": True, "result": True}
         if method == "getUpdates":
             return 200, {"ok": True, "result": self.get_updates(token, params)}
+        if method == "getChatMember":
+            return 200, {"ok": True, "result": self.chat_member(params)}
         answer = self.client.post(
             f"/bot{token}/{method}", content=body, headers={"Content-Type": content_type}
         )
@@ -284,6 +289,14 @@ class RepairProxy:
             fixed.pop("reply_markup", None)
         return {key: fixed[key] for key in MESSAGE_FIELDS if key in fixed}
 
+    def chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        """getChatMember, which the emulator lacks: a plain member for whoever wrote in the
+        group, "left" for anyone else (no one is an admin here)."""
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        user = {"id": user_id, "is_bot": False, "first_name": "Member"}
+        status = "member" if (chat_id, user_id) in self.members else "left"
+        return {"status": status, "user": user}
+
     # --- getUpdates: offset and a short long poll ----------------------------------------
 
     def get_updates(self, token: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -312,6 +325,9 @@ class RepairProxy:
             if isinstance(message, dict):
                 message.pop("botToken", None)
                 self._remember(message)
+                chat, sender = message.get("chat") or {}, message.get("from") or {}
+                if chat.get("type") in ("group", "supergroup") and "id" in sender:
+                    self.members.add((int(chat["id"]), int(sender["id"])))
         query = fixed.get("callback_query")
         if isinstance(query, dict):
             query.pop("botToken", None)

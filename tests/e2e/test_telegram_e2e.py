@@ -22,13 +22,14 @@ production code runs unchanged:
   proxy keeps updates until an offset confirms them and waits up to a second for one.
 - setMyCommands (and deleteMyCommands, setChatMenuButton) are missing, deleteWebhook is
   answered here too: `true`.
+- getChatMember is missing: a plain member for whoever has written in the group, "left"
+  for anyone else (the emulator keeps no member lists).
 - edits show only in the emulator's history route: the scripted users read that route.
 
 Not covered here because the emulator lacks the methods (they answer HTTP 500): sendDocument
 (the message as a .txt file, /export), sendPhoto, getFile (billing imports), getChat,
-getChatMember (group admin rights: every group member is a plain member here, the bot's
-safe side), createForumTopic, and my_chat_member updates. Those paths stay covered by the
-in-process flow tests (tests/bot/).
+createForumTopic, and (my_)chat_member updates; nor are group admins (nobody is one here).
+Those paths stay covered by the in-process flow tests (tests/bot/).
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def test_group_case_continues_in_private_with_the_deep_link(
     alex_group, alex, sam = people["alex_group"], people["alex"], people["sam"]
     alex_group.send(f"/new@{BOT_USERNAME}")
     assert "Alex is starting a refund case" in alex_group.last_text()
-    # The admin check was tried; the emulator lacks getChatMember, so Alex is a plain member.
+    # Alex's membership was checked (the proxy answers: a plain member).
     assert (token, "getChatMember") in proxy.calls
     url = next(data for label, data in alex_group.last_with_buttons().buttons if "private" in label)
     assert url.startswith(f"https://t.me/{BOT_USERNAME}?start=")
