@@ -28,7 +28,7 @@ from bot.terminal import TerminalScreen
 from bot.transport import ApiCall, InProcessBotApi
 from conversations.intake import ANSWER_KEYS, Step
 from tests.bot.test_hostile import HYPOTHESIS, PATHS, Positioned, StepPath
-from tests.helpers import ADVERTISER_ID, ChatDriver, plain
+from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain
 
 App = Application[Any, Any, Any, Any, Any, Any]
 CRASH = "Sorry — something went wrong"
@@ -188,14 +188,23 @@ async def test_a_group_ticket_is_never_echoed_with_a_card_number(
 async def test_names_and_file_names_are_masked_where_they_are_kept(
     app: App, api: InProcessBotApi, store: Store, db_url: str
 ) -> None:
-    """A first name or group title holding a card number, and a billing export's file name:
+    """A member's first name and a group's title holding a card number (kept for the team's
+    lists, shown in the group), and a billing export's file name (shown while it is read):
     masked before they are stored or shown."""
-    user = ChatDriver(app, api, user_id=4242, first_name="Al 4111 1111 1111 1111")
+    numbers = ["4111111111111111", "5555555555554444", "4012888888881881"]
+    group = ChatDriver(app, api, KIM, GROUP, "Kim 4111.1111.1111.1111", "kim")
+    group.updates.chat["title"] = "Team 5555_5555_5555_4444"
+    await group.send("/new@refund_guide_bot")
+    assert "Kim •••• 1111" in group.last_text()
+    user = ChatDriver(app, api, user_id=4242)
     await user.send("/new")
-    await user.send_file("doc-9", "5555-5555-5555-4444.csv")
-    assert found_in(shown(api.calls), ["4111111111111111", "5555555555554444"]) == []
+    await add_account(user)
+    await user.send("/cancel")
+    await user.send_file("doc-9", "4012.8888.8888.1881.csv")
+    assert "Reading •••• 1881.csv" in shown(api.calls).decode()
+    assert found_in(shown(api.calls), numbers) == []
     if db_url.startswith("sqlite"):
-        assert found_in(on_disk(db_url), ["4111111111111111", "5555555555554444"]) == []
+        assert found_in(on_disk(db_url), numbers) == []
 
 
 # --- §3: the property, field by field --------------------------------------------------------
