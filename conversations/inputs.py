@@ -184,9 +184,9 @@ def parse_card_last4(text: str) -> tuple[str, bool]:
             count=len(compact),
         )
     # "my card 4111.1111.1111.1111", split any way the detector knows: its last 4 digits.
-    masks = _MASKED.findall(mask_card_numbers(cleaned))
-    if masks:
-        return masks[-1], True
+    masked = mask_card_numbers(cleaned)
+    if masked != cleaned:
+        return _MASKED.findall(masked)[-1], True
     match = _LAST4_LABELLED.fullmatch(cleaned) or _LAST4_MASKED_PAN.fullmatch(cleaned)
     if match is None:
         raise InputError(N_("Type the last 4 digits of the card, like 1881."))
