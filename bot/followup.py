@@ -35,7 +35,7 @@ from conversations.cases import (
     ping_for,
 )
 from conversations.errors import InputError
-from conversations.inputs import clean_text, mask_card_numbers
+from conversations.inputs import mask_card_numbers, parse_ticket, whole_number
 from conversations.policy import Policy
 
 CASE_PREFIX = "k"
@@ -331,8 +331,9 @@ class FollowUpService:
             # Beside the card, which keeps its buttons.
             menu = self._assign_choices(case)
             return ButtonResult(None, self._in_topic(who, case, [menu]), keep_buttons=True)
-        if action[:1] == ASSIGN_MENU and action[1:].isdigit():
-            return self._assign_to(who, case, int(action[1:]), now)
+        member = whole_number(action[1:], most_digits=18) if action[:1] == ASSIGN_MENU else None
+        if member is not None:
+            return self._assign_to(who, case, member, now)
         if action not in ACTIONS:
             return ButtonResult(_("That button isn't one I know."), [])
         trigger = ACTIONS[action][0]
@@ -437,7 +438,7 @@ class FollowUpService:
                 return self._in_topic(who, case, [Reply(noted)])
             return [self.case_card(case, self.store.load_track(case.id))]
         try:
-            ticket = clean_text(text, max_len=64)
+            ticket = parse_ticket(text)
         except InputError as error:
             return [Reply(f"⚠️ {html.escape(error_text(error))}", force_reply=who.in_group)]
         self.store.set_case_ticket(case.id, who.user_id, ticket, now)
@@ -544,16 +545,19 @@ class FollowUpService:
     def assign(self, who: Who, argument: str) -> list[Reply]:
         """/assign N @member: give a case of this group to a member."""
         words = argument.split()
-        if len(words) != 2 or not words[0].lstrip("#").isdigit():
+        number = whole_number(words[0].lstrip("#"), most_digits=9) if len(words) == 2 else None
+        if number is None:
             return [Reply(self.renderer.chat_text("assign_usage"))]
-        case = self.store.get_case(who.chat_id, int(words[0].lstrip("#")))
+        case = self.store.get_case(who.chat_id, number)
         if case is None:
-            return [Reply(self.renderer.chat_text("case_not_found", number=words[0]))]
+            return [Reply(self.renderer.chat_text("case_not_found", number=number))]
         if not self.may_change(who, case):
             return [Reply(self.renderer.chat_text("not_allowed"))]
         assignee = self.store.member_by_username(who.chat_id, words[1])
         if assignee is None:
-            return [Reply(self.renderer.chat_text("unknown_member", username=words[1].lstrip("@")))]
+            # Quoted back, so never a card number typed where the @name goes.
+            username = mask_card_numbers(words[1].lstrip("@"))
+            return [Reply(self.renderer.chat_text("unknown_member", username=username))]
         self.store.assign_case(case.id, assignee, who.user_id, self.clock(), words[1])
         case = self.store.get_case(who.chat_id, case.id) or case
         return [self.card(case)]
@@ -931,9 +935,10 @@ class FollowUpService:
                 team_id, quiet_start=start_t.strftime("%H:%M"), quiet_end=end_t.strftime("%H:%M")
             )
         elif key in ("reply", "reply_days"):
-            if not value.strip().isdigit() or not 1 <= int(value) <= 30:
+            days = whole_number(value, most_digits=2)
+            if days is None or not 1 <= days <= 30:
                 raise ValueError(_("Type the reply wait as a number of business days, 1 to 30."))
-            self.store.update_team_settings(team_id, reply_days=int(value))
+            self.store.update_team_settings(team_id, reply_days=days)
         else:
             raise ValueError(_("I can change tz, quiet or reply."))
 
@@ -949,7 +954,7 @@ def _zone(name: str, strict: bool = False) -> ZoneInfo:
         if strict:
             raise ValueError(
                 _("I don't know the time zone %(name)s. Use a name like Europe/Berlin.")
-                % {"name": repr(name[:40])}
+                % {"name": repr(mask_card_numbers(name)[:40])}
             ) from None
         return ZoneInfo("UTC")
 
@@ -958,10 +963,9 @@ def _hhmm(text: str | None) -> time | None:
     if not text:
         return None
     hours, sep, minutes = text.strip().partition(":")
-    if not hours.isdigit() or (sep and not minutes.isdigit()):
-        return None
-    h, m = int(hours), int(minutes or 0)
-    if not (0 <= h <= 23 and 0 <= m <= 59):
+    h = whole_number(hours, most_digits=2)
+    m = whole_number(minutes, most_digits=2) if sep else 0
+    if h is None or m is None or not (0 <= h <= 23 and 0 <= m <= 59):
         return None
     return time(h, m)
 

@@ -56,6 +56,7 @@ from bot.reminders import (
 from bot.replies import ButtonResult, Reply, Who
 from bot.service import RefundService
 from conversations.billing import ExportError, parse_export
+from conversations.inputs import mask_card_numbers
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,9 @@ def who_of(update: Update) -> Who:
         chat_id=chat.id,
         user_id=user.id,
         chat_kind=chat.type,
-        chat_title=chat.title,
-        first_name=user.first_name,
+        # Names are text people choose: stored and shown back, so never a card number.
+        chat_title=mask_card_numbers(chat.title) if chat.title else chat.title,
+        first_name=mask_card_numbers(user.first_name),
         username=user.username,
         is_admin=chat.type == "private",
         update_id=update.update_id,
@@ -425,7 +427,8 @@ async def attachment(update: Update, context: BotContext) -> None:
                     ),
                 )
                 return
-            filename = name or "export.csv"
+            # Shown back while reading and kept with a waiting import: never a card number.
+            filename = mask_card_numbers(name or "export.csv")
             job = await served(context, who, context.service.imports.begin, who, file_id, filename)
             await run_import(update, context, who, job)
             return
@@ -442,6 +445,11 @@ async def button(update: Update, context: BotContext) -> None:
     """Apply a button press; old buttons lose their keyboard so they can't be pressed again."""
     query = update.callback_query
     assert query is not None
+    if update.effective_chat is None or update.effective_user is None:
+        # Pressed under an inline-mode message (or one Telegram no longer names): there is
+        # no chat to act in. Say so on the button rather than fail.
+        await query.answer(_("That button is too old to use — send /cases to see your cases."))
+        return
     data = query.data or ""
     who = await with_rights(update, context)
     if data.startswith("k:"):

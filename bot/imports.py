@@ -19,6 +19,7 @@ from bot.replies import Button, Reply, Who, account_label
 from bot.storage import Store
 from conversations.anomalies import CHARGED_AFTER_PAUSE, DUPLICATE_CHARGE, Flag, find_anomalies
 from conversations.billing import FIELDS, REQUIRED_FIELDS, ImportReport
+from conversations.inputs import whole_number
 from conversations.policy import Policy
 
 EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
@@ -92,16 +93,17 @@ class ImportService:
             return [Reply(self.renderer.chat_text("import_cancelled"))]
         mapping: dict[str, str] = dict(pending["mapping"])
         account_id = pending["account_id"]
-        if parts[2] == "acc" and len(parts) == 4 and parts[3].isdigit():
-            account_id = int(parts[3])
+        chosen = whole_number(parts[3]) if len(parts) == 4 else None
+        if parts[2] == "acc" and chosen is not None:
+            account_id = chosen
         elif parts[2] == "map" and len(parts) == 4 and pending["question"]:
             question = pending["question"]
             candidates: list[str] = question["candidates"]
             choice = parts[3]
             if choice == "-":
                 mapping[question["field"]] = ""
-            elif choice.isdigit() and int(choice) < len(candidates):
-                mapping[question["field"]] = candidates[int(choice)]
+            elif chosen is not None and chosen < len(candidates):
+                mapping[question["field"]] = candidates[chosen]
             else:
                 return [Reply(self.renderer.chat_text("import_expired"))]
         else:

@@ -51,6 +51,7 @@ from bot.storage import (
 )
 from conversations.cases import SYSTEM_ACTOR
 from conversations.errors import NP_
+from conversations.inputs import whole_number
 from conversations.intake import REASONS_ABOUT_THE_BALANCE, Step
 from conversations.policy import Policy, Situation
 
@@ -327,11 +328,12 @@ class RecordsService:
         private chat, only for what they were shown (so a second press, or an old button
         pressed after new data arrived, deletes nothing unasked)."""
         parts = data.removeprefix(FORGET_PREFIX).split(":")
-        if len(parts) < 2 or parts[0] not in ("yes", "no") or not parts[1].isdigit():
+        asker = whole_number(parts[1], most_digits=18) if len(parts) >= 2 else None
+        if asker is None or parts[0] not in ("yes", "no"):
             return ButtonResult(_("That button isn't one I know."), [])
         if who.in_group:
             return ButtonResult(_(ONLY_PRIVATE), [])
-        if int(parts[1]) != who.user_id or who.chat_id != who.user_id:
+        if asker != who.user_id or who.chat_id != who.user_id:
             return ButtonResult(_(NOT_YOURS), [])
         if parts[0] == "no":
             return ButtonResult(None, [Reply(self.renderer.chat_text("forget_kept"))])

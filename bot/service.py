@@ -26,6 +26,7 @@ from conversations.cases import CaseStatus
 from conversations.eligibility import assess
 from conversations.errors import InputError
 from conversations.facts import Reason, Verdict
+from conversations.inputs import whole_number
 from conversations.intake import (
     ACCOUNT_STEPS,
     CHOICES_WITH_TYPING,
@@ -169,12 +170,13 @@ class RefundService:
         the charge(s) filled in; only what's missing is asked."""
         # m:imp:case:<reason>:<account>:<charge ids joined by ".">
         parts = data.split(":")
-        if len(parts) != 6 or not parts[4].isdigit():
+        account_id = whole_number(parts[4]) if len(parts) == 6 else None
+        if account_id is None:
             return ButtonResult(_("That button isn't one I know."), [])
         reason = FLAG_REASONS.get(parts[3])
-        account = self.store.get_account(who.chat_id, int(parts[4]))
-        ids = [int(i) for i in parts[5].split(".") if i.isdigit()]
-        charges = self.store.transaction_rows(int(parts[4]), ids) if account else []
+        account = self.store.get_account(who.chat_id, account_id)
+        ids = [i for i in map(whole_number, parts[5].split(".")) if i is not None]
+        charges = self.store.transaction_rows(account_id, ids) if account else []
         if reason is None or account is None or not charges:
             return ButtonResult(_("That charge isn't here any more."), [])
         replies: list[Reply] = []
@@ -197,7 +199,7 @@ class RefundService:
     def _charge_list(self, row: IntakeRow, who: Who, value: str) -> Reply:
         """The account's charges, newest first, a page at a time, by month or amount."""
         page_text, month, amount = [*value.split(":"), "", ""][:3]
-        page = int(page_text) if page_text.isdigit() else 0
+        page = whole_number(page_text, most_digits=6) or 0
         account_id = int(row.intake.answers["account_ref"])
         charges, total = self.store.list_transactions(
             account_id, month=month or None, offset=page * PAGE, limit=PAGE, amount=amount or None
@@ -288,19 +290,20 @@ class RefundService:
 
     def account_button(self, who: Who, data: str) -> ButtonResult:
         """Add, edit (any member) or remove (admins only) one of the team's accounts."""
-        _prefix, _kind, action, ref = [*data.split(":"), "", "", "", ""][:4]
+        _prefix, _kind, action, ref_text = [*data.split(":"), "", "", "", ""][:4]
         if action == "add":
             return ButtonResult(None, self._account_intake(who, None))
-        if action == "ed" and ref.isdigit():
-            account = self.store.get_account(who.chat_id, int(ref))
+        ref = whole_number(ref_text)
+        if action == "ed" and ref is not None:
+            account = self.store.get_account(who.chat_id, ref)
             if account is None:
                 return ButtonResult(_("That account is gone."), [])
             return ButtonResult(None, self._account_intake(who, account))
-        if action != "rm" or not ref.isdigit():
+        if action != "rm" or ref is None:
             return ButtonResult(_("That button isn't one I know."), [])
         if not who.is_admin:
             return ButtonResult(_("Only a group admin can remove an account."), [])
-        if not self.store.remove_account(who.chat_id, int(ref)):
+        if not self.store.remove_account(who.chat_id, ref):
             return ButtonResult(_("That account is already gone."), [])
         return ButtonResult(_("Removed."), self.accounts(who))
 
@@ -360,13 +363,13 @@ class RefundService:
 
     def show_case(self, who: Who, argument: str) -> list[Reply]:
         """One case: answers, verdict, message, timeline, and what can be done now."""
-        number = argument.strip().lstrip("#")
-        if not number.isdigit() or len(number) > 12:
+        number = whole_number(argument.strip().lstrip("#"), most_digits=9)
+        if number is None:
             return [self._reply("case_usage")]
-        case = self.store.get_case(who.chat_id, int(number))
+        case = self.store.get_case(who.chat_id, number)
         if case is None and not who.in_group:
             # In private, also the team cases this user owns or is assigned.
-            other = self.store.get_case_any(int(number))
+            other = self.store.get_case_any(number)
             if other is not None and who.user_id in (other.owner_user_id, other.assignee_user_id):
                 case = other
         if case is None:
@@ -554,17 +557,21 @@ class RefundService:
             token=new_token(),
             is_new=True,
             team_id=team_id,
-            last_update=who.update_id or 0,
+            last_update=_usable_update_id(who),
         )
 
     def _load_once(self, who: Who) -> Any:
         """The intake row, or _SEEN when this update was already applied to it (Telegram
         redelivers an update it thinks was lost: a webhook retry, a polling restart)."""
         row = self.store.load_intake(who.chat_id, who.user_id)
-        if row is not None and who.update_id:
-            if who.update_id <= row.last_update:
+        update_id = _usable_update_id(who)
+        if row is not None and update_id:
+            # Only a recent id is a redelivery. One far below the newest seen is new: Telegram
+            # starts its ids afresh after a week without updates, and a bogus huge id must
+            # not make every later answer look old (the chat would go silent for good).
+            if row.last_update - REDELIVERY_WINDOW < update_id <= row.last_update:
                 return _SEEN
-            row.last_update = who.update_id
+            row.last_update = update_id
         return row
 
     def _begin(self, who: Who, team_id: int | None = None) -> list[Reply]:
@@ -610,9 +617,10 @@ class RefundService:
             return ButtonResult(None, [self._ask(row, who)])
         elif action == "V":
             index_text, _sep, what = value.partition(":")
-            if step is not Step.EVIDENCE or not index_text.isdigit():
+            index = whole_number(index_text, most_digits=4)
+            if step is not Step.EVIDENCE or index is None:
                 return ButtonResult(_("That button is from an earlier step."), [])
-            intake.tag_evidence(int(index_text), what[:32])
+            intake.tag_evidence(index, what[:32])
             self._save(row, who)
             if row.case_id is not None:
                 self.store.save_evidence(row.case_id, who.user_id, intake.answers["evidence"])
@@ -622,9 +630,10 @@ class RefundService:
                 return ButtonResult(_("That list is from an earlier step."), [])
             return ButtonResult(None, [self._charge_list(row, who, value)])
         elif action == "T":
-            if step not in PICKABLE or not value.isdigit():
+            charge_id = whole_number(value)
+            if step not in PICKABLE or charge_id is None:
                 return ButtonResult(_("That list is from an earlier step."), [])
-            picked = self.store.transaction_rows(int(intake.answers["account_ref"]), [int(value)])
+            picked = self.store.transaction_rows(int(intake.answers["account_ref"]), [charge_id])
             if not picked:
                 return ButtonResult(_("That charge isn't here any more."), [])
             intake.prefill(_charge_answers(picked[0], other=step is Step.OTHER_CHARGE))
@@ -632,9 +641,8 @@ class RefundService:
             self._cancel(row, who)
             return ButtonResult(None, self._begin(who))
         elif action == "a":
-            account = (
-                self.store.get_account(_team(row, who), int(value)) if value.isdigit() else None
-            )
+            ref = whole_number(value)
+            account = self.store.get_account(_team(row, who), ref) if ref is not None else None
             if account is None:
                 return ButtonResult(_("That account is gone."), [self._ask(row, who)])
             intake.use_account(account)
@@ -1003,6 +1011,21 @@ class RefundService:
 
 
 _SEEN = object()
+
+# How far below the newest update applied to an intake a redelivered one can be: Telegram
+# redelivers what it sent but wasn't confirmed, at most a few hundred updates back.
+REDELIVERY_WINDOW = 100_000
+# Telegram's update ids are positive and far below this; anything else is forged or broken
+# and is not used to recognise redeliveries (nor stored, where a BIGINT can't hold it).
+MAX_UPDATE_ID = 2**53
+
+
+def _usable_update_id(who: Who) -> int:
+    """The update's id, or 0 (no id) when it is out of Telegram's range."""
+    update_id = who.update_id or 0
+    return update_id if 0 < update_id < MAX_UPDATE_ID else 0
+
+
 PAGE = 5
 PICKABLE = (Step.CHARGE_DATE, Step.OTHER_CHARGE)
 FLAG_REASONS = {"d": Reason.DUPLICATE, "u": Reason.UNRECOGNISED, "p": Reason.AFTER_PAUSE}

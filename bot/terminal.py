@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.reminders import ReminderSweep
 from bot.service import RefundService
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
+from conversations.inputs import whole_number
 
 TERMINAL_USER_ID = 1001
 
@@ -68,8 +69,9 @@ class TerminalScreen:
     def button_for(self, line: str) -> str | None:
         """The callback data of the button the user meant by number or by label."""
         choice = line.strip()
-        if choice.isdigit() and 1 <= int(choice) <= len(self.buttons):
-            return self.buttons[int(choice) - 1][1]
+        number = whole_number(choice, most_digits=3)
+        if number is not None and 1 <= number <= len(self.buttons):
+            return self.buttons[number - 1][1]
         folded = choice.casefold()
         for label, data in self.buttons:
             if label.casefold() == folded or _plain(label) == folded:

@@ -1021,9 +1021,10 @@ def _text(cell: object) -> str:
 
 
 def _shown(text: str) -> str:
-    """A cell quoted back to the person: short, and never a full card number."""
-    short = text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
-    return mask_card_numbers(short)
+    """A cell quoted back to the person: short, and never a full card number (masked before
+    it is cut, so not even part of one)."""
+    masked = mask_card_numbers(text)
+    return masked if len(masked) <= _SHOWN else masked[: _SHOWN - 1] + "…"
 
 
 def _is_blank(cells: _Row) -> bool:
@@ -1332,8 +1333,9 @@ def _payment_method(text: str) -> tuple[str | None, str]:
     return (found[-1] if found else None), masked
 
 
-# Fewer than 13 digits can't hold a card number: skip the slower masking for those.
-_CARD_LIKE = re.compile(r"(?:\d[ \-\u00a0]?){13}")
+# Fewer than 12 digits (in groups split by a few separators) can't hold a card number: skip
+# the slower masking for those.
+_CARD_LIKE = re.compile(r"(?:\d[\W_]{0,5}){11}\d")
 
 
 def _identifier(cell: object) -> str | None:

@@ -1,27 +1,36 @@
 """Reading identifiers and free text that advertisers type.
 
 This module owns the rules for advertiser, Business Center and campaign IDs, card
-last-4 digits and invoice numbers, and the cleaning of free text before it is stored:
-invisible characters removed, card numbers masked, length bounded. It leaves HTML and
-template syntax alone: escaping is the renderer's job.
+last-4 digits, invoice and ticket numbers, whole numbers typed or carried by buttons, and
+the cleaning of free text before it is stored: invisible characters removed, card numbers
+masked, length bounded. It leaves HTML and template syntax alone: escaping is the
+renderer's job.
+
+It also owns the one card-number detector (`mask_card_numbers`, `contains_card_number`):
+every piece of text a person gives the bot passes through it before it is stored, shown
+back, logged or exported, and identifier fields refuse what it finds.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from conversations.errors import N_, NP_, InputError
 
 __all__ = [
     "clean_text",
     "contains_card_number",
+    "is_card_number",
     "mask_card_numbers",
     "parse_advertiser_id",
     "parse_business_center_id",
     "parse_campaign_ids",
     "parse_card_last4",
     "parse_invoice_number",
+    "parse_ticket",
+    "whole_number",
 ]
 
 _ID_MIN, _ID_MAX = 10, 20
@@ -48,11 +57,55 @@ _LAST4_MASKED_PAN = re.compile(
     rf"\d{{4,6}}[\s\-]*[{_CARD_MASKS}][{_CARD_MASKS}\s\-]*(?P<last4>\d{{4}})"
 )
 
-# A digit run possibly broken by single spaces (of any width) or dashes, as card numbers are
-# written. Matches are maximal because the pattern is greedy and scanned left to right.
-_DIGIT_RUN = re.compile(r"\d(?:[ \u00a0\u2009\u202f\-]?\d)*")
+# Digit groups joined by short runs of anything but letters and digits: card numbers are
+# written and pasted as "4111 1111 1111 1111", "4111.1111.1111.1111", "5555 / 5555 / …",
+# with tabs, line breaks, underscores or several spaces. Letters end a run: words between
+# numbers make them separate numbers. (The two classes share no character, so the pattern
+# cannot backtrack badly.)
+_DIGIT_RUN = re.compile(r"\d+(?:[\W_]{1,5}\d+)*")
 _DIGIT_GROUP = re.compile(r"\d+")
-_CARD_MIN, _CARD_MAX = 13, 19
+_CARD_MIN, _CARD_MAX = 12, 19
+_FULL_CARD_MIN = 13  # in the card field, taken as a full card number even if not card-shaped
+
+# Card networks by the first digits of the number (prefixes of one length compare as text),
+# with the lengths their numbers have. A number is card-shaped when a network matches and
+# the Luhn check passes. Requiring both keeps long identifiers that are not cards, such as
+# TikTok's 19-digit advertiser IDs (which start with 6 or 7) and campaign IDs (with 1), as
+# they are.
+_ANY_LENGTH = frozenset(range(_CARD_MIN, _CARD_MAX + 1))
+_NETWORKS: tuple[tuple[str, str, frozenset[int]], ...] = (
+    ("4", "4", frozenset({13, 16, 19})),  # Visa, Visa Electron
+    ("51", "55", frozenset({16})),  # Mastercard
+    ("2221", "2720", frozenset({16})),  # Mastercard's 2-series
+    ("2200", "2205", frozenset(range(16, 20))),  # Mir, Borica
+    ("34", "34", frozenset({15})),  # American Express
+    ("37", "37", frozenset({15})),
+    ("6011", "6011", frozenset(range(16, 20))),  # Discover
+    ("644", "649", frozenset(range(16, 20))),
+    ("65", "65", frozenset(range(16, 20))),  # Discover, RuPay
+    ("3528", "3589", frozenset(range(16, 20))),  # JCB
+    ("300", "305", frozenset(range(14, 20))),  # Diners Club
+    ("3095", "3095", frozenset(range(14, 20))),
+    ("36", "36", frozenset(range(14, 20))),
+    ("38", "39", frozenset(range(14, 20))),
+    ("62", "62", frozenset(range(16, 20))),  # UnionPay
+    ("81", "82", frozenset(range(16, 20))),  # UnionPay, RuPay
+    ("60", "60", frozenset(range(16, 20))),  # RuPay
+    ("508", "508", frozenset({16})),
+    ("637", "639", frozenset({16})),  # InstaPayment
+    ("50", "50", _ANY_LENGTH),  # Maestro (12 to 19 digits), Verve
+    ("56", "58", _ANY_LENGTH),
+    ("5893", "5893", _ANY_LENGTH),
+    ("6304", "6304", _ANY_LENGTH),
+    ("6706", "6706", _ANY_LENGTH),  # Laser
+    ("6709", "6709", _ANY_LENGTH),
+    ("6759", "6759", _ANY_LENGTH),
+    ("6761", "6763", _ANY_LENGTH),
+    ("6771", "6771", _ANY_LENGTH),
+    ("9792", "9792", frozenset({16})),  # Troy
+)
+_NO_LENGTHS: frozenset[int] = frozenset()
+_MASKED = re.compile(r"•••• (\d{4})")
 
 _ZWJ, _ZWNJ = "\u200d", "\u200c"
 _TAG_BASE = "\U0001f3f4"  # waving black flag: subdivision flags follow it with tag characters
@@ -67,6 +120,10 @@ def parse_advertiser_id(text: str) -> str:
     return _numeric_id(
         text,
         empty=N_("Type the advertiser ID — you'll find it under the account name in Ads Manager."),
+        card=N_(
+            "That looks like a card number, and I never keep those. What's the advertiser ID? "
+            "It's the long number under the account name in Ads Manager."
+        ),
         not_digits=N_(
             "An advertiser ID is only digits — "
             "you'll find it under the account name in Ads Manager."
@@ -87,6 +144,10 @@ def parse_business_center_id(text: str) -> str:
         empty=N_(
             "Type the Business Center ID — "
             "you'll find it in Business Center → Business Center info."
+        ),
+        card=N_(
+            "That looks like a card number, and I never keep those. What's the Business "
+            "Center ID? You'll find it in Business Center → Business Center info."
         ),
         not_digits=N_(
             "A Business Center ID is only digits — "
@@ -113,7 +174,7 @@ def parse_card_last4(text: str) -> tuple[str, bool]:
     if _ASCII_DIGITS.fullmatch(compact):
         if len(compact) == 4:
             return compact, False
-        if _CARD_MIN <= len(compact) <= _CARD_MAX:
+        if is_card_number(compact) or _FULL_CARD_MIN <= len(compact) <= _CARD_MAX:
             return compact[-4:], True
         raise InputError(
             *NP_(
@@ -122,6 +183,10 @@ def parse_card_last4(text: str) -> tuple[str, bool]:
             ),
             count=len(compact),
         )
+    # "my card 4111.1111.1111.1111", split any way the detector knows: its last 4 digits.
+    masked = mask_card_numbers(cleaned)
+    if masked != cleaned:
+        return _MASKED.findall(masked)[-1], True
     match = _LAST4_LABELLED.fullmatch(cleaned) or _LAST4_MASKED_PAN.fullmatch(cleaned)
     if match is None:
         raise InputError(N_("Type the last 4 digits of the card, like 1881."))
@@ -135,6 +200,14 @@ def parse_invoice_number(text: str) -> str:
     if not cleaned:
         raise InputError(
             N_("Type the invoice number as it appears on the invoice, like BDUS2026550101.")
+        )
+    if contains_card_number(cleaned):
+        raise InputError(
+            N_(
+                "That looks like a card number, and I never keep those. What's the invoice "
+                "number? It's in the Document column of Finance → Transactions, like "
+                "BDUS2026550101."
+            )
         )
     if not _INVOICE.fullmatch(cleaned) or not any(ch.isalnum() for ch in cleaned):
         raise InputError(
@@ -168,6 +241,13 @@ def parse_campaign_ids(text: str) -> tuple[str, ...]:
         raise InputError(
             N_("That's too long; please send at most %(most)s campaign IDs."), most=_MAX_CAMPAIGNS
         )
+    if contains_card_number(cleaned):
+        raise InputError(
+            N_(
+                "That looks like a card number, and I never keep those. Which campaigns were "
+                "charged? Type their IDs, like 1790000000000000000 — separate several with commas."
+            )
+        )
     items = [item for item in _LIST_SEPARATORS.split(cleaned) if item]
     if not items:
         raise InputError(
@@ -178,7 +258,9 @@ def parse_campaign_ids(text: str) -> tuple[str, ...]:
         )
     for item in items:
         if not (_ASCII_DIGITS.fullmatch(item) and _ID_MIN <= len(item) <= _ID_MAX):
-            shown = item if len(item) <= _SHOWN_ITEM else item[: _SHOWN_ITEM - 1] + "…"
+            # Masked before it is cut, so no card number is quoted even in part.
+            masked = mask_card_numbers(item)
+            shown = masked if len(masked) <= _SHOWN_ITEM else masked[: _SHOWN_ITEM - 1] + "…"
             raise InputError(
                 N_("“%(item)s” isn't a campaign ID — campaign IDs are 10 to 20 digits."),
                 item=shown,
@@ -193,11 +275,26 @@ def parse_campaign_ids(text: str) -> tuple[str, ...]:
     return unique
 
 
-def mask_card_numbers(text: str) -> str:
-    """Replace every Luhn-valid 13–19 digit run with •••• and its last 4 digits.
+def parse_ticket(text: str) -> str:
+    """TikTok's ticket or case number, as free text (up to 64 characters); never a card."""
+    if contains_card_number(_visible(text)):
+        raise InputError(
+            N_(
+                "That looks like a card number, and I never keep those. What's TikTok's "
+                "ticket or case number? It's in their reply to you."
+            )
+        )
+    return clean_text(text, max_len=64)
 
-    Runs may be broken by single spaces or dashes ("4111 1111 1111 1111"). Runs that fail
-    the Luhn check, such as most advertiser IDs, are left as they are.
+
+def mask_card_numbers(text: str) -> str:
+    """Replace every card number in the text with •••• and its last 4 digits.
+
+    A card number is 12–19 digits that start like a card network's numbers, have one of
+    that network's lengths and pass the Luhn check. Its digits may be split into groups by
+    short runs of spaces, tabs, line breaks or punctuation; a longer unbroken run of digits
+    (two numbers pasted together) is searched at every position. Other numbers, such as
+    advertiser IDs, are left as they are.
     """
     # Masking leaves the last 4 digits, which can join the digits after them into a new
     # card-like run; repeat until nothing changes (each pass removes digits, so it ends).
@@ -213,16 +310,27 @@ def contains_card_number(text: str) -> bool:
     return mask_card_numbers(text) != text
 
 
+def whole_number(text: str, *, most_digits: int = 12) -> int | None:
+    """The whole number 0, 1, 2… written in `text` (a command's argument, a part of a
+    button's data), or None: never an exception.
+
+    Digits of any script count (٤٢ is 42); superscripts, fractions and signs do not, nor
+    Python's own spellings (``1_000``, ``+5``), which `int()` would take. `most_digits`
+    bounds the number so that it fits a database integer.
+    """
+    digits = text.strip()
+    if not digits or len(digits) > most_digits or not digits.isdecimal():
+        return None
+    # isdecimal() is exactly what unicodedata.decimal() reads: no ValueError is possible.
+    return int("".join(str(unicodedata.decimal(ch)) for ch in digits))
+
+
 def clean_text(text: str, *, max_len: int = 1000) -> str:
     """Free text made safe to store: invisible characters gone, card numbers masked.
 
     Raises `InputError` when nothing is left or the text is longer than `max_len`.
     """
-    unified = _NEWLINES.sub("\n", text)
-    # Normalise after removing invisible characters: one sitting between a letter and its
-    # accent would otherwise block composition until the next pass.
-    visible = unicodedata.normalize("NFC", _drop_invisible(unified))
-    collapsed = _TOO_MANY_BLANK_LINES.sub("\n\n\n", visible).strip()
+    collapsed = _visible(text)
     if not collapsed:
         raise InputError(_EMPTY_TEXT)
     # Masking only ever shortens text, so a text far over the limit fails without the work.
@@ -234,18 +342,38 @@ def clean_text(text: str, *, max_len: int = 1000) -> str:
     return masked
 
 
-def _numeric_id(text: str, *, empty: str, not_digits: str, wrong_length: tuple[str, str]) -> str:
+def _numeric_id(
+    text: str, *, empty: str, card: str, not_digits: str, wrong_length: tuple[str, str]
+) -> str:
     cleaned = _ascii_digits(unicodedata.normalize("NFKC", text))
     if len(cleaned) > _MAX_ID_TEXT:
         raise InputError(not_digits)
     compact = _ID_SEPARATORS.sub("", cleaned)
     if not compact:
         raise InputError(empty)
+    # An ID that is card-shaped is refused with a question: kept, it would be a card number
+    # stored in full (and shown in every message to TikTok). Longer digit strings are
+    # refused for their length anyway, without a word about cards.
+    digits = "".join(_ASCII_DIGITS.findall(compact))
+    if _CARD_MIN <= len(digits) <= _ID_MAX and (
+        is_card_number(digits) or contains_card_number(cleaned)
+    ):
+        raise InputError(card)
     if not _ASCII_DIGITS.fullmatch(compact):
         raise InputError(not_digits)
     if not _ID_MIN <= len(compact) <= _ID_MAX:
         raise InputError(*wrong_length, count=len(compact))
     return compact
+
+
+def _visible(text: str) -> str:
+    """The text as it reads: one kind of line break, invisible characters gone, accents
+    composed, at most three blank lines in a row, no surrounding blanks."""
+    unified = _NEWLINES.sub("\n", text)
+    # Normalise after removing invisible characters: one sitting between a letter and its
+    # accent would otherwise block composition until the next pass.
+    visible = unicodedata.normalize("NFC", _drop_invisible(unified))
+    return _TOO_MANY_BLANK_LINES.sub("\n\n\n", visible).strip()
 
 
 def _ascii_digits(text: str) -> str:
@@ -256,9 +384,10 @@ def _ascii_digits(text: str) -> str:
 _TOO_LONG = N_("That's %(count)s characters; please keep it under %(most)s.")
 
 
-def _luhn_ok(digits: list[int]) -> bool:
+def _luhn_ok(digits: str) -> bool:
     total = 0
-    for position, digit in enumerate(reversed(digits)):
+    for position, ch in enumerate(reversed(digits)):
+        digit = ord(ch) - 48
         if position % 2:
             digit *= 2
             if digit > 9:
@@ -267,40 +396,80 @@ def _luhn_ok(digits: list[int]) -> bool:
     return total % 10 == 0
 
 
+@cache
+def _card_lengths(prefix: str) -> frozenset[int]:
+    """The lengths a card number starting with these 4 digits can have (none: not a card)."""
+    lengths: set[int] = set()
+    for low, high, allowed in _NETWORKS:
+        if low <= prefix[: len(low)] <= high:
+            lengths |= allowed
+    return frozenset(lengths) if lengths else _NO_LENGTHS
+
+
+def is_card_number(digits: str) -> bool:
+    """Whether these ASCII digits (and nothing else) are a card number: a network's prefix,
+    one of its lengths, and the Luhn check."""
+    return len(digits) in _card_lengths(digits[:4]) and _luhn_ok(digits)
+
+
 def _mask_run(match: re.Match[str]) -> str:
-    """Mask the card numbers inside one digit run, trying windows that start and end on groups."""
+    """Mask the card numbers inside one run of digit groups."""
     run = match.group()
-    groups = [
-        (g.start(), g.end(), [int(ch) for ch in g.group()]) for g in _DIGIT_GROUP.finditer(run)
-    ]
+    if len(run) < _CARD_MIN:
+        return run
+    digits: list[str] = []  # ASCII
+    where: list[int] = []  # each digit's index in `run`
+    can_start: list[bool] = []
+    can_end: list[bool] = []  # a number may end with this digit
+    for group in _DIGIT_GROUP.finditer(run):
+        size = group.end() - group.start()
+        # Numbers start and end where groups do; inside a run of digits longer than any
+        # identifier, anywhere (two numbers pasted together). An identifier's own digits are
+        # never searched inside: an advertiser ID holds card-shaped stretches by chance.
+        anywhere = size > _ID_MAX
+        for offset, ch in enumerate(group.group()):
+            digits.append(str(unicodedata.decimal(ch)))
+            where.append(group.start() + offset)
+            can_start.append(anywhere or offset == 0)
+            can_end.append(anywhere or offset == size - 1)
+    if len(digits) < _CARD_MIN:
+        return run
+    # Every card number found, overlapping ones merged: a number that only looked like a
+    # card must not keep, as "its" last 4 digits, the first digits of a real one beside it.
+    spans: list[tuple[int, int]] = []
+    for first in range(len(digits) - _CARD_MIN + 1):
+        end = _card_at(digits, first, can_start, can_end)
+        if end is None:
+            continue
+        if spans and first < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((first, end))
     pieces: list[str] = []
     copied_to = 0
-    i = 0
-    while i < len(groups):
-        window = _card_window(groups, i)
-        if window is None:
-            i += 1
-            continue
-        digits = [d for _, _, group in groups[i : window + 1] for d in group]
-        pieces.append(run[copied_to : groups[i][0]])
-        pieces.append(_MASK + "".join(str(d) for d in digits[-4:]))
-        copied_to = groups[window][1]
-        i = window + 1
+    for first, end in spans:
+        pieces.append(run[copied_to : where[first]])
+        if where[first] > 0 and run[where[first] - 1].isdecimal():
+            # Numbers pasted together stay apart: "•••• 1111 •••• 4444".
+            pieces.append(" ")
+        pieces.append(_MASK + "".join(digits[end - 4 : end]))
+        copied_to = where[end - 1] + 1
     pieces.append(run[copied_to:])
     return "".join(pieces)
 
 
-def _card_window(groups: list[tuple[int, int, list[int]]], first: int) -> int | None:
-    """The last group of the longest Luhn-valid 13–19 digit window starting at `first`."""
-    found: int | None = None
-    digits: list[int] = []
-    for last in range(first, len(groups)):
-        digits = digits + groups[last][2]
-        if len(digits) > _CARD_MAX:
-            break
-        if len(digits) >= _CARD_MIN and _luhn_ok(digits):
-            found = last
-    return found
+def _card_at(
+    digits: list[str], first: int, can_start: list[bool], can_end: list[bool]
+) -> int | None:
+    """The end (exclusive) of the longest card number starting at digit `first`, if any."""
+    if not can_start[first]:
+        return None
+    lengths = _card_lengths("".join(digits[first : first + 4]))
+    for length in sorted(lengths, reverse=True):
+        end = first + length
+        if end <= len(digits) and can_end[end - 1] and _luhn_ok("".join(digits[first:end])):
+            return end
+    return None
 
 
 def _drop_invisible(text: str) -> str:

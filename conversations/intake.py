@@ -41,6 +41,8 @@ from conversations.inputs import (
     parse_campaign_ids,
     parse_card_last4,
     parse_invoice_number,
+    parse_ticket,
+    whole_number,
 )
 from conversations.machines import SharedMachine
 from conversations.machines import attached as attach_model
@@ -637,10 +639,10 @@ class Intake:
 
     def _choose_pending(self, value: str) -> list[Note]:
         assert self.pending is not None
-        try:
-            chosen = self.pending[int(value)]
-        except (ValueError, IndexError):
-            raise InputError("Please pick one of the dates on the buttons.") from None
+        index = whole_number(value, most_digits=2)
+        if index is None or index >= len(self.pending):
+            raise InputError("Please pick one of the dates on the buttons.")
+        chosen = self.pending[index]
         self.pending = None
         when = When(date.fromisoformat(str(chosen["day"])), _time_or_none(chosen["at"]))
         self._store_when(self.step, when)
@@ -754,7 +756,12 @@ def _parse_currency(intake: Intake, text: str) -> list[Note]:
 
 
 def _parse_amount(intake: Intake, text: str, locale: str) -> list[Note]:
-    money = parse_amount(text, intake.answers.get("currency"), locale)
+    if contains_card_number(text):
+        raise InputError(
+            "That looks like a card number, and I never keep those. What was the amount "
+            "charged? Type it like 120.50 USD."
+        )
+    money = parse_amount(text, intake.answers.get("currency"), locale, ask_when_unclear=True)
     intake.answers["amount"] = str(money.amount)
     intake.answers["amount_currency"] = money.currency
     intake.answers["amount_text"] = clean_text(text, max_len=60)
@@ -801,7 +808,7 @@ def _free_text(key: str, max_len: int) -> Parser:
 
 
 def _parse_ticket(intake: Intake, text: str) -> list[Note]:
-    intake.answers["ticket"] = clean_text(text, max_len=64)
+    intake.answers["ticket"] = parse_ticket(text)
     return []
 
 

@@ -158,7 +158,9 @@ def _style(locale: str) -> _Style:
     )
 
 
-def parse_amount(text: str, default_currency: str | None, locale: str = "en") -> Money:
+def parse_amount(
+    text: str, default_currency: str | None, locale: str = "en", *, ask_when_unclear: bool = False
+) -> Money:
     """Read one positive amount of money from what a person typed.
 
     The currency comes from a symbol or code in the text, otherwise from
@@ -166,6 +168,11 @@ def parse_amount(text: str, default_currency: str | None, locale: str = "en") ->
     where it writes decimals with a comma, ``12,5`` is twelve and a half and ``1.234``
     one thousand two hundred thirty-four. Raises `InputError` with a message for the
     person when the text cannot be read as exactly one amount in one currency.
+
+    Where the reader writes decimals with a dot, a lone dot before three digits in a
+    currency with two decimals (``120.999 USD``) is read as grouping thousands; with
+    `ask_when_unclear` (a person who can be asked) it raises `InputError` asking which
+    was meant instead.
     """
     style = _style(locale)
     # NFKC folds no-break and narrow no-break spaces into plain spaces and full-width
@@ -217,7 +224,35 @@ def parse_amount(text: str, default_currency: str | None, locale: str = "en") ->
         raise InputError(_ZERO)
     if currency is None:
         raise InputError(_NO_CURRENCY)
-    return Money(_checked(amount, currency, precision), currency)
+    checked = _checked(amount, currency, precision)
+    if ask_when_unclear and _dot_is_unclear(number.group(), precision, style):
+        whole = int(amount)
+        raise InputError(
+            N_(
+                "Is that %(thousands)s %(currency)s? A dot before three digits could also "
+                "be decimals. Type it again without the dot (%(plain)s %(currency)s), "
+                "or with two decimals, like 120.99 %(currency)s."
+            ),
+            thousands=f"{whole:,}",
+            plain=whole,
+            currency=currency,
+        )
+    return Money(checked, currency)
+
+
+def _dot_is_unclear(raw: str, precision: int, style: _Style) -> bool:
+    """Whether `raw` is digits, one dot, three digits, read as thousands where a dot
+    usually marks decimals: "120.999" might be 120,999 or a mistyped 120.99."""
+    whole, dot, fraction = raw.partition(".")
+    return (
+        dot == "."
+        and not style.decimal_comma
+        and precision == 2
+        and whole.isdecimal()
+        and not whole.startswith("0")
+        and len(fraction) == 3
+        and fraction.isdecimal()
+    )
 
 
 def _currencies_in(piece: str, style: _Style, *, before_number: bool) -> list[str]:

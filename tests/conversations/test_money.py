@@ -293,3 +293,34 @@ def test_parse_amount_round_trips_formatted_amounts(
     written = _format(amount, shown_places, thousands, decimal, indian)
     text = f"{currency} {written}" if code_first else f"{written} {currency}"
     assert parse_amount(text, None) == Money(amount.quantize(Decimal(1).scaleb(-places)), currency)
+
+
+@pytest.mark.parametrize("text", ["120.999 USD", "$120.999", "12.345 EUR", "1.234"])
+def test_a_lone_dot_before_three_digits_is_asked_about_when_asked_to(text: str) -> None:
+    """Where a dot marks decimals and the currency has two, "120.999" might be 120,999 or a
+    mistyped 120.99: a reader who can ask (the chat) gets a question naming both readings;
+    nothing is guessed."""
+    with pytest.raises(InputError) as caught:
+        parse_amount(text, "USD", "en", ask_when_unclear=True)
+    assert caught.value.message.startswith("Is that ")
+    assert "without the dot" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "amount"),
+    [
+        ("1,234 USD", "en", "1234.00"),  # comma thousands: clear
+        ("1,234.56 USD", "en", "1234.56"),
+        ("1.234.567 USD", "en", "1234567.00"),  # repeated: grouping
+        ("0.500 USD", "en", "0.50"),  # can't be thousands
+        ("12.345 KWD", "en", "12.345"),  # three decimals
+        ("Rp 150.000", "en", "150000"),  # no decimals
+        ("120.999 USD", "pt_BR", "120999.00"),  # a dot groups thousands there
+        ("189.90 USD", "en", "189.90"),
+    ],
+)
+def test_clear_amounts_are_not_asked_about(text: str, locale: str, amount: str) -> None:
+    """Only the unclear shape is asked about; everything else reads as before."""
+    money = parse_amount(text, "USD", locale, ask_when_unclear=True)
+    assert money == parse_amount(text, "USD", locale)
+    assert str(money.amount) == amount
