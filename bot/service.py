@@ -179,8 +179,6 @@ class RefundService:
             return ButtonResult(_("That charge isn't here any more."), [])
         replies: list[Reply] = []
         old = self._load_once(who)
-        if old is _SEEN:
-            return ButtonResult(None, [])
         if old is not None and not old.intake.finished:
             replies += self._cancel(old, who)
         row = self._new_row(who)
@@ -247,8 +245,6 @@ class RefundService:
         """An intake that only adds (or edits) an ad account, then ends."""
         replies: list[Reply] = []
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is not None and not row.intake.finished:
             replies += self._cancel(row, who)
         row = self._new_row(who)
@@ -322,8 +318,6 @@ class RefundService:
                     )
                 ]
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is not None and not row.intake.finished:
             return [
                 self._reply(
@@ -344,8 +338,6 @@ class RefundService:
     def cancel(self, who: Who) -> list[Reply]:
         """End the intake politely; a drafted case is marked cancelled."""
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is None or row.intake.finished:
             return [self._reply("nothing_to_cancel")]
         return self._cancel(row, who)
@@ -409,8 +401,6 @@ class RefundService:
     def on_text(self, who: Who, text: str) -> list[Reply]:
         """Take typed text as the answer to the current question."""
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is None or row.intake.finished:
             adding = self.followup.on_case_text(who, text)
             if adding is not None:
@@ -481,8 +471,6 @@ class RefundService:
     ) -> list[Reply]:
         """Keep a photo or document as evidence for the case in progress."""
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is None or row.intake.finished:
             adding = self.followup.on_case_file(who, file_id, kind, caption, name)
             return adding if adding is not None else [self._reply("file_without_case")]
@@ -524,8 +512,6 @@ class RefundService:
             return ButtonResult(None, self.new(who))
         parts = data.split(":", 4)
         row = self._load_once(who)
-        if row is _SEEN:
-            return ButtonResult(None, [])
         if len(parts) < 4 or parts[0] != CALLBACK_PREFIX or row is None:
             return ButtonResult(_("This menu has expired."), [self._reply("expired_idle")])
         _prefix, token, seq, action = parts[:4]
@@ -557,13 +543,12 @@ class RefundService:
             last_update=who.update_id or 0,
         )
 
-    def _load_once(self, who: Who) -> Any:
-        """The intake row, or _SEEN when this update was already applied to it (Telegram
-        redelivers an update it thinks was lost: a webhook retry, a polling restart)."""
+    def _load_once(self, who: Who) -> IntakeRow | None:
+        """The intake row, marked with the update applied to it. (A redelivered update
+        never gets here: the handler's transaction records every update's id, see
+        `Store.run_update`.)"""
         row = self.store.load_intake(who.chat_id, who.user_id)
         if row is not None and who.update_id:
-            if who.update_id <= row.last_update:
-                return _SEEN
             row.last_update = who.update_id
         return row
 
@@ -1002,7 +987,6 @@ class RefundService:
         return Reply(self.renderer.chat_text(name, **context), buttons or [])
 
 
-_SEEN = object()
 PAGE = 5
 PICKABLE = (Step.CHARGE_DATE, Step.OTHER_CHARGE)
 FLAG_REASONS = {"d": Reason.DUPLICATE, "u": Reason.UNRECOGNISED, "p": Reason.AFTER_PAUSE}
