@@ -347,6 +347,10 @@ class FollowUpService:
         try:
             fire(track, trigger, now, who.user_id, self.schedule(case.team_id))
         except CaseError as error:
+            current = self.store.get_case(case.team_id, case.id)
+            if current is not None and current.version != case.version:
+                # The other press committed between reading the case and its track.
+                return self._changed_meanwhile(who, current)
             return ButtonResult(error_text(error), [self.case_card(case, track)])
         if not self.store.save_track(case.id, case.team_id, track, version=case.version):
             return self._changed_meanwhile(who, case)
