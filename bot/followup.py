@@ -284,9 +284,9 @@ class FollowUpService:
         case changed (someone else pressed first), or losing a race to such a press, it
         changes nothing and shows the case as it is now."""
         parts = data.split(":")
-        shown: int | None = None
+        seen: int | None = None  # the version the button was shown with
         if len(parts) == 4 and VERSION.fullmatch(parts[3]):
-            shown = int(parts[3])
+            seen = int(parts[3])
             parts = parts[:3]
         if len(parts) != 3 or parts[0] != CASE_PREFIX:
             return ButtonResult(_("That button isn't one I know."), [])
@@ -341,7 +341,7 @@ class FollowUpService:
         if action not in ACTIONS:
             return ButtonResult(_("That button isn't one I know."), [])
         trigger = ACTIONS[action][0]
-        if shown is not None and shown != case.version:
+        if seen is not None and seen != case.version:
             return self._changed_meanwhile(who, case)
         track = self.store.load_track(case.id)
         try:

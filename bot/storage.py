@@ -298,8 +298,9 @@ case_inputs = Table(
 handled_updates = Table(
     "handled_updates",
     metadata,
+    # Telegram's update ids are unique per bot. No chat or user id: nothing here names a
+    # person, so /forget has nothing to do in this table.
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("chat_id", BigInteger, nullable=False),
     Column("handled_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_handled_updates_at", handled_updates.c.handled_at)
@@ -506,7 +507,7 @@ class Store:
         insert_ = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
         self._record_update = Prepared(
             insert_(handled_updates)
-            .values({name: _key(name) for name in ("update_id", "chat_id", "handled_at")})
+            .values({name: _key(name) for name in ("update_id", "handled_at")})
             .on_conflict_do_nothing(index_elements=["update_id"])
             .returning(handled_updates.c.update_id),
             dialect,
@@ -575,28 +576,26 @@ class Store:
             # on the event loop would stop every other chat meanwhile; wait in a thread.
             with self.unit() as conn:
                 await asyncio.to_thread(self._chat_lock.run, conn, chat_id=chat_id)
-                self._record(conn, chat_id, update_id)
+                self._record(conn, update_id)
                 return work(*args, **kwargs)
 
         def locked() -> T:
             with self.unit() as conn:
                 if postgres:
                     self._chat_lock.run(conn, chat_id=chat_id)
-                self._record(conn, chat_id, update_id)
+                self._record(conn, update_id)
                 return work(*args, **kwargs)
 
         return await self.run(locked)
 
-    def _record(self, conn: Connection, chat_id: int, update_id: int | None) -> None:
+    def _record(self, conn: Connection, update_id: int | None) -> None:
         """Note `update_id` as applied, or raise `AlreadyHandled` if it was. On PostgreSQL
         an uncommitted record of another process makes this wait for its commit (or its
         rollback, and then this one is recorded)."""
         if update_id is None:
             return
         now = self._driver_time(_utcnow())
-        row = self._record_update.run(
-            conn, update_id=update_id, chat_id=chat_id, handled_at=now
-        ).fetchone()
+        row = self._record_update.run(conn, update_id=update_id, handled_at=now).fetchone()
         if row is None:
             raise AlreadyHandled(update_id)
 

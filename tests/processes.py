@@ -107,8 +107,7 @@ async def _serve(inbox: Any, outbox: Any, barrier: Any) -> None:
             barrier.wait(TIMEOUT)
             await app.process_update(update)
             calls = [
-                Call(c.method, _chat_id(c.params.get("chat_id")), c.text)
-                for c in api.calls[start:]
+                Call(c.method, _chat_id(c.params.get("chat_id")), c.text) for c in api.calls[start:]
             ]
             outbox.put(("handled", calls))
 
@@ -126,9 +125,7 @@ class BotProcesses:
         self.inboxes = [context.Queue() for _ in range(count)]
         self.outbox = [context.Queue() for _ in range(count)]
         self.processes: list[SpawnProcess] = [
-            context.Process(
-                target=_worker, args=(inbox, outbox, self.barrier), name=f"bot-{n + 1}"
-            )
+            context.Process(target=_worker, args=(inbox, outbox, self.barrier), name=f"bot-{n + 1}")
             for n, (inbox, outbox) in enumerate(zip(self.inboxes, self.outbox, strict=True))
         ]
         for process in self.processes:
@@ -154,9 +151,7 @@ class BotProcesses:
     def deliver(self, updates: list[Update], now: datetime) -> list[list[Call]]:
         """Hand one update to each process (the same one, or different ones), all at once;
         return what each process called on its Telegram."""
-        return self._all(
-            [("deliver", update.to_dict(), now) for update in updates], "handled"
-        )
+        return self._all([("deliver", update.to_dict(), now) for update in updates], "handled")
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):

@@ -157,7 +157,8 @@ async def test_approved_against_denied_from_two_processes_one_wins_every_time(
         deny = admin.updates.button(f"k:{case.token}:D:{case.version}")
         updates = [approve, deny] if round_ % 2 == 0 else [deny, approve]
         results = twins.deliver(updates, clock.now)
-        by_press = dict(zip(("approve", "deny"), results if round_ % 2 == 0 else results[::-1]))
+        in_order = results if round_ % 2 == 0 else results[::-1]
+        by_press = dict(zip(("approve", "deny"), in_order, strict=True))
         recorded = {what: events(store, case.id, what) for what in ("approve", "deny")}
         if sum(recorded.values()) != 1:
             both_recorded.append(case.id)

@@ -20,7 +20,6 @@ def upgrade() -> None:
     op.create_table(
         "handled_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("update_id"),
     )
