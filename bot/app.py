@@ -17,6 +17,7 @@ from bot.handlers import (
     BotData,
     add_handlers,
     close_database,
+    forget_handled_updates,
     register_commands,
     sweep_reminders,
     telegram_sender,
@@ -124,5 +125,8 @@ def build_application(
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             sweep_reminders, interval=settings.sweep_seconds, first=1, name="reminder-sweep"
+        )
+        application.job_queue.run_repeating(
+            forget_handled_updates, interval=3600, first=60, name="forget-handled-updates"
         )
     return application

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import html
+import re
 import time as time_module
 from collections.abc import Callable
 from dataclasses import replace
@@ -128,6 +129,8 @@ ZONE_CHOICES = (
 )
 QUIET_CHOICES = ("21:00-09:00", "22:00-08:00", "20:00-08:00", "23:00-07:00")
 REPLY_CHOICES = (3, 5, 7, 10)
+# The case's version on a status button ("k:<token>:a:3"): ASCII digits only.
+VERSION = re.compile(r"[0-9]{1,9}")
 NOT_ALLOWED = N_("Only the case's owner, its assignee or a group admin can do that.")
 
 
@@ -233,8 +236,9 @@ class FollowUpService:
             return None
         # The buttons are those of the case once the reminder is recorded (e.g. overdue);
         # this copy is not saved: `pinged` records it afresh after the send.
+        status = track.status
         track.remind(now, SYSTEM_ACTOR, self.schedule(chat_id))
-        return self._ping_reply(case, track, due)
+        return self._ping_reply(_recorded(case, status, track), track, due)
 
     def pinged(self, case_id: int, chat_id: int, now: datetime) -> CaseTrack | None:
         """After a reminder went out: the case's track with the reminder recorded, read
@@ -281,8 +285,16 @@ class FollowUpService:
 
     def on_button(self, who: Who, data: str) -> ButtonResult:
         """Apply a case button: only for a case this chat may see, only by someone who may
-        change it, only if the case allows it. In a group the card is edited in place."""
+        change it, only if the case allows it. In a group the card is edited in place.
+
+        A status button carries the case's version it was shown with: pressed after the
+        case changed (someone else pressed first), or losing a race to such a press, it
+        changes nothing and shows the case as it is now."""
         parts = data.split(":")
+        seen: int | None = None  # the version the button was shown with
+        if len(parts) == 4 and VERSION.fullmatch(parts[3]):
+            seen = int(parts[3])
+            parts = parts[:3]
         if len(parts) != 3 or parts[0] != CASE_PREFIX:
             return ButtonResult(_("That button isn't one I know."), [])
         _prefix, token, action = parts
@@ -337,12 +349,19 @@ class FollowUpService:
         if action not in ACTIONS:
             return ButtonResult(_("That button isn't one I know."), [])
         trigger = ACTIONS[action][0]
+        if seen is not None and seen != case.version:
+            return self._changed_meanwhile(who, case)
         track = self.store.load_track(case.id)
         try:
             fire(track, trigger, now, who.user_id, self.schedule(case.team_id))
         except CaseError as error:
+            current = self.store.get_case(case.team_id, case.id)
+            if current is not None and current.version != case.version:
+                # The other press committed between reading the case and its track.
+                return self._changed_meanwhile(who, current)
             return ButtonResult(error_text(error), [self.case_card(case, track)])
-        self.store.save_track(case.id, case.team_id, track)
+        if not self.store.save_track(case.id, case.team_id, track, version=case.version):
+            return self._changed_meanwhile(who, case)
         case = self.store.get_case(case.team_id, case.id) or case
         replies: list[Reply] = []
         if trigger == "follow_up":
@@ -372,8 +391,8 @@ class FollowUpService:
             return 0, []
         if action == ASSIGN_MENU:
             return case.team_id, [user_id for user_id, _names in self._offered(case.team_id)]
-        picked = action[1:]
-        return case.team_id, [int(picked)] if picked.isascii() and picked.isdigit() else []
+        picked = whole_number(action[1:], most_digits=18)
+        return case.team_id, [] if picked is None else [picked]
 
     def named_member(self, who: Who, argument: str) -> list[int]:
         """The member `/assign N @name` names, if the team knows one by that name."""
@@ -387,6 +406,16 @@ class FollowUpService:
         """These people are no longer in the team's group: no longer its members (offered,
         assignable, sent private copies). Their cases and the timeline stay the team's."""
         self.store.forget_members(team_id, user_ids)
+
+    def _changed_meanwhile(self, who: Who, case: CaseRecord) -> ButtonResult:
+        """A press that lost to another change of the case: nothing applied; the case as it
+        is now, with the buttons it offers now (in a group, its card edited in place)."""
+        case = self.store.get_case(case.team_id, case.id) or case
+        line = _("Someone changed this case meanwhile, so I didn't apply that.")
+        if who.in_group:
+            return ButtonResult(line, [self.card(case)])
+        now = self.case_card(case, self.store.load_track(case.id))
+        return ButtonResult(line, [replace(now, text=f"🔄 {html.escape(line)}\n\n{now.text}")])
 
     def _assign_choices(self, case: CaseRecord) -> Reply:
         """The team's known members as buttons: who should take the case?"""
@@ -589,6 +618,7 @@ class FollowUpService:
             person = case.assignee_user_id or case.owner_user_id
             after = copy.deepcopy(track)
             after.remind(now, SYSTEM_ACTOR, self.schedule(chat_id))
+            case = _recorded(case, track.status, after)
             if person in copies_for:
                 # The copy goes to the member's private chat: in their language.
                 with i18n.speaking(self.chat_language(person)):
@@ -647,9 +677,10 @@ class FollowUpService:
         return rows
 
     def _action_buttons(self, case: CaseRecord, track: CaseTrack) -> list[list[Button]]:
+        # Each with the version it is shown for (see `on_button`).
         return in_rows(
             [
-                Button(action_label(action), self._data(case, action))
+                Button(action_label(action), self._data(case, f"{action}:{case.version}"))
                 for action in OFFERED.get(track.status, ())
             ]
         )
@@ -941,6 +972,12 @@ class FollowUpService:
             self.store.update_team_settings(team_id, reply_days=days)
         else:
             raise ValueError(_("I can change tz, quiet or reply."))
+
+
+def _recorded(case: CaseRecord, status: CaseStatus, track: CaseTrack) -> CaseRecord:
+    """`case` as it will be once `track` (which was at `status`) is saved: its version moves
+    on when the status changes, and buttons sent now must carry that version."""
+    return replace(case, version=case.version + 1) if track.status != status else case
 
 
 def _business_days(days: int) -> str:

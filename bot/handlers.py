@@ -13,6 +13,7 @@ import functools
 import logging
 import warnings
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
@@ -55,6 +56,7 @@ from bot.reminders import (
 )
 from bot.replies import ButtonResult, Reply, Who
 from bot.service import RefundService
+from bot.storage import AlreadyHandled
 from conversations.billing import ExportError, parse_export
 from conversations.inputs import mask_card_numbers
 
@@ -124,12 +126,30 @@ def who_of(update: Update) -> Who:
     )
 
 
+# The update whose handling has recorded it already (see `served`); `localised` starts
+# every update's handling with none.
+_recorded: ContextVar[int | None] = ContextVar("refundbot_recorded", default=None)
+# Telegram keeps an undelivered update for 24 hours: records of older ones can go.
+HANDLED_UPDATES_KEPT = timedelta(days=2)
+
+
 async def served(
     context: BotContext, who: Who, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
 ) -> T:
     """Run one service call for `who`'s chat: under the chat's lock (several bot processes
-    may share a PostgreSQL database) and on the store's driver (asyncpg awaits in it)."""
-    return await context.service.store.run_for_chat(who.chat_id, work, *args, **kwargs)
+    may share a PostgreSQL database) and on the store's driver (asyncpg awaits in it).
+
+    The first call of an update's handling records the update's id in the same
+    transaction as its changes: a second delivery of the update, in this process or
+    another, raises `AlreadyHandled` there, before it changes or sends anything (the
+    handler's wrapper drops it). Later calls of the same handling (an import's steps)
+    go on under that record."""
+    store = context.service.store
+    if not who.update_id or _recorded.get() == who.update_id:
+        return await store.run_for_chat(who.chat_id, work, *args, **kwargs)
+    result = await store.run_update(who.chat_id, who.update_id, work, *args, **kwargs)
+    _recorded.set(who.update_id)
+    return result
 
 
 GROUP_KINDS = (ChatType.GROUP, ChatType.SUPERGROUP)
@@ -463,8 +483,8 @@ async def button(update: Update, context: BotContext) -> None:
     elif data.startswith("m:imp:case:"):
         result = await served(context, who, context.service.start_from_charges, who, data)
     elif data.startswith("m:imp:"):
-        await query.answer()
         job = await served(context, who, context.service.imports.on_button, who, data)
+        await query.answer()
         await run_import(update, context, who, job)
         return
     elif data.startswith("m:forget:"):
@@ -600,13 +620,21 @@ def localised(callback: Callback) -> Callback:
 
     @functools.wraps(callback)
     async def run(update: Update, context: BotContext) -> None:
-        if update.effective_chat is None or update.effective_user is None:
-            await callback(update, context)
-            return
-        who = who_of(update)
-        code = await context.service.store.run(context.service.language_for, who)
-        with i18n.speaking(code):
-            await callback(update, context)
+        recorded = _recorded.set(None)
+        try:
+            if update.effective_chat is None or update.effective_user is None:
+                await callback(update, context)
+                return
+            who = who_of(update)
+            code = await context.service.store.run(context.service.language_for, who)
+            with i18n.speaking(code):
+                await callback(update, context)
+        except AlreadyHandled:
+            # Telegram delivered it again (a retry, another process): applied and answered
+            # already, so nothing is done and nothing is sent.
+            log.info("Update %s was handled before: not handled again", update.update_id)
+        finally:
+            _recorded.reset(recorded)
 
     return run
 
@@ -738,3 +766,11 @@ def telegram_sender(bot: Bot, service: RefundService | None = None) -> Any:
 async def sweep_reminders(context: BotContext) -> None:
     """Send the reminders that are due (run by the job queue)."""
     await context.bot_data.sweep.run_once()
+
+
+async def forget_handled_updates(context: BotContext) -> None:
+    """Delete the records of updates too old to be delivered again (run by the job queue)."""
+    service = context.service
+    await service.store.run(
+        service.store.forget_handled_updates, service.clock() - HANDLED_UPDATES_KEPT
+    )

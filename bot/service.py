@@ -181,8 +181,6 @@ class RefundService:
             return ButtonResult(_("That charge isn't here any more."), [])
         replies: list[Reply] = []
         old = self._load_once(who)
-        if old is _SEEN:
-            return ButtonResult(None, [])
         if old is not None and not old.intake.finished:
             replies += self._cancel(old, who)
         row = self._new_row(who)
@@ -249,8 +247,6 @@ class RefundService:
         """An intake that only adds (or edits) an ad account, then ends."""
         replies: list[Reply] = []
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is not None and not row.intake.finished:
             replies += self._cancel(row, who)
         row = self._new_row(who)
@@ -325,8 +321,6 @@ class RefundService:
                     )
                 ]
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is not None and not row.intake.finished:
             return [
                 self._reply(
@@ -347,8 +341,6 @@ class RefundService:
     def cancel(self, who: Who) -> list[Reply]:
         """End the intake politely; a drafted case is marked cancelled."""
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is None or row.intake.finished:
             return [self._reply("nothing_to_cancel")]
         return self._cancel(row, who)
@@ -412,8 +404,6 @@ class RefundService:
     def on_text(self, who: Who, text: str) -> list[Reply]:
         """Take typed text as the answer to the current question."""
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is None or row.intake.finished:
             adding = self.followup.on_case_text(who, text)
             if adding is not None:
@@ -484,8 +474,6 @@ class RefundService:
     ) -> list[Reply]:
         """Keep a photo or document as evidence for the case in progress."""
         row = self._load_once(who)
-        if row is _SEEN:
-            return []
         if row is None or row.intake.finished:
             adding = self.followup.on_case_file(who, file_id, kind, caption, name)
             return adding if adding is not None else [self._reply("file_without_case")]
@@ -527,8 +515,6 @@ class RefundService:
             return ButtonResult(None, self.new(who))
         parts = data.split(":", 4)
         row = self._load_once(who)
-        if row is _SEEN:
-            return ButtonResult(None, [])
         if len(parts) < 4 or parts[0] != CALLBACK_PREFIX or row is None:
             return ButtonResult(_("This menu has expired."), [self._reply("expired_idle")])
         _prefix, token, seq, action = parts[:4]
@@ -560,17 +546,13 @@ class RefundService:
             last_update=_usable_update_id(who),
         )
 
-    def _load_once(self, who: Who) -> Any:
-        """The intake row, or _SEEN when this update was already applied to it (Telegram
-        redelivers an update it thinks was lost: a webhook retry, a polling restart)."""
+    def _load_once(self, who: Who) -> IntakeRow | None:
+        """The intake row, marked with the update applied to it. (A redelivered update
+        never gets here: the handler's transaction records every update's id, see
+        `Store.run_update`.)"""
         row = self.store.load_intake(who.chat_id, who.user_id)
         update_id = _usable_update_id(who)
         if row is not None and update_id:
-            # Only a recent id is a redelivery. One far below the newest seen is new: Telegram
-            # starts its ids afresh after a week without updates, and a bogus huge id must
-            # not make every later answer look old (the chat would go silent for good).
-            if row.last_update - REDELIVERY_WINDOW < update_id <= row.last_update:
-                return _SEEN
             row.last_update = update_id
         return row
 
@@ -1010,13 +992,8 @@ class RefundService:
         return Reply(self.renderer.chat_text(name, **context), buttons or [])
 
 
-_SEEN = object()
-
-# How far below the newest update applied to an intake a redelivered one can be: Telegram
-# redelivers what it sent but wasn't confirmed, at most a few hundred updates back.
-REDELIVERY_WINDOW = 100_000
 # Telegram's update ids are positive and far below this; anything else is forged or broken
-# and is not used to recognise redeliveries (nor stored, where a BIGINT can't hold it).
+# and is not stored with the intake (where a BIGINT can't hold it).
 MAX_UPDATE_ID = 2**53
 
 

@@ -35,6 +35,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
+    case,
     create_engine,
     event,
     false,
@@ -161,7 +162,8 @@ intakes = Table(
     # The team the case will belong to, when it differs from the chat (a group's case
     # answered in private); None means the chat itself.
     Column("team_id", BigInteger),
-    # The newest Telegram update applied to this intake: a redelivered one is ignored.
+    # The last Telegram update applied to this intake (for the record: a redelivered update
+    # is stopped before it gets here, by `handled_updates`).
     Column("last_update", BigInteger),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -195,6 +197,10 @@ cases = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("reply_due_on", String(10)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # How many times the status changed (revision 0004). Case buttons carry it, and a press
+    # saves only if it is still the same (compare-and-set): of two people pressing
+    # Approved and Denied on the same old card, one wins and the other is told.
+    Column("version", Integer, nullable=False, server_default="0"),
 )
 Index("ix_cases_team", cases.c.team_id, cases.c.id)
 
@@ -285,6 +291,25 @@ case_inputs = Table(
 )
 
 
+# Telegram updates already applied (revision 0004): each is recorded in the transaction of
+# the change it causes, so a second delivery (a webhook retry reaching another process, a
+# poller restarted before it confirmed) finds it here and does nothing. Telegram keeps an
+# update for a day at most; older rows are deleted (`forget_handled_updates`).
+handled_updates = Table(
+    "handled_updates",
+    metadata,
+    # Telegram's update ids are unique per bot. No chat or user id: nothing here names a
+    # person, so /forget has nothing to do in this table.
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("handled_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_handled_updates_at", handled_updates.c.handled_at)
+
+
+class AlreadyHandled(Exception):
+    """This update was applied before: Telegram delivered it again."""
+
+
 @dataclass
 class IntakeRow:
     """An intake as stored: the domain model plus what ties buttons to it."""
@@ -320,6 +345,7 @@ class CaseRecord:
     assignee_user_id: int | None = None
     card_message_id: int | None = None
     topic_id: int | None = None
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -478,6 +504,14 @@ class Store:
             dialect,
         )
         self._chat_lock = Prepared(select(func.pg_advisory_xact_lock(_key("chat_id"))), dialect)
+        insert_ = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
+        self._record_update = Prepared(
+            insert_(handled_updates)
+            .values({name: _key(name) for name in ("update_id", "handled_at")})
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(handled_updates.c.update_id),
+            dialect,
+        )
 
     def _driver_time(self, moment: datetime) -> datetime | str:
         """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
@@ -521,22 +555,57 @@ class Store:
         """`run` as one transaction (`unit`) holding the chat's lock: two bot processes never
         apply updates for one chat at the same time (on PostgreSQL a transaction-level
         advisory lock, released by the commit; SQLite has one process)."""
-        if self.engine.dialect.name != "postgresql":
-            with self.unit():
-                return work(*args, **kwargs)
-        if not self.is_async:
+        return await self.run_update(chat_id, None, work, *args, **kwargs)
+
+    async def run_update(
+        self,
+        chat_id: int,
+        update_id: int | None,
+        work: Callable[P, T],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """`run_for_chat` that first records Telegram's `update_id` in the same transaction
+        as whatever `work` changes. If it was recorded before (the same update delivered
+        again, here or to another process) this raises `AlreadyHandled` and `work` never
+        runs; if `work` fails, the record is rolled back with its changes."""
+        postgres = self.engine.dialect.name == "postgresql"
+        if postgres and not self.is_async:
             # psycopg: another process may hold the chat for a while, and waiting for it
             # on the event loop would stop every other chat meanwhile; wait in a thread.
             with self.unit() as conn:
                 await asyncio.to_thread(self._chat_lock.run, conn, chat_id=chat_id)
+                self._record(conn, update_id)
                 return work(*args, **kwargs)
 
         def locked() -> T:
             with self.unit() as conn:
-                self._chat_lock.run(conn, chat_id=chat_id)
+                if postgres:
+                    self._chat_lock.run(conn, chat_id=chat_id)
+                self._record(conn, update_id)
                 return work(*args, **kwargs)
 
         return await self.run(locked)
+
+    def _record(self, conn: Connection, update_id: int | None) -> None:
+        """Note `update_id` as applied, or raise `AlreadyHandled` if it was. On PostgreSQL
+        an uncommitted record of another process makes this wait for its commit (or its
+        rollback, and then this one is recorded)."""
+        if update_id is None:
+            return
+        now = self._driver_time(_utcnow())
+        row = self._record_update.run(conn, update_id=update_id, handled_at=now).fetchone()
+        if row is None:
+            raise AlreadyHandled(update_id)
+
+    def forget_handled_updates(self, before: datetime) -> int:
+        """Delete the records of updates handled before `before`; return how many."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                handled_updates.delete().where(handled_updates.c.handled_at < before)
+            )
+        return int(result.rowcount)
 
     def ping(self) -> bool:
         """Whether the database answers `SELECT 1` now (for /healthz); never raises."""
@@ -635,13 +704,15 @@ class Store:
     # --- intakes (the per-update hot path) --------------------------------------
 
     def newest_update_id(self, chat_id: int) -> int:
-        """The newest update id applied in the chat (0 when none): the terminal chat numbers
-        its updates after it, so a clock that moved back can't make them look redelivered."""
+        """The newest update id this database has seen from the chat, or any recorded update
+        (0 when none): the terminal chat numbers its updates after it, so a clock that moved
+        back can't make them look like redeliveries."""
         with self.transaction() as conn:
-            newest = conn.execute(
+            in_intakes = conn.execute(
                 select(func.max(intakes.c.last_update)).where(intakes.c.chat_id == chat_id)
             ).scalar()
-        return int(newest or 0)
+            recorded = conn.execute(select(func.max(handled_updates.c.update_id))).scalar()
+        return max(int(in_intakes or 0), int(recorded or 0))
 
     def load_intake(self, chat_id: int, user_id: int) -> IntakeRow | None:
         with self.transaction() as conn:
@@ -779,7 +850,9 @@ class Store:
         now = now or _utcnow()
         with self.transaction() as conn:
             conn.execute(
-                update(cases).where(cases.c.id == case_id).values(status=status, updated_at=now)
+                update(cases)
+                .where(cases.c.id == case_id)
+                .values(status=status, updated_at=now, version=_next_version(status))
             )
             _log(conn, case_id, user_id, status, None, now)
 
@@ -1241,10 +1314,14 @@ class Store:
             return CaseTrack(status=CaseStatus(status))
         return track_from_json(row.track)
 
-    def save_track(self, case_id: int, chat_id: int, track: CaseTrack) -> None:
-        """Store the track, append its new events, and put its next reminder in the queue."""
+    def save_track(
+        self, case_id: int, chat_id: int, track: CaseTrack, version: int | None = None
+    ) -> bool:
+        """Store the track, append its new events, and put its next reminder in the queue.
+        With `version`, only if the case is still at that version (compare-and-set): False,
+        and nothing saved, when another change came first."""
         with self.transaction() as conn:
-            _save_track(conn, case_id, chat_id, track)
+            return _save_track(conn, case_id, chat_id, track, version)
 
     def claim_due_reminders(
         self, now: datetime, *, limit: int, lease: timedelta, worker: str
@@ -1399,18 +1476,28 @@ def track_from_json(data: Mapping[str, Any]) -> CaseTrack:
     return CaseTrack(**values)
 
 
-def _save_track(conn: Connection, case_id: int, chat_id: int, track: CaseTrack) -> None:
+def _save_track(
+    conn: Connection, case_id: int, chat_id: int, track: CaseTrack, version: int | None = None
+) -> bool:
     now = _utcnow()
+    status = str(track.status)
     values: dict[str, Any] = {
-        "status": str(track.status),
+        "status": status,
         "track": track_to_json(track),
         "updated_at": now,
+        "version": _next_version(status),
     }
     if track.sent_at is not None:
         values["sent_at"] = track.sent_at
     if track.reply_due_at is not None:
         values["reply_due_on"] = track.reply_due_at.date().isoformat()
-    conn.execute(update(cases).where(cases.c.id == case_id).values(**values))
+    statement = update(cases).where(cases.c.id == case_id)
+    if version is not None:
+        # On PostgreSQL a concurrent change of the row makes this wait for its commit,
+        # then test the version again: of two racing presses, the second updates nothing.
+        statement = statement.where(cases.c.version == version)
+    if not conn.execute(statement.values(**values)).rowcount:
+        return False
     for item in track.events:
         conn.execute(
             insert(case_events).values(
@@ -1437,6 +1524,14 @@ def _save_track(conn: Connection, case_id: int, chat_id: int, track: CaseTrack) 
                 attempts=0,
             )
         )
+    return True
+
+
+def _next_version(status: str) -> ColumnElement[int]:
+    """The case's version after its status becomes `status`: one more when that is a change
+    (SET sees the row as it was). A reminder that leaves the status as it is leaves the
+    buttons already shown valid."""
+    return cases.c.version + case((cases.c.status == status, 0), else_=1)
 
 
 def _for_user(table: Table, chat_id: int, user_id: int) -> ColumnElement[bool]:
@@ -1545,4 +1640,5 @@ def _case(row: Mapping[Any, Any]) -> CaseRecord:
         assignee_user_id=row["assignee_user_id"],
         card_message_id=row["card_message_id"],
         topic_id=row["topic_id"],
+        version=row["version"],
     )

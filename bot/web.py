@@ -20,8 +20,9 @@ refusals our way, the dedupe below needs a hook before the queue, and /healthz a
 **Duplicates**: Telegram delivers an update again when it did not get our 200 in time,
 so the same update_id can arrive twice. This process remembers the last
 `RECENT_UPDATE_IDS` ids it accepted and answers a repeat 200 without handling it again.
-Across processes (several bots behind one proxy) the conversation code already ignores
-an update whose id is at or below the one recorded on the chat's intake row.
+Across processes (several bots behind one proxy) and restarts, the handlers record each
+update's id in the transaction of the change it causes (`handled_updates`): a second
+delivery finds it there and changes and sends nothing.
 
 **Lifecycle** (`run_webhook`), following PTB's `run_webhook`/`run_polling`: initialize,
 post_init, start (job queue, update fetcher), start listening, setWebhook; on SIGINT or
