@@ -55,7 +55,7 @@ from bot.reminders import (
     TransientSendError,
 )
 from bot.replies import ButtonResult, Reply, Who
-from bot.service import RefundService
+from bot.service import MAX_UPDATE_ID, RefundService
 from bot.storage import AlreadyHandled
 from conversations.billing import ExportError, parse_export
 from conversations.inputs import mask_card_numbers
@@ -145,7 +145,9 @@ async def served(
     handler's wrapper drops it). Later calls of the same handling (an import's steps)
     go on under that record."""
     store = context.service.store
-    if not who.update_id or _recorded.get() == who.update_id:
+    # An id out of Telegram's range (forged or broken) can't be stored: not recorded.
+    usable = who.update_id is not None and 0 < who.update_id < MAX_UPDATE_ID
+    if not usable or _recorded.get() == who.update_id:
         return await store.run_for_chat(who.chat_id, work, *args, **kwargs)
     result = await store.run_update(who.chat_id, who.update_id, work, *args, **kwargs)
     _recorded.set(who.update_id)
