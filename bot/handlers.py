@@ -56,6 +56,7 @@ from bot.reminders import (
 from bot.replies import ButtonResult, Reply, Who
 from bot.service import RefundService
 from conversations.billing import ExportError, parse_export
+from conversations.inputs import storable
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +114,24 @@ def who_of(update: Update) -> Who:
         chat_id=chat.id,
         user_id=user.id,
         chat_kind=chat.type,
-        chat_title=chat.title,
-        first_name=user.first_name,
-        username=user.username,
+        chat_title=_typed(chat.title),
+        first_name=storable(user.first_name),
+        username=_typed(user.username),
         is_admin=chat.type == "private",
         update_id=update.update_id,
         language_code=user.language_code,
     )
+
+
+def _typed(value: str | None) -> str | None:
+    """Text from the update (a message, caption, file name, name), without what no database
+    stores: every piece of user text enters through here or `command_words`."""
+    return None if value is None else storable(value)
+
+
+def command_words(context: BotContext) -> str:
+    """A command's words after the command, as one storable string."""
+    return storable(" ".join(context.args or []))
 
 
 async def served(
@@ -226,7 +238,7 @@ async def send_replies(update: Update, context: BotContext, replies: list[Reply]
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user and explain what the bot does (a deep link's payload starts a case)."""
-    payload = context.args[0] if context.args else ""
+    payload = storable(context.args[0]) if context.args else ""
     who = await with_rights(update, context)
     await send_replies(
         update, context, await served(context, who, context.service.start, who, payload)
@@ -262,25 +274,25 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 async def cases(update: Update, context: BotContext) -> None:
     """List the chat's cases, what needs attention first (optionally: open, overdue, closed)."""
-    argument = " ".join(context.args or [])
+    words = command_words(context)
     who = await with_rights(update, context)
-    replies = await served(context, who, context.followup.list_cases, who, argument)
+    replies = await served(context, who, context.followup.list_cases, who, words)
     await send_replies(update, context, replies)
 
 
 async def settings(update: Update, context: BotContext) -> None:
     """Show or change the time zone, quiet hours and reply wait."""
-    argument = " ".join(context.args or [])
+    words = command_words(context)
     who = await with_rights(update, context)
-    replies = await served(context, who, context.followup.settings, who, argument)
+    replies = await served(context, who, context.followup.settings, who, words)
     await send_replies(update, context, replies)
 
 
 async def assign(update: Update, context: BotContext) -> None:
     """Give a case of this group to a member: /assign 12 @name."""
     who = await with_rights(update, context)
-    argument = " ".join(context.args or [])
-    replies = await served(context, who, context.followup.assign, who, argument)
+    words = command_words(context)
+    replies = await served(context, who, context.followup.assign, who, words)
     await send_replies(update, context, replies)
 
 
@@ -307,9 +319,9 @@ async def membership(update: Update, context: BotContext) -> None:
 
 async def case(update: Update, context: BotContext) -> None:
     """Show one case: answers, verdict, message and timeline."""
-    argument = " ".join(context.args or [])
+    words = command_words(context)
     who = who_of(update)
-    replies = await served(context, who, context.service.show_case, who, argument)
+    replies = await served(context, who, context.service.show_case, who, words)
     await send_replies(update, context, replies)
 
 
@@ -317,7 +329,8 @@ async def text(update: Update, context: BotContext) -> None:
     """Take typed text as the answer to the current question."""
     assert update.message is not None and update.message.text is not None
     who = who_of(update)
-    replies = await served(context, who, context.service.on_text, who, update.message.text)
+    typed = storable(update.message.text)
+    replies = await served(context, who, context.service.on_text, who, typed)
     await send_replies(update, context, replies)
 
 
@@ -338,9 +351,10 @@ async def attachment(update: Update, context: BotContext) -> None:
         photo = message.photo[-1]  # the largest size
         file_id, kind, name = photo.file_id, "photo", None
     elif message.video is not None:
-        file_id, kind, name = message.video.file_id, "video", message.video.file_name
+        file_id, kind, name = message.video.file_id, "video", _typed(message.video.file_name)
     elif message.document is not None:
-        file_id, kind, name = message.document.file_id, "document", message.document.file_name
+        document = message.document
+        file_id, kind, name = document.file_id, "document", _typed(document.file_name)
         who = who_of(update)
         if looks_like_export(name) and await served(
             context, who, context.service.accepts_export, who
@@ -363,7 +377,7 @@ async def attachment(update: Update, context: BotContext) -> None:
         return
     who = who_of(update)
     replies = await served(
-        context, who, context.service.on_file, who, file_id, kind, message.caption, name
+        context, who, context.service.on_file, who, file_id, kind, _typed(message.caption), name
     )
     await send_replies(update, context, replies)
 
@@ -372,7 +386,7 @@ async def button(update: Update, context: BotContext) -> None:
     """Apply a button press; old buttons lose their keyboard so they can't be pressed again."""
     query = update.callback_query
     assert query is not None
-    data = query.data or ""
+    data = storable(query.data or "")
     who = await with_rights(update, context)
     if data.startswith("k:"):
         result = await served(context, who, context.followup.on_button, who, data)

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http import HttpProcessingError
 from telegram import Update
 
 from bot.config import Settings
@@ -49,6 +50,8 @@ from bot.handlers import BotData
 from bot.observe import InstrumentedApplication
 
 log = logging.getLogger(__name__)
+# aiohttp's request handlers log here (see `MalformedRequests`).
+server_log = logging.getLogger(f"{__name__}.server")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The update kinds the handlers answer; asked for in setWebhook and getUpdates alike.
@@ -56,6 +59,33 @@ ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 RECENT_UPDATE_IDS = 10_000
 # A database that doesn't answer within this long counts as down for /healthz.
 HEALTH_TIMEOUT = 5.0
+
+
+class MalformedRequests(logging.Filter):
+    """A request aiohttp could not parse, as one WARNING line without its content.
+
+    aiohttp answers such a request 400 itself (a header over `max_field_size`, say a 10 KB
+    secret token; a garbled request line) and logs it at ERROR with a traceback whose text
+    quotes the first 100 bytes of the offending line: anyone can send one, unauthenticated,
+    and make the log hold what they like. Sits on `server_log`, so it sees the record
+    before any handler does.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, HttpProcessingError):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        record.msg = "Refused a malformed HTTP request from %s (%s): answered %s"
+        record.args = (args[0] if args else "?", type(error).__name__, error.code or 400)
+        record.exc_info, record.exc_text = None, None
+        # aiohttp's DEBUG ones (a first request that isn't HTTP at all) stay at DEBUG.
+        record.levelno = min(record.levelno, logging.WARNING)
+        record.levelname = logging.getLevelName(record.levelno)
+        return server_log.isEnabledFor(record.levelno)
+
+
+server_log.addFilter(MalformedRequests())
 
 
 class ListenError(Exception):
@@ -190,7 +220,14 @@ class HttpServer:
     @classmethod
     async def start(cls, name: str, app: web.Application, host: str, port: int) -> HttpServer:
         # No access log: a line per webhook request at INFO would repeat the per-update line.
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
+        # Request errors go to `server_log`, whose filter keeps what a request held out.
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            logger=server_log,
+            handle_signals=False,
+            shutdown_timeout=5.0,
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, host, port)
