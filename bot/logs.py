@@ -148,7 +148,7 @@ class SecretRedactor(logging.Filter):
 class SafeTracebacks(logging.Formatter):
     """A formatter whose tracebacks hold no exception text (see `describe_exception`)."""
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802  (logging's name)
+    def formatException(self, ei: Any) -> str:
         error = _exception_of(ei)
         return describe_exception(error) if error is not None else ""
 

@@ -413,9 +413,7 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"server_settings": {"timezone": "UTC"}}, hide_parameters=True
         ).sync_engine
     if url.startswith("postgresql"):
-        return create_engine(
-            url, connect_args={"options": "-c timezone=UTC"}, hide_parameters=True
-        )
+        return create_engine(url, connect_args={"options": "-c timezone=UTC"}, hide_parameters=True)
     engine = create_engine(url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
@@ -874,7 +872,11 @@ class Store:
             ).mappings()
             return [
                 CaseEvent(
-                    _as_utc(r["at"]), r["actor_user_id"], r["what"], r["detail"], r["person_user_id"]
+                    _as_utc(r["at"]),
+                    r["actor_user_id"],
+                    r["what"],
+                    r["detail"],
+                    r["person_user_id"],
                 )
                 for r in rows
             ]

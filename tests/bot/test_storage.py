@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, func, select
 
 from bot import schema
-
 from bot.storage import (
     IntakeRow,
     Store,
