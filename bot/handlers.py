@@ -124,8 +124,9 @@ def who_of(update: Update) -> Who:
 
 
 def _typed(value: str | None) -> str | None:
-    """Text from the update (a message, caption, file name, name), without what no database
-    stores: every piece of user text enters through here or `command_words`."""
+    """Text from the update (a caption, file name, name) without what no database stores.
+    Every piece of user text the handlers read passes `storable` (here, in `who_of`,
+    `command_words`, the text and button handlers) before it reaches the service."""
     return None if value is None else storable(value)
 
 

@@ -8,7 +8,10 @@ Nothing is recomputed: the verdict is the one stored with the case.
 
 `/forget` asks first, then deletes in one transaction everything about the user: their
 private chat's team and all under it, and their own rows in any team (answers in
-progress, deep links, memberships, pending inputs). A group's cases stay the group's.
+progress, deep links, memberships, pending inputs, the files they added to a case). A
+group's cases stay the group's, with their facts; timelines name people by user id, so
+the name goes with the membership. On SQLite the deleted bytes leave the disk too
+(secure_delete, then the WAL checkpointed and truncated).
 
 Like the other services this knows nothing of Telegram: it reads and writes through the
 Store's engine and returns `Reply`s.

@@ -6,9 +6,10 @@ Two small aiohttp applications, each on its own port:
   of WEBHOOK_URL): the port an HTTPS proxy exposes to the internet. A request must carry
   `X-Telegram-Bot-Api-Secret-Token` equal to WEBHOOK_SECRET (compared in constant time);
   otherwise it gets 403 and one WARNING line with the remote address and path — never
-  the body or the header's value. A valid update is put on the Application's update
-  queue and answered 200 at once, as PTB's own webhook server does; the update fetcher
-  handles it like a polled one.
+  the body or the header's value (a request aiohttp can't even parse, such as an
+  oversized header, is one WARNING line too: `MalformedRequests`). A valid update is
+  put on the Application's update queue and answered 200 at once, as PTB's own webhook
+  server does; the update fetcher handles it like a polled one.
 - **operations** (HTTP_LISTEN:HTTP_PORT, both modes, off when HTTP_PORT is 0): `/healthz`
   and `/metrics`. They sit on a separate port so that the metrics are not published
   through the proxy that forwards the webhook.

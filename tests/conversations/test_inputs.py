@@ -19,6 +19,7 @@ from conversations.inputs import (
     parse_campaign_ids,
     parse_card_last4,
     parse_invoice_number,
+    storable,
 )
 
 ADVERTISER_ID = "7012345678901234567"  # 19 digits, fails the Luhn check
@@ -500,3 +501,12 @@ def test_clean_text_is_idempotent(text: str) -> None:
     except InputError:
         return
     assert clean_text(cleaned) == cleaned
+
+
+def test_storable_drops_only_what_no_database_stores() -> None:
+    """NUL (PostgreSQL refuses it in text) and lone surrogates (not UTF-8) go; everything
+    else, other control characters, emoji and joiners included, is left for `clean_text`
+    to judge."""
+    assert storable("a\x00b\ud800c\udfffd") == "abcd"
+    kept = "Zoë 👩\u200d💻 \t\x01 ٣"
+    assert storable(kept) is kept
