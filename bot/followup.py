@@ -331,7 +331,7 @@ class FollowUpService:
             )
             return ButtonResult(None, self._in_topic(who, case, [prompt]))
         if action == "A":
-            self.store.assign_case(case.id, who.user_id, who.user_id, now, who.first_name)
+            self.store.assign_case(case.id, who.user_id, who.user_id, now)
             case = self.store.get_case(case.team_id, case.id) or case
             return ButtonResult(
                 _("Assigned to you."),
@@ -434,10 +434,8 @@ class FollowUpService:
         names = self.store.member_names(case.team_id)
         if user_id not in names:
             return ButtonResult(_("That person isn't in this team any more."), [])
-        first, username = names[user_id]
-        self.store.assign_case(
-            case.id, user_id, who.user_id, now, f"@{username}" if username else first
-        )
+        first = names[user_id][0]
+        self.store.assign_case(case.id, user_id, who.user_id, now)
         case = self.store.get_case(case.team_id, case.id) or case
         return ButtonResult(_("Assigned to %(name)s.") % {"name": first}, [self.card(case)])
 
@@ -587,7 +585,7 @@ class FollowUpService:
             # Quoted back, so never a card number typed where the @name goes.
             username = mask_card_numbers(words[1].lstrip("@"))
             return [Reply(self.renderer.chat_text("unknown_member", username=username))]
-        self.store.assign_case(case.id, assignee, who.user_id, self.clock(), words[1])
+        self.store.assign_case(case.id, assignee, who.user_id, self.clock())
         case = self.store.get_case(who.chat_id, case.id) or case
         return [self.card(case)]
 

@@ -58,7 +58,7 @@ from bot.replies import ButtonResult, Reply, Who
 from bot.service import MAX_UPDATE_ID, RefundService
 from bot.storage import AlreadyHandled
 from conversations.billing import ExportError, parse_export
-from conversations.inputs import mask_card_numbers
+from conversations.inputs import mask_card_numbers, storable
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +117,9 @@ def who_of(update: Update) -> Who:
         user_id=user.id,
         chat_kind=chat.type,
         # Names are text people choose: stored and shown back, so never a card number.
-        chat_title=mask_card_numbers(chat.title) if chat.title else chat.title,
-        first_name=mask_card_numbers(user.first_name),
-        username=user.username,
+        chat_title=mask_card_numbers(_typed(chat.title)) if chat.title else chat.title,
+        first_name=mask_card_numbers(storable(user.first_name)),
+        username=_typed(user.username),
         is_admin=chat.type == "private",
         update_id=update.update_id,
         language_code=user.language_code,
@@ -131,6 +131,16 @@ def who_of(update: Update) -> Who:
 _recorded: ContextVar[int | None] = ContextVar("refundbot_recorded", default=None)
 # Telegram keeps an undelivered update for 24 hours: records of older ones can go.
 HANDLED_UPDATES_KEPT = timedelta(days=2)
+def _typed(value: str | None) -> str | None:
+    """Text from the update (a caption, file name, name) without what no database stores.
+    Every piece of user text the handlers read passes `storable` (here, in `who_of`,
+    `command_words`, the text and button handlers) before it reaches the service."""
+    return None if value is None else storable(value)
+
+
+def command_words(context: BotContext) -> str:
+    """A command's words after the command, as one storable string."""
+    return storable(" ".join(context.args or []))
 
 
 async def served(
@@ -277,7 +287,7 @@ async def send_replies(update: Update, context: BotContext, replies: list[Reply]
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet the user and explain what the bot does (a deep link's payload starts a case)."""
-    payload = context.args[0] if context.args else ""
+    payload = storable(context.args[0]) if context.args else ""
     who = await with_rights(update, context)
     await send_replies(
         update, context, await served(context, who, context.service.start, who, payload)
@@ -313,24 +323,24 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 async def cases(update: Update, context: BotContext) -> None:
     """List the chat's cases, what needs attention first (optionally: open, overdue, closed)."""
-    argument = " ".join(context.args or [])
+    words = command_words(context)
     who = await with_rights(update, context)
-    replies = await served(context, who, context.followup.list_cases, who, argument)
+    replies = await served(context, who, context.followup.list_cases, who, words)
     await send_replies(update, context, replies)
 
 
 async def settings(update: Update, context: BotContext) -> None:
     """Show or change the time zone, quiet hours and reply wait."""
-    argument = " ".join(context.args or [])
+    words = command_words(context)
     who = await with_rights(update, context)
-    replies = await served(context, who, context.followup.settings, who, argument)
+    replies = await served(context, who, context.followup.settings, who, words)
     await send_replies(update, context, replies)
 
 
 async def assign(update: Update, context: BotContext) -> None:
     """Give a case of this group to a member: /assign 12 @name."""
     who = await with_rights(update, context)
-    argument = " ".join(context.args or [])
+    argument = command_words(context)
     named = await served(context, who, context.followup.named_member, who, argument)
     await still_members(context, who.chat_id, named)
     replies = await served(context, who, context.followup.assign, who, argument)
@@ -401,9 +411,9 @@ async def member_came_or_went(update: Update, context: BotContext) -> None:
 
 async def case(update: Update, context: BotContext) -> None:
     """Show one case: answers, verdict, message and timeline."""
-    argument = " ".join(context.args or [])
+    words = command_words(context)
     who = who_of(update)
-    replies = await served(context, who, context.service.show_case, who, argument)
+    replies = await served(context, who, context.service.show_case, who, words)
     await send_replies(update, context, replies)
 
 
@@ -411,7 +421,8 @@ async def text(update: Update, context: BotContext) -> None:
     """Take typed text as the answer to the current question."""
     assert update.message is not None and update.message.text is not None
     who = who_of(update)
-    replies = await served(context, who, context.service.on_text, who, update.message.text)
+    typed = storable(update.message.text)
+    replies = await served(context, who, context.service.on_text, who, typed)
     await send_replies(update, context, replies)
 
 
@@ -432,9 +443,10 @@ async def attachment(update: Update, context: BotContext) -> None:
         photo = message.photo[-1]  # the largest size
         file_id, kind, name = photo.file_id, "photo", None
     elif message.video is not None:
-        file_id, kind, name = message.video.file_id, "video", message.video.file_name
+        file_id, kind, name = message.video.file_id, "video", _typed(message.video.file_name)
     elif message.document is not None:
-        file_id, kind, name = message.document.file_id, "document", message.document.file_name
+        document = message.document
+        file_id, kind, name = document.file_id, "document", _typed(document.file_name)
         who = who_of(update)
         if looks_like_export(name) and await served(
             context, who, context.service.accepts_export, who
@@ -458,7 +470,7 @@ async def attachment(update: Update, context: BotContext) -> None:
         return
     who = who_of(update)
     replies = await served(
-        context, who, context.service.on_file, who, file_id, kind, message.caption, name
+        context, who, context.service.on_file, who, file_id, kind, _typed(message.caption), name
     )
     await send_replies(update, context, replies)
 
@@ -472,7 +484,7 @@ async def button(update: Update, context: BotContext) -> None:
         # no chat to act in. Say so on the button rather than fail.
         await query.answer(_("That button is too old to use — send /cases to see your cases."))
         return
-    data = query.data or ""
+    data = storable(query.data or "")
     who = await with_rights(update, context)
     if data.startswith("k:"):
         if picks_member(data):

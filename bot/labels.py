@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.i18n import N_, Words, gettext
 from conversations.facts import AccountStatus, Appeal, Billing, PaidVia, Reason, SpendAfterPause
 from conversations.intake import Step
@@ -189,8 +191,19 @@ PING_WORDS = Words(
 )
 
 
-def event_detail(what: str, detail: str | None) -> str:
-    """An event's detail in words: outcomes and reminder kinds are stored as codes."""
+def event_detail(
+    what: str,
+    detail: str | None,
+    person: int | None = None,
+    names: Mapping[int, tuple[str, str | None]] | None = None,
+) -> str:
+    """An event's detail in words: outcomes and reminder kinds are stored as codes, and the
+    member an event is about (`person`) by id, named from the team's `names` (user id →
+    first name, username) as they are now: someone the team no longer knows, who left or
+    was forgotten, is "a team member"."""
+    if person is not None:
+        first, username = (names or {}).get(person, (gettext("a team member"), None))
+        return f"@{username}" if username else first
     if not detail:
         return ""
     if what in ("drafted", N_("redrafted")):

@@ -7,6 +7,12 @@ written, whichever logger it came from (httpx puts the bot token in every reques
 an exception can carry a URL too): the bot token and the webhook secret are replaced
 wherever they appear — in the message, its arguments, string extras and the formatted
 traceback — and so is anything shaped like a bot token.
+
+An exception's text can quote what a user wrote (`int()` quotes the string it could not
+read; a database error quotes the statement's values), so a logged traceback keeps each
+frame (file, line, function, the line of code) and the exception's type, but not its
+message — except Telegram's own errors, whose text is Telegram's description of what it
+refused. Locals are never logged.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import json
 import logging
 import re
 import sys
+import traceback
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -32,7 +39,63 @@ _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", logging.INFO, "", 0, "", N
     "asctime",
     "taskName",
 }
-_TRACEBACKS = logging.Formatter()
+# Exceptions whose text is kept: Telegram's description of why it refused a call ("Forbidden:
+# bot was blocked by the user") says what went wrong and quotes nothing a user wrote.
+_TEXT_KEPT_FROM = ("telegram.error",)
+# Loggers whose message itself describes an exception (asyncio's "Task exception was never
+# retrieved" adds the task's repr, with the exception's text): only their first line is kept.
+_MESSAGE_QUOTES_EXCEPTION = ("asyncio",)
+
+
+def exception_name(error: BaseException) -> str:
+    """`module.Type` (just `Type` for built-ins), as a traceback's last line names it."""
+    kind = type(error)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def describe_exception(error: BaseException) -> str:
+    """A traceback without what the exception says: for each exception of the chain, its
+    frames (file, line, function, the line of code) and its type (see the module's
+    docstring for the one exception to that)."""
+    return "".join(_described(error, set())).rstrip("\n")
+
+
+def _described(error: BaseException, seen: set[int]) -> list[str]:
+    seen.add(id(error))
+    lines: list[str] = []
+    cause, context = error.__cause__, error.__context__
+    if cause is not None and id(cause) not in seen:
+        lines += _described(cause, seen)
+        lines.append("\nThe above exception was the direct cause of the following exception:\n\n")
+    elif context is not None and not error.__suppress_context__ and id(context) not in seen:
+        lines += _described(context, seen)
+        lines.append("\nDuring handling of the above exception, another exception occurred:\n\n")
+    if error.__traceback__ is not None:
+        lines.append("Traceback (most recent call last):\n")
+        frames = traceback.StackSummary.extract(
+            traceback.walk_tb(error.__traceback__), capture_locals=False
+        )
+        lines += frames.format()
+    name = exception_name(error)
+    if type(error).__module__.startswith(_TEXT_KEPT_FROM):
+        name = "".join(traceback.format_exception_only(type(error), error)).rstrip("\n")
+    lines.append(name + "\n")
+    if isinstance(error, BaseExceptionGroup):
+        for number, inner in enumerate(error.exceptions, 1):
+            if id(inner) not in seen:
+                lines.append(f"\n+---- {number} of {exception_name(error)} ----\n")
+                lines += _described(inner, seen)
+    return lines
+
+
+def _exception_of(exc_info: Any) -> BaseException | None:
+    if isinstance(exc_info, BaseException):
+        return exc_info
+    if isinstance(exc_info, tuple) and len(exc_info) == 3:
+        return exc_info[1] if isinstance(exc_info[1], BaseException) else None
+    return None
 
 
 def record_extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -41,7 +104,8 @@ def record_extras(record: logging.LogRecord) -> dict[str, Any]:
 
 
 class SecretRedactor(logging.Filter):
-    """Replaces the given secrets, and anything shaped like a bot token, in every record."""
+    """Replaces the given secrets, and anything shaped like a bot token, in every record;
+    writes a record's exception as `describe_exception` does (no exception text)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -62,10 +126,15 @@ class SecretRedactor(logging.Filter):
             message = f"{record.msg!s} {record.args!r}"
         # The message is formatted here, once, so that no argument is formatted later
         # unredacted; the record then carries plain text.
+        error = _exception_of(record.exc_info)
+        if error is not None and record.name.startswith(_MESSAGE_QUOTES_EXCEPTION):
+            message = message.split("\n", 1)[0]
         record.msg = self.redact(message)
         record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if error is not None:
+            # Always written afresh: another handler may have formatted the record first,
+            # with the exception's text, and cached that in exc_text.
+            record.exc_text = describe_exception(error)
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
@@ -76,7 +145,15 @@ class SecretRedactor(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
+class SafeTracebacks(logging.Formatter):
+    """A formatter whose tracebacks hold no exception text (see `describe_exception`)."""
+
+    def formatException(self, ei: Any) -> str:
+        error = _exception_of(ei)
+        return describe_exception(error) if error is not None else ""
+
+
+class JsonFormatter(SafeTracebacks):
     """One JSON object per record: time (UTC, ISO 8601), level, logger, message, extras."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -111,7 +188,7 @@ def log_handler(settings: Settings, stream: IO[str] | None = None) -> logging.Ha
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(SafeTracebacks(TEXT_FORMAT))
     handler.addFilter(SecretRedactor(secrets_of(settings)))
     return handler
 

@@ -8,7 +8,10 @@ Nothing is recomputed: the verdict is the one stored with the case.
 
 `/forget` asks first, then deletes in one transaction everything about the user: their
 private chat's team and all under it, and their own rows in any team (answers in
-progress, deep links, memberships, pending inputs). A group's cases stay the group's.
+progress, deep links, memberships, pending inputs, the files they added to a case). A
+group's cases stay the group's, with their facts; timelines name people by user id, so
+the name goes with the membership. On SQLite the deleted bytes leave the disk too
+(secure_delete, then the WAL checkpointed and truncated).
 
 Like the other services this knows nothing of Telegram: it reads and writes through the
 Store's engine and returns `Reply`s.
@@ -286,7 +289,7 @@ class RecordsService:
                 {
                     "at": e.at.astimezone(tz),
                     "what": labels.EVENT_WORDS.get(e.what, e.what),
-                    "detail": labels.event_detail(e.what, e.detail),
+                    "detail": labels.event_detail(e.what, e.detail, e.person_user_id, names),
                     "by": _actor(e.actor_user_id, case, names),
                 }
                 for e in events
@@ -395,7 +398,13 @@ def forget_plan(user_id: int) -> list[tuple[str, Table, ColumnElement[bool]]]:
             or_(reminders.c.case_id.in_(own_cases), reminders.c.chat_id == user_id),
         ),
         ("case_events", case_events, case_events.c.case_id.in_(own_cases)),
-        ("evidence", evidence, evidence.c.case_id.in_(own_cases)),
+        # Also the files the user added to other teams' cases: their file ids, captions and
+        # file names are the user's own words, not the team's facts.
+        (
+            "evidence",
+            evidence,
+            or_(evidence.c.case_id.in_(own_cases), evidence.c.added_by == user_id),
+        ),
         ("cases", cases, cases.c.team_id == user_id),
         ("transactions", transactions, transactions.c.account_id.in_(own_accounts)),
         ("accounts", accounts, accounts.c.team_id == user_id),
@@ -419,7 +428,10 @@ def forget_user(store: Store, user_id: int) -> dict[str, int]:
     """Delete everything about the user in one transaction; return the count of each kind.
 
     Cases of a group stay the group's (their owner, assignee and timeline keep the user's
-    id: a number the team needs to read its own history).
+    id: a number the team needs to read its own history; the name shown for it was the
+    membership's, which goes). What the user wrote into them goes: their files, and the
+    file names their "evidence" timeline entries quoted. Once committed, the deleted
+    rows' bytes are taken off the disk too (`Store.wipe_after_commit`).
     """
     own_accounts = select(accounts.c.id).where(accounts.c.team_id == user_id)
     own_charges = select(transactions.c.id).where(transactions.c.account_id.in_(own_accounts))
@@ -437,8 +449,18 @@ def forget_user(store: Store, user_id: int) -> dict[str, int]:
             .where(cases.c.team_id != user_id, cases.c.transaction_id.in_(own_charges))
             .values(transaction_id=None)
         )
+        conn.execute(
+            update(case_events)
+            .where(
+                case_events.c.actor_user_id == user_id,
+                case_events.c.what == "evidence",
+                case_events.c.detail.is_not(None),
+            )
+            .values(detail=None)
+        )
         for kind, table, where in forget_plan(user_id):
             deleted[kind] = int(conn.execute(table.delete().where(where)).rowcount or 0)
+    store.wipe_after_commit()
     return deleted
 
 
@@ -480,7 +502,9 @@ def _events_by_case(conn: Connection, ids: Sequence[int]) -> dict[int, list[Case
     ).mappings()
     for r in rows:
         out.setdefault(r["case_id"], []).append(
-            CaseEvent(_utc(r["at"]), r["actor_user_id"], r["what"], r["detail"])
+            CaseEvent(
+                _utc(r["at"]), r["actor_user_id"], r["what"], r["detail"], r["person_user_id"]
+            )
         )
     return out
 

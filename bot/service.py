@@ -371,6 +371,8 @@ class RefundService:
     def _case_replies(self, who: Who, case: CaseRecord) -> list[Reply]:
         """The case as /case N shows it (the caller made sure this chat may see it)."""
         events = self.store.case_events(case.id)
+        # People in the timeline are stored by id and named as the team knows them now.
+        names = self.store.member_names(case.team_id)
         track = self.store.load_track(case.id)
         tz = self.followup.schedule(who.chat_id).tz
         view = self.followup.case_view(case)
@@ -379,7 +381,7 @@ class RefundService:
                 {
                     "at": e.at.astimezone(tz),
                     "what": labels.EVENT_WORDS.get(e.what, e.what),
-                    "detail": labels.event_detail(e.what, e.detail),
+                    "detail": labels.event_detail(e.what, e.detail, e.person_user_id, names),
                 }
                 for e in events
                 if e.what not in labels.QUIET_EVENTS

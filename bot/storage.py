@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -60,8 +61,14 @@ from conversations.intake import Intake, Step
 P = ParamSpec("P")
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 # The connection of the update being handled (see `Store.unit`).
 _unit: ContextVar[Connection | None] = ContextVar("refundbot_unit", default=None)
+# What to do once that update's transaction has committed (see `Store.wipe_after_commit`).
+_after_unit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "refundbot_after_unit", default=None
+)
 
 metadata = MetaData()
 
@@ -226,6 +233,9 @@ case_events = Table(
     Column("actor_user_id", BigInteger, nullable=False),
     Column("what", String(32), nullable=False),
     Column("detail", Text),
+    # The member an event is about (whom a case was assigned to), by id: the name is looked
+    # up when the timeline is shown, so it goes with the member's /forget (revision 0005).
+    Column("person_user_id", BigInteger),
 )
 Index("ix_case_events_case", case_events.c.case_id, case_events.c.id)
 
@@ -371,6 +381,7 @@ class CaseEvent:
     actor_user_id: int
     what: str
     detail: str | None
+    person_user_id: int | None = None
 
 
 def new_token() -> str:
@@ -393,6 +404,9 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Deleted rows are overwritten with zeros, not just unlinked: after /forget their bytes
+    # are gone from the file once the WAL is checkpointed (`Store.wipe_after_commit`).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -412,6 +426,9 @@ def make_engine(url: str) -> Engine:
     With asyncpg (`postgresql+asyncpg://`) this is the synchronous face of an async engine:
     its statements run only inside `Store.run`, which lets them await the driver on the
     bot's event loop (SQLAlchemy's greenlet bridge) instead of blocking it.
+
+    Every engine hides its statements' parameters from the errors it raises (and from any
+    echo): they are what users wrote, and an error ends up in the log.
     """
     url = database_url(url)
     if url.startswith("postgresql+asyncpg"):
@@ -419,11 +436,11 @@ def make_engine(url: str) -> Engine:
         from sqlalchemy.ext.asyncio import create_async_engine
 
         return create_async_engine(
-            url, connect_args={"server_settings": {"timezone": "UTC"}}
+            url, connect_args={"server_settings": {"timezone": "UTC"}}, hide_parameters=True
         ).sync_engine
     if url.startswith("postgresql"):
-        return create_engine(url, connect_args={"options": "-c timezone=UTC"})
-    engine = create_engine(url)
+        return create_engine(url, connect_args={"options": "-c timezone=UTC"}, hide_parameters=True)
+    engine = create_engine(url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
     return engine
@@ -634,12 +651,38 @@ class Store:
         if current is not None:
             yield current
             return
+        later: list[Callable[[], None]] = []
         with self.engine.begin() as conn:
             token = _unit.set(conn)
+            pending = _after_unit.set(later)
             try:
                 yield conn
             finally:
                 _unit.reset(token)
+                _after_unit.reset(pending)
+        for action in later:  # committed: an exception above would have skipped this
+            action()
+
+    def wipe_after_commit(self) -> None:
+        """Take what the current transaction deletes off the disk once it commits: on
+        SQLite (whose deleted cells `secure_delete` zeroes) the WAL, which still holds the
+        pages as they were, is checkpointed into the database file and truncated to
+        nothing. Outside a transaction this runs at once."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        later = _after_unit.get()
+        if later is None:
+            self._checkpoint()
+        elif self._checkpoint not in later:
+            later.append(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        with self.engine.connect() as conn:
+            row = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+        if row is not None and row[0]:
+            # A reader kept the WAL in use past busy_timeout: the next checkpoint (SQLite
+            # runs one every 1000 pages) copies the zeroed pages over the old ones.
+            log.warning("The WAL could not be truncated after a deletion; it will be later")
 
     # --- teams and accounts ------------------------------------------------------
 
@@ -910,7 +953,13 @@ class Store:
                 .order_by(case_events.c.id)
             ).mappings()
             return [
-                CaseEvent(_as_utc(r["at"]), r["actor_user_id"], r["what"], r["detail"])
+                CaseEvent(
+                    _as_utc(r["at"]),
+                    r["actor_user_id"],
+                    r["what"],
+                    r["detail"],
+                    r["person_user_id"],
+                )
                 for r in rows
             ]
 
@@ -998,16 +1047,14 @@ class Store:
             row = conn.execute(select(cases).where(cases.c.token == token)).mappings().first()
             return None if row is None else _case(row)
 
-    def assign_case(
-        self, case_id: int, assignee: int | None, actor: int, now: datetime, detail: str
-    ) -> None:
+    def assign_case(self, case_id: int, assignee: int | None, actor: int, now: datetime) -> None:
         with self.transaction() as conn:
             conn.execute(
                 update(cases)
                 .where(cases.c.id == case_id)
                 .values(assignee_user_id=assignee, updated_at=now)
             )
-            _log(conn, case_id, actor, "assigned", detail, now)
+            _log(conn, case_id, actor, "assigned", None, now, person=assignee)
 
     def set_topic(self, case_id: int, thread_id: int) -> None:
         with self.transaction() as conn:
@@ -1570,10 +1617,17 @@ def _log(
     what: str,
     detail: str | None,
     now: datetime | None = None,
+    *,
+    person: int | None = None,
 ) -> None:
     conn.execute(
         insert(case_events).values(
-            case_id=case_id, at=now or _utcnow(), actor_user_id=user_id, what=what, detail=detail
+            case_id=case_id,
+            at=now or _utcnow(),
+            actor_user_id=user_id,
+            what=what,
+            detail=detail,
+            person_user_id=person,
         )
     )
 

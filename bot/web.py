@@ -6,9 +6,10 @@ Two small aiohttp applications, each on its own port:
   of WEBHOOK_URL): the port an HTTPS proxy exposes to the internet. A request must carry
   `X-Telegram-Bot-Api-Secret-Token` equal to WEBHOOK_SECRET (compared in constant time);
   otherwise it gets 403 and one WARNING line with the remote address and path — never
-  the body or the header's value. A valid update is put on the Application's update
-  queue and answered 200 at once, as PTB's own webhook server does; the update fetcher
-  handles it like a polled one.
+  the body or the header's value (a request aiohttp can't even parse, such as an
+  oversized header, is one WARNING line too: `MalformedRequests`). A valid update is
+  put on the Application's update queue and answered 200 at once, as PTB's own webhook
+  server does; the update fetcher handles it like a polled one.
 - **operations** (HTTP_LISTEN:HTTP_PORT, both modes, off when HTTP_PORT is 0): `/healthz`
   and `/metrics`. They sit on a separate port so that the metrics are not published
   through the proxy that forwards the webhook.
@@ -43,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http import HttpProcessingError
 from telegram import Update
 
 from bot.config import Settings
@@ -50,6 +52,8 @@ from bot.handlers import BotData
 from bot.observe import InstrumentedApplication
 
 log = logging.getLogger(__name__)
+# aiohttp's request handlers log here (see `MalformedRequests`).
+server_log = logging.getLogger(f"{__name__}.server")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The update kinds the handlers answer; asked for in setWebhook and getUpdates alike.
@@ -58,6 +62,33 @@ ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member", "chat_member")
 RECENT_UPDATE_IDS = 10_000
 # A database that doesn't answer within this long counts as down for /healthz.
 HEALTH_TIMEOUT = 5.0
+
+
+class MalformedRequests(logging.Filter):
+    """A request aiohttp could not parse, as one WARNING line without its content.
+
+    aiohttp answers such a request 400 itself (a header over `max_field_size`, say a 10 KB
+    secret token; a garbled request line) and logs it at ERROR with a traceback whose text
+    quotes the first 100 bytes of the offending line: anyone can send one, unauthenticated,
+    and make the log hold what they like. Sits on `server_log`, so it sees the record
+    before any handler does.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, HttpProcessingError):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        record.msg = "Refused a malformed HTTP request from %s (%s): answered %s"
+        record.args = (args[0] if args else "?", type(error).__name__, error.code or 400)
+        record.exc_info, record.exc_text = None, None
+        # aiohttp's DEBUG ones (a first request that isn't HTTP at all) stay at DEBUG.
+        record.levelno = min(record.levelno, logging.WARNING)
+        record.levelname = logging.getLevelName(record.levelno)
+        return server_log.isEnabledFor(record.levelno)
+
+
+server_log.addFilter(MalformedRequests())
 
 
 class ListenError(Exception):
@@ -192,7 +223,14 @@ class HttpServer:
     @classmethod
     async def start(cls, name: str, app: web.Application, host: str, port: int) -> HttpServer:
         # No access log: a line per webhook request at INFO would repeat the per-update line.
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
+        # Request errors go to `server_log`, whose filter keeps what a request held out.
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            logger=server_log,
+            handle_signals=False,
+            shutdown_timeout=5.0,
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, host, port)

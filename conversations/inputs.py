@@ -31,6 +31,7 @@ __all__ = [
     "parse_invoice_number",
     "parse_ticket",
     "whole_number",
+    "storable",
 ]
 
 _ID_MIN, _ID_MAX = 10, 20
@@ -111,6 +112,10 @@ _ZWJ, _ZWNJ = "\u200d", "\u200c"
 _TAG_BASE = "\U0001f3f4"  # waving black flag: subdivision flags follow it with tag characters
 _NEWLINES = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
 _TOO_MANY_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n){3,}")
+
+# What no database stores in text: NUL (PostgreSQL refuses it) and lone surrogates (not
+# encodable as UTF-8; a JSON "\ud800" escape decodes to one).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 _EMPTY_TEXT = N_("That looks empty — type a few words, or tap Skip.")
 
@@ -323,6 +328,13 @@ def whole_number(text: str, *, most_digits: int = 12) -> int | None:
         return None
     # isdecimal() is exactly what unicodedata.decimal() reads: no ValueError is possible.
     return int("".join(str(unicodedata.decimal(ch)) for ch in digits))
+def storable(text: str) -> str:
+    """`text` without the characters a database can't store (NUL, lone surrogates).
+
+    Applied to everything a Telegram update brings (text, captions, file names, names)
+    where it enters the bot, so that nothing a user sends can fail a database write.
+    """
+    return _UNSTORABLE.sub("", text) if _UNSTORABLE.search(text) else text
 
 
 def clean_text(text: str, *, max_len: int = 1000) -> str:

@@ -7,20 +7,24 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiohttp import web
 from pydantic import SecretStr
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from telegram import Bot
 
 from bot.app import build_application
 from bot.config import Settings
 from bot.logs import REDACTED, SecretRedactor, configure_logging, log_handler
 from bot.service import RefundService
+from bot.storage import Store, evidence, teams
 from bot.transport import BOT_USER, Fault, InProcessBotApi
 from bot.web import HttpServer
-from tests.helpers import ChatDriver
+from tests.helpers import ChatDriver, sent_case
 
 # Token-shaped (id, colon, 35 characters), as @BotFather issues them.
 TOKEN = "7012345678:AAHq3Zr9xYk2LmN0pQ4sT6uV8wX1yZ3aB5c"
@@ -211,3 +215,126 @@ async def test_at_info_nothing_a_user_wrote_is_logged(
     assert "How does this account pay?" in user.last_text()  # the answers were taken
     log = output.getvalue()
     assert not any(text in log for text in typed)
+
+
+# --- nothing a user wrote, in any error ----------------------------------------------------
+
+GROUP = -100555
+
+
+def group_member(
+    app: Any, api: InProcessBotApi, user_id: int, username: str | None = None
+) -> ChatDriver:
+    """A member of GROUP (an admin there, so every command is theirs to use)."""
+    api.admins.add((GROUP, user_id))
+    return ChatDriver(app, api, user_id, GROUP, "Kim", username or f"user{user_id}")
+
+
+def broken_list_cases(who: Any, argument: str) -> Any:
+    """/cases failing on what was typed, the way a parsing slip would, in a chain."""
+    try:
+        int(argument)
+    except ValueError as error:
+        raise RuntimeError(f"could not read {argument!r} as a number") from error
+    return []
+
+
+@pytest.mark.parametrize(
+    ("command", "typed", "raised"),
+    [
+        # The crash the issue reported (whether or not /assign still fails on it).
+        ("/assign@refund_guide_bot ¹4111111111111111 @x", "4111111111111111", "ValueError"),
+        # Any failure whose text quotes the user, chained to another that does too.
+        ("/cases@refund_guide_bot Ocelot-Pass-2291", "Ocelot-Pass-2291", "RuntimeError"),
+    ],
+)
+async def test_an_error_is_logged_with_its_type_and_frames_but_not_what_the_user_typed(
+    output: io.StringIO,
+    log_settings: Settings,
+    service: RefundService,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    typed: str,
+    raised: str,
+) -> None:
+    """A command that crashes on what was typed: the error handler's log has the exception's
+    type and the traceback's frames (file, line, function), in both formats, but neither
+    the text the user typed nor the exception's message quoting it."""
+    monkeypatch.setattr(service.followup, "list_cases", broken_list_cases)
+    api = InProcessBotApi()
+    app = build_application(log_settings, service, request=api, rate_limited=False)
+    async with app:
+        kim = group_member(app, api, 6002)
+        await kim.send(command)
+    text = output.getvalue()
+    assert typed not in text
+    if "caused an error" not in text:
+        assert raised == "ValueError", "only /assign may have been fixed meanwhile"
+        return
+    assert "Sorry — something went wrong" in kim.last_text()
+    # The messages: int()'s, and the one `broken_list_cases` makes (its code, with the
+    # f-string, is shown in its frame: that is the program, not the user).
+    assert "invalid literal" not in text and "could not read '" not in text
+    if log_settings.log_format == "json":
+        [error] = [line for line in json_lines(text) if line["level"] == "ERROR"]
+        trace = error["exception"]
+        assert trace.endswith(f"\n{raised}")
+    else:
+        trace = text.split("caused an error", 1)[1]
+        assert f"\n{raised}\n" in trace
+    assert 'bot/handlers.py", line' in trace and ", in served" in trace
+    if raised == "RuntimeError":
+        assert "ValueError" in trace and "direct cause of the following exception" in trace
+        assert ", in broken_list_cases" in trace
+
+
+def test_database_errors_do_not_carry_the_statements_values(store: Store) -> None:
+    """A statement that fails (here a duplicate key) raises an error that names the
+    statement but not its values: they are what users wrote, and errors get logged."""
+    title = "Ocelot Gathering 7781"
+    row = {"id": -100777, "kind": "group", "title": title, "created_at": datetime.now(UTC)}
+    with store.transaction() as conn:
+        conn.execute(insert(teams).values(**row))
+    with pytest.raises(IntegrityError) as raised, store.transaction() as conn:
+        conn.execute(insert(teams).values(**row))
+    assert title not in str(raised.value)
+    assert "hidden due to hide_parameters" in str(raised.value)
+
+
+async def test_a_database_error_in_a_handler_logs_no_value_of_its_statement(
+    output: io.StringIO, log_settings: Settings, service: RefundService
+) -> None:
+    """A group member whose username is longer than the members table takes (PostgreSQL
+    refuses it; SQLite doesn't check): whatever the database says, the name is not in the
+    log."""
+    name = "Ocelot" + "x" * 100
+    api = InProcessBotApi()
+    app = build_application(log_settings, service, request=api, rate_limited=False)
+    async with app:
+        await group_member(app, api, 6003, name).send("/cases@refund_guide_bot")
+    text = output.getvalue()
+    assert "Ocelot" not in text
+    if service.store.engine.dialect.name == "postgresql":
+        assert "caused an error" in text and "DataError" in text
+
+
+async def test_a_nul_in_a_caption_or_file_name_is_dropped_before_it_is_stored(
+    output: io.StringIO, log_settings: Settings, service: RefundService, store: Store
+) -> None:
+    """A file added to a sent case with a NUL byte in its caption and its file name: the
+    characters no database stores are dropped where the update's text enters, so the file
+    is kept (on PostgreSQL the insert used to fail, logging both) and nothing is logged."""
+    api = InProcessBotApi()
+    app = build_application(log_settings, service, request=api, rate_limited=False)
+    async with app:
+        user = ChatDriver(app, api, user_id=6004)
+        await sent_case(user)
+        await user.send("/case 1")
+        await user.tap("Add evidence")
+        await user.send_file("BQAC-nul-file", "Ocelot\x00scan.pdf", "Ocelot\x00notes\ud800 here")
+        assert "1 file now" in user.last_text()
+    with store.transaction() as conn:
+        [(caption, name)] = conn.execute(select(evidence.c.caption, evidence.c.name)).all()
+    assert (caption, name) == ("Ocelotnotes here", "Ocelotscan.pdf")
+    text = output.getvalue()
+    assert "Ocelot" not in text and "caused an error" not in text

@@ -5,16 +5,17 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, insert, inspect, select, text
 
 from bot import schema
-from bot.storage import Store, make_engine, metadata
+from bot.storage import Store, case_events, cases, make_engine, members, metadata, teams
 from tests.databases import PostgresServer
 
 
@@ -173,3 +174,67 @@ def test_refundbot_migrate_goes_down_a_step_and_back_up(tmp_path: Path) -> None:
     assert migrate("--down", "-1") == f"Migrated {where} from revision {head} to {below}."
     assert migrate() == f"Migrated {where} from revision {below} to {head}."
     assert migrate() == f"The schema of {where} is up to date (revision {head})."
+
+
+def test_0005_turns_the_names_in_assignments_into_ids(empty_url: str) -> None:
+    """Timelines from before 0005 copied the assignee's name into "assigned" entries.
+    Upgrading resolves each to the member it names (@username, a first name only one member
+    has, else the case's current assignee for its newest assignment) and leaves no name;
+    downgrading writes the names back from the members the team still has."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0004")
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    group, sam, kim, gone = -100900, 1002, 1003, 1009
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=group, kind="group", created_at=now))
+        for user_id, first, username in ((sam, "Sam", "sam_s"), (kim, "Kim", None)):
+            conn.execute(
+                insert(members).values(
+                    team_id=group,
+                    user_id=user_id,
+                    first_name=first,
+                    username=username,
+                    seen_at=now,
+                )
+            )
+        case = {
+            "team_id": group,
+            "owner_user_id": sam,
+            "reason": "duplicate",
+            "answers": {},
+            "outcome": "eligible",
+            "situation": "duplicate_charge",
+            "policy_version": "1",
+            "status": "drafted",
+            "created_at": now,
+            "updated_at": now,
+        }
+        conn.execute(insert(cases).values(id=1, assignee_user_id=gone, **case))
+        assigned = [("@SAM_S", 1), ("Kim", 2), ("@someone", 3), ("Forgotten Name", 4)]
+        for detail, number in assigned:
+            conn.execute(
+                insert(case_events).values(
+                    id=number,
+                    case_id=1,
+                    at=now,
+                    actor_user_id=sam,
+                    what="assigned",
+                    detail=detail,
+                )
+            )
+        conn.execute(
+            insert(case_events).values(
+                id=5, case_id=1, at=now, actor_user_id=sam, what="ticket", detail="TT-1"
+            )
+        )
+    schema.upgrade(engine)
+    query = select(case_events.c.detail, case_events.c.person_user_id).order_by(case_events.c.id)
+    with engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(query)]
+    # The newest entry no longer resolves: it is who the case is assigned to now.
+    assert rows == [(None, sam), (None, kim), (None, None), (None, gone), ("TT-1", None)]
+    schema.downgrade(engine, "0004")
+    with engine.connect() as conn:
+        details = conn.execute(text("SELECT detail FROM case_events ORDER BY id")).scalars().all()
+    assert details == ["@sam_s", "Kim", None, None, "TT-1"]
+    engine.dispose()

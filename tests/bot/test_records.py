@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -395,3 +396,99 @@ def test_forget_knows_every_table() -> None:
     with it (bot/records.py: PERSONAL_TABLES or PRIVATE_TEAM_TABLES)."""
     handled = set(PERSONAL_TABLES) | set(PRIVATE_TEAM_TABLES) | set(IMPERSONAL_TABLES)
     assert set(metadata.tables) <= handled, set(metadata.tables) - handled
+
+
+# --- /forget leaves nothing on disk -------------------------------------------------------
+
+# What only Alex wrote or is called: each must be gone from the database's bytes.
+ALEX_WORDS = {
+    "username": "uniqzebra_alx",
+    "first name": "Quillfeatherx",
+    "caption in the group": "zephyrcaption-7731",
+    "file name in the group": "marmot-statement-5521.pdf",
+    "file id in the group": "BQAC-uniqfileid-9911",
+    "caption in private": "wombatcaption-4410",
+    "file name in private": "narwhal-invoice-3302.pdf",
+    "file id in private": "BQAC-privfileid-6620",
+}
+
+
+def sqlite_bytes(db_url: str) -> dict[str, bytes]:
+    """The raw bytes of the SQLite database file and of its write-ahead log, as on disk."""
+    path = Path(db_url.removeprefix("sqlite:///"))
+    wal = path.with_name(path.name + "-wal")
+    return {
+        path.name: path.read_bytes(),
+        wal.name: wal.read_bytes() if wal.exists() else b"",
+    }
+
+
+async def test_forget_leaves_no_byte_of_the_person_in_the_database_or_its_wal(
+    app: App, api: InProcessBotApi, store: Store, db_url: str
+) -> None:
+    """Alex, with a unique username and first name, is assigned Sam's group case and adds a
+    file (caption, file name) to it, and has a private case with a file of his own. After
+    /forget → Yes, while the bot still runs, none of those strings is anywhere in the raw
+    bytes of the SQLite file or its WAL; the group keeps Sam's case with its facts, and its
+    timeline still says the case was assigned (to Alex's id, named "a team member")."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a scan of SQLite's own files")
+    name, username = ALEX_WORDS["first name"], ALEX_WORDS["username"]
+    alex = ChatDriver(app, api, ALEX, None, name, username)
+    alex_group = ChatDriver(app, api, ALEX, GROUP, name, username)
+    sam = ChatDriver(app, api, SAM, None, "Sam", "sam")
+    sam_group = ChatDriver(app, api, SAM, GROUP, "Sam", "sam")
+
+    await private_case(alex)
+    await alex.send("/case 1")
+    await alex.tap("Add evidence")
+    await alex.send_file(
+        ALEX_WORDS["file id in private"],
+        ALEX_WORDS["file name in private"],
+        ALEX_WORDS["caption in private"],
+    )
+    await alex_group.send(f"/cases@{BOT}")  # Alex is a member the group knows
+    await sam_group.send(f"/new@{BOT}")
+    url = next(data for label, data in sam_group.last_with_buttons().buttons if "private" in label)
+    await sam.send(f"/start {url.rsplit('=', 1)[1]}")
+    await add_account(sam, name="Agency Client", advertiser_id="7289000022223333444")
+    await sam.tap("charged twice")
+    for answer in ("9 Nov 10:02", "189.90 USD", "1881", "BDUS2026550101"):
+        await sam.send(answer)
+    await sam.tap("Skip")
+    await sam.send("9 Nov 10:08")
+    await sam.tap("Skip")
+    await sam.tap("Today")
+    await sam.tap("Skip")
+    await sam.tap("I've sent it")
+    await sam.send("TT-4242")
+    [sams_case] = store.list_cases(GROUP)
+    await sam_group.send(f"/assign {sams_case.id} @{username}")
+    assert f"assigned to {name}" in plain(sam_group.last_with_buttons().text)
+    await alex_group.tap("Add evidence")
+    await alex_group.send_file(
+        ALEX_WORDS["file id in the group"],
+        ALEX_WORDS["file name in the group"],
+        ALEX_WORDS["caption in the group"],
+    )
+    await alex_group.send("done")
+    on_disk = b"".join(sqlite_bytes(db_url).values())
+    for what, text in ALEX_WORDS.items():
+        assert text.encode() in on_disk, f"the test should have put the {what} on disk"
+    facts_before = store.get_case(GROUP, sams_case.id)
+
+    await alex.send("/forget")
+    await alex.tap("Yes, delete everything")
+    assert "I deleted everything I held about you" in alex.last_text()
+
+    for filename, content in sqlite_bytes(db_url).items():
+        for what, text in ALEX_WORDS.items():
+            assert text.encode() not in content, f"the {what} is still in {filename}"
+    case = store.get_case(GROUP, sams_case.id)
+    assert case == facts_before, "the team's case keeps its facts"
+    assert case is not None and case.ticket == "TT-4242"
+    assert case.answers["amount"] == "189.90" and case.assignee_user_id == ALEX
+    [assigned] = [e for e in store.case_events(case.id) if e.what == "assigned"]
+    assert (assigned.person_user_id, assigned.detail) == (ALEX, None)
+    await sam.send(f"/case {case.id}")
+    assert "assigned — a team member" in sam.last_text()

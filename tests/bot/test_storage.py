@@ -9,9 +9,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from bot.storage import IntakeRow, Store, cases, evidence, intakes, new_token, transactions
+from bot import schema
+from bot.storage import (
+    IntakeRow,
+    Store,
+    cases,
+    evidence,
+    intakes,
+    make_engine,
+    new_token,
+    teams,
+    transactions,
+)
 from conversations.cases import Schedule
 from conversations.intake import Intake, Step
 from conversations.policy import load_policy
@@ -430,3 +441,37 @@ def test_intake_updated_at_reads_back_as_a_utc_datetime(store: Store) -> None:
     assert isinstance(saved, datetime), f"read back as {saved!r}"
     naive = saved.astimezone(UTC).replace(tzinfo=None) if saved.tzinfo else saved
     assert before <= naive <= after
+
+
+def test_a_deleted_row_leaves_no_bytes_in_the_sqlite_file_or_its_wal(tmp_path: Path) -> None:
+    """SQLite runs with secure_delete, whatever its build's default: a row deleted among
+    others is overwritten with zeros in its page, not just unlinked; once
+    `wipe_after_commit` has checkpointed the WAL into the file and truncated it, its text
+    is in neither."""
+    path = tmp_path / "wipe.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+
+    def as_built_without_secure_delete(dbapi_connection: Any, _record: Any) -> None:
+        # Debian's SQLite is built with secure_delete on, most others with it off.
+        dbapi_connection.execute("PRAGMA secure_delete=OFF")
+
+    event.listen(engine, "connect", as_built_without_secure_delete, insert=True)
+    store = Store(engine)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    for number in range(40):
+        store.ensure_team(-1000 - number, "group", f"Team number {number}")
+    store.ensure_team(-5000, "group", "Secret Gathering Of Ocelots")
+    for number in range(40, 80):
+        store.ensure_team(-1000 - number, "group", f"Team number {number}")
+    store.wipe_after_commit()  # all of it in the file now, where the deletion must reach
+    assert b"Secret Gathering Of Ocelots" in path.read_bytes()
+    with store.transaction() as conn:
+        conn.execute(teams.delete().where(teams.c.id == -5000))
+    store.wipe_after_commit()
+    wal = path.with_name(path.name + "-wal")
+    assert b"Ocelots" not in path.read_bytes()
+    assert not wal.exists() or b"Ocelots" not in wal.read_bytes()
+    assert store.team_title(-1000) == "Team number 0"
+    store.close()

@@ -260,6 +260,35 @@ async def test_a_body_that_is_not_an_update_gets_400(
     assert "quetzal" not in caplog.text
 
 
+async def test_an_oversized_header_is_one_warning_line_without_its_content(
+    webhook_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 10 KB secret-token header (past aiohttp's 8 KB field limit), sent by anyone: the
+    request gets 400 and the log one WARNING line naming the remote address and the kind
+    of fault — no traceback, not a byte of the header. The webhook still serves."""
+    caplog.set_level(logging.DEBUG)
+    header = "quetzal-header-" + "Q" * 10_240
+    async with httpx.AsyncClient() as client:
+        huge = await client.post(
+            webhook_bot.webhook,
+            json=update_json(54_001, 5401, "/help"),
+            headers={SECRET_HEADER: header},
+        )
+        valid = await client.post(
+            webhook_bot.webhook,
+            json=update_json(54_002, 5402, "/help"),
+            headers={SECRET_HEADER: SECRET},
+        )
+    assert (huge.status_code, valid.status_code) == (400, 200)
+    about = [r for r in caplog.records if r.name.startswith(("aiohttp", "bot.web.server"))]
+    assert [(r.levelname, r.getMessage()) for r in about] == [
+        ("WARNING", "Refused a malformed HTTP request from 127.0.0.1 (LineTooLong): answered 400")
+    ]
+    assert about[0].exc_info is None
+    assert "quetzal" not in caplog.text and "QQQQ" not in caplog.text
+    assert "Traceback" not in caplog.text
+
+
 # --- /healthz and /metrics ---------------------------------------------------------------
 
 
