@@ -117,7 +117,7 @@ def who_of(update: Update) -> Who:
         user_id=user.id,
         chat_kind=chat.type,
         # Names are text people choose: stored and shown back, so never a card number.
-        chat_title=mask_card_numbers(_typed(chat.title)) if chat.title else chat.title,
+        chat_title=mask_card_numbers(storable(chat.title)) if chat.title else chat.title,
         first_name=mask_card_numbers(storable(user.first_name)),
         username=_typed(user.username),
         is_admin=chat.type == "private",
@@ -131,6 +131,8 @@ def who_of(update: Update) -> Who:
 _recorded: ContextVar[int | None] = ContextVar("refundbot_recorded", default=None)
 # Telegram keeps an undelivered update for 24 hours: records of older ones can go.
 HANDLED_UPDATES_KEPT = timedelta(days=2)
+
+
 def _typed(value: str | None) -> str | None:
     """Text from the update (a caption, file name, name) without what no database stores.
     Every piece of user text the handlers read passes `storable` (here, in `who_of`,

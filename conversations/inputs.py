@@ -30,8 +30,8 @@ __all__ = [
     "parse_card_last4",
     "parse_invoice_number",
     "parse_ticket",
-    "whole_number",
     "storable",
+    "whole_number",
 ]
 
 _ID_MIN, _ID_MAX = 10, 20
@@ -328,6 +328,8 @@ def whole_number(text: str, *, most_digits: int = 12) -> int | None:
         return None
     # isdecimal() is exactly what unicodedata.decimal() reads: no ValueError is possible.
     return int("".join(str(unicodedata.decimal(ch)) for ch in digits))
+
+
 def storable(text: str) -> str:
     """`text` without the characters a database can't store (NUL, lone surrogates).
 

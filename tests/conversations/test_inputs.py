@@ -22,8 +22,8 @@ from conversations.inputs import (
     parse_card_last4,
     parse_invoice_number,
     parse_ticket,
-    whole_number,
     storable,
+    whole_number,
 )
 
 ADVERTISER_ID = "7012345678901234567"  # 19 digits, fails the Luhn check
@@ -765,6 +765,8 @@ def test_whole_number_never_raises(text: str) -> None:
     """Any text gives a number or None, never an exception; the number fits the bound."""
     number = whole_number(text, most_digits=4)
     assert number is None or 0 <= number <= 9999
+
+
 def test_storable_drops_only_what_no_database_stores() -> None:
     """NUL (PostgreSQL refuses it in text) and lone surrogates (not UTF-8) go; everything
     else, other control characters, emoji and joiners included, is left for `clean_text`
