@@ -59,10 +59,13 @@ def build_application(
     token: str | None = None,
     rate_limited: bool = True,
     metrics: Metrics | None = None,
+    concurrent: bool = True,
 ) -> InstrumentedApplication:
     """The Telegram application; `request` replaces the network (terminal chat, tests).
 
     It counts and times what it handles in `metrics` (a fresh set unless given).
+    `concurrent=False` handles one update at a time, PTB's default (for the benchmark
+    that compares the two).
     """
     metrics = metrics if metrics is not None else Metrics()
     store = service.store
@@ -80,9 +83,10 @@ def build_application(
         .post_init(register_commands)
         .post_shutdown(close_database)
         .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
-        # Chats in parallel, each chat's updates in order (bot/updates.py).
-        .concurrent_updates(ChatOrderedProcessor(flow_team=flow_team))
     )
+    if concurrent:
+        # Chats in parallel, each chat's updates in order (bot/updates.py).
+        builder = builder.concurrent_updates(ChatOrderedProcessor(flow_team=flow_team))
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
     if request is not None:
