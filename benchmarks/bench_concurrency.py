@@ -139,7 +139,10 @@ def main() -> int:
         f"import to its report: {import_seconds['concurrent']:.1f} s concurrent,"
         f" {import_seconds['serial']:.1f} s serial"
     )
-    print(f"p99 import running / alone, concurrent: {ratio:.2f} (goal ≤ 1.5); serial: {serial_ratio:.2f}")
+    print(
+        f"p99 import running / alone, concurrent: {ratio:.2f} (goal ≤ 1.5);"
+        f" serial: {serial_ratio:.2f}"
+    )
     if args.json:
         args.json.write_text(
             json.dumps(

@@ -47,7 +47,6 @@ from bot.i18n import N_, _, error_text
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import markup_kwargs
 from bot.records import RecordsService
-from bot.rendering import number
 from bot.reminders import (
     ChatUnreachable,
     PermanentSendError,
@@ -55,6 +54,7 @@ from bot.reminders import (
     RetryLater,
     TransientSendError,
 )
+from bot.rendering import number
 from bot.replies import ButtonResult, Reply, Who
 from bot.service import RefundService
 from conversations.anomalies import find_anomalies

@@ -178,7 +178,9 @@ async def test_each_chats_updates_keep_their_order_while_chats_run_at_once(
     async with running(app):
         for update in updates:
             await app.update_queue.put(update)
-        done = await until(lambda: all(len(to_chat(api, 3000 + n)) >= len(expected) for n in range(8)), 30)
+        done = await until(
+            lambda: all(len(to_chat(api, 3000 + n)) >= len(expected) for n in range(8)), 30
+        )
     assert done, [len(to_chat(api, 3000 + n)) for n in range(8)]
     assert api.most_in_flight > 1, "one update at a time"
     for n in range(8):
@@ -270,9 +272,7 @@ async def test_a_private_chat_answering_a_groups_case_waits_for_the_group() -> N
 
     group_task = asyncio.create_task(processor.process_update(in_group.text("x"), held()))
     await asyncio.sleep(0.01)
-    linked_task = asyncio.create_task(
-        processor.process_update(factory.text("y"), note("linked"))
-    )
+    linked_task = asyncio.create_task(processor.process_update(factory.text("y"), note("linked")))
     await processor.process_update(other.text("z"), note("stranger"))
     await asyncio.sleep(0.01)
     assert ran == ["group", "stranger"]
