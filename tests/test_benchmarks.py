@@ -17,6 +17,8 @@ import bench_updates  # noqa: E402
 
 from bot.transport import ApiCall, UpdateFactory  # noqa: E402
 
+Payload = tuple[str, str, list[object], object]
+
 
 def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> None:
     out = tmp_path / "updates.json"
