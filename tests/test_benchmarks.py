@@ -48,7 +48,7 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
         "bare PTB, same API calls",
         "bare PTB, 3-step, Back/Cancel",
         "bare PTB, 3-step conv.",
-        "intake / bare PTB:",
+        "intake / bare PTB, p50:",
         "2 interleaved rounds",
     ):
         assert row in result.stdout
