@@ -442,13 +442,15 @@ async def build_export(context: BotContext, who: Who, progress: Message) -> None
         await edit_or_send(context, who, progress, reply.text)
 
 
-async def off_the_loop(service: RefundService, work: Callable[P, T], *args: Any) -> T:
+async def off_the_loop(
+    service: RefundService, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
     """Run reading `work` where it doesn't hold up other chats: in a thread with a
     synchronous driver (SQLite's reads don't block its writers), on the loop through the
     greenlet bridge with asyncpg (which awaits the database there)."""
     if service.store.is_async:
-        return await service.store.run(work, *args)  # type: ignore[arg-type]
-    return await asyncio.to_thread(work, *args)  # type: ignore[arg-type]
+        return await service.store.run(work, *args, **kwargs)
+    return await asyncio.to_thread(work, *args, **kwargs)
 
 
 async def edit_or_send(context: BotContext, who: Who, progress: Message, text: str) -> None:

@@ -23,7 +23,7 @@ from telegram.ext import Application
 import bot.handlers
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
 from bot.updates import ChatOrderedProcessor
-from conversations.billing import ImportReport
+from conversations.billing import ImportReport, parse_export
 from tests.helpers import ChatDriver, add_account, plain
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -78,7 +78,7 @@ class SlowParser:
         self.started = threading.Event()
         self.go_on = threading.Event()
         self.calls = 0
-        self.real = bot.handlers.parse_export
+        self.real = parse_export
 
     def __call__(self, *args: Any, **kwargs: Any) -> ImportReport:
         self.calls += 1
