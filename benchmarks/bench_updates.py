@@ -6,27 +6,38 @@ through three bare PTB applications:
 
 - the issue's baseline: a 3-step ConversationHandler sending one plain reply per update;
 - the same with Back and Cancel buttons on each reply (every question of ours has them);
-- one making exactly the Bot API calls the intake makes, update by update, with no
-  state, storage or rendering.
+- one making exactly the Bot API calls the intake makes, update by update, the way the
+  bot makes them (keyboards as the Bot API's JSON through `api_kwargs`), with no state,
+  storage or rendering: the floor.
 
-Rounds alternate between the four so that this VM's slow spells hit them alike; the
-ratios are the median of the rounds' p50 ratios. Also times the hot path on its own:
-loading and saving one intake row.
+Rounds alternate between them (and, with --postgres, the intake on the local PostgreSQL
+through asyncpg and psycopg) so that this VM's slow spells hit them alike; the ratios are
+the median of the rounds' ratios, of p50 and of the mean (the steps are bimodal: the
+review costs several times a light step, which p50 alone hides). Also times the hot path
+on its own (loading and saving one intake row) and the garbage collector's pauses.
 
-    python benchmarks/bench_updates.py [--intakes 200] [--rounds 10] [--postgres] [--json F]
+With --network: the figure users feel. The Bot API answers each call after 50 ms and
+200 chats go through intakes at once (benchmarks/chats.py), against bare PTB making the
+same calls with concurrent updates; throughput and p99 in the same run, and the bot
+again with gc.freeze() after start-up.
+
+    python benchmarks/bench_updates.py [--intakes 200] [--rounds 10] [--postgres]
+        [--network] [--chats 200] [--seconds 15] [--json F]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import platform
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -43,6 +54,9 @@ from telegram.ext import (
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from chats import Chats, GcPauses  # noqa: E402
 
 from bot.app import build_application, build_service  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -192,26 +206,43 @@ class Bare:
             self.api.calls.clear()
 
 
+def raw_markup(call: ApiCall) -> dict[str, object] | None:
+    """`api_kwargs` carrying the call's keyboard as the bot sent it, or None."""
+    markup = call.params.get("reply_markup")
+    if not markup:
+        return None
+    return {"reply_markup": json.loads(markup) if isinstance(markup, str) else markup}
+
+
 class SameCalls:
     """Bare PTB making exactly the Bot API calls the intake makes, update by update (same
     methods, texts and keyboards, built once up front), with no state, storage or
     rendering: the floor for a bot with this chat's call pattern."""
 
-    def __init__(self, calls: Calls) -> None:
-        self.api = InProcessBotApi()
-        self.app = (
+    def __init__(self, calls: Calls, delay: float = 0.0, concurrent: bool = False) -> None:
+        self.api = InProcessBotApi(delay=delay)
+        builder = (
             Application.builder().token("1:SAME").request(self.api).get_updates_request(self.api)
-        ).build()
+        )
+        if concurrent:
+            builder = builder.concurrent_updates(True)
+        self.app = builder.build()
         self.users = 0
         self.step = 0
-        markups = [
-            [ptb_keyboard([[(label, data)] for label, data in call.buttons]) for call in step]
-            for step in calls
-        ]
+        # With concurrent updates each chat is at its own step of the script.
+        self.steps: dict[int, int] | None = {} if concurrent else None
+        # The keyboards as the bot sends them: the Bot API's JSON, passed through api_kwargs
+        # (bot/keyboards.py), not PTB's InlineKeyboardMarkup objects (16–22 % dearer).
+        markups = [[raw_markup(call) for call in step] for step in calls]
 
         async def replay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             assert update.effective_chat is not None
-            for call, markup in zip(calls[self.step], markups[self.step], strict=True):
+            step = self.step
+            if self.steps is not None:
+                chat = update.effective_chat.id
+                step = self.steps.get(chat, 0) % len(calls)
+                self.steps[chat] = step + 1
+            for call, markup in zip(calls[step], markups[step], strict=True):
                 if call.method == "answerCallbackQuery":
                     assert update.callback_query is not None
                     await update.callback_query.answer()
@@ -223,8 +254,8 @@ class SameCalls:
                         update.effective_chat.id,
                         call.text,
                         parse_mode=ParseMode.HTML,
-                        reply_markup=markup,
                         disable_web_page_preview=True,
+                        api_kwargs=markup,
                     )
                 else:
                     raise ValueError(f"the floor doesn't replay {call.method}")
@@ -246,20 +277,30 @@ class SameCalls:
 
 
 NAMES = ("intake", "bare_ptb", "bare_ptb_back_cancel", "bare_ptb_same_calls")
+DRIVERS = ("postgresql+asyncpg", "postgresql+psycopg")
 
 
-async def compare(url: str, intakes: int, rounds: int) -> dict[str, list[list[float]]]:
-    """Samples per contender (NAMES), round by round: each round runs its share of the
-    intakes, then as many updates through each bare application."""
+async def compare(
+    url: str, intakes: int, rounds: int, postgres: dict[str, str] | None = None
+) -> dict[str, list[list[float]]]:
+    """Samples per contender (NAMES, then `intake_<driver>` for each PostgreSQL URL), round
+    by round: each round runs its share of the intakes on SQLite, then as many updates
+    through each bare application, then the intakes again on each PostgreSQL."""
     ours = Intakes(url)
     calls: Calls = []
+    theirs_pg = {
+        f"intake_{driver.split('+')[1]}": Intakes(u) for driver, u in (postgres or {}).items()
+    }
     async with ours.app:
         await ours.run(1, [], record=calls)  # warm-up, and the calls to replay
         contenders: tuple[Bare | SameCalls, ...] = (Bare(), Bare(way_back=True), SameCalls(calls))
         for contender in contenders:
             await contender.app.initialize()
+        for pg in theirs_pg.values():
+            await pg.app.initialize()
+            await pg.run(1, [])  # warm-up
         per_round = max(1, intakes // rounds)
-        samples: dict[str, list[list[float]]] = {name: [] for name in NAMES}
+        samples: dict[str, list[list[float]]] = {name: [] for name in (*NAMES, *theirs_pg)}
         try:
             for _ in range(rounds):
                 ours_round: list[float] = []
@@ -269,45 +310,40 @@ async def compare(url: str, intakes: int, rounds: int) -> dict[str, list[list[fl
                     theirs: list[float] = []
                     await contender.run(len(ours_round), theirs)
                     samples[name].append(theirs)
+                for name, pg in theirs_pg.items():
+                    pg_round: list[float] = []
+                    await pg.run(per_round, pg_round)
+                    samples[name].append(pg_round)
         finally:
             for contender in contenders:
                 await contender.app.shutdown()
+            for pg in theirs_pg.values():
+                await pg.app.shutdown()
+                await pg.close()
     await ours.close()
     return samples
 
 
-async def run_intakes(url: str, intakes: int) -> list[float]:
-    """Per-update seconds of `intakes` complete intakes on `url` (no baseline)."""
-    ours = Intakes(url)
-    samples: list[float] = []
-    async with ours.app:
-        await ours.run(intakes, samples)
-    await ours.close()
-    return samples
-
-
-def run_on_postgres(intakes: int) -> dict[str, dict[str, float]]:
-    """The same intakes on the local PostgreSQL (a database of their own, dropped after),
-    through asyncpg and through psycopg."""
+@contextmanager
+def postgres_databases() -> Iterator[dict[str, str]]:
+    """A fresh database on the local PostgreSQL for each driver (dropped after), or none
+    (with the reason printed) when there is no server."""
     found = PostgresServer.find()
     if isinstance(found, str):
         print(f"PostgreSQL skipped: {found}")
-        return {}
-    results: dict[str, dict[str, float]] = {}
-    for driver in ("postgresql+asyncpg", "postgresql+psycopg"):
-        template = found.migrated_template()
-        name = next(template)
-        try:
+        yield {}
+        return
+    with ExitStack() as stack:
+        urls: dict[str, str] = {}
+        for driver in DRIVERS:
+            template = found.migrated_template()
+            name = next(template)
+            stack.callback(template.close)
             database = found.fresh(name)
             db = next(database)
-            try:
-                url = found.url_for(db, driver=driver)
-                results[driver] = summary(asyncio.run(run_intakes(url, intakes)))
-            finally:
-                database.close()
-        finally:
-            template.close()
-    return results
+            stack.callback(database.close)
+            urls[driver] = found.url_for(db, driver=driver)
+        yield urls
 
 
 def hot_path(db_dir: Path, rounds: int) -> float:
@@ -335,16 +371,132 @@ def summary(samples: list[float]) -> dict[str, float]:
         "updates": len(samples),
         "p50_us": percentile(samples, 0.50) * 1e6,
         "p99_us": percentile(samples, 0.99) * 1e6,
+        "max_us": max(samples) * 1e6,
         "mean_us": statistics.fmean(samples) * 1e6,
         "updates_per_s": len(samples) / sum(samples),
     }
 
 
-def round_ratio(samples: dict[str, list[list[float]]], top: str, bottom: str) -> float:
-    """The median over rounds of the p50 ratio `top` / `bottom` within each round."""
+def round_ratio(
+    samples: dict[str, list[list[float]]], top: str, bottom: str, stat: str = "p50"
+) -> float:
+    """The median over rounds of the ratio `top` / `bottom` within each round, of their
+    p50 or of their mean."""
+
+    def measure(values: list[float]) -> float:
+        return percentile(values, 0.5) if stat == "p50" else statistics.fmean(values)
+
     return statistics.median(
-        percentile(a, 0.5) / percentile(b, 0.5)
-        for a, b in zip(samples[top], samples[bottom], strict=True)
+        measure(a) / measure(b) for a, b in zip(samples[top], samples[bottom], strict=True)
+    )
+
+
+# --- the realistic network --------------------------------------------------------------
+
+
+async def network_run(
+    url: str, calls: Calls, chats: int, seconds: float, delay: float, freeze: bool
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The bot with `chats` users in intakes over a network of `delay` seconds a call:
+    latency summary and GC pauses; with `freeze`, gc.freeze() after start-up."""
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    service = build_service(settings)
+    api = InProcessBotApi(delay=delay)
+    app = build_application(settings, service, request=api, token="1:NET", rate_limited=False)
+    async with app:
+        driver = Chats(app, api, SCRIPT, first_user=100_000)
+        await app.start()
+        if freeze:
+            gc.collect()
+            gc.freeze()
+        try:
+            with GcPauses() as pauses:
+                latencies = await driver.run(chats, seconds)
+        finally:
+            await app.stop()
+            if freeze:
+                gc.unfreeze()
+    await service.store.aclose()
+    return latencies.summary(), pauses.summary()
+
+
+async def bare_network_run(
+    calls: Calls, chats: int, seconds: float, delay: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Bare PTB making the intake's calls, with concurrent updates, on the same network."""
+    floor = SameCalls(calls, delay=delay, concurrent=True)
+    async with floor.app:
+        driver = Chats(floor.app, floor.api, SCRIPT, first_user=500_000)
+        await floor.app.start()
+        try:
+            with GcPauses() as pauses:
+                latencies = await driver.run(chats, seconds)
+        finally:
+            await floor.app.stop()
+    return latencies.summary(), pauses.summary()
+
+
+async def record_calls(url: str) -> Calls:
+    ours = Intakes(url)
+    calls: Calls = []
+    async with ours.app:
+        await ours.run(1, [], record=calls)
+    await ours.close()
+    return calls
+
+
+def network(db_dir: Path, chats: int, seconds: float, delay: float) -> dict[str, object]:
+    """Bot, bare PTB, bot with gc.freeze(): one after the other in this run."""
+    calls = asyncio.run(record_calls(f"sqlite:///{db_dir / 'calls.sqlite3'}"))
+    runs: dict[str, dict[str, float]] = {}
+    gc_pauses: dict[str, dict[str, float]] = {}
+    for name in ("bot", "bare_ptb_same_calls", "bot_gc_freeze"):
+        if name == "bare_ptb_same_calls":
+            runs[name], gc_pauses[name] = asyncio.run(
+                bare_network_run(calls, chats, seconds, delay)
+            )
+        else:
+            url = f"sqlite:///{db_dir / f'{name}.sqlite3'}"
+            runs[name], gc_pauses[name] = asyncio.run(
+                network_run(url, calls, chats, seconds, delay, freeze=name == "bot_gc_freeze")
+            )
+    bot, bare = runs["bot"], runs["bare_ptb_same_calls"]
+    return {
+        **runs,
+        "gc": gc_pauses,
+        "chats": chats,
+        "delay_s": delay,
+        "throughput_ratio": bot["updates_per_s"] / bare["updates_per_s"],
+        "p99_ratio": bot["p99_ms"] / bare["p99_ms"],
+    }
+
+
+def print_network(figures: dict[str, object]) -> None:
+    delay = figures["delay_s"]
+    assert isinstance(delay, float)
+    print(
+        f"realistic network: {figures['chats']} chats in intakes, each Bot API call answered"
+        f" after {delay * 1000:.0f} ms (concurrent updates)"
+    )
+    print(
+        f"{'':34}{'updates':>9}{'upd/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'GC max ms':>10}"
+    )
+    gc_figures = figures["gc"]
+    assert isinstance(gc_figures, dict)
+    for name, label in (
+        ("bot", "refund bot"),
+        ("bare_ptb_same_calls", "bare PTB, same API calls"),
+        ("bot_gc_freeze", "refund bot, gc.freeze() at start"),
+    ):
+        s = figures[name]
+        assert isinstance(s, dict)
+        print(
+            f"{label:34}{s['updates']:>9.0f}{s['updates_per_s']:>8.1f}{s['p50_ms']:>9.0f}"
+            f"{s['p99_ms']:>9.0f}{s['max_ms']:>9.0f}{gc_figures[name]['max_pause_ms']:>10.1f}"
+        )
+    print(
+        f"  bot / bare PTB: throughput {figures['throughput_ratio']:.2f} (goal ≥ 0.9),"
+        f" p99 {figures['p99_ratio']:.2f} (goal ≤ 1.5)"
     )
 
 
@@ -356,28 +508,48 @@ def main() -> int:
     parser.add_argument(
         "--postgres",
         action="store_true",
-        help="also run the intakes on the local PostgreSQL (REFUNDBOT_TEST_POSTGRES_URL)",
+        help="also run the intakes on the local PostgreSQL (REFUNDBOT_TEST_POSTGRES_URL),"
+        " interleaved with the others",
     )
+    parser.add_argument("--network", action="store_true", help="also the realistic-network run")
+    parser.add_argument("--chats", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--delay", type=float, default=0.05)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    rounds_wanted = max(1, min(args.rounds, args.intakes))
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        postgres = stack.enter_context(postgres_databases()) if args.postgres else {}
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        rounds = asyncio.run(compare(url, args.intakes, max(1, min(args.rounds, args.intakes))))
+        with GcPauses() as pauses:
+            rounds = asyncio.run(compare(url, args.intakes, rounds_wanted, postgres))
         hot = hot_path(Path(tmp), 3000)
-    postgres = run_on_postgres(args.intakes) if args.postgres else {}
-    totals = {name: summary([s for r in rounds[name] for s in r]) for name in NAMES}
+        networked = (
+            network(Path(tmp), args.chats, args.seconds, args.delay) if args.network else None
+        )
+    pg_names = [name for name in rounds if name.startswith("intake_")]
+    totals = {name: summary([s for r in rounds[name] for s in r]) for name in rounds}
     ratios = {
         "ratio_p50": round_ratio(rounds, "intake", "bare_ptb"),
         "ratio_back_cancel": round_ratio(rounds, "bare_ptb_back_cancel", "bare_ptb"),
         "ratio_same_calls": round_ratio(rounds, "bare_ptb_same_calls", "bare_ptb"),
         "ratio_own_work": round_ratio(rounds, "intake", "bare_ptb_same_calls"),
+        "ratio_own_work_mean": round_ratio(rounds, "intake", "bare_ptb_same_calls", "mean"),
     }
+    for name in pg_names:
+        ratios[f"ratio_{name}_floor"] = round_ratio(rounds, name, "bare_ptb_same_calls")
+        ratios[f"ratio_{name}_floor_mean"] = round_ratio(
+            rounds, name, "bare_ptb_same_calls", "mean"
+        )
     print(
         f"machine: {platform.machine()} {platform.processor() or ''}"
         f" python {platform.python_version()}; {len(rounds['intake'])} interleaved rounds"
     )
-    print(f"{'':31}{'updates':>9}{'p50 µs':>10}{'p99 µs':>10}{'mean µs':>10}{'upd/s':>9}")
+    print(
+        f"{'':31}{'updates':>9}{'p50 µs':>10}{'mean µs':>10}{'p99 µs':>10}{'max µs':>10}"
+        f"{'upd/s':>9}"
+    )
     rows = [("refund intake (full flow)", totals["intake"])]
-    rows += [(f"  same, {driver.split('+')[1]}", s) for driver, s in postgres.items()]
+    rows += [(f"  same, {name.removeprefix('intake_')}", totals[name]) for name in pg_names]
     rows += [
         ("bare PTB, same API calls", totals["bare_ptb_same_calls"]),
         ("bare PTB, 3-step, Back/Cancel", totals["bare_ptb_back_cancel"]),
@@ -385,19 +557,44 @@ def main() -> int:
     ]
     for name, s in rows:
         print(
-            f"{name:31}{s['updates']:>9.0f}{s['p50_us']:>10.0f}{s['p99_us']:>10.0f}"
-            f"{s['mean_us']:>10.0f}{s['updates_per_s']:>9.0f}"
+            f"{name:31}{s['updates']:>9.0f}{s['p50_us']:>10.0f}{s['mean_us']:>10.0f}"
+            f"{s['p99_us']:>10.0f}{s['max_us']:>10.0f}{s['updates_per_s']:>9.0f}"
         )
-    print("p50 ratios (median over rounds):")
-    print(f"  intake / bare PTB: {ratios['ratio_p50']:.2f} (goal ≤ 1.3)")
+    print("ratios (median over rounds):")
+    print(f"  intake / bare PTB, p50: {ratios['ratio_p50']:.2f} (goal ≤ 1.3)")
     print(f"  bare PTB with Back/Cancel / bare PTB: {ratios['ratio_back_cancel']:.2f}")
     print(f"  the intake's Bot API calls alone / bare PTB: {ratios['ratio_same_calls']:.2f}")
-    print(f"  the bot's own work (intake / same calls): {ratios['ratio_own_work']:.2f}")
+    print(
+        f"  the bot's own work (intake / same calls): p50 {ratios['ratio_own_work']:.2f}"
+        f" (goal ≤ 2), mean {ratios['ratio_own_work_mean']:.2f} (goal ≤ 2.5)"
+    )
+    for name in pg_names:
+        print(
+            f"  intake on PostgreSQL ({name.removeprefix('intake_')}) / same calls:"
+            f" p50 {ratios[f'ratio_{name}_floor']:.2f},"
+            f" mean {ratios[f'ratio_{name}_floor_mean']:.2f}"
+        )
     print(f"hot path, load + save of one intake row (SQLite, sync): {hot:.0f} µs")
+    gc_rounds = pauses.summary()
+    print(
+        f"GC during the rounds: {gc_rounds['collections']:.0f} collections,"
+        f" {gc_rounds['gen2_collections']:.0f} of the oldest generation,"
+        f" longest pause {gc_rounds['max_pause_ms']:.1f} ms"
+        f" (oldest generation {gc_rounds['max_gen2_pause_ms']:.1f} ms)"
+    )
+    if networked is not None:
+        print_network(networked)
     if args.json:
         args.json.write_text(
             json.dumps(
-                {**totals, "intake_postgres": postgres, **ratios, "hot_path_us": hot},
+                {
+                    **totals,
+                    "intake_postgres": {name: totals[name] for name in pg_names},
+                    **ratios,
+                    "hot_path_us": hot,
+                    "gc": gc_rounds,
+                    "network": networked,
+                },
                 indent=2,
             )
         )

@@ -2,7 +2,7 @@
 
     python benchmarks/run_all.py [--quick] [--out benchmarks/results]
 
---quick uses smaller sizes (about 2 minutes instead of about 8 on 2 cores).
+--quick uses smaller sizes (about 4 minutes instead of about 12 on 2 cores).
 """
 
 from __future__ import annotations
@@ -33,7 +33,18 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     quick = args.quick
-    updates = run("bench_updates", ["--intakes", "50" if quick else "150"], args.out)
+    updates = run(
+        "bench_updates",
+        ["--intakes", "50", "--network", "--chats", "50", "--seconds", "5"]
+        if quick
+        else ["--intakes", "150", "--network"],
+        args.out,
+    )
+    concurrency = run(
+        "bench_concurrency",
+        ["--chats", "50", "--rows", "20000", "--seconds", "5"] if quick else [],
+        args.out,
+    )
     memory = run(
         "bench_memory",
         ["--users", "2000", "--updates", "20000"] if quick else [],
@@ -48,14 +59,31 @@ def main() -> int:
     print(f"  ratio {updates['ratio_p50']:.2f} (goal ≤ 1.3); bare PTB making the intake's")
     calls, own = updates["ratio_same_calls"], updates["ratio_own_work"]
     print(f"  Bot API calls: {calls:.2f}; own work {own:.2f}")
+    print(f"  own work on the mean {updates['ratio_own_work_mean']:.2f}")
     print(f"hot path load+save: {updates['hot_path_us']:.0f} µs")
+    net = updates["network"]
+    assert isinstance(net, dict)
+    print(
+        f"realistic network, bot / bare PTB: throughput {net['throughput_ratio']:.2f}"
+        f" (goal ≥ 0.9), p99 {net['p99_ratio']:.2f} (goal ≤ 1.5)"
+    )
+    print(
+        f"concurrency: p99 with a {concurrency['rows']:,} -row import running / alone:"
+        f" {concurrency['ratio_p99_import_alone']:.2f} (goal ≤ 1.5)"
+    )
     print(f"RSS growth under load: {memory['growth_mb']} MB; start-up bot/bare:")
     print(f"  {memory['startup_bot_s']} s / {memory['startup_bare_s']} s")
     print(f"reminders: {json.dumps(reminders)[:300]}…")
     print(f"import: {imported['rows_per_s']:.0f} rows/s, peak {imported['peak_python_mb']:.0f} MB")
     (args.out / "summary.json").write_text(
         json.dumps(
-            {"updates": updates, "memory": memory, "reminders": reminders, "import": imported},
+            {
+                "updates": updates,
+                "concurrency": concurrency,
+                "memory": memory,
+                "reminders": reminders,
+                "import": imported,
+            },
             indent=2,
         )
     )

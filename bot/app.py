@@ -11,6 +11,7 @@ from typing import Any, cast
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest
 
+from bot.background import BackgroundWork
 from bot.config import Settings
 from bot.handlers import (
     BotContext,
@@ -28,6 +29,7 @@ from bot.reminders import ReminderSweep
 from bot.rendering import Renderer
 from bot.service import RefundService
 from bot.storage import Store
+from bot.updates import ChatOrderedProcessor
 from conversations.policy import Policy, load_policy
 
 
@@ -83,12 +85,20 @@ def build_application(
     token: str | None = None,
     rate_limited: bool = True,
     metrics: Metrics | None = None,
+    concurrent: bool = True,
 ) -> InstrumentedApplication:
     """The Telegram application; `request` replaces the network (terminal chat, tests).
 
     It counts and times what it handles in `metrics` (a fresh set unless given).
+    `concurrent=False` handles one update at a time, PTB's default (for the benchmark
+    that compares the two).
     """
     metrics = metrics if metrics is not None else Metrics()
+    store = service.store
+
+    async def flow_team(user_id: int) -> int | None:
+        return await store.run(store.intake_team, user_id, user_id)
+
     if token is None:
         assert settings.telegram_bot_token is not None
         token = settings.telegram_bot_token.get_secret_value()
@@ -100,6 +110,9 @@ def build_application(
         .post_shutdown(close_database)
         .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
     )
+    if concurrent:
+        # Chats in parallel, each chat's updates in order (bot/updates.py).
+        builder = builder.concurrent_updates(ChatOrderedProcessor(flow_team=flow_team))
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
     if request is not None:
@@ -113,6 +126,7 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = cast(InstrumentedApplication, builder.build())
     application.bot_data.service = service
+    application.bot_data.background = BackgroundWork(application)
     application.bot_data.sweep = ReminderSweep(
         service.store,
         service.followup,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             "Type /new to start, a number to tap a button, 'file: PATH' to send a file, "
             "Ctrl-D to quit.\n"
         )
+        freeze_start_up()
         try:
             return asyncio.run(run_terminal(settings, service, banner=banner))
         finally:
@@ -90,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.web import ALLOWED_UPDATES, ListenError, run_webhook, serve_ops_while_polling
 
     application = build_application(settings, service)
+    freeze_start_up()
     mode = "webhook" if webhook else "long polling"
     log.info("Starting the Telegram bot (%s) on %s", mode, settings.describe_database())
     try:
@@ -104,6 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         service.store.close()
     return 0
+
+
+def freeze_start_up() -> None:
+    """Leave what start-up made (modules, templates, catalogues, the application) out of
+    the garbage collector's full passes: they live as long as the process, and walking
+    them made the oldest generation's collections pause every chat for tens of
+    milliseconds (benchmarks/RESULTS.md, "Garbage collection")."""
+    gc.collect()
+    gc.freeze()
 
 
 def migrate_database(settings: Settings, target: str, down: str | None) -> int:

@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import time
 import warnings
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
@@ -41,6 +42,7 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import i18n
+from bot.background import BackgroundWork
 from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService, picks_member
 from bot.i18n import N_, _, error_text
 from bot.imports import ImportJob, looks_like_export
@@ -54,10 +56,12 @@ from bot.reminders import (
     RetryLater,
     TransientSendError,
 )
+from bot.rendering import number
 from bot.replies import ButtonResult, Reply, Who
 from bot.service import MAX_UPDATE_ID, RefundService
 from bot.storage import AlreadyHandled
-from conversations.billing import ExportError, parse_export
+from conversations.anomalies import find_anomalies
+from conversations.billing import ChargeRow, ExportError, new_rows, parse_export
 from conversations.inputs import mask_card_numbers, storable
 
 log = logging.getLogger(__name__)
@@ -86,6 +90,7 @@ class BotData:
 
     service: RefundService
     sweep: ReminderSweep
+    background: BackgroundWork
 
     def __init__(self) -> None:
         # getChatMember's answers (member? admin?), kept a minute per (chat, user).
@@ -463,6 +468,9 @@ async def attachment(update: Update, context: BotContext) -> None:
                     ),
                 )
                 return
+            if context.bot_data.background.running("import", who.chat_id):
+                await still_busy(update, context, "import")
+                return
             # Shown back while reading and kept with a waiting import: never a card number.
             filename = mask_card_numbers(name or "export.csv")
             job = await served(context, who, context.service.imports.begin, who, file_id, filename)
@@ -499,6 +507,10 @@ async def button(update: Update, context: BotContext) -> None:
     elif data.startswith("m:imp:case:"):
         result = await served(context, who, context.service.start_from_charges, who, data)
     elif data.startswith("m:imp:"):
+        if context.bot_data.background.running("import", who.chat_id):
+            await query.answer()
+            await still_busy(update, context, "import")
+            return
         job = await served(context, who, context.service.imports.on_button, who, data)
         await query.answer()
         await run_import(update, context, who, job)
@@ -529,9 +541,60 @@ async def button(update: Update, context: BotContext) -> None:
 
 
 async def export(update: Update, context: BotContext) -> None:
-    """Send the chat's cases as one zip: cases.csv and a Markdown file per case."""
+    """Send the chat's cases as one zip (cases.csv and a Markdown file per case), put
+    together in the background behind a progress message."""
     who = await with_rights(update, context)
-    await send_replies(update, context, await served(context, who, context.records.export, who))
+    background = context.bot_data.background
+    if background.running("export", who.chat_id):
+        await still_busy(update, context, "export")
+        return
+    progress = await context.bot.send_message(
+        who.chat_id, "📦 " + _("Putting your records together…")
+    )
+    background.start("export", who.chat_id, build_export(context, who, progress), update)
+
+
+async def build_export(context: BotContext, who: Who, progress: Message) -> None:
+    """Build the zip off the event loop, send it, and turn the progress message into the
+    summary."""
+    replies = await off_the_loop(context.service, context.records.export, who)
+    for reply in replies:
+        if reply.document is not None:
+            await send_reply(context.bot, who.chat_id, dataclasses.replace(reply, text=""))
+        await edit_or_send(context, who, progress, reply.text)
+
+
+async def off_the_loop(
+    service: RefundService, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run reading `work` where it doesn't hold up other chats: in a thread with a
+    synchronous driver (SQLite's reads don't block its writers), on the loop through the
+    greenlet bridge with asyncpg (which awaits the database there)."""
+    if service.store.is_async:
+        return await service.store.run(work, *args, **kwargs)
+    return await asyncio.to_thread(work, *args, **kwargs)
+
+
+async def edit_or_send(context: BotContext, who: Who, progress: Message, text: str) -> None:
+    """Show `text` in the progress message, or as a new one when it can't be edited."""
+    try:
+        await progress.edit_text(text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            await context.bot.send_message(
+                who.chat_id, text, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+            )
+
+
+async def still_busy(update: Update, context: BotContext, kind: str) -> None:
+    """Say that the chat's import (or export) is still going."""
+    if kind == "import":
+        text = _("I'm still reading the last one — I'll tell you when it's done.")
+    else:
+        text = _("I'm still putting your records together — they're coming.")
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(chat.id, "⏳ " + text)
 
 
 async def forget(update: Update, context: BotContext) -> None:
@@ -547,18 +610,39 @@ async def import_command(update: Update, context: BotContext) -> None:
     await send_replies(update, context, replies)
 
 
+# Rows stored per transaction: each is a few milliseconds of the event loop (SQLite writes
+# there), so other chats' updates get through between them.
+IMPORT_CHUNK_ROWS = 500
+# The progress message is edited at most this often (Telegram allows about one message a
+# second per chat, edits included) and only for files this big.
+PROGRESS_SECONDS = 2.0
+PROGRESS_ROWS = 5_000
+
+
 async def run_import(
     update: Update, context: BotContext, who: Who, job: ImportJob | list[Reply]
 ) -> None:
-    """Download and read an export off the event loop, showing progress, then report."""
+    """Answer at once with a progress message, then read and store the export in the
+    background (one import at a time per chat)."""
     if not isinstance(job, ImportJob):
         await send_replies(update, context, job)
         return
-    imports = context.service.imports
-    rules = context.service.policy.import_rules
     progress = await context.bot.send_message(
         who.chat_id, "📂 " + _("Reading %(file)s…") % {"file": job.filename}
     )
+    if not context.bot_data.background.start(
+        "import", who.chat_id, read_export(update, context, who, job, progress), update
+    ):
+        await still_busy(update, context, "import")
+
+
+async def read_export(
+    update: Update, context: BotContext, who: Who, job: ImportJob, progress: Message
+) -> None:
+    """Download and read the export off the event loop, store its new rows a chunk at a
+    time with the progress message edited as it goes, then report."""
+    imports = context.service.imports
+    rules = context.service.policy.import_rules
     try:
         file = await context.bot.get_file(job.file_id)
         data = bytes(await file.download_as_bytearray())
@@ -579,14 +663,55 @@ async def run_import(
             _("I couldn't fetch that file from Telegram. Please send it again.")
         )
     else:
-        replies = await served(context, who, imports.finish, who, job, report)
+        del data
+        replies = await served(context, who, imports.question, who, job, report)
+        if not replies:
+            added, already = await store_rows(context, who, job, report.rows, progress)
+            account = await served(context, who, imports.account_facts, who, job)
+            flags = await asyncio.to_thread(
+                find_anomalies,
+                report.rows,
+                context.service.policy,
+                today=account.today,
+                paused=account.paused,
+                account=account.advertiser_id,
+            )
+            replies = await served(
+                context, who, imports.report, job, report, account, added, already, flags
+            )
     first, rest = replies[0], replies[1:]
-    if first.buttons or not isinstance(progress, Message):
+    if first.buttons:
         rest = replies
     else:
-        with contextlib.suppress(BadRequest):
-            await progress.edit_text(first.text, parse_mode=ParseMode.HTML)
+        await edit_or_send(context, who, progress, first.text)
     await send_replies(update, context, rest)
+
+
+async def store_rows(
+    context: BotContext, who: Who, job: ImportJob, rows: list[ChargeRow], progress: Message
+) -> tuple[int, int]:
+    """Store the rows not stored before, a chunk per transaction, editing the progress
+    message as it goes; return how many were added and how many were there already."""
+    imports = context.service.imports
+    seen = await off_the_loop(context.service, imports.stored_fingerprints, job)
+    fresh = await asyncio.to_thread(new_rows, rows, seen)
+    del seen
+    total = len(fresh)
+    shown = time.monotonic() - PROGRESS_SECONDS if total >= PROGRESS_ROWS else None
+    for start in range(0, total, IMPORT_CHUNK_ROWS):
+        if shown is not None and time.monotonic() - shown >= PROGRESS_SECONDS:
+            shown = time.monotonic()
+            text = _("%(file)s: %(done)s of %(total)s rows saved…") % {
+                "file": job.filename,
+                "done": number(start),
+                "total": number(total),
+            }
+            with contextlib.suppress(TelegramError):
+                await progress.edit_text("📂 " + text)
+        chunk = fresh[start : start + IMPORT_CHUNK_ROWS]
+        await served(context, who, imports.store_chunk, job, chunk)
+        await asyncio.sleep(0)  # the other chats' updates that are ready run now
+    return total, len(rows) - total
 
 
 async def on_error(update: object, context: BotContext) -> None:

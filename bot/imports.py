@@ -17,8 +17,8 @@ from bot.i18n import N_, Words, _, said
 from bot.rendering import Renderer
 from bot.replies import Button, Reply, Who, account_label
 from bot.storage import Store
-from conversations.anomalies import CHARGED_AFTER_PAUSE, DUPLICATE_CHARGE, Flag, find_anomalies
-from conversations.billing import FIELDS, REQUIRED_FIELDS, ImportReport
+from conversations.anomalies import CHARGED_AFTER_PAUSE, DUPLICATE_CHARGE, Flag
+from conversations.billing import FIELDS, REQUIRED_FIELDS, ChargeRow, ImportReport
 from conversations.inputs import whole_number
 from conversations.policy import Policy
 
@@ -42,6 +42,16 @@ class ImportJob:
     account_id: int
     currency: str
     mapping: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """The account an export was imported into, as the checks of its charges need it."""
+
+    account: dict[str, Any]
+    today: date
+    paused: dict[str, date]
+    advertiser_id: str | None
 
 
 def looks_like_export(filename: str | None) -> bool:
@@ -118,53 +128,79 @@ class ImportService:
     ) -> ImportJob:
         return ImportJob(file_id, filename, int(account["ref"]), str(account["currency"]), mapping)
 
-    def finish(self, who: Who, job: ImportJob, report: ImportReport) -> list[Reply]:
-        """Store what the file holds (or ask about a column) and say what happened."""
+    # An import after reading, in steps: the transport stores the rows a chunk at a time
+    # and finds the charges worth a look off the event loop, between these calls.
+
+    def question(self, who: Who, job: ImportJob, report: ImportReport) -> list[Reply]:
+        """The question about a column the file needs answered, or [] when its rows can be
+        stored (the waiting import is then done with)."""
         question = report.needs_mapping
-        if question is not None:
-            self.store.save_pending_import(
-                who.chat_id,
-                who.user_id,
-                file_id=job.file_id,
-                filename=job.filename,
-                account_id=job.account_id,
-                mapping=job.mapping,
-                question={"field": question.field, "candidates": list(question.candidates)},
-            )
-            buttons = [
-                [Button(said(CHOICE_WORDS.get(candidate, candidate))[:60], f"{PREFIX}:map:{i}")]
-                for i, candidate in enumerate(question.candidates[:12])
-            ]
-            if question.field not in (*REQUIRED_FIELDS, "date_order"):
-                buttons.append([Button(_("None of these"), f"{PREFIX}:map:-")])
-            buttons.append([Button("✖️ " + _("Cancel"), f"{PREFIX}:x")])
-            text = self.renderer.chat_text(
-                "import_question",
-                field=question.field,
-                field_name=said(FIELDS.get(question.field, question.field)),
-                sample=question.sample,
-            )
-            return [Reply(text, buttons)]
-        self.store.clear_pending_import(who.chat_id, who.user_id)
+        if question is None:
+            self.store.clear_pending_import(who.chat_id, who.user_id)
+            return []
+        self.store.save_pending_import(
+            who.chat_id,
+            who.user_id,
+            file_id=job.file_id,
+            filename=job.filename,
+            account_id=job.account_id,
+            mapping=job.mapping,
+            question={"field": question.field, "candidates": list(question.candidates)},
+        )
+        buttons = [
+            [Button(said(CHOICE_WORDS.get(candidate, candidate))[:60], f"{PREFIX}:map:{i}")]
+            for i, candidate in enumerate(question.candidates[:12])
+        ]
+        if question.field not in (*REQUIRED_FIELDS, "date_order"):
+            buttons.append([Button(_("None of these"), f"{PREFIX}:map:-")])
+        buttons.append([Button("✖️ " + _("Cancel"), f"{PREFIX}:x")])
+        text = self.renderer.chat_text(
+            "import_question",
+            field=question.field,
+            field_name=said(FIELDS.get(question.field, question.field)),
+            sample=question.sample,
+        )
+        return [Reply(text, buttons)]
+
+    def stored_fingerprints(self, job: ImportJob) -> set[str]:
+        """The account's charges already stored, by fingerprint."""
+        return self.store.transaction_fingerprints(job.account_id)
+
+    def store_chunk(self, job: ImportJob, rows: list[ChargeRow]) -> None:
+        """Store new rows (not stored before) of the account, in one transaction."""
+        self.store.add_transactions(job.account_id, rows, self.clock())
+
+    def account_facts(self, who: Who, job: ImportJob) -> AccountFacts:
+        """What finding the charges worth a look needs to know about the account."""
         account = self.store.get_account(who.chat_id, job.account_id) or {}
-        ids, already = self.store.import_transactions(job.account_id, report.rows, self.clock())
+        return AccountFacts(
+            account=account,
+            today=self.clock().date(),
+            paused=self._recorded_pauses(who.chat_id),
+            advertiser_id=account.get("advertiser_id"),
+        )
+
+    def report(
+        self,
+        job: ImportJob,
+        report: ImportReport,
+        facts: AccountFacts,
+        added: int,
+        already: int,
+        flags: list[Flag],
+    ) -> list[Reply]:
+        """Say what happened: how many charges came in, what was skipped, what's worth a
+        look."""
         summary = Reply(
             self.renderer.chat_text(
                 "import_done",
                 filename=job.filename,
-                added=len(ids),
+                added=added,
                 already=already,
                 skipped=report.skipped[:5],
                 skipped_count=len(report.skipped),
-                account=account_label(account) if account else "",
+                account=account_label(facts.account) if facts.account else "",
             )
-        )
-        flags = find_anomalies(
-            report.rows,
-            self.policy,
-            today=self.clock().date(),
-            paused=self._recorded_pauses(who.chat_id),
-            account=account.get("advertiser_id"),
         )
         return [summary, *self._flags(job.account_id, flags)]
 
@@ -182,15 +218,12 @@ class ImportService:
 
     def _flags(self, account_id: int, flags: list[Flag]) -> list[Reply]:
         """Each charge worth a look, with its rule and rows, and a way to start a case."""
-        stored = {
-            t["fingerprint"]: t["id"]
-            for t in self.store.list_transactions(account_id, month=None, offset=0, limit=100_000)[
-                0
-            ]
-            if t.get("fingerprint")
-        }
+        shown = flags[:MAX_FLAGS_SHOWN]
+        stored = self.store.transaction_ids(
+            account_id, {r.fingerprint for flag in shown for r in flag.rows}
+        )
         replies = []
-        for flag in flags[:MAX_FLAGS_SHOWN]:
+        for flag in shown:
             ids = [stored[r.fingerprint] for r in flag.rows if r.fingerprint in stored][:2]
             buttons = []
             if ids:

@@ -502,6 +502,7 @@ class Store:
             dialect,
         )
         self._delete_intake = Prepared(intakes.delete().where(this_intake), dialect)
+        self._intake_team = Prepared(select(intakes.c.team_id).where(this_intake), dialect)
         fields = (
             "token",
             "seq",
@@ -529,6 +530,11 @@ class Store:
             .returning(handled_updates.c.update_id),
             dialect,
         )
+        # psycopg: an update waiting (in a thread) for another process's chat lock holds a
+        # pooled connection. Updates run concurrently, and a checkout from an exhausted pool
+        # blocks the event loop that the waiting ones need to finish: let fewer wait at once
+        # than the pool holds (its default 5 + 10 overflow).
+        self._lock_waits = asyncio.Semaphore(8)
 
     def _driver_time(self, moment: datetime) -> datetime | str:
         """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
@@ -591,10 +597,11 @@ class Store:
         if postgres and not self.is_async:
             # psycopg: another process may hold the chat for a while, and waiting for it
             # on the event loop would stop every other chat meanwhile; wait in a thread.
-            with self.unit() as conn:
-                await asyncio.to_thread(self._chat_lock.run, conn, chat_id=chat_id)
-                self._record(conn, update_id)
-                return work(*args, **kwargs)
+            async with self._lock_waits:
+                with self.unit() as conn:
+                    await asyncio.to_thread(self._chat_lock.run, conn, chat_id=chat_id)
+                    self._record(conn, update_id)
+                    return work(*args, **kwargs)
 
         def locked() -> T:
             with self.unit() as conn:
@@ -779,6 +786,12 @@ class Store:
             team_id=team_id,
             last_update=last_update or 0,
         )
+
+    def intake_team(self, chat_id: int, user_id: int) -> int | None:
+        """The group whose case the user's intake in this chat answers, if any."""
+        with self.transaction() as conn:
+            row = self._intake_team.run(conn, chat_id=chat_id, user_id=user_id).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
 
     def save_intake(self, chat_id: int, user_id: int, row: IntakeRow) -> None:
         intake = row.intake
@@ -1184,25 +1197,7 @@ class Store:
                 )
             }
             fresh = new_rows(rows, seen)
-            values = [
-                {
-                    "account_id": account_id,
-                    "happened_on": row.happened_at.date().isoformat(),
-                    "happened_at_time": row.happened_at.strftime("%H:%M"),
-                    "amount": str(row.amount),
-                    "currency": row.currency,
-                    "card_last4": row.card_last4,
-                    "invoice_number": row.document,
-                    "status": row.status,
-                    "campaign_ids": None,
-                    "source": "imported",
-                    "kind": row.kind,
-                    "payment_method": row.payment_method,
-                    "fingerprint": row.fingerprint,
-                    "created_at": now,
-                }
-                for row in fresh
-            ]
+            values = [_transaction_values(account_id, row, now) for row in fresh]
             before = conn.execute(select(func.max(transactions.c.id))).scalar() or 0
             if values:
                 conn.execute(insert(transactions), values)
@@ -1215,6 +1210,41 @@ class Store:
                 )
             ]
         return ids, len(rows) - len(fresh)
+
+    def transaction_fingerprints(self, account_id: int) -> set[str]:
+        """The fingerprints of the account's stored charges (imported ones have one)."""
+        with self.transaction() as conn:
+            return {
+                fp
+                for (fp,) in conn.execute(
+                    select(transactions.c.fingerprint).where(
+                        transactions.c.account_id == account_id,
+                        transactions.c.fingerprint.is_not(None),
+                    )
+                )
+            }
+
+    def add_transactions(self, account_id: int, rows: list[ChargeRow], now: datetime) -> None:
+        """Insert imported rows as they are (the caller left out those already stored)."""
+        if not rows:
+            return
+        with self.transaction() as conn:
+            conn.execute(
+                insert(transactions), [_transaction_values(account_id, r, now) for r in rows]
+            )
+
+    def transaction_ids(self, account_id: int, fingerprints: set[str]) -> dict[str, int]:
+        """The ids of the account's stored charges with these fingerprints."""
+        if not fingerprints:
+            return {}
+        with self.transaction() as conn:
+            found = conn.execute(
+                select(transactions.c.fingerprint, transactions.c.id).where(
+                    transactions.c.account_id == account_id,
+                    transactions.c.fingerprint.in_(sorted(fingerprints)),
+                )
+            )
+            return {str(fp): int(i) for fp, i in found}
 
     def transaction_rows(self, account_id: int, ids: list[int]) -> list[dict[str, Any]]:
         with self.transaction() as conn:
@@ -1696,3 +1726,23 @@ def _case(row: Mapping[Any, Any]) -> CaseRecord:
         topic_id=row["topic_id"],
         version=row["version"],
     )
+
+
+def _transaction_values(account_id: int, row: ChargeRow, now: datetime) -> dict[str, Any]:
+    """An imported row as the transactions table stores it."""
+    return {
+        "account_id": account_id,
+        "happened_on": row.happened_at.date().isoformat(),
+        "happened_at_time": row.happened_at.strftime("%H:%M"),
+        "amount": str(row.amount),
+        "currency": row.currency,
+        "card_last4": row.card_last4,
+        "invoice_number": row.document,
+        "status": row.status,
+        "campaign_ids": None,
+        "source": "imported",
+        "kind": row.kind,
+        "payment_method": row.payment_method,
+        "fingerprint": row.fingerprint,
+        "created_at": now,
+    }

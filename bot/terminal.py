@@ -126,6 +126,8 @@ async def run_terminal(
                 if not line:
                     stdout.write("\n")
                     stdout.flush()
+                    # An import or export still going finishes (and shows) before the end.
+                    await application.bot_data.background.wait()
                     return 0
                 line = line.rstrip("\r\n")
                 update = _update_for(line, screen, updates, api)

@@ -7,6 +7,7 @@ would (with just enough of a result for PTB to parse) and records every call.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -95,11 +96,16 @@ class InProcessBotApi(BaseRequest):
 
     `faults` (oldest first) make the next sends fail as Telegram can: 429 with
     retry_after, 403, 5xx, or a time-out. A failed send is recorded in `failed`.
+    `delay` seconds pass before each answer, as a network round trip would (the call is
+    recorded when it is answered); 0 answers at once.
     """
 
     SENDS = ("sendMessage", "sendDocument", "sendPhoto")
 
-    def __init__(self, on_call: Callable[[ApiCall], None] | None = None) -> None:
+    def __init__(
+        self, on_call: Callable[[ApiCall], None] | None = None, delay: float = 0.0
+    ) -> None:
+        self.delay = delay
         self.calls: list[ApiCall] = []
         self.failed: list[ApiCall] = []
         self.faults: list[Fault] = []
@@ -141,6 +147,8 @@ class InProcessBotApi(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if "/file/bot" in url:
             # A download of a file users sent (getFile gave its path: the file id).
             path = urllib.parse.unquote(url.split("/file/bot", 1)[1].split("/", 1)[1])

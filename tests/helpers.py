@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
@@ -19,6 +20,8 @@ from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
 from conversations.policy import Policy
 
 _TAGS = re.compile(r"<[^>]+>")
+# The kinds of work a chat's update can leave running in the background (bot/background.py).
+WORK_KINDS = ("import", "export")
 
 
 class Clock:
@@ -102,8 +105,17 @@ class ChatDriver:
         return await self._process(self.updates.button(data, message_id))
 
     async def _process(self, update: Any) -> list[ApiCall]:
+        """Hand the update to the application and return what the bot did, including the
+        import or export it started in the background (the driver waits for that work,
+        as a person waits for the report; a second file meanwhile is answered at once)."""
         start = len(self.api.calls)
+        background = self.app.bot_data.background
+        before = {kind: background.running(kind, self.chat_id) for kind in WORK_KINDS}
         await self.app.process_update(update)
+        for kind, earlier in before.items():
+            started = background.running(kind, self.chat_id)
+            if started is not None and started is not earlier:
+                await asyncio.wait([started])
         return self.api.calls[start:]
 
     # --- what the user sees ----------------------------------------------------------

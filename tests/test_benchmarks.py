@@ -1,5 +1,6 @@
 """The per-update benchmark compares like with like: a smoke run of its command, and a
-check that its "same API calls" baseline really makes the intake's calls."""
+check that its "same API calls" baseline really makes the intake's calls; a smoke run of
+the concurrency benchmark."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_updates  # noqa: E402
 
-from bot.transport import UpdateFactory  # noqa: E402
+from bot.transport import ApiCall, UpdateFactory  # noqa: E402
+
+Payload = tuple[str, str, list[object], object]
 
 
 def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> None:
@@ -27,6 +30,11 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
             "2",
             "--rounds",
             "2",
+            "--network",
+            "--chats",
+            "3",
+            "--seconds",
+            "1",
             "--json",
             str(out),
         ],
@@ -40,7 +48,7 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
         "bare PTB, same API calls",
         "bare PTB, 3-step, Back/Cancel",
         "bare PTB, 3-step conv.",
-        "intake / bare PTB:",
+        "intake / bare PTB, p50:",
         "2 interleaved rounds",
     ):
         assert row in result.stdout
@@ -48,22 +56,70 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
     steps = len(bench_updates.SCRIPT)
     assert figures["intake"]["updates"] == 2 * steps
     assert figures["bare_ptb_same_calls"]["updates"] == 2 * steps
-    for key in ("ratio_p50", "ratio_back_cancel", "ratio_same_calls", "ratio_own_work"):
+    for key in (
+        "ratio_p50",
+        "ratio_back_cancel",
+        "ratio_same_calls",
+        "ratio_own_work",
+        "ratio_own_work_mean",
+    ):
         assert figures[key] > 0
+    assert "the bot's own work (intake / same calls): p50" in result.stdout
+    assert "realistic network: 3 chats" in result.stdout
+    network = figures["network"]
+    for name in ("bot", "bare_ptb_same_calls", "bot_gc_freeze"):
+        assert network[name]["updates"] > 0
+        assert network[name]["p99_ms"] > 0
+    assert network["throughput_ratio"] > 0 and network["p99_ratio"] > 0
+
+
+def test_the_concurrency_benchmark_prints_both_ways_and_writes_the_ratio(tmp_path: Path) -> None:
+    """Tiny sizes: both ways of processing, both phases, and the import reported."""
+    out = tmp_path / "concurrency.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_concurrency.py"),
+            "--chats",
+            "3",
+            "--rows",
+            "500",
+            "--seconds",
+            "1",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "import running" in result.stdout and "goal ≤ 1.5" in result.stdout
+    figures = json.loads(out.read_text())
+    for mode in ("concurrent", "serial"):
+        for phase in ("alone", "import"):
+            assert figures[mode][phase]["updates"] > 0, (mode, phase)
+    assert figures["ratio_p99_import_alone"] > 0
 
 
 def test_the_same_calls_baseline_replays_the_intakes_calls(tmp_path: Path) -> None:
     """Update by update, the floor makes the methods the intake made, with the same texts
-    and buttons."""
+    and buttons, the keyboards sent as the bot sends them (raw JSON, not PTB objects)."""
 
-    async def run() -> tuple[bench_updates.Calls, list[list[tuple[str, str, list[object]]]]]:
+    def payload(call: ApiCall) -> tuple[str, str, list[object], object]:
+        """What the call sent: method, text, buttons, and the keyboard's raw parameter."""
+        return (call.method, call.text, list(call.buttons), call.params.get("reply_markup"))
+
+    async def run() -> tuple[
+        bench_updates.Calls, list[list[tuple[str, str, list[object], object]]]
+    ]:
         ours = bench_updates.Intakes(f"sqlite:///{tmp_path / 'b.sqlite3'}")
         calls: bench_updates.Calls = []
         async with ours.app:
             await ours.run(1, [], record=calls)
         await ours.close()
         floor = bench_updates.SameCalls(calls)
-        replayed: list[list[tuple[str, str, list[object]]]] = []
+        replayed: list[list[Payload]] = []
         async with floor.app:
             for step, (kind, value) in enumerate(bench_updates.SCRIPT):
                 floor.step = step
@@ -71,13 +127,11 @@ def test_the_same_calls_baseline_replays_the_intakes_calls(tmp_path: Path) -> No
                 update = user.text(value) if kind == "text" else user.button("x", 1)
                 made = len(floor.api.calls)
                 await floor.app.process_update(update)
-                replayed.append(
-                    [(c.method, c.text, list(c.buttons)) for c in floor.api.calls[made:]]
-                )
+                replayed.append([payload(c) for c in floor.api.calls[made:]])
         return calls, replayed
 
     calls, replayed = asyncio.run(run())
     assert len(calls) == len(bench_updates.SCRIPT)
     assert any(len(step) == 3 for step in calls)  # a tap: answer, tidy, next question
-    expected = [[(c.method, c.text, list(c.buttons)) for c in step] for step in calls]
+    expected = [[payload(c) for c in step] for step in calls]
     assert replayed == expected
