@@ -548,10 +548,17 @@ async def export(update: Update, context: BotContext) -> None:
     if background.running("export", who.chat_id):
         await still_busy(update, context, "export")
         return
+    # Recorded before anything is sent: a second delivery of this /export stops here.
+    await served(context, who, nothing_to_change)
     progress = await context.bot.send_message(
         who.chat_id, "📦 " + _("Putting your records together…")
     )
     background.start("export", who.chat_id, build_export(context, who, progress), update)
+
+
+def nothing_to_change() -> None:
+    """For `served` when an update's only effects are what it sends: it records the update
+    (so a redelivery sends nothing) and changes nothing else."""
 
 
 async def build_export(context: BotContext, who: Who, progress: Message) -> None:

@@ -75,13 +75,13 @@ class ChatDriver:
 
     async def send(self, text: str) -> list[ApiCall]:
         """Type `text` (a /command or an answer) and return what the bot did in reply."""
-        return await self._process(self.updates.text(text))
+        return await self.deliver(self.updates.text(text))
 
     async def send_file(self, file_id: str, name: str, caption: str | None = None) -> list[ApiCall]:
-        return await self._process(self.updates.document(file_id, name, caption))
+        return await self.deliver(self.updates.document(file_id, name, caption))
 
     async def send_photo(self, file_id: str, caption: str | None = None) -> list[ApiCall]:
-        return await self._process(self.updates.photo(file_id, caption))
+        return await self.deliver(self.updates.photo(file_id, caption))
 
     async def tap(self, label: str, *, exact: bool = False) -> list[ApiCall]:
         """Tap the button whose label contains `label` in the newest message with buttons."""
@@ -102,9 +102,9 @@ class ChatDriver:
 
     async def press(self, data: str, message_id: int = 1) -> list[ApiCall]:
         """Deliver a callback query with raw `data` (old or forged buttons included)."""
-        return await self._process(self.updates.button(data, message_id))
+        return await self.deliver(self.updates.button(data, message_id))
 
-    async def _process(self, update: Any) -> list[ApiCall]:
+    async def deliver(self, update: Any) -> list[ApiCall]:
         """Hand the update to the application and return what the bot did, including the
         import or export it started in the background (the driver waits for that work,
         as a person waits for the report; a second file meanwhile is answered at once)."""

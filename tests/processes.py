@@ -102,10 +102,15 @@ async def _serve(inbox: Any, outbox: Any, barrier: Any) -> None:
             _kind, data, now = message
             clock.now = now
             update = Update.de_json(data, app.bot)
+            chat, user = update.effective_chat, update.effective_user
+            if chat is not None and user is not None and chat.type != "private":
+                # Whoever the test has speak in a group is one of its members.
+                api.members.setdefault((chat.id, user.id), ("member", True))
             start = len(api.calls)
             # Both processes start on the same instant: the race is the database's to settle.
             barrier.wait(TIMEOUT)
             await app.process_update(update)
+            await app.bot_data.background.wait()  # an export's zip is sent in the background
             calls = [
                 Call(c.method, _chat_id(c.params.get("chat_id")), c.text) for c in api.calls[start:]
             ]

@@ -214,7 +214,7 @@ async def test_a_member_who_leaves_loses_access_at_once(
     update: Update = (
         sam.updates.member_change("member", "left") if news == "chat_member" else sam.updates.left()
     )
-    assert shown(await sam._process(update)) == []
+    assert shown(await sam.deliver(update)) == []
     calls = await sam.press("m:cases:all")
     assert shown(calls) == [] and sam.toasts()[-1] == REFUSED
     assert SAM not in store.member_names(GROUP)
@@ -263,7 +263,7 @@ async def test_someone_who_joins_is_a_member_at_once(
     await rob.press("m:cases:all")
     assert rob.toasts()[-1] == REFUSED
     api.set_member(GROUP, ROB)
-    await rob._process(rob.updates.member_change("left", "member", is_member=True))
+    await rob.deliver(rob.updates.member_change("left", "member", is_member=True))
     assert ROB in store.member_names(GROUP)
     await rob.press("m:cases:all")
     assert "ticket TT-1" in rob.last_text()
@@ -342,7 +342,7 @@ async def test_an_anonymous_admin_posting_as_the_group_is_an_admin(
     raw["sender_chat"] = raw["chat"]
     anonymous = Update.de_json({"update_id": update.update_id, "message": raw}, app.bot)
     assert anonymous is not None
-    calls = await driver._process(anonymous)
+    calls = await driver.deliver(anonymous)
     assert "getChatMember" not in {c.method for c in calls}
     assert any("Remove" in label for label, _data in driver.last_with_buttons().buttons)
 

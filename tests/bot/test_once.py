@@ -25,13 +25,9 @@ CHANGED = "Someone changed this case meanwhile, so I didn't apply that."
 async def twice(driver: ChatDriver, update: Update) -> tuple[list[ApiCall], list[ApiCall]]:
     """Deliver `update`, then the same update again (as Telegram sends it: a new copy of
     the same JSON); return the calls each delivery made."""
-    api, app = driver.api, driver.app
-    start = len(api.calls)
-    await app.process_update(update)
-    middle = len(api.calls)
-    again = Update.de_json(update.to_dict(), app.bot)
-    await app.process_update(again)
-    return api.calls[start:middle], api.calls[middle:]
+    first = await driver.deliver(update)
+    second = await driver.deliver(Update.de_json(update.to_dict(), driver.app.bot))
+    return first, second
 
 
 def count(store: Store, table: Any, *where: Any) -> int:

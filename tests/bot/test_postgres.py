@@ -81,7 +81,7 @@ class TwinDriver(ChatDriver):
         super().__init__(first, api)
         self.second = second
 
-    async def _process(self, update: Any) -> list[ApiCall]:
+    async def deliver(self, update: Any) -> list[ApiCall]:
         start = len(self.api.calls)
         copy = Update.de_json(update.to_dict(), self.second.bot)
         await asyncio.gather(self.app.process_update(update), self.second.process_update(copy))
