@@ -29,7 +29,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -437,7 +437,7 @@ def _known_codes() -> frozenset[str]:
 
 _Row = Sequence[object]
 # A way to read a file's rows from the top, as (line number, cells); called once per pass.
-_RowSource = Callable[[], Iterator[tuple[int, _Row]]]
+_RowSource = Callable[[], Generator[tuple[int, _Row], None, None]]
 
 
 def parse_export(
@@ -562,7 +562,7 @@ class _BrokenLine(ExportError):
 
 
 def _csv_source(text: str, delimiter: str) -> _RowSource:
-    def rows() -> Iterator[tuple[int, _Row]]:
+    def rows() -> Generator[tuple[int, _Row], None, None]:
         read = 0  # characters of the row being read, over all its lines
 
         def lines() -> Iterator[str]:
@@ -627,7 +627,7 @@ def _workbook_error(error: WorkbookError, max_rows: int) -> ExportError:
 
 
 def _sheet_source(sheet: SheetRows, max_rows: int) -> _RowSource:
-    def rows() -> Iterator[tuple[int, _Row]]:
+    def rows() -> Generator[tuple[int, _Row], None, None]:
         last = 0
         try:
             for line, cells in sheet():
@@ -723,7 +723,8 @@ class _Reader:
         """The source and row that look most like a transactions header."""
         best: tuple[tuple[int, int], _RowSource, int, _Row] | None = None
         for source in self.sources:
-            rows = (item for item in source() if not _is_blank(item[1]))
+            produced = source()
+            rows = (item for item in produced if not _is_blank(item[1]))
             try:
                 for line, cells in islice(rows, _HEADER_SEARCH_ROWS):
                     score = _header_score(cells)
@@ -734,6 +735,10 @@ class _Reader:
                 # separator may still read the file, and a broken line below the header
                 # is reported when the rows are read.
                 continue
+            finally:
+                # Let go of this reading's buffers (a copy of the text, an open zip part)
+                # before the next one is made, not whenever the generator is collected.
+                produced.close()
         if best is None or best[0][0] < _MIN_HEADER_FIELDS:
             raise ExportError(_NO_HEADER)
         return best[1], best[2], list(best[3])[:_MAX_COLUMNS]

@@ -2,23 +2,18 @@
 through conversations.billing.parse_export).
 
 The hostile workbooks are built here, a few hundred KB each, and each is read in a child
-process, so that its time can be bounded (a timeout, where the reader before this one ran
-for minutes) and its peak memory measured on its own (the child's ru_maxrss).
+process (tests.helpers.read_in_child), so that its time can be bounded (a timeout, where
+the reader before this one ran for minutes) and its peak memory measured on its own.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import os
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
@@ -28,16 +23,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from conversations.billing import ExportError, Skipped, parse_export
 from conversations.xlsx import Row, Workbook
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-# What a hostile file may cost the child process that reads it. The interpreter with the
-# domain imported is ~35 MB; the issue's goal is that no file takes the bot past ~300 MB.
-PEAK_RSS_MB = 150
-# A pathological file is answered in this many seconds (the old reader: minutes), with
-# room for a loaded CI machine; the child is stopped after CHILD_TIMEOUT.
-QUICK_SECONDS = 10.0
-CHILD_TIMEOUT = 60.0
+from tests.helpers import assert_cheap, read_in_child
 
 # --- building workbooks by hand ---------------------------------------------------------------
 
@@ -149,53 +135,6 @@ def _repeated(piece: bytes, total_mb: int) -> Iterator[bytes]:
     block = piece * max(1, (1 << 20) // len(piece))
     for _ in range(total_mb):
         yield block
-
-
-# --- reading a file in a child process ----------------------------------------------------------
-
-_CHILD = """
-import json, resource, sys, time
-from conversations.billing import ExportError, parse_export
-data = open(sys.argv[1], "rb").read()
-started = time.perf_counter()
-try:
-    report = parse_export(data, sys.argv[2], default_currency="USD", max_rows=int(sys.argv[3]))
-    outcome = {"rows": len(report.rows), "skipped": [[s.line, s.reason] for s in report.skipped]}
-except ExportError as error:
-    outcome = {"refused": error.message}
-outcome["seconds"] = time.perf_counter() - started
-outcome["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps(outcome))
-"""
-
-
-def read_in_child(
-    tmp_path: Path, data: bytes, filename: str = "export.xlsx", max_rows: int = 200_000
-) -> dict[str, Any]:
-    """parse_export on `data` in a fresh interpreter: what it said, how long it took, and
-    the child's peak RSS. Fails the test if the child takes longer than CHILD_TIMEOUT."""
-    path = tmp_path / filename
-    path.write_bytes(data)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    try:
-        result = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(path), filename, str(max_rows)],
-            capture_output=True,
-            text=True,
-            timeout=CHILD_TIMEOUT,
-            cwd=ROOT,
-            env=env,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"reading {len(data):,} bytes took more than {CHILD_TIMEOUT:.0f} s")
-    assert result.returncode == 0, result.stderr[-2000:]
-    outcome: dict[str, Any] = json.loads(result.stdout)
-    return outcome
-
-
-def assert_cheap(outcome: dict[str, Any]) -> None:
-    assert outcome["seconds"] < QUICK_SECONDS, outcome
-    assert outcome["peak_rss_mb"] < PEAK_RSS_MB, outcome
 
 
 # --- hostile workbooks ------------------------------------------------------------------------
@@ -342,7 +281,8 @@ def _every_kind_of_cell(*, date1904: bool) -> bytes:
     )
     sheet["C5"] = "far below"
     sheet["Z9"] = 7
-    sheet["B3"] = CellRichText(["plain ", TextBlock(InlineFont(b=True), "bold")])
+    rich: list[str | TextBlock] = ["plain ", TextBlock(InlineFont(b=True), "bold")]
+    sheet["B3"] = CellRichText(rich)
     sheet["D3"] = 45000.25
     sheet["D3"].number_format = "yyyy-mm-dd hh:mm"
     sheet["E3"] = 1.5
@@ -360,9 +300,9 @@ def _openpyxl_rows(data: bytes) -> list[list[tuple[int, Row]]]:
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     sheets = []
     for sheet in book.worksheets:
-        rows = []
+        rows: list[tuple[int, Row]] = []
         for number, values in enumerate(sheet.values, start=1):
-            cells = tuple(values)
+            cells: Row = tuple(values)
             while cells and cells[-1] is None:
                 cells = cells[:-1]
             if cells:
