@@ -69,6 +69,7 @@ _CHUNK: Final = 64 * 1024  # decompressed bytes handed to expat at a time
 _MAX_ROW: Final = 1_048_576  # Excel's last row
 _MAX_COLUMN: Final = 16_384  # Excel's last column, XFD
 _MAX_TEXT: Final = 32_767  # Excel's longest cell text
+_MAX_TOKEN: Final = 1024 * 1024  # bytes of one tag or comment (Excel's: under a kilobyte)
 # What a shared string costs in memory, roughly: the str's header and the list's pointer,
 # plus up to two bytes a character (non-Latin text).
 _STRING_OVERHEAD: Final = 64
@@ -388,6 +389,7 @@ class Workbook:
             stream = self.archive.open(path)
         except Exception as error:
             raise BrokenWorkbook("a part is missing or can't be opened") from error
+        fed = 0
         with stream:
             while True:
                 try:
@@ -395,10 +397,15 @@ class Workbook:
                 except Exception as error:
                     raise BrokenWorkbook("a part can't be decompressed") from error
                 self.budget.spend_bytes(len(chunk))
+                fed += len(chunk)
                 try:
                     part.parser.Parse(chunk, not chunk)
                 except expat.ExpatError as error:
                     raise BrokenWorkbook("a part isn't well-formed XML") from error
+                # Expat holds a tag, comment or processing instruction whole until it ends
+                # (text it hands over as it goes): a huge one would be held in memory.
+                if fed - max(part.parser.CurrentByteIndex, 0) > _MAX_TOKEN:
+                    raise BrokenWorkbook("a tag or comment longer than any workbook's")
                 part.after_chunk(self.budget)
                 yield
                 if not chunk:

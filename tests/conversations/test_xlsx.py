@@ -205,6 +205,22 @@ def test_a_cell_of_hundreds_of_megabytes_is_refused_as_damaged(tmp_path: Path) -
     assert_cheap(outcome)
 
 
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [(b'<row r="2"><c r="A2" x="', b'"/></row>'), (b"<!--", b"-->")],
+    ids=["attribute", "comment"],
+)
+def test_a_tag_or_comment_of_hundreds_of_megabytes_is_refused_as_damaged(
+    tmp_path: Path, opening: bytes, closing: bytes
+) -> None:
+    """The XML parser holds a tag (or a comment) whole until it closes: one of 200 MB is
+    refused once it passes a megabyte, instead of being held (~600 MB before)."""
+    data = build_workbook([HEADER_ROW, opening, *_repeated(b"a", 200), closing])
+    outcome = read_in_child(tmp_path, data)
+    assert "couldn't open that Excel file" in outcome["refused"]
+    assert_cheap(outcome)
+
+
 def test_a_shared_string_table_of_millions_is_refused_as_too_much_data(tmp_path: Path) -> None:
     """Six million shared strings (~100 MB in 100 KB) would each cost a Python object:
     the table's memory is counted as it is read, and it stops at the budget."""
