@@ -1,15 +1,17 @@
 """Importing a 100,000-row transactions export: rows per second and peak memory.
 
-Parses a generated CSV the way the bot does (conversations.billing.parse_export) and
-stores it through Store.import_transactions into a fresh SQLite file; then imports the
-same file again (every row already there). Prints a table; --json writes the figures.
+Parses a generated CSV (or, with --format xlsx, the same rows as an XLSX written by
+openpyxl) the way the bot does (conversations.billing.parse_export) and stores it through
+Store.import_transactions into a fresh SQLite file; then imports the same file again
+(every row already there). Prints a table; --json writes the figures.
 
-    python benchmarks/bench_import.py [--rows 100000] [--json out.json]
+    python benchmarks/bench_import.py [--rows 100000] [--format csv|xlsx] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import platform
 import resource
@@ -46,28 +48,68 @@ def export_csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def export_xlsx(rows: int) -> bytes:
+    """The same rows as export_csv, as an XLSX: a title row, date cells, number amounts."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Transactions")
+    sheet.append(["TikTok Ads Manager — Transactions"])
+    sheet.append(
+        [
+            "Time",
+            "Payment method",
+            "Document number",
+            "Status",
+            "Amount (incl. tax)",
+            "Currency",
+            "Transaction type",
+        ]
+    )
+    start = datetime(2025, 1, 1, 8, 0)
+    for i in range(rows):
+        amount = 10 + i % 990 + (i % 100) / 100
+        sheet.append(
+            [
+                start + timedelta(minutes=7 * i),
+                "Visa ••1881",
+                f"BDUS{i:010d}",
+                "Success",
+                amount,
+                "USD",
+                "Automatic payment",
+            ]
+        )
+    sheet.append(["Total", None, None, None, None, "USD"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    data = export_csv(args.rows)
+    data = export_xlsx(args.rows) if args.format == "xlsx" else export_csv(args.rows)
+    name = f"export.{args.format}"
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(f"sqlite:///{Path(tmp) / 'import.sqlite3'}")
         store.ensure_team(1, "private", None)
         account_id = store.save_account(1, ACCOUNT)
         t0 = time.perf_counter()
-        report = parse_export(data, "export.csv", default_currency="USD")
+        report = parse_export(data, name, default_currency="USD")
         t1 = time.perf_counter()
         added, _ = store.import_transactions(account_id, report.rows, datetime.now(UTC))
         t2 = time.perf_counter()
         # Memory in a separate pass: tracing allocations slows everything several times.
         tracemalloc.start()
-        parse_export(data, "export.csv", default_currency="USD")
+        parse_export(data, name, default_currency="USD")
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         t2b = time.perf_counter()
-        again = parse_export(data, "export.csv", default_currency="USD")
+        again = parse_export(data, name, default_currency="USD")
         added_again, already_again = store.import_transactions(
             account_id, again.rows, datetime.now(UTC)
         )
@@ -75,6 +117,8 @@ def main() -> int:
         store.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {
+        "format": args.format,
+        "bytes": len(data),
         "rows": args.rows,
         "parsed": len(report.rows),
         "skipped": len(report.skipped),
@@ -88,6 +132,7 @@ def main() -> int:
         "reimport_already": already_again,
     }
     print(f"machine: {platform.machine()} python {platform.python_version()}")
+    print(f"file: {args.format}, {len(data) / 2**20:.1f} MB")
     print("peak MB: Python allocations while parsing (tracemalloc); RSS MB: the process's peak")
     print(f"{'rows':>8} {'parse s':>8} {'store s':>8} {'rows/s':>9} {'peak MB':>8} {'RSS MB':>7}")
     print(

@@ -115,6 +115,10 @@ def build_application(
         builder = builder.concurrent_updates(ChatOrderedProcessor(flow_team=flow_team))
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
+    if settings.telegram_file_url:
+        builder = builder.base_file_url(settings.telegram_file_url)
+    if settings.telegram_local_mode:
+        builder = builder.local_mode(True)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limited:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +22,10 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
+    # Where files are downloaded from; unset: derived from telegram_api_base_url (see
+    # `telegram_file_url`). Local mode: the official Bot API server run with --local.
+    telegram_api_file_url: str | None = None
+    telegram_local_mode: bool = False
     database_url: str = DEFAULT_DATABASE_URL
     default_timezone: str = "UTC"
     log_level: str = "INFO"
@@ -39,6 +43,29 @@ class Settings(BaseSettings):
     # 9464 rather than 9090, which a Prometheus server on the same host usually holds.
     http_listen: str = "127.0.0.1"
     http_port: int = Field(default=9464, ge=0, le=65535)
+
+    @property
+    def telegram_file_url(self) -> str | None:
+        """The base of file downloads: TELEGRAM_API_FILE_URL if set; else, with
+        TELEGRAM_API_BASE_URL set, the same server's file route, laid out as the official
+        Bot API server lays it out (…/bot → …/file/bot, the token appended after either);
+        else None (Telegram's own)."""
+        explicit = (self.telegram_api_file_url or "").strip()
+        if explicit:
+            return explicit
+        base = (self.telegram_api_base_url or "").strip()
+        if not base:
+            return None
+        parts = urlsplit(base)
+        segments = parts.path.split("/")
+        for index, segment in enumerate(segments):
+            if segment.startswith("bot"):
+                # "…/bot" and "…/bot{token}/test" (PTB's own template) alike.
+                path = "/".join([*segments[:index], "file", *segments[index:]])
+                return urlunsplit(parts._replace(path=path))
+        return urlunsplit(
+            (parts.scheme, parts.netloc, parts.path.rstrip("/") + "/file/bot", "", "")
+        )
 
     @property
     def has_token(self) -> bool:

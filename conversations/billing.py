@@ -24,22 +24,20 @@ type such as "Refund" or "Reversal") has `kind == "refund"`.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
 import unicodedata
-import warnings
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from itertools import islice
 from types import MappingProxyType
-from typing import Final, Protocol
+from typing import Final
 
-import openpyxl
 from babel.numbers import list_currencies
 from openpyxl.utils.datetime import from_excel
 
@@ -47,6 +45,13 @@ from conversations.currencies import minor_digits
 from conversations.errors import N_, InputError, Phrase
 from conversations.inputs import mask_card_numbers
 from conversations.money import MAX_AMOUNT, parse_amount
+from conversations.xlsx import (
+    SheetRows,
+    TooManyRows,
+    Workbook,
+    WorkbookError,
+    WorkbookTooLarge,
+)
 
 __all__ = [
     "DATE_ORDER",
@@ -241,9 +246,19 @@ _SHOWN = 40  # how much of a bad cell to quote back in a skipped-line reason
 # csv.Sniffer's regexes are quadratic on quote-heavy text (16 KB of crafted quotes: ~2 s);
 # it only orders the separators to try, and the header is in the first lines anyway.
 _SNIFF_LINES = 12
+# A CSV row (an export's is ~100 characters) longer than this is refused as broken.
+_MAX_ROW_CHARS = 1024 * 1024
 _SNIFF_CHARS = 4096
 # An XLSX is a zip of XML, which compresses about tenfold; far beyond that is a zip bomb.
+# (200,000 rows of seven columns unpack to about 82 MB, from 7 MB.) Counted as it is read.
 _XLSX_EXPANSION = 30
+# Row elements a sheet may have beyond max_rows: title, header, blank and total lines.
+_XLSX_ROW_SLACK = 1_000
+# XML elements read per allowed row: a row of 16 text cells written inline (<c><is><t>) is
+# about 50. This bounds the time a file of tiny elements can take, not just its bytes.
+_XLSX_ELEMENTS_PER_ROW = 50
+# Memory the shared strings may take (about 600,000 distinct texts of 20 characters).
+_XLSX_SHARED_TEXT = 64 * 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the pre-2007 .xls container
 _ZIP_MAGIC = b"PK\x03\x04"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -422,7 +437,7 @@ def _known_codes() -> frozenset[str]:
 
 _Row = Sequence[object]
 # A way to read a file's rows from the top, as (line number, cells); called once per pass.
-_RowSource = Callable[[], Iterator[tuple[int, _Row]]]
+_RowSource = Callable[[], Generator[tuple[int, _Row], None, None]]
 
 
 def parse_export(
@@ -459,8 +474,8 @@ def parse_export(
         raise ExportError(_EMPTY)
 
     if data.startswith(_ZIP_MAGIC):
-        with _Workbook(data, max_bytes) as workbook:
-            return _Reader(workbook.sheets(), answers, currency, max_rows).report()
+        with _workbook_sources(data, max_bytes, max_rows) as sheets:
+            return _Reader(sheets, answers, currency, max_rows).report()
     if data.startswith(_OLE_MAGIC):
         raise ExportError(_OLD_XLS)
     if filename.lower().endswith((".xlsx", ".xlsm")):
@@ -538,16 +553,37 @@ def _csv_sources(text: str) -> list[_RowSource]:
     return [_csv_source(text, delimiter) for delimiter in delimiters]
 
 
+class _RowTooLong(Exception):
+    """A CSV row longer than any export's (see _MAX_ROW_CHARS)."""
+
+
+class _BrokenLine(ExportError):
+    """A CSV line that can't be read with this separator (another one may read it)."""
+
+
 def _csv_source(text: str, delimiter: str) -> _RowSource:
-    def rows() -> Iterator[tuple[int, _Row]]:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    def rows() -> Generator[tuple[int, _Row], None, None]:
+        read = 0  # characters of the row being read, over all its lines
+
+        def lines() -> Iterator[str]:
+            # csv.reader builds a whole row before it hands it over, and a row of tiny
+            # cells costs ~50 bytes of memory a character: stop it while it reads.
+            nonlocal read
+            for line in io.StringIO(text, newline=""):
+                read += len(line)
+                if read > _MAX_ROW_CHARS:
+                    raise _RowTooLong
+                yield line
+
+        reader = csv.reader(lines(), delimiter=delimiter)
         ended_at = 0  # a quoted cell can span lines: a row starts after the last one ended
         try:
             for cells in reader:
+                read = 0
                 yield ended_at + 1, cells
                 ended_at = reader.line_num
-        except csv.Error:
-            raise ExportError(
+        except (csv.Error, _RowTooLong):
+            raise _BrokenLine(
                 N_(
                     "Line %(line)s of that file is broken (a quote that never closes, or a "
                     "cell far too long). Export it from Ads Manager → Finance → Transactions "
@@ -559,69 +595,54 @@ def _csv_source(text: str, delimiter: str) -> _RowSource:
     return rows
 
 
-class _Workbook:
-    """An XLSX opened read-only, its sheets as row sources. Use it as a context manager.
+@contextlib.contextmanager
+def _workbook_sources(data: bytes, max_bytes: int, max_rows: int) -> Iterator[list[_RowSource]]:
+    """The sheets of an XLSX as row sources, open while the caller reads them."""
+    try:
+        with Workbook(
+            data,
+            max_unpacked=_XLSX_EXPANSION * max_bytes,
+            max_rows=max_rows + _XLSX_ROW_SLACK,
+            max_elements=(max_rows + _XLSX_ROW_SLACK) * _XLSX_ELEMENTS_PER_ROW,
+            max_shared_text=_XLSX_SHARED_TEXT,
+            max_columns=_MAX_COLUMNS,
+        ) as workbook:
+            yield [_sheet_source(sheet, max_rows) for sheet in workbook.sheets()]
+    except WorkbookError as error:
+        raise _workbook_error(error, max_rows) from None
 
-    openpyxl documents no exception set for damaged files (zipfile, XML, KeyError,
-    ValueError and more come through), so every failure inside it becomes one ExportError.
-    """
 
-    def __init__(self, data: bytes, max_bytes: int) -> None:
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except Exception:
-            raise ExportError(_BROKEN_XLSX) from None
-        # zipfile never yields more than the declared sizes, so checking them is enough.
-        if unpacked > _XLSX_EXPANSION * max_bytes:
-            raise ExportError(
-                N_(
-                    "That Excel file unpacks to far more data than a transactions export "
-                    "holds. Export it from Ads Manager → Finance → Transactions (CSV or XLSX) "
-                    "again."
-                )
+def _workbook_error(error: WorkbookError, max_rows: int) -> ExportError:
+    if isinstance(error, TooManyRows):
+        return _too_many_rows(max_rows)
+    if isinstance(error, WorkbookTooLarge):
+        return ExportError(
+            N_(
+                "That Excel file unpacks to far more data than a transactions export "
+                "holds. Export it from Ads Manager → Finance → Transactions (CSV or XLSX) "
+                "again."
             )
+        )
+    return ExportError(_BROKEN_XLSX)
+
+
+def _sheet_source(sheet: SheetRows, max_rows: int) -> _RowSource:
+    def rows() -> Generator[tuple[int, _Row], None, None]:
+        last = 0
         try:
-            with warnings.catch_warnings():
-                # "Workbook contains no default style" and the like: harmless for reading.
-                warnings.simplefilter("ignore")
-                self.book = openpyxl.load_workbook(
-                    io.BytesIO(data), read_only=True, data_only=True, keep_links=False
-                )
-        except Exception:
-            raise ExportError(_BROKEN_XLSX) from None
-
-    def __enter__(self) -> _Workbook:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.book.close()
-
-    def sheets(self) -> list[_RowSource]:
-        try:
-            sheets = list(self.book.worksheets)
-        except Exception:
-            raise ExportError(_BROKEN_XLSX) from None
-        return [_sheet_source(sheet) for sheet in sheets]
-
-
-def _sheet_source(sheet: _Sheet) -> _RowSource:
-    def rows() -> Iterator[tuple[int, _Row]]:
-        try:
-            # A read-only sheet yields every row from the first, gaps filled with empty
-            # ones, so counting gives the row numbers Excel shows.
-            yield from enumerate(sheet.values, start=1)
-        except Exception:
-            raise ExportError(_BROKEN_XLSX) from None
+            for line, cells in sheet():
+                if line > last + 1:
+                    # Rows the file leaves out are blank. Their first and last stand for the
+                    # run (the skipped-lines report names it), without making every one.
+                    yield last + 1, ()
+                    if line - 1 > last + 1:
+                        yield line - 1, ()
+                yield line, cells
+                last = line
+        except WorkbookError as error:
+            raise _workbook_error(error, max_rows) from None
 
     return rows
-
-
-class _Sheet(Protocol):
-    """What this module uses of an openpyxl worksheet."""
-
-    @property
-    def values(self) -> Iterable[_Row]: ...
 
 
 # --- reading the rows ---------------------------------------------------------------------
@@ -702,17 +723,22 @@ class _Reader:
         """The source and row that look most like a transactions header."""
         best: tuple[tuple[int, int], _RowSource, int, _Row] | None = None
         for source in self.sources:
-            rows = (item for item in source() if not _is_blank(item[1]))
+            produced = source()
+            rows = (item for item in produced if not _is_blank(item[1]))
             try:
                 for line, cells in islice(rows, _HEADER_SEARCH_ROWS):
                     score = _header_score(cells)
                     if best is None or score > best[0]:
                         best = (score, source, line, cells)
-            except ExportError:
+            except _BrokenLine:
                 # One wrong separator can make a long line one oversized cell; another
                 # separator may still read the file, and a broken line below the header
                 # is reported when the rows are read.
                 continue
+            finally:
+                # Let go of this reading's buffers (a copy of the text, an open zip part)
+                # before the next one is made, not whenever the generator is collected.
+                produced.close()
         if best is None or best[0][0] < _MIN_HEADER_FIELDS:
             raise ExportError(_NO_HEADER)
         return best[1], best[2], list(best[3])[:_MAX_COLUMNS]
@@ -801,13 +827,7 @@ class _Reader:
                 blank_from = None
             counted += 1
             if counted > self.max_rows:
-                raise ExportError(
-                    N_(
-                        "That file has more than %(rows)s rows. Export a shorter date range "
-                        "(Finance → Transactions lets you pick the dates) and send it again."
-                    ),
-                    rows=f"{self.max_rows:,}",
-                )
+                raise _too_many_rows(self.max_rows)
             try:
                 pending.append(self._read_row(line, cells))
             except _RowProblem as problem:
@@ -1001,6 +1021,16 @@ def _labels(header: list[object]) -> list[str]:
         else Phrase("%(name)s (column %(number)s)", name=text or Phrase("Column"), number=number)
         for number, text in enumerate(texts, start=1)
     ]
+
+
+def _too_many_rows(max_rows: int) -> ExportError:
+    return ExportError(
+        N_(
+            "That file has more than %(rows)s rows. Export a shorter date range "
+            "(Finance → Transactions lets you pick the dates) and send it again."
+        ),
+        rows=f"{max_rows:,}",
+    )
 
 
 def _blank_lines(first: int, last: int) -> Skipped:

@@ -34,6 +34,7 @@ from conversations.billing import (
 )
 from conversations.errors import InputError
 from conversations.money import parse_amount
+from tests.helpers import assert_cheap, read_in_child
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HEADER = "Time,Payment method,Document number,Status,Amount,Currency,Type\n"
@@ -583,6 +584,31 @@ def test_a_broken_line_refuses_the_whole_file() -> None:
     text = HEADER + "2026-11-09 10:02,Visa ••1881,D,Success,50.00,USD,Payment\n" + huge + "\n"
     with pytest.raises(ExportError, match="Line 3 of that file is broken"):
         parse_text(text)
+
+
+def test_a_real_sized_csv_of_200000_rows_imports_in_bounded_memory(tmp_path: Path) -> None:
+    """200,000 rows in 8.6 MB (the size of a real export) are all read, and the process
+    reading them stays far under the ~300 MB any accepted file may take."""
+    start = datetime(2025, 1, 1, 8, 0)
+    lines = ["Time,Amount,Currency,Document number,Status"]
+    for i in range(200_000):
+        at = start + timedelta(minutes=7 * i)
+        lines.append(f"{at:%Y-%m-%d %H:%M},{10 + i % 990}.{i % 100:02d},USD,BD{i:08d},Paid")
+    data = ("\n".join(lines) + "\n").encode()
+    assert 8_000_000 < len(data) < 9_000_000
+    outcome = read_in_child(tmp_path, data, "export.csv")
+    assert outcome["rows"] == 200_000
+    assert outcome["peak_rss_mb"] < 300, outcome
+
+
+def test_a_row_of_millions_of_tiny_cells_is_refused_while_it_is_read(tmp_path: Path) -> None:
+    """A 10 MB line of "ab," (3.4 million cells, ~350 MB once split into Python strings) is
+    a broken line, refused before the csv module has built the row."""
+    data = (HEADER + "2026-11-09 10:02,Visa ••1881,D,Success,50.00,USD,Payment\n").encode()
+    data += b"ab," * 3_400_000 + b"\n"
+    outcome = read_in_child(tmp_path, data, "export.csv")
+    assert "Line 3 of that file is broken" in outcome["refused"]
+    assert_cheap(outcome)
 
 
 @settings(max_examples=200, deadline=None)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 import httpx
 
@@ -133,6 +133,14 @@ def _parse_markup(raw: Any) -> Any:
     return raw
 
 
+@dataclass(frozen=True)
+class _StoredFile:
+    """A file a user sent, as the Bot API server keeps it: where it serves it, its bytes."""
+
+    file_path: str
+    data: bytes
+
+
 @dataclass
 class _BotState:
     """What the proxy keeps per bot token: updates fetched from the emulator and not yet
@@ -155,6 +163,8 @@ class RepairProxy:
         # lists, so these are the group's members for getChatMember.
         self.members: set[tuple[int, int]] = set()
         self.calls: list[tuple[str, str]] = []  # (token, method), for assertions and waits
+        self.downloads: list[tuple[str, str]] = []  # (token, file_path) served
+        self._files: dict[tuple[str, str], _StoredFile] = {}  # (token, file_id) → file
         self._bots: dict[str, _BotState] = {}
         self._lock = threading.Lock()
         proxy = self
@@ -175,7 +185,17 @@ class RepairProxy:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST
+            def do_GET(self) -> None:
+                served = proxy.file_content(self.path)
+                if served is None:
+                    self.do_POST()
+                    return
+                status, data = served
+                self.send_response(status)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return None  # the URL holds the token; the bot's own log is enough
@@ -200,6 +220,45 @@ class RepairProxy:
     def polls(self, token: str) -> int:
         return self.bot(token).polls
 
+    # --- files: getFile and the file route, which the emulator lacks ---------------------
+
+    def add_file(self, token: str, file_id: str, file_path: str, data: bytes) -> None:
+        """Keep a file a user is about to send, as the Bot API server would have it."""
+        self._files[(token, file_id)] = _StoredFile(file_path, data)
+
+    def get_file(self, token: str, params: dict[str, Any]) -> tuple[int, Any]:
+        """getFile as the Bot API answers it: the file's `file_path`, relative to the
+        server's file route (GET /file/bot<token>/<file_path>, served below)."""
+        file_id = str(params.get("file_id") or "")
+        stored = self._files.get((token, file_id))
+        if stored is None:
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: invalid file_id",
+            }
+        result = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(stored.data),
+            "file_path": stored.file_path,
+        }
+        return 200, {"ok": True, "result": result}
+
+    def file_content(self, path: str) -> tuple[int, bytes] | None:
+        """(status, bytes) for GET /file/bot<token>/<file_path>; None for other routes. Only
+        the bot a file was sent to can fetch it, as on the official server."""
+        # PTB percent-encodes the path (the token's ":" comes as %3A), as HTTP clients may.
+        match = re.fullmatch(r"/file/bot([^/]+)/(.+)", unquote(path.split("?", 1)[0]))
+        if match is None:
+            return None
+        token, file_path = match.groups()
+        for (owner, _), stored in list(self._files.items()):
+            if owner == token and stored.file_path == file_path:
+                self.downloads.append((token, file_path))
+                return 200, stored.data
+        return 404, b"Not Found"
+
     # --- one request ----------------------------------------------------------------
 
     def handle(self, path: str, body: bytes, content_type: str) -> tuple[int, Any]:
@@ -215,6 +274,8 @@ class RepairProxy:
             params = json.loads(body)
         if method in LOCAL_TRUE:
             return 200, {"ok": True, "result": True}
+        if method == "getFile":
+            return self.get_file(token, params)
         if method == "getUpdates":
             return 200, {"ok": True, "result": self.get_updates(token, params)}
         if method == "getChatMember":
@@ -506,6 +567,27 @@ class ChatUser:
             route = "/sendCommand"
         self._post(route, body)
         return self.wait_reply()
+
+    def send_document(self, file_id: str, file_name: str, size: int) -> None:
+        """Send a file (the bytes were given to the proxy with `RepairProxy.add_file`); the
+        bot's reply may take a while, so wait for it with `wait_for`."""
+        self._changes()
+        self._post(
+            "/sendMessage",
+            {
+                "botToken": self.token,
+                "from": self.user,
+                "chat": self.chat,
+                "date": int(time.time()),
+                "document": {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}",
+                    "file_name": file_name,
+                    "mime_type": "text/csv",
+                    "file_size": size,
+                },
+            },
+        )
 
     def tap(self, label: str, *, exact: bool = False) -> list[Shown]:
         """Tap the button whose label contains `label` in the newest message with buttons."""

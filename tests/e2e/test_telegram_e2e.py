@@ -25,10 +25,15 @@ production code runs unchanged:
 - getChatMember is missing: a plain member for whoever has written in the group, "left"
   for anyone else (the emulator keeps no member lists).
 - edits show only in the emulator's history route: the scripted users read that route.
+- getFile and the file route are missing: the proxy keeps the files the scripted users
+  send and serves them as the official Bot API server does (a relative `file_path`, then
+  GET /file/bot<token>/<file_path> on the same host), so a billing export sent as a
+  document is downloaded from the server the bot is pointed at.
 
 Not covered here because the emulator lacks the methods (they answer HTTP 500): sendDocument
-(the message as a .txt file, /export), sendPhoto, getFile (billing imports), getChat,
-createForumTopic, and (my_)chat_member updates; nor are group admins (nobody is one here).
+(the message as a .txt file, /export), sendPhoto, getChat, createForumTopic, and
+(my_)chat_member updates; nor are group admins (nobody is one here). getFile and the
+file's bytes (billing imports) and getChatMember are answered by the repair proxy.
 Those paths stay covered by the in-process flow tests (tests/bot/).
 """
 
@@ -37,6 +42,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -48,6 +54,7 @@ pytestmark = pytest.mark.skipif(
     reason="node and npm are needed to run the Telegram emulator (telegram-test-api)",
 )
 
+DATA = Path(__file__).resolve().parent.parent / "data"
 ADVERTISER_ID = "7289000011112221010"
 ALEX, SAM = 5001, 5002
 GROUP = -100555
@@ -203,3 +210,24 @@ def test_a_polling_bot_serves_healthz_and_metrics(
     assert 'refundbot_updates_total{kind="message"} 1.0' in metrics
     assert bot_process.stop() == 0
     assert bot_process.token.split(":", 1)[1] not in bot_process.log()
+
+
+def test_a_billing_export_sent_as_a_document_is_imported(
+    people: dict[str, ChatUser], proxy: RepairProxy, token: str
+) -> None:
+    """A billing export sent as a document is fetched from the Bot API server the bot is
+    pointed at (TELEGRAM_API_BASE_URL; the file URL follows it, as the official local
+    server serves files on the same host), read, and reported. Before, the bot asked the
+    public Telegram host and answered "I couldn't fetch that file from Telegram"."""
+    alex = people["alex"]
+    alex.send("/new")
+    add_account(alex)
+    alex.send("/cancel")
+    data = (DATA / "billing_title_lines.csv").read_bytes()
+    proxy.add_file(token, "export-1", "documents/file_0.csv", data)
+    alex.send_document("export-1", "billing_title_lines.csv", len(data))
+    report = alex.wait_for("charges imported")
+    assert "7 charges imported, 4 lines skipped" in report.plain
+    assert "couldn't fetch" not in alex.all_text()
+    assert (token, "getFile") in proxy.calls
+    assert proxy.downloads == [(token, "documents/file_0.csv")]
