@@ -280,16 +280,50 @@ def parse_campaign_ids(text: str) -> tuple[str, ...]:
     return unique
 
 
+# A ticket or case number as TikTok writes it: letters, digits and joiners ("10293847",
+# "TT-0099123", "7-1234567"), with at least three digits. A leading "#" is not part of it.
+_TICKET_TOKEN = re.compile(r"[^\W_](?:[\w./-]*[^\W_])?")
+_TICKET_DIGITS = 3
+_NUMBER_SIGN = re.compile(r"^(?:no|nr|n)\.", re.IGNORECASE)  # "No.10293847"
+_TICKET_MAX = 40
+
+
 def parse_ticket(text: str) -> str:
-    """TikTok's ticket or case number, as free text (up to 64 characters); never a card."""
-    if contains_card_number(_visible(text)):
+    """TikTok's ticket or case number, taken out of what was typed ("ticket is #10293847"
+    is 10293847); never a card number. Asks again when the text holds none, or several."""
+    # "№" would fold into "No": a number sign, like "#", is not part of the number.
+    visible = unicodedata.normalize("NFKC", _visible(text).replace("№", " "))
+    if contains_card_number(visible):
         raise InputError(
             N_(
                 "That looks like a card number, and I never keep those. What's TikTok's "
                 "ticket or case number? It's in their reply to you."
             )
         )
-    return clean_text(text, max_len=64)
+    found = list(
+        dict.fromkeys(
+            _NUMBER_SIGN.sub("", token)
+            for token in _TICKET_TOKEN.findall(visible)
+            if sum(ch.isdecimal() for ch in token) >= _TICKET_DIGITS and len(token) <= _TICKET_MAX
+        )
+    )
+    if not found:
+        raise InputError(
+            N_(
+                "That doesn't look like a ticket or case number. Type just the number from "
+                "TikTok's reply, like 10293847."
+            )
+        )
+    if len(found) > 1:
+        raise InputError(
+            N_(
+                "I see more than one number there (%(first)s and %(second)s). "
+                "Which is the ticket? Type just that one."
+            ),
+            first=found[0],
+            second=found[1],
+        )
+    return found[0]
 
 
 def mask_card_numbers(text: str) -> str:

@@ -157,6 +157,29 @@ async def test_sent_ticket_and_case_listing(user: ChatDriver) -> None:
     assert "Subject: Refund of unspent balance" in shown
 
 
+async def test_the_ticket_is_taken_out_of_what_was_typed(user: ChatDriver) -> None:
+    """ "ticket is #10293847" keeps 10293847, in the chat and in the follow-up to TikTok;
+    a reply that holds no ticket number is asked again, and the case waits for it."""
+    await user.send("/new")
+    await add_account(user, billing="Manual payment")
+    await user.tap("unused balance")
+    await user.send("420 USD")
+    await user.tap("Yes, I'm an admin")
+    await user.tap("Skip")
+    await user.tap("I've sent it")
+    await user.send("they said they'd look into it")
+    asked = user.last_text()
+    assert "doesn't look like a ticket or case number" in asked
+    await user.send("ticket 123456 and 654321")
+    assert "Which is the ticket?" in user.last_text()
+    await user.send("ticket is #10293847")
+    done = user.last_text()
+    assert "Ticket 10293847 saved" in done
+    assert "ticket is" not in done and "#10293847" not in done
+    await user.send("/case 1")
+    assert "Ticket — 10293847" in user.last_text()
+
+
 async def test_file_of_the_message_is_offered(user: ChatDriver, api: InProcessBotApi) -> None:
     """ "Copy as file" sends the support message as a .txt document."""
     await user.send("/new")

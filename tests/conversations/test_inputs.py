@@ -714,7 +714,37 @@ def test_parse_ticket_refuses_a_card_number(written: str) -> None:
 
 def test_parse_ticket_keeps_real_tickets() -> None:
     assert parse_ticket("  TT-0099123 ") == "TT-0099123"
-    assert parse_ticket("Case 7289000011112221010") == "Case 7289000011112221010"
+    assert parse_ticket("Case 7289000011112221010") == "7289000011112221010"
+
+
+@pytest.mark.parametrize(
+    ("typed", "ticket"),
+    [
+        ("ticket is #10293847", "10293847"),
+        ("#10293847.", "10293847"),
+        ("<b>123</b>", "123"),
+        ("my case: 7-1234567, thanks", "7-1234567"),
+        ("Тикет №10293847", "10293847"),
+        ("caso No.10293847", "10293847"),
+        ("TT-0099123", "TT-0099123"),
+        ("ticket 10293847 (ticket 10293847)", "10293847"),
+    ],
+)
+def test_parse_ticket_takes_the_number_out_of_what_was_typed(typed: str, ticket: str) -> None:
+    assert parse_ticket(typed) == ticket
+
+
+@pytest.mark.parametrize(
+    ("typed", "asks"),
+    [
+        ("they said they'd look into it", "doesn't look like a ticket"),
+        ("12", "doesn't look like a ticket"),
+        ("ticket 123456 and 654321", "Which is the ticket?"),
+    ],
+)
+def test_parse_ticket_asks_again_when_there_is_none_or_several(typed: str, asks: str) -> None:
+    with pytest.raises(InputError, match=asks):
+        parse_ticket(typed)
 
 
 def test_a_card_number_inside_a_campaign_list_is_never_quoted() -> None:
