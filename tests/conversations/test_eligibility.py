@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -17,6 +17,8 @@ from conversations.eligibility import (
     first_matching_situation,
 )
 from conversations.facts import (
+    AddedBalance,
+    ChargeStatus,
     AccountStatus,
     Appeal,
     Billing,
@@ -49,8 +51,10 @@ def facts(
     spend_after_pause: SpendAfterPause | None = None,
     charge_date: date | None = None,
     region: str | None = None,
+    **more: Any,
 ) -> Facts:
-    """Facts for one case; the defaults are an active, TikTok-paid account outside a BC."""
+    """Facts for one case; the defaults are an active, TikTok-paid account outside a BC.
+    `more` sets any other fact (added_balance, charge_status, the pair's times…)."""
     return Facts(
         reason=reason,
         billing=billing,
@@ -62,6 +66,7 @@ def facts(
         spend_after_pause=spend_after_pause,
         charge_date=charge_date,
         region=region,
+        **more,
     )
 
 
@@ -106,7 +111,12 @@ CASES = [
     ),
     pytest.param(
         Case(
-            facts=facts(R.UNUSED_BALANCE, billing=B.AUTOMATIC, is_admin=True),
+            facts=facts(
+                R.UNUSED_BALANCE,
+                billing=B.AUTOMATIC,
+                is_admin=True,
+                added_balance=AddedBalance.YES,
+            ),
             outcome=ELIGIBLE,
             situation="unspent_balance",
             row=1,
@@ -123,7 +133,7 @@ CASES = [
             outcome=ELIGIBLE,
             situation="unspent_balance_bc",
             row=2,
-            sources=("T2", "T7"),
+            sources=("T2", "T7", "T8"),
             recipient="sales_rep",
             template="balance_refund_bc",
         ),
@@ -188,12 +198,17 @@ CASES = [
     pytest.param(
         Case(
             facts=facts(
-                R.UNUSED_BALANCE, in_bc=True, status=SUSPENDED, appeal=A.WON, is_admin=True
+                R.UNUSED_BALANCE,
+                in_bc=True,
+                status=SUSPENDED,
+                appeal=A.WON,
+                is_admin=True,
+                added_balance=AddedBalance.YES,
             ),
             outcome=ELIGIBLE,
             situation="unspent_balance_bc",
             row=2,
-            sources=("T2", "T7"),
+            sources=("T2", "T7", "T8"),
             recipient="sales_rep",
             template="balance_refund_bc",
         ),
@@ -432,7 +447,7 @@ CASES = [
             outcome=REVIEW,
             situation="wrong_invoice_other_billing",
             row=0,
-            sources=("T4", "T9", "T10"),
+            sources=("T4", "T9", "T10", "T18"),
             recipient="tiktok_support",
             template="invoice_correction",
         ),
@@ -516,14 +531,22 @@ def test_verdict_carries_the_situation_texts_and_policy_version(policy: Policy) 
 
 
 def test_balance_refund_warns_it_closes_the_account(policy: Policy) -> None:
-    """Rows 1 and 2 warn that the refund closes the account; row 1 that taxes are left out."""
+    """Row 1 warns that the refund closes the account and leaves out taxes. Row 2 does not
+    say the refund closes "the ad account": moving the balance to the Business Center keeps
+    it open, and only the refund route closes all its accounts (issue 16 B.6)."""
     row1 = assess(facts(R.UNUSED_BALANCE, billing=B.MANUAL, is_admin=True), policy, TODAY)
-    row2 = assess(facts(R.UNUSED_BALANCE, in_bc=True, is_admin=True), policy, TODAY)
+    row2 = assess(
+        facts(R.UNUSED_BALANCE, billing=B.MANUAL, in_bc=True, is_admin=True), policy, TODAY
+    )
     closes = policy.warnings["closes_account"]
     assert closes in row1.warnings
     assert policy.warnings["taxes_excluded"] in row1.warnings
-    assert closes in row2.warnings
+    assert closes not in row2.warnings
+    assert policy.warnings["bc_closes_accounts"] in row2.warnings
+    assert "keeps the ad account open" in policy.warnings["bc_closes_accounts"]
     assert policy.warnings["bc_transfer_wait"] in row2.warnings
+    assert row2.instead is not None
+    assert "Business Center → Finance → Payment Management" in row2.instead
 
 
 def test_duplicate_charge_warns_about_verification_and_chargeback(policy: Policy) -> None:
@@ -572,7 +595,8 @@ def test_lateness_warnings_differ_and_name_the_age(policy: Policy) -> None:
     texts = [charge_age_warning(days_ago(d), TODAY, policy) for d in (3, 8, 31, 61)]
     assert len(set(texts)) == 4
     assert texts[0] == (
-        "Report it soon: TikTok publishes no deadline; other ad platforms allow 30–60 days."
+        "Report it soon — within 7 days to be safe. TikTok publishes no deadline; "
+        "other ad platforms allow 30–60 days."
     )
     for days, text in zip((8, 31, 61), texts[1:], strict=True):
         assert f"{days} days old" in text
@@ -640,8 +664,20 @@ def every_combination() -> list[Facts]:
             appeal=appeal,
             is_admin=is_admin,
             spend_after_pause=spend,
+            added_balance=added,
+            charge_status=status_of_charge,
         )
-        for reason, billing, in_bc, status, paid_via, appeal, is_admin, spend in itertools.product(
+        for (
+            reason,
+            billing,
+            in_bc,
+            status,
+            paid_via,
+            appeal,
+            is_admin,
+            spend,
+            (added, status_of_charge),
+        ) in itertools.product(
             Reason,
             Billing,
             (True, False),
@@ -650,6 +686,8 @@ def every_combination() -> list[Facts]:
             (*Appeal, None),
             (True, False, None),
             (*SpendAfterPause, None),
+            # One of the two at a time: a charge has a status, a balance a top-up answer.
+            [(None, None), *((a, None) for a in AddedBalance), *((None, c) for c in ChargeStatus)],
         )
     ]
 
