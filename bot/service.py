@@ -1070,7 +1070,7 @@ def _charge_label(charge: Mapping[str, Any]) -> str:
 
 
 # Translators: the status of an imported charge, on its button in the list of charges.
-_STATUS_LABELS = {
+_STATUS_LABELS: dict[str, str] = {
     ChargeStatus.FAILED: N_("Failed"),
     ChargeStatus.PROCESSING: N_("Processing"),
 }
