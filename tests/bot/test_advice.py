@@ -8,6 +8,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.transport import ApiCall, InProcessBotApi
+from tests.bot.test_i18n import _duplicate_intake
 from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -204,3 +205,16 @@ async def test_a_duplicate_pair_is_explained_with_its_own_facts(
         "date doesn't explain that." in verdict
     )
     assert ADVERTISER_ID not in verdict
+
+
+async def test_a_language_name_inside_a_sentence_is_lower_case(
+    app: App, api: InProcessBotApi
+) -> None:
+    """In a Spanish chat the button under the message reads "Escribirlo en español", not
+    "… en Español" (A.11)."""
+    user = ChatDriver(app, api, user_id=8001)
+    user.updates.user["language_code"] = "es"
+    await user.send("/new")
+    await _duplicate_intake(user)
+    labels = user.button_labels()
+    assert any(label.endswith("Escribirlo en español") for label in labels), labels
