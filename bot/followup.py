@@ -65,6 +65,8 @@ ACTION_ICONS = {
     "x": "✖️",
 }
 ACTION_ICONS["o"] = "↩️"
+# "Ask why" after a denial: a message asking support for the reason (not a trigger).
+ASK_WHY = "w"
 # "Assign to…" on a group card ("M"), and a member picked from it ("M<user id>"): not a
 # letter of ACTIONS.
 ASSIGN_MENU = "M"
@@ -310,12 +312,19 @@ class FollowUpService:
             return ButtonResult(
                 None, self._in_topic(who, case, [self._escalation(case)]), keep_buttons=True
             )
-        if action[:1] in ("F", "E") and action[1:] in i18n.LANGUAGES:
+        if action == ASK_WHY:
+            # After "Denied": a message asking support for the reason (nothing recorded).
+            return ButtonResult(
+                None, self._in_topic(who, case, [self._ask_why(case)]), keep_buttons=True
+            )
+        if action[:1] in ("F", "E", "W") and action[1:] in i18n.LANGUAGES:
             # The follow-up or escalation message again, in another language (English
             # unless asked): shown again, nothing recorded.
             language = action[1:]
             if action[0] == "E":
                 shown = self._escalation(case, language)
+            elif action[0] == "W":
+                shown = self._ask_why(case, language)
             else:
                 shown = self._follow_up(case, self.store.load_track(case.id), language)
             return ButtonResult(i18n.LANGUAGES[language].name, self._in_topic(who, case, [shown]))
@@ -657,6 +666,8 @@ class FollowUpService:
             done=done or "",
             status_words=labels.STATUS_WORDS,
             next_ping=track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
+            next_rung=self._next_rung(case),
+            chargeback=_(self.policy.warnings.get("chargeback", "")),
         )
         return Reply(text, self.buttons(case, track))
 
@@ -665,6 +676,15 @@ class FollowUpService:
     ) -> list[list[Button]]:
         """The case's action buttons; with `extras`, also Ticket and Evidence."""
         rows = self._action_buttons(case, track)
+        if track.status is CaseStatus.DENIED:
+            # The next rung after a "no" (POLICY.md §3, §6): ask why, then escalate.
+            rows.insert(
+                0,
+                [
+                    Button("❓ " + _("Ask why"), self._data(case, ASK_WHY)),
+                    Button("📣 " + _("Escalation message"), self._data(case, "e")),
+                ],
+            )
         if extras and track.status in TAKES_INPUT:
             rows.append(
                 [
@@ -706,6 +726,12 @@ class FollowUpService:
         )
         return Reply(text, self._language_button(case, "E", message))
 
+    def _ask_why(self, case: CaseRecord, language: str = i18n.DEFAULT_LANGUAGE) -> Reply:
+        track = self.store.load_track(case.id)
+        message = self._support(case, track, "ask_reason", language)
+        text = self.renderer.chat_text("ask_reason", message=message, case=self.case_view(case))
+        return Reply(text, self._language_button(case, "W", message))
+
     def _language_button(
         self, case: CaseRecord, action: str, message: SupportMessage
     ) -> list[list[Button]]:
@@ -742,6 +768,7 @@ class FollowUpService:
             approved_on=track.approved_at.astimezone(tz).date() if track.approved_at else None,
             today=self.clock().astimezone(tz).date(),
             refund_overdue=track.status is CaseStatus.APPROVED,
+            denied=track.status is CaseStatus.DENIED,
             billing_words=labels.BILLING_WORDS,
             reason_phrase=labels.REASON_PHRASES.get(case.reason, ""),
             timing=self.policy.timing,

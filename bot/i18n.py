@@ -37,13 +37,16 @@ class Language:
     `code` names the catalogue folder and the Babel locale; `name` is how the language
     calls itself (on the /language buttons); `short_date` is the Babel pattern of a
     date in lists and buttons. `decimal_comma`: amounts typed in this language use a
-    comma for decimals (1.234,56), and numeric dates are read day first.
+    comma for decimals (1.234,56), and numeric dates are read day first. `in_sentence` is
+    the name as the language writes it inside a sentence ("español", lower case), when
+    that differs from the button's capitalised `name`.
     """
 
     code: str
     name: str
     short_date: str
     decimal_comma: bool
+    in_sentence: str = ""
 
 
 DEFAULT_LANGUAGE = "en"
@@ -54,9 +57,15 @@ LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
         Language("en", "English", "d MMM y", decimal_comma=False),
-        Language("ru", "Русский", "dd.MM.y", decimal_comma=True),
-        Language("es", "Español", "dd/MM/y", decimal_comma=True),
-        Language("pt_BR", "Português (Brasil)", "dd/MM/y", decimal_comma=True),
+        Language("ru", "Русский", "dd.MM.y", decimal_comma=True, in_sentence="русский"),
+        Language("es", "Español", "dd/MM/y", decimal_comma=True, in_sentence="español"),
+        Language(
+            "pt_BR",
+            "Português (Brasil)",
+            "dd/MM/y",
+            decimal_comma=True,
+            in_sentence="português (Brasil)",
+        ),
         Language("id", "Bahasa Indonesia", "dd/MM/y", decimal_comma=True),
     )
 }
@@ -150,8 +159,9 @@ def message_switch(shown_in: str) -> tuple[str, str] | None:
         return None
     # Translators: a button under the message to TikTok; %(language)s is a language's
     # own name, e.g. "Русский" or "English".
+    language = LANGUAGES[target]
     return target, "🌐 " + gettext("Write it in %(language)s") % {
-        "language": LANGUAGES[target].name
+        "language": language.in_sentence or language.name
     }
 
 

@@ -2,8 +2,8 @@
 
 `pybabel extract` calls `extract_policy` for the file (see babel.cfg); every text a chat
 shows (titles, reasons, where to send, what to do instead, warnings, the charge-age
-warnings) becomes a catalogue entry keyed by its English text as written in the file,
-placeholders such as `{refund_expected_days}` included.
+warnings, the names of the source pages) becomes a catalogue entry keyed by its English
+text as written in the file, placeholders such as `{refund_expected_days}` included.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ def policy_texts(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         yield text, f"lateness.{key}"
     for key, text in data.get("warnings", {}).items():
         yield text, f"warnings.{key}"
+    for key, text in data.get("source_titles", {}).items():
+        yield text, f"source_titles.{key}"
     for situation in data.get("situation", []):
         for field in SITUATION_TEXTS:
             value = situation.get(field)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.i18n import N_, Words, gettext
-from conversations.facts import AccountStatus, Appeal, Billing, PaidVia, Reason, SpendAfterPause
+from conversations.facts import (
+    AccountStatus,
+    AddedBalance,
+    Appeal,
+    Billing,
+    PaidVia,
+    Reason,
+    SpendAfterPause,
+)
 from conversations.intake import Step
 
 REASONS = Words(
@@ -72,6 +80,11 @@ _CHOICES_ENGLISH: dict[Step, dict[str, str]] = {
         Appeal.NOT_APPEALED: N_("I haven't appealed"),
     },
     Step.ADMIN: {"yes": N_("Yes, I'm an admin"), "no": N_("No")},
+    Step.ADDED_BALANCE: {
+        AddedBalance.YES: N_("Yes, we added money"),
+        AddedBalance.NO: N_("No"),
+        AddedBalance.UNSURE: N_("Not sure"),
+    },
     Step.NOTICED: {
         "today": N_("Today"),
         "yesterday": N_("Yesterday"),
@@ -106,6 +119,7 @@ STEP_NAMES_ENGLISH: dict[Step, str] = {
     Step.STORY: N_("What happened"),
     Step.APPEAL: N_("Suspension appeal"),
     Step.ADMIN: N_("Admin role"),
+    Step.ADDED_BALANCE: N_("Money added to the balance"),
     Step.NOTICED: N_("When you noticed"),
     Step.EVIDENCE: N_("Evidence"),
 }

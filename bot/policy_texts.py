@@ -26,6 +26,7 @@ class PolicyTexts:
     """Translates the texts of verdicts given by one policy."""
 
     def __init__(self, policy: Policy, path: Path = DEFAULT_POLICY_PATH) -> None:
+        self.policy = policy
         self.placeholders = policy.timing.placeholders()
         self.keys: dict[str, str] = {}
         self.aged: list[tuple[re.Pattern[str], str]] = []
@@ -60,6 +61,15 @@ class PolicyTexts:
         except (KeyError, IndexError, ValueError):
             # A translation that broke a placeholder: the English text says it correctly.
             return english
+
+    def pages(self, verdict: Verdict) -> list[tuple[str, str | None]]:
+        """The verdict's sources as an advertiser reads them: each page's name in the
+        current language (TikTok's help centre is translated too), and its link if any."""
+        shown = []
+        for key in verdict.sources:
+            title, link = self.policy.page(key)
+            shown.append((self.text(title), link))
+        return shown
 
     def verdict(self, verdict: Verdict) -> Verdict:
         """The verdict with its texts in the current language."""

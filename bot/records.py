@@ -648,6 +648,12 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
     ),
     (labels.STEP_NAMES_ENGLISH[Step.APPEAL], "appeal", _choice(Step.APPEAL), False),
     (labels.STEP_NAMES_ENGLISH[Step.ADMIN], "is_admin", _yes_no(Step.ADMIN), False),
+    (
+        labels.STEP_NAMES_ENGLISH[Step.ADDED_BALANCE],
+        "added_balance",
+        _choice(Step.ADDED_BALANCE),
+        False,
+    ),
     (labels.STEP_NAMES_ENGLISH[Step.NOTICED], "noticed", long_date, False),
     # Free text last: it may run over several lines.
     (labels.STEP_NAMES_ENGLISH[Step.INVOICE_PROBLEM], "invoice_problem", None, False),

@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,8 @@ from bot.storage import CaseRecord, IntakeRow, Store, new_token
 from conversations.cases import CaseStatus
 from conversations.eligibility import assess
 from conversations.errors import InputError
-from conversations.facts import Reason, Verdict
+from conversations.facts import ChargeStatus, Reason, Verdict
+from conversations.findings import NearbyCharge, others_near_pair, raised_promptly
 from conversations.inputs import whole_number
 from conversations.intake import (
     ACCOUNT_STEPS,
@@ -732,7 +734,26 @@ class RefundService:
         return [self._ask(row, who, notes=notes or [])]
 
     def _verdict(self, intake: Intake, who: Who | None = None) -> Verdict:
-        return assess(intake.facts(), self.policy, self.today(who))
+        return assess(
+            intake.facts(),
+            self.policy,
+            self.today(who),
+            others_nearby=self._others_nearby(intake),
+        )
+
+    def _others_nearby(self, intake: Intake) -> int | None:
+        """For a duplicate pair picked or typed on an account with imported charges: how
+        many other successful charges of the same amount lie near it (a threshold series);
+        None when there is nothing imported to compare with."""
+        a = intake.answers
+        ref = a.get("account_ref")
+        if intake.reason is not Reason.DUPLICATE or not a.get("charge_date") or not ref:
+            return None
+        if not self.store.has_transactions(int(ref)):
+            return None
+        month = str(a["charge_date"])[:7]
+        rows, _total = self.store.list_transactions(int(ref), month=month, offset=0, limit=500)
+        return others_near_pair(intake.facts(), [_imported_charge(r) for r in rows], self.policy)
 
     def _support_message(
         self, intake: Intake, verdict: Verdict, who: Who | None = None
@@ -758,6 +779,14 @@ class RefundService:
             "reason_label": labels.REASONS.get(str(intake.reason), ""),
             "reason_phrase": labels.REASON_PHRASES.get(str(intake.reason), ""),
             "evidence_words": dict(labels.checklist(str(intake.reason))),
+            # "We noticed this on … and are raising it promptly" only when it is true.
+            "raised_promptly": raised_promptly(
+                date.fromisoformat(intake.answers["noticed"])
+                if intake.answers.get("noticed")
+                else None,
+                self.today(who),
+                self.policy,
+            ),
         }
 
     def _review(self, row: IntakeRow, who: Who) -> list[Reply]:
@@ -797,6 +826,7 @@ class RefundService:
             verdict=shown,
             answers=intake.answers,
             reason_label=self._reason_label(intake),
+            pages=self.policy_texts.pages(verdict),
         )
         actions: list[list[Button]] = []
         if message is not None:
@@ -1035,7 +1065,30 @@ def _charge_label(charge: Mapping[str, Any]) -> str:
     day = short_date(charge["happened_on"]) if charge.get("happened_on") else "—"
     at = f" {charge['happened_at_time']}" if charge.get("happened_at_time") else ""
     card = f" · ••{charge['card_last4']}" if charge.get("card_last4") else ""
-    return f"{day}{at} · {money(charge['amount'], charge['currency'])}{card}"
+    # A charge that took no money says so on its button (POLICY.md §1.4).
+    status = _STATUS_LABELS.get(str(charge.get("status") or ""))
+    shown = f" · {_(status)}" if status else ""
+    return f"{day}{at} · {money(charge['amount'], charge['currency'])}{card}{shown}"
+
+
+# Translators: the status of an imported charge, on its button in the list of charges.
+_STATUS_LABELS: dict[str, str] = {
+    ChargeStatus.FAILED: N_("Failed"),
+    ChargeStatus.PROCESSING: N_("Processing"),
+}
+
+
+def _imported_charge(row: Mapping[str, Any]) -> NearbyCharge:
+    """A stored transaction as the duplicate check reads it."""
+    at = time.fromisoformat(row["happened_at_time"]) if row.get("happened_at_time") else None
+    return NearbyCharge(
+        day=date.fromisoformat(row["happened_on"]) if row.get("happened_on") else None,
+        at=at,
+        amount=Decimal(str(row["amount"])),
+        currency=str(row["currency"]),
+        took_money=str(row.get("status") or "success") == ChargeStatus.SUCCESS
+        and str(row.get("kind") or "") not in ("refund", "verification"),
+    )
 
 
 def _charge_answers(charge: Mapping[str, Any], other: bool = False) -> dict[str, Any]:
@@ -1054,6 +1107,7 @@ def _charge_answers(charge: Mapping[str, Any], other: bool = False) -> dict[str,
         "amount_text": money(charge["amount"], charge["currency"]),
         "card_last4": charge.get("card_last4"),
         "invoice_number": charge.get("invoice_number"),
+        "charge_status": charge.get("status"),
     }
 
 

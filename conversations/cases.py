@@ -252,7 +252,11 @@ class Ping:
     kind: PingKind
     waited_days: int  # whole days since the wait began (sending, follow-up, reply, approval)
     followups: int
+    # POLICY.md §3: escalate when there is no answer after the expected time, so every
+    # overdue reminder offers the next rung beside the follow-up...
     suggest_escalation: bool
+    # ...and after `escalate_after_followups` unanswered follow-ups it leads with it.
+    follow_ups_unanswered: bool = False
 
 
 @dataclass(frozen=True)
@@ -573,9 +577,11 @@ def ping_for(case: CaseTrack, now: datetime, policy: Policy) -> Ping | None:
     if kind is None or case.next_ping_at is None or now < case.next_ping_at:
         return None
     since = case.waiting_since or case.sent_at or now
-    # Escalation follows the rule in [timing]: only follow-ups nobody answered count (after
-    # a reply, earlier follow-ups were answered), and an overdue refund always escalates.
-    escalate = kind is PingKind.REFUND_OVERDUE or (
+    # POLICY.md §3: no answer after the expected time (a reply, or the refund's arrival)
+    # is when to escalate. A pending decision is not: TikTok did answer.
+    escalate = kind is not PingKind.DECISION_PENDING
+    # Only follow-ups nobody answered count (after a reply, earlier ones were answered).
+    unanswered = (
         kind is PingKind.FOLLOWUP_OVERDUE
         and case.followups >= policy.timing.escalate_after_followups
     )
@@ -584,6 +590,7 @@ def ping_for(case: CaseTrack, now: datetime, policy: Policy) -> Ping | None:
         waited_days=max(0, (now - since) // timedelta(days=1)),
         followups=case.followups,
         suggest_escalation=escalate,
+        follow_ups_unanswered=unanswered,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from conversations import findings
 from conversations.facts import Facts, Outcome, Verdict
 from conversations.policy import Condition, Policy, Situation
 
@@ -25,8 +26,11 @@ class NoSituationMatched(LookupError):
     """No policy entry fits the facts: the policy data lacks its catch-all entry."""
 
 
-def assess(facts: Facts, policy: Policy, today: date) -> Verdict:
-    """The verdict for `facts`: the first matching situation, worded, with its warnings."""
+def assess(
+    facts: Facts, policy: Policy, today: date, *, others_nearby: int | None = None
+) -> Verdict:
+    """The verdict for `facts`: the first matching situation, worded, with its warnings and
+    what the case's own facts show (`others_nearby`: see `findings.find`)."""
     situation = first_matching_situation(facts, policy)
     warnings: list[str] = []
     if (
@@ -50,6 +54,9 @@ def assess(facts: Facts, policy: Policy, today: date) -> Verdict:
         instead=situation.instead,
         warnings=tuple(warnings),
         policy_version=policy.version,
+        findings=findings.find(
+            facts, policy, today, warnings=situation.warnings, others_nearby=others_nearby
+        ),
     )
 
 

@@ -8,7 +8,7 @@ renderers (which word the result).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
 
@@ -67,6 +67,24 @@ class SpendAfterPause(StrEnum):
     UNSURE = "unsure"
 
 
+class ChargeStatus(StrEnum):
+    """A charge's status in Finance → Transactions (POLICY.md §1.4): only a successful
+    charge took money."""
+
+    SUCCESS = "success"
+    PROCESSING = "processing"
+    FAILED = "failed"
+
+
+class AddedBalance(StrEnum):
+    """On automatic payment: whether money was added to the balance ("Add balance"), the
+    only money of such an account the balance refund covers (POLICY.md §2 row 1)."""
+
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"
+
+
 class Outcome(StrEnum):
     ELIGIBLE = "eligible"
     NEEDS_REVIEW = "needs_review"
@@ -98,6 +116,13 @@ class Facts:
     paused_on: date | None = None
     spend_after_pause: SpendAfterPause | None = None
     region: str | None = None  # ISO 3166 alpha-2 of the ad account, when known
+    # Known only for a charge picked from an imported export; a typed charge is None.
+    charge_status: ChargeStatus | None = None
+    added_balance: AddedBalance | None = None
+    # The facts the verdict's explanation quotes (conversations/findings.py).
+    charge_time: time | None = None
+    other_charge_date: date | None = None
+    other_charge_time: time | None = None
 
 
 @dataclass(frozen=True)
@@ -116,3 +141,27 @@ class Verdict:
     instead: str | None  # what to do instead / first, when not eligible or blocked
     warnings: tuple[str, ...] = field(default_factory=tuple)
     policy_version: str = ""
+    # What this case's own facts say, beside the general rule (conversations/findings.py).
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A fact of this case that bears on the verdict, as data; the bot words it.
+
+    `kind` names the sentence: "pair_minutes_apart" (two equal charges `minutes` apart on
+    one day; `others_nearby` is how many other imported charges of that amount lie near
+    them, None when nothing was imported), "pair_same_day" (`minutes` apart, more than the
+    import rules' duplicate window), "pair_days_apart" (`days` apart),
+    "charged_after_pause" (the charge came `days` after the pause), "verification_window"
+    (a card-verification charge would be reversed by `day`; `passed` when that is before
+    today).
+    """
+
+    kind: str
+    amount: Money | None = None
+    minutes: int | None = None
+    days: int | None = None
+    day: date | None = None
+    passed: bool = False
+    others_nearby: int | None = None

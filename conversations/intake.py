@@ -24,8 +24,10 @@ from conversations.dates import Ambiguous, When, parse_when
 from conversations.errors import InputError
 from conversations.facts import (
     AccountStatus,
+    AddedBalance,
     Appeal,
     Billing,
+    ChargeStatus,
     Facts,
     Money,
     PaidVia,
@@ -79,6 +81,7 @@ class Step(StrEnum):
     STORY = "story"
     APPEAL = "appeal"
     ADMIN = "admin"
+    ADDED_BALANCE = "added_balance"
     NOTICED = "noticed"
     EVIDENCE = "evidence"
     REVIEW = "review"
@@ -156,6 +159,7 @@ SPECS: dict[Step, StepSpec] = {
     Step.STORY: StepSpec(Kind.TEXT, 4),
     Step.APPEAL: StepSpec(Kind.CHOICE, 4, choices=tuple(Appeal)),
     Step.ADMIN: StepSpec(Kind.CHOICE, 4, choices=YES_NO),
+    Step.ADDED_BALANCE: StepSpec(Kind.CHOICE, 4, choices=tuple(AddedBalance)),
     Step.NOTICED: StepSpec(Kind.DATE, 4, choices=("today", "yesterday", "charge_day")),
     Step.EVIDENCE: StepSpec(Kind.FILES, 5, optional=True),
     Step.REVIEW: StepSpec(Kind.MENU, 6),
@@ -183,6 +187,7 @@ EDITABLE = (
     Step.STORY,
     Step.APPEAL,
     Step.ADMIN,
+    Step.ADDED_BALANCE,
     Step.NOTICED,
     Step.EVIDENCE,
 )
@@ -279,7 +284,18 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "next", "source": S.APPEAL, "dest": S.ADMIN, "conditions": "appeal_was_won"},
     # An appeal not (yet) won blocks the refund: nothing more to ask or attach.
     {"trigger": "next", "source": S.APPEAL, "dest": S.REVIEW},
+    # Only an admin can ask for the balance back: a non-admin hears so at once, before
+    # being asked for anything more (the verdict is blocked whatever else they answer).
+    {"trigger": "next", "source": S.ADMIN, "dest": S.REVIEW, "conditions": "is_not_admin"},
+    # On automatic payment only money added to the balance is refunded this way (T1).
+    {
+        "trigger": "next",
+        "source": S.ADMIN,
+        "dest": S.ADDED_BALANCE,
+        "conditions": "pays_automatically",
+    },
     {"trigger": "next", "source": S.ADMIN, "dest": S.EVIDENCE},
+    {"trigger": "next", "source": S.ADDED_BALANCE, "dest": S.EVIDENCE},
     {"trigger": "next", "source": S.EVIDENCE, "dest": S.REVIEW},
     {"trigger": "edit", "source": S.REVIEW, "dest": S.EDIT},
     {"trigger": "mark_sent", "source": S.REVIEW, "dest": S.TICKET},
@@ -364,6 +380,12 @@ class Intake:
             or self.answers.get("account_status") == AccountStatus.SUSPENDED
         )
 
+    def is_not_admin(self) -> bool:
+        return self.answers.get("is_admin") is False
+
+    def pays_automatically(self) -> bool:
+        return self.answers.get("billing") == Billing.AUTOMATIC
+
     def appeal_was_won(self) -> bool:
         return self.answers.get("appeal") == Appeal.WON
 
@@ -414,6 +436,11 @@ class Intake:
                 SpendAfterPause(a["spend_after_pause"]) if a.get("spend_after_pause") else None
             ),
             region=a.get("region"),
+            charge_status=_charge_status(a.get("charge_status")),
+            added_balance=(AddedBalance(a["added_balance"]) if a.get("added_balance") else None),
+            charge_time=_time_or_none(a.get("charge_time")),
+            other_charge_date=_date_or_none(a.get("other_date")),
+            other_charge_time=_time_or_none(a.get("other_time")),
         )
 
     # --- what the chat calls -------------------------------------------------
@@ -624,6 +651,9 @@ class Intake:
             self.history = [s for s in self.history if s not in (Step.REVIEW, Step.EDIT)]
 
     def _answer_date(self, step: Step, text: str, today: date, locale: str) -> list[Note]:
+        if step is Step.CHARGE_DATE:
+            # A typed charge is no longer the imported row whose status was known.
+            self.answers.pop("charge_status", None)
         parsed = parse_when(
             text,
             today,
@@ -726,6 +756,7 @@ ANSWER_KEYS: dict[Step, tuple[str, ...]] = {
     Step.STORY: ("story",),
     Step.APPEAL: ("appeal",),
     Step.ADMIN: ("is_admin",),
+    Step.ADDED_BALANCE: ("added_balance",),
     Step.NOTICED: ("noticed",),
     Step.EVIDENCE: ("evidence",),
     Step.TICKET: ("ticket",),
@@ -846,6 +877,15 @@ def _clean_or_none(text: str | None, max_len: int) -> str | None:
 
 def _date_or_none(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def _charge_status(value: str | None) -> ChargeStatus | None:
+    """An imported row's status; a word the export used that is none of TikTok's three
+    is treated as unknown (the charge is judged as if it went through)."""
+    try:
+        return ChargeStatus(value) if value else None
+    except ValueError:
+        return None
 
 
 def _time_or_none(value: str | None) -> time | None:

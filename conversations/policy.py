@@ -18,6 +18,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from dataclasses import field as dataclass_field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -38,8 +39,10 @@ _REGION_PATTERN = re.compile(r"^[A-Z]{2}$")
 _MAX_REASONS = 3  # more than three "why" sentences stops being readable in a chat
 
 _TOP_KEYS = frozenset(
-    {"version", "timing", "lateness", "warnings", "sources", "situation", "import"}
+    {"version", "timing", "lateness", "warnings", "sources", "source_titles", "situation", "import"}
 )
+# A source given as an address ("ads.tiktok.com/help/article/…"): shown as a link.
+_ADDRESS = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+/\S*")
 _SITUATION_REQUIRED = (
     "id",
     "row",
@@ -78,7 +81,7 @@ class Timing:
     followup_wait_business_days: int = 3  # the wait for an answer to a follow-up
     snooze_days: int = 2  # "remind me later" on an overdue case
     reminder_repeat_days: int = 3  # after a reminder nobody acted on, the next one
-    escalate_after_followups: int = 2  # unanswered follow-ups before suggesting escalation
+    escalate_after_followups: int = 2  # unanswered follow-ups before leading with escalation
 
     def placeholders(self) -> dict[str, object]:
         """The values texts may name as str.format placeholders, e.g. {refund_expected_days}."""
@@ -152,6 +155,17 @@ class Policy:
     lateness: Lateness
     sources: Mapping[str, str]  # key -> the page it stands for
     import_rules: ImportRules = ImportRules()  # the optional [import] table
+    # key -> the page's name as an advertiser knows it ([source_titles]); a key without
+    # one (a policy file written before the table existed) is shown by its key.
+    source_titles: Mapping[str, str] = dataclass_field(
+        default_factory=lambda: types.MappingProxyType({})
+    )
+
+    def page(self, key: str) -> tuple[str, str | None]:
+        """A source as an advertiser reads it: the page's name, and its link when the
+        rulebook gives an address (https), else None."""
+        found = _ADDRESS.match(self.sources.get(key, ""))
+        return self.source_titles.get(key, key), f"https://{found.group(0)}" if found else None
 
 
 @dataclass(frozen=True)
@@ -200,6 +214,19 @@ class _Loader:
             key: self.as_text(value, f"[sources] {key}")
             for key, value in self.table(data, "sources", "top level").items()
         }
+        titles = (
+            {
+                key: self.as_text(value, f"[source_titles] {key}")
+                for key, value in self.table(data, "source_titles", "top level").items()
+            }
+            if "source_titles" in data
+            else {}
+        )
+        for key in titles.keys() - sources.keys():
+            self.fail("[source_titles]", f"{key!r} is not a key of [sources]")
+        if titles:
+            for key in sources.keys() - titles.keys():
+                self.fail("[source_titles]", f"source {key!r} needs a title")
         raw_situations = data.get("situation")
         if not isinstance(raw_situations, list) or not raw_situations:
             self.fail("top level", "there must be at least one [[situation]] entry")
@@ -220,6 +247,7 @@ class _Loader:
             lateness=lateness,
             sources=types.MappingProxyType(sources),
             import_rules=self.import_rules(raw_import),
+            source_titles=types.MappingProxyType(titles),
         )
 
     def timing(self, table: dict[str, object]) -> Timing:

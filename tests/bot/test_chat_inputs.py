@@ -73,8 +73,8 @@ async def test_bad_amounts_are_refused_and_the_question_stays(
     ],
 )
 async def test_amounts_as_people_type_them(user: ChatDriver, typed: str, in_message: str) -> None:
-    """Amounts in the usual local forms are understood; the chat echoes them as typed and the
-    message to TikTok writes them unambiguously."""
+    """Amounts in the usual local forms are understood; the chat and the message to TikTok
+    write them unambiguously, with the currency's code (issue 16 A.11: not as typed)."""
     await _at_amount(user)
     await user.send(typed)
     await user.tap("Skip")
@@ -85,7 +85,7 @@ async def test_amounts_as_people_type_them(user: ChatDriver, typed: str, in_mess
     await user.tap("Today")
     replies = await user.tap("Skip")
     verdict, message = (plain(r.text) for r in replies if r.method == "sendMessage")
-    assert typed in verdict
+    assert in_message in verdict
     assert in_message in message
 
 
@@ -288,7 +288,7 @@ async def test_changing_the_reason_asks_only_what_the_new_reason_needs(user: Cha
     await user.send("5 Nov")
     replies = await user.tap("Yes, I can show it")
     verdict, message = (plain(r.text) for r in replies if r.method == "sendMessage")
-    assert "T6" in verdict
+    assert "Track your billing threshold and bill date" in verdict
     assert "paused our campaign on 5 November 2026" in message
 
 

@@ -47,7 +47,8 @@ async def test_reply_overdue_ping_then_follow_up_and_escalation(
     app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi
 ) -> None:
     """No ping before the reply is due; then a ping with the six buttons; a follow-up
-    message quoting the ticket, date and count; escalation after the second follow-up."""
+    message quoting the ticket, date and count; escalation offered at every overdue ping,
+    and leading after the second unanswered follow-up."""
     await sent_case(user)
     early = await run_hours(app, clock, 24 * 6)  # Thu 26 Nov 10:00 → Wed 2 Dec 10:00
     assert early == []
@@ -56,7 +57,7 @@ async def test_reply_overdue_ping_then_follow_up_and_escalation(
     at, text = first[0]
     assert at == datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # 5 business days, quiet hours kept
     assert "Case #1 — no reply from TikTok yet" in text
-    assert "Ticket TT-0099123" in text and "waiting 7 days" in text
+    assert "Ticket TT-0099123" in text and "Waiting 7 days" in text
     labels = user.button_labels()
     for label in (
         "Send a follow-up",
@@ -78,7 +79,8 @@ async def test_reply_overdue_ping_then_follow_up_and_escalation(
 
     second = await run_hours(app, clock, 24 * 6)
     assert [t for _, t in second][:1] and "still no reply after your follow-up" in second[0][1]
-    assert "Escalation" not in " ".join(user.button_labels())
+    # Still no answer after the expected time: escalating is offered (POLICY.md §3).
+    assert "Escalation message" in " ".join(user.button_labels())
     await user.tap("Send a follow-up")
     assert "We followed up once before" in plain(api.sent()[-2].text)
     third = await run_hours(app, clock, 24 * 6)
@@ -91,6 +93,59 @@ async def test_reply_overdue_ping_then_follow_up_and_escalation(
         in (escalation)
     )
     assert "We have followed up 2 times since" in escalation
+
+
+async def test_no_answer_in_five_business_days_offers_escalation_at_once(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi
+) -> None:
+    """POLICY.md §3: escalate when there's no answer after the expected time (5 business
+    days). The first overdue reminder offers the escalation message beside the follow-up,
+    and that message doesn't pretend follow-ups were sent (issue 16 B.2; before, it came
+    only after two unanswered follow-ups, about 11 business days)."""
+    await sent_case(user, ticket=None)
+    first = await run_hours(app, clock, 24 * 7)
+    assert len(first) == 1
+    text = first[0][1]
+    assert "No answer in the expected time" in text
+    assert "step up — to your TikTok sales rep" in text
+    # No ticket: no "in the same ticket", and the line after the break starts with a capital.
+    assert "same ticket" not in text
+    assert "\nWaiting 7 days for TikTok." in text
+    labels = " ".join(user.button_labels())
+    assert "Escalation message" in labels and "Send a follow-up" in labels
+    await user.tap("Escalation message")
+    escalation = user.last_text()
+    assert "Subject: No answer from support — ad account 7289000011112221010" in escalation
+    assert "We have had no answer since." in escalation
+    assert "followed up 0" not in escalation
+
+
+async def test_denied_offers_the_next_rung(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi
+) -> None:
+    """After "Denied": ask support why (a ready message), escalate to the sales rep with
+    the case file, and the chargeback caution (issue 16 B.2; before, only Reopen and
+    Close were offered)."""
+    await sent_case(user)
+    await user.send("/case 1")
+    await user.tap("Denied")
+    card = user.last_text()
+    assert "What you can do next" in card
+    assert "Ask support for the reason" in card
+    assert "your TikTok sales rep or account manager, if you have one" in card
+    assert "/export" in card
+    assert "Don't start a chargeback" in card
+    labels = " ".join(user.button_labels())
+    assert "Ask why" in labels and "Escalation message" in labels and "Reopen" in labels
+    await user.tap("Ask why")
+    ask = user.last_text()
+    assert "Subject: Reason for the decision on ticket TT-0099123" in ask
+    assert "Could you tell us the reason" in ask
+    await user.tap("Escalation message")
+    escalation = user.last_text()
+    assert "Refund request declined: please review" in escalation
+    assert "Support declined the request" in escalation
+    assert "full case file" in escalation
 
 
 async def test_approved_refund_not_arriving_in_60_days_escalates(

@@ -51,7 +51,9 @@ async def test_unused_balance_manual_no_bc_is_eligible(user: ChatDriver) -> None
     replies = await user.tap("Skip")
     verdict, message = (plain(r.text) for r in replies if r.method == "sendMessage")
     assert "✅" in verdict
-    assert "T1, T3" in verdict
+    # The sources by the names of TikTok's pages, not the rulebook's keys (issue 16 A.11).
+    assert "From TikTok's help pages: Request a refund · FAQs for Refund" in verdict
+    assert "T1" not in verdict
     assert "closes the ad account for good" in verdict
     assert "Close Account and Refund" in message or "Close Account and Refund" in verdict
     for fact in (
@@ -68,13 +70,14 @@ async def test_unused_balance_manual_no_bc_is_eligible(user: ChatDriver) -> None
 
 
 async def test_poor_results_is_not_eligible_without_a_message(user: ChatDriver) -> None:
-    """Poor results: not eligible (T3, T14), no refund request written, nothing else asked."""
+    """Poor results: not eligible (FAQs for Refund, the rebate page), no refund request
+    written, nothing else asked."""
     await user.send("/new")
     await add_account(user)
     replies = await user.tap("unhappy with the results")
     texts = [plain(r.text) for r in replies if r.method == "sendMessage"]
     assert "❌" in texts[0]
-    assert "T3, T14" in texts[0]
+    assert "FAQs for Refund · About the website conversions campaign rebate" in texts[0]
     assert "won't write a refund request" in texts[1]
     assert "Subject:" not in "\n".join(texts)
     labels = user.button_labels()
@@ -100,7 +103,7 @@ async def test_duplicate_charge_on_automatic_payment_needs_review(user: ChatDriv
     await user.send_photo("photo-file-id-1", caption="Finance → Transactions")
     replies = await user.tap("Done")
     verdict, message = (plain(r.text) for r in replies if r.method == "sendMessage")
-    assert "🔎" in verdict and "T4, T5, T6" in verdict
+    assert "🔎" in verdict and "TikTok billing options · Automatic payment" in verdict
     assert "Don't start a chargeback" in verdict
     assert "Subject: Duplicate charge of 189.90 USD on 9 November 2026" in message
     for fact in (
@@ -128,7 +131,7 @@ async def test_suspended_account_is_blocked_until_the_appeal(user: ChatDriver) -
     texts = [plain(r.text) for r in replies if r.method == "sendMessage"]
     assert "⏸️" in texts[0]
     assert "Account Suspension Appeal" in texts[0]
-    assert "T12" in texts[0]
+    assert "Account suspension FAQ" in texts[0]
     assert "Subject:" not in "\n".join(texts)
 
 

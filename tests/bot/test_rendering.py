@@ -9,6 +9,7 @@ contexts, and user text in them is data: escaped, never evaluated.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -39,8 +40,11 @@ from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind, Schedule
 from conversations.eligibility import assess
 from conversations.facts import (
     AccountStatus,
+    AddedBalance,
     Appeal,
     Billing,
+    Finding,
+    Money,
     PaidVia,
     Reason,
     SpendAfterPause,
@@ -131,6 +135,7 @@ def _actions(step: Step, path: Route) -> list[Action]:
         Step.STORY: [_text(STORY)],
         Step.APPEAL: [_choose(value) for value in Appeal],
         Step.ADMIN: [_choose("yes"), _choose("no")],
+        Step.ADDED_BALANCE: [_choose(value) for value in AddedBalance],
         Step.NOTICED: [_choose("yesterday") if full else _text("2026-11-20")],
         Step.EVIDENCE: [_evidence if full else _skip],
     }
@@ -563,6 +568,22 @@ def _question(step: Step, **overrides: Any) -> dict[str, Any]:
     return context
 
 
+def _findings() -> list[Finding]:
+    """One finding of each kind and variant the verdict words."""
+    amount = Money(Decimal("250.00"), "USD")
+    return [
+        Finding("pair_minutes_apart", amount=amount, minutes=6, others_nearby=0),
+        Finding("pair_minutes_apart", amount=amount, minutes=6, others_nearby=2),
+        Finding("pair_minutes_apart", amount=amount, minutes=1, others_nearby=None),
+        Finding("pair_same_day", amount=amount, minutes=190),
+        Finding("pair_days_apart", amount=amount, days=3),
+        Finding("charged_after_pause", days=0),
+        Finding("charged_after_pause", days=4),
+        Finding("verification_window", day=date(2026, 12, 10), passed=False),
+        Finding("verification_window", day=date(2026, 11, 10), passed=True),
+    ]
+
+
 def chat_contexts() -> dict[str, list[dict[str, Any]]]:
     """Realistic contexts for every chat template, as bot/service.py renders them."""
     review, message = _duplicate_review()
@@ -608,10 +629,21 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         "case_update": [
             {
                 "case": _case_view(),
+                "track": CaseTrack(status=CaseStatus.DENIED),
+                "done": "deny",
+                "next_ping": None,
+                "status_words": labels.STATUS_WORDS,
+                "next_rung": "your agency's account manager",
+                "chargeback": "Don't start a chargeback with your bank first.",
+            },
+            {
+                "case": _case_view(),
                 "track": tracked,
                 "done": "follow_up",
                 "next_ping": tracked.next_ping_at,
                 "status_words": labels.STATUS_WORDS,
+                "next_rung": "your TikTok sales rep or account manager, if you have one",
+                "chargeback": "Don't start a chargeback with your bank first.",
             },
             {
                 "case": _case_view(),
@@ -619,6 +651,8 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "done": "close",
                 "next_ping": None,
                 "status_words": labels.STATUS_WORDS,
+                "next_rung": "your TikTok sales rep or account manager, if you have one",
+                "chargeback": "Don't start a chargeback with your bank first.",
             },
         ],
         "ping": [
@@ -631,7 +665,8 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             }
             for ping in (
                 Ping(PingKind.REPLY_OVERDUE, 8, 0, False),
-                Ping(PingKind.FOLLOWUP_OVERDUE, 12, 2, True),
+                Ping(PingKind.REPLY_OVERDUE, 8, 0, True),
+                Ping(PingKind.FOLLOWUP_OVERDUE, 12, 2, True, True),
                 Ping(PingKind.DECISION_PENDING, 5, 1, False),
                 Ping(PingKind.REFUND_OVERDUE, 61, 0, True),
             )
@@ -920,12 +955,28 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "verdict": verdict,
                 "answers": review.intake.answers,
                 "reason_label": labels.REASONS[Reason.DUPLICATE],
+                "pages": [("Automatic payment", "https://ads.tiktok.com/help/article/x")],
             },
             {
                 "verdict": blocked_verdict,
                 "answers": blocked.intake.answers,
                 "reason_label": labels.REASONS[Reason.SUSPENDED],
+                "pages": [("FAQs for Refund", None), ("Request a refund", None)],
             },
+            *(
+                {
+                    "verdict": dataclasses.replace(verdict, findings=(finding,)),
+                    "answers": {**review.intake.answers, "billing": billing},
+                    "reason_label": labels.REASONS[Reason.DUPLICATE],
+                    "pages": [],
+                }
+                for finding in _findings()
+                for billing in ("automatic", "manual")
+            ),
+        ],
+        "ask_reason": [
+            {"message": follow_up, "case": _case_view()},
+            {"message": follow_up, "case": _case_view(ticket=None)},
         ],
     }
 
@@ -1000,8 +1051,10 @@ def test_user_text_in_chat_templates_is_escaped_never_evaluated() -> None:
             filter_word="All",
         ),
         "done": renderer.chat_text("done", case_id=12, ticket=HOSTILE, due=None, days=5),
+        # The verdict shows the amount formatted (never as typed), so no answer of the
+        # user's reaches it; what it does show is escaped all the same.
         "verdict": renderer.chat_text(
-            "verdict", verdict=verdict, answers=hostile_answers, reason_label="x"
+            "verdict", verdict=verdict, answers=hostile_answers, reason_label=HOSTILE, pages=[]
         ),
         "message": renderer.chat_text(
             "message", message=hostile_message, verdict=verdict, case_id=12

@@ -150,9 +150,9 @@ def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
         "  [4] ✅ I've sent it",
     ):
         assert button in lines, button
-    # The verdict, with its rulebook keys and warnings.
+    # The verdict, with the names of its source pages and its warnings.
     assert "🔎 Worth asking — TikTok reviews these case by case." in out
-    assert "Rulebook: T4, T5, T6" in out
+    assert "From TikTok's help pages: TikTok billing options · Automatic payment" in out
     assert "Don't start a chargeback" in out
     # The message, with the key facts of both charges.
     subject = f"Subject: Duplicate charge of 189.90 USD on {_long(charge_day)}"

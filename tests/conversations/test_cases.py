@@ -135,16 +135,17 @@ def test_ninety_days_of_a_case_ping_exactly_when_due(schedule: Schedule, policy:
     elapsed = stopwatch.perf_counter() - began
 
     assert pings == [
-        # Due Mon 9 Mar 22:00, in quiet hours: delivered at 09:00 the next morning.
-        (sp(3, 10, 9), Ping(PingKind.REPLY_OVERDUE, 7, 0, False)),
+        # Due Mon 9 Mar 22:00, in quiet hours: delivered at 09:00 the next morning; no
+        # answer in the expected time, so escalating is offered (POLICY.md §3).
+        (sp(3, 10, 9), Ping(PingKind.REPLY_OVERDUE, 7, 0, True)),
         # Snoozed at 10:00 on 10 Mar: nothing for 2 days (the 3-day repeat is replaced).
-        (sp(3, 12, 10), Ping(PingKind.REPLY_OVERDUE, 9, 0, False)),
+        (sp(3, 12, 10), Ping(PingKind.REPLY_OVERDUE, 9, 0, True)),
         # First follow-up Thu 12 Mar 11:00, 3 business days: Tue 17 Mar 11:00.
-        (sp(3, 17, 11), Ping(PingKind.FOLLOWUP_OVERDUE, 5, 1, False)),
-        # Second follow-up Tue 17 Mar 12:00 unanswered by Fri: escalation suggested.
-        (sp(3, 20, 12), Ping(PingKind.FOLLOWUP_OVERDUE, 3, 2, True)),
+        (sp(3, 17, 11), Ping(PingKind.FOLLOWUP_OVERDUE, 5, 1, True)),
+        # Second follow-up Tue 17 Mar 12:00 unanswered by Fri: escalation leads.
+        (sp(3, 20, 12), Ping(PingKind.FOLLOWUP_OVERDUE, 3, 2, True, True)),
         # Denied, then reopened Sat 21 Mar 10:00: a fresh 5-business-day deadline, Fri.
-        (sp(3, 27, 10), Ping(PingKind.REPLY_OVERDUE, 6, 0, False)),
+        (sp(3, 27, 10), Ping(PingKind.REPLY_OVERDUE, 6, 0, True)),
         # Approved Fri 27 Mar 22:00; 60 days on is 22:00 on 26 May, in quiet hours.
         (sp(5, 27, 9), Ping(PingKind.REFUND_OVERDUE, 60, 0, True)),
     ]
@@ -578,34 +579,41 @@ def test_nothing_is_due_before_next_ping_at(schedule: Schedule, policy: Policy) 
     assert case.next_ping_at is not None
     assert ping_for(case, case.next_ping_at - timedelta(seconds=1), policy) is None
     assert ping_for(case, case.next_ping_at, policy) == Ping(
-        PingKind.REPLY_OVERDUE, 7, 0, suggest_escalation=False
+        PingKind.REPLY_OVERDUE, 7, 0, suggest_escalation=True
     )
 
 
 @pytest.mark.parametrize(
-    ("status", "followups", "kind", "escalate"),
+    ("status", "followups", "kind", "escalate", "unanswered"),
     [
-        (S.AWAITING_REPLY, 0, PingKind.REPLY_OVERDUE, False),
-        (S.OVERDUE, 0, PingKind.REPLY_OVERDUE, False),
-        (S.OVERDUE, 1, PingKind.FOLLOWUP_OVERDUE, False),
-        (S.FOLLOWED_UP, 1, PingKind.FOLLOWUP_OVERDUE, False),
-        (S.FOLLOWED_UP, 2, PingKind.FOLLOWUP_OVERDUE, True),
-        (S.OVERDUE, 3, PingKind.FOLLOWUP_OVERDUE, True),
-        # The follow-ups were answered: no escalation for a pending decision.
-        (S.ANSWERED, 2, PingKind.DECISION_PENDING, False),
-        (S.APPROVED, 0, PingKind.REFUND_OVERDUE, True),
+        # POLICY.md §3: no answer after the expected time is when to escalate, so the
+        # first overdue reminder already offers it (issue 16 B.2).
+        (S.AWAITING_REPLY, 0, PingKind.REPLY_OVERDUE, True, False),
+        (S.OVERDUE, 0, PingKind.REPLY_OVERDUE, True, False),
+        (S.OVERDUE, 1, PingKind.FOLLOWUP_OVERDUE, True, False),
+        (S.FOLLOWED_UP, 1, PingKind.FOLLOWUP_OVERDUE, True, False),
+        (S.FOLLOWED_UP, 2, PingKind.FOLLOWUP_OVERDUE, True, True),
+        (S.OVERDUE, 3, PingKind.FOLLOWUP_OVERDUE, True, True),
+        # TikTok answered: no escalation for a pending decision.
+        (S.ANSWERED, 2, PingKind.DECISION_PENDING, False, False),
+        (S.APPROVED, 0, PingKind.REFUND_OVERDUE, True, False),
     ],
 )
 def test_ping_kind_and_escalation(
-    status: CaseStatus, followups: int, kind: PingKind, escalate: bool, policy: Policy
+    status: CaseStatus,
+    followups: int,
+    kind: PingKind,
+    escalate: bool,
+    unanswered: bool,
+    policy: Policy,
 ) -> None:
-    """The kind follows the status; escalation after escalate_after_followups unanswered
-    follow-ups, and always for an overdue refund."""
+    """The kind follows the status; every reminder about a missing answer offers escalating,
+    and after escalate_after_followups unanswered follow-ups it leads with it."""
     case = CaseTrack(
         status=status, followups=followups, sent_at=T0, waiting_since=T0, next_ping_at=T0
     )
     assert ping_for(case, T0 + timedelta(days=3, hours=23), policy) == Ping(
-        kind, 3, followups, escalate
+        kind, 3, followups, escalate, unanswered
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from datetime import date, timedelta
-from typing import NamedTuple
+from datetime import date, time, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -18,14 +19,19 @@ from conversations.eligibility import (
 )
 from conversations.facts import (
     AccountStatus,
+    AddedBalance,
     Appeal,
     Billing,
+    ChargeStatus,
     Facts,
+    Finding,
+    Money,
     Outcome,
     PaidVia,
     Reason,
     SpendAfterPause,
 )
+from conversations.findings import NearbyCharge, others_near_pair, raised_promptly
 from conversations.policy import Policy, load_policy
 
 TODAY = date(2026, 11, 26)
@@ -49,8 +55,10 @@ def facts(
     spend_after_pause: SpendAfterPause | None = None,
     charge_date: date | None = None,
     region: str | None = None,
+    **more: Any,
 ) -> Facts:
-    """Facts for one case; the defaults are an active, TikTok-paid account outside a BC."""
+    """Facts for one case; the defaults are an active, TikTok-paid account outside a BC.
+    `more` sets any other fact (added_balance, charge_status, the pair's times…)."""
     return Facts(
         reason=reason,
         billing=billing,
@@ -62,6 +70,7 @@ def facts(
         spend_after_pause=spend_after_pause,
         charge_date=charge_date,
         region=region,
+        **more,
     )
 
 
@@ -106,7 +115,12 @@ CASES = [
     ),
     pytest.param(
         Case(
-            facts=facts(R.UNUSED_BALANCE, billing=B.AUTOMATIC, is_admin=True),
+            facts=facts(
+                R.UNUSED_BALANCE,
+                billing=B.AUTOMATIC,
+                is_admin=True,
+                added_balance=AddedBalance.YES,
+            ),
             outcome=ELIGIBLE,
             situation="unspent_balance",
             row=1,
@@ -123,7 +137,7 @@ CASES = [
             outcome=ELIGIBLE,
             situation="unspent_balance_bc",
             row=2,
-            sources=("T2", "T7"),
+            sources=("T2", "T7", "T8"),
             recipient="sales_rep",
             template="balance_refund_bc",
         ),
@@ -188,12 +202,17 @@ CASES = [
     pytest.param(
         Case(
             facts=facts(
-                R.UNUSED_BALANCE, in_bc=True, status=SUSPENDED, appeal=A.WON, is_admin=True
+                R.UNUSED_BALANCE,
+                in_bc=True,
+                status=SUSPENDED,
+                appeal=A.WON,
+                is_admin=True,
+                added_balance=AddedBalance.YES,
             ),
             outcome=ELIGIBLE,
             situation="unspent_balance_bc",
             row=2,
-            sources=("T2", "T7"),
+            sources=("T2", "T7", "T8"),
             recipient="sales_rep",
             template="balance_refund_bc",
         ),
@@ -432,7 +451,7 @@ CASES = [
             outcome=REVIEW,
             situation="wrong_invoice_other_billing",
             row=0,
-            sources=("T4", "T9", "T10"),
+            sources=("T4", "T9", "T10", "T18"),
             recipient="tiktok_support",
             template="invoice_correction",
         ),
@@ -516,14 +535,22 @@ def test_verdict_carries_the_situation_texts_and_policy_version(policy: Policy) 
 
 
 def test_balance_refund_warns_it_closes_the_account(policy: Policy) -> None:
-    """Rows 1 and 2 warn that the refund closes the account; row 1 that taxes are left out."""
+    """Row 1 warns that the refund closes the account and leaves out taxes. Row 2 does not
+    say the refund closes "the ad account": moving the balance to the Business Center keeps
+    it open, and only the refund route closes all its accounts (issue 16 B.6)."""
     row1 = assess(facts(R.UNUSED_BALANCE, billing=B.MANUAL, is_admin=True), policy, TODAY)
-    row2 = assess(facts(R.UNUSED_BALANCE, in_bc=True, is_admin=True), policy, TODAY)
+    row2 = assess(
+        facts(R.UNUSED_BALANCE, billing=B.MANUAL, in_bc=True, is_admin=True), policy, TODAY
+    )
     closes = policy.warnings["closes_account"]
     assert closes in row1.warnings
     assert policy.warnings["taxes_excluded"] in row1.warnings
-    assert closes in row2.warnings
+    assert closes not in row2.warnings
+    assert policy.warnings["bc_closes_accounts"] in row2.warnings
+    assert "keeps the ad account open" in policy.warnings["bc_closes_accounts"]
     assert policy.warnings["bc_transfer_wait"] in row2.warnings
+    assert row2.instead is not None
+    assert "Business Center → Finance → Payment Management" in row2.instead
 
 
 def test_duplicate_charge_warns_about_verification_and_chargeback(policy: Policy) -> None:
@@ -572,7 +599,8 @@ def test_lateness_warnings_differ_and_name_the_age(policy: Policy) -> None:
     texts = [charge_age_warning(days_ago(d), TODAY, policy) for d in (3, 8, 31, 61)]
     assert len(set(texts)) == 4
     assert texts[0] == (
-        "Report it soon: TikTok publishes no deadline; other ad platforms allow 30–60 days."
+        "Report it soon — within 7 days to be safe. TikTok publishes no deadline; "
+        "other ad platforms allow 30–60 days."
     )
     for days, text in zip((8, 31, 61), texts[1:], strict=True):
         assert f"{days} days old" in text
@@ -640,8 +668,20 @@ def every_combination() -> list[Facts]:
             appeal=appeal,
             is_admin=is_admin,
             spend_after_pause=spend,
+            added_balance=added,
+            charge_status=status_of_charge,
         )
-        for reason, billing, in_bc, status, paid_via, appeal, is_admin, spend in itertools.product(
+        for (
+            reason,
+            billing,
+            in_bc,
+            status,
+            paid_via,
+            appeal,
+            is_admin,
+            spend,
+            (added, status_of_charge),
+        ) in itertools.product(
             Reason,
             Billing,
             (True, False),
@@ -650,6 +690,8 @@ def every_combination() -> list[Facts]:
             (*Appeal, None),
             (True, False, None),
             (*SpendAfterPause, None),
+            # One of the two at a time: a charge has a status, a balance a top-up answer.
+            [(None, None), *((a, None) for a in AddedBalance), *((None, c) for c in ChargeStatus)],
         )
     ]
 
@@ -693,3 +735,148 @@ def test_no_matching_situation_raises(policy: Policy) -> None:
     only_poor_results = dataclasses.replace(policy, situations=policy.situations[:1])
     with pytest.raises(NoSituationMatched, match="catch-all"):
         assess(facts(R.DUPLICATE), only_poor_results, TODAY)
+
+
+# --- issue 16: the rulebook's details ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome", "situation"),
+    [
+        (ChargeStatus.FAILED, Outcome.NOT_ELIGIBLE, "charge_failed"),
+        (ChargeStatus.PROCESSING, Outcome.BLOCKED, "charge_processing"),
+    ],
+)
+@pytest.mark.parametrize("paid_via", list(PaidVia))
+@pytest.mark.parametrize("reason", [R.DUPLICATE, R.UNRECOGNISED, R.OTHER, R.NOT_DELIVERED])
+def test_a_charge_that_took_no_money_gets_no_refund_request(
+    policy: Policy,
+    status: ChargeStatus,
+    outcome: Outcome,
+    situation: str,
+    paid_via: PaidVia,
+    reason: Reason,
+) -> None:
+    """POLICY.md §1.4: a Failed or Processing charge took no money (yet). The verdict says
+    so and names no message to send, whoever was paid (issue 16 B.4)."""
+    verdict = assess(
+        facts(reason, paid_via=paid_via, charge_status=status, charge_date=days_ago(2)),
+        policy,
+        TODAY,
+    )
+    assert (verdict.outcome, verdict.situation) == (outcome, situation)
+    assert verdict.template is None and verdict.recipient == ""
+    assert "no money" in verdict.title
+    success = assess(facts(reason, charge_status=ChargeStatus.SUCCESS), policy, TODAY)
+    assert success.template is not None
+
+
+@pytest.mark.parametrize("added", [AddedBalance.NO, AddedBalance.UNSURE])
+def test_automatic_payment_without_a_top_up_is_not_called_eligible(
+    policy: Policy, added: AddedBalance
+) -> None:
+    """The balance refund covers manual payment and "automatic payment add balance": an
+    automatic-payment account whose owner added no money to the balance (or isn't sure)
+    is worth asking about, not "eligible" (issue 16 B.5)."""
+    verdict = assess(facts(R.UNUSED_BALANCE, is_admin=True, added_balance=added), policy, TODAY)
+    assert verdict.outcome is Outcome.NEEDS_REVIEW
+    assert verdict.situation == "balance_automatic_no_top_up"
+    assert any("Add balance" in line for line in verdict.reasons)
+    topped_up = assess(
+        facts(R.UNUSED_BALANCE, is_admin=True, added_balance=AddedBalance.YES), policy, TODAY
+    )
+    assert topped_up.outcome is Outcome.ELIGIBLE
+
+
+def test_something_else_on_an_agency_account_goes_to_the_agency(policy: Policy) -> None:
+    """Every problem with an agency-paid account goes to the agency first, "Something
+    else" included (issue 16 B.7)."""
+    for status in AccountStatus:
+        verdict = assess(facts(R.OTHER, paid_via=PaidVia.AGENCY, status=status), policy, TODAY)
+        assert verdict.recipient == "agency"
+        assert verdict.template == "agency_refund"
+
+
+def test_fresh_charges_are_told_to_report_within_seven_days(policy: Policy) -> None:
+    """The rulebook's "within 7 days to be safe" is said for a fresh charge (B.11)."""
+    assert "within 7 days to be safe" in charge_age_warning(days_ago(1), TODAY, policy)
+
+
+def test_wrong_invoice_says_when_the_invoice_copy_arrives(policy: Policy) -> None:
+    """T18: the invoice copy is emailed within 5 business days of a payment (B.11)."""
+    verdict = assess(facts(R.WRONG_INVOICE, billing=B.AUTOMATIC), policy, TODAY)
+    assert any("within 5 business days" in line for line in verdict.reasons)
+    assert "T18" in verdict.sources
+
+
+def test_a_duplicate_pair_minutes_apart_is_a_finding(policy: Policy) -> None:
+    """Two charges six minutes apart on one day: the verdict carries that fact, with the
+    amount and how many other imported charges of that amount lie near them (A.12)."""
+    pair = facts(
+        R.DUPLICATE,
+        charge_date=days_ago(3),
+        charge_amount=Money(Decimal("250.00"), "USD"),
+        charge_time=time(10, 2),
+        other_charge_date=days_ago(3),
+        other_charge_time=time(10, 8),
+    )
+    verdict = assess(pair, policy, TODAY, others_nearby=0)
+    found = [f for f in verdict.findings if f.kind == "pair_minutes_apart"]
+    assert found == [
+        Finding(
+            "pair_minutes_apart",
+            amount=Money(Decimal("250.00"), "USD"),
+            minutes=6,
+            others_nearby=0,
+        )
+    ]
+    apart = dataclasses.replace(pair, other_charge_date=days_ago(1))
+    assert next(f.kind for f in assess(apart, policy, TODAY).findings) == "pair_days_apart"
+
+
+def test_others_near_a_pair_are_counted_from_imported_charges(policy: Policy) -> None:
+    """An equal successful charge within threshold_series_hours of the pair counts; the
+    pair itself, other amounts, failed rows and far-away charges do not."""
+    day = days_ago(3)
+    pair = facts(
+        R.DUPLICATE,
+        charge_date=day,
+        charge_amount=Money(Decimal("250.00"), "USD"),
+        charge_time=time(10, 2),
+        other_charge_date=day,
+        other_charge_time=time(10, 8),
+    )
+
+    def charge(at: time, amount: str = "250.00", took: bool = True, on: date = day) -> NearbyCharge:
+        return NearbyCharge(on, at, Decimal(amount), "USD", took)
+
+    rows = [charge(time(10, 2)), charge(time(10, 8))]
+    assert others_near_pair(pair, rows, policy) == 0
+    rows += [charge(time(11, 0), "99.00"), charge(time(12, 0), took=False)]
+    rows += [charge(time(10, 0), on=days_ago(10))]
+    assert others_near_pair(pair, rows, policy) == 0
+    rows.append(charge(time(16, 0)))
+    assert others_near_pair(pair, rows, policy) == 1
+
+
+def test_the_verification_window_ends_fifteen_days_after_the_charge(policy: Policy) -> None:
+    """An unrecognised charge on automatic payment: the verdict knows when a card
+    verification charge would be reversed (15 days, T5), and whether that has passed (B.3)."""
+    recent = assess(facts(R.UNRECOGNISED, charge_date=days_ago(1)), policy, TODAY)
+    assert [f for f in recent.findings if f.kind == "verification_window"] == [
+        Finding("verification_window", day=days_ago(1) + timedelta(days=15), passed=False)
+    ]
+    old = assess(facts(R.UNRECOGNISED, charge_date=days_ago(40)), policy, TODAY)
+    assert [f.passed for f in old.findings if f.kind == "verification_window"] == [True]
+    manual = assess(facts(R.UNRECOGNISED, billing=B.MANUAL, charge_date=days_ago(1)), policy, TODAY)
+    assert not manual.findings
+
+
+def test_raised_promptly_only_within_seven_days_of_noticing(policy: Policy) -> None:
+    """ "We are raising it promptly" is true only within the first charge-age step of
+    noticing (B.1): not for a charge noticed 70 days ago."""
+    assert raised_promptly(days_ago(0), TODAY, policy)
+    assert raised_promptly(days_ago(7), TODAY, policy)
+    assert not raised_promptly(days_ago(8), TODAY, policy)
+    assert not raised_promptly(days_ago(70), TODAY, policy)
+    assert not raised_promptly(None, TODAY, policy)

@@ -48,6 +48,7 @@ ANSWERS: dict[Step, tuple[str, str]] = {
     Step.STORY: ("text", "Delivery stopped on 8 Nov"),
     Step.APPEAL: ("choose", Appeal.PENDING),
     Step.ADMIN: ("choose", "yes"),
+    Step.ADDED_BALANCE: ("choose", "yes"),
     Step.NOTICED: ("choose", "today"),
     Step.EVIDENCE: ("skip", ""),
 }
@@ -122,7 +123,17 @@ CHARGE = [
                 Step.EVIDENCE,
             ],
         ),
-        (Reason.UNUSED_BALANCE, {}, [Step.BALANCE, Step.ADMIN, Step.EVIDENCE]),
+        # Automatic payment: only money added to the balance is refunded this way (T1).
+        (
+            Reason.UNUSED_BALANCE,
+            {},
+            [Step.BALANCE, Step.ADMIN, Step.ADDED_BALANCE, Step.EVIDENCE],
+        ),
+        (
+            Reason.UNUSED_BALANCE,
+            {"billing": Billing.MANUAL},
+            [Step.BALANCE, Step.ADMIN, Step.EVIDENCE],
+        ),
         (
             Reason.UNUSED_BALANCE,
             {"account_status": AccountStatus.SUSPENDED},
@@ -148,6 +159,18 @@ def test_won_appeal_goes_on_to_the_admin_question() -> None:
         intake.submit_text("300 USD", TODAY)
         intake.choose(Appeal.WON, TODAY)
     assert where(intake) is Step.ADMIN
+
+
+def test_a_non_admin_hears_the_verdict_before_being_asked_for_evidence() -> None:
+    """Only an admin can ask for the balance back: answering "no" to the admin question
+    goes straight to the verdict, with no evidence or further questions asked (issue 16
+    B.8; before, the evidence question came first)."""
+    intake = started(Reason.UNUSED_BALANCE)
+    with attached(intake):
+        intake.submit_text("420 USD", TODAY)
+        intake.choose("no", TODAY)
+    assert where(intake) is Step.REVIEW
+    assert intake.facts().is_admin is False
 
 
 def test_new_account_questions_in_order() -> None:

@@ -124,7 +124,7 @@ def test_private_intake_from_start_to_the_support_message(
     assert "Step 1 of 6" in alex.last_text()
     add_account(alex, billing="Manual payment")
     verdict, message = unused_balance_to_verdict(alex)
-    assert "✅" in verdict and "T1, T3" in verdict
+    assert "✅" in verdict and "Request a refund · FAQs for Refund" in verdict
     assert ADVERTISER_ID in message and "420.00 USD" in message
     assert "Northwind Apparel" in message
 
