@@ -281,9 +281,9 @@ def parse_campaign_ids(text: str) -> tuple[str, ...]:
 
 
 # A ticket or case number as TikTok writes it: letters, digits and joiners ("10293847",
-# "TT-0099123", "7-1234567"), with at least three digits. A leading "#" is not part of it.
+# "TT-0099123", "7-1234567", "TT-1"), with a digit. A leading "#" is not part of it.
 _TICKET_TOKEN = re.compile(r"[^\W_](?:[\w./-]*[^\W_])?")
-_TICKET_DIGITS = 3
+_LONG_TICKET = 5  # digits: among several numbers, the one this long is the ticket
 _NUMBER_SIGN = re.compile(r"^(?:no|nr|n)\.", re.IGNORECASE)  # "No.10293847"
 _TICKET_MAX = 40
 
@@ -304,9 +304,13 @@ def parse_ticket(text: str) -> str:
         dict.fromkeys(
             _NUMBER_SIGN.sub("", token)
             for token in _TICKET_TOKEN.findall(visible)
-            if sum(ch.isdecimal() for ch in token) >= _TICKET_DIGITS and len(token) <= _TICKET_MAX
+            if any(ch.isdecimal() for ch in token) and len(token) <= _TICKET_MAX
         )
     )
+    if len(found) > 1:
+        # "ticket 10293847, sent on 5 Dec": the long number is the ticket.
+        long = [token for token in found if sum(ch.isdecimal() for ch in token) >= _LONG_TICKET]
+        found = long if len(long) == 1 else found
     if not found:
         raise InputError(
             N_(

@@ -728,6 +728,8 @@ def test_parse_ticket_keeps_real_tickets() -> None:
         ("caso No.10293847", "10293847"),
         ("TT-0099123", "TT-0099123"),
         ("ticket 10293847 (ticket 10293847)", "10293847"),
+        ("TT-1", "TT-1"),
+        ("ticket 10293847, sent on 5 Dec", "10293847"),
     ],
 )
 def test_parse_ticket_takes_the_number_out_of_what_was_typed(typed: str, ticket: str) -> None:
@@ -738,7 +740,7 @@ def test_parse_ticket_takes_the_number_out_of_what_was_typed(typed: str, ticket:
     ("typed", "asks"),
     [
         ("they said they'd look into it", "doesn't look like a ticket"),
-        ("12", "doesn't look like a ticket"),
+        ("no ticket yet, sorry", "doesn't look like a ticket"),
         ("ticket 123456 and 654321", "Which is the ticket?"),
     ],
 )
