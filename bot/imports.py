@@ -18,13 +18,14 @@ from bot.rendering import Renderer
 from bot.replies import Button, Reply, Who, account_label
 from bot.storage import Store
 from conversations.anomalies import CHARGED_AFTER_PAUSE, DUPLICATE_CHARGE, Flag
-from conversations.billing import FIELDS, REQUIRED_FIELDS, ChargeRow, ImportReport
+from conversations.billing import FAILED, FIELDS, REQUIRED_FIELDS, ChargeRow, ImportReport
 from conversations.inputs import whole_number
 from conversations.policy import Policy
 
 EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 PREFIX = "m:imp"
 MAX_FLAGS_SHOWN = 5
+MAX_FAILED_SHOWN = 5
 CHOICE_WORDS = Words(
     {
         "day_first": N_("Day first (03/11 = 3 Nov)"),
@@ -199,6 +200,10 @@ class ImportService:
                 already=already,
                 skipped=report.skipped[:5],
                 skipped_count=len(report.skipped),
+                # Failed payments are kept (a re-import stays "already here") but named, and
+                # never offered as a charge to dispute: they took no money.
+                failed=[row for row in report.rows if row.status == FAILED][:MAX_FAILED_SHOWN],
+                failed_count=sum(1 for row in report.rows if row.status == FAILED),
                 account=account_label(facts.account) if facts.account else "",
             )
         )

@@ -201,11 +201,17 @@ class RefundService:
         page_text, month, amount = [*value.split(":"), "", ""][:3]
         page = whole_number(page_text, most_digits=6) or 0
         account_id = int(row.intake.answers["account_ref"])
+        # Failed payments took no money: never offered as a charge to dispute.
         charges, total = self.store.list_transactions(
-            account_id, month=month or None, offset=page * PAGE, limit=PAGE, amount=amount or None
+            account_id,
+            month=month or None,
+            offset=page * PAGE,
+            limit=PAGE,
+            amount=amount or None,
+            charges_only=True,
         )
         buttons = [[Button(_charge_label(c), self._data(row, "T", str(c["id"])))] for c in charges]
-        months = self.store.transaction_months(account_id)[:3]
+        months = self.store.transaction_months(account_id, charges_only=True)[:3]
         everything = ("• " if not month and not amount else "") + _("All")
         buttons.append(
             [
@@ -217,7 +223,9 @@ class RefundService:
             + [Button(everything, self._data(row, "L", "0:"))]
         )
         # The amounts charged most often (this month): one tap narrows the list.
-        amounts = self.store.frequent_amounts(account_id, month=month or None, limit=3)
+        amounts = self.store.frequent_amounts(
+            account_id, month=month or None, limit=3, charges_only=True
+        )
         if len(amounts) > 1 or amount:
             buttons.append(
                 [
@@ -622,6 +630,8 @@ class RefundService:
             picked = self.store.transaction_rows(int(intake.answers["account_ref"]), [charge_id])
             if not picked:
                 return ButtonResult(_("That charge isn't here any more."), [])
+            if picked[0].get("status") == ChargeStatus.FAILED:
+                return ButtonResult(_("That payment failed: no money was taken."), [])
             intake.prefill(_charge_answers(picked[0], other=step is Step.OTHER_CHARGE))
         elif action == "o":
             self._cancel(row, who)

@@ -42,6 +42,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -54,7 +55,7 @@ from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 
 from bot import schema
-from conversations.billing import ChargeRow, new_rows
+from conversations.billing import FAILED, ChargeRow, new_rows
 from conversations.cases import CaseStatus, CaseTrack
 from conversations.intake import Intake, Step
 
@@ -1263,10 +1264,12 @@ class Store:
         offset: int,
         limit: int,
         amount: str | None = None,
+        charges_only: bool = False,
     ) -> tuple[list[dict[str, Any]], int]:
         """Imported and typed charges of an account, newest first (optionally one month,
-        "YYYY-MM", or one amount), a page at a time, with the total."""
-        where = [transactions.c.account_id == account_id]
+        "YYYY-MM", or one amount), a page at a time, with the total. `charges_only` leaves
+        out failed payments: they took no money, so there is nothing to dispute."""
+        where = _pickable(account_id, charges_only)
         if month:
             where.append(transactions.c.happened_on.like(f"{month}-%"))
         if amount:
@@ -1296,10 +1299,10 @@ class Store:
         return found is not None
 
     def frequent_amounts(
-        self, account_id: int, *, month: str | None, limit: int
+        self, account_id: int, *, month: str | None, limit: int, charges_only: bool = False
     ) -> list[tuple[str, str]]:
         """(amount, currency) charged most often (in a month), for quick filters."""
-        where = [transactions.c.account_id == account_id]
+        where = _pickable(account_id, charges_only)
         if month:
             where.append(transactions.c.happened_on.like(f"{month}-%"))
         with self.transaction() as conn:
@@ -1312,13 +1315,13 @@ class Store:
             ).all()
         return [(str(r.amount), str(r.currency)) for r in rows]
 
-    def transaction_months(self, account_id: int) -> list[str]:
+    def transaction_months(self, account_id: int, *, charges_only: bool = False) -> list[str]:
         """The months ("YYYY-MM") an account has charges in, newest first."""
         month = func.substr(transactions.c.happened_on, 1, 7)
         with self.transaction() as conn:
             rows = conn.execute(
                 select(month)
-                .where(transactions.c.account_id == account_id)
+                .where(*_pickable(account_id, charges_only))
                 .group_by(month)
                 .order_by(month.desc())
             ).all()
@@ -1726,6 +1729,16 @@ def _case(row: Mapping[Any, Any]) -> CaseRecord:
         topic_id=row["topic_id"],
         version=row["version"],
     )
+
+
+def _pickable(account_id: int, charges_only: bool) -> list[ColumnElement[bool]]:
+    """The account's transactions; with `charges_only`, not the failed payments."""
+    where: list[ColumnElement[bool]] = [transactions.c.account_id == account_id]
+    if charges_only:
+        where.append(
+            or_(transactions.c.status.is_(None), transactions.c.status != FAILED)
+        )
+    return where
 
 
 def _transaction_values(account_id: int, row: ChargeRow, now: datetime) -> dict[str, Any]:

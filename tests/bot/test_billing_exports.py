@@ -1,0 +1,91 @@
+"""Billing exports as advertisers send them (issue 16, C and D), through the real
+Application: failed payments, verification charges without a type column, a charge typed
+and then imported, exports in other code pages and languages, and the same charge twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.storage import Store
+from bot.transport import InProcessBotApi
+from tests.bot.test_imports import edited_texts, send_export, with_account
+from tests.helpers import ChatDriver, plain
+
+
+def stored(store: Store, chat_id: int) -> list[dict[str, Any]]:
+    account_id = store.list_accounts(chat_id)[0]["ref"]
+    return store.list_transactions(account_id, month=None, offset=0, limit=50)[0]
+
+
+async def to_the_picker(user: ChatDriver) -> list[str]:
+    """/new on the saved account, "I don't recognise", then the list of imported charges."""
+    await user.send("/new")
+    if any("Start over" in label for label in user.button_labels()):
+        await user.tap("Start over")
+    await user.tap("Northwind")
+    await user.tap("A charge I don't recognise")
+    await user.tap("Pick from imported charges")
+    return user.button_labels()
+
+
+async def test_failed_rows_are_named_and_never_offered(
+    user: ChatDriver, api: InProcessBotApi
+) -> None:
+    """The failed payment of 4 Nov 16:02 is named as failed in the report, and the list of
+    charges to dispute leaves it out (C.1); the successful one three minutes later stays."""
+    await with_account(user)
+    await send_export(user, api, "billing_title_lines.csv")
+    report = edited_texts(api)[-1]
+    assert "1 of them failed: no money was taken" in report
+    assert "line 8: 50.00 USD on 04 Nov 2026 16:02 failed" in report
+    await to_the_picker(user)
+    labels: list[str] = []
+    while True:
+        labels += [label for label in user.button_labels() if "· ••" in label]
+        if not any("Older" in label for label in user.button_labels()):
+            break
+        await user.tap("Older")
+    assert any("4 Nov 2026 16:05" in label for label in labels)
+    assert not any("16:02" in label or "Failed" in label for label in labels), labels
+
+
+async def test_a_russian_excel_csv_is_read(
+    user: ChatDriver, api: InProcessBotApi, store: Store
+) -> None:
+    """A CSV saved by a Russian Excel (cp1251, Russian headers, statuses and types) is read,
+    not decoded as cp1252 into mojibake and refused (C.6)."""
+    await with_account(user)
+    await send_export(user, api, "billing_ru_cp1251.csv")
+    report = edited_texts(api)[-1]
+    assert "3 charges imported" in report and "1 of them failed" in report, report
+    rows = {row["invoice_number"]: row for row in stored(store, user.chat_id)}
+    assert rows["BDRU2026110301"]["status"] == "success"
+    assert rows["BDRU2026110301"]["kind"] == "payment"
+    assert rows["BDRU2026110401"]["status"] == "failed"
+    assert rows["BDRU2026110501"]["kind"] == "refund"
+    assert rows["BDRU2026110501"]["amount"] == "1200.00"
+
+
+async def test_headers_in_the_bots_other_languages(
+    user: ChatDriver, api: InProcessBotApi, store: Store
+) -> None:
+    """Spanish, Portuguese and Indonesian exports are read by their own column names, with
+    no question about which column is which (C.6)."""
+    await with_account(user)
+    exports = {
+        "es": "Fecha y hora,Método de pago,Número de documento,Estado,Importe,Moneda,Tipo\n"
+        "2026-11-03 11:20:41,Visa 1881,ES1,Exitoso,50.00,USD,Pago automático\n",
+        "pt": "Data e hora;Forma de pagamento;Número do documento;Situação;Valor;Moeda;Tipo\n"
+        "2026-11-04 11:20:41;Visa 1881;PT1;Concluído;60,00;USD;Pagamento automático\n",
+        "id": "Waktu transaksi,Metode pembayaran,Nomor dokumen,Status,Jumlah,Mata uang,Jenis\n"
+        "2026-11-05 11:20:41,Visa 1881,ID1,Gagal,70.00,USD,Pembayaran otomatis\n",
+    }
+    for code, text in exports.items():
+        api.files[f"file-{code}"] = text.encode()
+        await user.send_file(f"file-{code}", f"{code}.csv")
+        assert "1 charge imported" in edited_texts(api)[-1], (code, edited_texts(api)[-1])
+    rows = {row["invoice_number"]: row for row in stored(store, user.chat_id)}
+    assert rows["ES1"]["status"] == "success" and rows["ES1"]["kind"] == "payment"
+    assert rows["PT1"]["amount"] == "60.00" and rows["PT1"]["status"] == "success"
+    assert rows["ID1"]["status"] == "failed" and rows["ID1"]["card_last4"] == "1881"
+
