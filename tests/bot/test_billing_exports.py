@@ -89,3 +89,28 @@ async def test_headers_in_the_bots_other_languages(
     assert rows["PT1"]["amount"] == "60.00" and rows["PT1"]["status"] == "success"
     assert rows["ID1"]["status"] == "failed" and rows["ID1"]["card_last4"] == "1881"
 
+
+
+async def test_a_verification_charge_needs_no_type_column(
+    user: ChatDriver, api: InProcessBotApi
+) -> None:
+    """An export with no "type" column: 10.00 USD on card 4242's first row, with no document
+    number and no refund within 15 days, is flagged as a verification charge left
+    unreversed (C.2). Card 1881's 10.00 USD is refunded in time, and card 5555's first row
+    has a document number: neither is flagged."""
+    await with_account(user)
+    api.files["file-v"] = (
+        b"Time,Payment method,Document number,Status,Amount,Currency\n"
+        b"2026-10-01 09:00:00,Visa 4242,,Success,10.00,USD\n"
+        b"2026-10-02 09:00:00,Visa 4242,BD1,Success,80.00,USD\n"
+        b"2026-10-03 09:00:00,Visa 1881,,Success,10.00,USD\n"
+        b"2026-10-09 09:00:00,Visa 1881,,Success,-10.00,USD\n"
+        b"2026-10-04 09:00:00,Visa 5555,BD2,Success,10.00,USD\n"
+    )
+    await user.send_file("file-v", "export.csv")
+    flags = [plain(m.text) for m in user.messages() if "Worth a look" in m.text]
+    assert len(flags) == 1, flags
+    assert "verification not reversed" in flags[0]
+    assert "10.00 USD on the card ending 4242 on 2026-10-01" in flags[0]
+    assert "looks like a card verification charge" in flags[0]
+    assert "2026-10-16" in flags[0]  # the 15 days' end
