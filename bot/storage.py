@@ -55,7 +55,7 @@ from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 
 from bot import schema
-from conversations.billing import FAILED, ChargeRow, new_rows
+from conversations.billing import FAILED, REFUND, ChargeRow, new_rows
 from conversations.cases import CaseStatus, CaseTrack
 from conversations.intake import Intake, Step
 
@@ -1230,9 +1230,37 @@ class Store:
         if not rows:
             return
         with self.transaction() as conn:
-            conn.execute(
-                insert(transactions), [_transaction_values(account_id, r, now) for r in rows]
+            # A charge typed into a case earlier and now imported (same document number) is
+            # one charge: the typed row takes the export's details, the case keeps it.
+            documents = {r.document for r in rows if r.document and r.kind != REFUND}
+            typed = (
+                {
+                    str(number): int(i)
+                    for i, number in conn.execute(
+                        select(transactions.c.id, transactions.c.invoice_number).where(
+                            transactions.c.account_id == account_id,
+                            transactions.c.source == "typed",
+                            transactions.c.fingerprint.is_(None),
+                            transactions.c.invoice_number.in_(sorted(documents)),
+                        )
+                    )
+                }
+                if documents
+                else {}
             )
+            fresh = []
+            for row in rows:
+                values = _transaction_values(account_id, row, now)
+                merged = typed.pop(row.document, None) if row.kind != REFUND else None
+                if merged is None:
+                    fresh.append(values)
+                    continue
+                del values["created_at"], values["campaign_ids"]
+                conn.execute(
+                    update(transactions).where(transactions.c.id == merged).values(**values)
+                )
+            if fresh:
+                conn.execute(insert(transactions), fresh)
 
     def transaction_ids(self, account_id: int, fingerprints: set[str]) -> dict[str, int]:
         """The ids of the account's stored charges with these fingerprints."""

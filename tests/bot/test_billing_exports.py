@@ -114,3 +114,36 @@ async def test_a_verification_charge_needs_no_type_column(
     assert "10.00 USD on the card ending 4242 on 2026-10-01" in flags[0]
     assert "looks like a card verification charge" in flags[0]
     assert "2026-10-16" in flags[0]  # the 15 days' end
+
+
+async def type_a_charge(user: ChatDriver, day: str, amount: str, card: str, document: str) -> None:
+    """/new on the saved account: a charge "I don't recognise", typed, to a sent case."""
+    await user.send("/new")
+    if any("Start over" in label for label in user.button_labels()):
+        await user.tap("Start over")
+    await user.tap("Northwind")
+    await user.tap("A charge I don't recognise")
+    if any("Type it instead" in label for label in user.button_labels()):
+        await user.tap("Type it instead")
+    await user.send(day)
+    await user.send(amount)
+    await user.send(card)
+    await user.send(document)
+    await user.tap("Skip")  # campaigns
+    await user.tap("Today")
+    await user.tap("Skip")  # evidence
+    await user.tap("I've sent it")
+    await user.send("TT-0099123")
+
+
+async def test_a_typed_charge_imported_later_is_listed_once(
+    user: ChatDriver, api: InProcessBotApi
+) -> None:
+    """75.20 USD typed into a case with its document number, then imported with the same
+    number: the list of charges shows it once (C.3)."""
+    await with_account(user)
+    await type_a_charge(user, "10 Nov 2026", "75.20 USD", "1881", "BDUS2026111001")
+    await send_export(user, api, "billing_overlap_1.csv")
+    labels = await to_the_picker(user)
+    assert len([label for label in labels if "75.20 USD ·" in label]) == 1, labels
+    assert labels[0].startswith("10 Nov 2026 14:30 · 75.20 USD · ••1881")
