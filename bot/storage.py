@@ -1763,9 +1763,7 @@ def _pickable(account_id: int, charges_only: bool) -> list[ColumnElement[bool]]:
     """The account's transactions; with `charges_only`, not the failed payments."""
     where: list[ColumnElement[bool]] = [transactions.c.account_id == account_id]
     if charges_only:
-        where.append(
-            or_(transactions.c.status.is_(None), transactions.c.status != FAILED)
-        )
+        where.append(or_(transactions.c.status.is_(None), transactions.c.status != FAILED))
     return where
 
 

@@ -160,7 +160,9 @@ def unreversed_verifications(
             used.add(reversal)
         elif (today - charged_on).days > days:
             flags.append(
-                _verification_flag(charge, deadline, last_day, policy, labelled=charge not in inferred)
+                _verification_flag(
+                    charge, deadline, last_day, policy, labelled=charge not in inferred
+                )
             )
     return flags
 
@@ -177,9 +179,7 @@ def _unlabelled_verifications(rows: list[ChargeRow], policy: Policy) -> list[Cha
     return [
         row
         for row in first.values()
-        if _is_charge(row)
-        and row.document is None
-        and amounts.get(row.currency) == row.amount
+        if _is_charge(row) and row.document is None and amounts.get(row.currency) == row.amount
     ]
 
 

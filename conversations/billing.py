@@ -1494,8 +1494,16 @@ def _status(text: str) -> str:
 
 # Beginnings of words, accents off (see _kind), in English, Russian, Spanish, Portuguese and
 # Indonesian.
-_REFUND_WORDS = ("refund", "revers", "returned", "возврат", "reembols", "devoluc", "estorn",
-                 "pengembalian")
+_REFUND_WORDS = (
+    "refund",
+    "revers",
+    "returned",
+    "возврат",
+    "reembols",
+    "devoluc",
+    "estorn",
+    "pengembalian",
+)
 _VERIFICATION_WORDS = ("verif", "authoriz", "authoris", "провер", "верифик", "авториз")
 _PAYMENT_WORDS = (
     "платеж",

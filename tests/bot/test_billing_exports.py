@@ -90,7 +90,6 @@ async def test_headers_in_the_bots_other_languages(
     assert rows["ID1"]["status"] == "failed" and rows["ID1"]["card_last4"] == "1881"
 
 
-
 async def test_a_verification_charge_needs_no_type_column(
     user: ChatDriver, api: InProcessBotApi
 ) -> None:
@@ -147,3 +146,54 @@ async def test_a_typed_charge_imported_later_is_listed_once(
     labels = await to_the_picker(user)
     assert len([label for label in labels if "75.20 USD ·" in label]) == 1, labels
     assert labels[0].startswith("10 Nov 2026 14:30 · 75.20 USD · ••1881")
+
+
+async def test_the_same_charge_twice_is_pointed_at_its_case(
+    user: ChatDriver, api: InProcessBotApi
+) -> None:
+    """D: a second case typed for a charge already in a sent case (same document number)
+    says so and offers that case; an export holding the charges of an existing case raises
+    its flag with the case named, not "Start a case from this"."""
+    await with_account(user)
+    await type_a_charge(user, "9 Nov 2026", "1189.90 USD", "1881", "BDUS2026110901")
+    await type_a_charge(user, "9 Nov 2026", "1189.90 USD", "1881", "BDUS2026110901")
+    warning = next(m for m in user.messages() if "already about this charge" in m.text)
+    assert "Case #1 is already about this charge" in plain(warning.text)
+    opened = next(data for label, data in warning.buttons if "Open case #1" in label)
+    await user.press(opened)
+    assert "#1" in user.last_text()
+    await send_export(user, api, "billing_title_lines.csv")
+    duplicate = next(
+        m for m in user.messages() if "Worth a look" in m.text and "duplicate" in m.text
+    )
+    assert "Case #1 is already about this charge" in plain(duplicate.text)
+    labels = [label for label, _data in duplicate.buttons]
+    assert labels == ["Open case #1"], labels
+
+
+async def test_a_flag_with_a_case_says_so_on_re_import(
+    user: ChatDriver, api: InProcessBotApi
+) -> None:
+    """D: a case started from a flag; the same export again raises the flag with that case
+    named and offered, and the first flag's "Start a case from this" no longer starts a
+    second case."""
+    await with_account(user)
+    await send_export(user, api, "billing_title_lines.csv")
+    flag = next(m for m in user.messages() if "Worth a look" in m.text and "duplicate" in m.text)
+    start = next(data for label, data in flag.buttons if "Start a case" in label)
+    await user.press(start, flag.message_id or 1)
+    await user.tap("Skip")
+    await user.tap("Today")
+    await user.tap("Skip")
+    await user.tap("I've sent it")
+    await user.send("TT-0099123")
+    before = len(user.messages())
+    await send_export(user, api, "billing_title_lines.csv")
+    again = next(
+        m for m in user.messages()[before:] if "Worth a look" in m.text and "duplicate" in m.text
+    )
+    assert "Case #1 is already about this charge" in plain(again.text)
+    assert [label for label, _data in again.buttons] == ["Open case #1"]
+    await user.press(start, flag.message_id or 1)
+    assert "Case #1 is already about this charge" in user.last_text()
+    assert "Which campaigns" not in user.all_text()[-500:]
