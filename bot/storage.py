@@ -1714,6 +1714,21 @@ def _save_charge(
             update(transactions).where(transactions.c.id == transaction_id).values(**values)
         )
         return transaction_id
+    if values["invoice_number"]:
+        # A charge picked from the imported ones (or imported before it was typed) is that
+        # row, not a second one: the list of charges shows each charge once.
+        known = conn.execute(
+            select(transactions.c.id)
+            .where(
+                transactions.c.account_id == values["account_id"],
+                transactions.c.invoice_number == values["invoice_number"],
+                transactions.c.amount == values["amount"],
+            )
+            .order_by(transactions.c.id)
+            .limit(1)
+        ).scalar()
+        if known is not None:
+            return int(known)
     result = conn.execute(insert(transactions).values(source="typed", created_at=now, **values))
     return _new_id(result)
 

@@ -197,3 +197,19 @@ async def test_a_flag_with_a_case_says_so_on_re_import(
     await user.press(start, flag.message_id or 1)
     assert "Case #1 is already about this charge" in user.last_text()
     assert "Which campaigns" not in user.all_text()[-500:]
+
+
+async def test_a_picked_charge_stays_one_charge(user: ChatDriver, api: InProcessBotApi) -> None:
+    """C.3: an imported charge picked for a case is not stored again as a typed one, so the
+    list of charges still shows it once."""
+    await with_account(user)
+    await send_export(user, api, "billing_overlap_1.csv")
+    await to_the_picker(user)
+    await user.tap("10 Nov 2026 14:30")
+    await user.tap("Skip")
+    await user.tap("Today")
+    await user.tap("Skip")
+    await user.tap("I've sent it")
+    await user.send("TT-0099123")
+    labels = await to_the_picker(user)
+    assert len([label for label in labels if "75.20 USD ·" in label]) == 1, labels
