@@ -1251,7 +1251,9 @@ class Store:
             fresh = []
             for row in rows:
                 values = _transaction_values(account_id, row, now)
-                merged = typed.pop(row.document, None) if row.kind != REFUND else None
+                merged = (
+                    typed.pop(row.document, None) if row.document and row.kind != REFUND else None
+                )
                 if merged is None:
                     fresh.append(values)
                     continue
