@@ -7,24 +7,28 @@ loop; this module decides what to ask and what to store, and words the outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Any
 
+from bot.followup import SHOW_CASE_PREFIX
 from bot.i18n import N_, Words, _, said
 from bot.rendering import Renderer
 from bot.replies import Button, Reply, Who, account_label
-from bot.storage import Store
+from bot.storage import CaseRecord, Store
 from conversations.anomalies import CHARGED_AFTER_PAUSE, DUPLICATE_CHARGE, Flag
-from conversations.billing import FIELDS, REQUIRED_FIELDS, ChargeRow, ImportReport
+from conversations.billing import FAILED, FIELDS, REQUIRED_FIELDS, ChargeRow, ImportReport
+from conversations.cases import CaseStatus
 from conversations.inputs import whole_number
 from conversations.policy import Policy
 
 EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 PREFIX = "m:imp"
 MAX_FLAGS_SHOWN = 5
+MAX_FAILED_SHOWN = 5
 CHOICE_WORDS = Words(
     {
         "day_first": N_("Day first (03/11 = 3 Nov)"),
@@ -52,6 +56,100 @@ class AccountFacts:
     today: date
     paused: dict[str, date]
     advertiser_id: str | None
+    team_id: int = 0  # whose cases a flag may already have
+
+
+@dataclass(frozen=True)
+class ChargeKey:
+    """What tells one charge from another across cases and imports: its document number,
+    else its day, amount, currency and card."""
+
+    account_ref: int | None
+    document: str | None
+    day: str | None  # ISO date
+    amount: Decimal | None
+    currency: str | None
+    card: str | None
+
+    def same(self, other: ChargeKey) -> bool:
+        if self.account_ref != other.account_ref:
+            return False
+        if self.document and other.document:
+            return self.document == other.document
+        return (
+            self.day is not None
+            and self.amount is not None
+            and bool(self.card)
+            and (self.day, self.amount, self.currency, self.card)
+            == (other.day, other.amount, other.currency, other.card)
+        )
+
+
+def _decimal(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def case_charges(answers: Mapping[str, Any]) -> list[ChargeKey]:
+    """The charges a case is about: its charge, and the other one of a duplicate pair."""
+    ref = answers.get("account_ref")
+    account = int(ref) if isinstance(ref, int | str) and str(ref).isdigit() else None
+    amount = _decimal(answers.get("amount"))
+    currency = answers.get("amount_currency")
+    card = answers.get("card_last4")
+    keys = [
+        ChargeKey(
+            account,
+            answers.get("invoice_number"),
+            answers.get("charge_date"),
+            amount,
+            currency,
+            card,
+        )
+    ]
+    if answers.get("other_date") or answers.get("other_invoice"):
+        keys.append(
+            ChargeKey(
+                account,
+                answers.get("other_invoice"),
+                answers.get("other_date"),
+                amount,
+                currency,
+                card,
+            )
+        )
+    return keys
+
+
+def stored_charge(account_id: int, row: ChargeRow) -> ChargeKey:
+    """An imported row as `case_charges` sees a charge."""
+    return ChargeKey(
+        account_id,
+        row.document,
+        row.happened_at.date().isoformat(),
+        row.amount,
+        row.currency,
+        row.card_last4,
+    )
+
+
+# A case that is still about its charge: anything but one cancelled before it was sent.
+_FORGOTTEN = frozenset({CaseStatus.CANCELLED})
+
+
+def cases_about(
+    store: Store, team_id: int, charges: list[ChargeKey], *, besides: int | None = None
+) -> list[CaseRecord]:
+    """The team's open or sent cases about any of these charges (newest first)."""
+    found = []
+    for case in store.list_cases(team_id, limit=500):
+        if case.id == besides or case.status in _FORGOTTEN:
+            continue
+        if any(k.same(c) for k in case_charges(case.answers) for c in charges):
+            found.append(case)
+    return found
 
 
 def looks_like_export(filename: str | None) -> bool:
@@ -178,6 +276,7 @@ class ImportService:
             today=self.clock().date(),
             paused=self._recorded_pauses(who.chat_id),
             advertiser_id=account.get("advertiser_id"),
+            team_id=who.chat_id,
         )
 
     def report(
@@ -199,10 +298,14 @@ class ImportService:
                 already=already,
                 skipped=report.skipped[:5],
                 skipped_count=len(report.skipped),
+                # Failed payments are kept (a re-import stays "already here") but named, and
+                # never offered as a charge to dispute: they took no money.
+                failed=[row for row in report.rows if row.status == FAILED][:MAX_FAILED_SHOWN],
+                failed_count=sum(1 for row in report.rows if row.status == FAILED),
                 account=account_label(facts.account) if facts.account else "",
             )
         )
-        return [summary, *self._flags(job.account_id, flags)]
+        return [summary, *self._flags(facts.team_id, job.account_id, flags)]
 
     def _recorded_pauses(self, team_id: int) -> dict[str, date]:
         """Pause dates the team told the bot about ("Charged after I paused" cases), by
@@ -216,8 +319,9 @@ class ImportService:
                 paused[key] = min(day, paused.get(key, day))
         return paused
 
-    def _flags(self, account_id: int, flags: list[Flag]) -> list[Reply]:
-        """Each charge worth a look, with its rule and rows, and a way to start a case."""
+    def _flags(self, team_id: int, account_id: int, flags: list[Flag]) -> list[Reply]:
+        """Each charge worth a look, with its rule and rows, and a way to start a case — or,
+        when a case is already about it (a re-import raises the same flag), that case."""
         shown = flags[:MAX_FLAGS_SHOWN]
         stored = self.store.transaction_ids(
             account_id, {r.fingerprint for flag in shown for r in flag.rows}
@@ -226,11 +330,20 @@ class ImportService:
         for flag in shown:
             ids = [stored[r.fingerprint] for r in flag.rows if r.fingerprint in stored][:2]
             buttons = []
+            existing = cases_about(
+                self.store, team_id, [stored_charge(account_id, r) for r in flag.rows]
+            )
+            if existing:
+                case = existing[-1]  # the first case about it
+                text = self.renderer.chat_text("import_flag", flag=flag, case_id=case.id)
+                label = _("Open case #%(id)s") % {"id": case.id}
+                replies.append(Reply(text, [[Button(label, SHOW_CASE_PREFIX + str(case.token))]]))
+                continue
             if ids:
                 reason = {DUPLICATE_CHARGE: "d", CHARGED_AFTER_PAUSE: "p"}.get(flag.rule, "u")
                 data = f"{PREFIX}:case:{reason}:{account_id}:" + ".".join(str(i) for i in ids)
                 buttons = [[Button(_("Start a case from this"), data)]]
-            text = self.renderer.chat_text("import_flag", flag=flag)
+            text = self.renderer.chat_text("import_flag", flag=flag, case_id=None)
             replies.append(Reply(text, buttons))
         return replies
 

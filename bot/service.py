@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot import i18n, labels
 from bot.followup import SHOW_CASE_PREFIX, FollowUpService
 from bot.i18n import N_, _, error_text
-from bot.imports import ImportService
+from bot.imports import ImportService, case_charges, cases_about
 from bot.policy_texts import PolicyTexts
 from bot.rendering import Renderer, SupportMessage, money, month_name, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
@@ -181,6 +181,14 @@ class RefundService:
         charges = self.store.transaction_rows(account_id, ids) if account else []
         if reason is None or account is None or not charges:
             return ButtonResult(_("That charge isn't here any more."), [])
+        keys = [
+            c
+            for charge in charges
+            for c in case_charges(_charge_answers(charge) | {"account_ref": account_id})
+        ]
+        earlier = cases_about(self.store, who.chat_id, keys)
+        if earlier:  # a flag raised again by a re-import: its case is already there
+            return ButtonResult(None, [self._already_a_case(earlier[-1])])
         replies: list[Reply] = []
         old = self._load_once(who)
         if old is not None and not old.intake.finished:
@@ -201,11 +209,17 @@ class RefundService:
         page_text, month, amount = [*value.split(":"), "", ""][:3]
         page = whole_number(page_text, most_digits=6) or 0
         account_id = int(row.intake.answers["account_ref"])
+        # Failed payments took no money: never offered as a charge to dispute.
         charges, total = self.store.list_transactions(
-            account_id, month=month or None, offset=page * PAGE, limit=PAGE, amount=amount or None
+            account_id,
+            month=month or None,
+            offset=page * PAGE,
+            limit=PAGE,
+            amount=amount or None,
+            charges_only=True,
         )
         buttons = [[Button(_charge_label(c), self._data(row, "T", str(c["id"])))] for c in charges]
-        months = self.store.transaction_months(account_id)[:3]
+        months = self.store.transaction_months(account_id, charges_only=True)[:3]
         everything = ("• " if not month and not amount else "") + _("All")
         buttons.append(
             [
@@ -217,7 +231,9 @@ class RefundService:
             + [Button(everything, self._data(row, "L", "0:"))]
         )
         # The amounts charged most often (this month): one tap narrows the list.
-        amounts = self.store.frequent_amounts(account_id, month=month or None, limit=3)
+        amounts = self.store.frequent_amounts(
+            account_id, month=month or None, limit=3, charges_only=True
+        )
         if len(amounts) > 1 or amount:
             buttons.append(
                 [
@@ -622,6 +638,8 @@ class RefundService:
             picked = self.store.transaction_rows(int(intake.answers["account_ref"]), [charge_id])
             if not picked:
                 return ButtonResult(_("That charge isn't here any more."), [])
+            if picked[0].get("status") == ChargeStatus.FAILED:
+                return ButtonResult(_("That payment failed: no money was taken."), [])
             intake.prefill(_charge_answers(picked[0], other=step is Step.OTHER_CHARGE))
         elif action == "o":
             self._cancel(row, who)
@@ -790,8 +808,24 @@ class RefundService:
         }
 
     def _review(self, row: IntakeRow, who: Who) -> list[Reply]:
-        """Judge the answers, keep the draft case, and show the verdict and the message."""
-        return self._with_card(row, who, self._review_replies(row, who))
+        """Judge the answers, keep the draft case, and show the verdict and the message —
+        after a word when another case is already about the same charge."""
+        replies = self._review_replies(row, who)
+        earlier = cases_about(
+            self.store, _team(row, who), case_charges(row.intake.answers), besides=row.case_id
+        )
+        if earlier:
+            replies.insert(0, self._already_a_case(earlier[-1]))
+        return self._with_card(row, who, replies)
+
+    def _already_a_case(self, case: CaseRecord) -> Reply:
+        """A word that this charge already has a case, with a way to open it."""
+        text = "📂 " + _(
+            "Case #%(id)s is already about this charge. Open it to carry on there; "
+            "a second request for the same charge can slow both down."
+        ) % {"id": case.id}
+        label = _("Open case #%(id)s") % {"id": case.id}
+        return Reply(text, [[Button(label, SHOW_CASE_PREFIX + str(case.token))]])
 
     def _with_card(self, row: IntakeRow, who: Who, replies: list[Reply]) -> list[Reply]:
         """A team case answered in private also updates its card in the team's group."""

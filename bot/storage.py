@@ -42,6 +42,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -54,7 +55,7 @@ from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 
 from bot import schema
-from conversations.billing import ChargeRow, new_rows
+from conversations.billing import FAILED, REFUND, ChargeRow, new_rows
 from conversations.cases import CaseStatus, CaseTrack
 from conversations.intake import Intake, Step
 
@@ -1229,9 +1230,39 @@ class Store:
         if not rows:
             return
         with self.transaction() as conn:
-            conn.execute(
-                insert(transactions), [_transaction_values(account_id, r, now) for r in rows]
+            # A charge typed into a case earlier and now imported (same document number) is
+            # one charge: the typed row takes the export's details, the case keeps it.
+            documents = {r.document for r in rows if r.document and r.kind != REFUND}
+            typed = (
+                {
+                    str(number): int(i)
+                    for i, number in conn.execute(
+                        select(transactions.c.id, transactions.c.invoice_number).where(
+                            transactions.c.account_id == account_id,
+                            transactions.c.source == "typed",
+                            transactions.c.fingerprint.is_(None),
+                            transactions.c.invoice_number.in_(sorted(documents)),
+                        )
+                    )
+                }
+                if documents
+                else {}
             )
+            fresh = []
+            for row in rows:
+                values = _transaction_values(account_id, row, now)
+                merged = (
+                    typed.pop(row.document, None) if row.document and row.kind != REFUND else None
+                )
+                if merged is None:
+                    fresh.append(values)
+                    continue
+                del values["created_at"], values["campaign_ids"]
+                conn.execute(
+                    update(transactions).where(transactions.c.id == merged).values(**values)
+                )
+            if fresh:
+                conn.execute(insert(transactions), fresh)
 
     def transaction_ids(self, account_id: int, fingerprints: set[str]) -> dict[str, int]:
         """The ids of the account's stored charges with these fingerprints."""
@@ -1263,10 +1294,12 @@ class Store:
         offset: int,
         limit: int,
         amount: str | None = None,
+        charges_only: bool = False,
     ) -> tuple[list[dict[str, Any]], int]:
         """Imported and typed charges of an account, newest first (optionally one month,
-        "YYYY-MM", or one amount), a page at a time, with the total."""
-        where = [transactions.c.account_id == account_id]
+        "YYYY-MM", or one amount), a page at a time, with the total. `charges_only` leaves
+        out failed payments: they took no money, so there is nothing to dispute."""
+        where = _pickable(account_id, charges_only)
         if month:
             where.append(transactions.c.happened_on.like(f"{month}-%"))
         if amount:
@@ -1296,10 +1329,10 @@ class Store:
         return found is not None
 
     def frequent_amounts(
-        self, account_id: int, *, month: str | None, limit: int
+        self, account_id: int, *, month: str | None, limit: int, charges_only: bool = False
     ) -> list[tuple[str, str]]:
         """(amount, currency) charged most often (in a month), for quick filters."""
-        where = [transactions.c.account_id == account_id]
+        where = _pickable(account_id, charges_only)
         if month:
             where.append(transactions.c.happened_on.like(f"{month}-%"))
         with self.transaction() as conn:
@@ -1312,13 +1345,13 @@ class Store:
             ).all()
         return [(str(r.amount), str(r.currency)) for r in rows]
 
-    def transaction_months(self, account_id: int) -> list[str]:
+    def transaction_months(self, account_id: int, *, charges_only: bool = False) -> list[str]:
         """The months ("YYYY-MM") an account has charges in, newest first."""
         month = func.substr(transactions.c.happened_on, 1, 7)
         with self.transaction() as conn:
             rows = conn.execute(
                 select(month)
-                .where(transactions.c.account_id == account_id)
+                .where(*_pickable(account_id, charges_only))
                 .group_by(month)
                 .order_by(month.desc())
             ).all()
@@ -1683,6 +1716,21 @@ def _save_charge(
             update(transactions).where(transactions.c.id == transaction_id).values(**values)
         )
         return transaction_id
+    if values["invoice_number"]:
+        # A charge picked from the imported ones (or imported before it was typed) is that
+        # row, not a second one: the list of charges shows each charge once.
+        known = conn.execute(
+            select(transactions.c.id)
+            .where(
+                transactions.c.account_id == values["account_id"],
+                transactions.c.invoice_number == values["invoice_number"],
+                transactions.c.amount == values["amount"],
+            )
+            .order_by(transactions.c.id)
+            .limit(1)
+        ).scalar()
+        if known is not None:
+            return int(known)
     result = conn.execute(insert(transactions).values(source="typed", created_at=now, **values))
     return _new_id(result)
 
@@ -1726,6 +1774,14 @@ def _case(row: Mapping[Any, Any]) -> CaseRecord:
         topic_id=row["topic_id"],
         version=row["version"],
     )
+
+
+def _pickable(account_id: int, charges_only: bool) -> list[ColumnElement[bool]]:
+    """The account's transactions; with `charges_only`, not the failed payments."""
+    where: list[ColumnElement[bool]] = [transactions.c.account_id == account_id]
+    if charges_only:
+        where.append(or_(transactions.c.status.is_(None), transactions.c.status != FAILED))
+    return where
 
 
 def _transaction_values(account_id: int, row: ChargeRow, now: datetime) -> dict[str, Any]:

@@ -17,7 +17,11 @@ in plain words (hedged where POLICY.md only infers), and the rulebook's source k
   flagged; the person can still pick that charge by hand.
 - `verification_not_reversed` (row 5, [T5]). A card verification charge with no refund
   of the same amount, currency and card within `[timing].verification_reversal_days`,
-  once that many full days have passed by `today`.
+  once that many full days have passed by `today`. A row is a verification charge when
+  the export labels it so, or — exports often have no "type" column — when it is the
+  first row of its card in the export, a charge of exactly `[import].verification_amounts`
+  in its currency (10 USD), with no document number (verification charges get no invoice).
+  Currencies not in that table are not guessed at: TikTok publishes no local amounts.
 - `charged_after_pause` (row 6, [T6, T16]). Charges dated after a recorded pause date.
   Matching is on the row's ad account (or the account the whole export belongs to):
   transactions exports rarely carry campaign IDs, so a pause recorded for a campaign
@@ -135,6 +139,8 @@ def unreversed_verifications(
         for row in unique
         if row.kind == VERIFICATION and row.status != FAILED and row.status not in _REVERSED
     ]
+    inferred = _unlabelled_verifications(unique, policy)
+    verifications += inferred
     for charge in sorted(verifications, key=lambda row: row.happened_at.date()):
         charged_on = charge.happened_at.date()
         deadline = charged_on + timedelta(days=days)
@@ -153,8 +159,28 @@ def unreversed_verifications(
         if reversal is not None:
             used.add(reversal)
         elif (today - charged_on).days > days:
-            flags.append(_verification_flag(charge, deadline, last_day, policy))
+            flags.append(
+                _verification_flag(
+                    charge, deadline, last_day, policy, labelled=charge not in inferred
+                )
+            )
     return flags
+
+
+def _unlabelled_verifications(rows: list[ChargeRow], policy: Policy) -> list[ChargeRow]:
+    """Rows that look like a card's verification charge though nothing labels them so: the
+    card's first row in the export, a charge of the verification amount, no document."""
+    amounts = policy.import_rules.verification_amounts
+    first: dict[tuple[str, str], ChargeRow] = {}
+    for row in sorted(rows, key=lambda row: row.happened_at.replace(tzinfo=None)):
+        card = row.card_last4 or row.payment_method
+        if card is not None:
+            first.setdefault((card, row.ad_account or ""), row)
+    return [
+        row
+        for row in first.values()
+        if _is_charge(row) and row.document is None and amounts.get(row.currency) == row.amount
+    ]
 
 
 def charges_after_pause(
@@ -283,18 +309,30 @@ def _duplicate_flag(burst: tuple[ChargeRow, ...], policy: Policy) -> Flag:
 
 
 def _verification_flag(
-    charge: ChargeRow, deadline: date, last_day: date | None, policy: Policy
+    charge: ChargeRow, deadline: date, last_day: date | None, policy: Policy, *, labelled: bool
 ) -> Flag:
     timing = policy.timing
-    found = Phrase(
-        "A card verification charge of %(amount)s on %(card)s on %(day)s. TikTok reverses "
-        "these within %(days)s days, and no refund of that amount shows by %(deadline)s.",
-        amount=_money(charge.amount, charge.currency),
-        card=_card(charge),
-        day=_day(charge.happened_at.date()),
-        days=timing.verification_reversal_days,
-        deadline=_day(deadline),
-    )
+    values: dict[str, object] = {
+        "amount": _money(charge.amount, charge.currency),
+        "card": _card(charge),
+        "day": _day(charge.happened_at.date()),
+        "days": timing.verification_reversal_days,
+        "deadline": _day(deadline),
+    }
+    if labelled:
+        found = Phrase(
+            "A card verification charge of %(amount)s on %(card)s on %(day)s. TikTok reverses "
+            "these within %(days)s days, and no refund of that amount shows by %(deadline)s.",
+            **values,
+        )
+    else:
+        # Inferred, not labelled: worded as a likelihood (POLICY.md [I]).
+        found = Phrase(
+            "%(amount)s on %(card)s on %(day)s, the card's first charge in this export and "
+            "with no document number, looks like a card verification charge. TikTok reverses "
+            "these within %(days)s days, and no refund of that amount shows by %(deadline)s.",
+            **values,
+        )
     if last_day is not None and last_day < deadline:
         advice = Phrase(
             "This export ends on %(day)s, so the refund may be in a later one: check that "

@@ -2,7 +2,8 @@
 
 This module owns turning the bytes of an exported CSV or XLSX file into `ChargeRow`s:
 finding the header row and which column holds what, reading what real exports contain
-(byte-order marks, UTF-16, cp1252, `;` and tab separators, decimal commas, several date
+(byte-order marks, UTF-16, cp1252, cp1251 and other code pages told apart by a
+charset detector, `;` and tab separators, decimal commas, several date
 styles, Excel dates, title, blank and total lines), and reporting every line it skipped
 with a reason. It never guesses silently where a person can answer: a missing or
 ambiguous column, or dates that read both day-first and month-first, come back as a
@@ -39,6 +40,7 @@ from types import MappingProxyType
 from typing import Final
 
 from babel.numbers import list_currencies
+from charset_normalizer import from_bytes
 from openpyxl.utils.datetime import from_excel
 
 from conversations.currencies import minor_digits
@@ -331,8 +333,117 @@ _SYNONYM_TABLE: tuple[tuple[str, int, str], ...] = (
         "description details detail remark remarks note notes memo comment comments",
     ),
 )
+# The same columns as exports in the other languages the bot speaks name them (Russian,
+# Spanish, Portuguese, Indonesian): phrases separated by "|", written as people write them;
+# they are folded like a header (accents off, letters and digits only) when the table is
+# built. Same ranks as above.
+_LANGUAGE_SYNONYM_TABLE: tuple[tuple[str, int, str], ...] = (
+    (
+        "happened_at",
+        4,
+        "время транзакции|дата транзакции|дата и время|дата и время операции|время операции|"
+        "дата операции|время платежа|дата платежа|"
+        "hora de la transacción|fecha de la transacción|fecha de transacción|fecha y hora|"
+        "fecha de pago|hora de pago|"
+        "hora da transação|data da transação|data e hora|data do pagamento|hora do pagamento|"
+        "waktu transaksi|tanggal transaksi|tanggal dan waktu|waktu pembayaran|"
+        "tanggal pembayaran",
+    ),
+    ("happened_at", 3, "время|hora|horário|waktu"),
+    ("happened_at", 2, "дата|fecha|data|tanggal"),
+    (
+        "amount",
+        4,
+        "сумма с налогом|сумма включая налог|сумма с ндс|итоговая сумма|сумма платежа|"
+        "сумма операции|сумма списания|"
+        "importe con impuestos|monto con impuestos|importe total|monto total|importe del pago|"
+        "monto del pago|"
+        "valor com impostos|valor total|valor do pagamento|valor da transação|"
+        "jumlah termasuk pajak|jumlah total|total pembayaran|jumlah pembayaran",
+    ),
+    ("amount", 3, "сумма|importe|monto|valor|montante|jumlah|nominal"),
+    ("amount", 2, "итого|cantidad|quantia"),
+    ("currency", 3, "валюта|валюта платежа|moneda|divisa|moeda|mata uang"),
+    (
+        "payment_method",
+        4,
+        "номер карты|последние 4 цифры|número de tarjeta|últimos 4 dígitos|número do cartão|"
+        "nomor kartu|4 digit terakhir",
+    ),
+    (
+        "payment_method",
+        3,
+        "способ оплаты|метод оплаты|платежный метод|карта|método de pago|forma de pago|"
+        "medio de pago|tarjeta|forma de pagamento|método de pagamento|meio de pagamento|"
+        "cartão|metode pembayaran|cara pembayaran|kartu",
+    ),
+    (
+        "document",
+        4,
+        "номер документа|номер счета|номер счета-фактуры|número de documento|"
+        "número de factura|número do documento|número da fatura|nomor dokumen|nomor faktur|"
+        "nomor invoice",
+    ),
+    ("document", 3, "документ|счет|documento|factura|recibo|fatura|dokumen|faktur|kuitansi"),
+    (
+        "document",
+        2,
+        "номер транзакции|идентификатор транзакции|id de transacción|referencia|"
+        "id da transação|referência|id transaksi|nomor referensi|referensi",
+    ),
+    (
+        "status",
+        4,
+        "статус транзакции|статус платежа|estado de la transacción|estado del pago|"
+        "status da transação|status do pagamento|situação do pagamento|status transaksi|"
+        "status pembayaran",
+    ),
+    ("status", 3, "статус|состояние|estado|situação"),
+    (
+        "ad_account",
+        4,
+        "id рекламодателя|идентификатор рекламодателя|id рекламного аккаунта|"
+        "id del anunciante|id de la cuenta publicitaria|id de cuenta publicitaria|"
+        "id do anunciante|id da conta de anúncios|id pengiklan|id akun iklan",
+    ),
+    (
+        "ad_account",
+        3,
+        "рекламный аккаунт|рекламодатель|cuenta publicitaria|anunciante|conta de anúncios|"
+        "akun iklan|pengiklan",
+    ),
+    ("ad_account", 2, "аккаунт|cuenta|conta|akun"),
+    (
+        "kind",
+        4,
+        "тип транзакции|тип платежа|тип операции|tipo de transacción|tipo de pago|"
+        "tipo de transação|tipo de pagamento|jenis transaksi|tipe transaksi|jenis pembayaran",
+    ),
+    ("kind", 3, "тип|tipo|jenis|tipe"),
+    (
+        "description",
+        3,
+        "описание|примечание|комментарий|descripción|detalles|nota|descrição|detalhes|"
+        "observação|deskripsi|keterangan|catatan",
+    ),
+)
+
+
+def _fold(text: str) -> str:
+    """Text as header and status words are compared: NFKC, accents off (é → e, ё → е), case
+    folded, letters and digits only."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_ALNUM.sub("", bare.casefold())
+
+
+_NON_ALNUM = re.compile(r"[\W_]+")
 _SYNONYMS: dict[str, tuple[str, int]] = {
     word: (name, rank) for name, rank, words in _SYNONYM_TABLE for word in words.split()
+} | {
+    _fold(phrase): (name, rank)
+    for name, rank, phrases in _LANGUAGE_SYNONYM_TABLE
+    for phrase in phrases.split("|")
 }
 # Headers that look like one of ours but are not; never matched.
 _NOT_OURS = frozenset(
@@ -356,10 +467,30 @@ _NOT_OURS = frozenset(
         "invoicetype",
         "invoicedate",
         "invoicestatus",
+        # The same in the bot's other languages (folded: no accents).
+        "налог",
+        "ндс",
+        "суммабезналога",
+        "суммабезндс",
+        "баланс",
+        "остаток",
+        "impuesto",
+        "impuestos",
+        "iva",
+        "saldo",
+        "importesinimpuestos",
+        "imposto",
+        "impostos",
+        "valorsemimpostos",
+        "pajak",
+        "ppn",
+        "jumlahsebelumpajak",
+        "zonawaktu",
+        "zonahoraria",
+        "fusohorario",
     }
 )
 
-_NON_ALNUM = re.compile(r"[\W_]+")
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CODE_IN_HEADER = re.compile(r"\b([A-Z]{3})\b")
 _TRAILING_CODE = re.compile(r"\s*(?:in\s+)?\b([A-Z]{3})\s*$")
@@ -376,12 +507,12 @@ def _header_key(text: str) -> tuple[str, str]:
     "Amount (incl. tax)" → ("amountincltax", "amount"); "Time UTC+8" → ("timeutc8", "time").
     """
     text = unicodedata.normalize("NFKC", text).strip()
-    full = _NON_ALNUM.sub("", text.casefold())
+    full = _fold(text)
     base = _TRAILING_OFFSET.sub("", _BRACKETED.sub(" ", text))
     code = _TRAILING_CODE.search(base)
     if code is not None and code.group(1) in _known_codes():
         base = base[: code.start()]
-    return full, _NON_ALNUM.sub("", base.casefold())
+    return full, _fold(base)
 
 
 def _header_match(text: str) -> tuple[str, int] | None:
@@ -509,8 +640,10 @@ def _decode(data: bytes) -> str:
     elif _looks_utf16(data, odd=False):
         encodings = ("utf-16-be",)
     else:
-        # Excel on Windows still saves "CSV" as cp1252; valid UTF-8 is almost never that.
-        encodings = ("utf-8", "cp1252")
+        # Valid UTF-8 is almost never anything else. Excel on Windows saves "CSV" in the
+        # system's code page: cp1252 in the West, cp1251 in Russia... The bytes alone don't
+        # say which, so a detector weighs the letters they make; cp1252 is the last resort.
+        encodings = ("utf-8", *_detected(data), "cp1252")
     for encoding in encodings:
         try:
             text = data.decode(encoding)
@@ -524,6 +657,20 @@ def _decode(data: bytes) -> str:
         return text
     binary = b"\x00" in data
     raise ExportError(_NOT_A_TABLE if binary else _UNDECODABLE)
+
+
+_DETECT_BYTES = 64 * 1024  # the header and a few hundred rows are plenty to tell by
+
+
+def _detected(data: bytes) -> tuple[str, ...]:
+    """The single-byte code page the text's letters fit best, if it isn't plain ASCII."""
+    sample = data[:_DETECT_BYTES]
+    if sample.isascii():
+        return ()
+    # Cut at the last line break so the sample doesn't end in half a character.
+    cut = sample.rfind(b"\n")
+    best = from_bytes(sample[: cut + 1] if cut > 0 else sample).best()
+    return (best.encoding,) if best is not None else ()
 
 
 def _looks_utf16(data: bytes, *, odd: bool) -> bool:
@@ -1308,11 +1455,33 @@ def _no_currency(text: str) -> Phrase:
 
 
 _STATUS_WORDS: dict[str, str] = {
-    word: status
+    _fold(word): status
     for status, words in (
-        (SUCCESS, "success successful succeeded completed complete paid approved settled"),
-        (PROCESSING, "processing pending inprogress awaiting"),
-        (FAILED, "failed fail failure declined unsuccessful rejected error"),
+        (
+            SUCCESS,
+            "success successful succeeded completed complete paid approved settled "
+            # Russian, Spanish, Portuguese, Indonesian
+            "успешно успешный успех выполнено оплачено проведено "
+            "exitoso exitosa completado completada pagado pagada aprobado aprobada "
+            "sucesso concluído concluída pago aprovado aprovada "
+            "berhasil sukses selesai lunas",
+        ),
+        (
+            PROCESSING,
+            "processing pending inprogress awaiting "
+            "вобработке обрабатывается обработка ожидание "
+            "procesando pendiente enproceso "
+            "processando pendente emprocessamento "
+            "diproses menunggu tertunda",
+        ),
+        (
+            FAILED,
+            "failed fail failure declined unsuccessful rejected error "
+            "ошибка неудачно неуспешно отклонено отклонен отказ "
+            "fallido fallida rechazado rechazada "
+            "falhou falha recusado recusada "
+            "gagal ditolak",
+        ),
     )
     for word in words.split()
 }
@@ -1320,12 +1489,32 @@ _STATUS_WORDS: dict[str, str] = {
 
 def _status(text: str) -> str:
     folded = " ".join(text.casefold().split())
-    return _STATUS_WORDS.get(_NON_ALNUM.sub("", folded), folded)
+    return _STATUS_WORDS.get(_fold(folded), folded)
 
 
-_REFUND_WORDS = ("refund", "revers", "returned")
-_VERIFICATION_WORDS = ("verif", "authoriz", "authoris")
+# Beginnings of words, accents off (see _kind), in English, Russian, Spanish, Portuguese and
+# Indonesian.
+_REFUND_WORDS = (
+    "refund",
+    "revers",
+    "returned",
+    "возврат",
+    "reembols",
+    "devoluc",
+    "estorn",
+    "pengembalian",
+)
+_VERIFICATION_WORDS = ("verif", "authoriz", "authoris", "провер", "верифик", "авториз")
 _PAYMENT_WORDS = (
+    "платеж",
+    "оплат",
+    "списан",
+    "pago",
+    "cargo",
+    "pagamento",
+    "cobranca",
+    "pembayaran",
+    "tagihan",
     "payment",
     "charge",
     "top up",
@@ -1341,14 +1530,18 @@ _PAYMENT_WORDS = (
 
 def _kind(text: str) -> str:
     folded = " ".join(text.casefold().split())
+    bare = folded
+    if not folded.isascii():  # "Devolución", "Возврат платежа": compare without accents
+        decomposed = unicodedata.normalize("NFKD", folded)
+        bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # Order matters: "Verification reversal" is money back; a "chargeback" is no payment.
-    if any(word in folded for word in _REFUND_WORDS):
+    if any(word in bare for word in _REFUND_WORDS):
         return REFUND
-    if "chargeback" in folded:
+    if "chargeback" in bare:
         return folded
-    if any(word in folded for word in _VERIFICATION_WORDS):
+    if any(word in bare for word in _VERIFICATION_WORDS):
         return VERIFICATION
-    if any(word in folded for word in _PAYMENT_WORDS):
+    if any(word in bare for word in _PAYMENT_WORDS):
         return PAYMENT
     return folded
 

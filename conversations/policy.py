@@ -103,6 +103,11 @@ class ImportRules:
     duplicate_window_minutes: int = 60
     # ...unless another equal charge lies within this many hours: a threshold-billing series.
     threshold_series_hours: int = 12
+    # Card-verification charge amounts by currency, to spot one in an export with no "type"
+    # column (POLICY.md §2 row 5 names 10 USD; TikTok publishes no local amounts).
+    verification_amounts: Mapping[str, Decimal] = dataclass_field(
+        default_factory=lambda: types.MappingProxyType({"USD": Decimal("10")})
+    )
 
 
 @dataclass(frozen=True)
@@ -316,6 +321,7 @@ class _Loader:
                 default=ImportRules.threshold_series_hours,
                 unit="hours",
             ),
+            verification_amounts=self.verification_amounts(table, where),
         )
         # A series is recognised by an equal charge *outside* the duplicate window; with a
         # window as long as the series span, no pair could ever be told apart from a series.
@@ -327,6 +333,23 @@ class _Loader:
                 f"{rules.threshold_series_hours} hours",
             )
         return rules
+
+    def verification_amounts(self, table: dict[str, object], where: str) -> Mapping[str, Decimal]:
+        raw = table.get("verification_amounts")
+        if raw is None:
+            return ImportRules().verification_amounts
+        if not isinstance(raw, dict):
+            self.fail(where, "verification_amounts must be a table of currency = amount")
+        amounts: dict[str, Decimal] = {}
+        for code, text in raw.items():
+            try:
+                amount = Decimal(str(text))
+            except InvalidOperation:
+                amount = Decimal(0)
+            if not (isinstance(code, str) and re.fullmatch(r"[A-Z]{3}", code)) or not amount > 0:
+                self.fail(where, f"verification_amounts: {code} = {text!r} is no currency amount")
+            amounts[code] = amount
+        return types.MappingProxyType(amounts)
 
     def lateness(self, table: dict[str, object], timing: Timing) -> Lateness:
         where = "[lateness]"

@@ -79,8 +79,9 @@ async def test_amounts_are_shown_with_their_currency_in_capitals(user: ChatDrive
 async def test_failed_and_processing_charges_get_no_refund_request(
     user: ChatDriver, api: InProcessBotApi
 ) -> None:
-    """Imported Failed and Processing rows say so in the picker; picking one gives a verdict
-    that no money was taken (yet), and no message to send (B.4)."""
+    """An imported Processing row says so in the picker; picking it gives a verdict that no
+    money was taken yet, and no message to send (B.4). A Failed row is not offered at all
+    (C.1): it took no money, so there is nothing to dispute."""
     await user.send("/new")
     await add_account(user)
     await user.send("/cancel")
@@ -91,12 +92,12 @@ async def test_failed_and_processing_charges_get_no_refund_request(
         b"2026-11-22 09:00:00,Visa 1881,D3,Success,70.00,USD\n"
     )
     await user.send_file("export", "export.csv")
-    for picked, words in (("80.00 USD", "this charge failed"), ("90.00 USD", "still processing")):
+    for picked, words in (("90.00 USD", "still processing"),):
         await new_case(user)
         await user.tap("don't recognise")
         await user.tap("Pick from imported charges")
         labels = user.button_labels()
-        assert any("80.00 USD" in label and label.endswith("Failed") for label in labels)
+        assert not any("80.00 USD" in label for label in labels)
         assert any("90.00 USD" in label and label.endswith("Processing") for label in labels)
         assert any(label.endswith("70.00 USD · ••1881") for label in labels)
         await user.tap(picked)

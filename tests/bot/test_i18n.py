@@ -475,9 +475,15 @@ def _import_report(renderer: Renderer, policy: Policy) -> list[str]:
         already=0,
         skipped=report.skipped,
         skipped_count=len(report.skipped),
+        failed=[dataclasses.replace(report.rows[0], status="failed")],
+        failed_count=2,
         account="",
     )
-    return [done, *(renderer.chat_text("import_flag", flag=flag) for flag in flags)]
+    return [
+        done,
+        *(renderer.chat_text("import_flag", flag=flag, case_id=None) for flag in flags),
+        renderer.chat_text("import_flag", flag=flags[0], case_id=3),
+    ]
 
 
 @pytest.mark.parametrize("code", OTHER_LANGUAGES)

@@ -804,6 +804,8 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "already": 3,
                 "skipped": [Skipped(4, "a total line"), Skipped(9, "no amount <here>")],
                 "skipped_count": 7,
+                "failed": [],
+                "failed_count": 0,
                 "account": "Northwind · 7289…1010",
             },
             {
@@ -812,10 +814,12 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "already": 0,
                 "skipped": [],
                 "skipped_count": 0,
+                "failed": [],
+                "failed_count": 0,
                 "account": "",
             },
         ],
-        "import_flag": [{"flag": _flag()}],
+        "import_flag": [{"flag": _flag(), "case_id": None}, {"flag": _flag(), "case_id": 4}],
         "import_refused": [{"message": "That file is not a <b>CSV</b>."}],
         "charge_list": [
             {"total": 12, "page": 1, "pages": 3, "month": "", "amount": ""},

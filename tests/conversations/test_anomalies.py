@@ -8,6 +8,7 @@ import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,7 +65,7 @@ def rows_of(name: str) -> list[ChargeRow]:
     return parse_export((DATA / name).read_bytes(), name).rows
 
 
-def with_rules(policy: Policy, **changes: int) -> Policy:
+def with_rules(policy: Policy, **changes: Any) -> Policy:
     """The policy with some [import] values changed."""
     return dataclasses.replace(
         policy, import_rules=dataclasses.replace(policy.import_rules, **changes)
