@@ -47,7 +47,7 @@ async def test_a_charge_date_with_about_and_am(user: ChatDriver, store: Store) -
 async def test_amounts_with_filler_words(
     user: ChatDriver, store: Store, typed: str, amount: str, currency: str
 ) -> None:
-    """"each" and "about" say nothing about the amount: it is read, and the card is next."""
+    """ "each" and "about" say nothing about the amount: it is read, and the card is next."""
     await _at_charge_date(user)
     await user.send("9 Nov 10:02")
     await user.send(typed)
@@ -147,7 +147,7 @@ async def test_a_same_day_pair_without_times_is_a_normal_answer(
 async def test_the_other_charge_told_from_the_first(
     user: ChatDriver, store: Store, first: str, other: str, other_time: str | None
 ) -> None:
-    """"same day" and "N minutes later" are read from the first charge's day and time."""
+    """ "same day" and "N minutes later" are read from the first charge's day and time."""
     await _at_other_charge(user, first)
     await user.send(other)
     assert "other charge's document number" in user.last_text(), user.last_text()

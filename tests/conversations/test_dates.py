@@ -419,7 +419,7 @@ FIRST_DAY = When(date(2026, 11, 25), None)
 def test_parse_after_reads_the_other_charge_from_the_first(
     text: str, first: When, locale: str, expected: When | None
 ) -> None:
-    """"same day" and "N minutes later" are told from the first charge; other text is
+    """ "same day" and "N minutes later" are told from the first charge; other text is
     left to parse_when (None)."""
     assert parse_after(text, first, TODAY, locale=locale) == expected
 

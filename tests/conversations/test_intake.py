@@ -388,7 +388,10 @@ def test_a_same_day_pair_needs_no_times(first: str, other: str, other_time: str 
     with attached(intake):
         intake.submit_text(other, TODAY)
     assert where(intake) is Step.OTHER_INVOICE
-    assert (intake.answers["other_date"], intake.answers["other_time"]) == ("2026-11-25", other_time)
+    assert (intake.answers["other_date"], intake.answers["other_time"]) == (
+        "2026-11-25",
+        other_time,
+    )
     facts = intake.facts()
     assert facts.other_charge_date == facts.charge_date
 

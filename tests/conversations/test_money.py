@@ -350,7 +350,9 @@ def test_parse_amount_passes_over_filler_words(
     assert parse_amount(text, "USD", locale) == Money(Decimal(amount), currency)
 
 
-@pytest.mark.parametrize(("text", "fragment"), [("each", "Type the amount"), ("about 2 or 3", "more than one")])
+@pytest.mark.parametrize(
+    ("text", "fragment"), [("each", "Type the amount"), ("about 2 or 3", "more than one")]
+)
 def test_filler_alone_is_still_no_amount(text: str, fragment: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_amount(text, "USD")
