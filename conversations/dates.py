@@ -203,7 +203,19 @@ _LOCAL_FILLER: dict[str, frozenset[str]] = {
         }
     ),
     "id": frozenset(
-        {"pukul", "jam", "tanggal", "tgl", "wib", "wita", "wit", "sekitar", "kira", "kurang"}
+        {
+            "pukul",
+            "jam",
+            "tanggal",
+            "tgl",
+            "wib",
+            "wita",
+            "wit",
+            "sekitar",
+            "kira",
+            "kurang",
+            "lebih",
+        }
     ),
 }
 _LOCAL_TODAY: dict[str, frozenset[str]] = {
