@@ -38,6 +38,7 @@ from conversations.cases import (
 from conversations.errors import InputError
 from conversations.inputs import mask_card_numbers, parse_ticket, whole_number
 from conversations.policy import Policy
+from conversations.zones import parse_quiet_hours, zone_named
 
 CASE_PREFIX = "k"
 
@@ -980,13 +981,15 @@ class FollowUpService:
                 return
             raise ValueError(_("Type /settings answers group|private or /settings topics on|off."))
         if key in ("tz", "timezone", "zone"):
-            _zone(value.strip(), strict=True)
-            self.store.update_team_settings(team_id, timezone=value.strip())
+            # "manila", "new york", "asia/manila": the zone's name as IANA spells it.
+            name = zone_named(value) or value.strip()
+            _zone(name, strict=True)
+            self.store.update_team_settings(team_id, timezone=name)
         elif key in ("quiet", "quiet_hours"):
-            start, sep, end = value.replace("–", "-").partition("-")
-            start_t, end_t = _hhmm(start.strip()), _hhmm(end.strip())
-            if not sep or start_t is None or end_t is None:
+            hours = parse_quiet_hours(value)
+            if hours is None:
                 raise ValueError(_("Type quiet hours like 22:00-08:00."))
+            start_t, end_t = hours
             self.store.update_team_settings(
                 team_id, quiet_start=start_t.strftime("%H:%M"), quiet_end=end_t.strftime("%H:%M")
             )

@@ -62,6 +62,8 @@ _CHOICES_ENGLISH: dict[Step, dict[str, str]] = {
     Step.ACCOUNT_STATUS: {
         AccountStatus.ACTIVE: N_("Active"),
         AccountStatus.SUSPENDED: N_("Suspended"),
+        # Translators: a button: the ad account is closed, its balance not refunded yet.
+        AccountStatus.CLOSED: N_("Closed, balance not refunded"),
     },
     Step.ACCOUNT_PAID_VIA: {
         PaidVia.TIKTOK: N_("TikTok directly"),

@@ -14,10 +14,11 @@ and ``3/11`` need no year), and times may be written ``10h02`` or ``10.02``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Literal
 
@@ -26,7 +27,14 @@ from babel.dates import get_date_format, get_day_names, get_month_names
 
 from conversations.errors import N_, InputError
 
-__all__ = ["Ambiguous", "When", "add_business_days", "days_between", "parse_when"]
+__all__ = [
+    "Ambiguous",
+    "When",
+    "add_business_days",
+    "days_between",
+    "parse_after",
+    "parse_when",
+]
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,10 @@ for _number, _name in enumerate(
     _MONTHS[_name[:3]] = _number
 _MONTHS["sept"] = 9
 
-# Words that carry no date: "on Monday, the 3rd of November at 10:02".
-_FILLER = frozenset({"at", "on", "of", "the"})
+# Words that carry no date: "on Monday, the 3rd of November at around 10:02".
+_FILLER = frozenset(
+    {"at", "on", "of", "the", "around", "about", "approx", "approximately", "roughly", "circa"}
+)
 # A weekday next to a date is not checked against it (the numbers are what people copy
 # carefully); on its own ("Monday", "last Tuesday") it is the latest such day before today.
 _WEEKDAYS: dict[str, int] = {}
@@ -84,6 +94,57 @@ _DAYS_AGO = (re.compile(r"(?P<n>\d{1,4}) days? ago"),)
 _MAX_TEXT = 60  # nobody types a 60-character date; keeps regexes cheap on pasted junk
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _AMPM = r"(?P<ampm>a\.?m\.?|p\.?m\.?)"
+# "the 27th" alone: the latest 27th not after today.
+_DAY_ONLY = re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)")
+# Words that say a day number follows ("on the 27", "el día 27", "dia 27", "tanggal 27")
+# and the words before a bare hour ("at 10", "a las 10", "às 10", "в 10", "pukul 10"), by
+# language (accents folded); English's work everywhere. Both are read before the filler
+# words go, since most of them are filler too.
+_DAY_MARKERS: dict[str, tuple[str, ...]] = {
+    "en": ("the",),
+    "es": ("el dia", "dia", "el"),
+    "pt": ("no dia", "dia"),
+    "id": ("tanggal", "tgl"),
+}
+_HOUR_MARKERS: dict[str, tuple[str, ...]] = {
+    "en": ("at",),
+    "ru": ("в", "во"),
+    "es": ("a las", "a la", "las"),
+    "pt": ("as", "das"),
+    "id": ("pukul", "jam"),
+}
+# A lead-in ("I paused it on the 27th", "it was yesterday") is passed over when what
+# follows is a date, but not past a word that changes what the date means.
+_NOT_LEAD_IN = frozenset(
+    {
+        "not",
+        "no",
+        "before",
+        "after",
+        "since",
+        "until",
+        "between",
+        "не",
+        "нет",
+        "до",
+        "после",
+        "antes",
+        "despues",
+        "depois",
+        "hasta",
+        "ate",
+        "desde",
+        "sebelum",
+        "sesudah",
+        "setelah",
+        "sejak",
+        "bukan",
+        "tidak",
+    }
+)
+# Russian writes the day alone as "27-го" (of the month).
+_RU_DAY = re.compile(r"(?<!\d)(\d{1,2}) ?-?го(?!\w)")
+_LEAD_IN_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 # Times: "10:02", "10:02:00", "10:02 pm", "10am". Digits next to ":" or "/" belong to
 # something else, so they are fenced off.
@@ -117,14 +178,45 @@ class _Rules:
     yesterday: frozenset[str]
     day_first: bool  # numeric dates day first without asking; short forms and local times
     fold_accents: bool
+    day_markers: tuple[str, ...] = _DAY_MARKERS["en"]
+    hour_markers: tuple[str, ...] = _HOUR_MARKERS["en"]
 
 
 # Words people add that Babel's calendar data does not carry, by language.
 _LOCAL_FILLER: dict[str, frozenset[str]] = {
-    "ru": frozenset({"в", "во", "г", "год", "года", "числа", "мск"}),
-    "es": frozenset({"de", "del", "a", "la", "las", "el", "hora", "horas"}),
-    "pt": frozenset({"de", "do", "da", "dia", "a", "as", "às", "em", "hora", "horas"}),
-    "id": frozenset({"pukul", "jam", "tanggal", "tgl", "wib", "wita", "wit"}),
+    "ru": frozenset(
+        {
+            *("в", "во", "г", "год", "года", "числа", "мск", "час", "часа", "часов"),
+            *("около", "примерно", "приблизительно"),
+        }
+    ),
+    "es": frozenset(
+        {
+            *("de", "del", "a", "la", "las", "el", "hora", "horas"),
+            *("alrededor", "aproximadamente", "aprox", "eso", "sobre", "hacia"),
+        }
+    ),
+    "pt": frozenset(
+        {
+            *("de", "do", "da", "dia", "a", "as", "às", "em", "hora", "horas"),
+            *("por", "volta", "das", "cerca", "aproximadamente", "aprox"),
+        }
+    ),
+    "id": frozenset(
+        {
+            "pukul",
+            "jam",
+            "tanggal",
+            "tgl",
+            "wib",
+            "wita",
+            "wit",
+            "sekitar",
+            "kira",
+            "kurang",
+            "lebih",
+        }
+    ),
 }
 _LOCAL_TODAY: dict[str, frozenset[str]] = {
     "ru": frozenset({"сегодня"}),
@@ -221,8 +313,7 @@ def parse_when(
     if not rest:
         raise InputError(_ONLY_TIME if at is not None else _UNREADABLE)
 
-    relative = _relative_day(rest, today, rules)
-    readings = [relative] if relative is not None else _read_date(_bare(rest, rules), today, rules)
+    readings = _readings(rest, today, rules)
     valid: list[When] = []
     first_problem: _Rejected | None = None
     for reading in readings:
@@ -237,6 +328,86 @@ def parse_when(
     if len(valid) == 1:
         return valid[0]
     return Ambiguous(tuple(valid))
+
+
+# The other charge of a pair, told from the first one: "same day", "same day 10:06am",
+# "a few minutes later", "6 minutes later", "yesterday, an hour later". Matched on the
+# text lower-cased with accents folded; "n" is a count, absent for "a few".
+_SOME = (
+    r"(?P<q>(?P<n>\d{1,4})|a few|few|a couple of|some|an?|unos|unas|algunos|alguns|poucos"
+    r"|uns|несколько|beberapa|se)"
+)
+_MINUTE_WORDS = r"(?P<minutes>minutes?|mins?|minutos?|минут[уы]?|мин|menit)"
+_HOUR_WORDS = r"(?P<hours>hours?|hrs?|horas?|час(?:а|ов)?|jam)"
+_LATER_PATTERNS = (
+    # "6 minutes later", "unos minutos despues", "alguns minutos depois", "5 menit kemudian"
+    re.compile(
+        rf"(?<!\w)(?:{_SOME} ?)?(?:{_MINUTE_WORDS}|{_HOUR_WORDS}) "
+        r"(?:later|after|despues|mas tarde|depois|mais tarde|спустя|позже|kemudian|setelahnya)"
+    ),
+    # "через 6 минут", "через несколько минут"
+    re.compile(rf"(?<!\w)через (?:{_SOME} )?(?:{_MINUTE_WORDS}|{_HOUR_WORDS})"),
+)
+_SAME_DAY = re.compile(
+    r"(?<!\w)(?:(?:on )?the same (?:day|date)|same (?:day|date)|(?:el |en el )?mismo dia"
+    r"|(?:no |o )?mesmo dia|(?:в )?тот же день|(?:di |pada )?hari yang sama)"
+)
+_NOT_THE_SAME_DAY = N_(
+    "That doesn't fit the first charge's date. When was the other one? Type it like 9 Nov 10:08."
+)
+
+
+def parse_after(
+    text: str, first: When, today: date, *, locale: str = "en"
+) -> When | Ambiguous | None:
+    """Read the other charge of a pair when it is told from the first one ("same day",
+    "same day 10:06am", "a few minutes later", "yesterday, 6 minutes later"); None when
+    the text says nothing of the kind (read it with `parse_when`).
+
+    "N minutes later" after a first charge with a time gives the time; without one, or for
+    "a few minutes later", only the day is known. A date typed as well must be that day.
+    """
+    rules = _rules(locale)
+    folded = _fold(unicodedata.normalize("NFKC", text).casefold()).replace(",", " ")
+    folded = " ".join(folded.split())
+    offset: timedelta | None = None
+    match = _SAME_DAY.search(folded)
+    if match is None:
+        match = next(filter(None, (p.search(folded) for p in _LATER_PATTERNS)), None)
+        if match is None:
+            return None
+        count = int(match["n"]) if match["n"] else None
+        if match["q"] in ("a", "an", "se"):
+            count = 1  # "an hour later", "sejam kemudian"
+        if count is not None:
+            offset = timedelta(minutes=count) if match["minutes"] else timedelta(hours=count)
+    rest = " ".join((folded[: match.start()] + " " + folded[match.end() :]).split())
+    day, at = first.day, None
+    if offset is not None and first.at is not None:
+        moment = datetime.combine(first.day, first.at) + offset
+        day, at = moment.date(), moment.time()
+    if _normalise(rest, rules):
+        typed = _typed_with(rest, first.day, today, rules, locale)
+        if typed.day != day and not (offset is not None and typed.day == first.day):
+            raise InputError(_NOT_THE_SAME_DAY)
+        day, at = typed.day if offset is None else day, typed.at or at
+    if day > today:
+        raise InputError(_FUTURE)
+    return When(day, at)
+
+
+def _typed_with(rest: str, first_day: date, today: date, rules: _Rules, locale: str) -> When:
+    """A date, a time, or both, typed beside "same day" or "minutes later"."""
+    at, left = _take_time(_normalise(rest, rules), rules)
+    if not left:
+        return When(first_day, at)
+    parsed = parse_when(rest, today, locale=locale)
+    if isinstance(parsed, Ambiguous):
+        matching = [option for option in parsed.options if option.day == first_day]
+        if not matching:
+            raise InputError(_NOT_THE_SAME_DAY)
+        return matching[0]
+    return parsed
 
 
 def add_business_days(start: date, days: int) -> date:
@@ -341,6 +512,8 @@ def _rules(locale: str) -> _Rules:
         yesterday=_ENGLISH.yesterday | _LOCAL_YESTERDAY.get(language, frozenset()),
         day_first=pattern.find("d") < pattern.find("M"),
         fold_accents=True,
+        day_markers=_DAY_MARKERS.get(language, ()) + _DAY_MARKERS["en"],
+        hour_markers=_HOUR_MARKERS.get(language, ()) + _HOUR_MARKERS["en"],
     )
 
 
@@ -358,6 +531,7 @@ def _normalise(text: str, rules: _Rules) -> str:
     if rules.fold_accents:
         cleaned = _fold(cleaned)
     cleaned = cleaned.replace(",", " ")
+    cleaned = _marked_numbers(cleaned, rules)
     # "3-Nov-2026" and "Nov/3" read like "3 Nov 2026" and "Nov 3".
     cleaned = re.sub(r"(?<=[^\W\d_])[-/]|[-/](?=[^\W\d_])", " ", cleaned)
     # "2026-11-03T10:02:00" is an ISO timestamp: the T separates date and time.
@@ -368,6 +542,22 @@ def _normalise(text: str, rules: _Rules) -> str:
         # "2026 г." and "seg." are filler with their dot too.
         words = [word for word in cleaned.split() if word.rstrip(".") not in rules.filler]
     return " ".join(words)
+
+
+def _marked_numbers(text: str, rules: _Rules) -> str:
+    """A number after a day's or an hour's small word, written the way the grammar reads
+    it: "the 27" and "el día 27" as "27th", "27-го" too; "a las 10", "в 10" as "10:00"."""
+    text = _RU_DAY.sub(r"\1th", text)
+    for marker in rules.day_markers:
+        text = re.sub(rf"(?<!\w){re.escape(marker)} (\d{{1,2}})(?![\d:./\w])", r"\1th", text)
+    for marker in rules.hour_markers:
+        # Not before a month's name ("at 9 Nov"), but before am/pm ("at 10 pm").
+        text = re.sub(
+            rf"(?<!\w){re.escape(marker)} (\d{{1,2}})(?![\d:./\w])(?!\s*(?![ap]\.?m\b)[^\W\d_])",
+            r"\1:00",
+            text,
+        )
+    return text
 
 
 def _take_time(text: str, rules: _Rules) -> tuple[time | None, str]:
@@ -432,6 +622,44 @@ def _relative_day(text: str, today: date, rules: _Rules) -> tuple[int, int, int]
     return None if day is None else (day.year, day.month, day.day)
 
 
+def _readings(text: str, today: date, rules: _Rules) -> list[tuple[int, int, int]]:
+    """Every (year, month, day) the date part of the text could mean; a lead-in of plain
+    words ("I paused it on the 27th", "it was yesterday") is passed over when what follows
+    reads as a date, unless it holds a word that changes the meaning ("not", "before")."""
+    try:
+        return _readings_of(text, today, rules)
+    except InputError as problem:
+        if problem.template != _UNREADABLE:
+            raise
+        words = text.split()
+        for start in range(1, len(words)):
+            lead_in = words[start - 1].rstrip(".")
+            if (
+                not _LEAD_IN_WORD.fullmatch(lead_in)
+                or lead_in in _NOT_LEAD_IN
+                or _is_date_word(lead_in, rules)
+            ):
+                break
+            with contextlib.suppress(InputError):
+                return _readings_of(" ".join(words[start:]), today, rules)
+        raise
+
+
+def _is_date_word(word: str, rules: _Rules) -> bool:
+    return (
+        word in rules.weekdays
+        or word in rules.months
+        or word in rules.last
+        or word in rules.today
+        or word in rules.yesterday
+    )
+
+
+def _readings_of(text: str, today: date, rules: _Rules) -> list[tuple[int, int, int]]:
+    relative = _relative_day(text, today, rules)
+    return [relative] if relative is not None else _read_date(_bare(text, rules), today, rules)
+
+
 def _bare(text: str, rules: _Rules) -> str:
     """The text without weekday names and their small words: "Monday, 9 Nov" is 9 Nov."""
     return " ".join(
@@ -463,6 +691,10 @@ def _read_date(text: str, today: date, rules: _Rules) -> list[tuple[int, int, in
         if month > 12 >= day_number:
             day_number, month = month, day_number  # "11/25": only month first makes sense
         return [(_latest_year(month, day_number, today), month, day_number)]
+    if match := _DAY_ONLY.fullmatch(text):
+        day_number = int(match["d"])
+        year, month = _latest_month(day_number, today)
+        return [(year, month, day_number)]
     for pattern in (_DAY_MONTH, _MONTH_DAY):
         if (match := pattern.fullmatch(text)) and match["mon"] in rules.months:
             month, day_number = rules.months[match["mon"]], int(match["d"])
@@ -487,6 +719,22 @@ def _latest_year(month: int, day: int, today: date) -> int:
             return year
     # Impossible in every year (31 Feb): _accept reports it.
     return today.year
+
+
+def _latest_month(day: int, today: date) -> tuple[int, int]:
+    """Year and month of the latest `day` (of any month) on or before today."""
+    year, month = today.year, today.month
+    for _ in range(12):
+        if day <= _days_in(year, month) and date(year, month, day) <= today:
+            return year, month
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    # No month has this day (the 32nd, the 0th): _accept reports it.
+    return today.year, today.month
+
+
+def _days_in(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).day
 
 
 def _accept(reading: tuple[int, int, int], today: date, max_age_days: int) -> date:

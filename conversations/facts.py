@@ -39,8 +39,11 @@ class Billing(StrEnum):
 
 
 class AccountStatus(StrEnum):
+    """The ad account's status (POLICY.md §1.3)."""
+
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    CLOSED = "closed"  # closed, its balance not (yet) refunded
 
 
 class PaidVia(StrEnum):

@@ -42,6 +42,9 @@ _ID_SEPARATORS = re.compile(r"[\s.\-]+")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _LIST_SEPARATORS = re.compile(r"[,;\s]+")
 _INVOICE = re.compile(r"[A-Za-z0-9._/\-]+")
+# A number standing apart from the words around it (digit groups joined by spaces, dots or
+# dashes); digits glued to letters are not an ID ("abc123").
+_ID_AMONG_WORDS = re.compile(r"(?<![^\W_])[0-9]+(?:[\s.\-]+[0-9]+)*(?![^\W_])")
 
 # Identifiers are short; a cap keeps the regexes cheap on whatever gets pasted.
 _MAX_ID_TEXT = 100
@@ -412,7 +415,11 @@ def _numeric_id(
     ):
         raise InputError(card)
     if not _ASCII_DIGITS.fullmatch(compact):
-        raise InputError(not_digits)
+        # "its 7289000011112221010", "ID: 7289 0000 …": one number among words is the ID.
+        numbers = _ID_AMONG_WORDS.findall(cleaned)
+        if len(numbers) != 1:
+            raise InputError(not_digits)
+        compact = _ID_SEPARATORS.sub("", numbers[0])
     if not _ID_MIN <= len(compact) <= _ID_MAX:
         raise InputError(*wrong_length, count=len(compact))
     return compact

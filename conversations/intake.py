@@ -20,7 +20,7 @@ from typing import Any
 from babel.numbers import list_currencies
 from transitions import Machine
 
-from conversations.dates import Ambiguous, When, parse_when
+from conversations.dates import Ambiguous, When, parse_after, parse_when
 from conversations.errors import InputError
 from conversations.facts import (
     AccountStatus,
@@ -654,13 +654,20 @@ class Intake:
         if step is Step.CHARGE_DATE:
             # A typed charge is no longer the imported row whose status was known.
             self.answers.pop("charge_status", None)
-        parsed = parse_when(
-            text,
-            today,
-            max_age_days=MAX_CHARGE_AGE_DAYS,
-            allow_time=step in (Step.CHARGE_DATE, Step.OTHER_CHARGE),
-            locale=locale,
-        )
+        first = _date_or_none(self.answers.get("charge_date"))
+        parsed: When | Ambiguous | None = None
+        if step is Step.OTHER_CHARGE and first is not None:
+            # "same day", "a few minutes later": told from the first charge.
+            first_when = When(first, _time_or_none(self.answers.get("charge_time")))
+            parsed = parse_after(text, first_when, today, locale=locale)
+        if parsed is None:
+            parsed = parse_when(
+                text,
+                today,
+                max_age_days=MAX_CHARGE_AGE_DAYS,
+                allow_time=step in (Step.CHARGE_DATE, Step.OTHER_CHARGE),
+                locale=locale,
+            )
         if isinstance(parsed, Ambiguous):
             self.pending = [_when_to_json(option) for option in parsed.options]
             return [Note("ambiguous_date")]
@@ -686,10 +693,14 @@ class Intake:
             if paused is not None and paused > charge_day:
                 notes.append(Note("paused_after_charge"))
         if step is Step.OTHER_CHARGE and charge_day is not None:
-            other = self.answers.get("other_date")
-            if other == self.answers.get("charge_date") and self.answers.get(
-                "other_time"
-            ) == self.answers.get("charge_time"):
+            # Two charges on one day without times are a pair like any other (the verdict
+            # does not need the times); only the very same minute is the same charge.
+            other_time = self.answers.get("other_time")
+            if (
+                self.answers.get("other_date") == self.answers.get("charge_date")
+                and other_time is not None
+                and other_time == self.answers.get("charge_time")
+            ):
                 self.answers.pop("other_date", None)
                 self.answers.pop("other_time", None)
                 raise InputError(

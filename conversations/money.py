@@ -110,6 +110,35 @@ _LOCAL_WORDS: dict[str, dict[str, str]] = {
     "id": {"rupiah": "IDR", "dolar": "USD"},
 }
 
+# Words around an amount that say nothing about it ("$250 each", "about 1.234,56 €",
+# "~120 USD"): English's everywhere, and each language's own. Accents are kept as typed,
+# so both spellings are listed.
+_FILLER: tuple[str, ...] = (
+    "each",
+    "about",
+    "around",
+    "approx",
+    "approximately",
+    "roughly",
+    "circa",
+    "total",
+    "in total",
+    "~",
+    "≈",
+)
+_LOCAL_FILLER: dict[str, tuple[str, ...]] = {
+    "ru": ("около", "примерно", "приблизительно", "каждый", "каждая", "по", "всего"),
+    "es": (
+        *("cada uno", "cada una", "cada", "unos", "unas", "alrededor de", "aproximadamente"),
+        *("aprox", "cerca de", "en total", "total"),
+    ),
+    "pt": (
+        *("cada um", "cada uma", "cada", "uns", "umas", "cerca de", "por volta de"),
+        *("aproximadamente", "aprox", "no total", "total"),
+    ),
+    "id": ("masing-masing", "masing masing", "sekitar", "kira-kira", "kira kira", "kurang lebih"),
+}
+
 # One number: digit runs joined by single separators. Spaces and apostrophes only ever group
 # thousands ("1 234,56", "1'234.50"); "." and "," may be either role and are decided below.
 _NUMBER = re.compile(r"\d+(?:[.,'’ ]\d+)*")
@@ -140,6 +169,7 @@ class _Style:
     symbols: dict[str, str]
     symbols_longest_first: tuple[str, ...]
     words: dict[str, str]
+    filler: re.Pattern[str]
 
 
 @cache
@@ -155,7 +185,14 @@ def _style(locale: str) -> _Style:
         symbols=symbols,
         symbols_longest_first=tuple(sorted(symbols, key=len, reverse=True)),
         words=_WORDS | _LOCAL_WORDS.get(language, {}),
+        filler=_filler_pattern(_FILLER + _LOCAL_FILLER.get(language, ())),
     )
+
+
+def _filler_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of `words` as a whole word (a trailing dot too: "approx."), longest first."""
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W\d_])(?:{alternatives})(?![^\W\d_])\.?", re.IGNORECASE)
 
 
 def parse_amount(
@@ -182,6 +219,9 @@ def parse_amount(
         raise InputError(_EMPTY)
     if len(cleaned) > _MAX_TEXT:
         raise InputError(_UNREADABLE)
+    cleaned = style.filler.sub(" ", cleaned).strip()
+    if not cleaned:
+        raise InputError(_EMPTY)
     if _SCIENTIFIC.search(cleaned):
         raise InputError(_SCIENTIFIC_MSG)
     if cleaned.startswith("(") and cleaned.endswith(")"):

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversations.dates import Ambiguous, When, add_business_days, days_between, parse_when
+from conversations.dates import (
+    Ambiguous,
+    When,
+    add_business_days,
+    days_between,
+    parse_after,
+    parse_when,
+)
 from conversations.errors import InputError
 
 TODAY = date(2026, 11, 26)  # a Thursday
@@ -336,3 +343,95 @@ def test_add_business_days_counts_weekdays(start: date, days: int) -> None:
 def test_days_between(earlier: date, later: date, expected: int) -> None:
     """Calendar days from earlier to later, negative when reversed."""
     assert days_between(earlier, later) == expected
+
+
+# --- issue 16 A.10: filler, ordinals, hour words, lead-ins ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "day", "at"),
+    [
+        ("3 days ago around 10am", "en", date(2026, 11, 23), time(10, 0)),
+        ("about 3 days ago", "en", date(2026, 11, 23), None),
+        ("approximately 9 Nov 10:02", "en", date(2026, 11, 9), time(10, 2)),
+        ("the 27th", "en", date(2026, 10, 27), None),
+        ("on the 1st", "en", date(2026, 11, 1), None),
+        ("2nd", "en", date(2026, 11, 2), None),
+        ("the 3rd at 10 pm", "en", date(2026, 11, 3), time(22, 0)),
+        ("31st", "en", date(2026, 10, 31), None),
+        ("i paused it on the 27th", "en", date(2026, 10, 27), None),
+        ("it was yesterday", "en", date(2026, 11, 25), None),
+        ("we paused on Monday", "en", date(2026, 11, 23), None),
+        ("9 Nov at 10", "en", date(2026, 11, 9), time(10, 0)),
+        ("at 9 Nov", "en", date(2026, 11, 9), None),
+        ("hace 2 días a las 10", "es", date(2026, 11, 24), time(10, 0)),
+        ("ayer a eso de las 10", "es", date(2026, 11, 25), time(10, 0)),
+        ("el día 3", "es", date(2026, 11, 3), None),
+        ("dia 3 às 10", "pt_BR", date(2026, 11, 3), time(10, 0)),
+        ("ontem por volta das 10", "pt_BR", date(2026, 11, 25), time(10, 0)),
+        ("27-го в 10", "ru", date(2026, 10, 27), time(10, 0)),
+        ("вчера около 10:00", "ru", date(2026, 11, 25), time(10, 0)),
+        ("tanggal 3 pukul 10", "id", date(2026, 11, 3), time(10, 0)),
+        ("kemarin sekitar pukul 10", "id", date(2026, 11, 25), time(10, 0)),
+    ],
+)
+def test_parse_when_reads_dates_as_people_type_them(
+    text: str, locale: str, day: date, at: time | None
+) -> None:
+    """Filler ("around", "около"), a day alone ("the 27th": the latest 27th not after
+    today), an hour after its small word ("a las 10", "в 10") and a lead-in of words."""
+    assert parse_when(text, TODAY, locale=locale) == When(day, at)
+
+
+@pytest.mark.parametrize(
+    "text", ["not yesterday", "before the 27th", "Monday Tuesday", "blah 3", "the 32nd"]
+)
+def test_a_lead_in_never_changes_the_meaning(text: str) -> None:
+    """Words that change what a date means are not passed over; nor are two dates."""
+    with pytest.raises(InputError):
+        parse_when(text, TODAY)
+
+
+FIRST = When(date(2026, 11, 25), time(10, 0))
+FIRST_DAY = When(date(2026, 11, 25), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "locale", "expected"),
+    [
+        ("same day", FIRST_DAY, "en", FIRST_DAY),
+        ("same day, 10:06am", FIRST_DAY, "en", When(FIRST.day, time(10, 6))),
+        ("yesterday, a few minutes later", FIRST_DAY, "en", FIRST_DAY),
+        ("a few minutes later", FIRST, "en", FIRST_DAY),
+        ("6 minutes later", FIRST, "en", When(FIRST.day, time(10, 6))),
+        ("6 minutes later", FIRST_DAY, "en", FIRST_DAY),
+        ("an hour later", FIRST, "en", When(FIRST.day, time(11, 0))),
+        ("yesterday, 6 mins later", FIRST, "en", When(FIRST.day, time(10, 6))),
+        ("5 minutos después", FIRST, "es", When(FIRST.day, time(10, 5))),
+        ("el mismo día a las 11", FIRST_DAY, "es", When(FIRST.day, time(11, 0))),
+        ("no mesmo dia", FIRST_DAY, "pt_BR", FIRST_DAY),
+        ("через 5 минут", FIRST, "ru", When(FIRST.day, time(10, 5))),
+        ("в тот же день в 10:06", FIRST_DAY, "ru", When(FIRST.day, time(10, 6))),
+        ("5 menit kemudian", FIRST, "id", When(FIRST.day, time(10, 5))),
+        ("9 Nov 10:08", FIRST, "en", None),
+    ],
+)
+def test_parse_after_reads_the_other_charge_from_the_first(
+    text: str, first: When, locale: str, expected: When | None
+) -> None:
+    """ "same day" and "N minutes later" are told from the first charge; other text is
+    left to parse_when (None)."""
+    assert parse_after(text, first, TODAY, locale=locale) == expected
+
+
+def test_parse_after_crosses_midnight_and_refuses_the_future() -> None:
+    late = When(date(2026, 11, 24), time(23, 58))
+    assert parse_after("5 minutes later", late, TODAY) == When(date(2026, 11, 25), time(0, 3))
+    tonight = When(TODAY, time(23, 58))
+    with pytest.raises(InputError, match="future"):
+        parse_after("5 minutes later", tonight, TODAY)
+
+
+def test_parse_after_refuses_a_date_that_is_not_the_first_ones() -> None:
+    with pytest.raises(InputError, match="doesn't fit the first charge's date"):
+        parse_after("9 Nov, a few minutes later", FIRST_DAY, TODAY)

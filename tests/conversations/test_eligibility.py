@@ -880,3 +880,56 @@ def test_raised_promptly_only_within_seven_days_of_noticing(policy: Policy) -> N
     assert not raised_promptly(days_ago(8), TODAY, policy)
     assert not raised_promptly(days_ago(70), TODAY, policy)
     assert not raised_promptly(None, TODAY, policy)
+
+
+# --- issue 16 A.6: a closed account whose balance has not come back ---------------------
+
+
+@pytest.mark.parametrize(
+    ("billing", "in_bc", "more"),
+    [
+        (Billing.MANUAL, False, {}),
+        (Billing.MANUAL, True, {}),
+        (Billing.AUTOMATIC, False, {"added_balance": AddedBalance.YES}),
+    ],
+)
+def test_a_closed_accounts_balance_is_worth_asking_about(
+    policy: Policy, billing: Billing, in_bc: bool, more: dict[str, Any]
+) -> None:
+    """POLICY.md §1.3 counts "closed": the refund usually arrives within 60 days of closing
+    (row 1), and past that TikTok publishes nothing — worded as a hedge, with no warning
+    that a refund would close the account (it is closed already)."""
+    verdict = assess(
+        facts(
+            Reason.UNUSED_BALANCE,
+            billing=billing,
+            in_bc=in_bc,
+            status=AccountStatus.CLOSED,
+            is_admin=True,
+            **more,
+        ),
+        policy,
+        TODAY,
+    )
+    assert verdict.situation == "balance_account_closed"
+    assert verdict.outcome is Outcome.NEEDS_REVIEW
+    assert verdict.template == "other_issue"
+    assert any("within 60 days" in reason for reason in verdict.reasons)
+    assert any("does not publish" in reason for reason in verdict.reasons)
+    assert policy.warnings["closes_account"] not in verdict.warnings
+
+
+@pytest.mark.parametrize(
+    ("changes", "situation"),
+    [
+        ({"paid_via": PaidVia.AGENCY}, "agency_paid"),
+        ({"billing": Billing.INVOICING}, "unused_balance_invoicing"),
+        ({"is_admin": False}, "balance_not_admin"),
+    ],
+)
+def test_a_closed_account_keeps_the_earlier_rules(
+    policy: Policy, changes: dict[str, Any], situation: str
+) -> None:
+    """The agency, invoicing and admin rules still come first for a closed account."""
+    base = facts(Reason.UNUSED_BALANCE, status=AccountStatus.CLOSED, is_admin=True)
+    assert first_matching_situation(dataclasses.replace(base, **changes), policy).id == situation

@@ -67,6 +67,11 @@ def test_luhn_helpers_agree_with_known_numbers() -> None:
         ("12345678901234567890", "12345678901234567890"),
         ("７０１２３４５６７８９０１２３４５６７", ADVERTISER_ID),
         ("٧٠١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧", ADVERTISER_ID),
+        # Issue 16 A.10: words around the one number.
+        (f"its {ADVERTISER_ID}", ADVERTISER_ID),
+        (f"ID: {ADVERTISER_ID}.", ADVERTISER_ID),
+        ("it's 7012 3456 7890 1234 567, thanks", ADVERTISER_ID),
+        (f"мой ID {ADVERTISER_ID}", ADVERTISER_ID),
     ],
 )
 def test_parse_advertiser_id_accepts(text: str, expected: str) -> None:
@@ -78,7 +83,8 @@ def test_parse_advertiser_id_accepts(text: str, expected: str) -> None:
     ("text", "fragment"),
     [
         ("70123456789O1234567", "only digits"),
-        ("ID 7012345678901234567", "only digits"),
+        ("ID 123 or 7012345678901234567", "only digits"),
+        ("ID7012345678901234567", "only digits"),
         ("abc", "only digits"),
         ("123456789", "That's 9 digits"),
         ("1", "That's 1 digit;"),
@@ -118,7 +124,12 @@ def test_parse_business_center_id_accepts(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("BC-12345", "only digits"), ("12345", "That's 5 digits"), ("", "Type the Business")],
+    [
+        ("BC-12345", "That's 5 digits"),
+        ("BC12345", "only digits"),
+        ("12345", "That's 5 digits"),
+        ("", "Type the Business"),
+    ],
 )
 def test_parse_business_center_id_rejects(text: str, fragment: str) -> None:
     """Bad Business Center IDs are refused and the message says where to find the ID."""

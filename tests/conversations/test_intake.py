@@ -358,3 +358,46 @@ def test_attach_is_reentrant_and_detaches() -> None:
     with attached(intake), attached(intake):
         assert intake in MACHINE.models
     assert intake not in MACHINE.models
+
+
+def _at_other_charge(first: str) -> Intake:
+    intake = started(Reason.DUPLICATE)
+    with attached(intake):
+        intake.submit_text(first, TODAY)
+        intake.submit_text("250 USD", TODAY)
+        for _step in range(3):  # card, document number, campaign IDs
+            intake.skip()
+    assert where(intake) is Step.OTHER_CHARGE
+    return intake
+
+
+@pytest.mark.parametrize(
+    ("first", "other", "other_time"),
+    [
+        ("yesterday", "yesterday", None),
+        ("yesterday", "same day", None),
+        ("yesterday", "yesterday, a few minutes later", None),
+        ("yesterday", "same day, 10:06am", "10:06"),
+        ("yesterday 10:00", "6 minutes later", "10:06"),
+    ],
+)
+def test_a_same_day_pair_needs_no_times(first: str, other: str, other_time: str | None) -> None:
+    """Issue 16 A.2: two charges on one day without times are a pair (the verdict does not
+    need the times); "same day" and "minutes later" are read from the first charge."""
+    intake = _at_other_charge(first)
+    with attached(intake):
+        intake.submit_text(other, TODAY)
+    assert where(intake) is Step.OTHER_INVOICE
+    assert (intake.answers["other_date"], intake.answers["other_time"]) == (
+        "2026-11-25",
+        other_time,
+    )
+    facts = intake.facts()
+    assert facts.other_charge_date == facts.charge_date
+
+
+def test_the_same_minute_twice_is_refused() -> None:
+    intake = _at_other_charge("yesterday 10:00")
+    with attached(intake), pytest.raises(InputError, match="same date and time"):
+        intake.submit_text("same day 10:00", TODAY)
+    assert where(intake) is Step.OTHER_CHARGE

@@ -324,3 +324,36 @@ def test_clear_amounts_are_not_asked_about(text: str, locale: str, amount: str) 
     money = parse_amount(text, "USD", locale, ask_when_unclear=True)
     assert money == parse_amount(text, "USD", locale)
     assert str(money.amount) == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "amount", "currency"),
+    [
+        ("$250 each", "en", "250.00", "USD"),
+        ("about 1.234,56 €", "en", "1234.56", "EUR"),
+        ("approx. 120 USD", "en", "120.00", "USD"),
+        ("~120", "en", "120.00", "USD"),
+        ("around 99.90 usd in total", "en", "99.90", "USD"),
+        ("около 1 234,56 ₽", "ru", "1234.56", "RUB"),
+        ("по 250 долларов", "ru", "250.00", "USD"),
+        ("unos 250 dólares cada uno", "es", "250.00", "USD"),
+        ("cerca de R$ 1.234,56", "pt_BR", "1234.56", "BRL"),
+        ("Rp 150.000 masing-masing", "id", "150000", "IDR"),
+        ("sekitar Rp 150.000", "id", "150000", "IDR"),
+    ],
+)
+def test_parse_amount_passes_over_filler_words(
+    text: str, locale: str, amount: str, currency: str
+) -> None:
+    """Issue 16 A.10: "each", "about", "около", "cada uno", "sekitar" say nothing about the
+    amount."""
+    assert parse_amount(text, "USD", locale) == Money(Decimal(amount), currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"), [("each", "Type the amount"), ("about 2 or 3", "more than one")]
+)
+def test_filler_alone_is_still_no_amount(text: str, fragment: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_amount(text, "USD")
+    assert fragment in caught.value.message
