@@ -190,11 +190,12 @@ def stats_csv(stats: Stats, names: dict[int, tuple[str, str | None]]) -> bytes:
             ("denied", reason, f.denied),
             ("approval_rate", reason, "" if f.rate is None else f"{f.rate:.4f}"),
         ]
-    for name, value in (
+    medians = (
         ("median_days_to_first_reply", stats.days_to_reply),
         ("median_days_to_money", stats.days_to_money),
-    ):
-        rows.append((name, "", "" if value is None else f"{value:.1f}"))
+    )
+    for name, median in medians:
+        rows.append((name, "", "" if median is None else f"{median:.1f}"))
     rows += [("open_now", "", stats.open_now), ("overdue_now", "", stats.overdue_now)]
     for user_id, (n_open, n_late) in sorted(stats.by_assignee.items(), key=lambda i: i[0] or 0):
         person = person_name(user_id, names) if user_id is not None else ""

@@ -292,11 +292,8 @@ def _count_money(
         _add_month(stats, case.sent_at.strftime("%Y-%m"), asked[1], asked[0], Decimal(0))
     if decided not in _APPROVED_LIKE:
         return
-    back: tuple[Decimal, str] | None
-    if decided is S.PARTLY_REFUNDED:
-        back = recorded  # only what was recorded: the rest is unknown, not the amount asked
-    else:
-        back = recorded or asked
+    # Partly refunded: only what was recorded (the rest is unknown, not the amount asked).
+    back = recorded if decided is S.PARTLY_REFUNDED else recorded or asked
     if back is None:
         stats.unknown_amounts += 1
         return

@@ -71,10 +71,14 @@ def test_cases_opened_sent_and_closed_count_where_they_are_now() -> None:
 
 def test_money_is_kept_per_currency_never_summed() -> None:
     cases = [
-        sent_case(1, "refunded", amount="100.00", currency="USD", steps=((3, "refund_arrived", ""),)),
+        sent_case(
+            1, "refunded", amount="100.00", currency="USD", steps=((3, "refund_arrived", ""),)
+        ),
         sent_case(2, "approved", amount="50.00", currency="USD", steps=((3, "approve", ""),)),
         sent_case(3, "awaiting_reply", amount="25.50", currency="USD"),
-        sent_case(4, "refunded", amount="1500000", currency="IDR", steps=((4, "refund_arrived", ""),)),
+        sent_case(
+            4, "refunded", amount="1500000", currency="IDR", steps=((4, "refund_arrived", ""),)
+        ),
         sent_case(5, "denied", amount="300.00", currency="EUR", steps=((2, "deny", ""),)),
     ]
     stats = compute(cases, ALL, NOW)
@@ -86,7 +90,7 @@ def test_money_is_kept_per_currency_never_summed() -> None:
         Decimal("100.00"),
     )
     assert (idr.asked, idr.approved, idr.refunded) == (Decimal(1500000),) * 3
-    assert (eur.asked, eur.approved, eur.refunded) == (Decimal("300.00"), 0, 0)
+    assert (eur.asked, eur.approved, eur.refunded) == (Decimal("300.00"), Decimal(0), Decimal(0))
     assert stats.main_currency == "IDR"  # the most asked, in its own currency
     # Months carry the currency too: nothing adds USD to IDR.
     assert {code for _month, code in stats.months} == {"USD", "IDR", "EUR"}
@@ -129,7 +133,9 @@ def test_the_approval_rate_is_a_rate_only_over_five_decided_cases() -> None:
         cases.append(sent_case(10 + i, "refunded", steps=((3, "refund_arrived", ""),)))
     cases.append(sent_case(20, "denied", steps=((2, "deny", ""),)))
     # After a pause: 1 approved, 2 denied, 1 still waiting (not decided).
-    cases.append(sent_case(30, "refunded", reason="after_pause", steps=((4, "refund_arrived", ""),)))
+    cases.append(
+        sent_case(30, "refunded", reason="after_pause", steps=((4, "refund_arrived", ""),))
+    )
     cases.append(sent_case(31, "denied", reason="after_pause", steps=((4, "deny", ""),)))
     cases.append(sent_case(32, "denied", reason="after_pause", steps=((4, "deny", ""),)))
     cases.append(sent_case(33, "awaiting_reply", reason="after_pause"))
@@ -155,7 +161,9 @@ def test_a_reopened_case_counts_by_its_newest_round() -> None:
 
 def test_medians_of_days_to_the_first_reply_and_to_the_money() -> None:
     cases = [
-        sent_case(1, "refunded", steps=((2, "reply", ""), (5, "approve", ""), (12, "refund_arrived", ""))),
+        sent_case(
+            1, "refunded", steps=((2, "reply", ""), (5, "approve", ""), (12, "refund_arrived", ""))
+        ),
         sent_case(2, "refunded", steps=((4, "approve", ""), (20, "refund_arrived", ""))),
         sent_case(3, "denied", steps=((7, "deny", ""),)),
         sent_case(4, "awaiting_reply"),  # no reply yet: not measured
