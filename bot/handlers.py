@@ -351,7 +351,9 @@ async def stats(update: Update, context: BotContext) -> None:
     """The figures of the chat's cases (a group's: the team's), with their chart."""
     words = command_words(context)
     who = await with_rights(update, context)
-    screen = await served(context, who, stats_service(context).screen, who, words)
+    # Recorded first (a second delivery sends nothing); the figures are read off the loop.
+    await served(context, who, nothing_to_change)
+    screen = await off_the_loop(context.service, stats_service(context).screen, who, words)
     await send_stats(update, context, screen)
 
 
@@ -360,8 +362,8 @@ def stats_service(context: BotContext) -> StatsService:
 
 
 async def send_stats(update: Update, context: BotContext, screen: StatsScreen) -> None:
-    """Draw the chart off the event loop (matplotlib takes tens of milliseconds a chart,
-    and its first import longer), then send it with the figures."""
+    """Draw the chart off the event loop (matplotlib takes a few hundred milliseconds a
+    chart, and its first import longer), then send it with the figures."""
     png = await asyncio.to_thread(render_chart, screen.chart) if screen.chart else None
     await send_replies(update, context, [stats_reply(screen, png)])
 
@@ -556,7 +558,8 @@ async def button(update: Update, context: BotContext) -> None:
     elif data.startswith("m:acc:"):
         result = await served(context, who, context.service.account_button, who, data)
     elif data.startswith(STATS_PREFIX):
-        screen = await served(context, who, stats_service(context).button, who, data)
+        await served(context, who, nothing_to_change)
+        screen = await off_the_loop(context.service, stats_service(context).button, who, data)
         await query.answer()
         await send_stats(update, context, screen)
         return
