@@ -7,8 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import struct
+import subprocess
+import sys
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram.ext import Application
@@ -16,6 +19,7 @@ from telegram.ext import Application
 from bot.followup import FollowUpService
 from bot.rendering import Renderer
 from bot.stats import CAPTION_LIMIT, ChartData, StatsScreen, caption_length, stats_reply
+from bot.terminal import TerminalScreen
 from bot.transport import ApiCall, InProcessBotApi
 from tests.helpers import ChatDriver, Clock, make_real_case, plain, sent_case
 
@@ -189,3 +193,33 @@ def test_the_template_renders_rates_and_counts(renderer: Renderer) -> None:
     assert "Charged after I paused: 1 of 3" in text
     assert "Outcomes without an amount recorded: 2" in text
     assert "first reply: 4" in text and "money arriving" not in text
+
+
+def test_starting_the_bot_does_not_import_matplotlib() -> None:
+    """matplotlib is imported when the first chart is drawn, not at start-up."""
+    code = (
+        "import sys, bot.app, bot.handlers, bot.stats, bot.records;"
+        "sys.exit('matplotlib' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_terminal_chat_saves_the_chart_and_shows_its_caption_and_buttons(
+    tmp_path: Path,
+) -> None:
+    out = io.StringIO()
+    screen = TerminalScreen(out, tmp_path / "files")
+    markup = {"inline_keyboard": [[{"text": "• Last 30 days", "callback_data": "m:stats:30d"}]]}
+    screen.show(
+        ApiCall(
+            "sendPhoto",
+            {"chat_id": 1, "caption": "<b>📊 Last 30 days</b>", "reply_markup": markup},
+            {"photo": ("stats.png", PNG_SIGNATURE)},
+            message_id=7,
+        )
+    )
+    shown = out.getvalue()
+    assert "stats.png — saved to" in shown and "📊 Last 30 days" in shown
+    assert "[1] • Last 30 days" in shown
+    assert (tmp_path / "files" / "stats.png").read_bytes() == PNG_SIGNATURE
+    assert screen.button_for("1") == "m:stats:30d"
