@@ -40,23 +40,11 @@ from bot.config import Settings  # noqa: E402
 from bot.replies import Who  # noqa: E402
 from bot.stats import StatsService, render_chart  # noqa: E402
 from bot.storage import Store, case_events, cases, members  # noqa: E402
+from conversations.facts import Reason  # noqa: E402
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 TEAM = -1001234567890
-REASONS = (
-    "duplicate",
-    "unrecognised",
-    "after_pause",
-    "not_delivered",
-    "balance",
-    "failed_payment",
-    "closed_account",
-    "overbilled",
-    "fraud",
-    "verification",
-    "agency",
-    "other",
-)
+REASONS = tuple(reason.value for reason in Reason)
 CURRENCIES = (("USD", "189.90"), ("EUR", "120.00"), ("IDR", "1500000"))
 # (status, weight, the events after "send")
 MIX: tuple[tuple[str, int, tuple[str, ...]], ...] = (

@@ -128,6 +128,7 @@ class MoneyFigures:
     asked: Decimal = Decimal(0)
     approved: Decimal = Decimal(0)
     refunded: Decimal = Decimal(0)
+    cases: int = 0  # sent cases asking in this currency
 
 
 @dataclass
@@ -175,10 +176,11 @@ class Stats:
 
     @property
     def main_currency(self) -> str | None:
-        """The currency with the most money asked (the chart draws one currency)."""
+        """The currency most sent cases asked in (the chart draws one currency). By cases,
+        not amounts: 1,500,000 IDR is not more than 189.90 USD."""
         if not self.money:
             return None
-        return max(sorted(self.money), key=lambda c: self.money[c].asked)
+        return max(sorted(self.money), key=lambda c: self.money[c].cases)
 
 
 def recorded_amount(detail: str, currency: str | None) -> tuple[Decimal, str] | None:
@@ -288,7 +290,9 @@ def _count_money(
     )
     recorded = recorded_amount(event.detail, case.currency) if event is not None else None
     if asked is not None:
-        stats.money.setdefault(asked[1], MoneyFigures()).asked += asked[0]
+        figures = stats.money.setdefault(asked[1], MoneyFigures())
+        figures.asked += asked[0]
+        figures.cases += 1
         _add_month(stats, case.sent_at.strftime("%Y-%m"), asked[1], asked[0], Decimal(0))
     if decided not in _APPROVED_LIKE:
         return
