@@ -52,6 +52,7 @@ def main() -> int:
     )
     reminders = run("bench_reminders", ["--quick"] if quick else [], args.out)
     imported = run("bench_import", ["--rows", "20000" if quick else "100000"], args.out)
+    stats = run("bench_stats", ["--cases", "2000" if quick else "10000"], args.out)
     print("\n=== summary ===")
     intake, bare = updates["intake"], updates["bare_ptb"]
     assert isinstance(intake, dict) and isinstance(bare, dict)
@@ -75,6 +76,10 @@ def main() -> int:
     print(f"  {memory['startup_bot_s']} s / {memory['startup_bare_s']} s")
     print(f"reminders: {json.dumps(reminders)[:300]}…")
     print(f"import: {imported['rows_per_s']:.0f} rows/s, peak {imported['peak_python_mb']:.0f} MB")
+    print(
+        f"/stats with {stats['cases']:,} cases: figures {stats['figures_median_s']:.2f} s,"
+        f" chart {stats['chart_median_s']:.2f} s (median)"
+    )
     (args.out / "summary.json").write_text(
         json.dumps(
             {
@@ -83,6 +88,7 @@ def main() -> int:
                 "memory": memory,
                 "reminders": reminders,
                 "import": imported,
+                "stats": stats,
             },
             indent=2,
         )

@@ -59,6 +59,7 @@ from bot.reminders import (
 from bot.rendering import number
 from bot.replies import ButtonResult, Reply, Who
 from bot.service import MAX_UPDATE_ID, RefundService
+from bot.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
 from bot.storage import AlreadyHandled
 from conversations.anomalies import find_anomalies
 from conversations.billing import ChargeRow, ExportError, new_rows, parse_export
@@ -73,6 +74,7 @@ T = TypeVar("T")
 COMMAND_MENU = [
     ("new", N_("Look at a charge and write a refund request")),
     ("cases", N_("Your cases")),
+    ("stats", N_("Figures and a chart of your cases")),
     ("settings", N_("Time zone, quiet hours, reply wait")),
     ("language", N_("Change the language")),
     ("help", N_("What I can do")),
@@ -238,6 +240,16 @@ async def send_reply(
             InputFile(reply.document.content, filename=reply.document.filename),
             caption=reply.document.caption,
         )
+    keyboard = markup_kwargs(reply.buttons)
+    if reply.photo is not None:
+        await bot.send_photo(
+            target,
+            InputFile(reply.photo.content, filename=reply.photo.filename),
+            caption=reply.photo.caption or None,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=reply.thread_id,
+            api_kwargs=None if reply.text else keyboard,
+        )
     if not reply.text:
         return
     thread_id = reply.thread_id
@@ -246,7 +258,6 @@ async def send_reply(
         thread_id = topic.message_thread_id
         if reply.card_case_id is not None:
             await service.store.run(service.followup.topic_created, reply.card_case_id, thread_id)
-    keyboard = markup_kwargs(reply.buttons)
     if reply.edit_message_id is not None:
         try:
             await bot.edit_message_text(
@@ -334,6 +345,27 @@ async def cases(update: Update, context: BotContext) -> None:
     who = await with_rights(update, context)
     replies = await served(context, who, context.followup.list_cases, who, words)
     await send_replies(update, context, replies)
+
+
+async def stats(update: Update, context: BotContext) -> None:
+    """The figures of the chat's cases (a group's: the team's), with their chart."""
+    words = command_words(context)
+    who = await with_rights(update, context)
+    # Recorded first (a second delivery sends nothing); the figures are read off the loop.
+    await served(context, who, nothing_to_change)
+    screen = await off_the_loop(context.service, stats_service(context).screen, who, words)
+    await send_stats(update, context, screen)
+
+
+def stats_service(context: BotContext) -> StatsService:
+    return StatsService.for_service(context.service)
+
+
+async def send_stats(update: Update, context: BotContext, screen: StatsScreen) -> None:
+    """Draw the chart off the event loop (matplotlib takes a few hundred milliseconds a
+    chart, and its first import longer), then send it with the figures."""
+    png = await asyncio.to_thread(render_chart, screen.chart) if screen.chart else None
+    await send_replies(update, context, [stats_reply(screen, png)])
 
 
 async def settings(update: Update, context: BotContext) -> None:
@@ -525,6 +557,12 @@ async def button(update: Update, context: BotContext) -> None:
         result = await served(context, who, context.service.language_button, who, data)
     elif data.startswith("m:acc:"):
         result = await served(context, who, context.service.account_button, who, data)
+    elif data.startswith(STATS_PREFIX):
+        await served(context, who, nothing_to_change)
+        screen = await off_the_loop(context.service, stats_service(context).button, who, data)
+        await query.answer()
+        await send_stats(update, context, screen)
+        return
     elif data.startswith("m:cases:"):
         argument = data.removeprefix("m:cases:")
         result = ButtonResult(
@@ -836,6 +874,7 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
         ("cancel", cancel),
         ("cases", cases),
         ("case", case),
+        ("stats", stats),
         ("settings", settings),
         ("assign", assign),
         ("accounts", accounts),

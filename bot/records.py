@@ -39,6 +39,7 @@ from bot.i18n import N_, Words, _, ngettext
 from bot.policy_texts import PolicyTexts
 from bot.rendering import Renderer, long_date, money, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who
+from bot.stats import StatsService
 from bot.storage import (
     CaseEvent,
     CaseRecord,
@@ -237,6 +238,9 @@ class RecordsService:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             _add(archive, "cases.csv", _csv(records, tz), now)
+            # The figures of /stats (all time), from the same query.
+            stats = StatsService(self.store, self.renderer, self.clock, self.followup)
+            _add(archive, "stats.csv", stats.csv(team_id), now)
             for case in records:
                 markdown = self._case_markdown(
                     case, events.get(case.id, []), items.get(case.id, []), tz, names, title, now

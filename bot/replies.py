@@ -57,6 +57,9 @@ class Reply:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     document: Document | None = None
+    # A picture (a PNG) sent before the text, its caption with it; with no text, the
+    # buttons go on the picture.
+    photo: Document | None = None
     # Another chat than the one the update came from (a team's group), and an earlier
     # message there to edit instead of sending a new one.
     chat_id: int | None = None

@@ -13,11 +13,12 @@ import functools
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import (
@@ -55,8 +56,9 @@ from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 
 from bot import schema
+from conversations import stats as stats_domain
 from conversations.billing import FAILED, REFUND, ChargeRow, new_rows
-from conversations.cases import CaseStatus, CaseTrack
+from conversations.cases import OPEN, CaseStatus, CaseTrack
 from conversations.intake import Intake, Step
 
 P = ParamSpec("P")
@@ -262,6 +264,8 @@ Index("ix_reminders_case", reminders.c.case_id)
 Index("ix_reminders_chat", reminders.c.chat_id, reminders.c.state)
 
 OPEN_REMINDER_STATES = ("pending", "claimed")
+# The events /stats reads: TikTok's word on a case, and a new round.
+STATS_EVENTS = ("reply", "approve", "deny", "refund_arrived", "partly_refunded", "reopen")
 
 # Deep links from a group's /new to the member's private chat: single use, one member.
 links = Table(
@@ -976,6 +980,40 @@ class Store:
                 )
                 for r in rows
             ]
+
+    def stats_cases(self, team_id: int, since: datetime | None) -> list[stats_domain.CaseFacts]:
+        """The team's cases for /stats: those opened from `since` (None: all) and every
+        open one (counted now), each with the events that say how it got where it is."""
+        opened = cases.c.created_at >= since.astimezone(UTC) if since is not None else None
+        wanted = select(
+            cases.c.id,
+            cases.c.reason,
+            cases.c.status,
+            cases.c.created_at,
+            cases.c.sent_at,
+            # Only the amount of the answers: decoding every case's whole JSON costs more
+            # than the rest of the read.
+            cases.c.answers["amount"].as_string().label("amount"),
+            cases.c.answers["amount_currency"].as_string().label("currency"),
+            cases.c.assignee_user_id,
+        ).where(cases.c.team_id == team_id)
+        if opened is not None:
+            wanted = wanted.where(or_(opened, cases.c.status.in_([str(s) for s in OPEN])))
+        with self.transaction() as conn:
+            rows = conn.execute(wanted).all()
+            events = conn.execute(
+                select(case_events.c.case_id, case_events.c.at, case_events.c.what)
+                .add_columns(case_events.c.detail)
+                .join(cases, cases.c.id == case_events.c.case_id)
+                .where(cases.c.team_id == team_id, case_events.c.what.in_(STATS_EVENTS))
+                .order_by(case_events.c.id)
+            ).all()
+        steps: dict[int, list[stats_domain.Step]] = {}
+        for e in events:
+            steps.setdefault(e.case_id, []).append(
+                stats_domain.Step(_as_utc(e.at), e.what, e.detail or "")
+            )
+        return [_stat_case(row, steps.get(row.id, ())) for row in rows]
 
     # --- teams in groups: members, deep links, assignment, cards ----------------------
 
@@ -1782,6 +1820,22 @@ def _pickable(account_id: int, charges_only: bool) -> list[ColumnElement[bool]]:
     if charges_only:
         where.append(or_(transactions.c.status.is_(None), transactions.c.status != FAILED))
     return where
+def _stat_case(row: Any, steps: Iterable[stats_domain.Step]) -> stats_domain.CaseFacts:
+    try:
+        amount = Decimal(row.amount) if row.amount else None
+    except InvalidOperation:
+        amount = None  # not a number the bot wrote: unknown, not guessed
+    return stats_domain.CaseFacts(
+        id=row.id,
+        reason=row.reason,
+        status=row.status,
+        created_at=_as_utc(row.created_at),
+        sent_at=_as_utc(row.sent_at) if row.sent_at else None,
+        amount=amount,
+        currency=row.currency if amount is not None else None,
+        assignee=row.assignee_user_id,
+        steps=tuple(steps),
+    )
 
 
 def _transaction_values(account_id: int, row: ChargeRow, now: datetime) -> dict[str, Any]:

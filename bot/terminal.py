@@ -56,6 +56,22 @@ class TerminalScreen:
             # A terminal can't change what it printed: the new version is printed below.
             self._print(html_to_text(call.text))
             self._print("")
+        elif call.method == "sendPhoto":
+            for filename, content in call.files.values():
+                self.files_dir.mkdir(parents=True, exist_ok=True)
+                path = self.files_dir / Path(filename).name
+                path.write_bytes(content)
+                self._print(f"🖼 {Path(filename).name} — saved to {path}")
+            caption = str(call.params.get("caption") or "")
+            if caption:
+                self._print(html_to_text(caption))
+            buttons = call.buttons
+            if buttons:
+                self.buttons = buttons
+                self.buttons_message_id = call.message_id or 0
+                for number, (label, _) in enumerate(buttons, start=1):
+                    self._print(f"  [{number}] {label}")
+            self._print("")
         elif call.method == "sendDocument":
             for filename, content in call.files.values():
                 self.files_dir.mkdir(parents=True, exist_ok=True)

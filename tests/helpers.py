@@ -133,7 +133,10 @@ class ChatDriver:
         for c in self.api.calls:
             if int(c.params.get("chat_id", 0)) != self.chat_id:
                 continue
-            if c.method in ("sendMessage", "sendDocument") and c.message_id is not None:
+            if (
+                c.method in ("sendMessage", "sendDocument", "sendPhoto")
+                and c.message_id is not None
+            ):
                 shown[c.message_id] = c
                 order.append(c.message_id)
             elif c.method == "editMessageText" and int(c.params["message_id"]) in shown:

@@ -135,3 +135,28 @@ def test_the_same_calls_baseline_replays_the_intakes_calls(tmp_path: Path) -> No
     assert any(len(step) == 3 for step in calls)  # a tap: answer, tidy, next question
     expected = [[payload(c) for c in step] for step in calls]
     assert replayed == expected
+
+
+def test_the_stats_benchmark_computes_and_draws_for_a_small_team(tmp_path: Path) -> None:
+    """Tiny size: the figures and the chart are timed, and the chart is a real PNG."""
+    out = tmp_path / "stats.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_stats.py"),
+            "--cases",
+            "200",
+            "--repeats",
+            "1",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "/stats for a team with 200 cases" in result.stdout
+    figures = json.loads(out.read_text())
+    assert figures["figures_median_s"] > 0 and figures["chart_median_s"] > 0
+    assert figures["png_bytes"] > 10_000

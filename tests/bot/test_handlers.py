@@ -34,7 +34,7 @@ async def test_command_menu_is_registered_at_start_up(
     calls = api.sent("setMyCommands")
     assert calls, "setMyCommands was not called"
     names = {c["command"] for c in calls[0].params["commands"]}
-    assert names == {"new", "cases", "help", "cancel", "settings", "language"}
+    assert names == {"new", "cases", "stats", "help", "cancel", "settings", "language"}
 
 
 async def test_unused_balance_manual_no_bc_is_eligible(user: ChatDriver) -> None:

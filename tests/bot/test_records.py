@@ -149,7 +149,7 @@ async def test_export_gives_one_zip_with_a_csv_row_and_a_case_file_per_case(
     assert len(api.sent("sendDocument")) == 1
     filename, archive = the_zip(api)
     assert filename == "refundbot-export-2026-11-26.zip"
-    assert sorted(archive.namelist()) == ["case-1.md", "case-2.md", "cases.csv"]
+    assert sorted(archive.namelist()) == ["case-1.md", "case-2.md", "cases.csv", "stats.csv"]
     header, *rows = rows_of(archive)
     assert tuple(header) == CSV_HEADER
     assert [(r[0], r[2], r[5], r[6]) for r in rows] == [
@@ -217,7 +217,7 @@ async def test_export_in_a_group_gives_the_teams_cases_only(app: App, api: InPro
     assert [(r[0], r[4], r[13]) for r in rows] == [
         ("2", "Agency Client · 7289000022223333444", str(ALEX))
     ]
-    assert sorted(archive.namelist()) == ["case-2.md", "cases.csv"]
+    assert sorted(archive.namelist()) == ["case-2.md", "cases.csv", "stats.csv"]
     assert 'from the team "Team"' in archive.read("case-2.md").decode("utf-8")
     assert "The team's 1 case" in sam_in_group.last_text()
 

@@ -679,6 +679,49 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "next_rung": "your agency's account manager",
             }
         ],
+        "stats": [
+            {
+                "period": "Last 30 days",
+                "opened": "0",
+                "sent": "0",
+                "closed": "0",
+                "money": [],
+                "unknown_amounts": 0,
+                "reasons": [],
+                "days_to_reply": None,
+                "days_to_money": None,
+                "open_now": "0",
+                "overdue_now": "0",
+                "assignees": [],
+            },
+            {
+                "period": "All time",
+                "opened": "12",
+                "sent": "10",
+                "closed": "7",
+                "money": [
+                    {
+                        "currency": "USD",
+                        "asked": "1,899.00 USD",
+                        "approved": "950.00 USD",
+                        "refunded": "760.10 USD",
+                    }
+                ],
+                "unknown_amounts": 1,
+                "reasons": [
+                    {"reason": "I was charged twice", "rate": "80%", "approved": 4, "decided": 5},
+                    {"reason": "My ads didn't run", "rate": None, "approved": 1, "decided": 2},
+                ],
+                "days_to_reply": "4.5",
+                "days_to_money": "16",
+                "open_now": "3",
+                "overdue_now": "1",
+                "assignees": [
+                    {"name": "@sam", "open": 2, "overdue": 1},
+                    {"name": "unassigned", "open": 1, "overdue": 0},
+                ],
+            },
+        ],
         "settings": [
             {
                 "error": None,
