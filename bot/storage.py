@@ -1820,6 +1820,8 @@ def _pickable(account_id: int, charges_only: bool) -> list[ColumnElement[bool]]:
     if charges_only:
         where.append(or_(transactions.c.status.is_(None), transactions.c.status != FAILED))
     return where
+
+
 def _stat_case(row: Any, steps: Iterable[stats_domain.Step]) -> stats_domain.CaseFacts:
     try:
         amount = Decimal(row.amount) if row.amount else None
