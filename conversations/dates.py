@@ -371,17 +371,21 @@ def parse_after(
     folded = _fold(unicodedata.normalize("NFKC", text).casefold()).replace(",", " ")
     folded = " ".join(folded.split())
     offset: timedelta | None = None
-    match = _SAME_DAY.search(folded)
-    if match is None:
-        match = next(filter(None, (p.search(folded) for p in _LATER_PATTERNS)), None)
-        if match is None:
-            return None
-        count = int(match["n"]) if match["n"] else None
-        if match["q"] in ("a", "an", "se"):
+    # "same day", "a few minutes later", or both ("same day, 6 minutes later").
+    same_day = _SAME_DAY.search(folded)
+    if same_day is not None:
+        folded = " ".join((folded[: same_day.start()] + " " + folded[same_day.end() :]).split())
+    later = next(filter(None, (p.search(folded) for p in _LATER_PATTERNS)), None)
+    if same_day is None and later is None:
+        return None
+    rest = folded
+    if later is not None:
+        count = int(later["n"]) if later["n"] else None
+        if later["q"] in ("a", "an", "se"):
             count = 1  # "an hour later", "sejam kemudian"
         if count is not None:
-            offset = timedelta(minutes=count) if match["minutes"] else timedelta(hours=count)
-    rest = " ".join((folded[: match.start()] + " " + folded[match.end() :]).split())
+            offset = timedelta(minutes=count) if later["minutes"] else timedelta(hours=count)
+        rest = " ".join((folded[: later.start()] + " " + folded[later.end() :]).split())
     day, at = first.day, None
     if offset is not None and first.at is not None:
         moment = datetime.combine(first.day, first.at) + offset

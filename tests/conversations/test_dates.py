@@ -413,6 +413,9 @@ FIRST_DAY = When(date(2026, 11, 25), None)
         ("через 5 минут", FIRST, "ru", When(FIRST.day, time(10, 5))),
         ("в тот же день в 10:06", FIRST_DAY, "ru", When(FIRST.day, time(10, 6))),
         ("5 menit kemudian", FIRST, "id", When(FIRST.day, time(10, 5))),
+        ("same day, a few minutes later", FIRST, "en", FIRST_DAY),
+        ("the same day, 6 minutes later", FIRST, "en", When(FIRST.day, time(10, 6))),
+        ("el mismo día, 5 minutos después", FIRST, "es", When(FIRST.day, time(10, 5))),
         ("9 Nov 10:08", FIRST, "en", None),
     ],
 )
