@@ -89,7 +89,7 @@ def teams(app: Application[Any, Any, Any, Any, Any, Any], api: InProcessBotApi) 
     ids = {
         "acme_usd": make_case(followup, ACME, RITA, title="Acme"),
         "acme_eur": make_case(
-            followup, ACME, RITA, reason="billing_error", amount="50.00", currency="EUR",
+            followup, ACME, RITA, reason="after_pause", amount="50.00", currency="EUR",
             advertiser="7289000099998888", title="Acme",
         ),
         "acme_draft": make_case(followup, ACME, RITA, sent=False, title="Acme"),
@@ -148,7 +148,7 @@ async def test_a_stranger_sees_nothing(
 
 
 async def test_filters(client: TestClient[Any, Any], teams: dict[str, int]) -> None:
-    body = await cases(client, RITA, "?reason=billing_error")
+    body = await cases(client, RITA, "?reason=after_pause")
     assert all_ids(body) == {teams["acme_eur"]}
     body = await cases(client, RITA, "?account=7289000099998888")
     assert all_ids(body) == {teams["acme_eur"]}
