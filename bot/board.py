@@ -89,7 +89,13 @@ PAGE_TEXTS: dict[str, str] = {
     "private": N_("My private chat"),
     "empty": N_("No cases here."),
     "refused": N_("Open the board from the bot in Telegram (the link has expired)."),
-    "back": N_("Back to the board"),
+}
+# A filter's query parameter → the card's field it compares.
+FILTER_FIELDS = {
+    "team": "team_id",
+    "account": "account_id",
+    "reason": "reason_key",
+    "assignee": "assignee_id",
 }
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -115,7 +121,7 @@ ERRORS: dict[int, type[web.HTTPException]] = {
 }
 
 
-def BoardError(status: int, error: str) -> web.HTTPException:  # noqa: N802 - raised like a class
+def BoardError(status: int, error: str) -> web.HTTPException:
     """A JSON error answer to raise."""
     return ERRORS[status](text=json.dumps({"error": error}), content_type="application/json")
 
@@ -197,7 +203,9 @@ def board_app(
         shown = [
             c
             for c in cards
-            if all(str(c[f"{k}_id" if k != "reason" else "reason_key"]) == v for k, v in wanted.items())
+            if all(
+                str(c[f"{k}_id" if k != "reason" else "reason_key"]) == v for k, v in wanted.items()
+            )
         ]
         columns = []
         for key, title in COLUMNS:

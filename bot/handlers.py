@@ -7,10 +7,10 @@ the service, the domain and the templates.
 from __future__ import annotations
 
 import asyncio
-import html
 import contextlib
 import dataclasses
 import functools
+import html
 import logging
 import time
 import warnings
@@ -47,10 +47,10 @@ from bot import i18n
 from bot.background import BackgroundWork
 from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService, picks_member
 from bot.i18n import N_, _, error_text
-from bot.miniapp_auth import make_init_data
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import markup_kwargs
 from bot.membership import Memberships, Standing, standing_of
+from bot.miniapp_auth import make_init_data
 from bot.records import RecordsService
 from bot.reminders import (
     ChatUnreachable,

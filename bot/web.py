@@ -174,9 +174,7 @@ def webhook_app(
     return app
 
 
-def ops_app(
-    application: InstrumentedApplication, board: Settings | None = None
-) -> web.Application:
+def ops_app(application: InstrumentedApplication, board: Settings | None = None) -> web.Application:
     """`/healthz` and `/metrics` of this bot process; with `board`, the board too (long
     polling mode, which has no webhook server: a proxy may publish /board/ alone)."""
     bot_data = _bot_data(application)

@@ -89,8 +89,14 @@ def teams(app: Application[Any, Any, Any, Any, Any, Any], api: InProcessBotApi) 
     ids = {
         "acme_usd": make_case(followup, ACME, RITA, title="Acme"),
         "acme_eur": make_case(
-            followup, ACME, RITA, reason="after_pause", amount="50.00", currency="EUR",
-            advertiser="7289000099998888", title="Acme",
+            followup,
+            ACME,
+            RITA,
+            reason="after_pause",
+            amount="50.00",
+            currency="EUR",
+            advertiser="7289000099998888",
+            title="Acme",
         ),
         "acme_draft": make_case(followup, ACME, RITA, sent=False, title="Acme"),
         "globex": make_case(followup, GLOBEX, OMAR, amount="999.00", title="Globex"),
@@ -120,7 +126,10 @@ async def test_a_member_sees_their_teams_and_private_cases_not_anothers(
 ) -> None:
     body = await cases(client, RITA)
     assert all_ids(body) == {
-        teams["acme_usd"], teams["acme_eur"], teams["acme_draft"], teams["rita_own"]
+        teams["acme_usd"],
+        teams["acme_eur"],
+        teams["acme_draft"],
+        teams["rita_own"],
     }
     columns = {c["key"]: c for c in body["columns"]}
     assert [c["id"] for c in columns["drafted"]["cases"]] == [teams["acme_draft"]]
@@ -141,9 +150,7 @@ async def test_a_stranger_sees_nothing(
 ) -> None:
     body = await cases(client, STRANGER)
     assert all_ids(body) == set()
-    response = await client.get(
-        "/board/api/case/" + "x" * 10, headers=tma(STRANGER)
-    )
+    response = await client.get("/board/api/case/" + "x" * 10, headers=tma(STRANGER))
     assert response.status == 404
 
 
@@ -176,7 +183,8 @@ async def test_without_valid_init_data_nothing_is_shown(
 
 
 async def test_another_teams_case_is_not_found_nor_changed(
-    client: TestClient[Any, Any], app: Application[Any, Any, Any, Any, Any, Any],
+    client: TestClient[Any, Any],
+    app: Application[Any, Any, Any, Any, Any, Any],
     teams: dict[str, int],
 ) -> None:
     store = app.bot_data.service.store
@@ -190,8 +198,10 @@ async def test_another_teams_case_is_not_found_nor_changed(
 
 
 async def test_an_outcome_recorded_on_the_board_shows_in_the_chats_case(
-    client: TestClient[Any, Any], app: Application[Any, Any, Any, Any, Any, Any],
-    api: InProcessBotApi, teams: dict[str, int],
+    client: TestClient[Any, Any],
+    app: Application[Any, Any, Any, Any, Any, Any],
+    api: InProcessBotApi,
+    teams: dict[str, int],
 ) -> None:
     store = app.bot_data.service.store
     case_id = teams["acme_usd"]

@@ -32,12 +32,24 @@ from tests.helpers import ChatDriver, plain
 CHROMIUM = os.environ.get("REFUNDBOT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-LIGHT = {"bg_color": "#ffffff", "text_color": "#000000", "hint_color": "#999999",
-         "button_color": "#2481cc", "button_text_color": "#ffffff",
-         "secondary_bg_color": "#f0f0f0", "link_color": "#2481cc"}
-DARK = {"bg_color": "#17212b", "text_color": "#f5f5f5", "hint_color": "#708499",
-        "button_color": "#5288c1", "button_text_color": "#ffffff",
-        "secondary_bg_color": "#232e3c", "link_color": "#6ab3f3"}
+LIGHT = {
+    "bg_color": "#ffffff",
+    "text_color": "#000000",
+    "hint_color": "#999999",
+    "button_color": "#2481cc",
+    "button_text_color": "#ffffff",
+    "secondary_bg_color": "#f0f0f0",
+    "link_color": "#2481cc",
+}
+DARK = {
+    "bg_color": "#17212b",
+    "text_color": "#f5f5f5",
+    "hint_color": "#708499",
+    "button_color": "#5288c1",
+    "button_text_color": "#ffffff",
+    "secondary_bg_color": "#232e3c",
+    "link_color": "#6ab3f3",
+}
 
 try:
     from playwright.async_api import Browser, Page, async_playwright
