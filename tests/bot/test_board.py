@@ -4,10 +4,14 @@ chat buttons' service."""
 
 from __future__ import annotations
 
+import io
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from aiohttp import web
@@ -17,7 +21,7 @@ from telegram.ext import Application
 from bot.board import CSP, mount_board
 from bot.config import Settings
 from bot.followup import FollowUpService
-from bot.miniapp_auth import make_init_data
+from bot.miniapp_auth import InitDataError, make_init_data, validate
 from bot.transport import InProcessBotApi
 from tests.helpers import ACCOUNT, ANSWERS, DEFAULT_NOW, ChatDriver, plain
 
@@ -247,3 +251,27 @@ async def test_board_in_private_gives_a_mini_app_button_or_says_why_not(
     calls = await user.send("/board")
     markup = calls[-1].params["reply_markup"]
     assert "https://bot.example.com/board/" in str(markup) and "web_app" in str(markup)
+
+
+async def test_the_terminal_prints_a_local_link_signed_for_its_user(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """BOARD_DEV_LINK: the terminal chat's /board gives a local link whose initData the
+    board accepts for the terminal's user (and only within the allowed age)."""
+    from bot.app import build_service
+    from bot.terminal import TERMINAL_USER_ID, run_terminal
+
+    dev = settings.model_copy(update={"board_dev_link": True, "http_port": 0})
+    service = build_service(dev)
+    out = io.StringIO()
+    try:
+        await run_terminal(dev, service, stdin=io.StringIO("/board\n"), stdout=out)
+    finally:
+        service.store.close()
+    found = re.search(r"(http://127\.0\.0\.1:\d+/board/)#(\S+)", out.getvalue())
+    assert found, out.getvalue()
+    init_data = parse_qs(found.group(2))["tgWebAppData"][0]
+    user = validate(init_data, "terminal", dev.board_auth_max_age)
+    assert user.id == TERMINAL_USER_ID
+    with pytest.raises(InitDataError):
+        validate(init_data, "terminal", dev.board_auth_max_age, now=time.time() + 3601)
