@@ -130,6 +130,7 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = cast(InstrumentedApplication, builder.build())
     application.bot_data.service = service
+    application.bot_data.board_url = settings.board_public_url
     application.bot_data.background = BackgroundWork(application)
     application.bot_data.sweep = ReminderSweep(
         service.store,

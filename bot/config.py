@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     # 9464 rather than 9090, which a Prometheus server on the same host usually holds.
     http_listen: str = "127.0.0.1"
     http_port: int = Field(default=9464, ge=0, le=65535)
+    # The board (a Telegram Mini App): its public HTTPS address; unset, the webhook's host
+    # with /board/. Telegram opens Mini Apps only over HTTPS.
+    board_url: str | None = None
+    # How old (seconds) the initData Telegram signed may be before the board refuses it.
+    board_auth_max_age: int = Field(default=3600, ge=1)
+    # Development without Telegram: the terminal chat's /board prints a local link to the
+    # board (served on HTTP_LISTEN:HTTP_PORT) with initData signed for the terminal's user.
+    board_dev_link: bool = False
 
     @property
     def telegram_file_url(self) -> str | None:
@@ -104,6 +112,19 @@ class Settings(BaseSettings):
         """The path this process serves the webhook on: the path of WEBHOOK_URL (a proxy
         that forwards the request unchanged keeps it)."""
         return urlsplit((self.webhook_url or "").strip()).path or "/"
+
+    @property
+    def board_public_url(self) -> str | None:
+        """Where Telegram should open the board: BOARD_URL, else /board/ on the webhook's
+        host; None unless it is an https:// address (Telegram's rule for Mini Apps)."""
+        url = (self.board_url or "").strip()
+        if not url and (self.webhook_url or "").strip():
+            parts = urlsplit((self.webhook_url or "").strip())
+            url = urlunsplit((parts.scheme, parts.netloc, "/board/", "", ""))
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            return None
+        return url
 
     def describe_database(self) -> str:
         """The database in words a person recognises, without any password."""

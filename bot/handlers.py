@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import html
 import logging
 import time
 import warnings
@@ -17,6 +18,7 @@ from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlencode
 
 from telegram import (
     Bot,
@@ -48,6 +50,7 @@ from bot.i18n import N_, _, error_text
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import markup_kwargs
 from bot.membership import Memberships, Standing, standing_of
+from bot.miniapp_auth import make_init_data
 from bot.records import RecordsService
 from bot.reminders import (
     ChatUnreachable,
@@ -57,7 +60,7 @@ from bot.reminders import (
     TransientSendError,
 )
 from bot.rendering import number
-from bot.replies import ButtonResult, Reply, Who
+from bot.replies import Button, ButtonResult, Reply, Who
 from bot.service import MAX_UPDATE_ID, RefundService
 from bot.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
 from bot.storage import AlreadyHandled
@@ -97,6 +100,10 @@ class BotData:
     def __init__(self) -> None:
         # getChatMember's answers (member? admin?), kept a minute per (chat, user).
         self.members = Memberships()
+        # The board's public https:// address (None: Telegram can't open it), and, for
+        # development without Telegram, the local address /board links to instead.
+        self.board_url: str | None = None
+        self.board_local: str | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -310,6 +317,40 @@ async def start(update: Update, context: BotContext) -> None:
     await send_replies(
         update, context, await served(context, who, context.service.start, who, payload)
     )
+
+
+async def board(update: Update, context: BotContext) -> None:
+    """A button that opens the board (a Mini App) in the private chat; in the terminal's
+    development mode, a local link signed for its user."""
+    who = who_of(update)
+    message = update.effective_message
+    assert message is not None
+    data = context.bot_data
+    if who.in_group:
+        await message.reply_text(_("The board opens in our private chat: send me /board there."))
+    elif data.board_local is not None:
+        signed = make_init_data(
+            context.bot.token,
+            {"id": who.user_id, "first_name": who.first_name, "username": who.username or ""},
+        )
+        link = data.board_local + "#" + urlencode({"tgWebAppData": signed})
+        await message.reply_text(
+            _("Your board on this computer (the link works for an hour):") + f"\n{link}"
+        )
+    elif data.board_url is None:
+        await message.reply_text(
+            _(
+                "The board needs a public HTTPS address, and this bot has none yet: "
+                "its admin sets BOARD_URL (or WEBHOOK_URL)."
+            )
+        )
+    else:
+        button = Button("📋 " + _("Open the board"), web_app=data.board_url)
+        await send_reply(
+            context.bot,
+            who.chat_id,
+            Reply(html.escape(_("Your cases and your teams' cases, by status.")), [[button]]),
+        )
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -881,6 +922,7 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
         ("import", import_command),
         ("export", export),
         ("forget", forget),
+        ("board", board),
     ):
         application.add_handler(CommandHandler(name, members_only(localised(command))))
     application.add_handler(

@@ -21,10 +21,13 @@ def inline_keyboard(rows: list[list[Button]]) -> dict[str, Any] | None:
     """
     if not rows:
         return None
-    keyboard: list[list[dict[str, str]]] = []
+    keyboard: list[list[dict[str, Any]]] = []
     for row in rows:
-        line: list[dict[str, str]] = []
+        line: list[dict[str, Any]] = []
         for button in row:
+            if button.web_app:
+                line.append({"text": button.label, "web_app": {"url": button.web_app}})
+                continue
             if button.url:
                 line.append({"text": button.label, "url": button.url})
                 continue

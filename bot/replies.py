@@ -31,11 +31,13 @@ class Who:
 
 @dataclass(frozen=True)
 class Button:
-    """A callback button (`data`), or a link button when `url` is set."""
+    """A callback button (`data`), a link button when `url` is set, or a button that opens
+    a Mini App (`web_app`, its https:// address)."""
 
     label: str
     data: str = ""
     url: str | None = None
+    web_app: str | None = None
 
 
 def in_rows(buttons: list[Button], width: int = 2) -> list[list[Button]]:

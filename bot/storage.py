@@ -1046,6 +1046,18 @@ class Store:
             ).all()
         return {r.user_id: (r.first_name, r.username) for r in rows}
 
+    def member_teams(self, user_id: int) -> list[tuple[int, str | None]]:
+        """(team id, group title) of the groups this person was last seen a member of (the
+        board checks each with Telegram before showing anything of it)."""
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(members.c.team_id, teams.c.title)
+                .join(teams, teams.c.id == members.c.team_id, isouter=True)
+                .where(members.c.user_id == user_id)
+                .order_by(members.c.team_id)
+            ).all()
+        return [(r.team_id, r.title) for r in rows]
+
     def member_by_username(self, team_id: int, username: str) -> int | None:
         wanted = username.lstrip("@").casefold()
         for user_id, (_, name) in self.member_names(team_id).items():

@@ -134,7 +134,13 @@ async def run_terminal(
         sweep: ReminderSweep = application.bot_data.sweep
         await _sweep_once(sweep)
         reminders = asyncio.create_task(_sweep_every(sweep, settings.sweep_seconds))
+        board = None
         try:
+            if settings.board_dev_link:
+                # Imported here: the plain terminal chat doesn't pay for aiohttp's server.
+                from bot.web import start_dev_board
+
+                board = await start_dev_board(application, settings)
             while True:
                 stdout.write("> ")
                 stdout.flush()
@@ -152,6 +158,8 @@ async def run_terminal(
                 await application.process_update(update)
         finally:
             reminders.cancel()
+            if board is not None:
+                await board.stop()
 
 
 async def _sweep_once(sweep: ReminderSweep) -> None:

@@ -73,7 +73,12 @@ class ApiCall:
         if not markup:
             return []
         return [
-            (button["text"], button.get("callback_data") or button.get("url", ""))
+            (
+                button["text"],
+                button.get("callback_data")
+                or button.get("url")
+                or (button.get("web_app") or {}).get("url", ""),
+            )
             for row in markup.get("inline_keyboard", [])
             for button in row
         ]

@@ -47,6 +47,7 @@ from aiohttp import web
 from aiohttp.http import HttpProcessingError
 from telegram import Update
 
+from bot.board import mount_board
 from bot.config import Settings
 from bot.handlers import BotData
 from bot.observe import InstrumentedApplication
@@ -124,8 +125,10 @@ def webhook_app(
     secret: str,
     path: str,
     recent: RecentUpdateIds | None = None,
+    settings: Settings | None = None,
 ) -> web.Application:
-    """The webhook endpoint: checks the secret, drops repeats, queues the update."""
+    """The webhook endpoint: checks the secret, drops repeats, queues the update; with
+    `settings`, the board too (this is the server the HTTPS proxy publishes)."""
     expected = secret.encode()
     seen = recent if recent is not None else RecentUpdateIds()
     metrics = application.metrics
@@ -166,11 +169,14 @@ def webhook_app(
 
     app = web.Application()
     app.router.add_post(path, receive)
+    if settings is not None:
+        mount_board(app, _bot_data(application), application.bot, settings)
     return app
 
 
-def ops_app(application: InstrumentedApplication) -> web.Application:
-    """`/healthz` and `/metrics` of this bot process."""
+def ops_app(application: InstrumentedApplication, board: Settings | None = None) -> web.Application:
+    """`/healthz` and `/metrics` of this bot process; with `board`, the board too (long
+    polling mode, which has no webhook server: a proxy may publish /board/ alone)."""
     bot_data = _bot_data(application)
     metrics = application.metrics
 
@@ -208,6 +214,8 @@ def ops_app(application: InstrumentedApplication) -> web.Application:
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
+    if board is not None:
+        mount_board(app, bot_data, application.bot, board)
     return app
 
 
@@ -250,14 +258,27 @@ class HttpServer:
 
 
 async def start_ops_server(
-    application: InstrumentedApplication, settings: Settings
+    application: InstrumentedApplication, settings: Settings, board: bool = False
 ) -> HttpServer | None:
-    """Start /healthz and /metrics, unless HTTP_PORT is 0."""
+    """Start /healthz and /metrics (and the board if `board`), unless HTTP_PORT is 0."""
     if settings.http_port == 0:
         return None
     return await HttpServer.start(
-        "/healthz and /metrics", ops_app(application), settings.http_listen, settings.http_port
+        "/healthz, /metrics" + (" and /board/" if board else ""),
+        ops_app(application, settings if board else None),
+        settings.http_listen,
+        settings.http_port,
     )
+
+
+async def start_dev_board(application: InstrumentedApplication, settings: Settings) -> HttpServer:
+    """The board alone on HTTP_LISTEN:HTTP_PORT (any free port if 0), for the terminal
+    chat's development link (BOARD_DEV_LINK); its /board answers with the local address."""
+    app = web.Application()
+    mount_board(app, _bot_data(application), application.bot, settings)
+    server = await HttpServer.start("the board", app, settings.http_listen, settings.http_port)
+    _bot_data(application).board_local = f"http://{server.host}:{server.port}/board/"
+    return server
 
 
 def serve_ops_while_polling(application: InstrumentedApplication, settings: Settings) -> None:
@@ -270,7 +291,7 @@ def serve_ops_while_polling(application: InstrumentedApplication, settings: Sett
     async def post_init(app: Any) -> None:
         if previous_init is not None:
             await previous_init(app)
-        server = await start_ops_server(application, settings)
+        server = await start_ops_server(application, settings, board=True)
         if server is not None:
             servers.append(server)
 
@@ -339,7 +360,7 @@ async def _serve(
         servers.append(
             await HttpServer.start(
                 "the webhook",
-                webhook_app(application, secret, settings.webhook_path),
+                webhook_app(application, secret, settings.webhook_path, settings=settings),
                 settings.webhook_listen,
                 settings.webhook_port,
             )

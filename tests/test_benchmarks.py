@@ -160,3 +160,28 @@ def test_the_stats_benchmark_computes_and_draws_for_a_small_team(tmp_path: Path)
     figures = json.loads(out.read_text())
     assert figures["figures_median_s"] > 0 and figures["chart_median_s"] > 0
     assert figures["png_bytes"] > 10_000
+
+
+def test_the_board_benchmark_times_the_first_load(tmp_path: Path) -> None:
+    """Tiny size: the cases API answered, first and later requests timed."""
+    out = tmp_path / "board.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_board.py"),
+            "--cases",
+            "30",
+            "--repeats",
+            "1",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "first load for a team with 30 cases" in result.stdout
+    figures = json.loads(out.read_text())
+    assert figures["first_s"] > 0 and figures["median_s"] > 0
+    assert figures["response_bytes"] > 1000

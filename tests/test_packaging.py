@@ -44,7 +44,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_the_wheel_has_every_template_catalogue_and_migration(wheel: Path) -> None:
+def test_the_wheel_has_every_template_catalogue_migration_and_board_file(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     wanted = [
         *(f"bot/{p.relative_to(ROOT).as_posix()}" for p in (ROOT / "templates").rglob("*.j2")),
@@ -52,6 +52,8 @@ def test_the_wheel_has_every_template_catalogue_and_migration(wheel: Path) -> No
         *(p.relative_to(ROOT).as_posix() for p in (ROOT / "bot" / "migrations").rglob("*.py")),
         "bot/migrations/script.py.mako",
         "conversations/policy.toml",
+        # The board's page (bot/board.py serves them from the package).
+        *(p.relative_to(ROOT).as_posix() for p in (ROOT / "bot" / "static").rglob("*.*")),
     ]
     assert len(wanted) > 80
     missing = [name for name in wanted if name not in names]
