@@ -6,21 +6,33 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import struct
 import subprocess
 import sys
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
 from bot.followup import FollowUpService
 from bot.rendering import Renderer
-from bot.stats import CAPTION_LIMIT, ChartData, StatsScreen, caption_length, stats_reply
+from bot.stats import (
+    CAPTION_LIMIT,
+    ChartData,
+    StatsScreen,
+    caption_length,
+    chart_data,
+    render_chart,
+    stats_reply,
+)
 from bot.terminal import TerminalScreen
 from bot.transport import ApiCall, InProcessBotApi
+from conversations.stats import CaseFacts, Period, PeriodKey, Step, compute
 from tests.helpers import ChatDriver, Clock, make_real_case, plain, sent_case
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -223,3 +235,48 @@ def test_the_terminal_chat_saves_the_chart_and_shows_its_caption_and_buttons(
     assert "[1] • Last 30 days" in shown
     assert (tmp_path / "files" / "stats.png").read_bytes() == PNG_SIGNATURE
     assert screen.button_for("1") == "m:stats:30d"
+
+
+def test_a_teams_half_year_draws_as_a_readable_chart() -> None:
+    """Six months of a team's cases in two currencies, some refunded in part, some denied:
+    the chart is a PNG of a phone-readable size; with REFUNDBOT_SCREENSHOTS=1 it is also
+    kept as docs/stats-chart.png, the README's example."""
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    reasons = ["duplicate", "after_pause", "unrecognised", "unused_balance"]
+    outcomes = [
+        ("refunded", "refund_arrived", ""),
+        ("partly_refunded", "partly_refunded", "60.00"),
+        ("denied", "deny", ""),
+        ("approved", "approve", ""),
+        ("awaiting_reply", "", ""),
+    ]
+    cases = []
+    for n in range(60):
+        opened = now - timedelta(days=5 + 3 * n)
+        sent = opened + timedelta(hours=3)
+        status, what, detail = outcomes[n % len(outcomes)]
+        steps = [Step(sent, "send")]
+        if what:
+            steps.append(Step(sent + timedelta(days=2 + n % 6), what, detail))
+        cases.append(
+            CaseFacts(
+                id=n + 1,
+                reason=reasons[n % len(reasons)],
+                status=status,
+                created_at=opened,
+                sent_at=sent,
+                amount=Decimal("189.90") if n % 3 else Decimal("95000"),
+                currency="USD" if n % 3 else "JPY",
+                steps=tuple(steps),
+            )
+        )
+    stats = compute(cases, Period.of(PeriodKey.ALL, now, ZoneInfo("UTC")), now)
+    chart = chart_data(stats)
+    assert chart is not None
+    png = render_chart(chart)
+    width, height = png_size(png)
+    assert 600 <= width <= 2000 and 600 <= height <= 2000
+    if os.environ.get("REFUNDBOT_SCREENSHOTS") == "1":
+        docs = Path(__file__).resolve().parents[2] / "docs"
+        docs.mkdir(exist_ok=True)
+        (docs / "stats-chart.png").write_bytes(png)
