@@ -65,6 +65,10 @@ ACTION_ICONS = {
     "x": "✖️",
 }
 ACTION_ICONS["o"] = "↩️"
+# A drafted case's buttons (applied by the intake, see `RefundService.case_button`): the
+# draft back at its verdict, and "I've sent it".
+OPEN_DRAFT = "O"
+SENT_DRAFT = "S"
 # "Ask why" after a denial: a message asking support for the reason (not a trigger).
 ASK_WHY = "w"
 # "Assign to…" on a group card ("M"), and a member picked from it ("M<user id>"): not a
@@ -676,6 +680,12 @@ class FollowUpService:
     ) -> list[list[Button]]:
         """The case's action buttons; with `extras`, also Ticket and Evidence."""
         rows = self._action_buttons(case, track)
+        if track.status is CaseStatus.DRAFTED:
+            # Not sent: open it again (write again, change an answer…), or say it was sent.
+            draft = [Button("📝 " + _("Open the draft"), self._data(case, OPEN_DRAFT))]
+            if case.message:
+                draft.append(Button("✅ " + _("I've sent it"), self._data(case, SENT_DRAFT)))
+            rows.append(draft)
         if track.status is CaseStatus.DENIED:
             # The next rung after a "no" (POLICY.md §3, §6): ask why, then escalate.
             rows.insert(

@@ -503,7 +503,7 @@ async def button(update: Update, context: BotContext) -> None:
                 context, who, context.followup.assign_candidates, who, data
             )
             await still_members(context, team_id, offered)
-        result = await served(context, who, context.followup.on_button, who, data)
+        result = await served(context, who, context.service.case_button, who, data)
     elif data.startswith("m:imp:case:"):
         result = await served(context, who, context.service.start_from_charges, who, data)
     elif data.startswith("m:imp:"):

@@ -1052,7 +1052,9 @@ class Store:
                     intakes.c.chat_id == chat_id, intakes.c.user_id == user_id
                 )
             ).scalar()
-        return state is not None and state not in ("done", "cancelled")
+        # Questions being answered: not at the verdict, the "change an answer" menu or the
+        # ticket question (their case is kept; another case's ticket can be typed then).
+        return state is not None and state not in ("done", "cancelled", "review", "edit", "ticket")
 
     def case_by_token_any(self, token: str) -> CaseRecord | None:
         """The case with this button token, whichever team it belongs to (callers check)."""

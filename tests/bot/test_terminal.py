@@ -322,8 +322,9 @@ def test_a_file_line_for_a_missing_file_gets_a_friendly_message(tmp_path: Path) 
     assert "What should I call this account?" in out, "the next answer still counts"
 
 
-def test_a_case_left_at_the_verdict_is_offered_again_at_step_6(tmp_path: Path) -> None:
-    """A case left at the verdict is offered again by /new as being at step 6 of 6."""
+def test_a_case_left_at_the_verdict_stays_a_draft_to_open_again(tmp_path: Path) -> None:
+    """A case left at the verdict is a draft: /new starts another case at once, and
+    /case 1 opens the draft again, its message as written (issue 16 A.1)."""
     first = run_bot(
         tmp_path,
         [
@@ -345,15 +346,13 @@ def test_a_case_left_at_the_verdict_is_offered_again_at_step_6(tmp_path: Path) -
     _assert_clean_exit(first)
     assert "Subject: Refund of unspent balance (420.00 USD)" in first.stdout
 
-    second = run_bot(tmp_path, ["/new", "Continue"], "chat")
+    second = run_bot(tmp_path, ["/new", "/case 1", "Open the draft"], "chat")
 
     _assert_clean_exit(second)
-    in_progress = next(
-        line for line in second.stdout.splitlines() if "You have a case in progress" in line
-    )
-    assert in_progress.startswith("> You have a case in progress — Step 6 of 6 — "), in_progress
-    after_continue = second.stdout.split("  [2] Start over", 1)[1]
-    assert "Subject: Refund of unspent balance (420.00 USD)" in after_continue
+    assert "You have a case in progress" not in second.stdout
+    assert "Which ad account" in second.stdout
+    after_open = second.stdout.split("Open the draft", 1)[1]
+    assert "Subject: Refund of unspent balance (420.00 USD)" in after_open
 
 
 def test_the_bot_runs_without_the_postgresql_extras(tmp_path: Path) -> None:

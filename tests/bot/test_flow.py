@@ -1,0 +1,114 @@
+"""Issue 16 A: no dead ends in the flow, driven through the real Application as a user
+would — drafts that stay drafts, buttons that fit the question, what is counted when,
+and a reply whenever an update can't be applied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.storage import Store
+from tests.helpers import ChatDriver, add_account, sent_case
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def drafted_case(user: ChatDriver) -> None:
+    """A duplicate charge taken to its verdict and message, not sent."""
+    await user.send("/new")
+    if "Start over" in " ".join(user.button_labels()):
+        await user.tap("Start over")
+    if "Which ad account" in user.last_text():
+        await user.tap("Northwind Apparel")
+    else:
+        await add_account(user)
+    await user.tap("charged twice")
+    await user.send("9 Nov 10:02")
+    await user.send("189.90 USD")
+    await user.send("1881")
+    await user.send("BDUS2026550101")
+    await user.tap("Skip")
+    await user.send("9 Nov 10:08")
+    await user.tap("Skip")
+    await user.tap("Today")
+    await user.tap("Skip")
+    assert "I've sent it" in " ".join(user.button_labels())
+
+
+# --- A.1: a drafted case stays a draft ---------------------------------------------------
+
+
+async def test_new_after_a_draft_keeps_the_draft_and_case_n_can_send_it(
+    app: App, user: ChatDriver, store: Store
+) -> None:
+    """/new at the verdict starts a new case at once (no "in progress"); the draft stays
+    drafted, /cases lists it, and /case N opens it again or marks it sent."""
+    await drafted_case(user)
+    await user.send("/new")
+    assert "in progress" not in user.last_text()
+    assert "Which ad account" in user.last_text()
+    assert store.load_track(1).status == "drafted"
+
+    await user.send("/cases")
+    assert "#1" in user.all_text().rsplit("/cases", 1)[-1] or "#1" in user.last_text()
+    await user.send("/case 1")
+    labels = " ".join(user.button_labels())
+    assert "Open the draft" in labels and "I've sent it" in labels
+
+    await user.tap("Open the draft")
+    assert "Subject: " in user.all_text().rsplit("Case #1", 1)[-1]
+    assert {"Write again", "Change an answer", "I've sent it"} <= {
+        label.split(" ", 1)[1] for label in user.button_labels()
+    }
+    await user.send("/case 1")
+    await user.tap("I've sent it")
+    assert "Noted as sent" in user.last_text() and "ticket" in user.last_text()
+    await user.send("TT-4242")
+    assert "Ticket TT-4242 saved" in user.last_text()
+    assert store.load_track(1).status == "awaiting_reply"
+    case = store.get_case(user.chat_id, 1)
+    assert case is not None and case.ticket == "TT-4242"
+
+
+async def test_start_over_while_changing_an_answer_keeps_the_draft(
+    app: App, user: ChatDriver, store: Store
+) -> None:
+    """Changing an answer of a drafted case is "in progress"; Start over ends the change,
+    not the case."""
+    await drafted_case(user)
+    await user.tap("Change an answer")
+    await user.tap("Amount")
+    await user.send("/new")
+    assert "in progress" in user.last_text()
+    await user.tap("Start over")
+    assert store.load_track(1).status == "drafted"
+    await user.send("/case 1")
+    assert "Open the draft" in " ".join(user.button_labels())
+
+
+async def test_a_not_refundable_case_is_not_in_progress(app: App, user: ChatDriver) -> None:
+    """A case whose verdict is "not refundable" doesn't hold up the next /new."""
+    await user.send("/new")
+    await add_account(user)
+    await user.tap("unhappy with the results")
+    assert "Close the case" in " ".join(user.button_labels())
+    await user.send("/new")
+    assert "in progress" not in user.last_text()
+    assert "Which ad account" in user.last_text()
+
+
+async def test_another_cases_ticket_button_works_while_a_draft_is_open(
+    app: App, user: ChatDriver, store: Store
+) -> None:
+    """With a draft at its verdict, a sent case's "Ticket number" takes the ticket."""
+    await sent_case(user, ticket=None)
+    await drafted_case(user)
+    await user.send("/case 1")
+    await user.tap("Ticket number")
+    assert "ticket number for case #1" in user.last_text()
+    await user.send("TT-777")
+    case = store.get_case(user.chat_id, 1)
+    assert case is not None and case.ticket == "TT-777"
+    # The draft is still there, at its verdict.
+    assert store.load_track(2).status == "drafted"
