@@ -45,6 +45,9 @@ from conversations.policy import Policy
 log = logging.getLogger(__name__)
 
 CALLBACK_PREFIX = "i"
+# The intake's buttons beside a typed question (Back, Cancel, Skip, "Pick from imported
+# charges"): they move around the question rather than answer it.
+AROUND_A_QUESTION = frozenset({"b", "x", "s", "L"})
 # How long a group's "answer in private" link stays usable.
 LINK_LIFETIME = timedelta(days=2)
 MAX_INPUT_CHARS = 4096
@@ -1091,6 +1094,19 @@ class RefundService:
         self, name: str, /, buttons: list[list[Button]] | None = None, **context: Any
     ) -> Reply:
         return Reply(self.renderer.chat_text(name, **context), buttons or [])
+
+
+def is_a_choice(button_data: list[str]) -> bool:
+    """Whether a keyboard asks to choose (so the terminal may press a button by its number)
+    rather than surrounds a typed question, where "2" is the answer ($2, the 2nd)."""
+    around = [
+        data
+        for data in button_data
+        if data.split(":")[0] == CALLBACK_PREFIX
+        and len(data.split(":")) >= 4
+        and data.split(":")[3] in AROUND_A_QUESTION
+    ]
+    return len(around) < len(button_data)
 
 
 # Telegram's update ids are positive and far below this; anything else is forged or broken

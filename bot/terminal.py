@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from bot.app import build_application
 from bot.config import Settings
 from bot.reminders import ReminderSweep
-from bot.service import RefundService
+from bot.service import RefundService, is_a_choice
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
 from conversations.inputs import whole_number
 
@@ -41,6 +41,8 @@ class TerminalScreen:
         self.files_dir = files_dir
         self.buttons: list[tuple[str, str]] = []
         self.buttons_message_id = 0
+        # Whether the last buttons are a choice: only then does a typed number press one.
+        self.choice = False
 
     def show(self, call: ApiCall) -> None:
         if call.method == "sendMessage":
@@ -49,6 +51,7 @@ class TerminalScreen:
             if buttons:
                 self.buttons = buttons
                 self.buttons_message_id = call.message_id or 0
+                self.choice = is_a_choice([data for _, data in buttons])
                 for number, (label, _) in enumerate(buttons, start=1):
                     self._print(f"  [{number}] {label}")
             self._print("")
@@ -67,10 +70,11 @@ class TerminalScreen:
             self._print(f"  ({call.params['text']})")
 
     def button_for(self, line: str) -> str | None:
-        """The callback data of the button the user meant by number or by label."""
+        """The callback data of the button the user meant by number (where the buttons are
+        a choice: beside a typed question a number is the answer) or by label."""
         choice = line.strip()
         number = whole_number(choice, most_digits=3)
-        if number is not None and 1 <= number <= len(self.buttons):
+        if self.choice and number is not None and 1 <= number <= len(self.buttons):
             return self.buttons[number - 1][1]
         folded = choice.casefold()
         for label, data in self.buttons:

@@ -112,3 +112,26 @@ async def test_another_cases_ticket_button_works_while_a_draft_is_open(
     assert case is not None and case.ticket == "TT-777"
     # The draft is still there, at its verdict.
     assert store.load_track(2).status == "drafted"
+
+
+# --- A.7: "Change an answer" offers this case's questions only ---------------------------
+
+
+async def test_change_an_answer_offers_only_this_cases_questions(app: App, user: ChatDriver) -> None:
+    """A balance case offers "Balance left", not "Amount"; a charge case offers "Amount",
+    not "Balance left" (both keep the sum under one key)."""
+    await user.send("/new")
+    await add_account(user, billing="Manual payment")
+    await user.tap("unused balance back")
+    await user.send("420 USD")
+    await user.tap("Yes")
+    await user.tap("Skip")
+    await user.tap("Change an answer")
+    balance_fields = [label for label in user.button_labels()]
+    assert "Balance left" in balance_fields and "Amount" not in balance_fields
+
+    await drafted_case(user)
+    await user.tap("Change an answer")
+    charge_fields = user.button_labels()
+    assert "Amount" in charge_fields and "Balance left" not in charge_fields
+    assert "The other charge" in charge_fields and "Pause date" not in charge_fields

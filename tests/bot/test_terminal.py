@@ -182,6 +182,30 @@ def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
     assert (tmp_path / "t.sqlite3").is_file()
 
 
+def test_a_number_typed_at_a_typed_question_is_the_answer_not_a_button(tmp_path: Path) -> None:
+    """At "how much?" (buttons: [1] Back [2] Cancel) typing 2 means 2 USD, not Cancel; at a
+    choice a number still presses its button, and a label typed still presses it (issue 16
+    A.4)."""
+    charge_day = _today() - timedelta(days=10)
+    result = run_bot(
+        tmp_path,
+        ["/new", *ACCOUNT_ANSWERS, "I was charged twice", f"{charge_day.isoformat()} 10:02", "2"],
+        "chat",
+    )
+    _assert_clean_exit(result)
+    out = result.stdout
+    amount_question = out.rsplit("How much", 1)[1]
+    assert "  [2] ✖️ Cancel" in amount_question.splitlines()
+    assert "I've stopped" not in out
+    assert "last 4 digits" in amount_question, amount_question
+
+    back = run_bot(tmp_path, ["/new", "Continue", "back", "cancel"], "chat")
+    _assert_clean_exit(back)
+    after_back = back.stdout.split("  [2] Start over", 1)[1].split("last 4 digits", 1)[1]
+    assert "How much" in after_back, "typing a label still presses it"
+    assert "I've stopped" in after_back
+
+
 def test_default_command_without_a_token_opens_the_terminal_chat(tmp_path: Path) -> None:
     """`python -m bot` without a token says so, names its SQLite file, and exits 0 at EOF."""
     result = run_bot(tmp_path, [])
