@@ -899,6 +899,27 @@ class Store:
             )
             _log(conn, case_id, user_id, "ticket", ticket, now)
 
+    def set_refunded_amount(
+        self,
+        case_id: int,
+        user_id: int,
+        amount: str,
+        currency: str,
+        shown: str,
+        now: datetime | None = None,
+    ) -> None:
+        """How much of a partial refund came back: kept with the case's answers (no new
+        column) and on its timeline (`shown`, as the user's language writes it)."""
+        now = now or _utcnow()
+        with self.transaction() as conn:
+            answers = conn.execute(select(cases.c.answers).where(cases.c.id == case_id)).scalar()
+            kept = dict(answers or {})
+            kept["refunded_amount"] = {"amount": amount, "currency": currency}
+            conn.execute(
+                update(cases).where(cases.c.id == case_id).values(answers=kept, updated_at=now)
+            )
+            _log(conn, case_id, user_id, "refunded_amount", shown, now)
+
     def set_case_status(
         self, case_id: int, user_id: int, status: str, now: datetime | None = None
     ) -> None:

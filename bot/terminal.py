@@ -41,8 +41,6 @@ class TerminalScreen:
         self.files_dir = files_dir
         self.buttons: list[tuple[str, str]] = []
         self.buttons_message_id = 0
-        # Whether the last buttons are a choice: only then does a typed number press one.
-        self.choice = False
 
     def show(self, call: ApiCall) -> None:
         if call.method == "sendMessage":
@@ -51,7 +49,6 @@ class TerminalScreen:
             if buttons:
                 self.buttons = buttons
                 self.buttons_message_id = call.message_id or 0
-                self.choice = is_a_choice([data for _, data in buttons])
                 for number, (label, _) in enumerate(buttons, start=1):
                     self._print(f"  [{number}] {label}")
             self._print("")
@@ -74,7 +71,8 @@ class TerminalScreen:
         a choice: beside a typed question a number is the answer) or by label."""
         choice = line.strip()
         number = whole_number(choice, most_digits=3)
-        if self.choice and number is not None and 1 <= number <= len(self.buttons):
+        choice_shown = is_a_choice([data for _, data in self.buttons])
+        if choice_shown and number is not None and 1 <= number <= len(self.buttons):
             return self.buttons[number - 1][1]
         folded = choice.casefold()
         for label, data in self.buttons:

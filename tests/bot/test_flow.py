@@ -8,8 +8,9 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.reminders import ReminderSweep
 from bot.storage import Store
-from tests.helpers import ChatDriver, add_account, sent_case
+from tests.helpers import ChatDriver, Clock, add_account, no_sleep, sent_case
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -135,3 +136,60 @@ async def test_change_an_answer_offers_only_this_cases_questions(app: App, user:
     charge_fields = user.button_labels()
     assert "Amount" in charge_fields and "Balance left" not in charge_fields
     assert "The other charge" in charge_fields and "Pause date" not in charge_fields
+
+
+# --- A.8: after sending -------------------------------------------------------------------
+
+
+async def test_a_follow_up_counts_when_the_user_says_it_was_sent(
+    app: App, user: ChatDriver, clock: Clock, store: Store
+) -> None:
+    """"Send a follow-up" shows the follow-up with an "I've sent it" under it; only that
+    button counts it (the case's timeline and count follow)."""
+    await sent_case(user)
+    clock.advance(days=8)
+    sweep: ReminderSweep = app.bot_data.sweep
+    sweep.sleep = no_sleep
+    await sweep.run_once()
+    await user.tap("Send a follow-up")
+    assert "Follow-up #1 for case #1" in user.last_text()
+    assert store.load_track(1).followups == 0
+    assert store.load_track(1).status == "overdue"
+    await user.tap("I've sent it")
+    assert "Follow-up noted" in user.last_text()
+    track = store.load_track(1)
+    assert track.followups == 1 and track.status == "followed_up"
+
+
+async def test_partly_refunded_asks_how_much_and_keeps_it(
+    app: App, user: ChatDriver, store: Store
+) -> None:
+    """"Partly refunded" asks how much came back (amount with currency, or the case's);
+    a bad answer is asked again; the amount is kept on the case and in its timeline."""
+    await sent_case(user)
+    await user.send("/case 1")
+    await user.tap("They replied")
+    await user.tap("Partly refunded")
+    assert "How much came back for case #1" in user.all_text()
+    await user.send("about a hundred")
+    assert "⚠️" in user.last_text()
+    await user.send("120.50")
+    assert "Noted: 120.50 USD refunded on case #1" in user.all_text()
+    case = store.get_case(user.chat_id, 1)
+    assert case is not None
+    assert case.answers["refunded_amount"] == {"amount": "120.50", "currency": "USD"}
+    await user.send("/case 1")
+    assert "Amount refunded — 120.50 USD" in user.last_text()
+
+
+async def test_cancel_at_the_ticket_question_keeps_the_reminder_line(
+    app: App, user: ChatDriver
+) -> None:
+    """Sent, then Cancel at "ticket number?": the case is followed, and the reply still
+    says when the reminder comes."""
+    await drafted_case(user)
+    await user.tap("I've sent it")
+    await user.tap("Cancel")
+    text = user.last_text()
+    assert "This is case #1" in text
+    assert "I'll remind you" in text and "Thu 3 Dec" in text
