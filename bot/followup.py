@@ -523,9 +523,7 @@ class FollowUpService:
             replies.append(self.card(case))
         return replies
 
-    def _refunded_amount(
-        self, who: Who, case: CaseRecord, text: str, now: datetime
-    ) -> list[Reply]:
+    def _refunded_amount(self, who: Who, case: CaseRecord, text: str, now: datetime) -> list[Reply]:
         """The amount of a partial refund, read as the intake reads amounts (the case's
         currency when none is typed): kept on the case and its timeline."""
         currency = case.answers.get("amount_currency") or case.answers.get("currency")
@@ -777,10 +775,14 @@ class FollowUpService:
         text = self.renderer.chat_text(
             "follow_up", message=message, case=self.case_view(case), track=track
         )
-        sent = Button("✅ " + _("I've sent it"), self._data(case, f"{FOLLOW_UP_SENT}:{case.version}"))
+        sent = Button(
+            "✅ " + _("I've sent it"), self._data(case, f"{FOLLOW_UP_SENT}:{case.version}")
+        )
         return Reply(text, [*self._language_button(case, "F", message), [sent]])
 
-    def _follow_up_preview(self, case: CaseRecord, track: CaseTrack, who: Who) -> CaseTrack | ButtonResult:
+    def _follow_up_preview(
+        self, case: CaseRecord, track: CaseTrack, who: Who
+    ) -> CaseTrack | ButtonResult:
         """The case as it will be once this follow-up is sent (numbered, and its message
         worded, as the next one), on a copy: nothing is recorded until "I've sent it"."""
         preview = copy.deepcopy(track)

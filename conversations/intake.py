@@ -795,7 +795,7 @@ def _next_step(intake: Intake, step: Step) -> Step | None:
     transitions = MACHINE.events["next"].transitions.get(step.name, [])
     for transition in transitions:
         if all(bool(getattr(intake, str(c.func))()) == c.target for c in transition.conditions):
-            return Step[transition.dest]
+            return Step[str(transition.dest)]
     return None
 
 

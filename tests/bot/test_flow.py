@@ -118,7 +118,9 @@ async def test_another_cases_ticket_button_works_while_a_draft_is_open(
 # --- A.7: "Change an answer" offers this case's questions only ---------------------------
 
 
-async def test_change_an_answer_offers_only_this_cases_questions(app: App, user: ChatDriver) -> None:
+async def test_change_an_answer_offers_only_this_cases_questions(
+    app: App, user: ChatDriver
+) -> None:
     """A balance case offers "Balance left", not "Amount"; a charge case offers "Amount",
     not "Balance left" (both keep the sum under one key)."""
     await user.send("/new")
@@ -144,7 +146,7 @@ async def test_change_an_answer_offers_only_this_cases_questions(app: App, user:
 async def test_a_follow_up_counts_when_the_user_says_it_was_sent(
     app: App, user: ChatDriver, clock: Clock, store: Store
 ) -> None:
-    """"Send a follow-up" shows the follow-up with an "I've sent it" under it; only that
+    """ "Send a follow-up" shows the follow-up with an "I've sent it" under it; only that
     button counts it (the case's timeline and count follow)."""
     await sent_case(user)
     clock.advance(days=8)
@@ -164,7 +166,7 @@ async def test_a_follow_up_counts_when_the_user_says_it_was_sent(
 async def test_partly_refunded_asks_how_much_and_keeps_it(
     app: App, user: ChatDriver, store: Store
 ) -> None:
-    """"Partly refunded" asks how much came back (amount with currency, or the case's);
+    """ "Partly refunded" asks how much came back (amount with currency, or the case's);
     a bad answer is asked again; the amount is kept on the case and in its timeline."""
     await sent_case(user)
     await user.send("/case 1")
