@@ -59,7 +59,7 @@ from bot.reminders import (
 from bot.rendering import number
 from bot.replies import ButtonResult, Reply, Who
 from bot.service import MAX_UPDATE_ID, RefundService
-from bot.storage import AlreadyHandled
+from bot.storage import AlreadyHandled, UpdateMark
 from conversations.anomalies import find_anomalies
 from conversations.billing import ChargeRow, ExportError, new_rows, parse_export
 from conversations.inputs import mask_card_numbers, storable
@@ -127,8 +127,21 @@ def who_of(update: Update) -> Who:
         username=_typed(user.username),
         is_admin=chat.type == "private",
         update_id=update.update_id,
+        update_key=update_key(update),
         language_code=user.language_code,
     )
+
+
+def update_key(update: Update) -> str:
+    """What an update is, apart from its id: a redelivery has the same, a different update
+    that came with a recorded id doesn't (see `UpdateMark`)."""
+    if update.callback_query is not None:
+        return f"q:{update.callback_query.id}"[:64]
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return ""
+    kind = "e" if update.edited_message is not None else "m"
+    return f"{kind}:{chat.id}:{message.message_id}"
 
 
 # The update whose handling has recorded it already (see `served`); `localised` starts
@@ -166,7 +179,8 @@ async def served(
     usable = who.update_id is not None and 0 < who.update_id < MAX_UPDATE_ID
     if not usable or _recorded.get() == who.update_id:
         return await store.run_for_chat(who.chat_id, work, *args, **kwargs)
-    result = await store.run_update(who.chat_id, who.update_id, work, *args, **kwargs)
+    mark = UpdateMark(who.update_id, who.update_key)
+    result = await store.run_update(who.chat_id, mark, work, *args, **kwargs)
     _recorded.set(who.update_id)
     return result
 

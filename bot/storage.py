@@ -312,12 +312,26 @@ handled_updates = Table(
     # person, so /forget has nothing to do in this table.
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("handled_at", DateTime(timezone=True), nullable=False),
+    # Which update it was (revision 0006, see `UpdateMark`): an id that comes back with a
+    # different update is a new one, not a redelivery.
+    Column("fingerprint", String(64)),
 )
 Index("ix_handled_updates_at", handled_updates.c.handled_at)
 
 
 class AlreadyHandled(Exception):
     """This update was applied before: Telegram delivered it again."""
+
+
+@dataclass(frozen=True)
+class UpdateMark:
+    """An update as `run_update` records it: Telegram's id and what the update was (its
+    chat and message, or its button press; empty when unknown). Only the same update under
+    a recorded id is a redelivery: Telegram picks ids at random after a week without
+    updates, and the terminal chat's come from a clock that may have moved back."""
+
+    update_id: int
+    fingerprint: str = ""
 
 
 @dataclass
@@ -525,7 +539,7 @@ class Store:
         insert_ = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
         self._record_update = Prepared(
             insert_(handled_updates)
-            .values({name: _key(name) for name in ("update_id", "handled_at")})
+            .values({name: _key(name) for name in ("update_id", "handled_at", "fingerprint")})
             .on_conflict_do_nothing(index_elements=["update_id"])
             .returning(handled_updates.c.update_id),
             dialect,
@@ -583,7 +597,7 @@ class Store:
     async def run_update(
         self,
         chat_id: int,
-        update_id: int | None,
+        update_id: int | UpdateMark | None,
         work: Callable[P, T],
         /,
         *args: P.args,
@@ -612,16 +626,31 @@ class Store:
 
         return await self.run(locked)
 
-    def _record(self, conn: Connection, update_id: int | None) -> None:
-        """Note `update_id` as applied, or raise `AlreadyHandled` if it was. On PostgreSQL
+    def _record(self, conn: Connection, update_id: int | UpdateMark | None) -> None:
+        """Note the update as applied, or raise `AlreadyHandled` if it was. On PostgreSQL
         an uncommitted record of another process makes this wait for its commit (or its
-        rollback, and then this one is recorded)."""
+        rollback, and then this one is recorded). A different update under a recorded id
+        (both fingerprints known, and not the same) is a new one: recorded over the old."""
         if update_id is None:
             return
+        mark = update_id if isinstance(update_id, UpdateMark) else UpdateMark(update_id)
         now = self._driver_time(_utcnow())
-        row = self._record_update.run(conn, update_id=update_id, handled_at=now).fetchone()
-        if row is None:
-            raise AlreadyHandled(update_id)
+        fingerprint = mark.fingerprint or None
+        row = self._record_update.run(
+            conn, update_id=mark.update_id, handled_at=now, fingerprint=fingerprint
+        ).fetchone()
+        if row is not None:
+            return
+        this = handled_updates.c.update_id == mark.update_id
+        before = conn.execute(select(handled_updates.c.fingerprint).where(this)).scalar()
+        if fingerprint is None or before is None or before == fingerprint:
+            raise AlreadyHandled(mark.update_id)
+        log.warning("Update id %s came back with another update: handled", mark.update_id)
+        conn.execute(
+            update(handled_updates)
+            .where(this)
+            .values(handled_at=_utcnow(), fingerprint=fingerprint)
+        )
 
     def forget_handled_updates(self, before: datetime) -> int:
         """Delete the records of updates handled before `before`; return how many."""

@@ -4,13 +4,14 @@ and a reply whenever an update can't be applied."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from telegram.ext import Application
 
 from bot.reminders import ReminderSweep
 from bot.storage import Store
-from tests.helpers import ChatDriver, Clock, add_account, no_sleep, sent_case
+from tests.helpers import ChatDriver, Clock, add_account, no_sleep, plain, sent_case
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -195,3 +196,28 @@ async def test_cancel_at_the_ticket_question_keeps_the_reminder_line(
     text = user.last_text()
     assert "This is case #1" in text
     assert "I'll remind you" in text and "Thu 3 Dec" in text
+
+
+# --- A.13: an update is answered, unless it is the same update delivered again -----------
+
+
+async def test_a_new_update_under_an_id_seen_before_is_answered(app: App, user: ChatDriver) -> None:
+    """Telegram numbers updates at random after a week of quiet, and the terminal chat
+    numbers them from a clock that may move back: a different update under a recorded id
+    gets its reply. The same update delivered again still changes and sends nothing."""
+    first = user.updates.text("/help")
+    assert any(c.method == "sendMessage" for c in await user.deliver(first))
+    assert not [c for c in await user.deliver(first) if c.method == "sendMessage"]
+
+    user.updates._update_ids = itertools.count(first.update_id)  # the id comes back
+    replies = [c for c in await user.send("/new") if c.method == "sendMessage"]
+    assert replies and "advertiser ID" in plain(replies[-1].text)
+
+    user.updates._update_ids = itertools.count(first.update_id + 1)
+    await user.send("7289000011112221010")
+    # (A button's query id is taken from the same counter, just before the update's.)
+    user.updates._update_ids = itertools.count(first.update_id - 1)
+    cancel = user.updates.button(user.last_with_buttons().buttons[-1][1])
+    assert cancel.update_id == first.update_id
+    replies = [c for c in await user.deliver(cancel) if c.method == "sendMessage"]
+    assert replies and "I've stopped" in plain(replies[-1].text), "a button press too"
