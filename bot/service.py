@@ -622,6 +622,8 @@ class RefundService:
 
     def _begin(self, who: Who, team_id: int | None = None) -> list[Reply]:
         self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
+        # A case's "Ticket number" left unanswered must not take this intake's answers.
+        self.store.clear_case_input(who.chat_id, who.user_id)
         row = self._new_row(who, team_id)
         accounts = self.store.list_accounts(_team(row, who))
         if not accounts:
@@ -716,6 +718,8 @@ class RefundService:
             if row.case_id is None:
                 return ButtonResult(_("Nothing to send yet."), [])
             intake.sent()
+            # The ticket typed next is this case's, not one another case's button asked for.
+            self.store.clear_case_input(who.chat_id, who.user_id)
             track = self.followup.start(row.case_id, who, _team(row, who))
             if track.reply_due_at is not None:
                 intake.answers["reply_due_on"] = self.followup.local_date(

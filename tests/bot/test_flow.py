@@ -221,3 +221,20 @@ async def test_a_new_update_under_an_id_seen_before_is_answered(app: App, user: 
     assert cancel.update_id == first.update_id
     replies = [c for c in await user.deliver(cancel) if c.method == "sendMessage"]
     assert replies and "I've stopped" in plain(replies[-1].text), "a button press too"
+
+
+async def test_the_ticket_after_sending_a_draft_is_that_drafts(
+    app: App, user: ChatDriver, store: Store
+) -> None:
+    """Another case's "Ticket number" pressed and left unanswered while a draft is open:
+    the ticket typed after "I've sent it" on the draft goes to the draft's case."""
+    await sent_case(user, ticket=None)
+    await drafted_case(user)
+    await user.send("/case 1")
+    await user.tap("Ticket number")
+    await user.send("/case 2")
+    await user.tap("I've sent it")
+    await user.send("TT-2222")
+    case_1, case_2 = store.get_case(user.chat_id, 1), store.get_case(user.chat_id, 2)
+    assert case_1 is not None and case_2 is not None
+    assert case_1.ticket is None and case_2.ticket == "TT-2222"
