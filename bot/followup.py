@@ -395,24 +395,26 @@ class FollowUpService:
             return self._changed_meanwhile(who, case)
         case = self.store.get_case(case.team_id, case.id) or case
         replies: list[Reply] = []
+        asks: list[Reply] = []
         if trigger == "partly_refunded":
-            # How much came back: asked now, kept on the case and its timeline.
+            # How much came back: asked last (the question is what is answered next), kept
+            # on the case and its timeline.
             self.store.set_case_input(who.chat_id, who.user_id, case.id, "refund")
             prompt = Reply(
                 self.renderer.chat_text("case_input", what="refund", case=self.case_view(case)),
                 force_reply=who.in_group,
             )
-            replies += self._in_topic(who, case, [prompt])
+            asks = self._in_topic(who, case, [prompt])
         if case.team_id != who.chat_id or who.in_group:
             # A team case: its one card in the group follows the change.
             replies.append(self.card(case))
             if not who.in_group:
                 replies.append(self.case_card(case, track, done=trigger))
             return ButtonResult(
-                _("%(action)s — noted.") % {"action": _(ACTIONS[action][1])}, replies
+                _("%(action)s — noted.") % {"action": _(ACTIONS[action][1])}, replies + asks
             )
         replies.append(self.case_card(case, track, done=trigger))
-        return ButtonResult(None, replies)
+        return ButtonResult(None, replies + asks)
 
     def _offered(self, team_id: int) -> list[tuple[int, tuple[str, str | None]]]:
         """The members "Assign to…" offers, in its order: (user id, (first name, username))."""

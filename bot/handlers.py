@@ -59,7 +59,7 @@ from bot.reminders import (
 from bot.rendering import number
 from bot.replies import ButtonResult, Reply, Who
 from bot.service import MAX_UPDATE_ID, RefundService
-from bot.storage import AlreadyHandled, UpdateMark
+from bot.storage import AlreadyHandled
 from conversations.anomalies import find_anomalies
 from conversations.billing import ChargeRow, ExportError, new_rows, parse_export
 from conversations.inputs import mask_card_numbers, storable
@@ -179,7 +179,7 @@ async def served(
     usable = who.update_id is not None and 0 < who.update_id < MAX_UPDATE_ID
     if not usable or _recorded.get() == who.update_id:
         return await store.run_for_chat(who.chat_id, work, *args, **kwargs)
-    mark = UpdateMark(who.update_id, who.update_key)
+    mark = (who.update_id, who.update_key)  # the id, and which update it was
     result = await store.run_update(who.chat_id, mark, work, *args, **kwargs)
     _recorded.set(who.update_id)
     return result

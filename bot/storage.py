@@ -323,15 +323,11 @@ class AlreadyHandled(Exception):
     """This update was applied before: Telegram delivered it again."""
 
 
-@dataclass(frozen=True)
-class UpdateMark:
-    """An update as `run_update` records it: Telegram's id and what the update was (its
-    chat and message, or its button press; empty when unknown). Only the same update under
-    a recorded id is a redelivery: Telegram picks ids at random after a week without
-    updates, and the terminal chat's come from a clock that may have moved back."""
-
-    update_id: int
-    fingerprint: str = ""
+# An update as `run_update` records it: Telegram's id, with what the update was (its chat
+# and message, or its button press; "" when unknown). Only the same update under a recorded
+# id is a redelivery: Telegram picks ids at random after a week without updates, and the
+# terminal chat's come from a clock that may have moved back.
+UpdateMark = tuple[int, str]
 
 
 @dataclass
@@ -633,19 +629,19 @@ class Store:
         (both fingerprints known, and not the same) is a new one: recorded over the old."""
         if update_id is None:
             return
-        mark = update_id if isinstance(update_id, UpdateMark) else UpdateMark(update_id)
+        number, key = update_id if isinstance(update_id, tuple) else (update_id, "")
         now = self._driver_time(_utcnow())
-        fingerprint = mark.fingerprint or None
+        fingerprint = key[:64] or None
         row = self._record_update.run(
-            conn, update_id=mark.update_id, handled_at=now, fingerprint=fingerprint
+            conn, update_id=number, handled_at=now, fingerprint=fingerprint
         ).fetchone()
         if row is not None:
             return
-        this = handled_updates.c.update_id == mark.update_id
+        this = handled_updates.c.update_id == number
         before = conn.execute(select(handled_updates.c.fingerprint).where(this)).scalar()
         if fingerprint is None or before is None or before == fingerprint:
-            raise AlreadyHandled(mark.update_id)
-        log.warning("Update id %s came back with another update: handled", mark.update_id)
+            raise AlreadyHandled(number)
+        log.warning("Update id %s came back with another update: handled", number)
         conn.execute(
             update(handled_updates)
             .where(this)

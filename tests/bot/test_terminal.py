@@ -206,6 +206,40 @@ def test_a_number_typed_at_a_typed_question_is_the_answer_not_a_button(tmp_path:
     assert "I've stopped" in after_back
 
 
+def test_a_number_typed_after_a_question_without_buttons_is_the_answer(tmp_path: Path) -> None:
+    """"Partly refunded" asks how much came back (no buttons under the question): typing 2
+    is 2 USD, not the second button of the case shown above it (issue 16 A.4, A.8)."""
+    charge_day = _today() - timedelta(days=10)
+    result = run_bot(
+        tmp_path,
+        [
+            "/new",
+            *ACCOUNT_ANSWERS,
+            "I was charged twice",
+            f"{charge_day.isoformat()} 10:02",
+            "$189.90",
+            "1881",
+            "BDUS2026550101",
+            "Skip",
+            f"{charge_day.isoformat()} 10:08",
+            "Skip",
+            "Yesterday",
+            "Skip",
+            "I've sent it",
+            "Skip",
+            "/case 1",
+            "They replied",
+            "Partly refunded",
+            "2",
+        ],
+        "chat",
+    )
+    _assert_clean_exit(result)
+    out = result.stdout
+    assert "How much came back for case #1?" in out
+    assert "Noted: 2.00 USD refunded on case #1." in out, out[-1500:]
+
+
 def test_default_command_without_a_token_opens_the_terminal_chat(tmp_path: Path) -> None:
     """`python -m bot` without a token says so, names its SQLite file, and exits 0 at EOF."""
     result = run_bot(tmp_path, [])
