@@ -207,8 +207,8 @@ def test_a_number_typed_at_a_typed_question_is_the_answer_not_a_button(tmp_path:
 
 
 def test_a_number_typed_after_a_question_without_buttons_is_the_answer(tmp_path: Path) -> None:
-    """"Partly refunded" asks how much came back (no buttons under the question): typing 2
-    is 2 USD, not the second button of the case shown above it (issue 16 A.4, A.8)."""
+    """ "Partly refunded" asks how much came back (no buttons under the question): 2 typed
+    there is 2 USD, not the second button of the case shown above it (issue 16 A.4, A.8)."""
     charge_day = _today() - timedelta(days=10)
     result = run_bot(
         tmp_path,
