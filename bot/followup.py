@@ -600,7 +600,8 @@ class FollowUpService:
     def _card(self, case: CaseRecord) -> Reply:
         track = self.store.load_track(case.id)
         names = self.store.member_names(case.team_id)
-        buttons = self.buttons(case, track)
+        # A draft is opened and sent from a private chat (/case N), not from the group.
+        buttons = self.buttons(case, track, drafts=False)
         buttons.insert(
             0,
             [
@@ -730,11 +731,12 @@ class FollowUpService:
         return Reply(text, self.buttons(case, track))
 
     def buttons(
-        self, case: CaseRecord, track: CaseTrack, *, extras: bool = True
+        self, case: CaseRecord, track: CaseTrack, *, extras: bool = True, drafts: bool = True
     ) -> list[list[Button]]:
-        """The case's action buttons; with `extras`, also Ticket and Evidence."""
+        """The case's action buttons; with `extras`, also Ticket and Evidence; with
+        `drafts`, a draft's "Open the draft" and "I've sent it"."""
         rows = self._action_buttons(case, track)
-        if track.status is CaseStatus.DRAFTED:
+        if drafts and track.status is CaseStatus.DRAFTED:
             # Not sent: open it again (write again, change an answer…), or say it was sent.
             draft = [Button("📝 " + _("Open the draft"), self._data(case, OPEN_DRAFT))]
             if case.message:

@@ -396,7 +396,7 @@ class RefundService:
             "track": track,
             "next_ping": track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
         }
-        buttons = self.followup.buttons(case, track)
+        buttons = self.followup.buttons(case, track, drafts=not who.in_group)
         reply = self._reply("case", buttons=buttons, case=view, **context)
         if len(reply.text) > MAX_INPUT_CHARS and case.message:
             # Too long for one Telegram message: the support message goes as a file.
