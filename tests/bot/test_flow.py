@@ -238,3 +238,17 @@ async def test_the_ticket_after_sending_a_draft_is_that_drafts(
     case_1, case_2 = store.get_case(user.chat_id, 1), store.get_case(user.chat_id, 2)
     assert case_1 is not None and case_2 is not None
     assert case_1.ticket is None and case_2.ticket == "TT-2222"
+
+
+async def test_a_new_intake_ends_another_cases_add_evidence(
+    app: App, user: ChatDriver, store: Store
+) -> None:
+    """ "Add evidence" on a case, then /new: a file sent at the new case's verdict is the
+    new case's, not the earlier one's."""
+    await sent_case(user)
+    await user.send("/case 1")
+    await user.tap("Add evidence")
+    await drafted_case(user)
+    await user.send_photo("screenshot-for-the-draft")
+    assert "Added to case #1" not in user.last_text()
+    assert store.case_input(user.chat_id, user.user_id) is None
