@@ -37,6 +37,7 @@ from conversations.cases import (
 )
 from conversations.errors import InputError
 from conversations.inputs import mask_card_numbers, parse_ticket, whole_number
+from conversations.money import parse_amount
 from conversations.policy import Policy
 from conversations.zones import parse_quiet_hours, zone_named
 
@@ -66,6 +67,12 @@ ACTION_ICONS = {
     "x": "✖️",
 }
 ACTION_ICONS["o"] = "↩️"
+# A drafted case's buttons (applied by the intake, see `RefundService.case_button`): the
+# draft back at its verdict, and "I've sent it".
+OPEN_DRAFT = "O"
+SENT_DRAFT = "S"
+# "I've sent it" under a follow-up: only then is the follow-up counted ("f" shows it).
+FOLLOW_UP_SENT = "fS"
 # "Ask why" after a denial: a message asking support for the reason (not a trigger).
 ASK_WHY = "w"
 # "Assign to…" on a group card ("M"), and a member picked from it ("M<user id>"): not a
@@ -327,7 +334,10 @@ class FollowUpService:
             elif action[0] == "W":
                 shown = self._ask_why(case, language)
             else:
-                shown = self._follow_up(case, self.store.load_track(case.id), language)
+                preview = self._follow_up_preview(case, self.store.load_track(case.id), who)
+                if isinstance(preview, ButtonResult):
+                    return preview
+                shown = self._follow_up(case, preview, language)
             return ButtonResult(i18n.LANGUAGES[language].name, self._in_topic(who, case, [shown]))
         now = self.clock()
         if action in ("t", "p"):
@@ -356,6 +366,18 @@ class FollowUpService:
         member = whole_number(action[1:], most_digits=18) if action[:1] == ASSIGN_MENU else None
         if member is not None:
             return self._assign_to(who, case, member, now)
+        if action == "f":
+            # The follow-up to send, shown: counted when the user says it was sent.
+            if seen is not None and seen != case.version:
+                return self._changed_meanwhile(who, case)
+            preview = self._follow_up_preview(case, self.store.load_track(case.id), who)
+            if isinstance(preview, ButtonResult):
+                return preview
+            return ButtonResult(
+                None, self._in_topic(who, case, [self._follow_up(case, preview)]), keep_buttons=True
+            )
+        if action == FOLLOW_UP_SENT:
+            action = "f"
         if action not in ACTIONS:
             return ButtonResult(_("That button isn't one I know."), [])
         trigger = ACTIONS[action][0]
@@ -374,18 +396,26 @@ class FollowUpService:
             return self._changed_meanwhile(who, case)
         case = self.store.get_case(case.team_id, case.id) or case
         replies: list[Reply] = []
-        if trigger == "follow_up":
-            replies += self._in_topic(who, case, [self._follow_up(case, track)])
+        asks: list[Reply] = []
+        if trigger == "partly_refunded":
+            # How much came back: asked last (the question is what is answered next), kept
+            # on the case and its timeline.
+            self.store.set_case_input(who.chat_id, who.user_id, case.id, "refund")
+            prompt = Reply(
+                self.renderer.chat_text("case_input", what="refund", case=self.case_view(case)),
+                force_reply=who.in_group,
+            )
+            asks = self._in_topic(who, case, [prompt])
         if case.team_id != who.chat_id or who.in_group:
             # A team case: its one card in the group follows the change.
             replies.append(self.card(case))
             if not who.in_group:
                 replies.append(self.case_card(case, track, done=trigger))
             return ButtonResult(
-                _("%(action)s — noted.") % {"action": _(ACTIONS[action][1])}, replies
+                _("%(action)s — noted.") % {"action": _(ACTIONS[action][1])}, replies + asks
             )
         replies.append(self.case_card(case, track, done=trigger))
-        return ButtonResult(None, replies)
+        return ButtonResult(None, replies + asks)
 
     def _offered(self, team_id: int) -> list[tuple[int, tuple[str, str | None]]]:
         """The members "Assign to…" offers, in its order: (user id, (first name, username))."""
@@ -468,7 +498,9 @@ class FollowUpService:
             return None
         now = self.clock()
         word = " ".join(text.casefold().split())
-        if what == "evidence" or word in {"cancel", "done", _("cancel"), _("done")}:
+        if what == "refund" and word not in {"skip", "cancel", _("skip"), _("cancel")}:
+            return self._refunded_amount(who, case, text, now)
+        if what in ("evidence", "refund") or word in {"cancel", "done", _("cancel"), _("done")}:
             self.store.clear_case_input(who.chat_id, who.user_id)
             if who.in_group:
                 noted = "👍 " + _("Case #%(id)s: noted.") % {"id": case.id}
@@ -490,6 +522,32 @@ class FollowUpService:
             )
             return self._in_topic(who, case, [saved, self.card(case)])
         replies = [self.case_card(case, self.store.load_track(case.id), done="ticket")]
+        if case.team_id != who.chat_id:
+            replies.append(self.card(case))
+        return replies
+
+    def _refunded_amount(self, who: Who, case: CaseRecord, text: str, now: datetime) -> list[Reply]:
+        """The amount of a partial refund, read as the intake reads amounts (the case's
+        currency when none is typed): kept on the case and its timeline."""
+        currency = case.answers.get("amount_currency") or case.answers.get("currency")
+        try:
+            amount = parse_amount(text, currency, i18n.current(), ask_when_unclear=True)
+        except InputError as error:
+            return [Reply(f"⚠️ {html.escape(error_text(error))}", force_reply=who.in_group)]
+        shown = money(amount.amount, amount.currency)
+        self.store.set_refunded_amount(
+            case.id, who.user_id, str(amount.amount), amount.currency, shown, now
+        )
+        self.store.clear_case_input(who.chat_id, who.user_id)
+        case = self.store.get_case_any(case.id) or case
+        noted = Reply(
+            "🪙 "
+            + _("Noted: %(amount)s refunded on case #%(id)s.")
+            % {"amount": html.escape(shown), "id": case.id}
+        )
+        if who.in_group:
+            return self._in_topic(who, case, [noted, self.card(case)])
+        replies = [noted, self.case_card(case, self.store.load_track(case.id))]
         if case.team_id != who.chat_id:
             replies.append(self.card(case))
         return replies
@@ -543,7 +601,8 @@ class FollowUpService:
     def _card(self, case: CaseRecord) -> Reply:
         track = self.store.load_track(case.id)
         names = self.store.member_names(case.team_id)
-        buttons = self.buttons(case, track)
+        # A draft is opened and sent from a private chat (/case N), not from the group.
+        buttons = self.buttons(case, track, drafts=False)
         buttons.insert(
             0,
             [
@@ -673,10 +732,17 @@ class FollowUpService:
         return Reply(text, self.buttons(case, track))
 
     def buttons(
-        self, case: CaseRecord, track: CaseTrack, *, extras: bool = True
+        self, case: CaseRecord, track: CaseTrack, *, extras: bool = True, drafts: bool = True
     ) -> list[list[Button]]:
-        """The case's action buttons; with `extras`, also Ticket and Evidence."""
+        """The case's action buttons; with `extras`, also Ticket and Evidence; with
+        `drafts`, a draft's "Open the draft" and "I've sent it"."""
         rows = self._action_buttons(case, track)
+        if drafts and track.status is CaseStatus.DRAFTED:
+            # Not sent: open it again (write again, change an answer…), or say it was sent.
+            draft = [Button("📝 " + _("Open the draft"), self._data(case, OPEN_DRAFT))]
+            if case.message:
+                draft.append(Button("✅ " + _("I've sent it"), self._data(case, SENT_DRAFT)))
+            rows.append(draft)
         if track.status is CaseStatus.DENIED:
             # The next rung after a "no" (POLICY.md §3, §6): ask why, then escalate.
             rows.insert(
@@ -714,7 +780,22 @@ class FollowUpService:
         text = self.renderer.chat_text(
             "follow_up", message=message, case=self.case_view(case), track=track
         )
-        return Reply(text, self._language_button(case, "F", message))
+        sent = Button(
+            "✅ " + _("I've sent it"), self._data(case, f"{FOLLOW_UP_SENT}:{case.version}")
+        )
+        return Reply(text, [*self._language_button(case, "F", message), [sent]])
+
+    def _follow_up_preview(
+        self, case: CaseRecord, track: CaseTrack, who: Who
+    ) -> CaseTrack | ButtonResult:
+        """The case as it will be once this follow-up is sent (numbered, and its message
+        worded, as the next one), on a copy: nothing is recorded until "I've sent it"."""
+        preview = copy.deepcopy(track)
+        try:
+            fire(preview, "follow_up", self.clock(), who.user_id, self.schedule(case.team_id))
+        except CaseError as error:
+            return ButtonResult(error_text(error), [self.case_card(case, track)])
+        return preview
 
     def _escalation(self, case: CaseRecord, language: str = i18n.DEFAULT_LANGUAGE) -> Reply:
         track = self.store.load_track(case.id)

@@ -136,8 +136,21 @@ def who_of(update: Update) -> Who:
         username=_typed(user.username),
         is_admin=chat.type == "private",
         update_id=update.update_id,
+        update_key=update_key(update),
         language_code=user.language_code,
     )
+
+
+def update_key(update: Update) -> str:
+    """What an update is, apart from its id: a redelivery has the same, a different update
+    that came with a recorded id doesn't (see `UpdateMark`)."""
+    if update.callback_query is not None:
+        return f"q:{update.callback_query.id}"[:64]
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return ""
+    kind = "e" if update.edited_message is not None else "m"
+    return f"{kind}:{chat.id}:{message.message_id}"
 
 
 # The update whose handling has recorded it already (see `served`); `localised` starts
@@ -175,7 +188,8 @@ async def served(
     usable = who.update_id is not None and 0 < who.update_id < MAX_UPDATE_ID
     if not usable or _recorded.get() == who.update_id:
         return await store.run_for_chat(who.chat_id, work, *args, **kwargs)
-    result = await store.run_update(who.chat_id, who.update_id, work, *args, **kwargs)
+    mark = (who.update_id, who.update_key)  # the id, and which update it was
+    result = await store.run_update(who.chat_id, mark, work, *args, **kwargs)
     _recorded.set(who.update_id)
     return result
 
@@ -576,7 +590,7 @@ async def button(update: Update, context: BotContext) -> None:
                 context, who, context.followup.assign_candidates, who, data
             )
             await still_members(context, team_id, offered)
-        result = await served(context, who, context.followup.on_button, who, data)
+        result = await served(context, who, context.service.case_button, who, data)
     elif data.startswith("m:imp:case:"):
         result = await served(context, who, context.service.start_from_charges, who, data)
     elif data.startswith("m:imp:"):

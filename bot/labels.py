@@ -184,6 +184,7 @@ EVENT_WORDS = Words(
         "approve": N_("Refund approved"),
         "refund_arrived": N_("Refunded"),
         "partly_refunded": N_("Partly refunded"),
+        "refunded_amount": N_("Amount refunded"),
         "deny": N_("Denied"),
         "close": N_("Closed"),
         "closed": N_("Closed"),

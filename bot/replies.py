@@ -21,6 +21,8 @@ class Who:
     is_admin: bool = False
     # Telegram's update id (0 when unknown): a redelivered update is applied once.
     update_id: int = 0
+    # Which update it was (its chat and message, or its button press): see UpdateMark.
+    update_key: str = ""
     # The user's Telegram client language (an IETF tag like "pt-br"), when Telegram says.
     language_code: str | None = None
 

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import i18n, labels
-from bot.followup import SHOW_CASE_PREFIX, FollowUpService
+from bot.followup import NOT_ALLOWED, OPEN_DRAFT, SENT_DRAFT, SHOW_CASE_PREFIX, FollowUpService
 from bot.i18n import N_, _, error_text
 from bot.imports import ImportService, case_charges, cases_about
 from bot.policy_texts import PolicyTexts
@@ -45,6 +45,9 @@ from conversations.policy import Policy
 log = logging.getLogger(__name__)
 
 CALLBACK_PREFIX = "i"
+# The intake's buttons beside a typed question (Back, Cancel, Skip, "Pick from imported
+# charges"): they move around the question rather than answer it.
+AROUND_A_QUESTION = frozenset({"b", "x", "s", "L"})
 # How long a group's "answer in private" link stays usable.
 LINK_LIFETIME = timedelta(days=2)
 MAX_INPUT_CHARS = 4096
@@ -339,7 +342,9 @@ class RefundService:
                     )
                 ]
         row = self._load_once(who)
-        if row is not None and not row.intake.finished:
+        # Only questions being answered count as "in progress": a case at its verdict (a
+        # draft, a "not refundable", a blocked one) stays as it is, reachable from /cases.
+        if row is not None and row.intake.asking:
             return [
                 self._reply(
                     "in_progress",
@@ -407,7 +412,7 @@ class RefundService:
             "track": track,
             "next_ping": track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
         }
-        buttons = self.followup.buttons(case, track)
+        buttons = self.followup.buttons(case, track, drafts=not who.in_group)
         reply = self._reply("case", buttons=buttons, case=view, **context)
         if len(reply.text) > MAX_INPUT_CHARS and case.message:
             # Too long for one Telegram message: the support message goes as a file.
@@ -424,10 +429,12 @@ class RefundService:
     def on_text(self, who: Who, text: str) -> list[Reply]:
         """Take typed text as the answer to the current question."""
         row = self._load_once(who)
-        if row is None or row.intake.finished:
+        if row is None or not row.intake.asking:
+            # Past the questions (or none): a case's "Ticket number" waits for this first.
             adding = self.followup.on_case_text(who, text)
             if adding is not None:
                 return adding
+        if row is None or row.intake.finished:
             # In a group, replies to the bot from someone without a case are chatter.
             return [] if who.in_group else [self._reply("idle")]
         if len(text) > MAX_INPUT_CHARS:
@@ -494,9 +501,12 @@ class RefundService:
     ) -> list[Reply]:
         """Keep a photo or document as evidence for the case in progress."""
         row = self._load_once(who)
-        if row is None or row.intake.finished:
+        if row is None or not row.intake.asking:
             adding = self.followup.on_case_file(who, file_id, kind, caption, name)
-            return adding if adding is not None else [self._reply("file_without_case")]
+            if adding is not None:
+                return adding
+        if row is None or row.intake.finished:
+            return [self._reply("file_without_case")]
         intake = row.intake
         warn_card = False
         try:
@@ -552,6 +562,56 @@ class RefundService:
         except InputError as error:
             return ButtonResult(None, [self._ask(row, who, error=error_text(error))])
 
+    def case_button(self, who: Who, data: str) -> ButtonResult:
+        """A case's button. A drafted case's two ("Open the draft", "I've sent it") work on
+        the intake; every other one is the follow-up's."""
+        parts = data.split(":")
+        if len(parts) != 3 or parts[2] not in (OPEN_DRAFT, SENT_DRAFT):
+            return self.followup.on_button(who, data)
+        case = self.followup.visible_case(who, parts[1])
+        if case is None:
+            return ButtonResult(_("That case isn't here."), [])
+        if not self.followup.may_change(who, case):
+            return ButtonResult(_(NOT_ALLOWED), [])
+        track = self.store.load_track(case.id)
+        if track.status is not CaseStatus.DRAFTED:
+            return ButtonResult(None, [self.followup.case_card(case, track)])
+        if parts[2] == SENT_DRAFT and not case.message:
+            return ButtonResult(_("Nothing to send yet."), [])
+        row = self._load_once(who)
+        # Questions answered beyond the first would be lost by opening the draft over them.
+        busy = row is not None and row.intake.asking and bool(row.intake.history)
+        if row is not None and busy and row.case_id != case.id:
+            if parts[2] == OPEN_DRAFT:
+                # Opening the draft would replace the questions being answered.
+                return ButtonResult(_("Finish or /cancel the case you're answering first."), [])
+            # Sent meanwhile: followed from now on; its ticket can be added from /case.
+            track = self.followup.start(case.id, who, case.team_id)
+            due = track.reply_due_at
+            done = self._reply(
+                "done",
+                case_id=case.id,
+                ticket=None,
+                due=self.followup.local_date(due, case.team_id) if due else None,
+                days=self.followup.schedule(case.team_id).reply_wait,
+            )
+            return ButtonResult(None, [done])
+        if row is None or row.case_id != case.id or row.intake.step is not Step.REVIEW:
+            # The draft back at its verdict, with all its buttons (its answers as saved).
+            row = IntakeRow(
+                intake=Intake(state=Step.REVIEW, answers=dict(case.answers)),
+                token=new_token(),
+                is_new=True,
+                case_id=case.id,
+                team_id=case.team_id if case.team_id != who.chat_id else None,
+                last_update=_usable_update_id(who),
+            )
+        if parts[2] == SENT_DRAFT:
+            with attached(row.intake):
+                return self._apply_action(row, who, "S", "")
+        self._bump(row)
+        return ButtonResult(None, self._review(row, who))
+
     # --- internals -----------------------------------------------------------------
 
     @staticmethod
@@ -578,6 +638,8 @@ class RefundService:
 
     def _begin(self, who: Who, team_id: int | None = None) -> list[Reply]:
         self.store.ensure_team(who.chat_id, who.chat_kind, who.chat_title)
+        # A case's "Ticket number" left unanswered must not take this intake's answers.
+        self.store.clear_case_input(who.chat_id, who.user_id)
         row = self._new_row(who, team_id)
         accounts = self.store.list_accounts(_team(row, who))
         if not accounts:
@@ -597,7 +659,16 @@ class RefundService:
                 self.store.set_case_status(row.case_id, who.user_id, "cancelled", self.clock())
         self._save(row, who)
         if sent:
-            return [self._reply("done", case_id=row.case_id, ticket=None, due=None, days=0)]
+            # Only the ticket question ends: the reminder still comes, so it is still said.
+            return [
+                self._reply(
+                    "done",
+                    case_id=row.case_id,
+                    ticket=None,
+                    due=row.intake.answers.get("reply_due_on"),
+                    days=self.followup.schedule(_team(row, who)).reply_wait,
+                )
+            ]
         cancelled = self._reply("cancelled", buttons=[[Button(_("Start again"), "m:new")]])
         return self._with_card(row, who, [cancelled])
 
@@ -642,7 +713,10 @@ class RefundService:
                 return ButtonResult(_("That payment failed: no money was taken."), [])
             intake.prefill(_charge_answers(picked[0], other=step is Step.OTHER_CHARGE))
         elif action == "o":
-            self._cancel(row, who)
+            # Starting over never destroys a drafted case (one being changed): it stays a
+            # draft, in /cases. An intake with no case yet just ends.
+            if row.case_id is None:
+                self._cancel(row, who)
             return ButtonResult(None, self._begin(who))
         elif action == "a":
             ref = whole_number(value)
@@ -662,6 +736,8 @@ class RefundService:
             if row.case_id is None:
                 return ButtonResult(_("Nothing to send yet."), [])
             intake.sent()
+            # The ticket typed next is this case's, not one another case's button asked for.
+            self.store.clear_case_input(who.chat_id, who.user_id)
             track = self.followup.start(row.case_id, who, _team(row, who))
             if track.reply_due_at is not None:
                 intake.answers["reply_due_on"] = self.followup.local_date(
@@ -1056,6 +1132,19 @@ class RefundService:
         self, name: str, /, buttons: list[list[Button]] | None = None, **context: Any
     ) -> Reply:
         return Reply(self.renderer.chat_text(name, **context), buttons or [])
+
+
+def is_a_choice(button_data: list[str]) -> bool:
+    """Whether a keyboard asks to choose (so the terminal may press a button by its number)
+    rather than surrounds a typed question, where "2" is the answer ($2, the 2nd)."""
+    around = [
+        data
+        for data in button_data
+        if data.split(":")[0] == CALLBACK_PREFIX
+        and len(data.split(":")) >= 4
+        and data.split(":")[3] in AROUND_A_QUESTION
+    ]
+    return len(around) < len(button_data)
 
 
 # Telegram's update ids are positive and far below this; anything else is forged or broken

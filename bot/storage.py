@@ -317,12 +317,22 @@ handled_updates = Table(
     # person, so /forget has nothing to do in this table.
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("handled_at", DateTime(timezone=True), nullable=False),
+    # Which update it was (revision 0006, see `UpdateMark`): an id that comes back with a
+    # different update is a new one, not a redelivery.
+    Column("fingerprint", String(64)),
 )
 Index("ix_handled_updates_at", handled_updates.c.handled_at)
 
 
 class AlreadyHandled(Exception):
     """This update was applied before: Telegram delivered it again."""
+
+
+# An update as `run_update` records it: Telegram's id, with what the update was (its chat
+# and message, or its button press; "" when unknown). Only the same update under a recorded
+# id is a redelivery: Telegram picks ids at random after a week without updates, and the
+# terminal chat's come from a clock that may have moved back.
+UpdateMark = tuple[int, str]
 
 
 @dataclass
@@ -530,7 +540,7 @@ class Store:
         insert_ = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
         self._record_update = Prepared(
             insert_(handled_updates)
-            .values({name: _key(name) for name in ("update_id", "handled_at")})
+            .values({name: _key(name) for name in ("update_id", "handled_at", "fingerprint")})
             .on_conflict_do_nothing(index_elements=["update_id"])
             .returning(handled_updates.c.update_id),
             dialect,
@@ -588,7 +598,7 @@ class Store:
     async def run_update(
         self,
         chat_id: int,
-        update_id: int | None,
+        update_id: int | UpdateMark | None,
         work: Callable[P, T],
         /,
         *args: P.args,
@@ -617,16 +627,31 @@ class Store:
 
         return await self.run(locked)
 
-    def _record(self, conn: Connection, update_id: int | None) -> None:
-        """Note `update_id` as applied, or raise `AlreadyHandled` if it was. On PostgreSQL
+    def _record(self, conn: Connection, update_id: int | UpdateMark | None) -> None:
+        """Note the update as applied, or raise `AlreadyHandled` if it was. On PostgreSQL
         an uncommitted record of another process makes this wait for its commit (or its
-        rollback, and then this one is recorded)."""
+        rollback, and then this one is recorded). A different update under a recorded id
+        (both fingerprints known, and not the same) is a new one: recorded over the old."""
         if update_id is None:
             return
+        number, key = update_id if isinstance(update_id, tuple) else (update_id, "")
         now = self._driver_time(_utcnow())
-        row = self._record_update.run(conn, update_id=update_id, handled_at=now).fetchone()
-        if row is None:
-            raise AlreadyHandled(update_id)
+        fingerprint = key[:64] or None
+        row = self._record_update.run(
+            conn, update_id=number, handled_at=now, fingerprint=fingerprint
+        ).fetchone()
+        if row is not None:
+            return
+        this = handled_updates.c.update_id == number
+        before = conn.execute(select(handled_updates.c.fingerprint).where(this)).scalar()
+        if fingerprint is None or before is None or before == fingerprint:
+            raise AlreadyHandled(number)
+        log.warning("Update id %s came back with another update: handled", number)
+        conn.execute(
+            update(handled_updates)
+            .where(this)
+            .values(handled_at=_utcnow(), fingerprint=fingerprint)
+        )
 
     def forget_handled_updates(self, before: datetime) -> int:
         """Delete the records of updates handled before `before`; return how many."""
@@ -904,6 +929,27 @@ class Store:
             )
             _log(conn, case_id, user_id, "ticket", ticket, now)
 
+    def set_refunded_amount(
+        self,
+        case_id: int,
+        user_id: int,
+        amount: str,
+        currency: str,
+        shown: str,
+        now: datetime | None = None,
+    ) -> None:
+        """How much of a partial refund came back: kept with the case's answers (no new
+        column) and on its timeline (`shown`, as the user's language writes it)."""
+        now = now or _utcnow()
+        with self.transaction() as conn:
+            answers = conn.execute(select(cases.c.answers).where(cases.c.id == case_id)).scalar()
+            kept = dict(answers or {})
+            kept["refunded_amount"] = {"amount": amount, "currency": currency}
+            conn.execute(
+                update(cases).where(cases.c.id == case_id).values(answers=kept, updated_at=now)
+            )
+            _log(conn, case_id, user_id, "refunded_amount", shown, now)
+
     def set_case_status(
         self, case_id: int, user_id: int, status: str, now: datetime | None = None
     ) -> None:
@@ -1103,7 +1149,9 @@ class Store:
                     intakes.c.chat_id == chat_id, intakes.c.user_id == user_id
                 )
             ).scalar()
-        return state is not None and state not in ("done", "cancelled")
+        # Questions being answered: not at the verdict, the "change an answer" menu or the
+        # ticket question (their case is kept; another case's ticket can be typed then).
+        return state is not None and state not in ("done", "cancelled", "review", "edit", "ticket")
 
     def case_by_token_any(self, token: str) -> CaseRecord | None:
         """The case with this button token, whichever team it belongs to (callers check)."""

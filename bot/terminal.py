@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from bot.app import build_application
 from bot.config import Settings
 from bot.reminders import ReminderSweep
-from bot.service import RefundService
+from bot.service import RefundService, is_a_choice
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
 from conversations.inputs import whole_number
 
@@ -41,11 +41,15 @@ class TerminalScreen:
         self.files_dir = files_dir
         self.buttons: list[tuple[str, str]] = []
         self.buttons_message_id = 0
+        # Whether the newest message came with buttons: after a question without any
+        # ("what's the ticket number?"), a number typed is its answer.
+        self.last_had_buttons = True
 
     def show(self, call: ApiCall) -> None:
         if call.method == "sendMessage":
             self._print(html_to_text(call.text))
             buttons = call.buttons
+            self.last_had_buttons = bool(buttons)
             if buttons:
                 self.buttons = buttons
                 self.buttons_message_id = call.message_id or 0
@@ -83,10 +87,12 @@ class TerminalScreen:
             self._print(f"  ({call.params['text']})")
 
     def button_for(self, line: str) -> str | None:
-        """The callback data of the button the user meant by number or by label."""
+        """The callback data of the button the user meant by number (where the buttons are
+        a choice: beside a typed question a number is the answer) or by label."""
         choice = line.strip()
         number = whole_number(choice, most_digits=3)
-        if number is not None and 1 <= number <= len(self.buttons):
+        choice_shown = self.last_had_buttons and is_a_choice([data for _, data in self.buttons])
+        if choice_shown and number is not None and 1 <= number <= len(self.buttons):
             return self.buttons[number - 1][1]
         folded = choice.casefold()
         for label, data in self.buttons:

@@ -192,6 +192,9 @@ EDITABLE = (
     Step.EVIDENCE,
 )
 FINISHED = frozenset({Step.DONE, Step.CANCELLED})
+# Past the questions: the verdict and its draft, the menu of answers to change, and the
+# ticket question after sending. An intake here is not "in progress": its case is kept.
+PAST_THE_QUESTIONS = frozenset({Step.REVIEW, Step.EDIT, Step.TICKET})
 ACCOUNT_STEPS = (
     Step.ACCOUNT_ID,
     Step.ACCOUNT_NAME,
@@ -406,6 +409,14 @@ class Intake:
     def finished(self) -> bool:
         return self.step in FINISHED
 
+    @property
+    def asking(self) -> bool:
+        """Whether the intake is in the middle of its questions (a case being changed from
+        "Change an answer" included): not at the verdict, not sent, not finished."""
+        if self.finished:
+            return False
+        return self.step not in PAST_THE_QUESTIONS
+
     def answered(self, step: Step) -> bool:
         """Whether the user has answered (or skipped) `step`."""
         keys = ANSWER_KEYS.get(step, ())
@@ -605,8 +616,23 @@ class Intake:
         if self.only_account:
             # The advertiser ID names the account; a different ID is a different account.
             return [s for s in ACCOUNT_STEPS[1:] if s is not Step.ACCOUNT_BC_ID or self.answered(s)]
-        steps = [s for s in EDITABLE if s is Step.ACCOUNT or self.answered(s)]
+        # Only the questions of this case's path: a balance case and a charge case keep
+        # their amount under the same key, and answers of an earlier reason may linger.
+        path = self._path()
+        steps = [s for s in EDITABLE if s is Step.ACCOUNT or (s in path and self.answered(s))]
         return [s for s in steps if s is not Step.ACCOUNT or "advertiser_id" in self.answers]
+
+    def _path(self) -> frozenset[Step]:
+        """The questions the machine asks for the answers given, from the reason on."""
+        path: set[Step] = set()
+        step = Step.REASON
+        while step not in path and step is not Step.REVIEW:
+            path.add(step)
+            following = _next_step(self, step)
+            if following is None:
+                break
+            step = following
+        return frozenset(path)
 
     def sent(self) -> None:
         """Record that the user sent the message; ask for the ticket number next."""
@@ -772,6 +798,16 @@ ANSWER_KEYS: dict[Step, tuple[str, ...]] = {
     Step.EVIDENCE: ("evidence",),
     Step.TICKET: ("ticket",),
 }
+
+
+def _next_step(intake: Intake, step: Step) -> Step | None:
+    """Where "next" leads from `step` for these answers: the first transition whose
+    conditions hold (as the machine picks it), or None."""
+    transitions = MACHINE.events["next"].transitions.get(step.name, [])
+    for transition in transitions:
+        if all(bool(getattr(intake, str(c.func))()) == c.target for c in transition.conditions):
+            return Step[str(transition.dest)]
+    return None
 
 
 def _parse_account_id(intake: Intake, text: str) -> list[Note]:

@@ -70,6 +70,7 @@ async def test_reply_overdue_ping_then_follow_up_and_escalation(
         assert any(label in b for b in labels), label
 
     await user.tap("Send a follow-up")
+    await user.tap("I've sent it")  # counted only now (issue 16 A.8)
     follow_up = plain(api.sent()[-2].text)
     assert "Follow-up #1 for case #1" in follow_up
     assert "Subject: Follow-up on ticket TT-0099123" in follow_up
@@ -82,6 +83,7 @@ async def test_reply_overdue_ping_then_follow_up_and_escalation(
     # Still no answer after the expected time: escalating is offered (POLICY.md §3).
     assert "Escalation message" in " ".join(user.button_labels())
     await user.tap("Send a follow-up")
+    await user.tap("I've sent it")
     assert "We followed up once before" in plain(api.sent()[-2].text)
     third = await run_hours(app, clock, 24 * 6)
     assert third, "a ping after the second follow-up"

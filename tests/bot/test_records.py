@@ -254,10 +254,11 @@ async def alex_everywhere(app: App, api: InProcessBotApi) -> dict[str, ChatDrive
     alex = people["alex"]
     await private_case(alex, file=True)
     await private_case(alex, "50 USD")
+    await group_case(people["alex_group"], alex)
+    # Pending last: a new intake (the group's, above) ends another case's "add evidence".
     await alex.send("/case 1")
     await alex.tap("Add evidence")
     await alex.send_file("BQAC-second", "invoice.pdf")
-    await group_case(people["alex_group"], alex)
     await sent_case(people["sam"])
     return people
 

@@ -182,6 +182,64 @@ def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
     assert (tmp_path / "t.sqlite3").is_file()
 
 
+def test_a_number_typed_at_a_typed_question_is_the_answer_not_a_button(tmp_path: Path) -> None:
+    """At "how much?" (buttons: [1] Back [2] Cancel) typing 2 means 2 USD, not Cancel; at a
+    choice a number still presses its button, and a label typed still presses it (issue 16
+    A.4)."""
+    charge_day = _today() - timedelta(days=10)
+    result = run_bot(
+        tmp_path,
+        ["/new", *ACCOUNT_ANSWERS, "I was charged twice", f"{charge_day.isoformat()} 10:02", "2"],
+        "chat",
+    )
+    _assert_clean_exit(result)
+    out = result.stdout
+    amount_question = out.rsplit("How much", 1)[1]
+    assert "  [2] ✖️ Cancel" in amount_question.splitlines()
+    assert "I've stopped" not in out
+    assert "last 4 digits" in amount_question, amount_question
+
+    back = run_bot(tmp_path, ["/new", "Continue", "back", "cancel"], "chat")
+    _assert_clean_exit(back)
+    after_back = back.stdout.split("  [2] Start over", 1)[1].split("last 4 digits", 1)[1]
+    assert "How much" in after_back, "typing a label still presses it"
+    assert "I've stopped" in after_back
+
+
+def test_a_number_typed_after_a_question_without_buttons_is_the_answer(tmp_path: Path) -> None:
+    """ "Partly refunded" asks how much came back (no buttons under the question): 2 typed
+    there is 2 USD, not the second button of the case shown above it (issue 16 A.4, A.8)."""
+    charge_day = _today() - timedelta(days=10)
+    result = run_bot(
+        tmp_path,
+        [
+            "/new",
+            *ACCOUNT_ANSWERS,
+            "I was charged twice",
+            f"{charge_day.isoformat()} 10:02",
+            "$189.90",
+            "1881",
+            "BDUS2026550101",
+            "Skip",
+            f"{charge_day.isoformat()} 10:08",
+            "Skip",
+            "Yesterday",
+            "Skip",
+            "I've sent it",
+            "Skip",
+            "/case 1",
+            "They replied",
+            "Partly refunded",
+            "2",
+        ],
+        "chat",
+    )
+    _assert_clean_exit(result)
+    out = result.stdout
+    assert "How much came back for case #1?" in out
+    assert "Noted: 2.00 USD refunded on case #1." in out, out[-1500:]
+
+
 def test_default_command_without_a_token_opens_the_terminal_chat(tmp_path: Path) -> None:
     """`python -m bot` without a token says so, names its SQLite file, and exits 0 at EOF."""
     result = run_bot(tmp_path, [])
@@ -322,8 +380,9 @@ def test_a_file_line_for_a_missing_file_gets_a_friendly_message(tmp_path: Path) 
     assert "What should I call this account?" in out, "the next answer still counts"
 
 
-def test_a_case_left_at_the_verdict_is_offered_again_at_step_6(tmp_path: Path) -> None:
-    """A case left at the verdict is offered again by /new as being at step 6 of 6."""
+def test_a_case_left_at_the_verdict_stays_a_draft_to_open_again(tmp_path: Path) -> None:
+    """A case left at the verdict is a draft: /new starts another case at once, and
+    /case 1 opens the draft again, its message as written (issue 16 A.1)."""
     first = run_bot(
         tmp_path,
         [
@@ -345,15 +404,13 @@ def test_a_case_left_at_the_verdict_is_offered_again_at_step_6(tmp_path: Path) -
     _assert_clean_exit(first)
     assert "Subject: Refund of unspent balance (420.00 USD)" in first.stdout
 
-    second = run_bot(tmp_path, ["/new", "Continue"], "chat")
+    second = run_bot(tmp_path, ["/new", "/case 1", "Open the draft"], "chat")
 
     _assert_clean_exit(second)
-    in_progress = next(
-        line for line in second.stdout.splitlines() if "You have a case in progress" in line
-    )
-    assert in_progress.startswith("> You have a case in progress — Step 6 of 6 — "), in_progress
-    after_continue = second.stdout.split("  [2] Start over", 1)[1]
-    assert "Subject: Refund of unspent balance (420.00 USD)" in after_continue
+    assert "You have a case in progress" not in second.stdout
+    assert "Which ad account" in second.stdout
+    after_open = second.stdout.split("Open the draft", 1)[1]
+    assert "Subject: Refund of unspent balance (420.00 USD)" in after_open
 
 
 def test_the_bot_runs_without_the_postgresql_extras(tmp_path: Path) -> None:
