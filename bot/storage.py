@@ -9,6 +9,7 @@ thread hops would cost more than the rest of the update (see DESIGN.md).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import logging
@@ -1041,6 +1042,9 @@ class Store:
             # than the rest of the read.
             cases.c.answers["amount"].as_string().label("amount"),
             cases.c.answers["amount_currency"].as_string().label("currency"),
+            # What a partial refund brought back, when the person said (set_refunded_amount).
+            cases.c.answers["refunded_amount"]["amount"].as_string().label("back"),
+            cases.c.answers["refunded_amount"]["currency"].as_string().label("back_currency"),
             cases.c.assignee_user_id,
         ).where(cases.c.team_id == team_id)
         if opened is not None:
@@ -1059,6 +1063,15 @@ class Store:
             steps.setdefault(e.case_id, []).append(
                 stats_domain.Step(_as_utc(e.at), e.what, e.detail or "")
             )
+        for row in rows:
+            if row.back and row.back_currency:
+                # The amount goes with the outcome it belongs to, as the figures read it.
+                steps[row.id] = [
+                    dataclasses.replace(step, detail=f"{row.back} {row.back_currency}")
+                    if step.what == "partly_refunded"
+                    else step
+                    for step in steps.get(row.id, [])
+                ]
         return [_stat_case(row, steps.get(row.id, ())) for row in rows]
 
     # --- teams in groups: members, deep links, assignment, cards ----------------------

@@ -91,6 +91,21 @@ async def test_stats_in_a_private_chat_is_a_chart_with_the_figures_as_caption(
     assert photo.buttons[0][0].startswith("• ")
 
 
+async def test_a_partly_refunded_amount_counts_as_refunded(
+    user: ChatDriver, api: InProcessBotApi
+) -> None:
+    """ "Partly refunded" asks how much came back; /stats counts that amount as refunded
+    (not the amount asked, and not "without an amount")."""
+    await sent_case(user)
+    await user.send("/case 1")
+    await user.tap("They replied")
+    await user.tap("Partly refunded")
+    await user.send("120.50")
+    calls = await user.send("/stats")
+    caption = plain(str(the_photo(calls).params["caption"]))
+    assert "refunded 120.50 USD" in caption, caption
+
+
 async def test_period_buttons_show_the_figures_of_that_period(
     user: ChatDriver, api: InProcessBotApi, clock: Clock
 ) -> None:
