@@ -48,43 +48,41 @@ class TerminalScreen:
     def show(self, call: ApiCall) -> None:
         if call.method == "sendMessage":
             self._print(html_to_text(call.text))
-            buttons = call.buttons
-            self.last_had_buttons = bool(buttons)
-            if buttons:
-                self.buttons = buttons
-                self.buttons_message_id = call.message_id or 0
-                for number, (label, _) in enumerate(buttons, start=1):
-                    self._print(f"  [{number}] {label}")
-            self._print("")
+            self._show_buttons(call)
         elif call.method == "editMessageText":
             # A terminal can't change what it printed: the new version is printed below.
             self._print(html_to_text(call.text))
             self._print("")
         elif call.method == "sendPhoto":
-            for filename, content in call.files.values():
-                self.files_dir.mkdir(parents=True, exist_ok=True)
-                path = self.files_dir / Path(filename).name
-                path.write_bytes(content)
-                self._print(f"🖼 {Path(filename).name} — saved to {path}")
+            self._save_files(call, "🖼")
             caption = str(call.params.get("caption") or "")
             if caption:
                 self._print(html_to_text(caption))
-            buttons = call.buttons
-            if buttons:
-                self.buttons = buttons
-                self.buttons_message_id = call.message_id or 0
-                for number, (label, _) in enumerate(buttons, start=1):
-                    self._print(f"  [{number}] {label}")
-            self._print("")
+            self._show_buttons(call)
         elif call.method == "sendDocument":
-            for filename, content in call.files.values():
-                self.files_dir.mkdir(parents=True, exist_ok=True)
-                path = self.files_dir / Path(filename).name
-                path.write_bytes(content)
-                self._print(f"📎 {Path(filename).name} — saved to {path}")
+            self._save_files(call, "📎")
             self._print("")
         elif call.method == "answerCallbackQuery" and call.params.get("text"):
             self._print(f"  ({call.params['text']})")
+
+    def _show_buttons(self, call: ApiCall) -> None:
+        """The message's buttons as numbered lines; they are what a number typed presses."""
+        buttons = call.buttons
+        self.last_had_buttons = bool(buttons)
+        if buttons:
+            self.buttons = buttons
+            self.buttons_message_id = call.message_id or 0
+            for number, (label, _) in enumerate(buttons, start=1):
+                self._print(f"  [{number}] {label}")
+        self._print("")
+
+    def _save_files(self, call: ApiCall, icon: str) -> None:
+        """A sent file or picture, saved under the files folder (a terminal can't show it)."""
+        for filename, content in call.files.values():
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / Path(filename).name
+            path.write_bytes(content)
+            self._print(f"{icon} {Path(filename).name} — saved to {path}")
 
     def button_for(self, line: str) -> str | None:
         """The callback data of the button the user meant by number (where the buttons are

@@ -323,13 +323,24 @@ MESSAGE = (
 
 def make_real_case(followup: FollowUpService, chat_id: int, sent_at: datetime) -> int:
     """A case as the bot makes one: team, account, draft, ticket, "I've sent it"."""
+    case_id = make_sent_case(followup, chat_id, chat_id, sent_at)
+    followup.store.set_case_ticket(case_id, chat_id, f"TT-{case_id:08d}", sent_at)
+    return case_id
+
+
+def make_sent_case(
+    followup: FollowUpService, team_id: int, owner_id: int, sent_at: datetime
+) -> int:
+    """A duplicate-charge case of the team (a private chat when `team_id` is the owner's),
+    drafted three minutes before `sent_at` and sent then, waiting for TikTok's reply."""
     store = followup.store
-    store.ensure_team(chat_id, "private", None)
-    ref = store.save_account(chat_id, ACCOUNT)
+    kind = "private" if team_id == owner_id else "supergroup"
+    store.ensure_team(team_id, kind, None if kind == "private" else "Agency team")
+    ref = store.save_account(team_id, ACCOUNT)
     case_id = store.save_draft_case(
         case_id=None,
-        team_id=chat_id,
-        owner_user_id=chat_id,
+        team_id=team_id,
+        owner_user_id=owner_id,
         answers={**ANSWERS, "account_ref": ref},
         outcome="eligible",
         situation="duplicate_charge",
@@ -339,9 +350,8 @@ def make_real_case(followup: FollowUpService, chat_id: int, sent_at: datetime) -
         now=sent_at - timedelta(minutes=3),
     )
     track = store.load_track(case_id)
-    track.send(sent_at, chat_id, followup.schedule(chat_id))
-    store.save_track(case_id, chat_id, track)
-    store.set_case_ticket(case_id, chat_id, f"TT-{case_id:08d}", sent_at)
+    track.send(sent_at, owner_id, followup.schedule(team_id))
+    store.save_track(case_id, team_id, track)
     return case_id
 
 

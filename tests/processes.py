@@ -13,7 +13,7 @@ import contextlib
 import multiprocessing
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from bot.followup import FollowUpService
 from bot.storage import CaseRecord, Store
 from bot.transport import InProcessBotApi
 from conversations.policy import load_policy
-from tests.helpers import ACCOUNT, ANSWERS, MESSAGE, SUBJECT, Clock
+from tests.helpers import Clock, make_sent_case
 
 # What a user sees (or a group card shows): a second delivery must make none of these.
 SENDS = frozenset(
@@ -176,24 +176,7 @@ def make_group_case(
     followup: FollowUpService, group_id: int, owner_id: int, sent_at: datetime
 ) -> CaseRecord:
     """A case of a group's team, owned by `owner_id`, sent and waiting for TikTok's reply."""
-    store = followup.store
-    store.ensure_team(group_id, "supergroup", "Agency team")
-    ref = store.save_account(group_id, ACCOUNT)
-    case_id = store.save_draft_case(
-        case_id=None,
-        team_id=group_id,
-        owner_user_id=owner_id,
-        answers={**ANSWERS, "account_ref": ref},
-        outcome="eligible",
-        situation="duplicate_charge",
-        policy_version=followup.policy.version,
-        subject=SUBJECT,
-        message=MESSAGE,
-        now=sent_at - timedelta(minutes=3),
-    )
-    track = store.load_track(case_id)
-    track.send(sent_at, owner_id, followup.schedule(group_id))
-    store.save_track(case_id, group_id, track)
-    case = store.get_case(group_id, case_id)
+    case_id = make_sent_case(followup, group_id, owner_id, sent_at)
+    case = followup.store.get_case(group_id, case_id)
     assert case is not None
     return case
