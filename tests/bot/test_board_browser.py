@@ -52,7 +52,7 @@ DARK = {
 }
 
 try:
-    from playwright.async_api import Browser, Page, async_playwright
+    from playwright.async_api import Browser, Page, async_playwright, expect
 except ImportError:  # the dev extra not installed
     async_playwright = None  # type: ignore[assignment]
 
@@ -135,7 +135,9 @@ async def test_a_member_works_the_board_in_chromium(
 
     # Filters: one reason.
     await page.select_option('select[name="reason"]', "after_pause")
-    await page.wait_for_function("document.querySelectorAll('.card').length === 1")
+    # Waits through Playwright's own locators: the page's CSP (script-src 'self') refuses
+    # the string evaluation wait_for_function would use.
+    await expect(page.locator(".card")).to_have_count(1)
     assert await page.locator(f'.card[data-token="{tokens["acme_eur"]}"]').count() == 1
 
     # Open a case and record an outcome.
@@ -143,7 +145,7 @@ async def test_a_member_works_the_board_in_chromium(
     await page.wait_for_selector('#case-actions button[data-action="a"]')
     assert f"#{teams['acme_eur']}" in await page.inner_text("#case-text")
     await page.click('#case-actions button[data-action="a"]')
-    await page.wait_for_function("document.getElementById('toast').textContent.length > 0")
+    await expect(page.locator("#toast")).not_to_have_text("")
     assert store.get_case(ACME, teams["acme_eur"]).status == "approved"
     member = ChatDriver(app, api, user_id=RITA, chat_id=ACME, first_name="Rita")
     await member.send(f"/case {teams['acme_eur']}")
