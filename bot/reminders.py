@@ -58,6 +58,7 @@ class SweepResult:
     failed: int = 0
     blocked: int = 0
     dropped: int = 0
+    postponed: int = 0  # due inside the chat's quiet hours (after downtime): sent at their end
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -132,6 +133,17 @@ class ReminderSweep:
         return result
 
     async def _send_chat(self, items: list[ClaimedReminder], result: SweepResult) -> None:
+        # A reminder is timed out of the chat's quiet hours when it is scheduled, but one
+        # that fell due while the bot was stopped comes up whenever the bot is back: it
+        # waits for the end of the quiet hours too.
+        now = self.clock()
+        schedule = await self.store.run(self.service.schedule, items[0].chat_id)
+        after_quiet = schedule.ping_time(now)
+        if after_quiet > now:
+            for item in items:
+                await self.store.run(self.store.postpone_reminder, item.id, after_quiet)
+            result.postponed += len(items)
+            return
         if items[0].chat_id < 0:
             # A group: one digest per sweep, not one message per case (20 a minute per group).
             await self._send_digest(items, result)

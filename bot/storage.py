@@ -1594,6 +1594,16 @@ class Store:
                 update(reminders).where(reminders.c.id == reminder_id).values(state="dropped")
             )
 
+    def postpone_reminder(self, reminder_id: int, due_at: datetime) -> None:
+        """Hand a claimed reminder back, due at `due_at` (not a failed attempt: the chat's
+        quiet hours began while it waited)."""
+        with self.transaction() as conn:
+            conn.execute(
+                update(reminders)
+                .where(reminders.c.id == reminder_id)
+                .values(state="pending", due_at=due_at, claimed_by=None)
+            )
+
     def retry_reminder(self, reminder_id: int, due_at: datetime, error: str) -> None:
         with self.transaction() as conn:
             conn.execute(

@@ -321,6 +321,23 @@ async def test_reminders_survive_a_restart_and_go_out_once(
     ]
 
 
+async def test_a_reminder_due_while_the_bot_was_stopped_waits_for_the_quiet_hours_end(
+    app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi
+) -> None:
+    """The reminder fell due at 10:00 while the bot was stopped; it is back at 23:00,
+    inside the default quiet hours (21:00–09:00): nothing is sent until 09:00."""
+    await sent_case(user)
+    clock.now = datetime(2026, 12, 3, 23, 0, tzinfo=UTC)  # due Thu 3 Dec 10:00
+    first = await sweep_of(app).run_once()
+    assert first.claimed == 1 and first.postponed == 1 and first.sent == 0
+    assert pings(api) == []
+    clock.now = datetime(2026, 12, 4, 8, 59, tzinfo=UTC)
+    assert (await sweep_of(app).run_once()).claimed == 0
+    clock.now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    assert (await sweep_of(app).run_once()).sent == 1
+    assert len(pings(api)) == 1
+
+
 async def test_429_is_retried_after_retry_after(
     app: App, user: ChatDriver, clock: Clock, api: InProcessBotApi, store: Store
 ) -> None:

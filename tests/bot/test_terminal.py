@@ -453,6 +453,9 @@ def test_reminders_due_while_the_chat_was_closed_show_when_it_opens(tmp_path: Pa
     case_id = make_real_case(
         service.followup, TERMINAL_USER_ID, datetime.now(UTC) - timedelta(days=10)
     )
+    # No quiet hours, so that the test passes at any hour it runs (a reminder that fell
+    # due while the chat was closed waits for their end: tests/bot/test_followup.py).
+    service.store.update_team_settings(TERMINAL_USER_ID, quiet_start="00:00", quiet_end="00:00")
     service.store.close()
     result = run_bot(tmp_path, [], "chat")
     _assert_clean_exit(result)
