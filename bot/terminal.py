@@ -44,8 +44,13 @@ class TerminalScreen:
         # Whether the newest message came with buttons: after a question without any
         # ("what's the ticket number?"), a number typed is its answer.
         self.last_had_buttons = True
+        # What the bot sent while a typed number was tried as an answer (see `run_terminal`).
+        self.held: list[ApiCall] | None = None
 
     def show(self, call: ApiCall) -> None:
+        if self.held is not None:
+            self.held.append(call)
+            return
         if call.method == "sendMessage":
             self._print(html_to_text(call.text))
             self._show_buttons(call)
@@ -97,6 +102,24 @@ class TerminalScreen:
             if label.casefold() == folded or _plain(label) == folded:
                 return data
         return None
+
+    def numbered_button(self, line: str) -> str | None:
+        """The callback data of button N when `line` is just the number N."""
+        number = whole_number(line.strip(), most_digits=3)
+        if self.last_had_buttons and number is not None and 1 <= number <= len(self.buttons):
+            return self.buttons[number - 1][1]
+        return None
+
+    def hold(self) -> None:
+        self.held = []
+
+    def release(self, *, show: bool) -> list[ApiCall]:
+        """Stop holding; show what was held, or drop it. Returns what was held."""
+        held, self.held = self.held or [], None
+        if show:
+            for call in held:
+                self.show(call)
+        return held
 
     def _print(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -159,7 +182,22 @@ async def run_terminal(
                 update = _update_for(line, screen, updates, api)
                 if update is None:
                     continue
+                numbered = screen.numbered_button(line) if update.callback_query is None else None
+                if numbered is None:
+                    await application.process_update(update)
+                    continue
+                # A number beside a typed question ("[1] Skip" under "the invoice number?")
+                # is tried as the answer first ("2" at "How much?" is 2 of the currency);
+                # an answer the bot refuses was meant as the button's number.
+                screen.hold()
                 await application.process_update(update)
+                held = screen.release(show=False)
+                if _refused(held):
+                    update = updates.button(numbered, message_id=screen.buttons_message_id)
+                    await application.process_update(update)
+                else:
+                    for call in held:
+                        screen.show(call)
         finally:
             reminders.cancel()
             if board is not None:
@@ -177,6 +215,12 @@ async def _sweep_every(sweep: ReminderSweep, seconds: float) -> None:
     while True:
         await asyncio.sleep(seconds)
         await _sweep_once(sweep)
+
+
+def _refused(calls: list[ApiCall]) -> bool:
+    """Whether the bot's first message says it couldn't take the answer (⚠️ …)."""
+    first = next((c for c in calls if c.method == "sendMessage"), None)
+    return first is not None and first.text.lstrip().startswith("⚠️")
 
 
 def _update_for(

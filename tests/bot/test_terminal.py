@@ -206,6 +206,31 @@ def test_a_number_typed_at_a_typed_question_is_the_answer_not_a_button(tmp_path:
     assert "I've stopped" in after_back
 
 
+def test_a_number_the_question_refuses_presses_that_button(tmp_path: Path) -> None:
+    """Beside a typed question, a number is tried as the answer first; one the question
+    can't take was meant as a button: "1" under "[1] Skip" at the card and document
+    questions skips them, and nothing says it was refused."""
+    charge_day = _today() - timedelta(days=10)
+    result = run_bot(
+        tmp_path,
+        [
+            "/new",
+            *ACCOUNT_ANSWERS,
+            "I was charged twice",
+            f"{charge_day.isoformat()} 10:02",
+            "$189.90",
+            "1",  # [1] Skip at "which card?"
+            "1",  # [1] Skip at "the document number?"
+        ],
+        "chat",
+    )
+    _assert_clean_exit(result)
+    out = result.stdout
+    assert "Which campaigns are involved?" in out
+    assert "⚠️" not in out, out
+    assert "Card: ending" not in out
+
+
 def test_a_number_typed_after_a_question_without_buttons_is_the_answer(tmp_path: Path) -> None:
     """ "Partly refunded" asks how much came back (no buttons under the question): 2 typed
     there is 2 USD, not the second button of the case shown above it (issue 16 A.4, A.8)."""
