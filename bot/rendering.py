@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot import i18n
 from bot.resources import data_dir
-from conversations.currencies import minor_digits
+from conversations.currencies import example_amount, minor_digits
 
 TEMPLATES_DIR = data_dir("templates")
 
@@ -127,6 +127,7 @@ def _environment(autoescape: bool) -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.filters["money"] = lambda amount, currency: money(amount, currency)
+    env.filters["example_in"] = lambda usual, currency: example_amount(currency, usual)
     env.filters["long_date"] = long_date
     env.filters["short_date"] = short_date
     env.filters["weekday_date"] = weekday_date

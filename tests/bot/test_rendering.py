@@ -1170,3 +1170,20 @@ def test_filters_are_registered_in_both_environments() -> None:
     expected = "1,234.50 EUR | 1,500 JPY | 9 November 2026 | 9 Nov 2026 | Thu 3 Dec"
     assert renderer.support.from_string(source).render() == expected
     assert renderer.chat.from_string(source).render() == expected
+
+
+@pytest.mark.parametrize(
+    ("step", "currency", "example"),
+    [
+        (Step.CHARGE_AMOUNT, "IDR", "1,500,000 IDR"),
+        (Step.CHARGE_AMOUNT, "USD", "189.90 USD"),
+        (Step.BALANCE, "JPY", "12,000 JPY"),
+        (Step.BALANCE, "EUR", "420.00 EUR"),
+    ],
+)
+def test_the_amount_questions_example_fits_the_accounts_currency(
+    renderer: Renderer, step: Step, currency: str, example: str
+) -> None:
+    """Not "Like 190 IDR": a whole-unit currency's example is the size of a real charge."""
+    text = renderer.chat_text("question", **_question(step, a={"currency": currency}))
+    assert f"Like <code>{example}</code>" in text

@@ -11,7 +11,7 @@ import pytest
 from bot import i18n
 from bot.rendering import money
 from conversations.billing import parse_export
-from conversations.currencies import CURRENCIES_PATH, minor_digits
+from conversations.currencies import CURRENCIES_PATH, example_amount, minor_digits
 from conversations.errors import InputError
 from conversations.money import parse_amount
 
@@ -100,3 +100,14 @@ def test_an_imported_rupiah_export_reads_whole_amounts() -> None:
         (Decimal(150_000), "IDR"),
         (Decimal(1_500_000), "IDR"),
     ]
+
+
+@pytest.mark.parametrize("currency", WHOLE_UNITS)
+def test_a_questions_example_is_a_real_charge_in_whole_unit_currencies(currency: str) -> None:
+    """ "Like 190 IDR" read as a typo: whole-unit currencies get an example the size of a
+    real charge, which reads back as an amount in that currency."""
+    example = example_amount(currency, "189.90")
+    assert example != "189.90" and example.isdigit() and int(example) >= 3000
+    assert parse_amount(f"{example} {currency}", None).amount == Decimal(example)
+    assert example_amount("USD", "189.90") == "189.90"
+    assert example_amount("EUR", "420.00") == "420.00"
