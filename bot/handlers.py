@@ -26,8 +26,10 @@ from telegram import (
     ChatMember,
     ForceReply,
     InputFile,
+    MenuButtonWebApp,
     Message,
     Update,
+    WebAppInfo,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -83,6 +85,9 @@ COMMAND_MENU = [
     ("help", N_("What I can do")),
     ("cancel", N_("Stop the case you're answering")),
 ]
+
+
+BOARD_BUTTON = N_("Board")
 
 
 def commands() -> list[BotCommand]:
@@ -850,6 +855,12 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
             # client's language (two letters).
             client = None if code == i18n.DEFAULT_LANGUAGE else code[:2]
             await application.bot.set_my_commands(commands(), language_code=client)
+    board_url = application.bot_data.board_url
+    if board_url is not None:
+        # The menu button beside the message field opens the board (private chats; one
+        # label for everyone: Telegram keeps no menu button per language).
+        button = MenuButtonWebApp(_(BOARD_BUTTON), WebAppInfo(board_url))
+        await application.bot.set_chat_menu_button(menu_button=button)
 
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from telegram.ext import Application
@@ -35,6 +36,26 @@ async def test_command_menu_is_registered_at_start_up(
     assert calls, "setMyCommands was not called"
     names = {c["command"] for c in calls[0].params["commands"]}
     assert names == {"new", "cases", "stats", "help", "cancel", "settings", "language"}
+
+
+async def test_the_menu_button_opens_the_board_when_it_has_a_public_address(
+    app: Application[Any, Any, Any, Any, Any, Any], api: InProcessBotApi
+) -> None:
+    """With the board's https:// address known, start-up sets the chat menu button to open
+    it as a Mini App; without one, no menu button is set (Telegram keeps its own)."""
+    assert app.post_init is not None
+    await app.post_init(app)
+    assert api.sent("setChatMenuButton") == []
+    app.bot_data.board_url = "https://bot.example/board/"
+    await app.post_init(app)
+    (call,) = api.sent("setChatMenuButton")
+    button = call.params["menu_button"]
+    button = json.loads(button) if isinstance(button, str) else button
+    assert button == {
+        "type": "web_app",
+        "text": "Board",
+        "web_app": {"url": "https://bot.example/board/"},
+    }
 
 
 async def test_unused_balance_manual_no_bc_is_eligible(user: ChatDriver) -> None:
