@@ -63,7 +63,7 @@ from bot.reminders import (
 )
 from bot.rendering import number
 from bot.replies import Button, ButtonResult, Reply, Who
-from bot.service import MAX_UPDATE_ID, RefundService
+from bot.service import RefundService
 from bot.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
 from bot.storage import AlreadyHandled
 from conversations.anomalies import find_anomalies
@@ -189,9 +189,7 @@ async def served(
     handler's wrapper drops it). Later calls of the same handling (an import's steps)
     go on under that record."""
     store = context.service.store
-    # An id out of Telegram's range (forged or broken) can't be stored: not recorded.
-    usable = who.update_id is not None and 0 < who.update_id < MAX_UPDATE_ID
-    if not usable or _recorded.get() == who.update_id:
+    if not who.known_update_id or _recorded.get() == who.update_id:
         return await store.run_for_chat(who.chat_id, work, *args, **kwargs)
     mark = (who.update_id, who.update_key)  # the id, and which update it was
     result = await store.run_update(who.chat_id, mark, work, *args, **kwargs)
@@ -411,19 +409,24 @@ async def stats(update: Update, context: BotContext) -> None:
     """The figures of the chat's cases (a group's: the team's), with their chart."""
     words = command_words(context)
     who = await with_rights(update, context)
-    # Recorded first (a second delivery sends nothing); the figures are read off the loop.
+    await send_stats(update, context, who, StatsService.screen, words)
+
+
+async def send_stats(
+    update: Update,
+    context: BotContext,
+    who: Who,
+    view: Callable[[StatsService, Who, str], StatsScreen],
+    argument: str,
+) -> None:
+    """Record the update (a second delivery sends nothing, not even a press's answer),
+    read the figures off the event loop, draw the chart in a thread (matplotlib takes a few
+    hundred milliseconds a chart, and its first import longer), then send it with them."""
     await served(context, who, nothing_to_change)
-    screen = await off_the_loop(context.service, stats_service(context).screen, who, words)
-    await send_stats(update, context, screen)
-
-
-def stats_service(context: BotContext) -> StatsService:
-    return StatsService.for_service(context.service)
-
-
-async def send_stats(update: Update, context: BotContext, screen: StatsScreen) -> None:
-    """Draw the chart off the event loop (matplotlib takes a few hundred milliseconds a
-    chart, and its first import longer), then send it with the figures."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    service = StatsService.for_service(context.service)
+    screen = await off_the_loop(context.service, view, service, who, argument)
     png = await asyncio.to_thread(render_chart, screen.chart) if screen.chart else None
     await send_replies(update, context, [stats_reply(screen, png)])
 
@@ -618,10 +621,7 @@ async def button(update: Update, context: BotContext) -> None:
     elif data.startswith("m:acc:"):
         result = await served(context, who, context.service.account_button, who, data)
     elif data.startswith(STATS_PREFIX):
-        await served(context, who, nothing_to_change)
-        screen = await off_the_loop(context.service, stats_service(context).button, who, data)
-        await query.answer()
-        await send_stats(update, context, screen)
+        await send_stats(update, context, who, StatsService.button, data)
         return
     elif data.startswith("m:cases:"):
         argument = data.removeprefix("m:cases:")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Telegram's update ids are positive and far below this.
+MAX_UPDATE_ID = 2**53
+
 
 @dataclass(frozen=True)
 class Who:
@@ -29,6 +32,12 @@ class Who:
     @property
     def in_group(self) -> bool:
         return self.chat_kind in ("group", "supergroup")
+
+    @property
+    def known_update_id(self) -> int:
+        """The update's id, or 0 when it is out of Telegram's range (forged or broken): such
+        an id is neither recorded nor stored, where a BIGINT couldn't hold it."""
+        return self.update_id if 0 < self.update_id < MAX_UPDATE_ID else 0
 
 
 @dataclass(frozen=True)

@@ -604,7 +604,7 @@ class RefundService:
                 is_new=True,
                 case_id=case.id,
                 team_id=case.team_id if case.team_id != who.chat_id else None,
-                last_update=_usable_update_id(who),
+                last_update=who.known_update_id,
             )
         if parts[2] == SENT_DRAFT:
             with attached(row.intake):
@@ -623,7 +623,7 @@ class RefundService:
             token=new_token(),
             is_new=True,
             team_id=team_id,
-            last_update=_usable_update_id(who),
+            last_update=who.known_update_id,
         )
 
     def _load_once(self, who: Who) -> IntakeRow | None:
@@ -631,7 +631,7 @@ class RefundService:
         never gets here: the handler's transaction records every update's id, see
         `Store.run_update`.)"""
         row = self.store.load_intake(who.chat_id, who.user_id)
-        update_id = _usable_update_id(who)
+        update_id = who.known_update_id
         if row is not None and update_id:
             row.last_update = update_id
         return row
@@ -1137,25 +1137,9 @@ class RefundService:
 def is_a_choice(button_data: list[str]) -> bool:
     """Whether a keyboard asks to choose (so the terminal may press a button by its number)
     rather than surrounds a typed question, where "2" is the answer ($2, the 2nd)."""
-    around = [
-        data
-        for data in button_data
-        if data.split(":")[0] == CALLBACK_PREFIX
-        and len(data.split(":")) >= 4
-        and data.split(":")[3] in AROUND_A_QUESTION
-    ]
+    parts = [data.split(":") for data in button_data]
+    around = [p for p in parts if p[0] == CALLBACK_PREFIX and p[3:4] and p[3] in AROUND_A_QUESTION]
     return len(around) < len(button_data)
-
-
-# Telegram's update ids are positive and far below this; anything else is forged or broken
-# and is not stored with the intake (where a BIGINT can't hold it).
-MAX_UPDATE_ID = 2**53
-
-
-def _usable_update_id(who: Who) -> int:
-    """The update's id, or 0 (no id) when it is out of Telegram's range."""
-    update_id = who.update_id or 0
-    return update_id if 0 < update_id < MAX_UPDATE_ID else 0
 
 
 PAGE = 5

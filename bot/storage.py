@@ -58,7 +58,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from bot import schema
 from conversations import stats as stats_domain
-from conversations.billing import FAILED, REFUND, ChargeRow, new_rows
+from conversations.billing import FAILED, REFUND, ChargeRow
 from conversations.cases import OPEN, CaseStatus, CaseTrack
 from conversations.intake import Intake, Step
 
@@ -649,9 +649,7 @@ class Store:
             raise AlreadyHandled(number)
         log.warning("Update id %s came back with another update: handled", number)
         conn.execute(
-            update(handled_updates)
-            .where(this)
-            .values(handled_at=_utcnow(), fingerprint=fingerprint)
+            update(handled_updates).where(this).values(handled_at=now, fingerprint=fingerprint)
         )
 
     def forget_handled_updates(self, before: datetime) -> int:
@@ -1292,36 +1290,6 @@ class Store:
         }
 
     # --- imported billing exports ----------------------------------------------------
-
-    def import_transactions(
-        self, account_id: int, rows: list[ChargeRow], now: datetime
-    ) -> tuple[list[int], int]:
-        """Add the rows not stored yet (by fingerprint), all or nothing; return the new rows'
-        ids and how many were there already."""
-        with self.transaction() as conn:
-            seen = {
-                fp
-                for (fp,) in conn.execute(
-                    select(transactions.c.fingerprint).where(
-                        transactions.c.account_id == account_id,
-                        transactions.c.fingerprint.is_not(None),
-                    )
-                )
-            }
-            fresh = new_rows(rows, seen)
-            values = [_transaction_values(account_id, row, now) for row in fresh]
-            before = conn.execute(select(func.max(transactions.c.id))).scalar() or 0
-            if values:
-                conn.execute(insert(transactions), values)
-            ids = [
-                int(i)
-                for (i,) in conn.execute(
-                    select(transactions.c.id)
-                    .where(transactions.c.account_id == account_id, transactions.c.id > before)
-                    .order_by(transactions.c.id)
-                )
-            ]
-        return ids, len(rows) - len(fresh)
 
     def transaction_fingerprints(self, account_id: int) -> set[str]:
         """The fingerprints of the account's stored charges (imported ones have one)."""

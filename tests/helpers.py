@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from telegram.ext import Application
 
 from bot.app import build_application, build_service
 from bot.config import Settings
 from bot.followup import FollowUpService
+from bot.reminders import ReminderSweep
 from bot.storage import Store
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
 from conversations.policy import Policy
@@ -417,3 +419,34 @@ def assert_cheap(outcome: dict[str, Any]) -> None:
     """The file was answered quickly and in bounded memory."""
     assert outcome["seconds"] < QUICK_SECONDS, outcome
     assert outcome["peak_rss_mb"] < PEAK_RSS_MB, outcome
+
+
+# --- what a test reads back: rows, timeline entries, the newest buttons ----------------
+
+
+def count(store: Store, table: Any, *where: Any) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def events(store: Store, case_id: int, what: str) -> int:
+    return [e.what for e in store.case_events(case_id)].count(what)
+
+
+def button(driver: ChatDriver, label: str) -> tuple[str, int]:
+    """(callback data, message id) of the newest button whose label contains `label`."""
+    message = driver.last_with_buttons()
+    data = next(d for text, d in message.buttons if label in text)
+    return data, message.message_id or 1
+
+
+async def until_overdue(app: Any, clock: Clock, store: Store) -> None:
+    """Let the days pass, sweeping each hour, until the case's first reminder went out."""
+    sweep: ReminderSweep = app.bot_data.sweep
+    sweep.sleep = no_sleep
+    for _ in range(24 * 14):
+        clock.advance(hours=1)
+        await sweep.run_once()
+        if store.load_track(1).status == "overdue":
+            return
+    raise AssertionError("the case never became overdue")

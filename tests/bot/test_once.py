@@ -6,14 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.reminders import ReminderSweep
 from bot.storage import Store, evidence, handled_updates, links
 from bot.transport import ApiCall, InProcessBotApi
-from tests.helpers import ChatDriver, Clock, no_sleep, plain, sent_case
+from tests.helpers import (
+    ChatDriver,
+    Clock,
+    button,
+    count,
+    events,
+    plain,
+    sent_case,
+    until_overdue,
+)
 from tests.processes import SENDS, make_group_case
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -28,34 +35,6 @@ async def twice(driver: ChatDriver, update: Update) -> tuple[list[ApiCall], list
     first = await driver.deliver(update)
     second = await driver.deliver(Update.de_json(update.to_dict(), driver.app.bot))
     return first, second
-
-
-def count(store: Store, table: Any, *where: Any) -> int:
-    with store.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
-
-
-def events(store: Store, case_id: int, what: str) -> int:
-    return [e.what for e in store.case_events(case_id)].count(what)
-
-
-def button(driver: ChatDriver, label: str) -> tuple[str, int]:
-    """(callback data, message id) of the newest button whose label contains `label`."""
-    message = driver.last_with_buttons()
-    data = next(d for text, d in message.buttons if label in text)
-    return data, message.message_id or 1
-
-
-async def until_overdue(app: App, clock: Clock, store: Store) -> None:
-    """Let the days pass, sweeping each hour, until the case's first reminder went out."""
-    sweep: ReminderSweep = app.bot_data.sweep
-    sweep.sleep = no_sleep
-    for _ in range(24 * 14):
-        clock.advance(hours=1)
-        await sweep.run_once()
-        if store.load_track(1).status == "overdue":
-            return
-    raise AssertionError("the case never became overdue")
 
 
 async def test_a_snooze_delivered_twice_snoozes_once(

@@ -13,15 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.reminders import ReminderSweep
 from bot.storage import Store, evidence, links
 from bot.transport import InProcessBotApi
 from tests.databases import PostgresServer
-from tests.helpers import ChatDriver, Clock, no_sleep, sent_case
+from tests.helpers import ChatDriver, Clock, button, count, events, sent_case, until_overdue
 from tests.processes import BotProcesses, Call, make_group_case, sends
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -55,32 +53,6 @@ def twins(
     bot_processes.close()
 
 
-def count(store: Store, table: Any, *where: Any) -> int:
-    with store.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
-
-
-def events(store: Store, case_id: int, what: str) -> int:
-    return [e.what for e in store.case_events(case_id)].count(what)
-
-
-def button(driver: ChatDriver, label: str) -> tuple[str, int]:
-    message = driver.last_with_buttons()
-    data = next(d for text, d in message.buttons if label in text)
-    return data, message.message_id or 1
-
-
-async def overdue(app: App, clock: Clock, store: Store) -> None:
-    sweep: ReminderSweep = app.bot_data.sweep
-    sweep.sleep = no_sleep
-    for _ in range(24 * 14):
-        clock.advance(hours=1)
-        await sweep.run_once()
-        if store.load_track(1).status == "overdue":
-            return
-    raise AssertionError("the case never became overdue")
-
-
 async def the_update(kind: str, app: App, api: InProcessBotApi, user: ChatDriver) -> Update:
     """Bring the database to where `kind` of update does something, here in the test's own
     bot process; return that update (not handled yet)."""
@@ -90,7 +62,7 @@ async def the_update(kind: str, app: App, api: InProcessBotApi, user: ChatDriver
         return group.updates.text("/new@refund_guide_bot")
     await sent_case(user)
     if kind == "snooze":
-        await overdue(app, app.bot_data.service.clock, store)
+        await until_overdue(app, app.bot_data.service.clock, store)
         data, message_id = button(user, "Snooze")
         return user.updates.button(data, message_id)
     await user.send("/case 1")
