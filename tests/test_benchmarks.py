@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -20,29 +21,34 @@ from bot.transport import ApiCall, UpdateFactory  # noqa: E402
 Payload = tuple[str, str, list[object], object]
 
 
-def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> None:
-    out = tmp_path / "updates.json"
+def run_benchmark(tmp_path: Path, script: str, *args: str) -> tuple[str, dict[str, Any]]:
+    """Run `benchmarks/<script>` with `args` and --json; its output and its figures."""
+    out = tmp_path / "figures.json"
     result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_updates.py"),
-            "--intakes",
-            "2",
-            "--rounds",
-            "2",
-            "--network",
-            "--chats",
-            "3",
-            "--seconds",
-            "1",
-            "--json",
-            str(out),
-        ],
+        [sys.executable, str(ROOT / "benchmarks" / script), *args, "--json", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    figures: dict[str, Any] = json.loads(out.read_text())
+    return result.stdout, figures
+
+
+def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> None:
+    stdout, figures = run_benchmark(
+        tmp_path,
+        "bench_updates.py",
+        "--intakes",
+        "2",
+        "--rounds",
+        "2",
+        "--network",
+        "--chats",
+        "3",
+        "--seconds",
+        "1",
+    )
     for row in (
         "refund intake (full flow)",
         "bare PTB, same API calls",
@@ -51,8 +57,7 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
         "intake / bare PTB, p50:",
         "2 interleaved rounds",
     ):
-        assert row in result.stdout
-    figures = json.loads(out.read_text())
+        assert row in stdout
     steps = len(bench_updates.SCRIPT)
     assert figures["intake"]["updates"] == 2 * steps
     assert figures["bare_ptb_same_calls"]["updates"] == 2 * steps
@@ -64,8 +69,8 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
         "ratio_own_work_mean",
     ):
         assert figures[key] > 0
-    assert "the bot's own work (intake / same calls): p50" in result.stdout
-    assert "realistic network: 3 chats" in result.stdout
+    assert "the bot's own work (intake / same calls): p50" in stdout
+    assert "realistic network: 3 chats" in stdout
     network = figures["network"]
     for name in ("bot", "bare_ptb_same_calls", "bot_gc_freeze"):
         assert network[name]["updates"] > 0
@@ -75,27 +80,10 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
 
 def test_the_concurrency_benchmark_prints_both_ways_and_writes_the_ratio(tmp_path: Path) -> None:
     """Tiny sizes: both ways of processing, both phases, and the import reported."""
-    out = tmp_path / "concurrency.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_concurrency.py"),
-            "--chats",
-            "3",
-            "--rows",
-            "500",
-            "--seconds",
-            "1",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    stdout, figures = run_benchmark(
+        tmp_path, "bench_concurrency.py", "--chats", "3", "--rows", "500", "--seconds", "1"
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "import running" in result.stdout and "goal ≤ 1.5" in result.stdout
-    figures = json.loads(out.read_text())
+    assert "import running" in stdout and "goal ≤ 1.5" in stdout
     for mode in ("concurrent", "serial"):
         for phase in ("alone", "import"):
             assert figures[mode][phase]["updates"] > 0, (mode, phase)
@@ -139,49 +127,15 @@ def test_the_same_calls_baseline_replays_the_intakes_calls(tmp_path: Path) -> No
 
 def test_the_stats_benchmark_computes_and_draws_for_a_small_team(tmp_path: Path) -> None:
     """Tiny size: the figures and the chart are timed, and the chart is a real PNG."""
-    out = tmp_path / "stats.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_stats.py"),
-            "--cases",
-            "200",
-            "--repeats",
-            "1",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "/stats for a team with 200 cases" in result.stdout
-    figures = json.loads(out.read_text())
+    stdout, figures = run_benchmark(tmp_path, "bench_stats.py", "--cases", "200", "--repeats", "1")
+    assert "/stats for a team with 200 cases" in stdout
     assert figures["figures_median_s"] > 0 and figures["chart_median_s"] > 0
     assert figures["png_bytes"] > 10_000
 
 
 def test_the_board_benchmark_times_the_first_load(tmp_path: Path) -> None:
     """Tiny size: the cases API answered, first and later requests timed."""
-    out = tmp_path / "board.json"
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_board.py"),
-            "--cases",
-            "30",
-            "--repeats",
-            "1",
-            "--json",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "first load for a team with 30 cases" in result.stdout
-    figures = json.loads(out.read_text())
+    stdout, figures = run_benchmark(tmp_path, "bench_board.py", "--cases", "30", "--repeats", "1")
+    assert "first load for a team with 30 cases" in stdout
     assert figures["first_s"] > 0 and figures["median_s"] > 0
     assert figures["response_bytes"] > 1000
