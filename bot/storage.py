@@ -648,8 +648,11 @@ class Store:
         if fingerprint is None or before is None or before == fingerprint:
             raise AlreadyHandled(number)
         log.warning("Update id %s came back with another update: handled", number)
+        # Through SQLAlchemy's types: a datetime (`now` is the raw driver's form).
         conn.execute(
-            update(handled_updates).where(this).values(handled_at=now, fingerprint=fingerprint)
+            update(handled_updates)
+            .where(this)
+            .values(handled_at=_utcnow(), fingerprint=fingerprint)
         )
 
     def forget_handled_updates(self, before: datetime) -> int:
