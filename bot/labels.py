@@ -13,6 +13,7 @@ from conversations.facts import (
     PaidVia,
     Reason,
     SpendAfterPause,
+    Want,
 )
 from conversations.intake import Step
 
@@ -75,6 +76,12 @@ _CHOICES_ENGLISH: dict[Step, dict[str, str]] = {
         SpendAfterPause.NO: N_("No"),
         SpendAfterPause.UNSURE: N_("Not sure"),
     },
+    Step.WANT: {
+        Want.MONEY_BACK: N_("My money back"),
+        Want.CREDIT: N_("A credit to the ad account"),
+        Want.CORRECTED_INVOICE: N_("A corrected invoice"),
+        Want.EXPLANATION: N_("Just an explanation"),
+    },
     Step.APPEAL: {
         Appeal.WON: N_("Appeal won — account back"),
         Appeal.PENDING: N_("Appeal still pending"),
@@ -119,6 +126,7 @@ STEP_NAMES_ENGLISH: dict[Step, str] = {
     Step.SPEND_AFTER_PAUSE: N_("Spend after the pause"),
     Step.INVOICE_PROBLEM: N_("What's wrong with the invoice"),
     Step.STORY: N_("What happened"),
+    Step.WANT: N_("What you ask for"),
     Step.APPEAL: N_("Suspension appeal"),
     Step.ADMIN: N_("Admin role"),
     Step.ADDED_BALANCE: N_("Money added to the balance"),

@@ -650,6 +650,7 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
         _choice(Step.SPEND_AFTER_PAUSE),
         False,
     ),
+    (labels.STEP_NAMES_ENGLISH[Step.WANT], "wants", _choice(Step.WANT), False),
     (labels.STEP_NAMES_ENGLISH[Step.APPEAL], "appeal", _choice(Step.APPEAL), False),
     (labels.STEP_NAMES_ENGLISH[Step.ADMIN], "is_admin", _yes_no(Step.ADMIN), False),
     (

@@ -33,7 +33,6 @@ from conversations.intake import (
     ACCOUNT_STEPS,
     CHOICES_WITH_TYPING,
     SPECS,
-    STAGES,
     Intake,
     Kind,
     Note,
@@ -198,8 +197,8 @@ class RefundService:
             replies += self._cancel(old, who)
         row = self._new_row(who)
         with attached(row.intake):
-            row.intake.use_account(account)
             row.intake.choose(reason, self.today(who))
+            row.intake.use_account(account)
             values = _charge_answers(charges[0])
             if reason == Reason.DUPLICATE and len(charges) > 1:
                 values.update(_charge_answers(charges[1], other=True))
@@ -356,7 +355,8 @@ class RefundService:
                     ],
                     step=str(row.intake.step),
                     stage=row.intake.spec.stage,
-                    stages=STAGES,
+                    number=row.intake.progress()[0],
+                    total=row.intake.progress()[1],
                 )
             ]
         return self._begin(who)
@@ -641,11 +641,10 @@ class RefundService:
         # A case's "Ticket number" left unanswered must not take this intake's answers.
         self.store.clear_case_input(who.chat_id, who.user_id)
         row = self._new_row(who, team_id)
-        accounts = self.store.list_accounts(_team(row, who))
-        if not accounts:
-            with attached(row.intake):
-                row.intake.begin_new_account()
-            row.intake.history.clear()
+        # What went wrong comes first; the account after it (only what that reason needs).
+        # Whether there are accounts to pick from tells how many questions lie ahead.
+        if self.store.list_accounts(_team(row, who)):
+            row.intake.answers["_saved_accounts"] = True
         return self._save_and_ask(row, who)
 
     def _cancel(self, row: IntakeRow, who: Who) -> list[Reply]:
@@ -779,15 +778,18 @@ class RefundService:
         if (
             previous in ACCOUNT_STEPS
             and intake.step not in ACCOUNT_STEPS
-            and all(key in intake.answers for key in REQUIRED_ACCOUNT_FIELDS)
+            and "advertiser_id" in intake.answers
         ):
-            # Leaving the account questions with every answer given: keep the account for
-            # next time (an upsert, so going back and changing an answer updates it).
+            # Leaving the account questions: keep the account for next time with what is
+            # known of it (an upsert, so going back and changing an answer updates it, and a
+            # fact asked for a later reason is added to it).
             intake.answers["account_ref"] = self.store.save_account(_team(row, who), intake.answers)
             if intake.only_account:
-                intake.account_finished()
                 self._save(row, who)
                 return [self._reply("account_saved", answers=intake.answers)]
+        if intake.step is Step.ACCOUNT and not intake.answers.get("_saved_accounts"):
+            # No account to pick from: straight to the new account's questions.
+            intake.begin_new_account(from_menu=False)
         if intake.step is Step.DONE:
             return self._finish(row, who, previous)
         if intake.step is Step.REVIEW:
@@ -937,6 +939,8 @@ class RefundService:
             answers=intake.answers,
             reason_label=self._reason_label(intake),
             pages=self.policy_texts.pages(verdict),
+            # The last step of the path the questions counted (none for a reopened case).
+            progress=intake.progress() if intake.history else None,
         )
         actions: list[list[Button]] = []
         if message is not None:
@@ -1082,7 +1086,7 @@ class RefundService:
         context.update(
             step=str(step),
             stage=intake.spec.stage,
-            stages=STAGES,
+            progress=None if _changing(intake) else intake.progress(),
             a=intake.answers,
             error=error,
             notes=notes or [],
@@ -1236,11 +1240,8 @@ def _when_label(option: dict[str, str | None]) -> str:
     return f"{label}, {option['at']}" if option.get("at") else label
 
 
-REQUIRED_ACCOUNT_FIELDS = (
-    "advertiser_id",
-    "billing",
-    "in_bc",
-    "currency",
-    "account_status",
-    "paid_via",
-)
+def _changing(intake: Intake) -> bool:
+    """Whether the user is changing an answer of a judged case (or is past the questions):
+    the question then has no place in the path's count."""
+    past = {Step.REVIEW, Step.EDIT}
+    return intake.step in (Step.TICKET, Step.EDIT) or any(Step(s) in past for s in intake.history)

@@ -108,12 +108,13 @@ accounts = Table(
     Column("team_id", BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
     Column("advertiser_id", String(32), nullable=False),
     Column("name", String(255)),
-    Column("billing", String(16), nullable=False),
-    Column("in_bc", Boolean, nullable=False),
+    # The account's facts: NULL until a case (or /accounts) asks them (revision 0007).
+    Column("billing", String(16)),
+    Column("in_bc", Boolean),
     Column("bc_id", String(32)),
-    Column("currency", String(3), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("paid_via", String(16), nullable=False),
+    Column("currency", String(3)),
+    Column("status", String(16)),
+    Column("paid_via", String(16)),
     Column("region", String(2)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("team_id", "advertiser_id"),
@@ -756,18 +757,25 @@ class Store:
             return None if row is None else _account_fields(row)
 
     def save_account(self, team_id: int, fields: Mapping[str, Any]) -> int:
-        """Insert or update the team's account with this advertiser ID; return its id."""
-        values = {
-            "advertiser_id": fields["advertiser_id"],
-            "name": fields.get("account_name"),
-            "billing": fields["billing"],
-            "in_bc": bool(fields.get("in_bc")),
-            "bc_id": fields.get("bc_id"),
-            "currency": fields["currency"],
-            "status": fields["account_status"],
-            "paid_via": fields["paid_via"],
-            "region": fields.get("region"),
+        """Insert or update the team's account with this advertiser ID; return its id.
+
+        Only the facts in `fields` are written: one not asked (absent) stays as it was, or
+        unknown (NULL) on a new account."""
+        columns = {
+            "account_name": "name",
+            "billing": "billing",
+            "in_bc": "in_bc",
+            "bc_id": "bc_id",
+            "currency": "currency",
+            "account_status": "status",
+            "paid_via": "paid_via",
+            "region": "region",
         }
+        values: dict[str, Any] = {"advertiser_id": fields["advertiser_id"]}
+        for key, column in columns.items():
+            if key in fields:
+                value = fields[key]
+                values[column] = bool(value) if key == "in_bc" and value is not None else value
         with self.transaction() as conn:
             existing = conn.execute(
                 select(accounts.c.id).where(

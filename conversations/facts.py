@@ -88,6 +88,15 @@ class AddedBalance(StrEnum):
     UNSURE = "unsure"
 
 
+class Want(StrEnum):
+    """What the advertiser asks for (POLICY.md §1.5), where the reason leaves it open."""
+
+    MONEY_BACK = "money_back"  # money back to the payment method
+    CREDIT = "credit"  # a credit to the ad account's balance
+    CORRECTED_INVOICE = "corrected_invoice"
+    EXPLANATION = "explanation"  # what the charge covers; no refund asked for yet
+
+
 class Outcome(StrEnum):
     ELIGIBLE = "eligible"
     NEEDS_REVIEW = "needs_review"
@@ -108,10 +117,12 @@ class Facts:
     """Everything the engine needs to judge one case; None means not asked / not known."""
 
     reason: Reason
-    billing: Billing
-    in_business_center: bool
-    account_status: AccountStatus
-    paid_via: PaidVia
+    # The account's facts: None when the intake didn't need them for this reason (a new
+    # account is asked only what its reason's verdict and message use).
+    billing: Billing | None
+    in_business_center: bool | None
+    account_status: AccountStatus | None
+    paid_via: PaidVia | None
     charge_date: date | None = None
     charge_amount: Money | None = None
     appeal: Appeal | None = None

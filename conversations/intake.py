@@ -33,6 +33,7 @@ from conversations.facts import (
     PaidVia,
     Reason,
     SpendAfterPause,
+    Want,
 )
 from conversations.inputs import (
     clean_text,
@@ -79,6 +80,7 @@ class Step(StrEnum):
     SPEND_AFTER_PAUSE = "spend_after_pause"
     INVOICE_PROBLEM = "invoice_problem"
     STORY = "story"
+    WANT = "want"
     APPEAL = "appeal"
     ADMIN = "admin"
     ADDED_BALANCE = "added_balance"
@@ -157,6 +159,7 @@ SPECS: dict[Step, StepSpec] = {
     Step.SPEND_AFTER_PAUSE: StepSpec(Kind.CHOICE, 4, choices=tuple(SpendAfterPause)),
     Step.INVOICE_PROBLEM: StepSpec(Kind.TEXT, 4),
     Step.STORY: StepSpec(Kind.TEXT, 4),
+    Step.WANT: StepSpec(Kind.CHOICE, 4, choices=tuple(Want)),
     Step.APPEAL: StepSpec(Kind.CHOICE, 4, choices=tuple(Appeal)),
     Step.ADMIN: StepSpec(Kind.CHOICE, 4, choices=YES_NO),
     Step.ADDED_BALANCE: StepSpec(Kind.CHOICE, 4, choices=tuple(AddedBalance)),
@@ -185,6 +188,7 @@ EDITABLE = (
     Step.SPEND_AFTER_PAUSE,
     Step.INVOICE_PROBLEM,
     Step.STORY,
+    Step.WANT,
     Step.APPEAL,
     Step.ADMIN,
     Step.ADDED_BALANCE,
@@ -192,54 +196,94 @@ EDITABLE = (
     Step.EVIDENCE,
 )
 FINISHED = frozenset({Step.DONE, Step.CANCELLED})
+# For the step count ahead: the answer a question open yet usually gets (else its first
+# choice). The count may change as real answers come, never the number of the step shown.
+_USUAL_ANSWERS: dict[Step, Any] = {
+    Step.ACCOUNT_BC: False,
+    Step.ADMIN: True,
+    Step.APPEAL: Appeal.WON,
+}
+# States that ask the user something on the way to the verdict (counted by "Step N of M").
+_QUESTIONS = frozenset(Step) - {Step.REVIEW, Step.EDIT, Step.TICKET, Step.DONE, Step.CANCELLED}
 # Past the questions: the verdict and its draft, the menu of answers to change, and the
 # ticket question after sending. An intake here is not "in progress": its case is kept.
 PAST_THE_QUESTIONS = frozenset({Step.REVIEW, Step.EDIT, Step.TICKET})
+# The account's questions, in the order they are asked. What went wrong is asked first;
+# then, for a new account (or a saved one missing a fact), only the facts that reason's
+# verdict and message use (see `Intake.asks`): who is paid first (an agency decides
+# everything), then the status, the billing option, the Business Center, and the currency
+# just before an amount is asked. /accounts asks them all.
 ACCOUNT_STEPS = (
     Step.ACCOUNT_ID,
     Step.ACCOUNT_NAME,
+    Step.ACCOUNT_PAID_VIA,
+    Step.ACCOUNT_STATUS,
     Step.ACCOUNT_BILLING,
     Step.ACCOUNT_BC,
     Step.ACCOUNT_BC_ID,
     Step.ACCOUNT_CURRENCY,
-    Step.ACCOUNT_STATUS,
-    Step.ACCOUNT_PAID_VIA,
+)
+# The account facts asked after the advertiser ID (the ID itself is the account).
+ACCOUNT_QUESTIONS = ACCOUNT_STEPS[1:]
+# Reasons whose verdict the reason alone decides, whoever was paid (POLICY.md rows 4, 9,
+# 10): no message is written, so no account is asked for.
+REASONS_DECIDED_BY_THE_REASON = frozenset(
+    {Reason.POOR_RESULTS, Reason.AD_CREDITS, Reason.REJECTED_UNSPENT}
+)
+# Reasons whose verdict depends on the billing option (POLICY.md rows 1, 2, 5, 11).
+REASONS_BY_BILLING = frozenset(
+    {
+        Reason.UNUSED_BALANCE,
+        Reason.SUSPENDED,
+        Reason.DUPLICATE,
+        Reason.UNRECOGNISED,
+        Reason.WRONG_INVOICE,
+    }
+)
+# Reasons whose message asks for something the reason leaves open (POLICY.md §1.5): money
+# back, a credit, a corrected invoice or an explanation. A wrong invoice asks for a
+# corrected one; a balance asks for the money back.
+REASONS_WITH_A_WANT = frozenset(
+    {
+        Reason.DUPLICATE,
+        Reason.UNRECOGNISED,
+        Reason.AFTER_PAUSE,
+        Reason.NOT_DELIVERED,
+        Reason.INVALID_TRAFFIC,
+        Reason.OTHER,
+    }
 )
 
 S = Step
+
+
+def _onward(source: Step | list[Step], trigger: str = "next") -> list[dict[str, Any]]:
+    """From the reason or an account question: the reason if it isn't known yet (an intake
+    begun in the old order, account first), the account if the reason needs one, the next
+    account fact the reason needs, and then the reason's own questions."""
+    return [
+        {"trigger": trigger, "source": source, "dest": S.REASON, "conditions": "lacks_reason"},
+        {"trigger": trigger, "source": source, "dest": S.ACCOUNT, "conditions": "lacks_account"},
+        *(
+            {"trigger": trigger, "source": source, "dest": step, "conditions": f"asks_{step}"}
+            for step in ACCOUNT_QUESTIONS
+        ),
+        # Adding or editing an account on its own (/accounts): done once its questions are.
+        {"trigger": trigger, "source": source, "dest": S.DONE, "conditions": "adds_an_account"},
+        {"trigger": trigger, "source": source, "dest": S.CHARGE_DATE, "conditions": "is_about_a_charge"},
+        {"trigger": trigger, "source": source, "dest": S.BALANCE, "conditions": "is_about_the_balance"},
+        # Poor results, ad credits, rejected ads: the reason alone decides the verdict.
+        {"trigger": trigger, "source": source, "dest": S.REVIEW},
+    ]
+
+
 # Order matters: for one trigger and source, the first transition whose
 # conditions hold is taken.
 TRANSITIONS: list[dict[str, Any]] = [
-    {"trigger": "pick_account", "source": S.ACCOUNT, "dest": S.REASON},
+    *_onward(S.REASON),
+    *_onward(S.ACCOUNT, "pick_account"),
     {"trigger": "add_account", "source": S.ACCOUNT, "dest": S.ACCOUNT_ID},
-    {"trigger": "next", "source": S.ACCOUNT_ID, "dest": S.ACCOUNT_NAME},
-    {"trigger": "next", "source": S.ACCOUNT_NAME, "dest": S.ACCOUNT_BILLING},
-    {"trigger": "next", "source": S.ACCOUNT_BILLING, "dest": S.ACCOUNT_BC},
-    {
-        "trigger": "next",
-        "source": S.ACCOUNT_BC,
-        "dest": S.ACCOUNT_BC_ID,
-        "conditions": "is_in_business_center",
-    },
-    {"trigger": "next", "source": S.ACCOUNT_BC, "dest": S.ACCOUNT_CURRENCY},
-    {"trigger": "next", "source": S.ACCOUNT_BC_ID, "dest": S.ACCOUNT_CURRENCY},
-    {"trigger": "next", "source": S.ACCOUNT_CURRENCY, "dest": S.ACCOUNT_STATUS},
-    {"trigger": "next", "source": S.ACCOUNT_STATUS, "dest": S.ACCOUNT_PAID_VIA},
-    {"trigger": "next", "source": S.ACCOUNT_PAID_VIA, "dest": S.REASON},
-    {
-        "trigger": "next",
-        "source": S.REASON,
-        "dest": S.CHARGE_DATE,
-        "conditions": "is_about_a_charge",
-    },
-    {
-        "trigger": "next",
-        "source": S.REASON,
-        "dest": S.BALANCE,
-        "conditions": "is_about_the_balance",
-    },
-    # Poor results, ad credits, rejected ads: the reason alone decides the verdict.
-    {"trigger": "next", "source": S.REASON, "dest": S.REVIEW},
+    *(t for step in ACCOUNT_STEPS for t in _onward(step)),
     {"trigger": "next", "source": S.CHARGE_DATE, "dest": S.CHARGE_AMOUNT},
     {
         "trigger": "next",
@@ -269,12 +313,22 @@ TRANSITIONS: list[dict[str, Any]] = [
         "conditions": "is_wrong_invoice",
     },
     {"trigger": "next", "source": S.CHARGE_CAMPAIGNS, "dest": S.STORY, "conditions": "needs_story"},
+    {
+        "trigger": "next",
+        "source": S.CHARGE_CAMPAIGNS,
+        "dest": S.WANT,
+        "conditions": "asks_want",
+    },
     {"trigger": "next", "source": S.CHARGE_CAMPAIGNS, "dest": S.NOTICED},
+    {"trigger": "next", "source": S.WANT, "dest": S.NOTICED},
     {"trigger": "next", "source": S.OTHER_CHARGE, "dest": S.OTHER_INVOICE},
+    {"trigger": "next", "source": S.OTHER_INVOICE, "dest": S.WANT, "conditions": "asks_want"},
     {"trigger": "next", "source": S.OTHER_INVOICE, "dest": S.NOTICED},
     {"trigger": "next", "source": S.PAUSED_ON, "dest": S.SPEND_AFTER_PAUSE},
+    {"trigger": "next", "source": S.SPEND_AFTER_PAUSE, "dest": S.WANT, "conditions": "asks_want"},
     {"trigger": "next", "source": S.SPEND_AFTER_PAUSE, "dest": S.NOTICED},
     {"trigger": "next", "source": S.INVOICE_PROBLEM, "dest": S.NOTICED},
+    {"trigger": "next", "source": S.STORY, "dest": S.WANT, "conditions": "asks_want"},
     {"trigger": "next", "source": S.STORY, "dest": S.NOTICED},
     {"trigger": "next", "source": S.NOTICED, "dest": S.EVIDENCE},
     {
@@ -304,8 +358,6 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "mark_sent", "source": S.REVIEW, "dest": S.TICKET},
     {"trigger": "next", "source": S.TICKET, "dest": S.DONE},
     {"trigger": "close", "source": S.REVIEW, "dest": S.DONE},
-    # Adding or editing an account on its own (/accounts): done once its questions are.
-    {"trigger": "account_saved", "source": S.REASON, "dest": S.DONE},
     {"trigger": "cancel", "source": [s for s in Step if s not in FINISHED], "dest": S.CANCELLED},
 ]
 
@@ -320,7 +372,7 @@ def build_machine(machine_cls: type[Machine] = IntakeMachine, **kwargs: Any) -> 
         model=None,
         states=Step,
         transitions=TRANSITIONS,
-        initial=Step.ACCOUNT,
+        initial=Step.REASON,
         auto_transitions=False,
         **kwargs,
     )
@@ -345,7 +397,7 @@ class Intake:
     A key present with the value None means "asked and skipped".
     """
 
-    state: Step = Step.ACCOUNT
+    state: Step = Step.REASON
     answers: dict[str, Any] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
     editing: bool = False
@@ -353,8 +405,65 @@ class Intake:
     pending: list[dict[str, str | None]] | None = None
 
     # Conditions of the transition table, named after the rule they check.
-    def is_in_business_center(self) -> bool:
-        return bool(self.answers.get("in_bc"))
+    def adds_an_account(self) -> bool:
+        return self.only_account
+
+    def lacks_reason(self) -> bool:
+        return not self.only_account and self.reason is None
+
+    def lacks_account(self) -> bool:
+        return self.needs_an_account() and "advertiser_id" not in self.answers
+
+    def needs_an_account(self) -> bool:
+        """Whether this reason's verdict or message needs the ad account at all."""
+        reason = self.reason
+        return reason is not None and reason not in REASONS_DECIDED_BY_THE_REASON
+
+    def asks(self, step: Step) -> bool:
+        """Whether the account question `step` is asked: not answered yet, and either the
+        account is being added on its own (/accounts: all of them) or this reason's verdict
+        or message needs the fact (POLICY.md §1, §2)."""
+        a = self.answers
+        if self.answered(step):
+            return False
+        if step is Step.ACCOUNT_BC_ID:
+            # Only for an account in a Business Center, once that is known.
+            return a.get("in_bc") is True
+        if self.only_account:
+            return True
+        reason = self.reason
+        if not self.needs_an_account() or "advertiser_id" not in a:
+            return False
+        by_agency = a.get("paid_via") == PaidVia.AGENCY
+        about_the_balance = reason in REASONS_ABOUT_THE_BALANCE
+        if step is Step.ACCOUNT_PAID_VIA:
+            return True  # an agency-paid account goes to the agency, whatever the reason
+        if step is Step.ACCOUNT_STATUS:
+            # Suspended or closed changes a balance's verdict (the agency's wording too);
+            # "Account suspended, money left" says it already.
+            return reason is Reason.UNUSED_BALANCE
+        if step is Step.ACCOUNT_BILLING:
+            return not by_agency and reason in REASONS_BY_BILLING
+        if step is Step.ACCOUNT_BC:
+            # The balance's route (and the message) goes through a Business Center.
+            return (
+                not by_agency
+                and about_the_balance
+                and a.get("billing") in (Billing.MANUAL, Billing.AUTOMATIC)
+            )
+        if step is Step.ACCOUNT_CURRENCY:
+            # The amount questions read an amount in the account's currency.
+            return "amount" not in a and (
+                reason in REASONS_ABOUT_A_CHARGE or about_the_balance
+            )
+        return False  # the name: only /accounts asks it
+
+    def asks_want(self) -> bool:
+        """What the advertiser wants, asked where the reason leaves it open (POLICY.md
+        §1.5); after a pause, only once spend after it is shown (else nothing is sent)."""
+        if self.reason is Reason.AFTER_PAUSE:
+            return self.answers.get("spend_after_pause") == SpendAfterPause.YES
+        return self.reason in REASONS_WITH_A_WANT
 
     def is_about_a_charge(self) -> bool:
         return self.reason in REASONS_ABOUT_A_CHARGE
@@ -432,12 +541,16 @@ class Intake:
         if a.get("amount") is not None:
             charge_amount = Money(Decimal(a["amount"]), a["amount_currency"])
         is_admin = a.get("is_admin")
+        status = AccountStatus(a["account_status"]) if a.get("account_status") else None
+        if status is None and reason is Reason.SUSPENDED:
+            status = AccountStatus.SUSPENDED  # the reason says so
+        in_bc = a.get("in_bc")
         return Facts(
             reason=reason,
-            billing=Billing(a["billing"]),
-            in_business_center=bool(a.get("in_bc")),
-            account_status=AccountStatus(a["account_status"]),
-            paid_via=PaidVia(a["paid_via"]),
+            billing=Billing(a["billing"]) if a.get("billing") else None,
+            in_business_center=None if in_bc is None else bool(in_bc),
+            account_status=status,
+            paid_via=PaidVia(a["paid_via"]) if a.get("paid_via") else None,
             charge_date=_date_or_none(a.get("charge_date")),
             charge_amount=charge_amount,
             appeal=Appeal(a["appeal"]) if a.get("appeal") else None,
@@ -457,17 +570,80 @@ class Intake:
     # --- what the chat calls -------------------------------------------------
 
     def use_account(self, account: dict[str, Any]) -> None:
-        """Fill the account answers from a saved account and move on to the reason."""
-        for key in ACCOUNT_FIELDS:
-            self.answers[key] = account.get(key)
-        self.answers["account_ref"] = account.get("ref")
+        """Fill the account answers from a saved account, and move on to what this reason
+        still needs: a fact the account doesn't know yet, or the reason's questions."""
+        self._fill_account(account)
         self._forward("pick_account")
 
-    def begin_new_account(self) -> None:
-        """Clear any account answers and ask for a new account's details."""
+    def _fill_account(self, account: dict[str, Any]) -> None:
+        # Only what the account knows counts as answered; a fact never asked stays unknown
+        # (and is asked if this reason needs it).
         for key in (*ACCOUNT_FIELDS, "account_ref"):
             self.answers.pop(key, None)
-        self._forward("add_account")
+        for key in ACCOUNT_FIELDS:
+            if account.get(key) is not None:
+                self.answers[key] = account[key]
+        if account.get("in_bc") is not None:
+            # A Business Center ID left out when the account was added was asked (skipped).
+            self.answers["bc_id"] = account.get("bc_id")
+        self.answers["account_ref"] = account.get("ref")
+
+    def begin_new_account(self, *, from_menu: bool = True) -> None:
+        """Clear any account answers and ask for a new account's details. Not `from_menu`:
+        there are no saved accounts to pick from, so the menu is passed over (and Back from
+        the advertiser ID leads to the question before it)."""
+        for key in (*ACCOUNT_FIELDS, "account_ref"):
+            self.answers.pop(key, None)
+        if from_menu:
+            self._forward("add_account")
+        else:
+            self._fire("add_account")
+
+    def progress(self) -> tuple[int, int | None]:
+        """Where the user is: this step's number on the path, and how many steps the path has
+        as far as the answers so far tell, the verdict included (None while the reason
+        isn't known).
+
+        The number counts the questions passed (so only Back makes it smaller); the total is
+        those, this one, the questions still ahead for these answers, and the verdict."""
+        passed = sum(1 for s in self.history if Step(s) in _QUESTIONS)
+        number = passed + 1
+        if self.step is Step.REVIEW:
+            return number, number  # the verdict: the path's last step
+        if self.reason is None and not self.only_account:
+            return number, None
+        # Walk on from here with a copy of the answers, each question still open taken at
+        # its usual answer (an ad account outside a Business Center, an admin, …).
+        probe = Intake(state=self.step, answers=dict(self.answers))
+        ahead = 0
+        seen = {self.step}
+        step: Step | None = self.step
+        while step is not None:
+            step = probe._predicted_next(step)
+            if step is None or step in seen or step not in _QUESTIONS:
+                break
+            seen.add(step)
+            ahead += 1
+        return number, number + ahead + 1  # and the verdict
+
+    def _predicted_next(self, step: Step) -> Step | None:
+        """On a probe copy: where `step` leads once answered (its usual answer if open)."""
+        if step is Step.ACCOUNT:
+            if "advertiser_id" in self.answers or self.answers.get("_saved_accounts"):
+                # A saved account whose facts are known (one lacking a fact adds a question).
+                self.answers.setdefault("advertiser_id", "?")
+                return _next_step(self, step, "pick_account")
+            return Step.ACCOUNT_ID
+        keys = ANSWER_KEYS.get(step)
+        if keys and keys[0] not in self.answers:
+            spec = SPECS[step]
+            usual: Any = "?"
+            if step in _USUAL_ANSWERS:
+                usual = _USUAL_ANSWERS[step]
+            elif spec.kind is Kind.CHOICE and spec.choices:
+                usual = spec.choices[0]
+            self.answers[keys[0]] = usual
+        return _next_step(self, step)
 
     def choose(self, value: str, today: date) -> list[Note]:
         """Take a button's value as the answer to the current step."""
@@ -590,9 +766,12 @@ class Intake:
         are passed over, now and as the intake goes on."""
         self.answers.update(values)
         self.pending = None
-        if self.step is not Step.REVIEW and self.answered(self.step):
+        if self.step is not Step.REVIEW:
+            # Passed over also later on: an account fact still to ask comes first, and the
+            # charge's questions after it are already answered.
             self.editing = True
-            self._fast_forward()
+            if self.answered(self.step):
+                self._fast_forward()
 
     @property
     def only_account(self) -> bool:
@@ -606,10 +785,6 @@ class Intake:
         self.answers["account_ref"] = account.get("ref")
         self.answers["_purpose"] = "account"
         MACHINE.set_state(Step.EDIT, model=self)
-
-    def account_finished(self) -> None:
-        """The account's questions are answered: an account-only intake ends here."""
-        self._fire("account_saved")
 
     def editable_steps(self) -> list[Step]:
         """The answered steps the user may change, in the order they were asked."""
@@ -755,6 +930,19 @@ class Intake:
         return []
 
 
+def _asks_method(step: Step) -> Callable[[Intake], bool]:
+    def asks(self: Intake) -> bool:
+        return self.asks(step)
+
+    asks.__name__ = f"asks_{step}"
+    return asks
+
+
+# One condition per account question (the transition table names them: asks_account_bc, ...).
+for _step in ACCOUNT_QUESTIONS:
+    setattr(Intake, f"asks_{_step}", _asks_method(_step))
+
+
 ACCOUNT_FIELDS = (
     "advertiser_id",
     "account_name",
@@ -791,6 +979,7 @@ ANSWER_KEYS: dict[Step, tuple[str, ...]] = {
     Step.SPEND_AFTER_PAUSE: ("spend_after_pause",),
     Step.INVOICE_PROBLEM: ("invoice_problem",),
     Step.STORY: ("story",),
+    Step.WANT: ("wants",),
     Step.APPEAL: ("appeal",),
     Step.ADMIN: ("is_admin",),
     Step.ADDED_BALANCE: ("added_balance",),
@@ -800,10 +989,10 @@ ANSWER_KEYS: dict[Step, tuple[str, ...]] = {
 }
 
 
-def _next_step(intake: Intake, step: Step) -> Step | None:
-    """Where "next" leads from `step` for these answers: the first transition whose
+def _next_step(intake: Intake, step: Step, trigger: str = "next") -> Step | None:
+    """Where `trigger` leads from `step` for these answers: the first transition whose
     conditions hold (as the machine picks it), or None."""
-    transitions = MACHINE.events["next"].transitions.get(step.name, [])
+    transitions = MACHINE.events[trigger].transitions.get(step.name, [])
     for transition in transitions:
         if all(bool(getattr(intake, str(c.func))()) == c.target for c in transition.conditions):
             return Step[str(transition.dest)]
