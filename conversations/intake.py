@@ -282,7 +282,8 @@ def _onward(source: Step | list[Step], trigger: str = "next") -> list[dict[str, 
 TRANSITIONS: list[dict[str, Any]] = [
     *_onward(S.REASON),
     *_onward(S.ACCOUNT, "pick_account"),
-    {"trigger": "add_account", "source": S.ACCOUNT, "dest": S.ACCOUNT_ID},
+    # From the menu of saved accounts, or (/accounts: an account on its own) at once.
+    {"trigger": "add_account", "source": [S.ACCOUNT, S.REASON], "dest": S.ACCOUNT_ID},
     *(t for step in ACCOUNT_STEPS for t in _onward(step)),
     {"trigger": "next", "source": S.CHARGE_DATE, "dest": S.CHARGE_AMOUNT},
     {

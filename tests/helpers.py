@@ -177,6 +177,27 @@ class ChatDriver:
 ADVERTISER_ID = "7289000011112221010"
 
 
+# The ad account's questions, told by their text (English).
+_ACCOUNT_QUESTIONS = (
+    ("advertiser ID", "id"),
+    ("What should I call this account", "name"),
+    ("Who do you pay for ads", "paid_via"),
+    ("active, suspended or closed", "status"),
+    ("How does this account pay", "billing"),
+    ("owned by a Business Center", "bc"),
+    ("Business Center ID", "bc_id"),
+    ("Which currency is the account billed in", "currency"),
+)
+
+
+def account_question(text: str) -> str | None:
+    """Which of the account's questions `text` asks, if any."""
+    for words, which in _ACCOUNT_QUESTIONS:
+        if words in text:
+            return which
+    return None
+
+
 async def add_account(
     user: ChatDriver,
     *,
@@ -188,35 +209,66 @@ async def add_account(
     status: str = "Active",
     paid_via: str = "TikTok directly",
     advertiser_id: str = ADVERTISER_ID,
-) -> None:
-    """Answer the new-account questions (the intake must be at the advertiser ID)."""
-    await user.send(advertiser_id)
-    await user.send(name)
-    await user.tap(billing)
-    await user.tap("Yes" if in_bc else "No", exact=not in_bc)
-    if in_bc:
-        if bc_id:
-            await user.send(bc_id)
+    saved: bool = True,
+) -> list[str]:
+    """Answer the ad account's questions, in whatever order and number the intake asks
+    them: after the reason only the facts that reason needs, from /accounts all of them.
+    At "Which ad account?" the saved account named `name` is picked (if `saved` and it is
+    there; its missing facts are then answered from these), else a new one is added.
+    Returns which questions were asked, in order."""
+    asked: list[str] = []
+    if "Which ad account" in user.last_text():
+        labels = user.button_labels()
+        if saved and any(label.startswith(name) for label in labels):
+            await user.tap(name)
         else:
-            await user.tap("Skip")
-    await user.tap(currency, exact=True)
-    await user.tap(status, exact=True)
-    await user.tap(paid_via)
+            await user.tap("Add an account")
+    while True:
+        which = account_question(user.last_text())
+        if which is None or (asked and which == asked[-1]):
+            return asked
+        asked.append(which)
+        if which == "id":
+            await user.send(advertiser_id)
+        elif which == "name":
+            await user.send(name)
+        elif which == "paid_via":
+            await user.tap(paid_via)
+        elif which == "status":
+            await user.tap(status, exact=True)
+        elif which == "billing":
+            await user.tap(billing)
+        elif which == "bc":
+            await user.tap("Yes" if in_bc else "No", exact=not in_bc)
+        elif which == "bc_id":
+            if bc_id:
+                await user.send(bc_id)
+            else:
+                await user.tap("Skip")
+        else:
+            await user.tap(currency, exact=True)
+
+
+async def saved_account(user: ChatDriver, **facts: Any) -> None:
+    """Add an ad account with every fact known, the way /accounts does (a case asks only
+    what its reason needs)."""
+    await user.send("/accounts")
+    await user.tap("Add an account")
+    await add_account(user, **facts)
 
 
 async def to_the_charge_date(user: ChatDriver) -> None:
     """From the first question after /new to "when was the charge?" of a duplicate charge on
-    a new USD account, tapping by callback data so it works in every language."""
+    a new USD account, tapping by callback data so it works in every language: the reason
+    first, then the account's advertiser ID, who is paid, the billing option and the
+    currency (what a duplicate charge's verdict and message need)."""
+    await user.tap_data(":c:duplicate")
     if any(data.endswith(":n") for _label, data in user.last_with_buttons().buttons):
         await user.tap_data(":n")  # add an account
     await user.send("7289000011112221010")
-    await user.send("Northwind")
-    await user.tap_data(":c:automatic")
-    await user.tap_data(":c:no")
-    await user.tap_data(":c:USD")
-    await user.tap_data(":c:active")
     await user.tap_data(":c:tiktok")
-    await user.tap_data(":c:duplicate")
+    await user.tap_data(":c:automatic")
+    await user.tap_data(":c:USD")
 
 
 async def no_sleep(seconds: float) -> None:
@@ -227,11 +279,8 @@ async def no_sleep(seconds: float) -> None:
 async def sent_case(user: ChatDriver, ticket: str | None = "TT-0099123") -> None:
     """Take a duplicate-charge intake all the way to "I've sent it" (and the ticket)."""
     await user.send("/new")
-    if "Which ad account" in user.last_text():
-        await user.tap("Northwind Apparel")
-    else:
-        await add_account(user)
     await user.tap("charged twice")
+    await add_account(user)
     await user.send("9 Nov 10:02")
     await user.send("189.90 USD")
     await user.send("1881")
@@ -239,6 +288,7 @@ async def sent_case(user: ChatDriver, ticket: str | None = "TT-0099123") -> None
     await user.tap("Skip")
     await user.send("9 Nov 10:08")
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     await user.tap("Skip")
     await user.tap("I've sent it")

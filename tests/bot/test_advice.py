@@ -9,7 +9,7 @@ from telegram.ext import Application
 
 from bot.transport import ApiCall, InProcessBotApi
 from tests.bot.test_i18n import _duplicate_intake
-from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain
+from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain, saved_account
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -18,27 +18,25 @@ def shown(replies: list[ApiCall]) -> list[str]:
     return [plain(r.text) for r in replies if r.method == "sendMessage"]
 
 
-async def new_case(user: ChatDriver) -> None:
-    """/new on the saved automatic-payment account (added the first time); a draft left by
-    an earlier intake of the test is set aside."""
+async def new_case(user: ChatDriver, reason: str) -> None:
+    """/new, the reason, then the saved automatic-payment account (added the first time);
+    a draft left by an earlier intake of the test is set aside."""
     await user.send("/new")
     if any("Start over" in label for label in user.button_labels()):
         await user.tap("Start over")
-    if any("Northwind" in label for label in user.button_labels()):
-        await user.tap("Northwind")
-    else:
-        await add_account(user)
+    await user.tap(reason)
+    await add_account(user)
 
 
 async def unrecognised(user: ChatDriver, day: str, amount: str, noticed: str) -> list[str]:
     """A charge "I don't recognise" on an automatic-payment account, to the verdict."""
-    await new_case(user)
-    await user.tap("don't recognise")
+    await new_case(user, "don't recognise")
     await user.send(day)
     await user.send(amount)
     for _skip in range(3):  # card, document, campaigns
         await user.tap("Skip")
     await user.send("The card was charged and we don't know why")
+    await user.tap("My money back")
     await user.tap(noticed)
     return shown(await user.tap("Skip"))
 
@@ -82,9 +80,7 @@ async def test_failed_and_processing_charges_get_no_refund_request(
     """An imported Processing row says so in the picker; picking it gives a verdict that no
     money was taken yet, and no message to send (B.4). A Failed row is not offered at all
     (C.1): it took no money, so there is nothing to dispute."""
-    await user.send("/new")
-    await add_account(user)
-    await user.send("/cancel")
+    await saved_account(user)
     api.files["export"] = (
         b"Time,Payment method,Document number,Status,Amount,Currency\n"
         b"2026-11-20 09:00:00,Visa 1881,D1,Failed,80.00,USD\n"
@@ -93,8 +89,7 @@ async def test_failed_and_processing_charges_get_no_refund_request(
     )
     await user.send_file("export", "export.csv")
     for picked, words in (("90.00 USD", "still processing"),):
-        await new_case(user)
-        await user.tap("don't recognise")
+        await new_case(user, "don't recognise")
         await user.tap("Pick from imported charges")
         labels = user.button_labels()
         assert not any("80.00 USD" in label for label in labels)
@@ -103,6 +98,7 @@ async def test_failed_and_processing_charges_get_no_refund_request(
         await user.tap(picked)
         await user.tap("Skip")  # campaigns
         await user.send("Not ours")
+        await user.tap("My money back")
         await user.tap("Today")
         texts = shown(await user.tap("Skip"))
         assert words in texts[0] and "no money" in texts[0]
@@ -114,8 +110,8 @@ async def test_automatic_payment_asks_whether_money_was_added(user: ChatDriver) 
     """An automatic-payment account asking for its balance is asked whether money was added
     to the balance; "No" is not "eligible" (B.5)."""
     await user.send("/new")
-    await add_account(user, billing="Automatic payment")
     await user.tap("unused balance")
+    await add_account(user, billing="Automatic payment")
     await user.send("420.00 USD")
     await user.tap("Yes, I'm an admin")
     assert "Add balance" in user.last_text()
@@ -131,8 +127,8 @@ async def test_business_center_balance_fits_the_bc_route(user: ChatDriver) -> No
     message that opens for the sales rep, the first place to send it (B.6). One voice in
     the letter: "we", never "I am an admin" (A.11)."""
     await user.send("/new")
-    await add_account(user, billing="Manual payment", in_bc=True)
     await user.tap("unused balance")
+    await add_account(user, billing="Manual payment", in_bc=True)
     await user.send("420.00 USD")
     await user.tap("Yes, I'm an admin")
     verdict, message = shown(await user.tap("Skip"))
@@ -149,13 +145,14 @@ async def test_business_center_balance_fits_the_bc_route(user: ChatDriver) -> No
 async def test_something_else_on_an_agency_account_goes_to_the_agency(user: ChatDriver) -> None:
     """An agency-paid account's "Something else" goes to the agency first (B.7)."""
     await user.send("/new")
-    await add_account(user, paid_via="Through an agency")
     await user.tap("Something else")
+    await add_account(user, paid_via="Through an agency")
     await user.send("yesterday")
     await user.send("55 USD")
     for _skip in range(3):
         await user.tap("Skip")
     await user.send("A fee we don't understand")
+    await user.tap("My money back")
     await user.tap("Today")
     verdict, message = shown(await user.tap("Skip"))
     assert "Ask your agency first" in verdict
@@ -167,8 +164,8 @@ async def test_a_non_admin_is_told_before_being_asked_for_evidence(user: ChatDri
     """Answering "No" to the admin question brings the verdict (only an admin can ask) at
     once, not the evidence question first (B.8)."""
     await user.send("/new")
-    await add_account(user, billing="Manual payment")
     await user.tap("unused balance")
+    await add_account(user, billing="Manual payment")
     await user.send("420.00 USD")
     texts = shown(await user.tap("No", exact=True))
     assert "Only an admin of the ad account can ask for the balance back." in texts[0]
@@ -180,9 +177,7 @@ async def test_a_duplicate_pair_is_explained_with_its_own_facts(
 ) -> None:
     """Two imported charges of 250.00 USD six minutes apart, nothing else of that amount
     near them: the verdict says so in those words, not only the general rule (A.12)."""
-    await user.send("/new")
-    await add_account(user)
-    await user.send("/cancel")
+    await saved_account(user)
     api.files["pair"] = (
         b"Time,Payment method,Document number,Status,Amount,Currency\n"
         b"2026-11-20 10:02:00,Visa 1881,D1,Success,250.00,USD\n"
@@ -191,13 +186,14 @@ async def test_a_duplicate_pair_is_explained_with_its_own_facts(
     )
     await user.send_file("pair", "export.csv")
     await user.send("/new")
-    await user.tap("Northwind")
     await user.tap("charged twice")
+    await user.tap("Northwind")
     await user.tap("Pick from imported charges")
     await user.tap("20 Nov 2026 10:02")
     await user.tap("Skip")  # campaigns
     await user.tap("Pick from imported charges")
     await user.tap("20 Nov 2026 10:08")
+    await user.tap("My money back")
     await user.tap("Today")
     verdict, _message = shown(await user.tap("Skip"))
     assert (

@@ -22,8 +22,8 @@ async def to_the_picker(user: ChatDriver) -> list[str]:
     await user.send("/new")
     if any("Start over" in label for label in user.button_labels()):
         await user.tap("Start over")
-    await user.tap("Northwind")
     await user.tap("A charge I don't recognise")
+    await user.tap("Northwind")
     await user.tap("Pick from imported charges")
     return user.button_labels()
 
@@ -120,8 +120,8 @@ async def type_a_charge(user: ChatDriver, day: str, amount: str, card: str, docu
     await user.send("/new")
     if any("Start over" in label for label in user.button_labels()):
         await user.tap("Start over")
-    await user.tap("Northwind")
     await user.tap("A charge I don't recognise")
+    await user.tap("Northwind")
     if any("Type it instead" in label for label in user.button_labels()):
         await user.tap("Type it instead")
     await user.send(day)
@@ -129,6 +129,7 @@ async def type_a_charge(user: ChatDriver, day: str, amount: str, card: str, docu
     await user.send(card)
     await user.send(document)
     await user.tap("Skip")  # campaigns
+    await user.tap("My money back")
     await user.tap("Today")
     await user.tap("Skip")  # evidence
     await user.tap("I've sent it")
@@ -183,6 +184,7 @@ async def test_a_flag_with_a_case_says_so_on_re_import(
     start = next(data for label, data in flag.buttons if "Start a case" in label)
     await user.press(start, flag.message_id or 1)
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     await user.tap("Skip")
     await user.tap("I've sent it")
@@ -207,6 +209,7 @@ async def test_a_picked_charge_stays_one_charge(user: ChatDriver, api: InProcess
     await to_the_picker(user)
     await user.tap("10 Nov 2026 14:30")
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     await user.tap("Skip")
     await user.tap("I've sent it")

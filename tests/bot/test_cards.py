@@ -28,7 +28,7 @@ from bot.terminal import TerminalScreen
 from bot.transport import ApiCall, InProcessBotApi
 from conversations.intake import ANSWER_KEYS, Step
 from tests.bot.test_hostile import HYPOTHESIS, PATHS, Positioned, StepPath
-from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain
+from tests.helpers import ADVERTISER_ID, ChatDriver, plain, saved_account
 
 App = Application[Any, Any, Any, Any, Any, Any]
 CRASH = "Sorry — something went wrong"
@@ -131,6 +131,7 @@ async def test_hostile_card_numbers_leave_no_trace(
     await user.send("9 Nov 10:08")
     await answer(user, w[1], card=True)  # the other charge's invoice
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     await user.send_photo("photo-1", caption=f"receipt, card {w[2]}\nthanks")
     if "Which of these is it?" in user.last_text():
@@ -197,9 +198,7 @@ async def test_names_and_file_names_are_masked_where_they_are_kept(
     await group.send("/new@refund_guide_bot")
     assert "Kim •••• 1111" in group.last_text()
     user = ChatDriver(app, api, user_id=4242)
-    await user.send("/new")
-    await add_account(user)
-    await user.send("/cancel")
+    await saved_account(user)
     await user.send_file("doc-9", "4012.8888.8888.1881.csv")
     assert "Reading •••• 1881.csv" in shown(api.calls).decode()
     assert found_in(shown(api.calls), numbers) == []

@@ -11,8 +11,8 @@ from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain
 
 async def _at_amount(user: ChatDriver) -> None:
     await user.send("/new")
-    await add_account(user)
     await user.tap("charged twice")
+    await add_account(user)
     await user.send("9 Nov 10:02")
     assert "How much" in user.last_text()
 
@@ -24,6 +24,7 @@ async def _to_the_evidence(user: ChatDriver) -> None:
     await user.tap("Skip")  # campaign IDs
     await user.send("9 Nov 10:08")
     await user.tap("Skip")  # other document number
+    await user.tap("My money back")
     await user.tap("Today")
 
 
@@ -82,6 +83,7 @@ async def test_amounts_as_people_type_them(user: ChatDriver, typed: str, in_mess
     await user.tap("Skip")
     await user.send("9 Nov 10:08")
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     replies = await user.tap("Skip")
     verdict, message = (plain(r.text) for r in replies if r.method == "sendMessage")
@@ -92,8 +94,8 @@ async def test_amounts_as_people_type_them(user: ChatDriver, typed: str, in_mess
 async def test_ambiguous_date_asks_which_was_meant(user: ChatDriver) -> None:
     """03/11/2026 offers 3 Nov and 11 Mar as buttons; the pick is what the message uses."""
     await user.send("/new")
-    await add_account(user)
     await user.tap("charged twice")
+    await add_account(user)
     await user.send("03/11/2026")
     assert "Which date did you mean?" in user.last_text()
     labels = user.button_labels()
@@ -115,8 +117,8 @@ async def test_a_weekday_or_days_ago_is_the_charge_date(
     """ "last Monday" (today is Thursday 26 Nov) and "3 days ago" are read as the day they
     mean, and the message names that day."""
     await user.send("/new")
-    await add_account(user)
     await user.tap("charged twice")
+    await add_account(user)
     await user.send(typed)
     assert "How much" in user.last_text()
     await user.send("189.90 USD")
@@ -136,8 +138,8 @@ async def test_a_weekday_or_days_ago_is_the_charge_date(
 async def test_bad_dates_are_refused(user: ChatDriver, typed: str, expected: str) -> None:
     """Future, very old, impossible and unreadable dates are refused with a reason."""
     await user.send("/new")
-    await add_account(user)
     await user.tap("charged twice")
+    await add_account(user)
     await user.send(typed)
     text = user.last_text()
     assert text.startswith("⚠️") and expected.casefold() in text.casefold()
@@ -148,6 +150,7 @@ async def test_bad_dates_are_refused(user: ChatDriver, typed: str, expected: str
 async def test_bad_advertiser_ids_are_refused(user: ChatDriver, typed: str) -> None:
     """An advertiser ID with letters or the wrong length is refused, with where to find it."""
     await user.send("/new")
+    await user.tap("charged twice")
     await user.send(typed)
     text = user.last_text()
     assert text.startswith("⚠️")
@@ -157,8 +160,9 @@ async def test_bad_advertiser_ids_are_refused(user: ChatDriver, typed: str) -> N
 async def test_advertiser_id_with_spaces_is_accepted(user: ChatDriver) -> None:
     """Spaces inside a pasted advertiser ID are ignored."""
     await user.send("/new")
+    await user.tap("charged twice")
     await user.send("7289 0000 1111 2221 010")
-    assert "What should I call this account?" in user.last_text()
+    assert "Who do you pay for ads" in user.last_text()
 
 
 async def test_a_sticker_gets_a_word_and_the_question_again(user: ChatDriver, store: Store) -> None:
@@ -188,6 +192,7 @@ async def test_a_sticker_gets_a_word_and_the_question_again(user: ChatDriver, st
 async def test_overlong_text_is_refused_politely(user: ChatDriver) -> None:
     """More than 4,096 characters gets a friendly refusal and the same question."""
     await user.send("/new")
+    await user.tap("charged twice")
     await user.send("7" * 5000)
     text = user.last_text()
     assert "too long" in text and "advertiser ID" in text
@@ -197,8 +202,8 @@ async def test_user_text_is_data_never_markup_or_template(user: ChatDriver, stor
     """HTML, template syntax and a full card number in a story are shown literally, the card
     masked to its last 4 digits before it is stored or shown."""
     await user.send("/new")
-    await add_account(user)
     await user.tap("Something else")
+    await add_account(user)
     await user.send("9 Nov")
     await user.send("50 USD")
     for _ in range(3):
@@ -209,6 +214,7 @@ async def test_user_text_is_data_never_markup_or_template(user: ChatDriver, stor
     assert row is not None
     stored = row.intake.answers["story"]
     assert "4111 1111 1111 1111" not in stored and "•••• 1111" in stored
+    await user.tap("My money back")
     await user.tap("Today")
     replies = await user.tap("Skip")
     raw = replies[-1].text
@@ -222,8 +228,10 @@ async def test_user_text_is_data_never_markup_or_template(user: ChatDriver, stor
 async def test_button_from_an_earlier_step_has_expired(user: ChatDriver) -> None:
     """An old button says "from an earlier step", re-asks the question, changes nothing."""
     await user.send("/new")
+    await user.tap("unused balance")
     await user.send(ADVERTISER_ID)
-    await user.send("Northwind")
+    await user.tap("TikTok directly")
+    await user.tap("Active", exact=True)
     billing_message = user.last_with_buttons()
     await user.tap("Manual payment")
     manual = next(data for label, data in billing_message.buttons if "Monthly" in label)
@@ -237,7 +245,7 @@ async def test_forged_button_is_refused(user: ChatDriver) -> None:
     await user.send("/new")
     await user.press("i:forged:1:c:duplicate")
     assert any("earlier step" in t for t in user.toasts())
-    assert "advertiser ID" in user.last_text()
+    assert "Pick the one closest" in user.last_text()
 
 
 async def test_back_returns_to_the_previous_question_keeping_answers(
@@ -264,6 +272,7 @@ async def test_change_an_answer_from_review_keeps_the_rest(user: ChatDriver) -> 
     await user.tap("Skip")
     await user.send("9 Nov 10:08")
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     await user.tap("Skip")
     await user.tap("Change an answer")
@@ -308,15 +317,20 @@ async def test_new_during_an_intake_offers_continue_or_start_over(user: ChatDriv
     await user.send("/new")
     assert "in progress" in user.last_text()
     await user.tap("Start over")
+    assert "Pick the one closest" in user.last_text()
+    await user.tap("charged twice")
     assert "Which ad account" in user.last_text()
-    assert any("Northwind" in label for label in user.button_labels())
+    # A case asks no name for the account: it is offered by its advertiser ID.
+    assert any("7289…1010" in label for label in user.button_labels())
 
 
 async def test_typed_label_counts_as_a_tap(user: ChatDriver) -> None:
     """Typing a button's label answers the question; other text at a choice gets a hint."""
     await user.send("/new")
+    await user.tap("unused balance")
     await user.send(ADVERTISER_ID)
-    await user.send("Northwind")
+    await user.tap("TikTok directly")
+    await user.tap("Active", exact=True)
     await user.send("whatever")
     assert "tap one of the buttons" in user.last_text()
     await user.send("manual payment (prepaid)")
@@ -336,8 +350,8 @@ async def test_file_sent_early_is_kept_for_the_evidence_step(user: ChatDriver) -
 async def test_buttons_of_a_finished_intake_have_expired(user: ChatDriver) -> None:
     """After the case is closed, its old buttons say so and change nothing."""
     await user.send("/new")
-    await add_account(user)
     await user.tap("unhappy with the results")
+    await add_account(user)
     review = user.last_with_buttons()
     await user.tap("Close the case")
     change = next(data for label, data in review.buttons if "Change" in label)

@@ -24,7 +24,7 @@ import bot.handlers
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
 from bot.updates import ChatOrderedProcessor
 from conversations.billing import ImportReport, parse_export
-from tests.helpers import ChatDriver, add_account, plain
+from tests.helpers import ChatDriver, plain, saved_account
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -133,9 +133,7 @@ def export_csv(rows: int) -> bytes:
 
 
 async def with_account(user: ChatDriver) -> None:
-    await user.send("/new")
-    await add_account(user)
-    await user.send("/cancel")
+    await saved_account(user)
 
 
 async def test_a_long_import_does_not_hold_up_another_chat(

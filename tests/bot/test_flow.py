@@ -21,11 +21,8 @@ async def drafted_case(user: ChatDriver) -> None:
     await user.send("/new")
     if "Start over" in " ".join(user.button_labels()):
         await user.tap("Start over")
-    if "Which ad account" in user.last_text():
-        await user.tap("Northwind Apparel")
-    else:
-        await add_account(user)
     await user.tap("charged twice")
+    await add_account(user)
     await user.send("9 Nov 10:02")
     await user.send("189.90 USD")
     await user.send("1881")
@@ -33,6 +30,7 @@ async def drafted_case(user: ChatDriver) -> None:
     await user.tap("Skip")
     await user.send("9 Nov 10:08")
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     await user.tap("Skip")
     assert "I've sent it" in " ".join(user.button_labels())
@@ -49,7 +47,7 @@ async def test_new_after_a_draft_keeps_the_draft_and_case_n_can_send_it(
     await drafted_case(user)
     await user.send("/new")
     assert "in progress" not in user.last_text()
-    assert "Which ad account" in user.last_text()
+    assert "Pick the one closest to what happened" in user.last_text()
     assert store.load_track(1).status == "drafted"
 
     await user.send("/cases")
@@ -92,12 +90,12 @@ async def test_start_over_while_changing_an_answer_keeps_the_draft(
 async def test_a_not_refundable_case_is_not_in_progress(app: App, user: ChatDriver) -> None:
     """A case whose verdict is "not refundable" doesn't hold up the next /new."""
     await user.send("/new")
-    await add_account(user)
     await user.tap("unhappy with the results")
+    await add_account(user)
     assert "Close the case" in " ".join(user.button_labels())
     await user.send("/new")
     assert "in progress" not in user.last_text()
-    assert "Which ad account" in user.last_text()
+    assert "Pick the one closest to what happened" in user.last_text()
 
 
 async def test_another_cases_ticket_button_works_while_a_draft_is_open(
@@ -125,8 +123,8 @@ async def test_change_an_answer_offers_only_this_cases_questions(
     """A balance case offers "Balance left", not "Amount"; a charge case offers "Amount",
     not "Balance left" (both keep the sum under one key)."""
     await user.send("/new")
-    await add_account(user, billing="Manual payment")
     await user.tap("unused balance back")
+    await add_account(user, billing="Manual payment")
     await user.send("420 USD")
     await user.tap("Yes")
     await user.tap("Skip")
@@ -211,7 +209,7 @@ async def test_a_new_update_under_an_id_seen_before_is_answered(app: App, user: 
 
     user.updates._update_ids = itertools.count(first.update_id)  # the id comes back
     replies = [c for c in await user.send("/new") if c.method == "sendMessage"]
-    assert replies and "advertiser ID" in plain(replies[-1].text)
+    assert replies and "Pick the one closest" in plain(replies[-1].text)
 
     user.updates._update_ids = itertools.count(first.update_id + 1)
     await user.send("7289000011112221010")

@@ -11,7 +11,15 @@ from bot.config import Settings
 from bot.storage import Store
 from bot.transport import InProcessBotApi
 from conversations.policy import Policy
-from tests.helpers import ADVERTISER_ID, ChatDriver, Clock, add_account, bot_process, plain
+from tests.helpers import (
+    ADVERTISER_ID,
+    ChatDriver,
+    Clock,
+    add_account,
+    bot_process,
+    plain,
+    saved_account,
+)
 
 
 async def test_start_greets_in_three_lines_and_help_lists_commands(user: ChatDriver) -> None:
@@ -61,14 +69,14 @@ async def test_the_menu_button_opens_the_board_when_it_has_a_public_address(
 async def test_unused_balance_manual_no_bc_is_eligible(user: ChatDriver) -> None:
     """Unused balance on a manual-payment account outside a BC: eligible, T1/T3, a full message."""
     await user.send("/new")
-    assert "Step 1 of 6" in user.last_text()
-    await add_account(user, billing="Manual payment")
-    assert "Step 2 of 6" in user.last_text()
+    assert "Step 1 — what went wrong" in user.last_text()
     await user.tap("unused balance")
-    assert "Step 3 of 6" in user.last_text()
+    assert "Step 2 of 11 — your ad account" in user.last_text()
+    await add_account(user, billing="Manual payment")
+    assert "Step 8 of 11 — the balance" in user.last_text()
     await user.send("420.00 USD")
     await user.tap("Yes, I'm an admin")
-    assert "Step 5 of 6" in user.last_text()
+    assert "Step 10 of 11" in user.last_text()
     replies = await user.tap("Skip")
     verdict, message = (plain(r.text) for r in replies if r.method == "sendMessage")
     assert "✅" in verdict
@@ -77,9 +85,9 @@ async def test_unused_balance_manual_no_bc_is_eligible(user: ChatDriver) -> None
     assert "T1" not in verdict
     assert "closes the ad account for good" in verdict
     assert "Close Account and Refund" in message or "Close Account and Refund" in verdict
+    # No account name: a case doesn't ask it (only /accounts does).
     for fact in (
         ADVERTISER_ID,
-        "Northwind Apparel",
         "420.00 USD",
         "manual payment",
         "not in a Business Center",
@@ -94,8 +102,8 @@ async def test_poor_results_is_not_eligible_without_a_message(user: ChatDriver) 
     """Poor results: not eligible (FAQs for Refund, the rebate page), no refund request
     written, nothing else asked."""
     await user.send("/new")
-    await add_account(user)
     replies = await user.tap("unhappy with the results")
+    await add_account(user)
     texts = [plain(r.text) for r in replies if r.method == "sendMessage"]
     assert "❌" in texts[0]
     assert "FAQs for Refund · About the website conversions campaign rebate" in texts[0]
@@ -110,8 +118,8 @@ async def test_duplicate_charge_on_automatic_payment_needs_review(user: ChatDriv
     """A duplicate charge on automatic payment: needs review (T4, T5, T6) with every fact
     of both charges in the message."""
     await user.send("/new")
-    await add_account(user, billing="Automatic payment")
     await user.tap("charged twice")
+    await add_account(user, billing="Automatic payment")
     await user.send("9 Nov 10:02")
     await user.send("$189.90")
     await user.send("1881")
@@ -120,6 +128,7 @@ async def test_duplicate_charge_on_automatic_payment_needs_review(user: ChatDriv
     assert "other charge" in user.last_text()
     await user.send("9 Nov 10:08")
     await user.send("BDUS2026550102")
+    await user.tap("My money back")
     await user.tap("Yesterday")
     await user.send_photo("photo-file-id-1", caption="Finance → Transactions")
     replies = await user.tap("Done")
@@ -145,8 +154,8 @@ async def test_duplicate_charge_on_automatic_payment_needs_review(user: ChatDriv
 async def test_suspended_account_is_blocked_until_the_appeal(user: ChatDriver) -> None:
     """A suspended account with its appeal pending: blocked, told to appeal first."""
     await user.send("/new")
-    await add_account(user, status="Suspended", billing="Manual payment")
     await user.tap("Account suspended")
+    await add_account(user, status="Suspended", billing="Manual payment")
     await user.send("300 USD")
     replies = await user.tap("pending")
     texts = [plain(r.text) for r in replies if r.method == "sendMessage"]
@@ -159,8 +168,8 @@ async def test_suspended_account_is_blocked_until_the_appeal(user: ChatDriver) -
 async def test_sent_ticket_and_case_listing(user: ChatDriver) -> None:
     """After "I've sent it" and a ticket number the case is listed as sent with its ticket."""
     await user.send("/new")
-    await add_account(user, billing="Manual payment")
     await user.tap("unused balance")
+    await add_account(user, billing="Manual payment")
     await user.send("420 USD")
     await user.tap("Yes, I'm an admin")
     await user.tap("Skip")
@@ -185,8 +194,8 @@ async def test_the_ticket_is_taken_out_of_what_was_typed(user: ChatDriver) -> No
     """ "ticket is #10293847" keeps 10293847, in the chat and in the follow-up to TikTok;
     a reply that holds no ticket number is asked again, and the case waits for it."""
     await user.send("/new")
-    await add_account(user, billing="Manual payment")
     await user.tap("unused balance")
+    await add_account(user, billing="Manual payment")
     await user.send("420 USD")
     await user.tap("Yes, I'm an admin")
     await user.tap("Skip")
@@ -207,8 +216,8 @@ async def test_the_ticket_is_taken_out_of_what_was_typed(user: ChatDriver) -> No
 async def test_file_of_the_message_is_offered(user: ChatDriver, api: InProcessBotApi) -> None:
     """ "Copy as file" sends the support message as a .txt document."""
     await user.send("/new")
-    await add_account(user, billing="Manual payment")
     await user.tap("unused balance")
+    await add_account(user, billing="Manual payment")
     await user.send("420 USD")
     await user.tap("Yes, I'm an admin")
     await user.tap("Skip")
@@ -222,13 +231,13 @@ async def test_file_of_the_message_is_offered(user: ChatDriver, api: InProcessBo
 
 async def test_saved_account_is_offered_next_time(user: ChatDriver) -> None:
     """An account added once is a button at the next /new, and picking it skips its questions."""
+    await saved_account(user)
     await user.send("/new")
-    await add_account(user)
-    await user.send("/cancel")
-    await user.send("/new")
+    await user.tap("charged twice")
     assert any("Northwind Apparel" in label for label in user.button_labels())
     await user.tap("Northwind Apparel")
-    assert "Step 2 of 6" in user.last_text()
+    assert "When was the charge?" in user.last_text()
+    assert "Step 3 of " in user.last_text()
 
 
 async def test_restart_mid_intake_keeps_every_answer(
@@ -239,8 +248,8 @@ async def test_restart_mid_intake_keeps_every_answer(
     async with bot_process(settings, policy, clock, db_url) as (app1, api1):
         user1 = ChatDriver(app1, api1)
         await user1.send("/new")
-        await add_account(user1)
         await user1.tap("charged twice")
+        await add_account(user1)
         await user1.send("9 Nov 10:02")
         await user1.send("189.90 USD")
         old_buttons = user1.last_with_buttons()
@@ -258,6 +267,7 @@ async def test_restart_mid_intake_keeps_every_answer(
         await user2.tap("Skip")
         await user2.send("9 Nov 10:08")
         await user2.tap("Skip")
+        await user2.tap("My money back")
         await user2.tap("Today")
         replies = await user2.tap("Skip")
         message = plain(replies[-1].text)
@@ -271,8 +281,8 @@ async def test_after_sending_there_is_no_way_back_and_cancel_keeps_the_case(
     """At the ticket question the case is already sent: no Back button, and Cancel ends
     the questions without cancelling the case or its reminder."""
     await user.send("/new")
-    await add_account(user, billing="Manual payment")
     await user.tap("unused balance")
+    await add_account(user, billing="Manual payment")
     await user.send("420 USD")
     await user.tap("Yes, I'm an admin")
     await user.tap("Skip")

@@ -25,7 +25,7 @@ from telegram.ext import Application
 from bot.storage import IntakeRow, Store
 from bot.transport import ApiCall, InProcessBotApi
 from conversations.intake import ANSWER_KEYS, Step
-from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain
+from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain, saved_account
 
 App = Application[Any, Any, Any, Any, Any, Any]
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -403,6 +403,7 @@ PATHS = (
             *[tap("Skip")] * 3,
             say("9 Nov 10:08"),
             tap("Skip"),
+            tap("My money back"),
             tap("Today"),
             tap("Skip"),
             tap("I've sent it"),
@@ -580,9 +581,7 @@ def export_bytes(draw: st.DrawFn) -> bytes:
 @pytest.fixture
 async def importer(app: App, api: InProcessBotApi, store: Store) -> tuple[ChatDriver, int]:
     user = ChatDriver(app, api, user_id=next(_user_ids))
-    await user.send("/new")
-    await add_account(user)
-    await user.send("/cancel")
+    await saved_account(user)
     return user, int(store.list_accounts(user.chat_id)[0]["ref"])
 
 

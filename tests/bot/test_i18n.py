@@ -378,6 +378,7 @@ async def _duplicate_intake(user: ChatDriver) -> None:
         await user.tap_data(":s")
     await user.send("2026-11-09 10:08")
     await user.tap_data(":s")
+    await user.tap_data(":c:money_back")
     await user.tap_data(":c:today")
     await user.tap_data(":s")
 

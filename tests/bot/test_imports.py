@@ -11,7 +11,7 @@ from telegram.ext import Application
 
 from bot.storage import Store
 from bot.transport import InProcessBotApi
-from tests.helpers import ChatDriver, add_account, plain
+from tests.helpers import ChatDriver, add_account, plain, saved_account
 
 App = Application[Any, Any, Any, Any, Any, Any]
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -24,9 +24,7 @@ async def send_export(user: ChatDriver, api: InProcessBotApi, name: str, as_name
 
 
 async def with_account(user: ChatDriver) -> None:
-    await user.send("/new")
-    await add_account(user)
-    await user.send("/cancel")
+    await saved_account(user)
 
 
 def edited_texts(api: InProcessBotApi) -> list[str]:
@@ -71,6 +69,7 @@ async def test_flagged_duplicate_starts_a_prefilled_case(
         user.toasts(),
     )  # card, date, amount, document came from the file
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     replies = await user.tap("Skip")
     message = plain(replies[-1].text)
@@ -100,8 +99,8 @@ async def test_pick_an_imported_charge_at_which_charge(
     await with_account(user)
     await send_export(user, api, "billing_overlap_1.csv")
     await user.send("/new")
-    await user.tap("Northwind")
     await user.tap("A charge I don't recognise")
+    await user.tap("Northwind")
     await user.tap("Pick from imported charges")
     labels = user.button_labels()
     assert labels[0].startswith("10 Nov 2026 14:30 · 75.20 USD · ••1881")
@@ -112,6 +111,7 @@ async def test_pick_an_imported_charge_at_which_charge(
     await user.tap("10 Nov 2026 14:30")
     assert "Which campaigns" in user.last_text()
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     replies = await user.tap("Skip")
     message = plain(replies[-1].text)
@@ -141,10 +141,7 @@ async def test_export_for_which_account_and_which_date_order(
     """With two accounts the bot asks which one; dates that read both ways get a question
     with buttons; the answers lead to the import."""
     await with_account(user)
-    await user.send("/new")
-    await user.tap("Add an account")
-    await add_account(user, name="Acme", advertiser_id="7301234567890123456")
-    await user.send("/cancel")
+    await saved_account(user, name="Acme", advertiser_id="7301234567890123456")
     await send_export(user, api, "billing_ambiguous_dates.csv")
     assert "Which ad account" in user.last_text()
     await user.tap("Acme")
@@ -162,8 +159,8 @@ async def test_charges_after_a_recorded_pause_are_flagged(
     """A pause date the user gave in a "Charged after I paused" case is used: charges in a
     later import dated after it are pointed out, with the rule."""
     await user.send("/new")
-    await add_account(user)
     await user.tap("Charged after I paused")
+    await add_account(user)
     await user.send("9 Nov")
     await user.send("50 USD")
     for _ in range(3):

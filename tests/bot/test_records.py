@@ -40,11 +40,8 @@ async def private_case(
     """A duplicate-charge case in the user's private chat: to "I've sent it" and ticket
     TT-0099123 (or left at the verdict, a draft); optionally with a file as evidence."""
     await user.send("/new")
-    if "Which ad account" in user.last_text():
-        await user.tap("Northwind Apparel")
-    else:
-        await add_account(user)
     await user.tap("charged twice")
+    await add_account(user)
     await user.send("9 Nov 10:02")
     await user.send(amount)
     await user.send("1881")
@@ -52,6 +49,7 @@ async def private_case(
     await user.tap("Skip")
     await user.send("9 Nov 10:08")
     await user.tap("Skip")
+    await user.tap("My money back")
     await user.tap("Today")
     if file:
         await user.send_file("BQACAgIAAxkBAAIFILE-ID", "statement.pdf", "bank statement")
@@ -69,11 +67,8 @@ async def group_case(group: ChatDriver, private: ChatDriver) -> None:
     await group.send(f"/new@{BOT}")
     url = next(data for label, data in group.last_with_buttons().buttons if "private" in label)
     await private.send(f"/start {url.rsplit('=', 1)[1]}")
-    if "Which ad account" in private.last_text():
-        await private.tap("Northwind")
-    else:
-        await add_account(private, name="Agency Client", advertiser_id="7289000022223333444")
     await private.tap("unhappy with the results")
+    await add_account(private, name="Agency Client", advertiser_id="7289000022223333444")
 
 
 def the_zip(api: InProcessBotApi, index: int = -1) -> tuple[str, zipfile.ZipFile]:
@@ -452,13 +447,14 @@ async def test_forget_leaves_no_byte_of_the_person_in_the_database_or_its_wal(
     await sam_group.send(f"/new@{BOT}")
     url = next(data for label, data in sam_group.last_with_buttons().buttons if "private" in label)
     await sam.send(f"/start {url.rsplit('=', 1)[1]}")
-    await add_account(sam, name="Agency Client", advertiser_id="7289000022223333444")
     await sam.tap("charged twice")
+    await add_account(sam, name="Agency Client", advertiser_id="7289000022223333444")
     for answer in ("9 Nov 10:02", "189.90 USD", "1881", "BDUS2026550101"):
         await sam.send(answer)
     await sam.tap("Skip")
     await sam.send("9 Nov 10:08")
     await sam.tap("Skip")
+    await sam.tap("My money back")
     await sam.tap("Today")
     await sam.tap("Skip")
     await sam.tap("I've sent it")

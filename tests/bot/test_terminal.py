@@ -93,14 +93,13 @@ def _assert_clean_exit(result: subprocess.CompletedProcess[str]) -> None:
     assert "Sorry — something went wrong" not in result.stdout, result.stdout
 
 
+# What a duplicate charge asks of a new account, after the reason: the advertiser ID, who
+# is paid, the billing option and the currency (not its status or Business Center).
 ACCOUNT_ANSWERS = [
     ADVERTISER_ID,
-    "Northwind Apparel",
+    "TikTok directly",  # a label typed
     "2",  # [2] Automatic payment (card)
-    "No",  # the label of [2]
     "1",  # [1] USD
-    "Active",
-    "TikTok directly",
 ]
 
 
@@ -109,41 +108,39 @@ def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
     charge_day = _today() - timedelta(days=10)
     statement = tmp_path / "statement.pdf"
     statement.write_bytes(b"%PDF-1.4 card statement")
-    result = run_bot(
-        tmp_path,
-        [
-            "/new",
-            *ACCOUNT_ANSWERS,
-            "I was charged twice",
-            f"{charge_day.isoformat()} 10:02",
-            "$189.90",
-            "1881",
-            "BDUS2026550101",
-            "Skip",
-            f"{charge_day.isoformat()} 10:08",
-            "BDUS2026550102",
-            "Yesterday",
-            f"file: {statement}",
-            "2",  # which checklist item: [2] Bank or card statement
-            "1",  # [1] ✅ Done (1)
-            "Copy as file",
-            "I've sent it",
-            "TT-0099123",
-            "/cases",
-        ],
-        "chat",
-    )
+    typed = [
+        "/new",
+        "I was charged twice",
+        *ACCOUNT_ANSWERS,
+        f"{charge_day.isoformat()} 10:02",
+        "$189.90",
+        "1881",
+        "BDUS2026550101",
+        "Skip",
+        f"{charge_day.isoformat()} 10:08",
+        "BDUS2026550102",
+        "My money back",
+        "Yesterday",
+        f"file: {statement}",
+        "2",  # which checklist item: [2] Bank or card statement
+        "1",  # [1] ✅ Done (1)
+        "Copy as file",
+        "I've sent it",
+        "TT-0099123",
+        "/cases",
+    ]
+    result = run_bot(tmp_path, typed, "chat")
 
     _assert_clean_exit(result)
     out = result.stdout
     assert out.startswith("Terminal chat, on the local SQLite file ")
     assert "\n> " in out
-    assert out.count("> ") >= 23, "one prompt per line typed"
+    assert out.count("> ") >= len(typed), "one prompt per line typed"
     lines = out.splitlines()
     for button in (
         "  [1] Manual payment (prepaid)",
         "  [2] Automatic payment (card)",
-        "  [2] No",
+        "  [1] TikTok directly",
         "  [1] I was charged twice",
         "  [1] ✅ Done (1)",
         "  [1] 📄 Copy as file",
@@ -189,7 +186,7 @@ def test_a_number_typed_at_a_typed_question_is_the_answer_not_a_button(tmp_path:
     charge_day = _today() - timedelta(days=10)
     result = run_bot(
         tmp_path,
-        ["/new", *ACCOUNT_ANSWERS, "I was charged twice", f"{charge_day.isoformat()} 10:02", "2"],
+        ["/new", "I was charged twice", *ACCOUNT_ANSWERS, f"{charge_day.isoformat()} 10:02", "2"],
         "chat",
     )
     _assert_clean_exit(result)
@@ -215,8 +212,8 @@ def test_a_number_the_question_refuses_presses_that_button(tmp_path: Path) -> No
         tmp_path,
         [
             "/new",
-            *ACCOUNT_ANSWERS,
             "I was charged twice",
+            *ACCOUNT_ANSWERS,
             f"{charge_day.isoformat()} 10:02",
             "$189.90",
             "1",  # [1] Skip at "which card?"
@@ -239,8 +236,8 @@ def test_a_number_typed_after_a_question_without_buttons_is_the_answer(tmp_path:
         tmp_path,
         [
             "/new",
-            *ACCOUNT_ANSWERS,
             "I was charged twice",
+            *ACCOUNT_ANSWERS,
             f"{charge_day.isoformat()} 10:02",
             "$189.90",
             "1881",
@@ -248,6 +245,7 @@ def test_a_number_typed_after_a_question_without_buttons_is_the_answer(tmp_path:
             "Skip",
             f"{charge_day.isoformat()} 10:08",
             "Skip",
+            "My money back",
             "Yesterday",
             "Skip",
             "I've sent it",
@@ -282,17 +280,18 @@ def test_default_command_without_a_token_opens_the_terminal_chat(tmp_path: Path)
 
 def test_default_database_is_refundbot_sqlite3_in_the_current_folder(tmp_path: Path) -> None:
     """Without DATABASE_URL the chat keeps its cases in ./refundbot.sqlite3, as the README says."""
-    result = run_bot(tmp_path, ["/new", *ACCOUNT_ANSWERS], database=False)
+    result = run_bot(tmp_path, ["/new", "I was charged twice", *ACCOUNT_ANSWERS], database=False)
 
     _assert_clean_exit(result)
     assert "on the local SQLite file refundbot.sqlite3." in result.stdout
     assert (tmp_path / "refundbot.sqlite3").is_file()
-    assert "Step 2 of 6 — what went wrong" in result.stdout
+    assert "Step 1 — what went wrong" in result.stdout
+    assert "Step 6 of 16 — the charge" in result.stdout
 
 
 def test_end_of_input_mid_intake_and_a_second_run_continues(tmp_path: Path) -> None:
     """EOF mid-intake exits 0; the next run's /new offers Continue, at the same question."""
-    first = run_bot(tmp_path, ["/new", *ACCOUNT_ANSWERS, "I was charged twice"], "chat")
+    first = run_bot(tmp_path, ["/new", "I was charged twice", *ACCOUNT_ANSWERS], "chat")
 
     _assert_clean_exit(first)
     assert first.stdout.rstrip().endswith(">"), "it stopped at the prompt"
@@ -305,7 +304,7 @@ def test_end_of_input_mid_intake_and_a_second_run_continues(tmp_path: Path) -> N
 
     _assert_clean_exit(second)
     out = second.stdout
-    assert "You have a case in progress — Step 3 of 6 — the charge" in out
+    assert "You have a case in progress — Step 6 of 16 — the charge" in out
     lines = out.splitlines()
     assert "  [1] Continue" in lines and "  [2] Start over" in lines
     after_continue = out.split("  [2] Start over", 1)[1]
@@ -319,7 +318,7 @@ def test_end_of_input_mid_intake_and_a_second_run_continues(tmp_path: Path) -> N
 def test_a_second_run_on_a_clock_that_moved_back_still_answers(tmp_path: Path) -> None:
     """The server's clock went back two days between two runs: the second run's answers
     are not taken for redeliveries of the first run's (it used to answer nothing)."""
-    first = run_bot(tmp_path, ["/new", *ACCOUNT_ANSWERS, "I was charged twice"], "chat")
+    first = run_bot(tmp_path, ["/new", "I was charged twice", *ACCOUNT_ANSWERS], "chat")
     _assert_clean_exit(first)
     assert "When was the charge?" in first.stdout
 
@@ -327,7 +326,7 @@ def test_a_second_run_on_a_clock_that_moved_back_still_answers(tmp_path: Path) -
 
     _assert_clean_exit(second)
     out = second.stdout
-    assert "You have a case in progress — Step 3 of 6 — the charge" in out
+    assert "You have a case in progress — Step 6 of 16 — the charge" in out
     after_continue = out.split("  [2] Start over", 1)[1]
     assert "When was the charge?" in after_continue
 
@@ -356,8 +355,8 @@ def test_a_whole_intake_reads_dates_right_on_any_day(
         tmp_path,
         [
             "/new",
-            *ACCOUNT_ANSWERS,
             "I was charged twice",
+            *ACCOUNT_ANSWERS,
             "yesterday 10:02",
             "$189.90",
             "1881",
@@ -365,6 +364,7 @@ def test_a_whole_intake_reads_dates_right_on_any_day(
             "Skip",
             "yesterday 10:08",
             "Skip",
+            "My money back",
             "Today",
             "Skip",
         ],
@@ -390,6 +390,7 @@ def test_a_file_line_for_a_missing_file_gets_a_friendly_message(tmp_path: Path) 
         [
             "file: /does/not/exist",
             "/new",
+            "I was charged twice",
             "file: /does/not/exist",
             f"file: {tmp_path}",
             ADVERTISER_ID,
@@ -402,7 +403,7 @@ def test_a_file_line_for_a_missing_file_gets_a_friendly_message(tmp_path: Path) 
     out = result.stdout
     assert out.count("There's no file at /does/not/exist.") == 2
     assert f"There's no file at {tmp_path}." in out
-    assert "What should I call this account?" in out, "the next answer still counts"
+    assert "Who do you pay for ads" in out, "the next answer still counts"
 
 
 def test_a_case_left_at_the_verdict_stays_a_draft_to_open_again(tmp_path: Path) -> None:
@@ -412,14 +413,13 @@ def test_a_case_left_at_the_verdict_stays_a_draft_to_open_again(tmp_path: Path) 
         tmp_path,
         [
             "/new",
+            "I want my unused balance back",
             ADVERTISER_ID,
-            "Northwind Apparel",
+            "TikTok directly",
+            "Active",
             "Manual payment (prepaid)",
             "No",
             "USD",
-            "Active",
-            "TikTok directly",
-            "I want my unused balance back",
             "420 USD",
             "Yes, I'm an admin",
             "Skip",
@@ -433,7 +433,7 @@ def test_a_case_left_at_the_verdict_stays_a_draft_to_open_again(tmp_path: Path) 
 
     _assert_clean_exit(second)
     assert "You have a case in progress" not in second.stdout
-    assert "Which ad account" in second.stdout
+    assert "Pick the one closest to what happened" in second.stdout
     after_open = second.stdout.split("Open the draft", 1)[1]
     assert "Subject: Refund of unspent balance (420.00 USD)" in after_open
 
@@ -459,7 +459,7 @@ def test_the_bot_runs_without_the_postgresql_extras(tmp_path: Path) -> None:
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    assert "Step 1 of 6" in run.stdout
+    assert "Step 1 — what went wrong" in run.stdout
 
 
 def test_reminders_due_while_the_chat_was_closed_show_when_it_opens(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ def _answers(store: Store, user: ChatDriver) -> dict[str, object]:
 
 async def _at_charge_date(user: ChatDriver, reason: str = "charged twice") -> None:
     await user.send("/new")
-    await add_account(user)
     await user.tap(reason)
+    await add_account(user)
     assert "When was the charge?" in user.last_text()
 
 
@@ -127,6 +127,7 @@ async def test_a_same_day_pair_without_times_is_a_normal_answer(
     answers = _answers(store, user)
     assert (answers["other_date"], answers["other_time"]) == ("2026-11-25", None)
     await user.tap("Skip")  # other document number
+    await user.tap("My money back")
     await user.tap("Today")
     replies = await user.tap("Skip")  # evidence
     verdict, message = (plain(r.text) for r in replies if r.method == "sendMessage")
