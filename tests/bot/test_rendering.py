@@ -49,6 +49,7 @@ from conversations.facts import (
     Reason,
     SpendAfterPause,
     Verdict,
+    Want,
 )
 from conversations.intake import SPECS, STAGES, Intake, Kind, Note, Step, attached
 from conversations.policy import Policy, load_policy
@@ -133,6 +134,8 @@ def _actions(step: Step, path: Route) -> list[Action]:
         Step.SPEND_AFTER_PAUSE: [_choose(value) for value in SpendAfterPause],
         Step.INVOICE_PROBLEM: [_text(INVOICE_PROBLEM)],
         Step.STORY: [_text(STORY)],
+        # What the advertiser wants: every request when full, money back when bare.
+        Step.WANT: [_choose(value) for value in Want] if full else [_choose(Want.MONEY_BACK)],
         Step.APPEAL: [_choose(value) for value in Appeal],
         Step.ADMIN: [_choose("yes"), _choose("no")],
         Step.ADDED_BALANCE: [_choose(value) for value in AddedBalance],

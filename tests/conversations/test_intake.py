@@ -9,6 +9,7 @@ import pytest
 from conversations.errors import InputError
 from conversations.facts import AccountStatus, Appeal, Billing, PaidVia, Reason, SpendAfterPause
 from conversations.intake import (
+    ACCOUNT_STEPS,
     MACHINE,
     SPECS,
     TRANSITIONS,
@@ -46,6 +47,7 @@ ANSWERS: dict[Step, tuple[str, str]] = {
     Step.SPEND_AFTER_PAUSE: ("choose", SpendAfterPause.NO),
     Step.INVOICE_PROBLEM: ("text", "Billed 1,200 USD, spent 950 USD"),
     Step.STORY: ("text", "Delivery stopped on 8 Nov"),
+    Step.WANT: ("choose", "money_back"),
     Step.APPEAL: ("choose", Appeal.PENDING),
     Step.ADMIN: ("choose", "yes"),
     Step.ADDED_BALANCE: ("choose", "yes"),
@@ -77,10 +79,12 @@ def walk(intake: Intake) -> list[Step]:
 
 
 def started(reason: Reason, **account: object) -> Intake:
+    """The reason chosen first, then the saved account picked (if the reason needs one)."""
     intake = Intake()
     with attached(intake):
-        intake.use_account({**ACCOUNT, **account})
         intake.choose(reason, TODAY)
+        if intake.step is Step.ACCOUNT:
+            intake.use_account({**ACCOUNT, **account})
     return intake
 
 
@@ -99,17 +103,28 @@ CHARGE = [
         (
             Reason.DUPLICATE,
             {},
-            [*CHARGE, Step.OTHER_CHARGE, Step.OTHER_INVOICE, Step.NOTICED, Step.EVIDENCE],
+            [
+                *CHARGE,
+                Step.OTHER_CHARGE,
+                Step.OTHER_INVOICE,
+                Step.WANT,
+                Step.NOTICED,
+                Step.EVIDENCE,
+            ],
         ),
-        (Reason.UNRECOGNISED, {}, [*CHARGE, Step.NOTICED, Step.EVIDENCE]),
+        (Reason.UNRECOGNISED, {}, [*CHARGE, Step.WANT, Step.NOTICED, Step.EVIDENCE]),
         (
             Reason.AFTER_PAUSE,
             {},
             [*CHARGE, Step.PAUSED_ON, Step.SPEND_AFTER_PAUSE, Step.NOTICED, Step.EVIDENCE],
         ),
-        (Reason.NOT_DELIVERED, {}, [*CHARGE, Step.STORY, Step.NOTICED, Step.EVIDENCE]),
-        (Reason.INVALID_TRAFFIC, {}, [*CHARGE, Step.STORY, Step.NOTICED, Step.EVIDENCE]),
-        (Reason.OTHER, {}, [*CHARGE, Step.STORY, Step.NOTICED, Step.EVIDENCE]),
+        (Reason.NOT_DELIVERED, {}, [*CHARGE, Step.STORY, Step.WANT, Step.NOTICED, Step.EVIDENCE]),
+        (
+            Reason.INVALID_TRAFFIC,
+            {},
+            [*CHARGE, Step.STORY, Step.WANT, Step.NOTICED, Step.EVIDENCE],
+        ),
+        (Reason.OTHER, {}, [*CHARGE, Step.STORY, Step.WANT, Step.NOTICED, Step.EVIDENCE]),
         (
             Reason.WRONG_INVOICE,
             {"billing": Billing.INVOICING},
@@ -174,15 +189,20 @@ def test_a_non_admin_hears_the_verdict_before_being_asked_for_evidence() -> None
 
 
 def test_new_account_questions_in_order() -> None:
-    """Adding an account asks ID, name, billing, BC (and its ID if in one), currency,
-    status, who is paid."""
+    """Adding an account on its own (/accounts) asks every fact: ID, name, who is paid,
+    status, billing, BC (and its ID if in one), currency; then it is done."""
     intake = Intake()
+    intake.answers["_purpose"] = "account"
     with attached(intake):
         intake.begin_new_account()
         seen = [intake.step]
         intake.submit_text("7289000011112221010", TODAY)
         seen.append(intake.step)
         intake.submit_text("Northwind", TODAY)
+        seen.append(intake.step)
+        intake.choose(PaidVia.AGENCY, TODAY)
+        seen.append(intake.step)
+        intake.choose(AccountStatus.ACTIVE, TODAY)
         seen.append(intake.step)
         intake.choose(Billing.MANUAL, TODAY)
         seen.append(intake.step)
@@ -192,23 +212,212 @@ def test_new_account_questions_in_order() -> None:
         seen.append(intake.step)
         intake.submit_text("chf", TODAY)
         seen.append(intake.step)
-        intake.choose(AccountStatus.ACTIVE, TODAY)
-        seen.append(intake.step)
-        intake.choose(PaidVia.AGENCY, TODAY)
-        seen.append(intake.step)
     assert seen == [
         Step.ACCOUNT_ID,
         Step.ACCOUNT_NAME,
+        Step.ACCOUNT_PAID_VIA,
+        Step.ACCOUNT_STATUS,
         Step.ACCOUNT_BILLING,
         Step.ACCOUNT_BC,
         Step.ACCOUNT_BC_ID,
         Step.ACCOUNT_CURRENCY,
-        Step.ACCOUNT_STATUS,
-        Step.ACCOUNT_PAID_VIA,
-        Step.REASON,
+        Step.DONE,
     ]
     assert intake.answers["in_bc"] is True and intake.answers["bc_id"] is None
     assert intake.answers["currency"] == "CHF"
+
+
+def _new_account_questions(reason: Reason, *choices: str) -> list[Step]:
+    """The reason first, then a new account: the account questions asked, answering each
+    choice question with the first of `choices` it offers (else its first button)."""
+    intake = Intake()
+    asked: list[Step] = []
+    with attached(intake):
+        intake.choose(reason, TODAY)
+        if intake.step is Step.ACCOUNT:
+            intake.begin_new_account()
+        while intake.step in ACCOUNT_STEPS:
+            step = intake.step
+            asked.append(step)
+            if step is Step.ACCOUNT_ID:
+                intake.submit_text("7289000011112221010", TODAY)
+            elif step is Step.ACCOUNT_BC_ID:
+                intake.skip()
+            else:
+                offered = SPECS[step].choices
+                intake.choose(next((c for c in choices if c in offered), offered[0]), TODAY)
+    return asked
+
+
+PAID = Step.ACCOUNT_PAID_VIA
+
+
+@pytest.mark.parametrize(
+    ("reason", "choices", "expected"),
+    [
+        # The billing option decides a charge's verdict (POLICY.md rows 5, 11); the amount
+        # asks for the currency. No status, no Business Center, no name.
+        (
+            Reason.DUPLICATE,
+            (),
+            [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_CURRENCY],
+        ),
+        (
+            Reason.UNRECOGNISED,
+            (),
+            [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_CURRENCY],
+        ),
+        (
+            Reason.WRONG_INVOICE,
+            (),
+            [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_CURRENCY],
+        ),
+        # No verdict depends on the billing option: only who is paid and the currency.
+        (Reason.AFTER_PAUSE, (), [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_CURRENCY]),
+        (Reason.NOT_DELIVERED, (), [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_CURRENCY]),
+        (Reason.OTHER, (), [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_CURRENCY]),
+        # An agency-paid account goes to the agency: nothing more about billing.
+        (Reason.DUPLICATE, ("agency",), [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_CURRENCY]),
+        # The balance: status (suspended, closed), billing, and the Business Center for a
+        # prepaid balance (rows 1, 2, 3).
+        (
+            Reason.UNUSED_BALANCE,
+            ("manual", "no"),
+            [
+                Step.ACCOUNT_ID,
+                PAID,
+                Step.ACCOUNT_STATUS,
+                Step.ACCOUNT_BILLING,
+                Step.ACCOUNT_BC,
+                Step.ACCOUNT_CURRENCY,
+            ],
+        ),
+        (
+            Reason.UNUSED_BALANCE,
+            ("manual", "yes"),
+            [
+                Step.ACCOUNT_ID,
+                PAID,
+                Step.ACCOUNT_STATUS,
+                Step.ACCOUNT_BILLING,
+                Step.ACCOUNT_BC,
+                Step.ACCOUNT_BC_ID,
+                Step.ACCOUNT_CURRENCY,
+            ],
+        ),
+        # Monthly invoicing has no prepaid balance: no Business Center question.
+        (
+            Reason.UNUSED_BALANCE,
+            ("invoicing",),
+            [
+                Step.ACCOUNT_ID,
+                PAID,
+                Step.ACCOUNT_STATUS,
+                Step.ACCOUNT_BILLING,
+                Step.ACCOUNT_CURRENCY,
+            ],
+        ),
+        # "Account suspended" says the status already.
+        (
+            Reason.SUSPENDED,
+            ("manual", "no"),
+            [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_BC, Step.ACCOUNT_CURRENCY],
+        ),
+        # The reason alone decides: no account at all.
+        (Reason.POOR_RESULTS, (), []),
+        (Reason.AD_CREDITS, (), []),
+        (Reason.REJECTED_UNSPENT, (), []),
+    ],
+)
+def test_a_new_account_is_asked_only_what_its_reason_needs(
+    reason: Reason, choices: tuple[str, ...], expected: list[Step]
+) -> None:
+    """Issue 16 A.5: what went wrong comes first; a new account is then asked only the
+    facts that reason's verdict and message use."""
+    assert _new_account_questions(reason, *choices) == expected
+
+
+def test_a_saved_account_is_asked_only_the_facts_it_lacks() -> None:
+    """An account saved by a duplicate-charge case (no status, no Business Center) picked for
+    an unused balance: only those two are asked, then the balance."""
+    intake = Intake()
+    partial = {k: v for k, v in ACCOUNT.items() if k not in ("account_status", "in_bc", "bc_id")}
+    partial["billing"] = Billing.MANUAL
+    asked = []
+    with attached(intake):
+        intake.choose(Reason.UNUSED_BALANCE, TODAY)
+        intake.use_account({**partial, "account_status": None, "in_bc": None})
+        while intake.step in ACCOUNT_STEPS:
+            asked.append(intake.step)
+            intake.choose("no" if intake.step is Step.ACCOUNT_BC else AccountStatus.ACTIVE, TODAY)
+    assert asked == [Step.ACCOUNT_STATUS, Step.ACCOUNT_BC]
+    assert where(intake) is Step.BALANCE
+
+
+def test_the_step_count_is_honest_and_never_goes_back() -> None:
+    """ "Step N of M": N counts the questions passed (up by one per answer, down only by
+    Back), M the steps of this path as the answers tell it, the verdict included."""
+    intake = Intake()
+    seen = [intake.progress()]
+    with attached(intake):
+        intake.choose(Reason.DUPLICATE, TODAY)
+        intake.begin_new_account(from_menu=False)
+        for answer in ("7289000011112221010", PaidVia.TIKTOK, Billing.INVOICING, "USD"):
+            seen.append(intake.progress())
+            if intake.spec.kind is Kind.CHOICE:
+                intake.choose(answer, TODAY)
+            else:
+                intake.submit_text(answer, TODAY)
+        while intake.step is not Step.REVIEW:
+            seen.append(intake.progress())
+            kind, value = ANSWERS[intake.step]
+            if kind == "text":
+                intake.submit_text(value, TODAY)
+            elif kind == "choose":
+                intake.choose(value, TODAY)
+            else:
+                intake.skip()
+        seen.append(intake.progress())
+        numbers = [n for n, _total in seen]
+        assert numbers == list(range(1, len(seen) + 1))
+        # Invoicing: no card question; the count says so from the billing answer on.
+        assert seen[0] == (1, None)
+        assert all(total == len(seen) for _n, total in seen[4:])
+        assert intake.back() is True
+        assert intake.progress()[0] == len(seen) - 1
+
+
+def test_an_intake_begun_in_the_old_order_carries_on() -> None:
+    """An intake stored by the old order (account first) mid-account, without a reason: its
+    step still loads; the next answer leads to the reason, then what the reason still needs."""
+    intake = Intake(
+        state=Step.ACCOUNT_STATUS,
+        answers={
+            "advertiser_id": "7289000011112221010",
+            "account_name": "Northwind",
+            "billing": "automatic",
+            "in_bc": False,
+            "bc_id": None,
+            "currency": "USD",
+        },
+        history=[
+            "account",
+            "account_id",
+            "account_name",
+            "account_billing",
+            "account_bc",
+            "account_currency",
+        ],
+    )
+    with attached(intake):
+        intake.choose(AccountStatus.ACTIVE, TODAY)
+        assert where(intake) is Step.REASON
+        intake.choose(Reason.DUPLICATE, TODAY)
+        assert where(intake) is Step.ACCOUNT_PAID_VIA
+        intake.choose(PaidVia.TIKTOK, TODAY)
+        assert where(intake) is Step.CHARGE_DATE
+        assert intake.back() and where(intake) is Step.ACCOUNT_PAID_VIA
+        assert intake.back() and where(intake) is Step.REASON
 
 
 def test_unknown_currency_code_is_refused() -> None:
@@ -228,9 +437,9 @@ def test_back_keeps_answers_and_stops_at_the_first_question() -> None:
         assert where(intake) is Step.CHARGE_DATE
         assert intake.answers["charge_date"] == "2026-11-09"
         assert intake.back() is True
-        assert where(intake) is Step.REASON
-        assert intake.back() is True
         assert where(intake) is Step.ACCOUNT
+        assert intake.back() is True
+        assert where(intake) is Step.REASON
         assert intake.back() is False
     assert intake.answers["reason"] == Reason.DUPLICATE
 

@@ -312,8 +312,8 @@ INVALID = [
     ),
     pytest.param(
         'reason = "duplicate",',
-        'reason = "duplicate", in_business_center = [true, "unknown"],',
-        ["in_business_center is always known"],
+        'reason = ["duplicate", "unknown"],',
+        ["reason is always known"],
         id="unknown-for-a-fact-that-is-always-known",
     ),
     pytest.param(
