@@ -324,20 +324,40 @@ class StepPath:
 
 
 NEW = say("/new")
-DUPLICATE = (NEW, account(), tap("charged twice"))
+DUPLICATE = (NEW, tap("charged twice"), account())
 CHARGE = (say("9 Nov 10:02"), say("189.90 USD"))
 PATHS = (
-    StepPath(Step.ACCOUNT_ID, Step.ACCOUNT_NAME, (NEW,)),
-    StepPath(Step.ACCOUNT_NAME, Step.ACCOUNT_BILLING, (NEW, say(ADVERTISER_ID))),
+    # What went wrong first; then the account facts that reason needs.
+    StepPath(Step.ACCOUNT_ID, Step.ACCOUNT_PAID_VIA, (NEW, tap("charged twice"))),
+    # Only /accounts asks an account's name.
+    StepPath(
+        Step.ACCOUNT_NAME,
+        Step.ACCOUNT_PAID_VIA,
+        (say("/accounts"), tap("Add an account"), say(ADVERTISER_ID)),
+    ),
     StepPath(
         Step.ACCOUNT_BC_ID,
         Step.ACCOUNT_CURRENCY,
-        (NEW, say(ADVERTISER_ID), say("Northwind"), tap("Automatic payment"), tap("Yes")),
+        (
+            NEW,
+            tap("unused balance"),
+            say(ADVERTISER_ID),
+            tap("TikTok directly"),
+            tap("Active", True),
+            tap("Automatic payment"),
+            tap("Yes"),
+        ),
     ),
     StepPath(
         Step.ACCOUNT_CURRENCY,
-        Step.ACCOUNT_STATUS,
-        (NEW, say(ADVERTISER_ID), say("Northwind"), tap("Automatic payment"), tap("No", True)),
+        Step.CHARGE_DATE,
+        (
+            NEW,
+            tap("charged twice"),
+            say(ADVERTISER_ID),
+            tap("TikTok directly"),
+            tap("Automatic payment"),
+        ),
     ),
     StepPath(Step.CHARGE_DATE, Step.CHARGE_AMOUNT, DUPLICATE),
     StepPath(Step.CHARGE_AMOUNT, Step.CHARGE_CARD, (*DUPLICATE, CHARGE[0])),
@@ -355,7 +375,7 @@ PATHS = (
     ),
     StepPath(
         Step.OTHER_INVOICE,
-        Step.NOTICED,
+        Step.WANT,
         (*DUPLICATE, *CHARGE, say("1881"), say("BDUS2026550101"), tap("Skip"), say("9 Nov 10:08")),
     ),
     StepPath(
@@ -369,21 +389,22 @@ PATHS = (
             tap("Skip"),
             say("9 Nov 10:08"),
             tap("Skip"),
+            tap("My money back"),
         ),
     ),
-    StepPath(Step.BALANCE, Step.ADMIN, (NEW, account(), tap("unused balance"))),
+    StepPath(Step.BALANCE, Step.ADMIN, (NEW, tap("unused balance"), account())),
     StepPath(
         Step.PAUSED_ON,
         Step.SPEND_AFTER_PAUSE,
-        (NEW, account(), tap("after I paused"), say("9 Nov"), say("50 USD"), *[tap("Skip")] * 3),
+        (NEW, tap("after I paused"), account(), say("9 Nov"), say("50 USD"), *[tap("Skip")] * 3),
     ),
     StepPath(
         Step.INVOICE_PROBLEM,
         Step.NOTICED,
         (
             NEW,
-            account(billing="Monthly invoicing"),
             tap("Wrong invoice"),
+            account(billing="Monthly invoicing"),
             say("9 Nov"),
             say("50 USD"),
             *[tap("Skip")] * 2,
@@ -391,8 +412,8 @@ PATHS = (
     ),
     StepPath(
         Step.STORY,
-        Step.NOTICED,
-        (NEW, account(), tap("Something else"), say("9 Nov"), say("50 USD"), *[tap("Skip")] * 3),
+        Step.WANT,
+        (NEW, tap("Something else"), account(), say("9 Nov"), say("50 USD"), *[tap("Skip")] * 3),
     ),
     StepPath(
         Step.TICKET,
@@ -643,7 +664,8 @@ async def test_hostile_story_through_the_verdict_and_message(
     with caplog.at_level(logging.WARNING):
         await at.user.send(typed)
         row = at.store.load_intake(at.user.chat_id, at.user.user_id)
-        assume(row is not None and row.intake.step is Step.NOTICED)
+        assume(row is not None and row.intake.step is Step.WANT)
+        await at.user.tap("My money back")
         await at.user.tap("Today")
         await at.user.tap("Skip")
     calls = at.user.api.calls[start:]

@@ -41,6 +41,7 @@ async def test_a_russian_users_other_charge_and_noticed_day(user: ChatDriver, st
         await user.tap_data(":s")
     await user.send("03.11 10.08")
     await user.tap_data(":s")  # other document number
+    await user.tap_data(":c:money_back")
     await user.send("вчера")
     answers = _answers(store, user)
     assert answers["charge_date"] == "2026-11-03"

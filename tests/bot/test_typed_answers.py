@@ -57,8 +57,9 @@ async def test_amounts_with_filler_words(
 
 
 async def test_an_advertiser_id_with_words_around_it(user: ChatDriver, store: Store) -> None:
-    """`its 7289000011112221010` is the ID; the name is asked next."""
+    """`its 7289000011112221010` is the ID; the next question follows."""
     await user.send("/new")
+    await user.tap("charged twice")
     await user.send(f"its {ADVERTISER_ID}")
     assert "⚠️" not in user.last_text()
     assert _answers(store, user)["advertiser_id"] == ADVERTISER_ID
@@ -173,16 +174,15 @@ async def test_a_closed_account_asks_for_its_balance(user: ChatDriver) -> None:
     verdict says the refund usually comes within 60 days and to ask support otherwise,
     without the "a refund closes the account" warning, and the message says it is closed."""
     await user.send("/new")
+    await user.tap("unused balance")
     await user.send(ADVERTISER_ID)
-    await user.send("Northwind Apparel")
-    await user.tap("Manual payment")
-    await user.tap("No", exact=True)
-    await user.tap("USD", exact=True)
+    await user.tap("TikTok directly")
     assert "active, suspended or closed" in user.last_text()
     assert "Closed, balance not refunded" in user.button_labels()
     await user.tap("Closed, balance not refunded", exact=True)
-    await user.tap("TikTok directly")
-    await user.tap("unused balance")
+    await user.tap("Manual payment")
+    await user.tap("No", exact=True)
+    await user.tap("USD", exact=True)
     await user.send("420 USD")
     await user.tap("Yes, I'm an admin")
     replies = await user.tap("Skip")  # evidence
