@@ -15,7 +15,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, insert, inspect, select, text
 
 from bot import schema
-from bot.storage import Store, case_events, cases, make_engine, members, metadata, teams
+from bot.storage import (
+    Store,
+    accounts,
+    case_events,
+    cases,
+    make_engine,
+    members,
+    metadata,
+    teams,
+)
 from tests.databases import PostgresServer
 
 
@@ -237,4 +246,47 @@ def test_0005_turns_the_names_in_assignments_into_ids(empty_url: str) -> None:
     with engine.connect() as conn:
         details = conn.execute(text("SELECT detail FROM case_events ORDER BY id")).scalars().all()
     assert details == ["@sam_s", "Kim", None, None, "TT-1"]
+    engine.dispose()
+
+
+def test_0007_lets_an_accounts_facts_be_unknown(empty_url: str) -> None:
+    """From 0007 an account may be saved with only what its case asked (billing, Business
+    Center, currency, status and who is paid may be NULL); downgrading writes the old
+    defaults into the facts never asked, and keeps the ones known."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine)
+    now = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=7, kind="private", created_at=now))
+        conn.execute(
+            insert(accounts).values(
+                id=1,
+                team_id=7,
+                advertiser_id="7289000011112221010",
+                billing="manual",
+                created_at=now,
+            )
+        )
+    query = select(
+        accounts.c.billing,
+        accounts.c.in_bc,
+        accounts.c.currency,
+        accounts.c.status,
+        accounts.c.paid_via,
+    )
+    with engine.connect() as conn:
+        assert tuple(conn.execute(query).one()) == ("manual", None, None, None, None)
+    schema.downgrade(engine, "0006")
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT billing, in_bc, currency, status, paid_via FROM accounts")
+        ).one()
+    assert (row[0], bool(row[1]), row[2], row[3], row[4]) == (
+        "manual",
+        False,
+        "USD",
+        "active",
+        "tiktok",
+    )
+    schema.upgrade(engine)
     engine.dispose()

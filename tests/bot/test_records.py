@@ -217,9 +217,7 @@ async def test_export_in_a_group_gives_the_teams_cases_only(app: App, api: InPro
     await sam_in_group.send(f"/export@{BOT}")
     _, archive = the_zip(api)
     _, *rows = rows_of(archive)
-    assert [(r[0], r[4], r[13]) for r in rows] == [
-        ("2", "7289000022223333444", str(ALEX))
-    ]
+    assert [(r[0], r[4], r[13]) for r in rows] == [("2", "7289000022223333444", str(ALEX))]
     assert sorted(archive.namelist()) == ["case-2.md", "cases.csv", "stats.csv"]
     assert 'from the team "Team"' in archive.read("case-2.md").decode("utf-8")
     assert "The team's 1 case" in sam_in_group.last_text()
