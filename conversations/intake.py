@@ -269,9 +269,14 @@ def _onward(source: Step | list[Step], trigger: str = "next") -> list[dict[str, 
             for step in ACCOUNT_QUESTIONS
         ),
         # Adding or editing an account on its own (/accounts): done once its questions are.
-        {"trigger": trigger, "source": source, "dest": S.DONE, "conditions": "adds_an_account"},
-        {"trigger": trigger, "source": source, "dest": S.CHARGE_DATE, "conditions": "is_about_a_charge"},
-        {"trigger": trigger, "source": source, "dest": S.BALANCE, "conditions": "is_about_the_balance"},
+        *(
+            {"trigger": trigger, "source": source, "dest": dest, "conditions": condition}
+            for dest, condition in (
+                (S.DONE, "adds_an_account"),
+                (S.CHARGE_DATE, "is_about_a_charge"),
+                (S.BALANCE, "is_about_the_balance"),
+            )
+        ),
         # Poor results, ad credits, rejected ads: the reason alone decides the verdict.
         {"trigger": trigger, "source": source, "dest": S.REVIEW},
     ]
@@ -454,9 +459,7 @@ class Intake:
             )
         if step is Step.ACCOUNT_CURRENCY:
             # The amount questions read an amount in the account's currency.
-            return "amount" not in a and (
-                reason in REASONS_ABOUT_A_CHARGE or about_the_balance
-            )
+            return "amount" not in a and (reason in REASONS_ABOUT_A_CHARGE or about_the_balance)
         return False  # the name: only /accounts asks it
 
     def asks_want(self) -> bool:
@@ -617,7 +620,7 @@ class Intake:
         # its usual answer (an ad account outside a Business Center, an admin, …).
         probe = Intake(state=self.step, answers=dict(self.answers))
         ahead = 0
-        seen = {self.step}
+        seen: set[Step] = {self.step}
         step: Step | None = self.step
         while step is not None:
             step = probe._predicted_next(step)

@@ -48,6 +48,7 @@ import httpx
 import pytest
 
 from tests.e2e.harness import BOT_USERNAME, BotProcess, ChatUser, Emulator, RepairProxy
+from tests.helpers import account_question
 
 pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or shutil.which("npm") is None,
@@ -79,24 +80,33 @@ def people(
 
 
 def add_account(user: ChatUser, billing: str = "Automatic payment") -> None:
-    """Answer the new-account questions (the intake must be at the advertiser ID)."""
-    user.send(ADVERTISER_ID)
-    user.send("Northwind Apparel")
-    user.tap(billing)
-    user.tap("No", exact=True)
-    user.tap("USD", exact=True)
-    user.tap("Active", exact=True)
-    user.tap("TikTok directly")
+    """Answer the account questions the intake asks, in its order: after the reason only
+    the facts that reason needs, from /accounts all of them (name included)."""
+    answers = {
+        "id": lambda: user.send(ADVERTISER_ID),
+        "name": lambda: user.send("Northwind Apparel"),
+        "paid_via": lambda: user.tap("TikTok directly"),
+        "status": lambda: user.tap("Active", exact=True),
+        "billing": lambda: user.tap(billing),
+        "bc": lambda: user.tap("No", exact=True),
+        "bc_id": lambda: user.tap("Skip"),
+        "currency": lambda: user.tap("USD", exact=True),
+    }
+    while (which := account_question(user.last_text())) is not None:
+        answers[which]()
 
 
 def unused_balance_to_verdict(user: ChatUser) -> tuple[str, str]:
-    """Step 2 onwards of an unused-balance case; returns (verdict, support message)."""
-    assert "Step 2 of 6" in user.last_text()
+    """An unused-balance case from its first question (what went wrong) on, for a new
+    manual-payment account; returns (verdict, support message)."""
+    assert "Step 1 — what went wrong" in user.last_text()
     user.tap("unused balance")
-    assert "Step 3 of 6" in user.last_text()
+    assert "Step 2 of 11 — your ad account" in user.last_text()
+    add_account(user, billing="Manual payment")
+    assert "Step 8 of 11 — the balance" in user.last_text()
     user.send("420.00 USD")
     user.tap("Yes, I'm an admin")
-    assert "Step 5 of 6" in user.last_text()
+    assert "Step 10 of 11 — anything to attach?" in user.last_text()
     return skip_evidence(user)
 
 
@@ -121,12 +131,9 @@ def test_private_intake_from_start_to_the_support_message(
     alex.send("/start")
     assert "TikTok" in alex.last_text()
     alex.send("/new")
-    assert "Step 1 of 6" in alex.last_text()
-    add_account(alex, billing="Manual payment")
     verdict, message = unused_balance_to_verdict(alex)
     assert "✅" in verdict and "Request a refund · FAQs for Refund" in verdict
     assert ADVERTISER_ID in message and "420.00 USD" in message
-    assert "Northwind Apparel" in message
 
 
 def test_group_case_continues_in_private_with_the_deep_link(
@@ -149,8 +156,6 @@ def test_group_case_continues_in_private_with_the_deep_link(
 
     alex.send(f"/start {link}")
     assert "This case is for" in alex.all_text()
-    assert "Step 1 of 6" in alex.last_text()
-    add_account(alex, billing="Manual payment")
     _, message = unused_balance_to_verdict(alex)
     assert ADVERTISER_ID in message and "420.00 USD" in message
     card = alex_group.wait_for("Case #1")
@@ -168,8 +173,8 @@ def test_restart_mid_intake_keeps_the_answers(
     alex = people["alex"]
     day = datetime.now(UTC).date() - timedelta(days=5)  # the bot runs in UTC
     alex.send("/new")
-    add_account(alex)
     alex.tap("charged twice")
+    add_account(alex)
     alex.send(f"{day.day} {day:%b} {day.year} 10:02")
     alex.send("189.90 USD")
     question = alex.last_text()
@@ -189,6 +194,7 @@ def test_restart_mid_intake_keeps_the_answers(
     alex.tap("Skip")
     alex.send(f"{day.day} {day:%b} {day.year} 10:08")
     alex.tap("Skip")
+    alex.tap("My money back")
     alex.tap("Today")
     _, message = skip_evidence(alex)
     assert ADVERTISER_ID in message and "189.90 USD" in message
@@ -220,9 +226,9 @@ def test_a_billing_export_sent_as_a_document_is_imported(
     server serves files on the same host), read, and reported. Before, the bot asked the
     public Telegram host and answered "I couldn't fetch that file from Telegram"."""
     alex = people["alex"]
-    alex.send("/new")
+    alex.send("/accounts")
+    alex.tap("Add an account")
     add_account(alex)
-    alex.send("/cancel")
     data = (DATA / "billing_title_lines.csv").read_bytes()
     proxy.add_file(token, "export-1", "documents/file_0.csv", data)
     alex.send_document("export-1", "billing_title_lines.csv", len(data))

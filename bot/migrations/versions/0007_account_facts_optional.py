@@ -17,6 +17,8 @@ Create Date: 2026-12-06 11:30:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,7 +27,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[object], object], ...] = (
+_COLUMNS: tuple[tuple[str, Any, object], ...] = (
     ("billing", sa.String(length=16), "automatic"),
     ("in_bc", sa.Boolean(), False),
     ("currency", sa.String(length=3), "USD"),
@@ -43,9 +45,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     accounts = sa.table("accounts", *(sa.column(name, type_) for name, type_, _d in _COLUMNS))
     for name, _type, default in _COLUMNS:
-        op.execute(
-            accounts.update().where(accounts.c[name].is_(None)).values({name: default})
-        )
+        op.execute(accounts.update().where(accounts.c[name].is_(None)).values({name: default}))
     with op.batch_alter_table("accounts") as batch:
         for name, type_, _default in _COLUMNS:
             batch.alter_column(name, existing_type=type_, nullable=False)
