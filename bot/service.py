@@ -198,11 +198,13 @@ class RefundService:
         row = self._new_row(who)
         with attached(row.intake):
             row.intake.choose(reason, self.today(who))
-            row.intake.use_account(account)
             values = _charge_answers(charges[0])
             if reason == Reason.DUPLICATE and len(charges) > 1:
                 values.update(_charge_answers(charges[1], other=True))
+            # The charges first, so that picking the account asks only the account facts
+            # still missing (no currency: the charge has one) and passes over the rest.
             row.intake.prefill(values)
+            row.intake.use_account(account)
             replies += self._after_change(row, who, [], previous=Step.REASON)
         return ButtonResult(None, replies)
 
