@@ -29,9 +29,9 @@ from bot.config import Settings  # noqa: E402
 from bot.transport import InProcessBotApi, UpdateFactory  # noqa: E402
 from tests.helpers import ADVERTISER_ID  # noqa: E402
 
-# After /new, the answers each user gives in turn (the account questions, then the charge),
-# cycling through the typed ones so every update does real work.
-ANSWERS = [ADVERTISER_ID, "Northwind", "9 Nov 10:02", "189.90 USD", "1881", "BDUS2026550101"]
+# After /new, the answers each user gives in turn (what went wrong, typed as its label, then
+# the account's ID, then the charge), cycling through the first two.
+ANSWERS = ["I was charged twice", ADVERTISER_ID, "9 Nov 10:02", "189.90 USD", "1881"]
 
 
 def rss_mb() -> float:
@@ -60,7 +60,7 @@ async def drive(users: int, updates: int, db: Path) -> list[tuple[int, int, floa
         samples.append((users, handled, rss_mb()))
         step = 0
         while handled < updates:
-            answer = ANSWERS[step % 2]  # the first questions take typed text
+            answer = ANSWERS[step % 2]  # the first two questions, typed
             for person in people:
                 if handled >= updates:
                     break

@@ -100,5 +100,5 @@ def test_the_installed_wheel_runs_the_chat_in_every_language(wheel: Path, tmp_pa
     assert f"package: {target / 'bot' / '__init__.py'}" in result.stdout
     assert "ru Пропустить" in result.stdout
     assert "es Omitir" in result.stdout
-    assert "Step 1 of 6" in result.stdout
+    assert "Step 1 — what went wrong" in result.stdout
     assert (work / "refundbot.sqlite3").exists()
