@@ -126,7 +126,7 @@ class Intakes:
     def __init__(self, url: str) -> None:
         settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
         self.service = build_service(settings)
-        self.api = InProcessBotApi()
+        self.api = InProcessBotApi(strict=False)
         self.app = build_application(
             settings, self.service, request=self.api, token="1:BENCH", rate_limited=False
         )
@@ -162,7 +162,7 @@ class Bare:
     per update; with `way_back`, each reply also carries Back and Cancel buttons."""
 
     def __init__(self, way_back: bool = False) -> None:
-        self.api = InProcessBotApi()
+        self.api = InProcessBotApi(strict=False)
         self.app = (
             Application.builder().token("1:BARE").request(self.api).get_updates_request(self.api)
         ).build()
@@ -220,7 +220,7 @@ class SameCalls:
     rendering: the floor for a bot with this chat's call pattern."""
 
     def __init__(self, calls: Calls, delay: float = 0.0, concurrent: bool = False) -> None:
-        self.api = InProcessBotApi(delay=delay)
+        self.api = InProcessBotApi(delay=delay, strict=False)
         builder = (
             Application.builder().token("1:SAME").request(self.api).get_updates_request(self.api)
         )
@@ -401,7 +401,7 @@ async def network_run(
     latency summary and GC pauses; with `freeze`, gc.freeze() after start-up."""
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     service = build_service(settings)
-    api = InProcessBotApi(delay=delay)
+    api = InProcessBotApi(delay=delay, strict=False)
     app = build_application(settings, service, request=api, token="1:NET", rate_limited=False)
     async with app:
         driver = Chats(app, api, SCRIPT, first_user=100_000)

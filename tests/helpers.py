@@ -146,6 +146,13 @@ class ChatDriver:
                 shown[old.message_id or 0] = ApiCall(
                     "sendMessage", {**old.params, **c.params}, message_id=old.message_id
                 )
+            elif c.method == "editMessageReplyMarkup" and int(c.params["message_id"]) in shown:
+                # The keyboard changed (or went: no reply_markup) and the text stayed.
+                old = shown[int(c.params["message_id"])]
+                params = {k: v for k, v in old.params.items() if k != "reply_markup"}
+                if c.params.get("reply_markup"):
+                    params["reply_markup"] = c.params["reply_markup"]
+                shown[old.message_id or 0] = ApiCall(old.method, params, message_id=old.message_id)
         return [shown[i] for i in order]
 
     def last(self) -> ApiCall:

@@ -116,7 +116,11 @@ def webhook_settings(settings: Settings) -> Settings:
 async def webhook_bot(
     webhook_settings: Settings, service: RefundService, api: InProcessBotApi
 ) -> AsyncIterator[RunningBot]:
-    """The bot in webhook mode, listening; stopped as SIGTERM would stop it."""
+    """The bot in webhook mode, listening; stopped as SIGTERM would stop it. The chats the
+    tests' updates come from (5001–5009, 5401–5409) have written to the bot, so Telegram
+    knows them."""
+    for chat_id in [*range(5001, 5010), *range(5401, 5410)]:
+        api.open_chat(chat_id)
     app = build_application(webhook_settings, service, request=api, rate_limited=False)
     stop, ready = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(run_webhook(app, webhook_settings, stop=stop, ready=ready))
