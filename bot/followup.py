@@ -349,7 +349,10 @@ class FollowUpService:
                 self.renderer.chat_text("case_input", what=what, case=self.case_view(case)),
                 force_reply=who.in_group,
             )
-            return ButtonResult(None, self._in_topic(who, case, [prompt]))
+            # In a group the card is the team's: it keeps its buttons for the others.
+            return ButtonResult(
+                None, self._in_topic(who, case, [prompt]), keep_buttons=who.in_group
+            )
         if action == "A":
             self.store.assign_case(case.id, who.user_id, who.user_id, now)
             case = self.store.get_case(case.team_id, case.id) or case
