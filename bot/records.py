@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Table, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from bot import labels
+from bot import i18n, labels
 from bot.followup import FollowUpService
 from bot.i18n import N_, Words, _, ngettext
 from bot.policy_texts import PolicyTexts
@@ -58,6 +58,7 @@ from conversations.errors import NP_
 from conversations.inputs import whole_number
 from conversations.intake import REASONS_ABOUT_THE_BALANCE, Step
 from conversations.policy import Policy, Situation
+from conversations.regions import region_name
 
 if TYPE_CHECKING:
     from bot.service import RefundService
@@ -623,6 +624,12 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
         labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_PAID_VIA],
         "paid_via",
         _choice(Step.ACCOUNT_PAID_VIA),
+        False,
+    ),
+    (
+        labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_REGION],
+        "region",
+        lambda code: region_name(code, i18n.current()),
         False,
     ),
     (labels.STEP_NAMES_ENGLISH[Step.REASON], "reason", _choice(Step.REASON), False),

@@ -41,6 +41,7 @@ from conversations.intake import (
     attached,
 )
 from conversations.policy import Policy
+from conversations.regions import COMMON_REGIONS, region_name
 
 log = logging.getLogger(__name__)
 
@@ -1042,6 +1043,15 @@ class RefundService:
                 buttons.append(
                     [Button(labels.STEP_NAMES[editable], self._data(row, "E", str(editable)))]
                 )
+        elif step is Step.ACCOUNT_REGION:
+            # Names in the chat's language (CLDR's, through Babel: not the catalogue's).
+            buttons += in_rows(
+                [
+                    Button(region_name(code, i18n.current()), self._data(row, "c", code))
+                    for code in COMMON_REGIONS
+                ],
+                2,
+            )
         elif step in labels.CHOICES:
             options = [
                 (value, label)

@@ -120,6 +120,7 @@ def _actions(step: Step, path: Route) -> list[Action]:
         Step.ACCOUNT_CURRENCY: [_choose("USD")],
         Step.ACCOUNT_STATUS: [_choose(path.status)],
         Step.ACCOUNT_PAID_VIA: [_choose(path.paid_via)],
+        Step.ACCOUNT_REGION: [_choose("JP") if full else _skip],
         Step.REASON: [_choose(path.reason)],
         Step.CHARGE_DATE: [_text("2026-11-09 10:02" if full else "2026-11-09")],
         Step.CHARGE_AMOUNT: [_text("$189.90" if full else "189.9")],
@@ -437,6 +438,7 @@ def test_support_message_writes_money_in_the_accounts_currency(
         _text(currency),
         _choose("active"),
         _choose("tiktok"),
+        _skip,  # the country
         _choose("duplicate"),
         _text("2026-11-09 10:02"),
         _text(typed),
@@ -809,6 +811,7 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                         "in_bc": True,
                         "currency": "USD",
                         "account_status": "suspended",
+                        "region": "JP",
                     }
                 ],
                 "labels": labels.BILLING_WORDS,

@@ -101,6 +101,7 @@ ACCOUNT_ANSWERS = [
     "1",  # [1] USD
     "Active",
     "TikTok directly",
+    "Skip",  # the country
 ]
 
 
@@ -419,6 +420,7 @@ def test_a_case_left_at_the_verdict_stays_a_draft_to_open_again(tmp_path: Path) 
             "USD",
             "Active",
             "TikTok directly",
+            "Skip",  # the country
             "I want my unused balance back",
             "420 USD",
             "Yes, I'm an admin",
