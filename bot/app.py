@@ -30,6 +30,7 @@ from bot.rendering import Renderer
 from bot.service import RefundService
 from bot.storage import Store
 from bot.updates import ChatOrderedProcessor
+from conversations import regions
 from conversations.policy import Policy, load_policy
 
 
@@ -69,6 +70,9 @@ def build_service(
     clock: Callable[[], datetime] = utc_now,
 ) -> RefundService:
     """The service with its storage, policy and templates."""
+    # Countries' names are read from CLDR once (about a second); at start-up, not inside
+    # the first update whose answer is a country.
+    regions.warm_up()
     return RefundService(
         store=store or Store.open(settings.database_url),
         policy=policy or load_policy(),

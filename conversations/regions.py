@@ -4,7 +4,7 @@ TikTok's policy varies by region (POLICY.md, "Regional differences"), so an ad a
 keeps its country as an ISO 3166 alpha-2 code. People type it the way they say it:
 "Vietnam", "VN", "Việt Nam", "Japón", "Япония", "Brasil". The names come from CLDR
 (through Babel): each country's name in the languages the bot speaks and in the
-country's own official languages, matched without case or accents.
+languages of the main ad markets, matched without case or accents.
 """
 
 from __future__ import annotations
@@ -14,12 +14,18 @@ import re
 import unicodedata
 
 from babel import Locale, UnknownLocaleError
-from babel.languages import get_official_languages
 
 from conversations.errors import N_, InputError
 
 # The languages the bot speaks (bot/i18n.py LANGUAGES); names in these are always read.
 SPOKEN = ("en", "ru", "es", "pt_BR", "id")
+# Countries' own names, in the languages of the markets advertisers write from ("Việt Nam",
+# "日本", "ประเทศไทย"). Every name in each of these is read, so the list stays short: each
+# language costs a CLDR locale load (~15 ms) the first time a country is typed.
+OWN_LANGUAGES = (
+    "vi", "ja", "th", "ms", "zh", "zh_Hant", "ko", "fil", "tr", "ar",
+    "de", "fr", "it", "pl", "nl", "uk", "kk", "pt_PT", "hi",
+)  # fmt: skip
 # Offered as buttons: large TikTok ad markets for the bot's languages, and the countries
 # whose rules differ (POLICY.md: promo codes, invoice timing).
 COMMON_REGIONS = ("US", "GB", "BR", "MX", "ID", "VN", "TH", "MY", "JP", "TW")
@@ -73,6 +79,11 @@ def _known() -> frozenset[str]:
     )
 
 
+def warm_up() -> None:
+    """Build the table of names now (it is built on first use otherwise)."""
+    _index()
+
+
 def region_name(code: str, locale: str = "en") -> str:
     """The country's name in `locale` ("Japón" for JP in es); the code if it has none."""
     try:
@@ -108,7 +119,7 @@ def _fold(text: str) -> str:
 
 @functools.cache
 def _index() -> dict[str, str]:
-    """Folded name → code, for every known country in the spoken and its own languages."""
+    """Folded name → code, for every known country in the spoken and the markets' languages."""
     index: dict[str, str] = {}
     locales: dict[str, Locale] = {}
 
@@ -121,14 +132,9 @@ def _index() -> dict[str, str]:
         return dict(locales[language].territories)
 
     known = _known()
-    for language in SPOKEN:
+    for language in SPOKEN + OWN_LANGUAGES:
         for code, name in names_in(language).items():
             if code in known:
-                _add(index, name, code)
-    for code in known:
-        for language in get_official_languages(code, de_facto=True):
-            name = names_in(language).get(code)
-            if name:
                 _add(index, name, code)
     for alias, code in _ALIASES.items():
         index[_fold(alias)] = code
