@@ -319,12 +319,16 @@ class FollowUpService:
         if action == "e":
             # Beside the reminder, which keeps its buttons.
             return ButtonResult(
-                None, self._in_topic(who, case, [self._escalation(case, signer=who.user_id)]), keep_buttons=True
+                None,
+                self._in_topic(who, case, [self._escalation(case, signer=who.user_id)]),
+                keep_buttons=True,
             )
         if action == ASK_WHY:
             # After "Denied": a message asking support for the reason (nothing recorded).
             return ButtonResult(
-                None, self._in_topic(who, case, [self._ask_why(case, signer=who.user_id)]), keep_buttons=True
+                None,
+                self._in_topic(who, case, [self._ask_why(case, signer=who.user_id)]),
+                keep_buttons=True,
             )
         if action[:1] in ("F", "E", "W") and action[1:] in i18n.LANGUAGES:
             # The follow-up or escalation message again, in another language (English
@@ -375,7 +379,9 @@ class FollowUpService:
             if isinstance(preview, ButtonResult):
                 return preview
             return ButtonResult(
-                None, self._in_topic(who, case, [self._follow_up(case, preview, signer=who.user_id)]), keep_buttons=True
+                None,
+                self._in_topic(who, case, [self._follow_up(case, preview, signer=who.user_id)]),
+                keep_buttons=True,
             )
         if action == FOLLOW_UP_SENT:
             action = "f"

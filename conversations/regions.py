@@ -71,10 +71,10 @@ def known_regions() -> frozenset[str]:
 
 @functools.cache
 def _known() -> frozenset[str]:
-    territories = Locale("en").territories
+    codes = (str(code) for code in Locale("en").territories)
     return frozenset(
         code
-        for code in territories
+        for code in codes
         if len(code) == 2 and code.isalpha() and code.isupper() and code not in _NOT_COUNTRIES
     )
 

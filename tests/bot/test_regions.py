@@ -114,7 +114,7 @@ async def _ad_credits_verdict(user: ChatDriver, region: str | None) -> str:
         await user.tap("Add an account")
     await add_account(user, region=region)
     replies = await user.tap("Ad credits or a coupon")
-    return [plain(r.text) for r in replies if r.method == "sendMessage"][0]
+    return next(plain(r.text) for r in replies if r.method == "sendMessage")
 
 
 async def test_promo_codes_are_self_serve_only_in_six_countries(user: ChatDriver) -> None:
@@ -193,3 +193,34 @@ async def test_the_country_question_speaks_the_chat_language(
     await user.tap("Japón", exact=True)
     [account] = store.list_accounts(user.chat_id)
     assert account["region"] == "JP"
+
+
+async def test_the_country_is_named_in_the_messages_language(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """The message to TikTok names the country in its own language: English by default,
+    Spanish once asked for in Spanish; the verdict's regional note is in the chat's."""
+    user = ChatDriver(app, api)
+    user.updates.user["language_code"] = "es"
+    await user.send("/new")
+    await user.send(ADVERTISER_ID)
+    await user.send("Northwind")
+    await user.tap_data(":c:invoicing")
+    await user.tap_data(":c:no")
+    await user.tap_data(":c:USD")
+    await user.tap_data(":c:active")
+    await user.tap_data(":c:tiktok")
+    await user.send("Japón")
+    await user.tap_data(":c:wrong_invoice")
+    await user.send("1 nov")
+    await user.send("5000 USD")
+    await user.tap_data(":s")  # document number
+    await user.tap_data(":s")  # campaign IDs
+    await user.send("Factura un anuncio que nunca se publicó")
+    await user.tap_data(":c:today")
+    replies = await user.tap_data(":s")  # evidence
+    verdict, message = await _verdict_and_message(replies)
+    assert "En Japón, las facturas aparecen a principios de mes" in verdict
+    assert "Country or region of the ad account: Japan" in message
+    await user.tap_data(":W:es")
+    assert "País o región de la cuenta publicitaria: Japón" in plain(user.last_with_buttons().text)

@@ -55,9 +55,7 @@ async def test_signed_once_then_every_message_is_signed(user: ChatDriver, store:
     assert f"Signed: {SIGNATURE}." in texts[0]
     assert store.signature(user.user_id) == SIGNATURE
     signed = _message(user)
-    assert (
-        f"Thank you,\n{SIGNATURE}\nNorthwind Apparel (ad account 7289000011112221010)" in signed
-    )
+    assert f"Thank you,\n{SIGNATURE}\nNorthwind Apparel (ad account 7289000011112221010)" in signed
     assert "Sign it with your name" not in " ".join(user.button_labels())
     [case] = store.list_cases(user.chat_id)
     assert case.message is not None and SIGNATURE in case.message  # the draft kept is signed
@@ -87,7 +85,7 @@ async def test_a_signature_is_checked_like_every_answer(user: ChatDriver, store:
 
 
 async def test_not_signing_is_asked_once(user: ChatDriver, store: Store) -> None:
-    """"Don't sign my messages": the message stays signed with the account's name, and the
+    """ "Don't sign my messages": the message stays signed with the account's name, and the
     next message doesn't ask again."""
     await _to_the_message(user)
     await user.tap("Sign it with your name")
@@ -101,7 +99,7 @@ async def test_not_signing_is_asked_once(user: ChatDriver, store: Store) -> None
 
 
 async def test_back_from_the_question_keeps_the_message(user: ChatDriver, store: Store) -> None:
-    """"Back to the message" shows the message again; typing there is no signature."""
+    """ "Back to the message" shows the message again; typing there is no signature."""
     await _to_the_message(user)
     await user.tap("Sign it with your name")
     await user.tap("Back to the message")

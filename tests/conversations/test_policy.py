@@ -83,7 +83,7 @@ instead = "Do something else."
 """
 
 
-REGIONAL_NOTE = '''
+REGIONAL_NOTE = """
 [[regional_note]]
 id = "promo"
 situations = ["duplicate"]
@@ -92,7 +92,7 @@ sources = ["T1"]
 text = "Self-serve here."
 elsewhere = "Not here."
 unknown = "If your account is in Japan or Vietnam, self-serve."
-'''
+"""
 
 
 def write_policy(tmp_path: Path, text: str) -> Path:
@@ -466,7 +466,7 @@ INVALID = [
     ),
     pytest.param(
         'instead = "Do something else."\n',
-        'instead = "Do something else."\n' + REGIONAL_NOTE.replace("regions = [\"JP\", \"VN\"]\n", ""),
+        'instead = "Do something else."\n' + REGIONAL_NOTE.replace('regions = ["JP", "VN"]\n', ""),
         ["regional_note 'promo'", "missing key 'regions'"],
         id="note-without-regions",
     ),

@@ -42,7 +42,9 @@ def test_names_and_codes_in_the_bots_languages_and_the_countrys_own(typed: str, 
     assert parse_region(typed) == code
 
 
-@pytest.mark.parametrize("typed", ["Narnia", "XX", "EU", "", "   ", "4111 1111 1111 1111", "x" * 500])
+@pytest.mark.parametrize(
+    "typed", ["Narnia", "XX", "EU", "", "   ", "4111 1111 1111 1111", "x" * 500]
+)
 def test_unknown_names_are_refused_kindly(typed: str) -> None:
     """Anything that names no country is refused with a re-ask that shows how to answer."""
     with pytest.raises(InputError, match="I don't know that country"):
