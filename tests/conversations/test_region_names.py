@@ -1,4 +1,5 @@
-"""Reading an ad account's country as people type it (conversations/regions.py)."""
+"""Reading an ad account's country as people type it (conversations/regions.py; named apart
+from tests/bot/test_regions.py, as the test folders are not packages)."""
 
 from __future__ import annotations
 
