@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from bot.storage import Store
 from bot.transport import InProcessBotApi
+from tests.bot.test_records import ALEX, BOT, GROUP
 from tests.helpers import ChatDriver, Clock, add_account, plain, sent_case, until_overdue
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -157,3 +158,30 @@ async def test_export_holds_the_signature(
     assert archive.read("signature.txt").decode() == SIGNATURE + "\n"
     summary = user.last_text()
     assert "signature.txt" in summary and f"Your signature: {SIGNATURE}" in summary
+
+
+async def test_a_teams_case_is_signed_by_the_member_who_writes_it(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """The signature is the person's, not the chat's: given once in private, it signs the
+    message of a group's case that person answers (in private, from the group's link)."""
+    alex = ChatDriver(app, api, ALEX, None, "Alex", "alex")
+    alex_in_group = ChatDriver(app, api, ALEX, GROUP, "Alex", "alex")
+    await alex.send(f"/settings sign {SIGNATURE}")
+    await alex_in_group.send(f"/new@{BOT}")
+    url = next(d for label, d in alex_in_group.last_with_buttons().buttons if "private" in label)
+    await alex.send(f"/start {url.rsplit('=', 1)[1]}")
+    await add_account(alex, name="Agency Client", advertiser_id="7289000022223333444")
+    await alex.tap("charged twice")
+    await alex.send("9 Nov 10:02")
+    await alex.send("189.90 USD")
+    for _ in range(3):  # card, document number, campaign IDs
+        await alex.tap("Skip")
+    await alex.send("9 Nov 10:08")
+    await alex.tap("Skip")
+    await alex.tap("Today")
+    await alex.tap("Skip")
+    [case] = store.list_cases(GROUP)
+    assert case.message is not None
+    assert f"Thank you,\n{SIGNATURE}\nAgency Client (ad account" in case.message
+    assert "Sign it with your name" not in " ".join(alex.button_labels())
