@@ -75,6 +75,7 @@ SCRIPT: list[tuple[str, str]] = [
     ("tap", "USD"),
     ("tap", "Active"),
     ("tap", "TikTok directly"),
+    ("tap", "Skip"),  # the country
     ("tap", "charged twice"),
     ("text", "9 Nov 10:02"),
     ("text", "189.90 USD"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -30,6 +31,7 @@ from bot.rendering import Renderer
 from bot.service import RefundService
 from bot.storage import Store
 from bot.updates import ChatOrderedProcessor
+from conversations import regions
 from conversations.policy import Policy, load_policy
 
 
@@ -69,6 +71,9 @@ def build_service(
     clock: Callable[[], datetime] = utc_now,
 ) -> RefundService:
     """The service with its storage, policy and templates."""
+    # Countries' names are read from CLDR once (about a second): beside start-up, in a
+    # thread, so neither start-up nor the first update whose answer is a country waits.
+    threading.Thread(target=regions.warm_up, name="region-names", daemon=True).start()
     return RefundService(
         store=store or Store.open(settings.database_url),
         policy=policy or load_policy(),

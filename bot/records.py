@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Table, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from bot import labels
+from bot import i18n, labels
 from bot.followup import FollowUpService
 from bot.i18n import N_, Words, _, ngettext
 from bot.policy_texts import PolicyTexts
@@ -58,6 +58,7 @@ from conversations.errors import NP_
 from conversations.inputs import whole_number
 from conversations.intake import REASONS_ABOUT_THE_BALANCE, Step
 from conversations.policy import Policy, Situation
+from conversations.regions import region_name
 
 if TYPE_CHECKING:
     from bot.service import RefundService
@@ -99,7 +100,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Tables holding one person's own state, keyed by their user id (and the chat or team it
 # is in). /forget deletes their rows here in every chat. `pending_imports` comes with the
 # billing-export import; looked up by name so this module works with or without it.
-PERSONAL_TABLES = ("intakes", "case_inputs", "links", "members", "pending_imports")
+PERSONAL_TABLES = ("intakes", "case_inputs", "links", "members", "pending_imports", "users")
 # What /forget deletes of the user's private team (a private chat is a team of one whose
 # id is the user's id), children before parents.
 PRIVATE_TEAM_TABLES = (
@@ -137,6 +138,8 @@ FORGET_WORDS: dict[str, tuple[str, str]] = {
     "members": NP_(
         "%(num)s group membership (your name there)", "%(num)s group memberships (your name there)"
     ),
+    # One row: the person's own settings (the signature of their messages).
+    "users": (N_("your signature (name and contact)"), ""),
     # A private chat has one team row: "your chat settings", never counted.
     "teams": (N_("your chat settings (time zone, quiet hours)"), ""),
 }
@@ -195,12 +198,16 @@ class RecordsService:
     def export(self, who: Who) -> list[Reply]:
         """The chat's cases (a group's: the team's; a private chat's: the user's) as one zip,
         with a short message saying what it holds; no cases, no file."""
-        built = self.build_export(who.chat_id)
+        # The person's own signature goes with their private chat's records (a group's
+        # export is the team's, not one member's settings).
+        signature = None if who.in_group else self.store.signature(who.user_id) or None
+        built = self.build_export(who.chat_id, signature=signature)
         text = self.renderer.chat_text(
             "export",
             count=built.count if built else 0,
             total=built.total if built else 0,
             is_group=who.in_group,
+            signature=signature,
         )
         if built is None:
             return [Reply(text)]
@@ -220,8 +227,9 @@ class RecordsService:
         caption = caption % values
         return [Reply(text, document=Document(built.filename, built.content, caption))]
 
-    def build_export(self, team_id: int) -> ExportFile | None:
-        """The zip of the team's newest cases (up to EXPORT_LIMIT), or None when it has none."""
+    def build_export(self, team_id: int, signature: str | None = None) -> ExportFile | None:
+        """The zip of the team's newest cases (up to EXPORT_LIMIT), or None when it has none;
+        with the person's `signature` in signature.txt when given."""
         total = self.store.count_cases(team_id)
         if total == 0:
             return None
@@ -241,6 +249,8 @@ class RecordsService:
             # The figures of /stats (all time), from the same query.
             stats = StatsService(self.store, self.renderer, self.clock, self.followup)
             _add(archive, "stats.csv", stats.csv(team_id), now)
+            if signature:
+                _add(archive, "signature.txt", (signature + "\n").encode("utf-8"), now)
             for case in records:
                 markdown = self._case_markdown(
                     case, events.get(case.id, []), items.get(case.id, []), tz, names, title, now
@@ -480,7 +490,8 @@ def _phrases(counts: Mapping[str, int]) -> list[str]:
     for kind, (one, many) in FORGET_WORDS.items():
         n = counts.get(kind, 0)
         if n:
-            out.append(_(one) if kind == "teams" else ngettext(one, many, n) % {"num": n})
+            single = kind in ("teams", "users")  # one row each: never counted
+            out.append(_(one) if single else ngettext(one, many, n) % {"num": n})
     # A kind added to the schema before it has words still gets counted.
     other = sum(n for kind, n in counts.items() if kind not in FORGET_WORDS)
     if other:
@@ -623,6 +634,12 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
         labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_PAID_VIA],
         "paid_via",
         _choice(Step.ACCOUNT_PAID_VIA),
+        False,
+    ),
+    (
+        labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_REGION],
+        "region",
+        lambda code: region_name(code, i18n.current()),
         False,
     ),
     (labels.STEP_NAMES_ENGLISH[Step.REASON], "reason", _choice(Step.REASON), False),

@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from bot import i18n
 from bot.resources import data_dir
 from conversations.currencies import example_amount, minor_digits
+from conversations.regions import region_name
 
 TEMPLATES_DIR = data_dir("templates")
 
@@ -134,6 +135,8 @@ def _environment(autoescape: bool) -> Environment:
     env.filters["number"] = number
     env.filters["moment"] = moment
     env.filters["said"] = i18n.said
+    # A country code as its name in the current language ("JP" → "Japón" in Spanish).
+    env.filters["region"] = lambda code: region_name(code, i18n.current())
     return env
 
 

@@ -41,10 +41,14 @@ from conversations.intake import (
     attached,
 )
 from conversations.policy import Policy
+from conversations.regions import COMMON_REGIONS, region_name
+from conversations.signatures import parse_signature
 
 log = logging.getLogger(__name__)
 
 CALLBACK_PREFIX = "i"
+# In the intake's answers while the review screen waits for a typed signature.
+SIGNING = "_signing"
 # The intake's buttons beside a typed question (Back, Cancel, Skip, "Pick from imported
 # charges"): they move around the question rather than answer it.
 AROUND_A_QUESTION = frozenset({"b", "x", "s", "L"})
@@ -429,6 +433,9 @@ class RefundService:
     def on_text(self, who: Who, text: str) -> list[Reply]:
         """Take typed text as the answer to the current question."""
         row = self._load_once(who)
+        if row is not None and row.intake.step is Step.REVIEW and row.intake.answers.get(SIGNING):
+            # "Sign it" was tapped under the message: this is the signature.
+            return self._signature_typed(row, who, text)
         if row is None or not row.intake.asking:
             # Past the questions (or none): a case's "Ticket number" waits for this first.
             adding = self.followup.on_case_text(who, text)
@@ -760,6 +767,17 @@ class RefundService:
             return ButtonResult(i18n.LANGUAGES[value].name, self._review(row, who))
         elif action == "f":
             return ButtonResult(None, [self._message_file(row, who)], keep_buttons=True)
+        elif action == "G" and step is Step.REVIEW:
+            if value == "no":
+                # Asked once: the messages stay signed with the account's name (/settings
+                # can still add a signature).
+                self.store.set_signature(who.user_id, "", self.clock())
+                intake.answers.pop(SIGNING, None)
+                return ButtonResult(_("Not signed."), self._review(row, who))
+            intake.answers[SIGNING] = True
+            self._bump(row)
+            self._save(row, who)
+            return ButtonResult(None, [self._signature_prompt(row, who)])
         else:
             return ButtonResult(_("That button isn't one I know."), [])
         replies = self._after_change(row, who, [], previous=step)
@@ -873,6 +891,8 @@ class RefundService:
             "reason_label": labels.REASONS.get(str(intake.reason), ""),
             "reason_phrase": labels.REASON_PHRASES.get(str(intake.reason), ""),
             "evidence_words": dict(labels.checklist(str(intake.reason))),
+            # Who signs it: the person writing it, once they gave a signature ("" = declined).
+            "signature": (self.store.signature(who.user_id) or None) if who else None,
             # "We noticed this on … and are raising it promptly" only when it is true.
             "raised_promptly": raised_promptly(
                 date.fromisoformat(intake.answers["noticed"])
@@ -914,6 +934,8 @@ class RefundService:
 
     def _review_replies(self, row: IntakeRow, who: Who) -> list[Reply]:
         intake = row.intake
+        # Showing the message again ends a "sign it" question left open.
+        intake.answers.pop(SIGNING, None)
         verdict = self._verdict(intake, who)
         message = self._support_message(intake, verdict, who)
         row.case_id = self.store.save_draft_case(
@@ -952,6 +974,11 @@ class RefundService:
                     Button("✅ " + _("I've sent it"), self._data(row, "S")),
                 ]
             )
+            if self.store.signature(who.user_id) is None:
+                # Asked once, optional: a name and a way to reach them under every message.
+                actions.insert(
+                    1, [Button("✍️ " + _("Sign it with your name"), self._data(row, "G"))]
+                )
             actions.append([Button("✖️ " + _("Cancel"), self._data(row, "x"))])
             switch = self._message_language_button(row, message)
             if switch is not None:
@@ -979,6 +1006,42 @@ class RefundService:
             verdict_reply,
             self._reply("no_message", buttons=actions, verdict=shown, case_id=row.case_id),
         ]
+
+    def _signature_prompt(self, row: IntakeRow, who: Who, error: str | None = None) -> Reply:
+        """Ask for the signature (one question), with a way not to sign and a way back."""
+        reply = self._reply(
+            "signature",
+            buttons=[
+                [Button(_("Don't sign my messages"), self._data(row, "G", "no"))],
+                [Button("⬅️ " + _("Back to the message"), self._data(row, "k"))],
+            ],
+            error=error,
+            is_group=who.in_group,
+        )
+        if who.in_group:
+            # Privacy mode shows the bot only replies to itself.
+            reply.force_reply = True
+            reply.buttons = []
+        return reply
+
+    def _signature_typed(self, row: IntakeRow, who: Who, text: str) -> list[Reply]:
+        """Keep the typed signature (checked like every answer) and write the message again."""
+        word = _fold(text)
+        if word in _typed("back") | _typed("cancel"):
+            return self._review(row, who)
+        if word in _typed("skip"):
+            self.store.set_signature(who.user_id, "", self.clock())
+            return self._review(row, who)
+        try:
+            if len(text) > MAX_INPUT_CHARS:
+                raise InputError("That's too long for a signature — a name and an email will do.")
+            signature = parse_signature(text)
+        except InputError as error:
+            return [self._signature_prompt(row, who, error=error_text(error))]
+        self.store.set_signature(who.user_id, signature, self.clock())
+        self._bump(row)
+        signed = self._reply("signature_saved", signature=signature)
+        return [signed, *self._review(row, who)]
 
     def _message_language_button(self, row: IntakeRow, message: SupportMessage) -> Button | None:
         """The message in the chat's language, or back in English (see i18n.message_switch)."""
@@ -1042,6 +1105,15 @@ class RefundService:
                 buttons.append(
                     [Button(labels.STEP_NAMES[editable], self._data(row, "E", str(editable)))]
                 )
+        elif step is Step.ACCOUNT_REGION:
+            # Names in the chat's language (CLDR's, through Babel: not the catalogue's).
+            buttons += in_rows(
+                [
+                    Button(region_name(code, i18n.current()), self._data(row, "c", code))
+                    for code in COMMON_REGIONS
+                ],
+                2,
+            )
         elif step in labels.CHOICES:
             options = [
                 (value, label)

@@ -307,6 +307,16 @@ case_inputs = Table(
 )
 
 
+# A person's own settings, wherever they write from (revision 0007). `signature` is how
+# their messages to TikTok are signed: None until asked, "" when they chose not to sign.
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("signature", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 # Telegram updates already applied (revision 0004): each is recorded in the transaction of
 # the change it causes, so a second delivery (a webhook retry reaching another process, a
 # poller restarted before it confirmed) finds it here and does nothing. Telegram keeps an
@@ -1227,6 +1237,27 @@ class Store:
     def _clear_for_user(self, table: Table, chat_id: int, user_id: int) -> None:
         with self.transaction() as conn:
             conn.execute(table.delete().where(_for_user(table, chat_id, user_id)))
+
+    def signature(self, user_id: int) -> str | None:
+        """How the person signs their messages: None if never asked, "" if they declined."""
+        with self.transaction() as conn:
+            value = conn.execute(
+                select(users.c.signature).where(users.c.user_id == user_id)
+            ).scalar()
+        return None if value is None else str(value)
+
+    def set_signature(self, user_id: int, signature: str, now: datetime) -> None:
+        """Keep the person's signature ("" to sign with the account's name only)."""
+        with self.transaction() as conn:
+            changed = conn.execute(
+                update(users)
+                .where(users.c.user_id == user_id)
+                .values(signature=signature, updated_at=now)
+            ).rowcount
+            if not changed:
+                conn.execute(
+                    insert(users).values(user_id=user_id, signature=signature, updated_at=now)
+                )
 
     def set_case_input(self, chat_id: int, user_id: int, case_id: int, what: str) -> None:
         self._put_for_user(case_inputs, chat_id, user_id, case_id=case_id, what=what)

@@ -49,6 +49,7 @@ from conversations.inputs import (
 from conversations.machines import SharedMachine
 from conversations.machines import attached as attach_model
 from conversations.money import parse_amount
+from conversations.regions import COMMON_REGIONS, parse_region
 
 # How far back a charge may lie before we ask the user to check the year.
 MAX_CHARGE_AGE_DAYS = 3 * 365
@@ -66,6 +67,7 @@ class Step(StrEnum):
     ACCOUNT_CURRENCY = "account_currency"
     ACCOUNT_STATUS = "account_status"
     ACCOUNT_PAID_VIA = "account_paid_via"
+    ACCOUNT_REGION = "account_region"
     REASON = "reason"
     CHARGE_DATE = "charge_date"
     CHARGE_AMOUNT = "charge_amount"
@@ -131,8 +133,8 @@ YES_NO = ("yes", "no")
 # Questions whose yes/no answer is stored as a boolean.
 YES_NO_STEPS = frozenset({"account_bc", "admin"})
 KNOWN_CURRENCIES = frozenset(list_currencies())
-# Choice steps that also take a typed answer (any ISO currency code).
-CHOICES_WITH_TYPING = frozenset({"account_currency"})
+# Choice steps that also take a typed answer (any ISO currency code; any country's name).
+CHOICES_WITH_TYPING = frozenset({"account_currency", "account_region"})
 
 SPECS: dict[Step, StepSpec] = {
     Step.ACCOUNT: StepSpec(Kind.MENU, 1),
@@ -144,6 +146,7 @@ SPECS: dict[Step, StepSpec] = {
     Step.ACCOUNT_CURRENCY: StepSpec(Kind.CHOICE, 1, choices=COMMON_CURRENCIES),
     Step.ACCOUNT_STATUS: StepSpec(Kind.CHOICE, 1, choices=tuple(AccountStatus)),
     Step.ACCOUNT_PAID_VIA: StepSpec(Kind.CHOICE, 1, choices=tuple(PaidVia)),
+    Step.ACCOUNT_REGION: StepSpec(Kind.CHOICE, 1, optional=True, choices=COMMON_REGIONS),
     Step.REASON: StepSpec(Kind.CHOICE, 2, choices=tuple(Reason)),
     Step.CHARGE_DATE: StepSpec(Kind.DATE, 3),
     Step.CHARGE_AMOUNT: StepSpec(Kind.TEXT, 3),
@@ -204,6 +207,7 @@ ACCOUNT_STEPS = (
     Step.ACCOUNT_CURRENCY,
     Step.ACCOUNT_STATUS,
     Step.ACCOUNT_PAID_VIA,
+    Step.ACCOUNT_REGION,
 )
 
 S = Step
@@ -225,7 +229,8 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "next", "source": S.ACCOUNT_BC_ID, "dest": S.ACCOUNT_CURRENCY},
     {"trigger": "next", "source": S.ACCOUNT_CURRENCY, "dest": S.ACCOUNT_STATUS},
     {"trigger": "next", "source": S.ACCOUNT_STATUS, "dest": S.ACCOUNT_PAID_VIA},
-    {"trigger": "next", "source": S.ACCOUNT_PAID_VIA, "dest": S.REASON},
+    {"trigger": "next", "source": S.ACCOUNT_PAID_VIA, "dest": S.ACCOUNT_REGION},
+    {"trigger": "next", "source": S.ACCOUNT_REGION, "dest": S.REASON},
     {
         "trigger": "next",
         "source": S.REASON,
@@ -478,7 +483,7 @@ class Intake:
             return self._answer_noticed_button(value, today)
         spec = self.spec
         if spec.kind is not Kind.CHOICE or value not in spec.choices:
-            if step is Step.ACCOUNT_CURRENCY:
+            if step in CHOICES_WITH_TYPING:
                 return self.submit_text(value, today)
             raise InputError("Please pick one of the buttons.")
         key = ANSWER_KEYS[step][0]
@@ -778,6 +783,7 @@ ANSWER_KEYS: dict[Step, tuple[str, ...]] = {
     Step.ACCOUNT_CURRENCY: ("currency",),
     Step.ACCOUNT_STATUS: ("account_status",),
     Step.ACCOUNT_PAID_VIA: ("paid_via",),
+    Step.ACCOUNT_REGION: ("region",),
     Step.REASON: ("reason",),
     Step.CHARGE_DATE: ("charge_date", "charge_time"),
     Step.CHARGE_AMOUNT: ("amount", "amount_currency", "amount_text"),
@@ -830,6 +836,11 @@ def _parse_currency(intake: Intake, text: str) -> list[Note]:
     if code not in KNOWN_CURRENCIES:
         raise InputError("Type the currency as its 3-letter code, like USD or EUR.")
     intake.answers["currency"] = code
+    return []
+
+
+def _parse_region(intake: Intake, text: str) -> list[Note]:
+    intake.answers["region"] = parse_region(text)
     return []
 
 
@@ -898,6 +909,7 @@ _TEXT_PARSERS: dict[Step, Parser] = {
     Step.ACCOUNT_NAME: _parse_account_name,
     Step.ACCOUNT_BC_ID: _parse_bc_id,
     Step.ACCOUNT_CURRENCY: _parse_currency,
+    Step.ACCOUNT_REGION: _parse_region,
     Step.CHARGE_CARD: _parse_card,
     Step.CHARGE_INVOICE: _parse_invoice,
     Step.CHARGE_CAMPAIGNS: _parse_campaigns,

@@ -42,6 +42,7 @@ SCRIPT: list[tuple[str, str | None]] = [
     ("USD", "currency"),
     ("Active", "account_status"),
     ("TikTok directly", "paid_via"),
+    ("Skip", "region"),
     ("I was charged twice", "reason"),
     ("9 Nov 10:02", "charge_date"),
     ("189.90 USD", "amount"),

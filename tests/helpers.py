@@ -195,6 +195,7 @@ async def add_account(
     status: str = "Active",
     paid_via: str = "TikTok directly",
     advertiser_id: str = ADVERTISER_ID,
+    region: str | None = None,
 ) -> None:
     """Answer the new-account questions (the intake must be at the advertiser ID)."""
     await user.send(advertiser_id)
@@ -209,6 +210,11 @@ async def add_account(
     await user.tap(currency, exact=True)
     await user.tap(status, exact=True)
     await user.tap(paid_via)
+    # The country: typed (a name or a code) when given, else skipped.
+    if region is None:
+        await user.tap_data(":s")
+    else:
+        await user.send(region)
 
 
 async def to_the_charge_date(user: ChatDriver) -> None:
@@ -223,6 +229,7 @@ async def to_the_charge_date(user: ChatDriver) -> None:
     await user.tap_data(":c:USD")
     await user.tap_data(":c:active")
     await user.tap_data(":c:tiktok")
+    await user.tap_data(":s")  # the country: skipped
     await user.tap_data(":c:duplicate")
 
 

@@ -118,6 +118,7 @@ async def test_hostile_card_numbers_leave_no_trace(
     await user.tap_data(":c:USD")
     await user.tap_data(":c:active")
     await user.tap_data(":c:tiktok")
+    await user.tap_data(":s")  # the country: skipped
     await user.tap_data(":c:duplicate")
     await user.send("9 Nov 10:02")
     await answer(user, f"{w[4]} USD", card=True)  # amount

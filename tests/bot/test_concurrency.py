@@ -38,6 +38,7 @@ SCRIPT = [
     "USD",
     "Active",
     "TikTok directly",
+    "Skip",  # the country
     "I was charged twice",
     "9 Nov 10:02",
     "189.90 USD",

@@ -204,7 +204,12 @@ async def test_settings_are_changed_with_buttons(app: App, user: ChatDriver, sto
     """/settings offers each setting as a button, its common choices as buttons (the
     current one marked), and a way back; a choice is saved and the settings shown again."""
     await user.send("/settings")
-    assert user.button_labels() == ["🕘 Time zone", "🌙 Quiet hours", "⏳ Reply wait"]
+    assert user.button_labels() == [
+        "🕘 Time zone",
+        "🌙 Quiet hours",
+        "⏳ Reply wait",
+        "✍️ Signature",
+    ]
     await user.tap("Time zone")
     assert "Now: UTC" in user.last_text()
     assert "• UTC" in user.button_labels() and "Asia/Jakarta" in user.button_labels()

@@ -238,3 +238,34 @@ def test_0005_turns_the_names_in_assignments_into_ids(empty_url: str) -> None:
         details = conn.execute(text("SELECT detail FROM case_events ORDER BY id")).scalars().all()
     assert details == ["@sam_s", "Kim", None, None, "TT-1"]
     engine.dispose()
+
+
+def test_0007_adds_the_peoples_own_settings_and_takes_them_away(empty_url: str) -> None:
+    """0007 adds `users` (a person's signature) beside the data already there; going back
+    to 0006 drops it and leaves the rest; up again, it is there, empty."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0006")
+    now = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=1001, kind="private", created_at=now))
+    engine.dispose()
+    assert "users" not in tables(empty_url)
+
+    engine = make_engine(empty_url)
+    assert schema.upgrade(engine, "0007") == ("0006", "0007")
+    store = Store(engine)
+    store.set_signature(1001, "Liu Wen — billing@northwind.example", now)
+    assert store.signature(1001) == "Liu Wen — billing@northwind.example"
+    store.set_signature(1001, "", now)
+    assert store.signature(1001) == ""
+    assert store.signature(1002) is None
+
+    assert schema.downgrade(engine, "0006") == ("0007", "0006")
+    engine.dispose()
+    assert "users" not in tables(empty_url) and "teams" in tables(empty_url)
+    engine = make_engine(empty_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(teams.c.id)).scalars().all() == [1001]
+    schema.upgrade(engine)
+    engine.dispose()
+    assert "users" in tables(empty_url)

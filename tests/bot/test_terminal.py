@@ -101,6 +101,7 @@ ACCOUNT_ANSWERS = [
     "1",  # [1] USD
     "Active",
     "TikTok directly",
+    "Skip",  # the country
 ]
 
 
@@ -147,7 +148,8 @@ def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
         "  [1] I was charged twice",
         "  [1] ✅ Done (1)",
         "  [1] 📄 Copy as file",
-        "  [4] ✅ I've sent it",
+        "  [3] ✍️ Sign it with your name",  # offered until the user signs or declines
+        "  [5] ✅ I've sent it",
     ):
         assert button in lines, button
     # The verdict, with the names of its source pages and its warnings.
@@ -419,6 +421,7 @@ def test_a_case_left_at_the_verdict_stays_a_draft_to_open_again(tmp_path: Path) 
             "USD",
             "Active",
             "TikTok directly",
+            "Skip",  # the country
             "I want my unused balance back",
             "420 USD",
             "Yes, I'm an admin",

@@ -181,6 +181,7 @@ async def test_a_closed_account_asks_for_its_balance(user: ChatDriver) -> None:
     assert "Closed, balance not refunded" in user.button_labels()
     await user.tap("Closed, balance not refunded", exact=True)
     await user.tap("TikTok directly")
+    await user.tap("Skip")  # the country
     await user.tap("unused balance")
     await user.send("420 USD")
     await user.tap("Yes, I'm an admin")

@@ -196,6 +196,8 @@ def test_new_account_questions_in_order() -> None:
         seen.append(intake.step)
         intake.choose(PaidVia.AGENCY, TODAY)
         seen.append(intake.step)
+        intake.submit_text("Japón", TODAY)
+        seen.append(intake.step)
     assert seen == [
         Step.ACCOUNT_ID,
         Step.ACCOUNT_NAME,
@@ -205,10 +207,12 @@ def test_new_account_questions_in_order() -> None:
         Step.ACCOUNT_CURRENCY,
         Step.ACCOUNT_STATUS,
         Step.ACCOUNT_PAID_VIA,
+        Step.ACCOUNT_REGION,
         Step.REASON,
     ]
     assert intake.answers["in_bc"] is True and intake.answers["bc_id"] is None
     assert intake.answers["currency"] == "CHF"
+    assert intake.answers["region"] == "JP"  # "Japón" typed: read in any language the bot speaks
 
 
 def test_unknown_currency_code_is_refused() -> None:
