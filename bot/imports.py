@@ -120,6 +120,20 @@ def case_charges(answers: Mapping[str, Any]) -> list[ChargeKey]:
                 card,
             )
         )
+    # A case started from a flag of several charges (charges after a pause, a burst of
+    # equal charges) is about every one of them.
+    for charge in answers.get("charges") or []:
+        if isinstance(charge, Mapping):
+            keys.append(
+                ChargeKey(
+                    account,
+                    charge.get("invoice"),
+                    charge.get("date"),
+                    _decimal(charge.get("amount")),
+                    charge.get("currency"),
+                    charge.get("card"),
+                )
+            )
     return keys
 
 
@@ -150,6 +164,11 @@ def cases_about(
         if any(k.same(c) for k in case_charges(case.answers) for c in charges):
             found.append(case)
     return found
+
+
+def flag_reason(rule: str) -> str:
+    """The reason code ("d", "p", "u": see service.FLAG_REASONS) a flag's case is about."""
+    return {DUPLICATE_CHARGE: "d", CHARGED_AFTER_PAUSE: "p"}.get(rule, "u")
 
 
 def looks_like_export(filename: str | None) -> bool:
@@ -328,7 +347,7 @@ class ImportService:
         )
         replies = []
         for flag in shown:
-            ids = [stored[r.fingerprint] for r in flag.rows if r.fingerprint in stored][:2]
+            ids = [stored[r.fingerprint] for r in flag.rows if r.fingerprint in stored]
             buttons = []
             existing = cases_about(
                 self.store, team_id, [stored_charge(account_id, r) for r in flag.rows]
@@ -340,8 +359,16 @@ class ImportService:
                 replies.append(Reply(text, [[Button(label, SHOW_CASE_PREFIX + str(case.token))]]))
                 continue
             if ids:
-                reason = {DUPLICATE_CHARGE: "d", CHARGED_AFTER_PAUSE: "p"}.get(flag.rule, "u")
-                data = f"{PREFIX}:case:{reason}:{account_id}:" + ".".join(str(i) for i in ids)
+                # Every charge of the flag and its pause date are kept with it: a button
+                # has room for an id, not for the dozen charges a flag may group.
+                flag_id = self.store.save_import_flag(
+                    team_id,
+                    account_id,
+                    flag.rule,
+                    ids,
+                    flag.paused_on.isoformat() if flag.paused_on else None,
+                )
+                data = f"{PREFIX}:case:f:{flag_id}"
                 buttons = [[Button(_("Start a case from this"), data)]]
             text = self.renderer.chat_text("import_flag", flag=flag, case_id=None)
             replies.append(Reply(text, buttons))

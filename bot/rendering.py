@@ -134,7 +134,18 @@ def _environment(autoescape: bool) -> Environment:
     env.filters["number"] = number
     env.filters["moment"] = moment
     env.filters["said"] = i18n.said
+    env.filters["totals"] = totals
     return env
+
+
+def totals(charges: list[dict[str, Any]]) -> list[str]:
+    """What several charges come to, one amount per currency (in the order first seen),
+    each as `money` writes it."""
+    sums: dict[str, Decimal] = {}
+    for charge in charges:
+        currency = str(charge["currency"])
+        sums[currency] = sums.get(currency, Decimal(0)) + Decimal(str(charge["amount"]))
+    return [money(amount, currency) for currency, amount in sums.items()]
 
 
 @dataclass(frozen=True)

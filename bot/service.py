@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot import i18n, labels
 from bot.followup import NOT_ALLOWED, OPEN_DRAFT, SENT_DRAFT, SHOW_CASE_PREFIX, FollowUpService
 from bot.i18n import N_, _, error_text
-from bot.imports import ImportService, case_charges, cases_about
+from bot.imports import ImportService, case_charges, cases_about, flag_reason
 from bot.policy_texts import PolicyTexts
 from bot.rendering import Renderer, SupportMessage, money, month_name, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
@@ -172,22 +172,35 @@ class RefundService:
 
     def start_from_charges(self, who: Who, data: str) -> ButtonResult:
         """ "Start a case from this" under an import's flag: the account, the reason and
-        the charge(s) filled in; only what's missing is asked."""
+        every charge of the flag filled in (and the pause date it was measured against);
+        only what's missing is asked."""
+        # m:imp:case:f:<flag id>, or (buttons from before flags were kept)
         # m:imp:case:<reason>:<account>:<charge ids joined by ".">
         parts = data.split(":")
-        account_id = whole_number(parts[4]) if len(parts) == 6 else None
-        if account_id is None:
-            return ButtonResult(_("That button isn't one I know."), [])
-        reason = FLAG_REASONS.get(parts[3])
-        account = self.store.get_account(who.chat_id, account_id)
-        ids = [i for i in map(whole_number, parts[5].split(".")) if i is not None]
-        charges = self.store.transaction_rows(account_id, ids) if account else []
+        paused_on: str | None = None
+        if len(parts) == 5 and parts[3] == "f":
+            flag_id = whole_number(parts[4])
+            flag = self.store.import_flag(who.chat_id, flag_id) if flag_id is not None else None
+            if flag is None:
+                return ButtonResult(_("That charge isn't here any more."), [])
+            reason = FLAG_REASONS.get(flag_reason(str(flag["rule"])))
+            account_id: int | None = int(flag["account_id"])
+            ids = [int(i) for i in flag["charge_ids"]]
+            paused_on = flag["paused_on"]
+        else:
+            account_id = whole_number(parts[4]) if len(parts) == 6 else None
+            if account_id is None:
+                return ButtonResult(_("That button isn't one I know."), [])
+            reason = FLAG_REASONS.get(parts[3])
+            ids = [i for i in map(whole_number, parts[5].split(".")) if i is not None]
+        account = self.store.get_account(who.chat_id, account_id) if account_id else None
+        charges = self.store.transaction_rows(account["ref"], ids) if account else []
         if reason is None or account is None or not charges:
             return ButtonResult(_("That charge isn't here any more."), [])
         keys = [
             c
             for charge in charges
-            for c in case_charges(_charge_answers(charge) | {"account_ref": account_id})
+            for c in case_charges(_charge_answers(charge) | {"account_ref": account["ref"]})
         ]
         earlier = cases_about(self.store, who.chat_id, keys)
         if earlier:  # a flag raised again by a re-import: its case is already there
@@ -201,8 +214,13 @@ class RefundService:
             row.intake.use_account(account)
             row.intake.choose(reason, self.today(who))
             values = _charge_answers(charges[0])
+            if len(charges) > 1:
+                # Every charge of the flag, for the review, the message and the case.
+                values["charges"] = [_listed_charge(charge) for charge in charges]
             if reason == Reason.DUPLICATE and len(charges) > 1:
                 values.update(_charge_answers(charges[1], other=True))
+            if reason == Reason.AFTER_PAUSE and paused_on:
+                values["paused_on"] = paused_on  # changeable from "Change an answer"
             row.intake.prefill(values)
             replies += self._after_change(row, who, [], previous=Step.REASON)
         return ButtonResult(None, replies)
@@ -711,6 +729,8 @@ class RefundService:
                 return ButtonResult(_("That charge isn't here any more."), [])
             if picked[0].get("status") == ChargeStatus.FAILED:
                 return ButtonResult(_("That payment failed: no money was taken."), [])
+            if step is Step.CHARGE_DATE:
+                intake.answers.pop("charges", None)  # one charge picked instead of a flag's
             intake.prefill(_charge_answers(picked[0], other=step is Step.OTHER_CHARGE))
         elif action == "o":
             # Starting over never destroys a drafted case (one being changed): it stays a
@@ -1215,6 +1235,18 @@ def _charge_answers(charge: Mapping[str, Any], other: bool = False) -> dict[str,
         "card_last4": charge.get("card_last4"),
         "invoice_number": charge.get("invoice_number"),
         "charge_status": charge.get("status"),
+    }
+
+
+def _listed_charge(charge: Mapping[str, Any]) -> dict[str, Any]:
+    """One of several imported charges a case is about, as kept in its answers."""
+    return {
+        "date": charge["happened_on"],
+        "time": charge.get("happened_at_time"),
+        "amount": charge["amount"],
+        "currency": charge["currency"],
+        "invoice": charge.get("invoice_number"),
+        "card": charge.get("card_last4"),
     }
 
 
