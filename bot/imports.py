@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Any
@@ -29,6 +29,10 @@ EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 PREFIX = "m:imp"
 MAX_FLAGS_SHOWN = 5
 MAX_FAILED_SHOWN = 5
+# How long a chat's import claim holds without being renewed: an import renews it as it
+# goes (every chunk of rows, every progress edit), so only a process that died stops
+# renewing, and the chat can import again this long after.
+CLAIM_LEASE = timedelta(minutes=3)
 CHOICE_WORDS = Words(
     {
         "day_first": N_("Day first (03/11 = 3 Nov)"),
@@ -185,6 +189,22 @@ class ImportService:
         self.policy = policy
         self.renderer = renderer
         self.clock = clock
+
+    # One import at a time per chat, across processes: a claim in the database.
+
+    def claim(self, chat_id: int, holder: str) -> bool:
+        """Claim the chat for an import; False while another one (in any process) holds it."""
+        return self.store.claim_import(chat_id, holder, self._now(), CLAIM_LEASE)
+
+    def renew(self, chat_id: int, holder: str) -> None:
+        self.store.renew_import_claim(chat_id, holder, self._now(), CLAIM_LEASE)
+
+    def release(self, chat_id: int, holder: str) -> None:
+        self.store.release_import(chat_id, holder)
+
+    def _now(self) -> datetime:
+        now = self.clock()
+        return now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
 
     def explain(self, who: Who) -> list[Reply]:
         return [Reply(self.renderer.chat_text("import_help"))]

@@ -1541,9 +1541,11 @@ class Store:
             index_elements=[import_claims.c.chat_id],
             set_={"holder": holder, "expires_at": now + lease},
             where=import_claims.c.expires_at <= now,
-        )
+        ).returning(import_claims.c.holder)
+        # A row comes back only when this claim was written (rowcount can't tell: some
+        # drivers count a conflict whose update didn't happen).
         with self.transaction() as conn:
-            return bool(conn.execute(statement).rowcount)
+            return conn.execute(statement).first() is not None
 
     def renew_import_claim(
         self, chat_id: int, holder: str, now: datetime, lease: timedelta

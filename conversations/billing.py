@@ -251,6 +251,7 @@ _SNIFF_LINES = 12
 # A CSV row (an export's is ~100 characters) longer than this is refused as broken.
 _MAX_ROW_CHARS = 1024 * 1024
 _SNIFF_CHARS = 4096
+_PROGRESS_EVERY = 1_000  # rows between two calls of parse_export's `progress`
 # An XLSX is a zip of XML, which compresses about tenfold; far beyond that is a zip bomb.
 # (200,000 rows of seven columns unpack to about 82 MB, from 7 MB.) Counted as it is read.
 _XLSX_EXPANSION = 30
@@ -579,6 +580,7 @@ def parse_export(
     default_currency: str | None = None,
     max_bytes: int = 10 * 1024 * 1024,
     max_rows: int = 200_000,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> ImportReport:
     """Read a transactions export, CSV or XLSX (told apart by content; the name only helps).
 
@@ -588,6 +590,9 @@ def parse_export(
     Raises `ExportError` for a file over `max_bytes`, with more than `max_rows` rows below
     the header, or that is not a readable CSV/XLSX transactions export; `ValueError` for
     a `mapping` key or `default_currency` the caller got wrong.
+    `progress`, when given, is called now and then as the rows below the header are read,
+    with how many were read and how many lines the file has below the header (None when
+    that isn't known before reading: a workbook's declared size can't be trusted).
     """
     answers = dict(mapping or {})
     for key, value in answers.items():
@@ -606,12 +611,12 @@ def parse_export(
 
     if data.startswith(_ZIP_MAGIC):
         with _workbook_sources(data, max_bytes, max_rows) as sheets:
-            return _Reader(sheets, answers, currency, max_rows).report()
+            return _Reader(sheets, answers, currency, max_rows, progress).report()
     if data.startswith(_OLE_MAGIC):
         raise ExportError(_OLD_XLS)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise ExportError(_BROKEN_XLSX)
-    return _Reader(_csv_sources(_decode(data)), answers, currency, max_rows).report()
+    return _Reader(_csv_sources(_decode(data)), answers, currency, max_rows, progress).report()
 
 
 def _size(count: int) -> str:
@@ -739,6 +744,9 @@ def _csv_source(text: str, delimiter: str) -> _RowSource:
                 line=ended_at + 1,
             ) from None
 
+    # Lines below which there is only padding: what reading "all of it" means, for
+    # progress. (A quoted cell spanning lines makes it a little more than the rows.)
+    rows.lines = text.rstrip().count("\n") + 1  # type: ignore[attr-defined]
     return rows
 
 
@@ -829,8 +837,10 @@ class _Reader:
         answers: dict[str, str],
         default_currency: str | None,
         max_rows: int,
+        progress: Callable[[int, int | None], None] | None = None,
     ) -> None:
         self.sources = sources
+        self.progress = progress
         self.answers = answers
         self.default_currency = default_currency
         self.max_rows = max_rows
@@ -962,9 +972,13 @@ class _Reader:
         blank_from: int | None = None
         blank_to = 0
         counted = 0
+        lines = getattr(source, "lines", None)
+        total = max(0, lines - header_line) if isinstance(lines, int) else None
         for line, cells in source():
             if line <= header_line:
                 continue
+            if self.progress is not None and line % _PROGRESS_EVERY == 0:
+                self.progress(min(line - header_line, total or line), total)
             if _is_blank(cells):
                 blank_from = line if blank_from is None else blank_from
                 blank_to = line
@@ -979,6 +993,8 @@ class _Reader:
                 pending.append(self._read_row(line, cells))
             except _RowProblem as problem:
                 skipped.append(Skipped(line, problem.reason))
+        if self.progress is not None:
+            self.progress(counted, counted)  # all read: the lines that were rows
         # Blank lines at the very end are padding, nothing the person needs to hear about.
         return pending, skipped
 
