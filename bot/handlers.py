@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import html
 import logging
-import time
 import warnings
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
@@ -67,7 +66,7 @@ from bot.service import RefundService
 from bot.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
 from bot.storage import AlreadyHandled
 from conversations.anomalies import find_anomalies
-from conversations.billing import ChargeRow, ExportError, new_rows, parse_export
+from conversations.billing import ChargeRow, ExportError, export_title, new_rows, parse_export
 from conversations.inputs import mask_card_numbers, storable
 
 log = logging.getLogger(__name__)
@@ -325,6 +324,11 @@ async def send_replies(update: Update, context: BotContext, replies: list[Reply]
                 log.warning("Could not update chat %s: %s", reply.chat_id, error)
             continue
         await send_reply(context.bot, chat.id, reply, context.service)
+    if any(reply.resume_import for reply in replies):
+        # An account was just saved for an export that waited for it: read it now.
+        who = who_of(update)
+        job = await served(context, who, context.service.imports.resume, who)
+        await run_import(update, context, who, job)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -606,7 +610,7 @@ async def button(update: Update, context: BotContext) -> None:
             await query.answer()
             await still_busy(update, context, "import")
             return
-        job = await served(context, who, context.service.imports.on_button, who, data)
+        job = await served(context, who, context.service.import_button, who, data)
         await query.answer()
         await run_import(update, context, who, job)
         return
@@ -771,9 +775,23 @@ async def _read_export(
     imports = context.service.imports
     rules = context.service.policy.import_rules
     read = ReadSoFar()
+    decided: ImportJob | list[Reply] = job
     try:
         file = await context.bot.get_file(job.file_id)
         data = bytes(await file.download_as_bytearray())
+        if not job.chosen:
+            # Which account: the one its title lines name, else the one saved, else ask.
+            title = await asyncio.to_thread(
+                export_title,
+                data,
+                job.filename,
+                max_bytes=rules.max_bytes,
+                max_rows=rules.max_rows,
+            )
+            decided = await served(context, who, context.service.import_account, who, job, title)
+        if not isinstance(decided, ImportJob):
+            raise AccountToAsk
+        job = decided
         # Parsing 100,000 rows takes about a second: not on the loop other users share.
         parsing = asyncio.ensure_future(
             asyncio.to_thread(
@@ -789,6 +807,14 @@ async def _read_export(
         )
         await show_rows_read(context, who, job, progress, parsing, read)
         report = await parsing
+    except AccountToAsk:
+        assert not isinstance(decided, ImportJob)
+        replies = decided
+        await edit_progress(
+            progress, _("%(file)s is waiting for its ad account.") % {"file": job.filename}
+        )
+        await send_replies(update, context, replies)
+        return
     except ExportError as error:
         replies = imports.refused(error_text(error))
     except TelegramError:
@@ -818,6 +844,10 @@ async def _read_export(
     else:
         await edit_or_send(context, who, progress, first.text)
     await send_replies(update, context, rest)
+
+
+class AccountToAsk(Exception):
+    """The export's ad account isn't known yet: ask, and read it once answered."""
 
 
 class ReadSoFar:

@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 from bot import i18n, labels
 from bot.followup import NOT_ALLOWED, OPEN_DRAFT, SENT_DRAFT, SHOW_CASE_PREFIX, FollowUpService
 from bot.i18n import N_, _, error_text
-from bot.imports import ImportService, case_charges, cases_about, flag_reason
+from bot.imports import ImportJob, ImportService, case_charges, cases_about, flag_reason
 from bot.policy_texts import PolicyTexts
 from bot.rendering import Renderer, SupportMessage, money, month_name, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
 from bot.storage import CaseRecord, IntakeRow, Store, new_token
+from conversations.billing import ExportTitle
 from conversations.cases import CaseStatus
 from conversations.eligibility import assess
 from conversations.errors import InputError
@@ -281,6 +282,71 @@ class RefundService:
             amount=money(amount, charges[0]["currency"]) if amount and charges else amount,
         )
         return Reply(text, buttons)
+
+    def import_account(
+        self, who: Who, job: ImportJob, title: ExportTitle
+    ) -> ImportJob | list[Reply]:
+        """The account a downloaded export goes into (see `ImportService.decide`); with no
+        account saved and none named by the file, its questions, and the import goes on
+        once it is saved."""
+        decided = self.imports.decide(who, job, title)
+        if decided != []:
+            return decided
+        intro = Reply(self.renderer.chat_text("import_add_account", filename=job.filename))
+        return [intro, *self._account_for_import(who, None)]
+
+    def import_button(self, who: Who, data: str) -> ImportJob | list[Reply]:
+        """A button of a waiting import: "Yes, save 7289…" and "Add an account" ask the
+        new account's questions (from what the file says); the rest is the import's."""
+        parts = data.split(":")
+        action = parts[2] if len(parts) > 2 else ""
+        if action in ("new", "add", "other"):
+            found = self.imports.found_account(who)
+            pending = self.store.pending_import(who.chat_id, who.user_id)
+            if pending is None:
+                return [self._reply("import_expired")]
+            if action == "other":
+                answer = self.imports.on_button(who, data)
+                if answer != []:
+                    return answer  # the saved accounts to pick from
+            if action != "new" or found is None:
+                found = None
+            # The file waits for the account; what the file said is kept for "Yes, save".
+            question = {"kind": "account"}
+            if found is not None:
+                question |= {
+                    "advertiser_id": found["advertiser_id"],
+                    "name": found["account_name"],
+                    "currency": found["currency"],
+                }
+            self.store.save_pending_import(
+                who.chat_id,
+                who.user_id,
+                file_id=pending["file_id"],
+                filename=pending["filename"],
+                account_id=None,
+                mapping=dict(pending["mapping"]),
+                question=question,
+            )
+            return self._account_for_import(who, found)
+        return self.imports.on_button(who, data)
+
+    def _account_for_import(self, who: Who, found: dict[str, Any] | None) -> list[Reply]:
+        """The new-account questions for a waiting import, from what its file says (the
+        advertiser ID, name and currency it names are not asked)."""
+        replies: list[Reply] = []
+        row = self._load_once(who)
+        if row is not None and not row.intake.finished:
+            replies += self._cancel(row, who)
+        row = self._new_row(who)
+        with attached(row.intake):
+            row.intake.answers["_purpose"] = "account"
+            row.intake.begin_new_account()
+            known = {k: v for k, v in (found or {}).items() if v}
+            if known:
+                row.intake.prefill(known)
+        row.intake.history.clear()
+        return replies + self._save_and_ask(row, who)
 
     def _account_intake(self, who: Who, account: dict[str, Any] | None) -> list[Reply]:
         """An intake that only adds (or edits) an ad account, then ends."""
@@ -807,7 +873,12 @@ class RefundService:
             if intake.only_account:
                 intake.account_finished()
                 self._save(row, who)
-                return [self._reply("account_saved", answers=intake.answers)]
+                saved = self._reply("account_saved", answers=intake.answers)
+                # An export that waited for this account is read now.
+                saved.resume_import = self.imports.account_saved(
+                    who, int(intake.answers["account_ref"])
+                )
+                return [saved]
         if intake.step is Step.DONE:
             return self._finish(row, who, previous)
         if intake.step is Step.REVIEW:

@@ -45,7 +45,7 @@ from openpyxl.utils.datetime import from_excel
 
 from conversations.currencies import minor_digits
 from conversations.errors import N_, InputError, Phrase
-from conversations.inputs import mask_card_numbers
+from conversations.inputs import contains_card_number, mask_card_numbers
 from conversations.money import MAX_AMOUNT, parse_amount
 from conversations.xlsx import (
     SheetRows,
@@ -194,6 +194,66 @@ class ImportReport:
     columns: dict[str, str] = field(default_factory=dict)  # our field → column label used
     needs_mapping: ColumnQuestion | None = None
     date_order: str | None = None  # DAY_FIRST / MONTH_FIRST when numeric dates were read
+
+
+@dataclass(frozen=True)
+class ExportTitle:
+    """What an export's lines above its header say about its ad account ("Ad account:
+    Acme Shoes (7301234567890123456)", "Advertiser ID: …", "Currency: USD"): each None
+    when they don't say."""
+
+    advertiser_id: str | None = None
+    name: str | None = None
+    currency: str | None = None
+
+
+def export_title(
+    data: bytes, filename: str, *, max_bytes: int = 10 * 1024 * 1024, max_rows: int = 200_000
+) -> ExportTitle:
+    """The ad account an export names above its header, read without reading its rows.
+    A file that can't be read says nothing here (`parse_export` says why)."""
+    try:
+        if len(data) > max_bytes or not data.strip() or data.startswith(_OLE_MAGIC):
+            return ExportTitle()
+        if data.startswith(_ZIP_MAGIC):
+            with _workbook_sources(data, max_bytes, max_rows) as sheets:
+                return _Reader(sheets, {}, None, max_rows).title()
+        if filename.lower().endswith((".xlsx", ".xlsm")):
+            return ExportTitle()
+        return _Reader(_csv_sources(_decode(data)), {}, None, max_rows).title()
+    except ExportError:
+        return ExportTitle()
+
+
+# Title-line labels, folded (see _fold), in the languages the bot speaks.
+_NAME_LABELS = ("name", "nombre", "nome", "название", "имя", "nama")
+_CURRENCY_LABELS = ("currency", "moneda", "moeda", "валюта", "matauang")
+_TITLE_ID = re.compile(r"(?<!\d)\d{15,20}(?!\d)")
+
+
+def _read_title(lines: list[str]) -> ExportTitle:
+    advertiser_id = name = currency = None
+    for line in lines:
+        label, colon, value = line.partition(":")
+        label_key = _fold(label) if colon else ""
+        found = _TITLE_ID.search(line)
+        if found and advertiser_id is None and not contains_card_number(found.group()):
+            advertiser_id = found.group()
+            # "Ad account: Acme Shoes (7301234567890123456)": the name before the ID.
+            before = (value if colon else line)[: max(0, found.start() - len(label) - 1)]
+            named = before.strip(" \t-–—(|,").strip() if colon else ""
+            if named and not named.isdigit():
+                name = _identifier(mask_card_numbers(named)[:120])
+            continue
+        if not colon or not value.strip():
+            continue
+        if name is None and any(word in label_key for word in _NAME_LABELS):
+            name = _identifier(mask_card_numbers(value.strip())[:120])
+        elif currency is None and any(word in label_key for word in _CURRENCY_LABELS):
+            code = value.strip().upper()[:3]
+            if code in _known_codes():
+                currency = code
+    return ExportTitle(advertiser_id, name, currency)
 
 
 def new_rows(rows: Iterable[ChargeRow], seen: Iterable[str] = ()) -> list[ChargeRow]:
@@ -873,6 +933,22 @@ class _Reader:
         rows = self._finish(pending, order, skipped)
         skipped.sort(key=lambda item: item.line)
         return ImportReport(rows=rows, skipped=skipped, columns=named, date_order=order)
+
+    def title(self) -> ExportTitle:
+        """What the lines above the header say about the ad account."""
+        source, header_line, _header = self._find_header()
+        lines: list[str] = []
+        produced = source()
+        try:
+            for line, cells in produced:
+                if line >= header_line:
+                    break
+                text = " ".join(_text(cell) for cell in cells if _text(cell)).strip()
+                if text:
+                    lines.append(text[:_MAX_CELL])
+        finally:
+            produced.close()
+        return _read_title(lines)
 
     # --- the header ----------------------------------------------------------------------
 

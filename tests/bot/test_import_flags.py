@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.storage import Store
 from bot.transport import InProcessBotApi
-from tests.bot.test_imports import send_export, with_account
+from tests.bot.test_imports import with_account
 from tests.helpers import ChatDriver, add_account, plain
 
 AFTER_PAUSE = (
