@@ -48,6 +48,8 @@ from bot.storage import (
     case_events,
     cases,
     evidence,
+    import_claims,
+    import_flags,
     metadata,
     reminders,
     teams,
@@ -107,6 +109,8 @@ PRIVATE_TEAM_TABLES = (
     "case_events",
     "evidence",
     "cases",
+    "import_flags",
+    "import_claims",
     "transactions",
     "accounts",
     "teams",
@@ -130,6 +134,10 @@ FORGET_WORDS: dict[str, tuple[str, str]] = {
     "transactions": NP_("%(num)s charge", "%(num)s charges"),
     "intakes": NP_("%(num)s saved place in my questions", "%(num)s saved places in my questions"),
     "pending_imports": NP_("%(num)s unfinished import", "%(num)s unfinished imports"),
+    "import_flags": NP_(
+        "%(num)s charge pattern an import pointed out",
+        "%(num)s charge patterns imports pointed out",
+    ),
     "case_inputs": NP_(
         "%(num)s pending ticket or evidence request", "%(num)s pending ticket or evidence requests"
     ),
@@ -410,6 +418,14 @@ def forget_plan(user_id: int) -> list[tuple[str, Table, ColumnElement[bool]]]:
             or_(evidence.c.case_id.in_(own_cases), evidence.c.added_by == user_id),
         ),
         ("cases", cases, cases.c.team_id == user_id),
+        # The flags of the user's imports (their charges' ids and a pause date), and the
+        # private chat's import claim, if one is held or left by a process that died.
+        (
+            "import_flags",
+            import_flags,
+            or_(import_flags.c.team_id == user_id, import_flags.c.account_id.in_(own_accounts)),
+        ),
+        ("import_claims", import_claims, import_claims.c.chat_id == user_id),
         ("transactions", transactions, transactions.c.account_id.in_(own_accounts)),
         ("accounts", accounts, accounts.c.team_id == user_id),
         ("teams", teams, teams.c.id == user_id),

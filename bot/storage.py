@@ -1513,7 +1513,9 @@ class Store:
                     created_at=_utcnow(),
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def import_flag(self, team_id: int, flag_id: int) -> dict[str, Any] | None:
         """The team's flag `flag_id` (None for another team's, or one gone)."""
@@ -1534,10 +1536,8 @@ class Store:
         holds it (none, or one that has lapsed), in one conditional statement."""
         dialect = self.engine.dialect.name
         make = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = make(import_claims).values(
-            chat_id=chat_id, holder=holder, expires_at=now + lease
-        )
-        statement = statement.on_conflict_do_update(
+        values = make(import_claims).values(chat_id=chat_id, holder=holder, expires_at=now + lease)
+        statement = values.on_conflict_do_update(
             index_elements=[import_claims.c.chat_id],
             set_={"holder": holder, "expires_at": now + lease},
             where=import_claims.c.expires_at <= now,

@@ -4,10 +4,14 @@ charges carries every one of them; nothing the flag knew is asked again."""
 
 from __future__ import annotations
 
-from bot.storage import Store
+from datetime import timedelta
+
+from sqlalchemy import Table, func, select
+
+from bot.storage import Store, import_claims, import_flags
 from bot.transport import InProcessBotApi
 from tests.bot.test_imports import with_account
-from tests.helpers import ChatDriver, add_account, plain
+from tests.helpers import ChatDriver, Clock, add_account, plain
 
 AFTER_PAUSE = (
     b"Time,Payment method,Document number,Status,Amount,Currency\n"
@@ -128,3 +132,24 @@ async def test_a_flag_of_another_team_starts_nothing(
     stranger = ChatDriver(user.app, api, user_id=user.user_id + 1)
     await stranger.press(start)
     assert "isn't here any more" in " ".join(stranger.toasts())
+
+
+async def test_forget_deletes_the_flags_and_a_claim_left_behind(
+    user: ChatDriver, api: InProcessBotApi, store: Store, clock: Clock
+) -> None:
+    """/forget counts and deletes the flags an import kept (their charges and pause date)
+    and an import claim a dead process left on the private chat."""
+    await record_a_pause(user)
+    api.files["paused"] = AFTER_PAUSE
+    await user.send_file("paused", "export.csv")
+    assert count(store, import_flags) == 1
+    assert store.claim_import(user.chat_id, "dead-process", clock(), timedelta(minutes=3))
+    await user.send("/forget")
+    assert "1 charge pattern an import pointed out" in user.last_text()
+    await user.tap("Yes, delete everything")
+    assert count(store, import_flags) == 0 and count(store, import_claims) == 0
+
+
+def count(store: Store, table: Table) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())

@@ -224,8 +224,10 @@ def test_a_billing_export_sent_as_a_document_is_imported(
     add_account(alex)
     alex.send("/cancel")
     # The export of the account added above (its title line names it).
-    data = (DATA / "billing_title_lines.csv").read_bytes().replace(
-        b"7301234567890123456", ADVERTISER_ID.encode()
+    data = (
+        (DATA / "billing_title_lines.csv")
+        .read_bytes()
+        .replace(b"7301234567890123456", ADVERTISER_ID.encode())
     )
     proxy.add_file(token, "export-1", "documents/file_0.csv", data)
     alex.send_document("export-1", "billing_title_lines.csv", len(data))
