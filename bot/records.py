@@ -37,7 +37,7 @@ from bot import labels
 from bot.followup import FollowUpService
 from bot.i18n import N_, Words, _, ngettext
 from bot.policy_texts import PolicyTexts
-from bot.rendering import Renderer, long_date, money, short_date
+from bot.rendering import Renderer, long_date, money, short_date, totals
 from bot.replies import Button, ButtonResult, Document, Reply, Who
 from bot.stats import StatsService
 from bot.storage import (
@@ -659,6 +659,8 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
         True,
     ),
     (labels.STEP_NAMES_ENGLISH[Step.OTHER_INVOICE], "other_invoice", None, False),
+    # A case started from an import's flag: every charge of it, and their total.
+    (N_("Charges"), "charges", lambda c: _charges(c), False),
     (labels.STEP_NAMES_ENGLISH[Step.PAUSED_ON], "paused_on", long_date, False),
     (
         labels.STEP_NAMES_ENGLISH[Step.SPEND_AFTER_PAUSE],
@@ -679,6 +681,18 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
     (labels.STEP_NAMES_ENGLISH[Step.INVOICE_PROBLEM], "invoice_problem", None, False),
     (labels.STEP_NAMES_ENGLISH[Step.STORY], "story", None, False),
 )
+
+
+def _charges(charges: list[dict[str, Any]]) -> str:
+    """One line per charge (`6 Nov 2026 09:10 · 40.00 USD · BDP1`), then the total."""
+    lines = []
+    for charge in charges:
+        at = f" {charge['time']}" if charge.get("time") else ""
+        document = f" · {charge['invoice']}" if charge.get("invoice") else ""
+        shown = money(charge["amount"], charge["currency"])
+        lines.append(f"{short_date(charge['date'])}{at} · {shown}{document}")
+    lines.append(_("Total: %(amounts)s") % {"amounts": " + ".join(totals(charges))})
+    return "\n".join(lines)
 
 
 def _facts(a: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from sqlalchemy import Table, func, select
 from bot.storage import Store, import_claims, import_flags
 from bot.transport import InProcessBotApi
 from tests.bot.test_imports import with_account
+from tests.bot.test_records import the_zip
 from tests.helpers import ChatDriver, Clock, add_account, plain
 
 AFTER_PAUSE = (
@@ -61,6 +62,7 @@ async def test_a_case_from_charges_after_a_pause_has_every_charge_and_the_pause(
     review = plain(replies[-2].text)
     message = plain(replies[-1].text)
     assert "3 charges, 165.20 USD" in review, review
+    assert "The first of these charges came 1 day after you paused" in review, review
     for document, amount in (("BDP1", "40.00 USD"), ("BDP2", "50.00 USD"), ("BDP3", "75.20 USD")):
         assert document in review and document in message, document
         assert amount in message
@@ -78,6 +80,14 @@ async def test_a_case_from_charges_after_a_pause_has_every_charge_and_the_pause(
         ("2026-11-10", "75.20", "BDP3"),
     ]
     assert case.answers["paused_on"] == "2026-11-05"
+    await user.send("/export")
+    _name, archive = the_zip(api)
+    case_file = archive.read(f"case-{case.id}.md").decode("utf-8")
+    assert "6 Nov 2026 09:10 · 40.00 USD · BDP1" in case_file, case_file
+    assert "10 Nov 2026 14:30 · 75.20 USD · BDP3" in case_file
+    assert "Total: 165.20 USD" in case_file
+    await user.send("/case 2")
+    await user.tap("Open the draft")
     await user.tap("Change an answer")
     assert any("Pause date" in label for label in user.button_labels()), user.button_labels()
     await user.tap("Pause date")
