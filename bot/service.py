@@ -290,7 +290,7 @@ class RefundService:
         account saved and none named by the file, its questions, and the import goes on
         once it is saved."""
         decided = self.imports.decide(who, job, title)
-        if decided != []:
+        if isinstance(decided, ImportJob) or decided:
             return decided
         intro = Reply(self.renderer.chat_text("import_add_account", filename=job.filename))
         return [intro, *self._account_for_import(who, None)]
@@ -307,7 +307,7 @@ class RefundService:
                 return [self._reply("import_expired")]
             if action == "other":
                 answer = self.imports.on_button(who, data)
-                if answer != []:
+                if isinstance(answer, ImportJob) or answer:
                     return answer  # the saved accounts to pick from
             if action != "new" or found is None:
                 found = None
