@@ -311,6 +311,11 @@ class ImportService:
             "currency": question.get("currency"),
         }
 
+    def drop_waiting_for_account(self, who: Who) -> None:
+        """The new-account questions were cancelled: the export that waited goes."""
+        if self.found_account(who) is not None:
+            self.store.clear_pending_import(who.chat_id, who.user_id)
+
     def account_saved(self, who: Who, account_ref: int) -> bool:
         """An account was just saved: when an import waits for one, it is for this
         account now (True: the caller goes on with it, see `resume`)."""

@@ -450,6 +450,13 @@ class RefundService:
         row = self._load_once(who)
         if row is None or row.intake.finished:
             return [self._reply("nothing_to_cancel")]
+        return self._cancel_by_user(row, who)
+
+    def _cancel_by_user(self, row: IntakeRow, who: Who) -> list[Reply]:
+        """The user stopped the questions: an export that waited for the account being
+        added is dropped too (it isn't read later, when some other account is added)."""
+        if row.intake.only_account:
+            self.imports.drop_waiting_for_account(who)
         return self._cancel(row, who)
 
     def show_case_button(self, who: Who, data: str) -> ButtonResult:
@@ -769,7 +776,7 @@ class RefundService:
             if not intake.back():
                 return ButtonResult(_("This is the first question."), [])
         elif action == "x":
-            return ButtonResult(None, self._cancel(row, who))
+            return ButtonResult(None, self._cancel_by_user(row, who))
         elif action == "k":
             return ButtonResult(None, [self._ask(row, who)])
         elif action == "V":

@@ -157,3 +157,18 @@ async def test_the_title_line_is_read_from_a_workbook(
     assert "Which ad account is billing_export.xlsx for?" not in user.all_text()
     assert "imported" in edited_texts(api)[-1]
     assert charges_of(store, user.chat_id, EXPORT_ACCOUNT) > 0
+
+
+async def test_cancelling_the_account_questions_drops_the_waiting_export(
+    user: ChatDriver, api: InProcessBotApi, store: Store
+) -> None:
+    """/cancel during the questions about the export's account drops the export: an
+    account added later from /accounts doesn't start reading an old file."""
+    await send_export(user, api, "billing_title_lines.csv")
+    await user.tap("Yes, save")
+    await user.send("/cancel")
+    assert store.pending_import(user.chat_id, user.user_id) is None
+    await user.send("/accounts")
+    await user.tap("Add an account")
+    await add_account(user)
+    assert not any("imported" in text for text in edited_texts(api))
