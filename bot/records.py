@@ -37,7 +37,7 @@ from bot import i18n, labels
 from bot.followup import FollowUpService
 from bot.i18n import N_, Words, _, ngettext
 from bot.policy_texts import PolicyTexts
-from bot.rendering import Renderer, long_date, money, short_date
+from bot.rendering import Renderer, long_date, money, short_date, totals
 from bot.replies import Button, ButtonResult, Document, Reply, Who
 from bot.stats import StatsService
 from bot.storage import (
@@ -48,6 +48,8 @@ from bot.storage import (
     case_events,
     cases,
     evidence,
+    import_claims,
+    import_flags,
     metadata,
     reminders,
     teams,
@@ -108,6 +110,8 @@ PRIVATE_TEAM_TABLES = (
     "case_events",
     "evidence",
     "cases",
+    "import_flags",
+    "import_claims",
     "transactions",
     "accounts",
     "teams",
@@ -131,6 +135,10 @@ FORGET_WORDS: dict[str, tuple[str, str]] = {
     "transactions": NP_("%(num)s charge", "%(num)s charges"),
     "intakes": NP_("%(num)s saved place in my questions", "%(num)s saved places in my questions"),
     "pending_imports": NP_("%(num)s unfinished import", "%(num)s unfinished imports"),
+    "import_flags": NP_(
+        "%(num)s charge pattern an import pointed out",
+        "%(num)s charge patterns imports pointed out",
+    ),
     "case_inputs": NP_(
         "%(num)s pending ticket or evidence request", "%(num)s pending ticket or evidence requests"
     ),
@@ -420,6 +428,14 @@ def forget_plan(user_id: int) -> list[tuple[str, Table, ColumnElement[bool]]]:
             or_(evidence.c.case_id.in_(own_cases), evidence.c.added_by == user_id),
         ),
         ("cases", cases, cases.c.team_id == user_id),
+        # The flags of the user's imports (their charges' ids and a pause date), and the
+        # private chat's import claim, if one is held or left by a process that died.
+        (
+            "import_flags",
+            import_flags,
+            or_(import_flags.c.team_id == user_id, import_flags.c.account_id.in_(own_accounts)),
+        ),
+        ("import_claims", import_claims, import_claims.c.chat_id == user_id),
         ("transactions", transactions, transactions.c.account_id.in_(own_accounts)),
         ("accounts", accounts, accounts.c.team_id == user_id),
         ("teams", teams, teams.c.id == user_id),
@@ -660,6 +676,8 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
         True,
     ),
     (labels.STEP_NAMES_ENGLISH[Step.OTHER_INVOICE], "other_invoice", None, False),
+    # A case started from an import's flag: every charge of it, and their total.
+    (N_("Charges"), "charges", lambda c: _charges(c), False),
     (labels.STEP_NAMES_ENGLISH[Step.PAUSED_ON], "paused_on", long_date, False),
     (
         labels.STEP_NAMES_ENGLISH[Step.SPEND_AFTER_PAUSE],
@@ -680,6 +698,18 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
     (labels.STEP_NAMES_ENGLISH[Step.INVOICE_PROBLEM], "invoice_problem", None, False),
     (labels.STEP_NAMES_ENGLISH[Step.STORY], "story", None, False),
 )
+
+
+def _charges(charges: list[dict[str, Any]]) -> str:
+    """One line per charge (`6 Nov 2026 09:10 · 40.00 USD · BDP1`), then the total."""
+    lines = []
+    for charge in charges:
+        at = f" {charge['time']}" if charge.get("time") else ""
+        document = f" · {charge['invoice']}" if charge.get("invoice") else ""
+        shown = money(charge["amount"], charge["currency"])
+        lines.append(f"{short_date(charge['date'])}{at} · {shown}{document}")
+    lines.append(_("Total: %(amounts)s") % {"amounts": " + ".join(totals(charges))})
+    return "\n".join(lines)
 
 
 def _facts(a: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -137,7 +137,18 @@ def _environment(autoescape: bool) -> Environment:
     env.filters["said"] = i18n.said
     # A country code as its name in the current language ("JP" → "Japón" in Spanish).
     env.filters["region"] = lambda code: region_name(code, i18n.current())
+    env.filters["totals"] = totals
     return env
+
+
+def totals(charges: list[dict[str, Any]]) -> list[str]:
+    """What several charges come to, one amount per currency (in the order first seen),
+    each as `money` writes it."""
+    sums: dict[str, Decimal] = {}
+    for charge in charges:
+        currency = str(charge["currency"])
+        sums[currency] = sums.get(currency, Decimal(0)) + Decimal(str(charge["amount"]))
+    return [money(amount, currency) for currency, amount in sums.items()]
 
 
 @dataclass(frozen=True)

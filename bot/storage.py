@@ -159,6 +159,32 @@ pending_imports = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# The chat whose export a process is reading (revision 0008): one import at a time per
+# chat across processes. Claimed by a conditional insert, renewed as the import goes on,
+# deleted when it ends; a claim whose process died lapses at `expires_at`.
+import_claims = Table(
+    "import_claims",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# A flag an import raised (revision 0008): all its charges and the pause date it was
+# measured against, for "Start a case from this" (a button carries only the id).
+import_flags = Table(
+    "import_flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("team_id", BigInteger, nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("charge_ids", JSON, nullable=False),
+    Column("paused_on", String(10)),  # ISO date
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_import_flags_team", import_flags.c.team_id, import_flags.c.id)
+
 intakes = Table(
     "intakes",
     metadata,
@@ -1497,6 +1523,80 @@ class Store:
 
     def clear_pending_import(self, chat_id: int, user_id: int) -> None:
         self._clear_for_user(pending_imports, chat_id, user_id)
+
+    def save_import_flag(
+        self,
+        team_id: int,
+        account_id: int,
+        rule: str,
+        charge_ids: list[int],
+        paused_on: str | None,
+    ) -> int:
+        """Keep a flag's charges (and pause date) for its "Start a case from this"."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                insert(import_flags).values(
+                    team_id=team_id,
+                    account_id=account_id,
+                    rule=rule,
+                    charge_ids=charge_ids,
+                    paused_on=paused_on,
+                    created_at=_utcnow(),
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def import_flag(self, team_id: int, flag_id: int) -> dict[str, Any] | None:
+        """The team's flag `flag_id` (None for another team's, or one gone)."""
+        with self.transaction() as conn:
+            row = (
+                conn.execute(
+                    select(import_flags).where(
+                        import_flags.c.id == flag_id, import_flags.c.team_id == team_id
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            return None if row is None else dict(row)
+
+    def claim_import(self, chat_id: int, holder: str, now: datetime, lease: timedelta) -> bool:
+        """Claim the chat for an import until `now + lease`: True when no other claim
+        holds it (none, or one that has lapsed), in one conditional statement."""
+        dialect = self.engine.dialect.name
+        make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        values = make(import_claims).values(chat_id=chat_id, holder=holder, expires_at=now + lease)
+        statement = values.on_conflict_do_update(
+            index_elements=[import_claims.c.chat_id],
+            set_={"holder": holder, "expires_at": now + lease},
+            where=import_claims.c.expires_at <= now,
+        ).returning(import_claims.c.holder)
+        # A row comes back only when this claim was written (rowcount can't tell: some
+        # drivers count a conflict whose update didn't happen).
+        with self.transaction() as conn:
+            return conn.execute(statement).first() is not None
+
+    def renew_import_claim(
+        self, chat_id: int, holder: str, now: datetime, lease: timedelta
+    ) -> None:
+        """Keep holding the chat while the import goes on."""
+        with self.transaction() as conn:
+            conn.execute(
+                update(import_claims)
+                .where(import_claims.c.chat_id == chat_id, import_claims.c.holder == holder)
+                .values(expires_at=now + lease)
+            )
+
+    def release_import(self, chat_id: int, holder: str) -> None:
+        """The import has ended (however it ended): the chat may import again."""
+        with self.transaction() as conn:
+            conn.execute(
+                import_claims.delete().where(
+                    import_claims.c.chat_id == chat_id, import_claims.c.holder == holder
+                )
+            )
 
     # --- follow-up tracking and reminders ------------------------------------------
 

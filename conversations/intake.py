@@ -509,6 +509,7 @@ class Intake:
             return self._answer_date(step, text, today, locale)
         if step in _AMOUNT_STEPS:
             notes = _parse_amount(self, text, locale)
+            self.answers.pop("charges", None)  # a typed amount is about one charge
             self._advance()
             return notes
         parser = _TEXT_PARSERS.get(step)
@@ -683,8 +684,10 @@ class Intake:
 
     def _answer_date(self, step: Step, text: str, today: date, locale: str) -> list[Note]:
         if step is Step.CHARGE_DATE:
-            # A typed charge is no longer the imported row whose status was known.
+            # A typed charge is no longer the imported row whose status was known, nor
+            # the several charges of an import's flag.
             self.answers.pop("charge_status", None)
+            self.answers.pop("charges", None)
         first = _date_or_none(self.answers.get("charge_date"))
         parsed: When | Ambiguous | None = None
         if step is Step.OTHER_CHARGE and first is not None:

@@ -629,7 +629,13 @@ async def test_hostile_billing_exports(
     report = any("imported" in text for text in shown)
     refused = any(text.startswith("⚠️") for text in shown)
     asked = any(
-        c.buttons and ("read two ways" in c.text or "column" in c.text.casefold())
+        c.buttons
+        and (
+            "read two ways" in c.text
+            or "column" in c.text.casefold()
+            # A title line naming an account not saved here: offered to be saved (C.5).
+            or "isn't saved here yet" in c.text
+        )
         for c in calls
         if c.method == "sendMessage"
     )

@@ -23,9 +23,14 @@ async def send_export(user: ChatDriver, api: InProcessBotApi, name: str, as_name
     await user.send_file(file_id, as_name or name)
 
 
+# The ad account tests/data/billing_title_lines.csv names in its title lines.
+EXPORT_ACCOUNT = "7301234567890123456"
+
+
 async def with_account(user: ChatDriver) -> None:
+    """The one saved account, Northwind Apparel: the account the exports here are of."""
     await user.send("/new")
-    await add_account(user)
+    await add_account(user, advertiser_id=EXPORT_ACCOUNT)
     await user.send("/cancel")
 
 
@@ -143,7 +148,7 @@ async def test_export_for_which_account_and_which_date_order(
     await with_account(user)
     await user.send("/new")
     await user.tap("Add an account")
-    await add_account(user, name="Acme", advertiser_id="7301234567890123456")
+    await add_account(user, name="Acme", advertiser_id="7301234567890000042")
     await user.send("/cancel")
     await send_export(user, api, "billing_ambiguous_dates.csv")
     assert "Which ad account" in user.last_text()

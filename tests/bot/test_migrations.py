@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, insert, inspect, select, text
 
 from bot import schema
-from bot.storage import Store, case_events, cases, make_engine, members, metadata, teams
+from bot.storage import (
+    Store,
+    case_events,
+    cases,
+    import_claims,
+    make_engine,
+    members,
+    metadata,
+    teams,
+)
 from tests.databases import PostgresServer
 
 
@@ -269,3 +278,30 @@ def test_0007_adds_the_peoples_own_settings_and_takes_them_away(empty_url: str) 
     schema.upgrade(engine)
     engine.dispose()
     assert "users" in tables(empty_url)
+
+
+def test_0008_adds_the_import_claims_and_flags_and_takes_them_away(empty_url: str) -> None:
+    """0008 adds the tables an import keeps across processes (its claim on a chat, its
+    flags' charges); the data of 0007 stays; downgrading drops just those two tables."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0007")
+    now = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=1001, kind="private", created_at=now))
+    before = tables(empty_url)
+    assert schema.upgrade(make_engine(empty_url), "0008") == ("0007", "0008")
+    assert tables(empty_url) == before | {"import_claims", "import_flags"}
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(import_claims).values(
+                chat_id=1001, holder="a", expires_at=now + timedelta(minutes=3)
+            )
+        )
+    engine.dispose()
+    assert schema.downgrade(make_engine(empty_url), "0007") == ("0008", "0007")
+    assert tables(empty_url) == before
+    engine = make_engine(empty_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(teams.c.id)).scalars().all() == [1001]
+    engine.dispose()

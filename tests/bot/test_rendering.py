@@ -844,7 +844,11 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         "forget_kept": [{}],
         "evidence_which": [{"notes": []}, {"notes": [Note("card_in_file")]}],
         "import_help": [{}],
-        "import_no_account": [{}],
+        "import_add_account": [{"filename": "export <1>.csv"}],
+        "import_new_account": [
+            {"filename": "export <1>.csv", "account": "Acme <Shoes> · 7301…3456", "saved": []},
+            {"filename": "a.csv", "account": "Ad account 7301…3456", "saved": ["N · 7289…1010"]},
+        ],
         "import_which_account": [{"filename": "export <1>.csv"}],
         "import_expired": [{}],
         "import_cancelled": [{}],

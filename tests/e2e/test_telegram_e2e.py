@@ -224,7 +224,12 @@ def test_a_billing_export_sent_as_a_document_is_imported(
     alex.send("/new")
     add_account(alex)
     alex.send("/cancel")
-    data = (DATA / "billing_title_lines.csv").read_bytes()
+    # The export of the account added above (its title line names it).
+    data = (
+        (DATA / "billing_title_lines.csv")
+        .read_bytes()
+        .replace(b"7301234567890123456", ADVERTISER_ID.encode())
+    )
     proxy.add_file(token, "export-1", "documents/file_0.csv", data)
     alex.send_document("export-1", "billing_title_lines.csv", len(data))
     report = alex.wait_for("charges imported")
