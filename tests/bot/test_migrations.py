@@ -238,3 +238,37 @@ def test_0005_turns_the_names_in_assignments_into_ids(empty_url: str) -> None:
         details = conn.execute(text("SELECT detail FROM case_events ORDER BY id")).scalars().all()
     assert details == ["@sam_s", "Kim", None, None, "TT-1"]
     engine.dispose()
+
+
+def test_0007_adds_the_summary_switch_and_keeps_every_case(empty_url: str) -> None:
+    """0007 adds `teams.monthly_summary` (on for existing groups) and the summaries' table;
+    up and down again, the teams' cases stay (a table copy on SQLite would have cascaded
+    the old teams table's deletion into them)."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0006")
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO teams (id, kind, created_at) VALUES (-100900, 'group', :now)"),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, team_id, owner_user_id, reason, answers, outcome, "
+                "situation, policy_version, status, created_at, updated_at) VALUES (1, -100900, "
+                "1002, 'duplicate', '{}', 'eligible', 'duplicate_charge', '1', 'drafted', :now, "
+                ":now)"
+            ),
+            {"now": now},
+        )
+    schema.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(teams.c.monthly_summary)).scalars().all() == [True]
+        assert conn.execute(text("SELECT count(*) FROM cases")).scalar() == 1
+    schema.downgrade(engine, "0006")
+    assert "monthly_summaries" not in tables(empty_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cases")).scalar() == 1
+        columns = {c["name"] for c in inspect(conn).get_columns("teams")}
+    assert "monthly_summary" not in columns
+    engine.dispose()
