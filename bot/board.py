@@ -6,6 +6,9 @@
   private chat, in columns by status, with money totals per column and currency; query
   parameters `team`, `account`, `reason` and `assignee` filter.
 - `GET /board/api/case/<token>` what `/case N` shows, and the actions it offers.
+- `GET /board/api/chart.png` the /stats chart (all time) of the team chosen with `team`,
+  or of all the user's teams and private chat together; 204 when no sent case has an
+  amount to draw. Read and drawn off the event loop.
 - `POST /board/api/case/<token>` `{"data": "k:<token>:a:3"}` applies one of those actions
   through `FollowUpService.on_button`, with the same permission checks as the chat's
   buttons; a team case's card in its group follows, as after a press there.
@@ -18,6 +21,7 @@ as group buttons are checked).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -38,17 +42,21 @@ from bot.i18n import N_, _
 from bot.miniapp_auth import InitDataError, MiniAppUser, validate
 from bot.rendering import money
 from bot.replies import Who, account_label
+from bot.stats import ChartData, chart_data, render_chart
 from bot.storage import CaseRecord
 from conversations.cases import CaseStatus
 from conversations.inputs import mask_card_numbers
+from conversations.stats import Period, PeriodKey, compute
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static" / "board"
 # Scripts, styles, pictures and requests only from this server: no inline script, no
-# other origin; only Telegram may frame the page (the Mini App's web view).
+# other origin; only Telegram may frame the page (the Mini App's web view). Pictures may
+# also be blob: URLs, the page's own copies of what it fetched with its initData (the
+# chart: an <img src> request can't carry the Authorization header).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors https://web.telegram.org https://*.telegram.org"
 )
@@ -89,6 +97,7 @@ PAGE_TEXTS: dict[str, str] = {
     "private": N_("My private chat"),
     "empty": N_("No cases here."),
     "refused": N_("Open the board from the bot in Telegram (the link has expired)."),
+    "chart": N_("Chart: money asked and recovered by month, approvals by reason"),
 }
 # A filter's query parameter → the card's field it compares.
 FILTER_FIELDS = {
@@ -340,6 +349,31 @@ def board_app(
                     log.warning("Could not update the card of case %s", case.id, exc_info=True)
         return web.json_response({"toast": result.toast, "case": body})
 
+    def chart_of(teams: list[Place]) -> ChartData | None:
+        """What the /stats chart of these teams' cases (all time) draws: their figures from
+        the same query and computation as /stats, currencies kept apart."""
+        found = [case for place in teams for case in store.stats_cases(place.team_id, None)]
+        return chart_data(compute(found, Period(PeriodKey.ALL, None), service.clock()))
+
+    async def chart_api(request: web.Request) -> web.Response:
+        user = user_of(request)
+        teams = await places(user)
+        wanted = request.query.get("team", "")
+        if wanted:
+            teams = [place for place in teams if str(place.team_id) == wanted]
+            if not teams:
+                raise BoardError(404, "not found")
+        with i18n.speaking(await language(user)):
+            if store.is_async:
+                chart = await store.run(chart_of, teams)
+            else:
+                chart = await asyncio.to_thread(chart_of, teams)
+            if chart is None:
+                return web.Response(status=204)
+            # matplotlib takes a few hundred milliseconds a chart: in a thread.
+            png = await asyncio.to_thread(render_chart, chart)
+        return web.Response(body=png, content_type="image/png")
+
     def static(name: str, content_type: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         body = (STATIC / name).read_bytes()
 
@@ -373,6 +407,7 @@ def board_app(
     app.router.add_get("/board.js", static("board.js", "text/javascript"))
     app.router.add_get("/board.css", static("board.css", "text/css"))
     app.router.add_get("/api/cases", cases_api)
+    app.router.add_get("/api/chart.png", chart_api)
     app.router.add_get("/api/case/{token}", case_api)
     app.router.add_post("/api/case/{token}", act_api)
     return app

@@ -229,6 +229,27 @@ async def test_an_outcome_recorded_on_the_board_shows_in_the_chats_case(
     assert response.status == 400
 
 
+async def test_the_chart_is_the_stats_chart_of_the_chosen_team_for_members_only(
+    client: TestClient[Any, Any], teams: dict[str, int]
+) -> None:
+    """GET /board/api/chart.png: the /stats chart (a PNG) of all Rita's cases, or of one
+    team she is in; another team's is refused like a team that doesn't exist, initData is
+    required, and someone with no sent case with an amount gets 204 (nothing to draw)."""
+    whole = await client.get("/board/api/chart.png", headers=tma(RITA))
+    assert whole.status == 200 and whole.content_type == "image/png"
+    assert whole.headers["Cache-Control"] == "no-store"
+    everything = await whole.read()
+    assert everything.startswith(b"\x89PNG")
+    acme = await client.get(f"/board/api/chart.png?team={ACME}", headers=tma(RITA))
+    assert acme.status == 200
+    assert (await acme.read()) != everything  # Acme's cases alone draw another chart
+    assert (
+        await client.get(f"/board/api/chart.png?team={GLOBEX}", headers=tma(RITA))
+    ).status == 404
+    assert (await client.get("/board/api/chart.png")).status == 401
+    assert (await client.get("/board/api/chart.png", headers=tma(STRANGER))).status == 204
+
+
 async def test_the_page_has_a_strict_content_security_policy(
     client: TestClient[Any, Any],
 ) -> None:
@@ -239,6 +260,8 @@ async def test_the_page_has_a_strict_content_security_policy(
     page = await (await client.get("/board/")).text()
     assert "<script>" not in page and "telegram.org" not in page
     assert "default-src 'self'" in CSP and "unsafe-inline" not in CSP
+    # Pictures: this server's, and the page's own blob: copies (the chart), nothing else.
+    assert "img-src 'self' data: blob:;" in CSP and "*" not in CSP.split("img-src")[1].split(";")[0]
 
 
 async def test_board_in_private_gives_a_mini_app_button_or_says_why_not(

@@ -129,9 +129,21 @@ async def test_a_member_works_the_board_in_chromium(
     assert await page.locator(f'.card[data-token="{tokens["globex"]}"]').count() == 0
     assert "999" not in await page.inner_text("#board")
     assert "50.00 EUR" in await page.inner_text('[data-column="waiting"] .totals')
+    # The /stats chart of all her cases, under the columns: fetched with the initData and
+    # shown through a blob: URL, which the page's CSP allows.
+    await expect(page.locator('#chart-box[data-state="shown"]')).to_be_visible()
+    first_chart = await page.get_attribute("#chart", "src")
+    assert first_chart is not None and first_chart.startswith("blob:")
+    assert await page.evaluate("document.getElementById('chart').naturalWidth") > 600
     light = tmp_path / "board-light.png"
     await page.screenshot(path=str(light), full_page=True)
     keep(light, "board-light.png")
+
+    # The team filter redraws the chart for that team.
+    await page.select_option('select[name="team"]', str(ACME))
+    await expect(page.locator("#chart")).not_to_have_attribute("src", first_chart)
+    await expect(page.locator('#chart-box[data-state="shown"]')).to_be_visible()
+    await page.select_option('select[name="team"]', "")
 
     # Filters: one reason.
     await page.select_option('select[name="reason"]', "after_pause")
@@ -155,6 +167,7 @@ async def test_a_member_works_the_board_in_chromium(
     dark_page = await open_board(browser, board_url, init_for(RITA), theme=DARK)
     background = await dark_page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(23, 33, 43)"
+    await expect(dark_page.locator('#chart-box[data-state="shown"]')).to_be_visible()
     dark = tmp_path / "board-dark.png"
     await dark_page.screenshot(path=str(dark), full_page=True)
     keep(dark, "board-dark.png")

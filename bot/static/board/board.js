@@ -8,6 +8,9 @@
   const webApp = window.Telegram && window.Telegram.WebApp;
   const initData = (webApp && webApp.initData) || fragment.get("tgWebAppData") || "";
   let texts = {};
+  // The chart shown (the team it is of, "" for all) and its blob: URL, freed when replaced.
+  let chartTeam = null;
+  let chartUrl = null;
 
   function applyTheme() {
     let theme = (webApp && webApp.themeParams) || null;
@@ -46,6 +49,7 @@
     document.getElementById("filters").hidden = true;
     document.getElementById("board").replaceChildren();
     document.getElementById("case").hidden = true;
+    document.getElementById("chart-box").hidden = true;
   }
 
   function query() {
@@ -98,6 +102,36 @@
     board.replaceChildren(...columns);
   }
 
+  // The /stats chart of the chosen team (or of all): fetched with the initData header,
+  // shown through a blob: URL (an <img src> request could not carry the header).
+  async function loadChart(team) {
+    if (team === chartTeam) return;
+    chartTeam = team;
+    const box = document.getElementById("chart-box");
+    const image = document.getElementById("chart");
+    let blob = null;
+    try {
+      const path = "api/chart.png" + (team ? "?team=" + encodeURIComponent(team) : "");
+      const response = await fetch(new URL(path, window.location.href), {
+        headers: { "Authorization": "tma " + initData },
+      });
+      if (response.status === 200) blob = await response.blob();
+    } catch (error) { blob = null; }
+    if (chartTeam !== team) return;  // another team was chosen meanwhile
+    if (chartUrl) URL.revokeObjectURL(chartUrl);
+    chartUrl = blob ? URL.createObjectURL(blob) : null;
+    if (!chartUrl) {
+      box.hidden = true;
+      box.dataset.state = "none";
+      image.removeAttribute("src");
+      return;
+    }
+    image.alt = texts.chart || "";
+    image.onload = function () { box.dataset.state = "shown"; };
+    image.src = chartUrl;
+    box.hidden = !document.getElementById("case").hidden;
+  }
+
   async function load() {
     try {
       const data = await api("api/cases?" + query());
@@ -105,6 +139,7 @@
       fillFilters(data.filters, data.selected);
       drawBoard(data);
       document.body.dataset.loaded = "yes";
+      loadChart(data.selected.team || "");
     } catch (error) {
       refuse();
       document.body.dataset.loaded = "refused";
@@ -138,6 +173,7 @@
       drawCase(data);
       document.getElementById("board").hidden = true;
       document.getElementById("filters").hidden = true;
+      document.getElementById("chart-box").hidden = true;
       document.getElementById("case").hidden = false;
     } catch (error) { refuse(); }
   }
@@ -149,6 +185,7 @@
     document.getElementById("back").addEventListener("click", function () {
       document.getElementById("case").hidden = true;
       document.getElementById("board").hidden = false;
+      document.getElementById("chart-box").hidden = !chartUrl;
       load();
     });
     if (!initData) { refuse(); document.body.dataset.loaded = "refused"; return; }
