@@ -731,7 +731,11 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "quiet_end": "09:00",
                 "reply_days": 5,
                 "is_group": False,
-                "flags": {"answer_in_group": False, "topic_per_case": False},
+                "flags": {
+                    "answer_in_group": False,
+                    "topic_per_case": False,
+                    "monthly_summary": True,
+                },
                 "copy_on": False,
             },
             {
@@ -742,7 +746,11 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "quiet_end": "09:00",
                 "reply_days": 5,
                 "is_group": True,
-                "flags": {"answer_in_group": True, "topic_per_case": True},
+                "flags": {
+                    "answer_in_group": True,
+                    "topic_per_case": True,
+                    "monthly_summary": False,
+                },
                 "copy_on": True,
             },
             {
@@ -753,7 +761,11 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "quiet_end": "08:00",
                 "reply_days": 7,
                 "is_group": True,
-                "flags": {"answer_in_group": False, "topic_per_case": False},
+                "flags": {
+                    "answer_in_group": False,
+                    "topic_per_case": False,
+                    "monthly_summary": True,
+                },
                 "copy_on": False,
             },
         ],
