@@ -105,7 +105,11 @@ class StatsService:
         key = PeriodKey(wanted) if wanted in set(PeriodKey) else PeriodKey.DAYS_30
         stats = self.figures(who.chat_id, key)
         names = self.store.member_names(who.chat_id) if who.in_group else {}
-        text = self.renderer.chat_text("stats", **self.view(stats, names, who.in_group))
+        title = None
+        if key is PeriodKey.LAST_MONTH and stats.period.start is not None:
+            month = stats.period.start.astimezone(self.followup.schedule(who.chat_id).tz)
+            title = f"{_(PERIOD_WORDS[key])} · {long_month(month)}"
+        text = self.renderer.chat_text("stats", **self.view(stats, names, who.in_group, title))
         buttons = in_rows(
             [
                 Button(("• " if k is key else "") + _(PERIOD_WORDS[k]), STATS_PREFIX + k.value)
