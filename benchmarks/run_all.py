@@ -84,7 +84,7 @@ def main() -> int:
     first_ms, then_ms = (float(str(board[k])) * 1000 for k in ("first_s", "median_s"))
     print(
         f"the board's first load with {board['cases']:,} cases: {first_ms:.0f} ms"
-        f" (then median {then_ms:.0f} ms); its chart {board['chart_median_s'] * 1000:.0f} ms"
+        f" (then median {then_ms:.0f} ms); its chart {float(str(board['chart_median_s'])) * 1000:.0f} ms"
     )
     (args.out / "summary.json").write_text(
         json.dumps(

@@ -173,6 +173,35 @@ async def test_a_member_works_the_board_in_chromium(
     keep(dark, "board-dark.png")
 
 
+async def test_older_cases_are_shown_with_the_more_button(
+    browser: Browser,
+    app: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    teams: dict[str, int],  # noqa: F811 - the fixture imported above
+) -> None:
+    """With two cases a page, Acme's oldest case is not on the board at first; "Show older
+    cases" brings it (and the column's total follows), then the button goes away."""
+    store = app.bot_data.service.store
+    oldest = store.get_case_any(teams["acme_usd"]).token
+    server_app = web.Application()
+    mount_board(server_app, app.bot_data, app.bot, settings, page=2)
+    server = TestServer(server_app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        page = await open_board(browser, str(server.make_url("/board/")), init_for(RITA))
+        assert await page.locator(".card").count() == 3
+        assert await page.locator(f'.card[data-token="{oldest}"]').count() == 0
+        await expect(page.locator("#more")).to_be_visible()
+        await page.click("#more")
+        await expect(page.locator(f'.card[data-token="{oldest}"]')).to_have_count(1)
+        await expect(page.locator(".card")).to_have_count(4)
+        await expect(page.locator("#more")).to_be_hidden()
+        assert "199.90 USD" in await page.inner_text('[data-column="waiting"] .totals')
+        await page.close()
+    finally:
+        await server.close()
+
+
 @pytest.mark.parametrize("kind", ["stale", "forged", "missing"])
 async def test_the_board_refuses_bad_init_data(
     browser: Browser,

@@ -11,6 +11,9 @@
   // The chart shown (the team it is of, "" for all) and its blob: URL, freed when replaced.
   let chartTeam = null;
   let chartUrl = null;
+  // How many of each team's newest cases to ask for (0: the server's first page).
+  let shown = 0;
+  let pageSize = 0;
 
   function applyTheme() {
     let theme = (webApp && webApp.themeParams) || null;
@@ -50,6 +53,7 @@
     document.getElementById("board").replaceChildren();
     document.getElementById("case").hidden = true;
     document.getElementById("chart-box").hidden = true;
+    document.getElementById("more-box").hidden = true;
   }
 
   function query() {
@@ -57,6 +61,7 @@
     for (const select of document.querySelectorAll("#filters select")) {
       if (select.value) params.set(select.name, select.value);
     }
+    if (shown) params.set("shown", String(shown));
     return params.toString();
   }
 
@@ -138,6 +143,10 @@
       texts = data.texts;
       fillFilters(data.filters, data.selected);
       drawBoard(data);
+      shown = data.shown;
+      pageSize = data.page;
+      document.getElementById("more-box").hidden = !data.more;
+      document.body.dataset.shown = String(data.shown);
       document.body.dataset.loaded = "yes";
       loadChart(data.selected.team || "");
     } catch (error) {
@@ -174,6 +183,7 @@
       document.getElementById("board").hidden = true;
       document.getElementById("filters").hidden = true;
       document.getElementById("chart-box").hidden = true;
+      document.getElementById("more-box").hidden = true;
       document.getElementById("case").hidden = false;
     } catch (error) { refuse(); }
   }
@@ -182,6 +192,10 @@
     applyTheme();
     if (webApp && webApp.ready) webApp.ready();
     document.getElementById("filters").addEventListener("change", load);
+    document.getElementById("more").addEventListener("click", function () {
+      shown += pageSize;
+      load();
+    });
     document.getElementById("back").addEventListener("click", function () {
       document.getElementById("case").hidden = true;
       document.getElementById("board").hidden = false;
