@@ -1620,13 +1620,13 @@ class Store:
 
     # --- monthly summaries --------------------------------------------------------------
 
-    def summary_candidates(self, months: Iterable[str], now: datetime) -> list[int]:
-        """The groups a monthly summary may be due to: the switch on, not blocked, with at
-        least one case, and none of `months` summarised or held by a live claim."""
+    def summary_candidates(self, month: str, now: datetime) -> list[int]:
+        """The groups the summary of `month` may be due to: the switch on, not blocked,
+        with at least one case, and that month not summarised nor held by a live claim."""
         settled = (
             select(monthly_summaries.c.team_id)
             .where(
-                monthly_summaries.c.month.in_(list(months)),
+                monthly_summaries.c.month == month,
                 or_(monthly_summaries.c.state != "claimed", monthly_summaries.c.due_at > now),
             )
             .scalar_subquery()

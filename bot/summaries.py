@@ -98,11 +98,14 @@ class MonthlySummaries:
         if not any((now + timedelta(hours=h)).day <= SUMMARY_LAST_DAY for h in (-14, 14)):
             return result
         db = self.store.run
-        months = {_month_before(now + timedelta(hours=h)) for h in (-14, 0, 14)}
-        for team_id in await db(self.store.summary_candidates, months, now):
+        # A group whose summary is due is in the first days of its month, and the month
+        # is the one of the furthest-ahead zone (UTC+14): fewer than 26 hours apart, and
+        # no month's first week is that close to the next month.
+        month_due = _month_before(now + timedelta(hours=14))
+        for team_id in await db(self.store.summary_candidates, month_due, now):
             schedule = await db(self.followup.schedule, team_id)
             month = monthly_summary_due(now, schedule.tz, schedule.ping_time)
-            if month is None:
+            if month != month_due:
                 continue
             attempts = await db(
                 self.store.claim_summary, team_id, month, now, lease=self.lease, worker=self.worker

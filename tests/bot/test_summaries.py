@@ -130,6 +130,25 @@ async def test_the_group_gets_last_months_figures_on_the_first_working_day_at_it
     assert summaries(api, ALEX) == []
 
 
+async def test_a_group_east_of_utc_gets_each_month_on_its_own_morning(
+    app: App, api: InProcessBotApi, clock: Clock
+) -> None:
+    """Jakarta (UTC+7, quiet hours 21:00–09:00): October's summary on Monday 2 November
+    (1 November is a Sunday) at 09:00 local, 02:00 UTC; November's on Tuesday 1 December
+    at 09:00 local, 02:00 UTC, when it is still 30 November west of UTC — not a day late
+    because October's was sent."""
+    await admin_settings(app, api, "tz Asia/Jakarta")
+    group_case(app, GROUP, datetime(2026, 10, 15, 10, 0, tzinfo=UTC))
+    clock.now = datetime(2026, 10, 31, 12, 0, tzinfo=UTC)
+    october = await run_until(app, clock, api, datetime(2026, 11, 4, tzinfo=UTC))
+    assert october == [datetime(2026, 11, 2, 2, 0, tzinfo=UTC)]
+    group_case(app, GROUP, datetime(2026, 11, 10, 10, 0, tzinfo=UTC))
+    clock.now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    november = await run_until(app, clock, api, datetime(2026, 12, 3, tzinfo=UTC))
+    assert november == [datetime(2026, 12, 1, 2, 0, tzinfo=UTC)]
+    assert "November 2026" in plain(str(summaries(api)[-1].params["caption"]))
+
+
 async def test_a_month_starting_on_a_saturday_is_summarised_on_monday(
     app: App, api: InProcessBotApi, clock: Clock
 ) -> None:
