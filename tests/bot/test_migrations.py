@@ -272,3 +272,39 @@ def test_0007_adds_the_summary_switch_and_keeps_every_case(empty_url: str) -> No
         columns = {c["name"] for c in inspect(conn).get_columns("teams")}
     assert "monthly_summary" not in columns
     engine.dispose()
+
+
+def test_going_down_to_0002_keeps_the_cases_and_their_timelines(tmp_path: Path) -> None:
+    """SQLite: 0004 and 0003 drop a column of `cases` and `teams` going down; copying those
+    tables (a batch) dropped the old ones, and SQLite's cascades deleted every case and
+    its events with them. Down to 0002 and up again, all are still there."""
+    url = f"sqlite:///{tmp_path / 'down.sqlite3'}"
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=-100900, kind="group", created_at=now))
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, team_id, owner_user_id, reason, answers, outcome, "
+                "situation, policy_version, status, created_at, updated_at) VALUES (1, -100900, "
+                "1002, 'duplicate', '{}', 'eligible', 'duplicate_charge', '1', 'drafted', :now, "
+                ":now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            insert(case_events).values(id=1, case_id=1, at=now, actor_user_id=1002, what="ticket")
+        )
+
+    def counts() -> tuple[int, int]:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT count(*) FROM cases")).scalar()
+            events = conn.execute(text("SELECT count(*) FROM case_events")).scalar()
+        return int(found or 0), int(events or 0)
+
+    schema.downgrade(engine, "0002")
+    assert counts() == (1, 1)
+    schema.upgrade(engine)
+    assert counts() == (1, 1)
+    engine.dispose()
