@@ -4,7 +4,8 @@ working day.
 It rides on the reminder sweep (no scheduler of its own): each sweep, at most every few
 minutes and only in the first days of a month, looks for groups whose summary is due —
 the switch on in /settings, at least one case, nothing recorded for that month yet — and
-sends each one's in the group's language, at its local time, outside its quiet hours.
+sends each one's in the group's language, at its local time, outside its quiet hours
+(at most `batch` a sweep; the next sweep goes on with the rest).
 
 Once per group and month, across restarts and processes: a group's summary is claimed by
 inserting its row (`monthly_summaries`, only if there is none) before anything is sent,
@@ -65,6 +66,7 @@ class MonthlySummaries:
         worker: str,
         lease: timedelta = timedelta(minutes=10),
         every: timedelta = timedelta(minutes=5),
+        batch: int = 20,
         max_attempts: int = 5,
         base_backoff: timedelta = timedelta(minutes=1),
     ) -> None:
@@ -75,6 +77,9 @@ class MonthlySummaries:
         self.worker = worker
         self.lease = lease
         self.every = every
+        # Summaries drawn per sweep (a chart takes a few hundred milliseconds): the
+        # reminders of the next sweep don't wait behind a hundred groups' charts.
+        self.batch = batch
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
         self._next_look: datetime | None = None
@@ -102,7 +107,11 @@ class MonthlySummaries:
         # is the one of the furthest-ahead zone (UTC+14): fewer than 26 hours apart, and
         # no month's first week is that close to the next month.
         month_due = _month_before(now + timedelta(hours=14))
+        claimed = 0
         for team_id in await db(self.store.summary_candidates, month_due, now):
+            if claimed == self.batch:
+                self._next_look = None  # more are due: the next sweep goes on
+                break
             schedule = await db(self.followup.schedule, team_id)
             month = monthly_summary_due(now, schedule.tz, schedule.ping_time)
             if month != month_due:
@@ -112,6 +121,7 @@ class MonthlySummaries:
             )
             if attempts is None:
                 continue  # another process has it, or it is done
+            claimed += 1
             done = self.store.summary_done
             with i18n.speaking(await db(self.followup.chat_language, team_id)):
                 found = await self._off_the_loop(self.stats.monthly_summary, team_id)

@@ -263,3 +263,21 @@ async def test_a_refused_send_is_tried_again_later_and_then_sent_once(
     clock.advance(minutes=6)
     await sweep_of(app).run_once()
     assert len(summaries(api)) == 1
+
+
+async def test_many_groups_are_summarised_a_batch_per_sweep(
+    app: App, api: InProcessBotApi, clock: Clock
+) -> None:
+    """Three groups, two summaries a sweep: the third goes out with the next sweep (the
+    reminders of a sweep don't wait behind every group's chart), each group once."""
+    groups = [-100901, -100902, -100903]
+    for group in groups:
+        group_case(app, group, clock.now)
+    app.bot_data.sweep.summaries.batch = 2
+    clock.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert (await sweep_of(app).run_once()).summaries.sent == 2
+    clock.advance(seconds=30)
+    assert (await sweep_of(app).run_once()).summaries.sent == 1
+    clock.advance(minutes=30)
+    assert (await sweep_of(app).run_once()).summaries.sent == 0
+    assert sorted(int(c.params["chat_id"]) for c in summaries(api)) == sorted(groups)
