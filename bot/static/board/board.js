@@ -200,6 +200,7 @@
       document.getElementById("case").hidden = true;
       document.getElementById("board").hidden = false;
       document.getElementById("chart-box").hidden = !chartUrl;
+      chartTeam = null;  // an outcome recorded there may change the chart: drawn again
       load();
     });
     if (!initData) { refuse(); document.body.dataset.loaded = "refused"; return; }
