@@ -30,6 +30,7 @@ from bot.reminders import ReminderSweep
 from bot.rendering import Renderer
 from bot.service import RefundService
 from bot.storage import Store
+from bot.summaries import MonthlySummaries
 from bot.updates import ChatOrderedProcessor
 from conversations import regions
 from conversations.policy import Policy, load_policy
@@ -137,13 +138,15 @@ def build_application(
     application.bot_data.service = service
     application.bot_data.board_url = settings.board_public_url
     application.bot_data.background = BackgroundWork(application)
+    worker = f"{socket.gethostname()}:{os.getpid()}"
     application.bot_data.sweep = ReminderSweep(
         service.store,
         service.followup,
         telegram_sender(application.bot, service),
         service.clock,
-        worker=f"{socket.gethostname()}:{os.getpid()}",
+        worker=worker,
         observe=metrics.observe_sweep,
+        summaries=MonthlySummaries(service.store, service.followup, service.clock, worker=worker),
     )
     add_handlers(application)
     if application.job_queue is not None:

@@ -1019,6 +1019,15 @@ class FollowUpService:
                     )
                 ],
                 [
+                    Button(
+                        "📊 " + _("Turn off the monthly summary"), f"{SETTINGS_PREFIX}summary:off"
+                    )
+                    if flags["monthly_summary"]
+                    else Button(
+                        "📊 " + _("Turn on the monthly summary"), f"{SETTINGS_PREFIX}summary:on"
+                    )
+                ],
+                [
                     Button("📬 " + _("Stop my private reminders"), f"{SETTINGS_PREFIX}copy:off")
                     if copy_on
                     else Button(
@@ -1053,7 +1062,7 @@ class FollowUpService:
             return ButtonResult(None, self.settings(who, "sign off"))
         if kind == "show":
             return ButtonResult(None, self.settings(who, ""))
-        if kind in ("tz", "quiet", "reply", "answers", "topics", "copy") and value:
+        if kind in ("tz", "quiet", "reply", "answers", "topics", "summary", "copy") and value:
             return ButtonResult(None, self.settings(who, f"{kind} {value}"))
         return ButtonResult(_("That button isn't one I know."), [])
 
@@ -1111,7 +1120,7 @@ class FollowUpService:
             return
         if who.in_group and not who.is_admin:
             raise ValueError(_("Only a group admin can change the group's settings."))
-        if key in ("answers", "topics") and who.in_group:
+        if key in ("answers", "topics", "summary") and who.in_group:
             choice = value.strip().casefold()
             if key == "answers" and choice in ("group", "private"):
                 self.store.set_team_flags(team_id, answer_in_group=choice == "group")
@@ -1119,7 +1128,15 @@ class FollowUpService:
             if key == "topics" and choice in ("on", "off"):
                 self.store.set_team_flags(team_id, topic_per_case=choice == "on")
                 return
-            raise ValueError(_("Type /settings answers group|private or /settings topics on|off."))
+            if key == "summary" and choice in ("on", "off"):
+                self.store.set_team_flags(team_id, monthly_summary=choice == "on")
+                return
+            raise ValueError(
+                _(
+                    "Type /settings answers group|private, /settings topics on|off "
+                    "or /settings summary on|off."
+                )
+            )
         if key in ("tz", "timezone", "zone"):
             # "manila", "new york", "asia/manila": the zone's name as IANA spells it.
             name = zone_named(value) or value.strip()

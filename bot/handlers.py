@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeAllPrivateChats,
     ChatMember,
     ForceReply,
     InputFile,
@@ -84,14 +85,16 @@ COMMAND_MENU = [
     ("help", N_("What I can do")),
     ("cancel", N_("Stop the case you're answering")),
 ]
+# Private chats' menu adds the board (in a group /board only says to open it in private).
+PRIVATE_MENU = [*COMMAND_MENU[:3], ("board", N_("Your cases on a board")), *COMMAND_MENU[3:]]
 
 
 BOARD_BUTTON = N_("Board")
 
 
-def commands() -> list[BotCommand]:
+def commands(menu: list[tuple[str, str]] = COMMAND_MENU) -> list[BotCommand]:
     """The command menu in the current language."""
-    return [BotCommand(name, _(description)) for name, description in COMMAND_MENU]
+    return [BotCommand(name, _(description)) for name, description in menu]
 
 
 class BotData:
@@ -970,6 +973,9 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
             # client's language (two letters).
             client = None if code == i18n.DEFAULT_LANGUAGE else code[:2]
             await application.bot.set_my_commands(commands(), language_code=client)
+            await application.bot.set_my_commands(
+                commands(PRIVATE_MENU), scope=BotCommandScopeAllPrivateChats(), language_code=client
+            )
     board_url = application.bot_data.board_url
     if board_url is not None:
         # The menu button beside the message field opens the board (private chats; one

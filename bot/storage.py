@@ -46,6 +46,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -99,6 +100,8 @@ teams = Table(
     # The language the bot speaks in this chat (a code of bot.i18n.LANGUAGES): a private
     # chat's is its user's; a group's is set by an admin. None until first contact.
     Column("language", String(16)),
+    # Groups: last month's /stats posted on the month's first working day.
+    Column("monthly_summary", Boolean, nullable=False, server_default=true()),
 )
 
 accounts = Table(
@@ -293,6 +296,22 @@ Index("ix_reminders_chat", reminders.c.chat_id, reminders.c.state)
 OPEN_REMINDER_STATES = ("pending", "claimed")
 # The events /stats reads: TikTok's word on a case, and a new round.
 STATS_EVENTS = ("reply", "approve", "deny", "refund_arrived", "partly_refunded", "reopen")
+
+# The monthly summaries, one row per group and month: the row is the claim (inserted only
+# if there is none, so two processes never both send one), then what became of it.
+monthly_summaries = Table(
+    "monthly_summaries",
+    metadata,
+    Column("team_id", BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("month", String(7), primary_key=True),  # the month summarised, "YYYY-MM"
+    # claimed (held until due_at: a lapsed claim or a retry comes due again), sent,
+    # empty (no case opened that month: nothing sent), failed, blocked
+    Column("state", String(16), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("sent_at", DateTime(timezone=True)),
+)
 
 # Deep links from a group's /new to the member's private chat: single use, one member.
 links = Table(
@@ -1332,7 +1351,7 @@ class Store:
         return bool(gone)
 
     def set_team_flags(self, team_id: int, **flags: bool) -> None:
-        if not set(flags) <= {"answer_in_group", "topic_per_case"}:
+        if not set(flags) <= {"answer_in_group", "topic_per_case", "monthly_summary"}:
             raise ValueError(f"unknown team flags: {set(flags)}")
         with self.transaction() as conn:
             conn.execute(update(teams).where(teams.c.id == team_id).values(**flags))
@@ -1340,13 +1359,16 @@ class Store:
     def team_flags(self, team_id: int) -> dict[str, bool]:
         with self.transaction() as conn:
             row = conn.execute(
-                select(teams.c.answer_in_group, teams.c.topic_per_case).where(teams.c.id == team_id)
+                select(
+                    teams.c.answer_in_group, teams.c.topic_per_case, teams.c.monthly_summary
+                ).where(teams.c.id == team_id)
             ).first()
         if row is None:
-            return {"answer_in_group": False, "topic_per_case": False}
+            return {"answer_in_group": False, "topic_per_case": False, "monthly_summary": True}
         return {
             "answer_in_group": bool(row.answer_in_group),
             "topic_per_case": bool(row.topic_per_case),
+            "monthly_summary": bool(row.monthly_summary),
         }
 
     # --- imported billing exports ----------------------------------------------------
@@ -1725,6 +1747,81 @@ class Store:
                 update(reminders)
                 .where(reminders.c.id == reminder_id)
                 .values(state="failed", attempts=reminders.c.attempts + 1, last_error=error[:500])
+            )
+
+    # --- monthly summaries --------------------------------------------------------------
+
+    def summary_candidates(self, month: str, now: datetime) -> list[int]:
+        """The groups the summary of `month` may be due to: the switch on, not blocked,
+        with at least one case, and that month not summarised nor held by a live claim."""
+        settled = (
+            select(monthly_summaries.c.team_id)
+            .where(
+                monthly_summaries.c.month == month,
+                or_(monthly_summaries.c.state != "claimed", monthly_summaries.c.due_at > now),
+            )
+            .scalar_subquery()
+        )
+        has_cases = select(cases.c.id).where(cases.c.team_id == teams.c.id).exists()
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(teams.c.id)
+                .where(
+                    teams.c.id < 0,
+                    teams.c.monthly_summary.is_(True),
+                    teams.c.blocked_at.is_(None),
+                    has_cases,
+                    teams.c.id.not_in(settled),
+                )
+                .order_by(teams.c.id)
+            ).all()
+        return [r.id for r in rows]
+
+    def claim_summary(
+        self, team_id: int, month: str, now: datetime, *, lease: timedelta, worker: str
+    ) -> int | None:
+        """Claim the group's summary of `month` for `lease`: a new row, inserted only if
+        there is none, or a claim that lapsed (its sender died, or a retry came due).
+        Returns the attempts made before, or None when it isn't this process's to send."""
+        insert_ = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        held = {"state": "claimed", "due_at": now + lease, "claimed_by": worker}
+        with self.transaction() as conn:
+            fresh = conn.execute(
+                insert_(monthly_summaries)
+                .values(team_id=team_id, month=month, **held)
+                .on_conflict_do_nothing(index_elements=["team_id", "month"])
+                .returning(monthly_summaries.c.team_id)
+            ).first()
+            if fresh is not None:
+                return 0
+            attempts = conn.execute(
+                update(monthly_summaries)
+                .where(
+                    monthly_summaries.c.team_id == team_id,
+                    monthly_summaries.c.month == month,
+                    monthly_summaries.c.state == "claimed",
+                    monthly_summaries.c.due_at <= now,
+                )
+                .values(**held)
+                .returning(monthly_summaries.c.attempts)
+            ).scalar()
+        return None if attempts is None else int(attempts)
+
+    def summary_done(
+        self, team_id: int, month: str, state: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record what became of a claimed summary: sent, empty, failed or blocked; or,
+        with `retry_at`, still claimed and due again then (one more attempt counted)."""
+        values: dict[str, Any] = {"attempts": monthly_summaries.c.attempts + 1}
+        if retry_at is not None:
+            values.update(due_at=retry_at, claimed_by=None)
+        else:
+            values.update(state=state, due_at=now, sent_at=now if state == "sent" else None)
+        with self.transaction() as conn:
+            conn.execute(
+                update(monthly_summaries)
+                .where(monthly_summaries.c.team_id == team_id, monthly_summaries.c.month == month)
+                .values(**values)
             )
 
     def block_chat(self, chat_id: int, now: datetime) -> None:

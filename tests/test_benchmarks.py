@@ -134,8 +134,10 @@ def test_the_stats_benchmark_computes_and_draws_for_a_small_team(tmp_path: Path)
 
 
 def test_the_board_benchmark_times_the_first_load(tmp_path: Path) -> None:
-    """Tiny size: the cases API answered, first and later requests timed."""
+    """Tiny size: the cases API answered, first and later requests timed; the board's
+    chart too."""
     stdout, figures = run_benchmark(tmp_path, "bench_board.py", "--cases", "30", "--repeats", "1")
     assert "first load for a team with 30 cases" in stdout
     assert figures["first_s"] > 0 and figures["median_s"] > 0
     assert figures["response_bytes"] > 1000
+    assert figures["chart_first_s"] > 0 and figures["chart_median_s"] > 0

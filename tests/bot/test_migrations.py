@@ -305,3 +305,73 @@ def test_0008_adds_the_import_claims_and_flags_and_takes_them_away(empty_url: st
     with engine.connect() as conn:
         assert conn.execute(select(teams.c.id)).scalars().all() == [1001]
     engine.dispose()
+
+
+def test_0009_adds_the_summary_switch_and_keeps_every_case(empty_url: str) -> None:
+    """0009 adds `teams.monthly_summary` (on for existing groups) and the summaries' table;
+    up and down again, the teams' cases stay (a table copy on SQLite would have cascaded
+    the old teams table's deletion into them)."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0006")
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO teams (id, kind, created_at) VALUES (-100900, 'group', :now)"),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, team_id, owner_user_id, reason, answers, outcome, "
+                "situation, policy_version, status, created_at, updated_at) VALUES (1, -100900, "
+                "1002, 'duplicate', '{}', 'eligible', 'duplicate_charge', '1', 'drafted', :now, "
+                ":now)"
+            ),
+            {"now": now},
+        )
+    schema.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(teams.c.monthly_summary)).scalars().all() == [True]
+        assert conn.execute(text("SELECT count(*) FROM cases")).scalar() == 1
+    schema.downgrade(engine, "0008")
+    assert "monthly_summaries" not in tables(empty_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cases")).scalar() == 1
+        columns = {c["name"] for c in inspect(conn).get_columns("teams")}
+    assert "monthly_summary" not in columns
+    engine.dispose()
+
+
+def test_going_down_to_0002_keeps_the_cases_and_their_timelines(tmp_path: Path) -> None:
+    """SQLite: 0004 and 0003 drop a column of `cases` and `teams` going down; copying those
+    tables (a batch) dropped the old ones, and SQLite's cascades deleted every case and
+    its events with them. Down to 0002 and up again, all are still there."""
+    url = f"sqlite:///{tmp_path / 'down.sqlite3'}"
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=-100900, kind="group", created_at=now))
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, team_id, owner_user_id, reason, answers, outcome, "
+                "situation, policy_version, status, created_at, updated_at) VALUES (1, -100900, "
+                "1002, 'duplicate', '{}', 'eligible', 'duplicate_charge', '1', 'drafted', :now, "
+                ":now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            insert(case_events).values(id=1, case_id=1, at=now, actor_user_id=1002, what="ticket")
+        )
+
+    def counts() -> tuple[int, int]:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT count(*) FROM cases")).scalar()
+            events = conn.execute(text("SELECT count(*) FROM case_events")).scalar()
+        return int(found or 0), int(events or 0)
+
+    schema.downgrade(engine, "0002")
+    assert counts() == (1, 1)
+    schema.upgrade(engine)
+    assert counts() == (1, 1)
+    engine.dispose()

@@ -402,8 +402,9 @@ async def test_polling_mode_serves_healthz_from_run_polling_hooks(
     assert app.post_init is not None and app.post_shutdown is not None
     async with app:
         await app.post_init(app)
-        # The command menu first: once as the default, once per other language.
-        assert [c.method for c in api.calls].count("setMyCommands") == len(i18n.LANGUAGES)
+        # The command menu first: for groups (the default) and for private chats (with
+        # /board), each in every language.
+        assert [c.method for c in api.calls].count("setMyCommands") == 2 * len(i18n.LANGUAGES)
         async with httpx.AsyncClient() as client:
             health = await client.get(f"http://127.0.0.1:{port}/healthz")
         await app.post_shutdown(app)
