@@ -117,8 +117,9 @@ PRIVATE_TEAM_TABLES = (
     "teams",
 )
 # Tables that name no one, so /forget has nothing to delete there: the ids of the updates
-# already handled (kept two days, see bot.storage.handled_updates).
-IMPERSONAL_TABLES = ("handled_updates",)
+# already handled (kept two days, see bot.storage.handled_updates), and which month's
+# summary each group was sent (groups only: a private chat gets none).
+IMPERSONAL_TABLES = ("handled_updates", "monthly_summaries")
 # What a confirmation is checked against: the things a person changes themselves (the
 # reminder sweep adds reminders and timeline entries on its own, and must not make a
 # confirmation stale).
