@@ -41,6 +41,7 @@ from sqlalchemy import (
     case,
     create_engine,
     event,
+    exists,
     false,
     func,
     insert,
@@ -496,6 +497,45 @@ def _key(column: str) -> BindParameter[Any]:
     return bindparam(column)
 
 
+def driver_time(dialect: Dialect, moment: datetime) -> datetime | str:
+    """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
+    SQLite stores SQLAlchemy's naive text form (always with microseconds, as its DATETIME
+    type writes it), other drivers take the datetime."""
+    if dialect.name == "sqlite":
+        naive = moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+        return naive.isoformat(sep=" ", timespec="microseconds")
+    return moment
+
+
+# Statements of the module's helpers (which get a connection, not the store), compiled once
+# per dialect: `_prepared(conn, name)`.
+_PREPARED: dict[tuple[str, str], Prepared] = {}
+
+
+def _prepared(conn: Connection, name: str) -> Prepared:
+    dialect = conn.dialect
+    found = _PREPARED.get((dialect.name, name))
+    if found is None:
+        found = _PREPARED[(dialect.name, name)] = Prepared(_STATEMENTS[name](), dialect)
+    return found
+
+
+def _statements() -> dict[str, Callable[[], ClauseElement]]:
+    return {
+        # A line of a case's timeline (`_log`).
+        "log": lambda: insert(case_events).values(
+            {
+                name: _key(name)
+                for name in ("case_id", "at", "actor_user_id", "what", "detail", "person_user_id")
+            }
+        ),
+        # Whether an account has any transaction (`Store.has_transactions`).
+        "has_transactions": lambda: select(
+            exists().where(transactions.c.account_id == _key("account_id"))
+        ),
+    }
+
+
 class Store:
     """Every read and write the bot makes, one short transaction each."""
 
@@ -553,11 +593,8 @@ class Store:
         self._lock_waits = asyncio.Semaphore(8)
 
     def _driver_time(self, moment: datetime) -> datetime | str:
-        """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
-        SQLite stores SQLAlchemy's naive text form, other drivers take the datetime."""
-        if self.engine.dialect.name == "sqlite":
-            return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        return moment
+        """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed."""
+        return driver_time(self.engine.dialect, moment)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -1405,10 +1442,8 @@ class Store:
 
     def has_transactions(self, account_id: int) -> bool:
         with self.transaction() as conn:
-            found = conn.execute(
-                select(transactions.c.id).where(transactions.c.account_id == account_id).limit(1)
-            ).first()
-        return found is not None
+            row = _prepared(conn, "has_transactions").run(conn, account_id=account_id).fetchone()
+            return bool(row[0])
 
     def frequent_amounts(
         self, account_id: int, *, month: str | None, limit: int, charges_only: bool = False
@@ -1701,15 +1736,7 @@ def _save_track(
     if not conn.execute(statement.values(**values)).rowcount:
         return False
     for item in track.events:
-        conn.execute(
-            insert(case_events).values(
-                case_id=case_id,
-                at=item.at,
-                actor_user_id=item.actor,
-                what=item.what,
-                detail=item.detail or None,
-            )
-        )
+        _log(conn, case_id, item.actor, item.what, item.detail or None, item.at)
     track.events.clear()
     conn.execute(
         reminders.delete().where(
@@ -1775,15 +1802,14 @@ def _log(
     *,
     person: int | None = None,
 ) -> None:
-    conn.execute(
-        insert(case_events).values(
-            case_id=case_id,
-            at=now or _utcnow(),
-            actor_user_id=user_id,
-            what=what,
-            detail=detail,
-            person_user_id=person,
-        )
+    _prepared(conn, "log").run(
+        conn,
+        case_id=case_id,
+        at=driver_time(conn.dialect, now or _utcnow()),
+        actor_user_id=user_id,
+        what=what,
+        detail=detail,
+        person_user_id=person,
     )
 
 
@@ -1912,3 +1938,6 @@ def _transaction_values(account_id: int, row: ChargeRow, now: datetime) -> dict[
         "fingerprint": row.fingerprint,
         "created_at": now,
     }
+
+
+_STATEMENTS = _statements()
