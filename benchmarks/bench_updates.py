@@ -393,9 +393,22 @@ def round_ratio(
 
 # --- the realistic network --------------------------------------------------------------
 
+# The two loads of the network run (see benchmarks/chats.py): as fast as the chats can go
+# (the capacity), and users who read each reply and answer after a think time.
+LOADS = ("saturated", "paced")
+CONTENDERS = ("bot", "bare_ptb_same_calls", "bot_gc_freeze")
+# The paced users' think time, seconds: uniform between these (see `main`'s --think).
+THINK = (1.0, 4.0)
+
 
 async def network_run(
-    url: str, calls: Calls, chats: int, seconds: float, delay: float, freeze: bool
+    url: str,
+    chats: int,
+    seconds: float,
+    delay: float,
+    freeze: bool,
+    think: tuple[float, float] | None,
+    seed: int,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The bot with `chats` users in intakes over a network of `delay` seconds a call:
     latency summary and GC pauses; with `freeze`, gc.freeze() after start-up."""
@@ -404,14 +417,14 @@ async def network_run(
     api = InProcessBotApi(delay=delay)
     app = build_application(settings, service, request=api, token="1:NET", rate_limited=False)
     async with app:
-        driver = Chats(app, api, SCRIPT, first_user=100_000)
+        driver = Chats(app, api, SCRIPT, first_user=100_000, until_reply=True)
         await app.start()
         if freeze:
             gc.collect()
             gc.freeze()
         try:
             with GcPauses() as pauses:
-                latencies = await driver.run(chats, seconds)
+                latencies = await driver.run(chats, seconds, think=think, seed=seed)
         finally:
             await app.stop()
             if freeze:
@@ -421,16 +434,21 @@ async def network_run(
 
 
 async def bare_network_run(
-    calls: Calls, chats: int, seconds: float, delay: float
+    calls: Calls,
+    chats: int,
+    seconds: float,
+    delay: float,
+    think: tuple[float, float] | None,
+    seed: int,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Bare PTB making the intake's calls, with concurrent updates, on the same network."""
     floor = SameCalls(calls, delay=delay, concurrent=True)
     async with floor.app:
-        driver = Chats(floor.app, floor.api, SCRIPT, first_user=500_000)
+        driver = Chats(floor.app, floor.api, SCRIPT, first_user=500_000, until_reply=True)
         await floor.app.start()
         try:
             with GcPauses() as pauses:
-                latencies = await driver.run(chats, seconds)
+                latencies = await driver.run(chats, seconds, think=think, seed=seed)
         finally:
             await floor.app.stop()
     return latencies.summary(), pauses.summary()
@@ -445,59 +463,105 @@ async def record_calls(url: str) -> Calls:
     return calls
 
 
-def network(db_dir: Path, chats: int, seconds: float, delay: float) -> dict[str, object]:
-    """Bot, bare PTB, bot with gc.freeze(): one after the other in this run."""
+def network(
+    db_dir: Path,
+    chats: int,
+    seconds: float,
+    delay: float,
+    paced_seconds: float,
+    think: tuple[float, float],
+    seed: int,
+) -> dict[str, object]:
+    """Each load in turn (saturated, then paced); in each, the bot, bare PTB and the bot
+    with gc.freeze() one after the other, each on its own database."""
     calls = asyncio.run(record_calls(f"sqlite:///{db_dir / 'calls.sqlite3'}"))
-    runs: dict[str, dict[str, float]] = {}
-    gc_pauses: dict[str, dict[str, float]] = {}
-    for name in ("bot", "bare_ptb_same_calls", "bot_gc_freeze"):
-        if name == "bare_ptb_same_calls":
-            runs[name], gc_pauses[name] = asyncio.run(
-                bare_network_run(calls, chats, seconds, delay)
-            )
-        else:
-            url = f"sqlite:///{db_dir / f'{name}.sqlite3'}"
-            runs[name], gc_pauses[name] = asyncio.run(
-                network_run(url, calls, chats, seconds, delay, freeze=name == "bot_gc_freeze")
-            )
-    bot, bare = runs["bot"], runs["bare_ptb_same_calls"]
-    return {
-        **runs,
-        "gc": gc_pauses,
+    figures: dict[str, object] = {
         "chats": chats,
         "delay_s": delay,
-        "throughput_ratio": bot["updates_per_s"] / bare["updates_per_s"],
-        "p99_ratio": bot["p99_ms"] / bare["p99_ms"],
+        "seconds": seconds,
+        "paced_seconds": paced_seconds,
+        "think_s": list(think),
+        "seed": seed,
     }
+    for load in LOADS:
+        paced = think if load == "paced" else None
+        length = paced_seconds if load == "paced" else seconds
+        runs: dict[str, dict[str, float]] = {}
+        gc_pauses: dict[str, dict[str, float]] = {}
+        for name in CONTENDERS:
+            if name == "bare_ptb_same_calls":
+                runs[name], gc_pauses[name] = asyncio.run(
+                    bare_network_run(calls, chats, length, delay, paced, seed)
+                )
+            else:
+                url = f"sqlite:///{db_dir / f'{load}_{name}.sqlite3'}"
+                runs[name], gc_pauses[name] = asyncio.run(
+                    network_run(url, chats, length, delay, name == "bot_gc_freeze", paced, seed)
+                )
+        bot, bare = runs["bot"], runs["bare_ptb_same_calls"]
+        throughput = bot["updates_per_s"] / bare["updates_per_s"]
+        p99 = bot["p99_ms"] / bare["p99_ms"]
+        figures[load] = {
+            **runs,
+            "gc": gc_pauses,
+            "throughput_ratio": throughput,
+            "p50_ratio": bot["p50_ms"] / bare["p50_ms"],
+            "p99_ratio": p99,
+            "goal_met": throughput >= 0.9 and p99 <= 1.5,
+        }
+    return figures
 
 
 def print_network(figures: dict[str, object]) -> None:
-    delay = figures["delay_s"]
-    assert isinstance(delay, float)
+    delay, think = figures["delay_s"], figures["think_s"]
+    assert isinstance(delay, float) and isinstance(think, list)
     print(
         f"realistic network: {figures['chats']} chats in intakes, each Bot API call answered"
-        f" after {delay * 1000:.0f} ms (concurrent updates)"
+        f" after {delay * 1000:.0f} ms, concurrent updates; latency: from the user's message"
+        " to the bot's last reply reaching the chat"
     )
     print(
-        f"{'':34}{'updates':>9}{'upd/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'GC max ms':>10}"
+        f"  saturated: each user answers at once ({figures['seconds']} s): the capacity;"
+        f" paced: each user answers {think[0]:g}–{think[1]:g} s after the reply (seeded),"
+        f" {figures['paced_seconds']} s, the first {think[1]:g} s left out"
     )
-    gc_figures = figures["gc"]
-    assert isinstance(gc_figures, dict)
-    for name, label in (
-        ("bot", "refund bot"),
-        ("bare_ptb_same_calls", "bare PTB, same API calls"),
-        ("bot_gc_freeze", "refund bot, gc.freeze() at start"),
-    ):
-        s = figures[name]
-        assert isinstance(s, dict)
+    print(
+        f"{'':10}{'':34}{'updates':>8}{'upd/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}"
+        f"{'GC max ms':>10}{'GC sum ms':>10}"
+    )
+    for load in LOADS:
+        by_load = figures[load]
+        assert isinstance(by_load, dict)
+        for name, label in (
+            ("bot", "refund bot"),
+            ("bare_ptb_same_calls", "bare PTB, same API calls"),
+            ("bot_gc_freeze", "refund bot, gc.freeze() at start"),
+        ):
+            s, g = by_load[name], by_load["gc"][name]
+            print(
+                f"{load if name == 'bot' else '':10}{label:34}{s['updates']:>8.0f}"
+                f"{s['updates_per_s']:>8.1f}{s['p50_ms']:>8.0f}{s['p99_ms']:>8.0f}"
+                f"{s['max_ms']:>8.0f}{g['max_pause_ms']:>10.1f}{g['total_pause_ms']:>10.0f}"
+            )
+    for load in LOADS:
+        by_load = figures[load]
+        assert isinstance(by_load, dict)
         print(
-            f"{label:34}{s['updates']:>9.0f}{s['updates_per_s']:>8.1f}{s['p50_ms']:>9.0f}"
-            f"{s['p99_ms']:>9.0f}{s['max_ms']:>9.0f}{gc_figures[name]['max_pause_ms']:>10.1f}"
+            f"  {load}: bot / bare PTB: throughput {by_load['throughput_ratio']:.2f}"
+            f" (goal ≥ 0.9), p50 {by_load['p50_ratio']:.2f}, p99 {by_load['p99_ratio']:.2f}"
+            f" (goal ≤ 1.5): {'met' if by_load['goal_met'] else 'NOT met'}"
         )
-    print(
-        f"  bot / bare PTB: throughput {figures['throughput_ratio']:.2f} (goal ≥ 0.9),"
-        f" p99 {figures['p99_ratio']:.2f} (goal ≤ 1.5)"
-    )
+    for load in LOADS:
+        by_load = figures[load]
+        assert isinstance(by_load, dict)
+        plain, frozen = by_load["gc"]["bot"], by_load["gc"]["bot_gc_freeze"]
+        print(
+            f"  {load}: gc.freeze() after start-up: longest GC pause"
+            f" {plain['max_pause_ms']:.1f} → {frozen['max_pause_ms']:.1f} ms, oldest generation"
+            f" {plain['max_gen2_pause_ms']:.1f} → {frozen['max_gen2_pause_ms']:.1f} ms,"
+            f" all pauses {plain['total_pause_ms']:.0f} → {frozen['total_pause_ms']:.0f} ms;"
+            f" p99 {by_load['bot']['p99_ms']:.0f} → {by_load['bot_gc_freeze']['p99_ms']:.0f} ms"
+        )
 
 
 def main() -> int:
@@ -513,7 +577,21 @@ def main() -> int:
     )
     parser.add_argument("--network", action="store_true", help="also the realistic-network run")
     parser.add_argument("--chats", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--seconds", type=float, default=15.0, help="length of each saturated network run"
+    )
+    parser.add_argument(
+        "--paced-seconds", type=float, default=40.0, help="length of each paced network run"
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=THINK,
+        metavar=("LOW", "HIGH"),
+        help="a paced user's think time, seconds (uniform between the two)",
+    )
+    parser.add_argument("--seed", type=int, default=7, help="seed of the think times")
     parser.add_argument("--delay", type=float, default=0.05)
     args = parser.parse_args()
     rounds_wanted = max(1, min(args.rounds, args.intakes))
@@ -524,7 +602,17 @@ def main() -> int:
             rounds = asyncio.run(compare(url, args.intakes, rounds_wanted, postgres))
         hot = hot_path(Path(tmp), 3000)
         networked = (
-            network(Path(tmp), args.chats, args.seconds, args.delay) if args.network else None
+            network(
+                Path(tmp),
+                args.chats,
+                args.seconds,
+                args.delay,
+                args.paced_seconds,
+                (args.think[0], args.think[1]),
+                args.seed,
+            )
+            if args.network
+            else None
         )
     pg_names = [name for name in rounds if name.startswith("intake_")]
     totals = {name: summary([s for r in rounds[name] for s in r]) for name in rounds}

@@ -45,6 +45,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    null,
     or_,
     select,
     update,
@@ -508,30 +509,54 @@ def driver_time(dialect: Dialect, moment: datetime) -> datetime | str:
 
 
 # Statements of the module's helpers (which get a connection, not the store), compiled once
-# per dialect: `_prepared(conn, name)`.
-_PREPARED: dict[tuple[str, str], Prepared] = {}
+# per dialect and driver: `_prepared(conn, name)`.
+_PREPARED: dict[tuple[str, str, str], Prepared] = {}
 
 
 def _prepared(conn: Connection, name: str) -> Prepared:
     dialect = conn.dialect
-    found = _PREPARED.get((dialect.name, name))
+    key = (dialect.name, dialect.driver, name)  # psycopg and asyncpg write parameters apart
+    found = _PREPARED.get(key)
     if found is None:
-        found = _PREPARED[(dialect.name, name)] = Prepared(_STATEMENTS[name](), dialect)
+        found = _PREPARED[key] = Prepared(_STATEMENTS[name](), dialect)
     return found
 
 
 def _statements() -> dict[str, Callable[[], ClauseElement]]:
     return {
         # A line of a case's timeline (`_log`).
-        "log": lambda: insert(case_events).values(
-            {
-                name: _key(name)
-                for name in ("case_id", "at", "actor_user_id", "what", "detail", "person_user_id")
-            }
+        "log": lambda: (
+            insert(case_events)
+            .inline()
+            .values(
+                {
+                    name: _key(name)
+                    for name in (
+                        "case_id",
+                        "at",
+                        "actor_user_id",
+                        "what",
+                        "detail",
+                        "person_user_id",
+                    )
+                }
+            )
         ),
         # Whether an account has any transaction (`Store.has_transactions`).
         "has_transactions": lambda: select(
             exists().where(transactions.c.account_id == _key("account_id"))
+        ),
+        # The language chosen for a chat (`Store.chat_language`).
+        "chat_language": lambda: select(teams.c.language).where(teams.c.id == _key("chat_id")),
+        # A blocked chat talks again (`Store.unblock_chat`): rowcount 1 if it was blocked.
+        "unblock_chat": lambda: (
+            update(teams)
+            .where(teams.c.id == _key("chat_id"), teams.c.blocked_at.is_not(None))
+            .values(blocked_at=null())
+        ),
+        # A case's question waiting for the user's answer is dropped (`clear_case_input`).
+        "clear_case_input": lambda: case_inputs.delete().where(
+            (case_inputs.c.chat_id == _key("chat_id")) & (case_inputs.c.user_id == _key("user_id"))
         ),
     }
 
@@ -1273,7 +1298,8 @@ class Store:
         return None if row is None else (int(row["case_id"]), str(row["what"]))
 
     def clear_case_input(self, chat_id: int, user_id: int) -> None:
-        self._clear_for_user(case_inputs, chat_id, user_id)
+        with self.transaction() as conn:
+            _prepared(conn, "clear_case_input").run(conn, chat_id=chat_id, user_id=user_id)
 
     def add_case_evidence(
         self, case_id: int, user_id: int, item: Mapping[str, Any], now: datetime
@@ -1644,7 +1670,8 @@ class Store:
     def chat_language(self, chat_id: int) -> str | None:
         """The language chosen for the chat, or None when none was chosen yet."""
         with self.transaction() as conn:
-            return conn.execute(select(teams.c.language).where(teams.c.id == chat_id)).scalar()
+            row = _prepared(conn, "chat_language").run(conn, chat_id=chat_id).fetchone()
+            return None if row is None else row[0]
 
     def set_chat_language(self, chat_id: int, kind: str, title: str | None, code: str) -> None:
         """Speak `code` in this chat from now on (the chat's team is created if new)."""
@@ -1655,11 +1682,7 @@ class Store:
     def unblock_chat(self, chat_id: int) -> None:
         """The chat talks to the bot again: its reminders may go out again."""
         with self.transaction() as conn:
-            was_blocked = conn.execute(
-                update(teams)
-                .where(teams.c.id == chat_id, teams.c.blocked_at.is_not(None))
-                .values(blocked_at=None)
-            ).rowcount
+            was_blocked = _prepared(conn, "unblock_chat").run(conn, chat_id=chat_id).rowcount
             if not was_blocked:
                 return
             conn.execute(
