@@ -79,6 +79,7 @@ class Chats:
         script: Script,
         first_user: int,
         until_reply: bool = False,
+        keep_calls: bool = True,
     ) -> None:
         self.app = app
         self.api = api
@@ -100,6 +101,10 @@ class Chats:
                     self.buttons[chat] = (call.message_id or 1, call.buttons)
             if previous is not None:
                 previous(call)
+            if not keep_calls:
+                # The fake API's record of every call would otherwise grow all run long:
+                # garbage no real bot keeps, walked by each of the collector's full passes.
+                api.calls.clear()
 
         api.on_call = seen
         handle = app.process_update

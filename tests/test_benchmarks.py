@@ -80,7 +80,7 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
     # Both loads, each with the bot, bare PTB and the bot with gc.freeze(), and the verdict.
     for load in ("saturated", "paced"):
         assert f"  {load}: bot / bare PTB: throughput" in stdout
-        for name in ("bot", "bare_ptb_same_calls", "bot_gc_freeze"):
+        for name in ("bot", "bare_ptb_same_calls", "bot_without_gc_freeze"):
             assert network[load][name]["updates"] > 0, (load, name)
             assert network[load][name]["p99_ms"] > 0, (load, name)
         assert network[load]["throughput_ratio"] > 0 and network[load]["p99_ratio"] > 0
