@@ -73,7 +73,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from chats import Chats, GcPauses  # noqa: E402
+from chats import Chats, GcPauses, Latencies  # noqa: E402
 
 from bot.app import build_application, build_service  # noqa: E402
 from bot.cli import freeze_start_up  # noqa: E402
@@ -429,7 +429,7 @@ async def network_run(
     freeze: bool,
     think: tuple[float, float] | None,
     seed: int,
-) -> tuple[dict[str, float], dict[str, float]]:
+) -> tuple[Latencies, dict[str, float]]:
     """The bot with `chats` users in intakes over a network of `delay` seconds a call:
     latency summary and GC pauses; with `freeze`, start-up's objects frozen as `refundbot`
     freezes them (`bot.cli.freeze_start_up`)."""
@@ -450,7 +450,7 @@ async def network_run(
             if freeze:
                 gc.unfreeze()
     await service.store.aclose()
-    return latencies.summary(), pauses.summary()
+    return latencies, pauses.summary()
 
 
 async def bare_network_run(
@@ -460,7 +460,7 @@ async def bare_network_run(
     delay: float,
     think: tuple[float, float] | None,
     seed: int,
-) -> tuple[dict[str, float], dict[str, float]]:
+) -> tuple[Latencies, dict[str, float]]:
     """Bare PTB making the intake's calls, with concurrent updates, on the same network."""
     floor = SameCalls(calls, delay=delay, concurrent=True)
     async with floor.app:
@@ -473,7 +473,7 @@ async def bare_network_run(
                 latencies = await driver.run(chats, seconds, think=think, seed=seed)
         finally:
             await floor.app.stop()
-    return latencies.summary(), pauses.summary()
+    return latencies, pauses.summary()
 
 
 async def record_calls(url: str) -> Calls:
@@ -493,9 +493,14 @@ def network(
     paced_seconds: float,
     think: tuple[float, float],
     seed: int,
+    rounds: int,
 ) -> dict[str, object]:
-    """Each load in turn (saturated, then paced); in each, the bot as run, bare PTB and
-    the bot without gc.freeze() one after the other, each bot on its own database."""
+    """Each load in turn (saturated, then paced), in `rounds` rounds that share its
+    length; in each round the bot as run, bare PTB and the bot without gc.freeze() one
+    after the other (each bot on a database of its own), the paced users' think times
+    drawn afresh each round but alike for the three. The figures pool the rounds; the
+    ratios are the median of the rounds' ratios, so that a slow spell of this shared VM
+    hits both sides of a ratio alike."""
     calls = asyncio.run(record_calls(f"sqlite:///{db_dir / 'calls.sqlite3'}"))
     figures: dict[str, object] = {
         "chats": chats,
@@ -504,34 +509,66 @@ def network(
         "paced_seconds": paced_seconds,
         "think_s": list(think),
         "seed": seed,
+        "rounds": rounds,
     }
     for load in LOADS:
         paced = think if load == "paced" else None
-        length = paced_seconds if load == "paced" else seconds
-        runs: dict[str, dict[str, float]] = {}
-        gc_pauses: dict[str, dict[str, float]] = {}
-        for name in CONTENDERS:
-            if name == "bare_ptb_same_calls":
-                runs[name], gc_pauses[name] = asyncio.run(
-                    bare_network_run(calls, chats, length, delay, paced, seed)
-                )
-            else:
-                url = f"sqlite:///{db_dir / f'{load}_{name}.sqlite3'}"
-                runs[name], gc_pauses[name] = asyncio.run(
-                    network_run(url, chats, length, delay, name == "bot", paced, seed)
-                )
-        bot, bare = runs["bot"], runs["bare_ptb_same_calls"]
-        throughput = bot["updates_per_s"] / bare["updates_per_s"]
-        p99 = bot["p99_ms"] / bare["p99_ms"]
+        length = (paced_seconds if load == "paced" else seconds) / rounds
+        pooled = {name: Latencies() for name in CONTENDERS}
+        pauses: dict[str, list[dict[str, float]]] = {name: [] for name in CONTENDERS}
+        by_round: list[dict[str, dict[str, float]]] = []
+        for round_ in range(rounds):
+            this: dict[str, dict[str, float]] = {}
+            for name in CONTENDERS:
+                if name == "bare_ptb_same_calls":
+                    latencies, gc_pauses = asyncio.run(
+                        bare_network_run(calls, chats, length, delay, paced, seed + round_)
+                    )
+                else:
+                    url = f"sqlite:///{db_dir / f'{load}_{name}_{round_}.sqlite3'}"
+                    latencies, gc_pauses = asyncio.run(
+                        network_run(url, chats, length, delay, name == "bot", paced, seed + round_)
+                    )
+                pooled[name].samples += latencies.samples
+                pooled[name].elapsed += latencies.elapsed
+                pauses[name].append(gc_pauses)
+                this[name] = latencies.summary()
+            by_round.append(this)
+
+        def ratio(
+            stat: str, top: str = "bot", rounds_: list[dict[str, dict[str, float]]] = by_round
+        ) -> float:
+            return statistics.median(r[top][stat] / r["bare_ptb_same_calls"][stat] for r in rounds_)
+
+        throughput, p99 = ratio("updates_per_s"), ratio("p99_ms")
         figures[load] = {
-            **runs,
-            "gc": gc_pauses,
+            **{name: pooled[name].summary() for name in CONTENDERS},
+            "gc": {name: merged_pauses(pauses[name]) for name in CONTENDERS},
             "throughput_ratio": throughput,
-            "p50_ratio": bot["p50_ms"] / bare["p50_ms"],
+            "p50_ratio": ratio("p50_ms"),
             "p99_ratio": p99,
             "goal_met": throughput >= 0.9 and p99 <= 1.5,
+            "without_gc_freeze": {
+                "throughput_ratio": ratio("updates_per_s", "bot_without_gc_freeze"),
+                "p99_ratio": ratio("p99_ms", "bot_without_gc_freeze"),
+            },
+            "rounds": [
+                {
+                    "throughput_ratio": r["bot"]["updates_per_s"]
+                    / r["bare_ptb_same_calls"]["updates_per_s"],
+                    "p99_ratio": r["bot"]["p99_ms"] / r["bare_ptb_same_calls"]["p99_ms"],
+                }
+                for r in by_round
+            ],
         }
     return figures
+
+
+def merged_pauses(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The GC pauses of several runs as one: counts and totals added, the longest kept."""
+    return {
+        key: (max if key.startswith("max") else sum)(run[key] for run in runs) for key in runs[0]
+    }
 
 
 def print_network(figures: dict[str, object]) -> None:
@@ -543,9 +580,11 @@ def print_network(figures: dict[str, object]) -> None:
         " to the bot's last reply reaching the chat"
     )
     print(
-        f"  saturated: each user answers at once ({figures['seconds']} s): the capacity;"
+        f"  saturated: each user answers at once ({figures['seconds']:g} s): the capacity;"
         f" paced: each user answers {think[0]:g}–{think[1]:g} s after the reply (seeded),"
-        f" {figures['paced_seconds']} s, the first {think[1]:g} s left out"
+        f" {figures['paced_seconds']:g} s, the first {think[1]:g} s of each round left out;"
+        f" {figures['rounds']} rounds of each load (bot, bare PTB, bot without gc.freeze()),"
+        " figures pooled, ratios the median of the rounds'"
     )
     print(
         f"{'':10}{'':34}{'updates':>8}{'upd/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}"
@@ -572,6 +611,12 @@ def print_network(figures: dict[str, object]) -> None:
             f"  {load}: bot / bare PTB: throughput {by_load['throughput_ratio']:.2f}"
             f" (goal ≥ 0.9), p50 {by_load['p50_ratio']:.2f}, p99 {by_load['p99_ratio']:.2f}"
             f" (goal ≤ 1.5): {'met' if by_load['goal_met'] else 'NOT met'}"
+        )
+        rounds = ", ".join(f"{r['p99_ratio']:.2f}" for r in by_load["rounds"])
+        without = by_load["without_gc_freeze"]
+        print(
+            f"    the rounds' p99 ratios: {rounds}; without gc.freeze(): throughput"
+            f" {without['throughput_ratio']:.2f}, p99 {without['p99_ratio']:.2f}"
         )
     for load in LOADS:
         by_load = figures[load]
@@ -601,10 +646,10 @@ def main() -> int:
     parser.add_argument("--network", action="store_true", help="also the realistic-network run")
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument(
-        "--seconds", type=float, default=15.0, help="length of each saturated network run"
+        "--seconds", type=float, default=15.0, help="length of the saturated network runs"
     )
     parser.add_argument(
-        "--paced-seconds", type=float, default=40.0, help="length of each paced network run"
+        "--paced-seconds", type=float, default=60.0, help="length of the paced network runs"
     )
     parser.add_argument(
         "--think",
@@ -615,6 +660,12 @@ def main() -> int:
         help="a paced user's think time, seconds (uniform between the two)",
     )
     parser.add_argument("--seed", type=int, default=7, help="seed of the think times")
+    parser.add_argument(
+        "--network-rounds",
+        type=int,
+        default=3,
+        help="rounds of each network load (bot, bare PTB, bot without gc.freeze() in each)",
+    )
     parser.add_argument("--delay", type=float, default=0.05)
     args = parser.parse_args()
     rounds_wanted = max(1, min(args.rounds, args.intakes))
@@ -633,6 +684,7 @@ def main() -> int:
                 args.paced_seconds,
                 (args.think[0], args.think[1]),
                 args.seed,
+                args.network_rounds,
             )
             if args.network
             else None

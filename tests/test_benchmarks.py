@@ -53,6 +53,8 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
         "--think",
         "0.1",
         "0.3",
+        "--network-rounds",
+        "1",
     )
     for row in (
         "refund intake (full flow)",
