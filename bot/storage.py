@@ -41,9 +41,11 @@ from sqlalchemy import (
     case,
     create_engine,
     event,
+    exists,
     false,
     func,
     insert,
+    null,
     or_,
     select,
     true,
@@ -551,6 +553,69 @@ def _key(column: str) -> BindParameter[Any]:
     return bindparam(column)
 
 
+def driver_time(dialect: Dialect, moment: datetime) -> datetime | str:
+    """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
+    SQLite stores SQLAlchemy's naive text form (always with microseconds, as its DATETIME
+    type writes it), other drivers take the datetime."""
+    if dialect.name == "sqlite":
+        naive = moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+        return naive.isoformat(sep=" ", timespec="microseconds")
+    return moment
+
+
+# Statements of the module's helpers (which get a connection, not the store), compiled once
+# per dialect and driver: `_prepared(conn, name)`.
+_PREPARED: dict[tuple[str, str, str], Prepared] = {}
+
+
+def _prepared(conn: Connection, name: str) -> Prepared:
+    dialect = conn.dialect
+    key = (dialect.name, dialect.driver, name)  # psycopg and asyncpg write parameters apart
+    found = _PREPARED.get(key)
+    if found is None:
+        found = _PREPARED[key] = Prepared(_STATEMENTS[name](), dialect)
+    return found
+
+
+def _statements() -> dict[str, Callable[[], ClauseElement]]:
+    return {
+        # A line of a case's timeline (`_log`).
+        "log": lambda: (
+            insert(case_events)
+            .inline()
+            .values(
+                {
+                    name: _key(name)
+                    for name in (
+                        "case_id",
+                        "at",
+                        "actor_user_id",
+                        "what",
+                        "detail",
+                        "person_user_id",
+                    )
+                }
+            )
+        ),
+        # Whether an account has any transaction (`Store.has_transactions`).
+        "has_transactions": lambda: select(
+            exists().where(transactions.c.account_id == _key("account_id"))
+        ),
+        # The language chosen for a chat (`Store.chat_language`).
+        "chat_language": lambda: select(teams.c.language).where(teams.c.id == _key("chat_id")),
+        # A blocked chat talks again (`Store.unblock_chat`): rowcount 1 if it was blocked.
+        "unblock_chat": lambda: (
+            update(teams)
+            .where(teams.c.id == _key("chat_id"), teams.c.blocked_at.is_not(None))
+            .values(blocked_at=null())
+        ),
+        # A case's question waiting for the user's answer is dropped (`clear_case_input`).
+        "clear_case_input": lambda: case_inputs.delete().where(
+            (case_inputs.c.chat_id == _key("chat_id")) & (case_inputs.c.user_id == _key("user_id"))
+        ),
+    }
+
+
 class Store:
     """Every read and write the bot makes, one short transaction each."""
 
@@ -608,11 +673,8 @@ class Store:
         self._lock_waits = asyncio.Semaphore(8)
 
     def _driver_time(self, moment: datetime) -> datetime | str:
-        """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
-        SQLite stores SQLAlchemy's naive text form, other drivers take the datetime."""
-        if self.engine.dialect.name == "sqlite":
-            return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        return moment
+        """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed."""
+        return driver_time(self.engine.dialect, moment)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -1312,7 +1374,8 @@ class Store:
         return None if row is None else (int(row["case_id"]), str(row["what"]))
 
     def clear_case_input(self, chat_id: int, user_id: int) -> None:
-        self._clear_for_user(case_inputs, chat_id, user_id)
+        with self.transaction() as conn:
+            _prepared(conn, "clear_case_input").run(conn, chat_id=chat_id, user_id=user_id)
 
     def add_case_evidence(
         self, case_id: int, user_id: int, item: Mapping[str, Any], now: datetime
@@ -1484,10 +1547,8 @@ class Store:
 
     def has_transactions(self, account_id: int) -> bool:
         with self.transaction() as conn:
-            found = conn.execute(
-                select(transactions.c.id).where(transactions.c.account_id == account_id).limit(1)
-            ).first()
-        return found is not None
+            row = _prepared(conn, "has_transactions").run(conn, account_id=account_id).fetchone()
+            return bool(row[0])
 
     def frequent_amounts(
         self, account_id: int, *, month: str | None, limit: int, charges_only: bool = False
@@ -1837,7 +1898,8 @@ class Store:
     def chat_language(self, chat_id: int) -> str | None:
         """The language chosen for the chat, or None when none was chosen yet."""
         with self.transaction() as conn:
-            return conn.execute(select(teams.c.language).where(teams.c.id == chat_id)).scalar()
+            row = _prepared(conn, "chat_language").run(conn, chat_id=chat_id).fetchone()
+            return None if row is None else row[0]
 
     def set_chat_language(self, chat_id: int, kind: str, title: str | None, code: str) -> None:
         """Speak `code` in this chat from now on (the chat's team is created if new)."""
@@ -1848,11 +1910,7 @@ class Store:
     def unblock_chat(self, chat_id: int) -> None:
         """The chat talks to the bot again: its reminders may go out again."""
         with self.transaction() as conn:
-            was_blocked = conn.execute(
-                update(teams)
-                .where(teams.c.id == chat_id, teams.c.blocked_at.is_not(None))
-                .values(blocked_at=None)
-            ).rowcount
+            was_blocked = _prepared(conn, "unblock_chat").run(conn, chat_id=chat_id).rowcount
             if not was_blocked:
                 return
             conn.execute(
@@ -1929,15 +1987,7 @@ def _save_track(
     if not conn.execute(statement.values(**values)).rowcount:
         return False
     for item in track.events:
-        conn.execute(
-            insert(case_events).values(
-                case_id=case_id,
-                at=item.at,
-                actor_user_id=item.actor,
-                what=item.what,
-                detail=item.detail or None,
-            )
-        )
+        _log(conn, case_id, item.actor, item.what, item.detail or None, item.at)
     track.events.clear()
     conn.execute(
         reminders.delete().where(
@@ -2003,15 +2053,14 @@ def _log(
     *,
     person: int | None = None,
 ) -> None:
-    conn.execute(
-        insert(case_events).values(
-            case_id=case_id,
-            at=now or _utcnow(),
-            actor_user_id=user_id,
-            what=what,
-            detail=detail,
-            person_user_id=person,
-        )
+    _prepared(conn, "log").run(
+        conn,
+        case_id=case_id,
+        at=driver_time(conn.dialect, now or _utcnow()),
+        actor_user_id=user_id,
+        what=what,
+        detail=detail,
+        person_user_id=person,
     )
 
 
@@ -2140,3 +2189,6 @@ def _transaction_values(account_id: int, row: ChargeRow, now: datetime) -> dict[
         "fingerprint": row.fingerprint,
         "created_at": now,
     }
+
+
+_STATEMENTS = _statements()
