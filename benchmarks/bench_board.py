@@ -7,7 +7,9 @@ getChatMember) is served on 127.0.0.1 and asked `GET /board/api/cases` with init
 signed for the member, as the Mini App page asks on opening:
 
 - first: the first request (Telegram asked whether they are in the group; nothing warm);
-- then --repeats more, median and worst (membership kept for a minute, as in the bot).
+- then --repeats more, median and worst (membership kept for a minute, as in the bot);
+- the chart the page then fetches (`GET /board/api/chart.png`, the /stats chart of all
+  time): the first (matplotlib imported) and the median of --repeats more.
 
     python benchmarks/bench_board.py [--cases 1000] [--repeats 5] [--json out.json]
 """
@@ -92,7 +94,7 @@ def fill(settings: Settings, count: int) -> Any:
 
 
 async def measure(settings: Settings, service: Any, repeats: int) -> dict[str, Any]:
-    api = InProcessBotApi()
+    api = InProcessBotApi(strict=False)
     api.set_member(TEAM, MEMBER)
     application = build_application(settings, service, request=api, token=TOKEN, rate_limited=False)
     async with application:
@@ -108,13 +110,24 @@ async def measure(settings: Settings, service: Any, repeats: int) -> dict[str, A
                 assert response.status == 200, body[:200]
                 return time.perf_counter() - started, len(body)
 
+            async def chart() -> float:
+                started = time.perf_counter()
+                response = await client.get("/board/api/chart.png", headers=headers)
+                body = await response.read()
+                assert response.status == 200 and body.startswith(b"\x89PNG"), response.status
+                return time.perf_counter() - started
+
             first, size = await load()
             times = [(await load())[0] for _ in range(repeats)]
+            chart_first = await chart()
+            charts = [await chart() for _ in range(repeats)]
     return {
         "first_s": round(first, 4),
         "median_s": round(statistics.median(times), 4),
         "worst_s": round(max(times), 4),
         "response_bytes": size,
+        "chart_first_s": round(chart_first, 4),
+        "chart_median_s": round(statistics.median(charts), 4),
     }
 
 
@@ -141,6 +154,10 @@ def main() -> int:
     print(
         f"  then median {result['median_s'] * 1000:.0f} ms, worst {result['worst_s'] * 1000:.0f} ms"
         f" ({args.repeats} requests), {result['response_bytes'] / 1024:.0f} KB of JSON"
+    )
+    print(
+        f"  the chart: first {result['chart_first_s'] * 1000:.0f} ms (matplotlib imported), "
+        f"then median {result['chart_median_s'] * 1000:.0f} ms"
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -71,7 +71,7 @@ async def one_mode(
         if to_importer and "charges imported" in call.text:
             reported.set()
 
-    api = InProcessBotApi(on_call=watch, delay=delay)
+    api = InProcessBotApi(on_call=watch, delay=delay, strict=False)
     api.files["export"] = export
     app = build_application(
         settings, service, request=api, token="1:CONC", rate_limited=False, concurrent=concurrent

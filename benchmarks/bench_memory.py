@@ -45,7 +45,7 @@ def rss_mb() -> float:
 async def drive(users: int, updates: int, db: Path) -> list[tuple[int, int, float]]:
     settings = Settings(_env_file=None, database_url=f"sqlite:///{db}")  # type: ignore[call-arg]
     service = build_service(settings)
-    api = InProcessBotApi()
+    api = InProcessBotApi(strict=False)
     app = build_application(settings, service, request=api, token="1:MEM", rate_limited=False)
     samples: list[tuple[int, int, float]] = []
     handled = 0
@@ -85,7 +85,7 @@ from bot.transport import InProcessBotApi, UpdateFactory
 async def main():
     d = pathlib.Path(tempfile.mkdtemp())
     s = Settings(_env_file=None, database_url=f"sqlite:///{d / 'x.sqlite3'}")
-    api = InProcessBotApi()
+    api = InProcessBotApi(strict=False)
     app = build_application(s, build_service(s), request=api, token="1:S", rate_limited=False)
     async with app:
         await app.process_update(UpdateFactory(app.bot).text("/start"))
@@ -100,7 +100,7 @@ t0 = time.perf_counter()
 from telegram.ext import Application, CommandHandler
 from bot.transport import InProcessBotApi, UpdateFactory
 async def main():
-    api = InProcessBotApi()
+    api = InProcessBotApi(strict=False)
     app = Application.builder().token("1:S").request(api).get_updates_request(api).build()
     async def start(update, context):
         await context.bot.send_message(update.effective_chat.id, "hello")

@@ -583,7 +583,7 @@ class LimitedBotApi(InProcessBotApi):
     def __init__(
         self, overall: int = TELEGRAM_RATE, window: float = 1.0, chat_gap: float = 1.0
     ) -> None:
-        super().__init__()
+        super().__init__(strict=False)
         self.overall = overall
         self.window = window
         self.chat_gap = chat_gap

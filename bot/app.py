@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -29,7 +30,9 @@ from bot.reminders import ReminderSweep
 from bot.rendering import Renderer
 from bot.service import RefundService
 from bot.storage import Store
+from bot.summaries import MonthlySummaries
 from bot.updates import ChatOrderedProcessor
+from conversations import regions
 from conversations.policy import Policy, load_policy
 
 
@@ -69,6 +72,9 @@ def build_service(
     clock: Callable[[], datetime] = utc_now,
 ) -> RefundService:
     """The service with its storage, policy and templates."""
+    # Countries' names are read from CLDR once (about a second): beside start-up, in a
+    # thread, so neither start-up nor the first update whose answer is a country waits.
+    threading.Thread(target=regions.warm_up, name="region-names", daemon=True).start()
     return RefundService(
         store=store or Store.open(settings.database_url),
         policy=policy or load_policy(),
@@ -132,13 +138,15 @@ def build_application(
     application.bot_data.service = service
     application.bot_data.board_url = settings.board_public_url
     application.bot_data.background = BackgroundWork(application)
+    worker = f"{socket.gethostname()}:{os.getpid()}"
     application.bot_data.sweep = ReminderSweep(
         service.store,
         service.followup,
         telegram_sender(application.bot, service),
         service.clock,
-        worker=f"{socket.gethostname()}:{os.getpid()}",
+        worker=worker,
         observe=metrics.observe_sweep,
+        summaries=MonthlySummaries(service.store, service.followup, service.clock, worker=worker),
     )
     add_handlers(application)
     if application.job_queue is not None:

@@ -2,7 +2,9 @@
 
 An update that starts such work answers at once and hands the rest to a task: the chat's
 next updates, and every other chat's, go on meanwhile. Within a chat one import (or one
-export) runs at a time; the caller tells the user when one is still going.
+export) runs at a time; the caller tells the user when one is still going. Imports are
+also claimed in the database (`ImportService.claim`), which holds across processes:
+`holder` names this process there.
 
 While the application runs, the task is PTB's `Application.create_task`: its errors go to
 the error handler and `Application.stop()` waits for it before the bot shuts down. The
@@ -14,6 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Coroutine
 from typing import Any
 
@@ -30,6 +35,9 @@ class BackgroundWork:
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self.application = application
         self._running: dict[WorkKey, asyncio.Task[None]] = {}
+        # Who holds a chat's import claim in the database (see ImportService.claim): this
+        # process's own name, so another process on the same database waits its turn.
+        self.holder = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(6)}"
 
     def running(self, kind: str, chat_id: int) -> asyncio.Task[None] | None:
         """The chat's work of `kind` still going, if any."""

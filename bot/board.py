@@ -2,10 +2,15 @@
 
 - `GET /board/` the page, `/board/board.js` and `/board/board.css` (plain files shipped in
   the package, no build step, no CDN), with a strict Content-Security-Policy.
-- `GET /board/api/cases` every case of the teams the user belongs to and of their
+- `GET /board/api/cases` the cases of the teams the user belongs to and of their
   private chat, in columns by status, with money totals per column and currency; query
-  parameters `team`, `account`, `reason` and `assignee` filter.
+  parameters `team`, `account`, `reason` and `assignee` filter. Each team's newest
+  `BOARD_PAGE` cases come first; `shown=N` asks for its newest N (the page's "Show older
+  cases" adds a page at a time), and `more` says whether a team has older ones.
 - `GET /board/api/case/<token>` what `/case N` shows, and the actions it offers.
+- `GET /board/api/chart.png` the /stats chart (all time) of the team chosen with `team`,
+  or of all the user's teams and private chat together; 204 when no sent case has an
+  amount to draw. Read and drawn off the event loop.
 - `POST /board/api/case/<token>` `{"data": "k:<token>:a:3"}` applies one of those actions
   through `FollowUpService.on_button`, with the same permission checks as the chat's
   buttons; a team case's card in its group follows, as after a press there.
@@ -18,6 +23,7 @@ as group buttons are checked).
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -38,23 +44,29 @@ from bot.i18n import N_, _
 from bot.miniapp_auth import InitDataError, MiniAppUser, validate
 from bot.rendering import money
 from bot.replies import Who, account_label
+from bot.stats import ChartData, chart_data, render_chart
 from bot.storage import CaseRecord
 from conversations.cases import CaseStatus
 from conversations.inputs import mask_card_numbers
+from conversations.stats import Period, PeriodKey, compute
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static" / "board"
 # Scripts, styles, pictures and requests only from this server: no inline script, no
-# other origin; only Telegram may frame the page (the Mini App's web view).
+# other origin; only Telegram may frame the page (the Mini App's web view). Pictures may
+# also be blob: URLs, the page's own copies of what it fetched with its initData (the
+# chart: an <img src> request can't carry the Authorization header).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors https://web.telegram.org https://*.telegram.org"
 )
 AUTH_SCHEME = "tma "
-# A team's newest cases the board shows (the chat's /cases shows 20).
-BOARD_LIMIT = 2000
+# A team's newest cases the board shows at first, and how many more each "Show older
+# cases" adds (the chat's /cases shows 20); at most BOARD_MOST_PAGES pages.
+BOARD_PAGE = 2000
+BOARD_MOST_PAGES = 50
 # Actions the board offers: the status buttons (not "Send a follow-up", whose message is
 # for the chat) and "Assign to me".
 BOARD_ACTIONS = frozenset(ACTIONS) - {"f"} | {"A"}
@@ -89,6 +101,8 @@ PAGE_TEXTS: dict[str, str] = {
     "private": N_("My private chat"),
     "empty": N_("No cases here."),
     "refused": N_("Open the board from the bot in Telegram (the link has expired)."),
+    "chart": N_("Chart: money asked and recovered by month, approvals by reason"),
+    "more": N_("Show older cases"),
 }
 # A filter's query parameter → the card's field it compares.
 FILTER_FIELDS = {
@@ -98,6 +112,13 @@ FILTER_FIELDS = {
     "assignee": "assignee_id",
 }
 _TAGS = re.compile(r"<[^>]+>")
+
+
+def whole(text: str | None, default: int) -> int:
+    """A query's count (ASCII digits, at most seven), else `default`."""
+    if text is None or not text.isascii() or not text.isdigit() or len(text) > 7:
+        return default
+    return int(text)
 
 
 def plain(text: str) -> str:
@@ -131,8 +152,10 @@ def board_app(
     bot: Any,
     bot_token: str,
     max_age: Callable[[], float],
+    page: int = BOARD_PAGE,
 ) -> web.Application:
-    """The board's routes; mounted under /board on the public server."""
+    """The board's routes; mounted under /board on the public server. `page`: the cases
+    of a team shown at first, and added by each "Show older cases"."""
     service = bot_data.service
     followup: FollowUpService = service.followup
     store = service.store
@@ -186,10 +209,16 @@ def board_app(
         return await store.run(followup.chat_language, user.id, user.language_code)
 
     def listing(user: MiniAppUser, teams: list[Place], query: dict[str, str]) -> dict[str, Any]:
+        wanted_pages = -(-whole(query.get("shown"), page) // page)  # rounded up
+        newest = page * min(max(wanted_pages, 1), BOARD_MOST_PAGES)
         cards: list[dict[str, Any]] = []
+        more = False
         for place in teams:
             names = store.member_names(place.team_id)
-            for case in store.list_cases(place.team_id, limit=BOARD_LIMIT):
+            # One more than asked for: whether the team has older cases.
+            found = store.list_cases(place.team_id, limit=newest + 1)
+            more = more or len(found) > newest
+            for case in found[:newest]:
                 card = _card(case, place, names)
                 if card is not None:
                     cards.append(card)
@@ -232,6 +261,9 @@ def board_app(
                 for k, opts in options.items()
             },
             "selected": wanted,
+            "shown": newest,
+            "page": page,
+            "more": more and newest < page * BOARD_MOST_PAGES,
             "texts": {k: _(v) for k, v in PAGE_TEXTS.items()},
         }
 
@@ -340,6 +372,31 @@ def board_app(
                     log.warning("Could not update the card of case %s", case.id, exc_info=True)
         return web.json_response({"toast": result.toast, "case": body})
 
+    def chart_of(teams: list[Place]) -> ChartData | None:
+        """What the /stats chart of these teams' cases (all time) draws: their figures from
+        the same query and computation as /stats, currencies kept apart."""
+        found = [case for place in teams for case in store.stats_cases(place.team_id, None)]
+        return chart_data(compute(found, Period(PeriodKey.ALL, None), service.clock()))
+
+    async def chart_api(request: web.Request) -> web.Response:
+        user = user_of(request)
+        teams = await places(user)
+        wanted = request.query.get("team", "")
+        if wanted:
+            teams = [place for place in teams if str(place.team_id) == wanted]
+            if not teams:
+                raise BoardError(404, "not found")
+        with i18n.speaking(await language(user)):
+            if store.is_async:
+                chart = await store.run(chart_of, teams)
+            else:
+                chart = await asyncio.to_thread(chart_of, teams)
+            if chart is None:
+                return web.Response(status=204)
+            # matplotlib takes a few hundred milliseconds a chart: in a thread.
+            png = await asyncio.to_thread(render_chart, chart)
+        return web.Response(body=png, content_type="image/png")
+
     def static(name: str, content_type: str) -> Callable[[web.Request], Awaitable[web.Response]]:
         body = (STATIC / name).read_bytes()
 
@@ -373,13 +430,20 @@ def board_app(
     app.router.add_get("/board.js", static("board.js", "text/javascript"))
     app.router.add_get("/board.css", static("board.css", "text/css"))
     app.router.add_get("/api/cases", cases_api)
+    app.router.add_get("/api/chart.png", chart_api)
     app.router.add_get("/api/case/{token}", case_api)
     app.router.add_post("/api/case/{token}", act_api)
     return app
 
 
-def mount_board(app: web.Application, bot_data: BotData, bot: Any, settings: Settings) -> None:
-    """Serve the board under /board/ of `app`, checking initData with this bot's token."""
-    app.add_subapp(
-        "/board/", board_app(bot_data, bot, bot.token, lambda: float(settings.board_auth_max_age))
-    )
+def mount_board(
+    app: web.Application,
+    bot_data: BotData,
+    bot: Any,
+    settings: Settings,
+    page: int = BOARD_PAGE,
+) -> None:
+    """Serve the board under /board/ of `app`, checking initData with this bot's token
+    (`page`: each team's cases shown at first, and added by "Show older cases")."""
+    max_age = float(settings.board_auth_max_age)
+    app.add_subapp("/board/", board_app(bot_data, bot, bot.token, lambda: max_age, page))

@@ -39,6 +39,7 @@ from conversations.errors import InputError
 from conversations.inputs import mask_card_numbers, parse_ticket, whole_number
 from conversations.money import parse_amount
 from conversations.policy import Policy
+from conversations.signatures import parse_signature
 from conversations.zones import parse_quiet_hours, zone_named
 
 CASE_PREFIX = "k"
@@ -318,26 +319,30 @@ class FollowUpService:
         if action == "e":
             # Beside the reminder, which keeps its buttons.
             return ButtonResult(
-                None, self._in_topic(who, case, [self._escalation(case)]), keep_buttons=True
+                None,
+                self._in_topic(who, case, [self._escalation(case, signer=who.user_id)]),
+                keep_buttons=True,
             )
         if action == ASK_WHY:
             # After "Denied": a message asking support for the reason (nothing recorded).
             return ButtonResult(
-                None, self._in_topic(who, case, [self._ask_why(case)]), keep_buttons=True
+                None,
+                self._in_topic(who, case, [self._ask_why(case, signer=who.user_id)]),
+                keep_buttons=True,
             )
         if action[:1] in ("F", "E", "W") and action[1:] in i18n.LANGUAGES:
             # The follow-up or escalation message again, in another language (English
             # unless asked): shown again, nothing recorded.
             language = action[1:]
             if action[0] == "E":
-                shown = self._escalation(case, language)
+                shown = self._escalation(case, language, signer=who.user_id)
             elif action[0] == "W":
-                shown = self._ask_why(case, language)
+                shown = self._ask_why(case, language, signer=who.user_id)
             else:
                 preview = self._follow_up_preview(case, self.store.load_track(case.id), who)
                 if isinstance(preview, ButtonResult):
                     return preview
-                shown = self._follow_up(case, preview, language)
+                shown = self._follow_up(case, preview, language, signer=who.user_id)
             return ButtonResult(i18n.LANGUAGES[language].name, self._in_topic(who, case, [shown]))
         now = self.clock()
         if action in ("t", "p"):
@@ -349,7 +354,10 @@ class FollowUpService:
                 self.renderer.chat_text("case_input", what=what, case=self.case_view(case)),
                 force_reply=who.in_group,
             )
-            return ButtonResult(None, self._in_topic(who, case, [prompt]))
+            # In a group the card is the team's: it keeps its buttons for the others.
+            return ButtonResult(
+                None, self._in_topic(who, case, [prompt]), keep_buttons=who.in_group
+            )
         if action == "A":
             self.store.assign_case(case.id, who.user_id, who.user_id, now)
             case = self.store.get_case(case.team_id, case.id) or case
@@ -374,7 +382,9 @@ class FollowUpService:
             if isinstance(preview, ButtonResult):
                 return preview
             return ButtonResult(
-                None, self._in_topic(who, case, [self._follow_up(case, preview)]), keep_buttons=True
+                None,
+                self._in_topic(who, case, [self._follow_up(case, preview, signer=who.user_id)]),
+                keep_buttons=True,
             )
         if action == FOLLOW_UP_SENT:
             action = "f"
@@ -774,9 +784,14 @@ class FollowUpService:
         return f"{CASE_PREFIX}:{case.token}:{action}"
 
     def _follow_up(
-        self, case: CaseRecord, track: CaseTrack, language: str = i18n.DEFAULT_LANGUAGE
+        self,
+        case: CaseRecord,
+        track: CaseTrack,
+        language: str = i18n.DEFAULT_LANGUAGE,
+        *,
+        signer: int,
     ) -> Reply:
-        message = self._support(case, track, "follow_up", language)
+        message = self._support(case, track, "follow_up", language, signer)
         text = self.renderer.chat_text(
             "follow_up", message=message, case=self.case_view(case), track=track
         )
@@ -797,9 +812,11 @@ class FollowUpService:
             return ButtonResult(error_text(error), [self.case_card(case, track)])
         return preview
 
-    def _escalation(self, case: CaseRecord, language: str = i18n.DEFAULT_LANGUAGE) -> Reply:
+    def _escalation(
+        self, case: CaseRecord, language: str = i18n.DEFAULT_LANGUAGE, *, signer: int
+    ) -> Reply:
         track = self.store.load_track(case.id)
-        message = self._support(case, track, "escalation", language)
+        message = self._support(case, track, "escalation", language, signer)
         text = self.renderer.chat_text(
             "escalation",
             message=message,
@@ -808,9 +825,11 @@ class FollowUpService:
         )
         return Reply(text, self._language_button(case, "E", message))
 
-    def _ask_why(self, case: CaseRecord, language: str = i18n.DEFAULT_LANGUAGE) -> Reply:
+    def _ask_why(
+        self, case: CaseRecord, language: str = i18n.DEFAULT_LANGUAGE, *, signer: int
+    ) -> Reply:
         track = self.store.load_track(case.id)
-        message = self._support(case, track, "ask_reason", language)
+        message = self._support(case, track, "ask_reason", language, signer)
         text = self.renderer.chat_text("ask_reason", message=message, case=self.case_view(case))
         return Reply(text, self._language_button(case, "W", message))
 
@@ -830,15 +849,24 @@ class FollowUpService:
         track: CaseTrack,
         template: str,
         language: str = i18n.DEFAULT_LANGUAGE,
+        signer: int | None = None,
     ) -> SupportMessage:
+        """A later message on the case, signed by `signer` (who asked for it) when they
+        have a signature."""
         tz = self.schedule(case.team_id).tz
+        signature = self.store.signature(signer) if signer is not None else None
         # Written in English by default, like the first message: TikTok support reads
         # English everywhere; the user may ask for it in their own language.
         with i18n.speaking(language):
-            return self._render_support(case, track, template, tz)
+            return self._render_support(case, track, template, tz, signature or None)
 
     def _render_support(
-        self, case: CaseRecord, track: CaseTrack, template: str, tz: ZoneInfo
+        self,
+        case: CaseRecord,
+        track: CaseTrack,
+        template: str,
+        tz: ZoneInfo,
+        signature: str | None = None,
     ) -> SupportMessage:
         return self.renderer.support_message(
             template,
@@ -854,6 +882,7 @@ class FollowUpService:
             billing_words=labels.BILLING_WORDS,
             reason_phrase=labels.REASON_PHRASES.get(case.reason, ""),
             timing=self.policy.timing,
+            signature=signature,
         )
 
     def _next_rung(self, case: CaseRecord) -> str:
@@ -961,7 +990,10 @@ class FollowUpService:
                 Button("🕘 " + _("Time zone"), f"{SETTINGS_PREFIX}menu:tz"),
                 Button("🌙 " + _("Quiet hours"), f"{SETTINGS_PREFIX}menu:quiet"),
             ],
-            [Button("⏳ " + _("Reply wait"), f"{SETTINGS_PREFIX}menu:reply")],
+            [
+                Button("⏳ " + _("Reply wait"), f"{SETTINGS_PREFIX}menu:reply"),
+                Button("✍️ " + _("Signature"), f"{SETTINGS_PREFIX}menu:sign"),
+            ],
         ]
         flags = self.store.team_flags(who.chat_id)
         copy_on = who.user_id in self.store.members_wanting_copies(who.chat_id)
@@ -987,6 +1019,15 @@ class FollowUpService:
                     )
                 ],
                 [
+                    Button(
+                        "📊 " + _("Turn off the monthly summary"), f"{SETTINGS_PREFIX}summary:off"
+                    )
+                    if flags["monthly_summary"]
+                    else Button(
+                        "📊 " + _("Turn on the monthly summary"), f"{SETTINGS_PREFIX}summary:on"
+                    )
+                ],
+                [
                     Button("📬 " + _("Stop my private reminders"), f"{SETTINGS_PREFIX}copy:off")
                     if copy_on
                     else Button(
@@ -1005,6 +1046,7 @@ class FollowUpService:
             is_group=who.in_group,
             flags=flags,
             copy_on=copy_on,
+            signature=self.store.signature(who.user_id),
         )
         return [Reply(text, buttons)]
 
@@ -1014,9 +1056,13 @@ class FollowUpService:
         kind, _sep, value = data.removeprefix(SETTINGS_PREFIX).partition(":")
         if kind == "menu" and value in ("tz", "quiet", "reply"):
             return ButtonResult(None, [self._settings_choices(who, value)])
+        if kind == "menu" and value == "sign":
+            return ButtonResult(None, [self._signature_choices(who)])
+        if kind == "sign" and value == "off":
+            return ButtonResult(None, self.settings(who, "sign off"))
         if kind == "show":
             return ButtonResult(None, self.settings(who, ""))
-        if kind in ("tz", "quiet", "reply", "answers", "topics", "copy") and value:
+        if kind in ("tz", "quiet", "reply", "answers", "topics", "summary", "copy") and value:
             return ButtonResult(None, self.settings(who, f"{kind} {value}"))
         return ButtonResult(_("That button isn't one I know."), [])
 
@@ -1044,15 +1090,37 @@ class FollowUpService:
         text = self.renderer.chat_text("settings_choices", which=which, current=current)
         return Reply(text, buttons)
 
+    def _signature_choices(self, who: Who) -> Reply:
+        """The signature: how to set it (typed: it is the user's own text), and a way to
+        sign with the account's name only."""
+        current = self.store.signature(who.user_id)
+        text = self.renderer.chat_text("settings_choices", which="sign", current=current or "—")
+        buttons = [
+            [Button(_("Don't sign my messages"), f"{SETTINGS_PREFIX}sign:off")],
+            [Button("⬅️ " + _("Back"), f"{SETTINGS_PREFIX}show")],
+        ]
+        return Reply(text, buttons)
+
     def _change_setting(self, who: Who, key: str, value: str) -> None:
         team_id = who.chat_id
+        if key in ("sign", "signature"):
+            # The person's own, in any chat: their name under the messages they send.
+            if value.strip().casefold() in ("off", "none", "-", _("off")):
+                self.store.set_signature(who.user_id, "", self.clock())
+                return
+            try:
+                signature = parse_signature(value)
+            except InputError as error:
+                raise ValueError(error_text(error)) from error
+            self.store.set_signature(who.user_id, signature, self.clock())
+            return
         if key == "copy" and who.in_group:
             # Each member's own choice: their reminders also in their private chat.
             self.store.set_private_copy(team_id, who.user_id, value.strip().casefold() == "on")
             return
         if who.in_group and not who.is_admin:
             raise ValueError(_("Only a group admin can change the group's settings."))
-        if key in ("answers", "topics") and who.in_group:
+        if key in ("answers", "topics", "summary") and who.in_group:
             choice = value.strip().casefold()
             if key == "answers" and choice in ("group", "private"):
                 self.store.set_team_flags(team_id, answer_in_group=choice == "group")
@@ -1060,7 +1128,15 @@ class FollowUpService:
             if key == "topics" and choice in ("on", "off"):
                 self.store.set_team_flags(team_id, topic_per_case=choice == "on")
                 return
-            raise ValueError(_("Type /settings answers group|private or /settings topics on|off."))
+            if key == "summary" and choice in ("on", "off"):
+                self.store.set_team_flags(team_id, monthly_summary=choice == "on")
+                return
+            raise ValueError(
+                _(
+                    "Type /settings answers group|private, /settings topics on|off "
+                    "or /settings summary on|off."
+                )
+            )
         if key in ("tz", "timezone", "zone"):
             # "manila", "new york", "asia/manila": the zone's name as IANA spells it.
             name = zone_named(value) or value.strip()
@@ -1080,7 +1156,7 @@ class FollowUpService:
                 raise ValueError(_("Type the reply wait as a number of business days, 1 to 30."))
             self.store.update_team_settings(team_id, reply_days=days)
         else:
-            raise ValueError(_("I can change tz, quiet or reply."))
+            raise ValueError(_("I can change tz, quiet, reply or sign."))
 
 
 def _recorded(case: CaseRecord, status: CaseStatus, track: CaseTrack) -> CaseRecord:

@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import html
 import logging
-import time
 import warnings
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
@@ -23,6 +22,7 @@ from urllib.parse import urlencode
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeAllPrivateChats,
     ChatMember,
     ForceReply,
     InputFile,
@@ -48,7 +48,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import i18n
 from bot.background import BackgroundWork
 from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService, picks_member
-from bot.i18n import N_, _, error_text
+from bot.i18n import N_, _, error_text, ngettext
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import markup_kwargs
 from bot.membership import Memberships, Standing, standing_of
@@ -67,7 +67,7 @@ from bot.service import RefundService
 from bot.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
 from bot.storage import AlreadyHandled
 from conversations.anomalies import find_anomalies
-from conversations.billing import ChargeRow, ExportError, new_rows, parse_export
+from conversations.billing import ChargeRow, ExportError, export_title, new_rows, parse_export
 from conversations.inputs import mask_card_numbers, storable
 
 log = logging.getLogger(__name__)
@@ -85,14 +85,16 @@ COMMAND_MENU = [
     ("help", N_("What I can do")),
     ("cancel", N_("Stop the case you're answering")),
 ]
+# Private chats' menu adds the board (in a group /board only says to open it in private).
+PRIVATE_MENU = [*COMMAND_MENU[:3], ("board", N_("Your cases on a board")), *COMMAND_MENU[3:]]
 
 
 BOARD_BUTTON = N_("Board")
 
 
-def commands() -> list[BotCommand]:
+def commands(menu: list[tuple[str, str]] = COMMAND_MENU) -> list[BotCommand]:
     """The command menu in the current language."""
-    return [BotCommand(name, _(description)) for name, description in COMMAND_MENU]
+    return [BotCommand(name, _(description)) for name, description in menu]
 
 
 class BotData:
@@ -325,6 +327,11 @@ async def send_replies(update: Update, context: BotContext, replies: list[Reply]
                 log.warning("Could not update chat %s: %s", reply.chat_id, error)
             continue
         await send_reply(context.bot, chat.id, reply, context.service)
+    if any(reply.resume_import for reply in replies):
+        # An account was just saved for an export that waited for it: read it now.
+        who = who_of(update)
+        job = await served(context, who, context.service.imports.resume, who)
+        await run_import(update, context, who, job)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -606,7 +613,7 @@ async def button(update: Update, context: BotContext) -> None:
             await query.answer()
             await still_busy(update, context, "import")
             return
-        job = await served(context, who, context.service.imports.on_button, who, data)
+        job = await served(context, who, context.service.import_button, who, data)
         await query.answer()
         await run_import(update, context, who, job)
         return
@@ -728,16 +735,27 @@ async def run_import(
     update: Update, context: BotContext, who: Who, job: ImportJob | list[Reply]
 ) -> None:
     """Answer at once with a progress message, then read and store the export in the
-    background (one import at a time per chat)."""
+    background: one import at a time per chat, in this process (`BackgroundWork`) and
+    across processes on one database (a claim in it)."""
     if not isinstance(job, ImportJob):
         await send_replies(update, context, job)
         return
-    progress = await context.bot.send_message(
-        who.chat_id, "📂 " + _("Reading %(file)s…") % {"file": job.filename}
-    )
-    if not context.bot_data.background.start(
+    background = context.bot_data.background
+    imports = context.service.imports
+    if not await served(context, who, imports.claim, who.chat_id, background.holder):
+        await still_busy(update, context, "import")
+        return
+    try:
+        progress = await context.bot.send_message(
+            who.chat_id, "📂 " + _("Reading %(file)s…") % {"file": job.filename}
+        )
+    except BaseException:
+        await served(context, who, imports.release, who.chat_id, background.holder)
+        raise
+    if not background.start(
         "import", who.chat_id, read_export(update, context, who, job, progress), update
     ):
+        await served(context, who, imports.release, who.chat_id, background.holder)
         await still_busy(update, context, "import")
 
 
@@ -745,22 +763,61 @@ async def read_export(
     update: Update, context: BotContext, who: Who, job: ImportJob, progress: Message
 ) -> None:
     """Download and read the export off the event loop, store its new rows a chunk at a
-    time with the progress message edited as it goes, then report."""
+    time with the progress message edited as it goes, then report. The chat's import
+    claim is renewed as it goes and given up at the end, however it ends."""
+    try:
+        await _read_export(update, context, who, job, progress)
+    finally:
+        holder = context.bot_data.background.holder
+        await served(context, who, context.service.imports.release, who.chat_id, holder)
+
+
+async def _read_export(
+    update: Update, context: BotContext, who: Who, job: ImportJob, progress: Message
+) -> None:
     imports = context.service.imports
     rules = context.service.policy.import_rules
+    read = ReadSoFar()
+    decided: ImportJob | list[Reply] = job
     try:
         file = await context.bot.get_file(job.file_id)
         data = bytes(await file.download_as_bytearray())
+        if not job.chosen:
+            # Which account: the one its title lines name, else the one saved, else ask.
+            title = await asyncio.to_thread(
+                export_title,
+                data,
+                job.filename,
+                max_bytes=rules.max_bytes,
+                max_rows=rules.max_rows,
+            )
+            decided = await served(context, who, context.service.import_account, who, job, title)
+        if not isinstance(decided, ImportJob):
+            raise AccountToAsk
+        job = decided
         # Parsing 100,000 rows takes about a second: not on the loop other users share.
-        report = await asyncio.to_thread(
-            parse_export,
-            data,
-            job.filename,
-            mapping=job.mapping,
-            default_currency=job.currency,
-            max_bytes=rules.max_bytes,
-            max_rows=rules.max_rows,
+        parsing = asyncio.ensure_future(
+            asyncio.to_thread(
+                parse_export,
+                data,
+                job.filename,
+                mapping=job.mapping,
+                default_currency=job.currency,
+                max_bytes=rules.max_bytes,
+                max_rows=rules.max_rows,
+                progress=read.update,
+            )
         )
+        await show_rows_read(context, who, job, progress, parsing, read)
+        report = await parsing
+    except AccountToAsk:
+        assert not isinstance(decided, ImportJob)
+        replies = decided
+        await edit_progress(
+            progress, _("%(file)s is waiting for its ad account.") % {"file": job.filename}
+        )
+        await send_replies(update, context, replies)
+        return
     except ExportError as error:
         replies = imports.refused(error_text(error))
     except TelegramError:
@@ -771,7 +828,7 @@ async def read_export(
         del data
         replies = await served(context, who, imports.question, who, job, report)
         if not replies:
-            added, already = await store_rows(context, who, job, report.rows, progress)
+            added, already = await store_rows(context, who, job, report.rows, progress, read)
             account = await served(context, who, imports.account_facts, who, job)
             flags = await asyncio.to_thread(
                 find_anomalies,
@@ -792,29 +849,90 @@ async def read_export(
     await send_replies(update, context, rest)
 
 
+class AccountToAsk(Exception):
+    """The export's ad account isn't known yet: ask, and read it once answered."""
+
+
+class ReadSoFar:
+    """How far the parser (in its thread) has read: rows read, and the file's rows below
+    its header when known."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.total: int | None = None
+
+    def update(self, rows: int, total: int | None) -> None:
+        self.rows, self.total = rows, total
+
+
+async def show_rows_read(
+    context: BotContext,
+    who: Who,
+    job: ImportJob,
+    progress: Message,
+    parsing: asyncio.Future[Any],
+    read: ReadSoFar,
+) -> None:
+    """While the file is read, edit the progress message with the rows read of the file
+    (at most every PROGRESS_SECONDS, once it's past PROGRESS_ROWS), renewing the chat's
+    import claim each time."""
+    holder = context.bot_data.background.holder
+    shown = -1
+    while not parsing.done():
+        await asyncio.wait({parsing}, timeout=PROGRESS_SECONDS)
+        if parsing.done():
+            return
+        await served(context, who, context.service.imports.renew, who.chat_id, holder)
+        if read.rows < PROGRESS_ROWS or read.rows == shown:
+            continue
+        shown = read.rows
+        await edit_progress(progress, rows_read_text(job, read))
+
+
+def rows_read_text(job: ImportJob, read: ReadSoFar) -> str:
+    if read.total:
+        return _("%(file)s: %(done)s of %(total)s rows read…") % {
+            "file": job.filename,
+            "done": number(min(read.rows, read.total)),
+            "total": number(read.total),
+        }
+    return _("%(file)s: %(done)s rows read…") % {"file": job.filename, "done": number(read.rows)}
+
+
+async def edit_progress(progress: Message, text: str) -> None:
+    with contextlib.suppress(TelegramError):
+        await progress.edit_text("📂 " + text)
+
+
 async def store_rows(
-    context: BotContext, who: Who, job: ImportJob, rows: list[ChargeRow], progress: Message
+    context: BotContext,
+    who: Who,
+    job: ImportJob,
+    rows: list[ChargeRow],
+    progress: Message,
+    read: ReadSoFar,
 ) -> tuple[int, int]:
-    """Store the rows not stored before, a chunk per transaction, editing the progress
-    message as it goes; return how many were added and how many were there already."""
+    """Store the rows not stored before, a chunk per transaction (renewing the chat's
+    import claim), with the progress message saying the whole file was read and how many
+    new charges are being saved; return how many were added and how many were there
+    already."""
     imports = context.service.imports
+    holder = context.bot_data.background.holder
     seen = await off_the_loop(context.service, imports.stored_fingerprints, job)
     fresh = await asyncio.to_thread(new_rows, rows, seen)
     del seen
     total = len(fresh)
-    shown = time.monotonic() - PROGRESS_SECONDS if total >= PROGRESS_ROWS else None
+    if read.rows >= PROGRESS_ROWS:
+        text = ngettext(
+            "%(file)s: all %(rows)s rows read; saving %(num)s new charge…",
+            "%(file)s: all %(rows)s rows read; saving %(num)s new charges…",
+            total,
+        ) % {"file": job.filename, "rows": number(read.rows), "num": number(total)}
+        await edit_progress(progress, text)
     for start in range(0, total, IMPORT_CHUNK_ROWS):
-        if shown is not None and time.monotonic() - shown >= PROGRESS_SECONDS:
-            shown = time.monotonic()
-            text = _("%(file)s: %(done)s of %(total)s rows saved…") % {
-                "file": job.filename,
-                "done": number(start),
-                "total": number(total),
-            }
-            with contextlib.suppress(TelegramError):
-                await progress.edit_text("📂 " + text)
         chunk = fresh[start : start + IMPORT_CHUNK_ROWS]
         await served(context, who, imports.store_chunk, job, chunk)
+        await served(context, who, imports.renew, who.chat_id, holder)
         await asyncio.sleep(0)  # the other chats' updates that are ready run now
     return total, len(rows) - total
 
@@ -855,6 +973,9 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
             # client's language (two letters).
             client = None if code == i18n.DEFAULT_LANGUAGE else code[:2]
             await application.bot.set_my_commands(commands(), language_code=client)
+            await application.bot.set_my_commands(
+                commands(PRIVATE_MENU), scope=BotCommandScopeAllPrivateChats(), language_code=client
+            )
     board_url = application.bot_data.board_url
     if board_url is not None:
         # The menu button beside the message field opens the board (private chats; one

@@ -34,6 +34,11 @@ def policy_texts(data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             for text in texts:
                 if isinstance(text, str) and text:
                     yield text, f"situation {situation.get('id')}: {field}"
+    for note in data.get("regional_note", []):
+        for field in ("text", "elsewhere", "unknown"):
+            text = note.get(field)
+            if isinstance(text, str) and text:
+                yield text, f"regional_note {note.get('id')}: {field}"
 
 
 def extract_policy(

@@ -113,6 +113,7 @@ STEP_NAMES_ENGLISH: dict[Step, str] = {
     Step.ACCOUNT_CURRENCY: N_("Currency"),
     Step.ACCOUNT_STATUS: N_("Status"),
     Step.ACCOUNT_PAID_VIA: N_("Who you pay"),
+    Step.ACCOUNT_REGION: N_("Country or region"),
     Step.REASON: N_("What went wrong"),
     Step.CHARGE_DATE: N_("Charge date"),
     Step.CHARGE_AMOUNT: N_("Amount"),

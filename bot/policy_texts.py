@@ -82,4 +82,5 @@ class PolicyTexts:
             where=self.text(verdict.where),
             instead=self.text(verdict.instead) if verdict.instead else verdict.instead,
             warnings=tuple(self.text(line) for line in verdict.warnings),
+            regional_notes=tuple(self.text(line) for line in verdict.regional_notes),
         )

@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Table, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from bot import labels
+from bot import i18n, labels
 from bot.followup import FollowUpService
 from bot.i18n import N_, Words, _, ngettext
 from bot.policy_texts import PolicyTexts
-from bot.rendering import Renderer, long_date, money, short_date
+from bot.rendering import Renderer, long_date, money, short_date, totals
 from bot.replies import Button, ButtonResult, Document, Reply, Who
 from bot.stats import StatsService
 from bot.storage import (
@@ -48,6 +48,8 @@ from bot.storage import (
     case_events,
     cases,
     evidence,
+    import_claims,
+    import_flags,
     metadata,
     reminders,
     teams,
@@ -58,6 +60,7 @@ from conversations.errors import NP_
 from conversations.inputs import whole_number
 from conversations.intake import REASONS_ABOUT_THE_BALANCE, Step
 from conversations.policy import Policy, Situation
+from conversations.regions import region_name
 
 if TYPE_CHECKING:
     from bot.service import RefundService
@@ -99,7 +102,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Tables holding one person's own state, keyed by their user id (and the chat or team it
 # is in). /forget deletes their rows here in every chat. `pending_imports` comes with the
 # billing-export import; looked up by name so this module works with or without it.
-PERSONAL_TABLES = ("intakes", "case_inputs", "links", "members", "pending_imports")
+PERSONAL_TABLES = ("intakes", "case_inputs", "links", "members", "pending_imports", "users")
 # What /forget deletes of the user's private team (a private chat is a team of one whose
 # id is the user's id), children before parents.
 PRIVATE_TEAM_TABLES = (
@@ -107,13 +110,16 @@ PRIVATE_TEAM_TABLES = (
     "case_events",
     "evidence",
     "cases",
+    "import_flags",
+    "import_claims",
     "transactions",
     "accounts",
     "teams",
 )
 # Tables that name no one, so /forget has nothing to delete there: the ids of the updates
-# already handled (kept two days, see bot.storage.handled_updates).
-IMPERSONAL_TABLES = ("handled_updates",)
+# already handled (kept two days, see bot.storage.handled_updates), and which month's
+# summary each group was sent (groups only: a private chat gets none).
+IMPERSONAL_TABLES = ("handled_updates", "monthly_summaries")
 # What a confirmation is checked against: the things a person changes themselves (the
 # reminder sweep adds reminders and timeline entries on its own, and must not make a
 # confirmation stale).
@@ -130,6 +136,10 @@ FORGET_WORDS: dict[str, tuple[str, str]] = {
     "transactions": NP_("%(num)s charge", "%(num)s charges"),
     "intakes": NP_("%(num)s saved place in my questions", "%(num)s saved places in my questions"),
     "pending_imports": NP_("%(num)s unfinished import", "%(num)s unfinished imports"),
+    "import_flags": NP_(
+        "%(num)s charge pattern an import pointed out",
+        "%(num)s charge patterns imports pointed out",
+    ),
     "case_inputs": NP_(
         "%(num)s pending ticket or evidence request", "%(num)s pending ticket or evidence requests"
     ),
@@ -137,6 +147,8 @@ FORGET_WORDS: dict[str, tuple[str, str]] = {
     "members": NP_(
         "%(num)s group membership (your name there)", "%(num)s group memberships (your name there)"
     ),
+    # One row: the person's own settings (the signature of their messages).
+    "users": (N_("your signature (name and contact)"), ""),
     # A private chat has one team row: "your chat settings", never counted.
     "teams": (N_("your chat settings (time zone, quiet hours)"), ""),
 }
@@ -195,12 +207,16 @@ class RecordsService:
     def export(self, who: Who) -> list[Reply]:
         """The chat's cases (a group's: the team's; a private chat's: the user's) as one zip,
         with a short message saying what it holds; no cases, no file."""
-        built = self.build_export(who.chat_id)
+        # The person's own signature goes with their private chat's records (a group's
+        # export is the team's, not one member's settings).
+        signature = None if who.in_group else self.store.signature(who.user_id) or None
+        built = self.build_export(who.chat_id, signature=signature)
         text = self.renderer.chat_text(
             "export",
             count=built.count if built else 0,
             total=built.total if built else 0,
             is_group=who.in_group,
+            signature=signature,
         )
         if built is None:
             return [Reply(text)]
@@ -220,8 +236,9 @@ class RecordsService:
         caption = caption % values
         return [Reply(text, document=Document(built.filename, built.content, caption))]
 
-    def build_export(self, team_id: int) -> ExportFile | None:
-        """The zip of the team's newest cases (up to EXPORT_LIMIT), or None when it has none."""
+    def build_export(self, team_id: int, signature: str | None = None) -> ExportFile | None:
+        """The zip of the team's newest cases (up to EXPORT_LIMIT), or None when it has none;
+        with the person's `signature` in signature.txt when given."""
         total = self.store.count_cases(team_id)
         if total == 0:
             return None
@@ -241,6 +258,8 @@ class RecordsService:
             # The figures of /stats (all time), from the same query.
             stats = StatsService(self.store, self.renderer, self.clock, self.followup)
             _add(archive, "stats.csv", stats.csv(team_id), now)
+            if signature:
+                _add(archive, "signature.txt", (signature + "\n").encode("utf-8"), now)
             for case in records:
                 markdown = self._case_markdown(
                     case, events.get(case.id, []), items.get(case.id, []), tz, names, title, now
@@ -410,6 +429,14 @@ def forget_plan(user_id: int) -> list[tuple[str, Table, ColumnElement[bool]]]:
             or_(evidence.c.case_id.in_(own_cases), evidence.c.added_by == user_id),
         ),
         ("cases", cases, cases.c.team_id == user_id),
+        # The flags of the user's imports (their charges' ids and a pause date), and the
+        # private chat's import claim, if one is held or left by a process that died.
+        (
+            "import_flags",
+            import_flags,
+            or_(import_flags.c.team_id == user_id, import_flags.c.account_id.in_(own_accounts)),
+        ),
+        ("import_claims", import_claims, import_claims.c.chat_id == user_id),
         ("transactions", transactions, transactions.c.account_id.in_(own_accounts)),
         ("accounts", accounts, accounts.c.team_id == user_id),
         ("teams", teams, teams.c.id == user_id),
@@ -480,7 +507,8 @@ def _phrases(counts: Mapping[str, int]) -> list[str]:
     for kind, (one, many) in FORGET_WORDS.items():
         n = counts.get(kind, 0)
         if n:
-            out.append(_(one) if kind == "teams" else ngettext(one, many, n) % {"num": n})
+            single = kind in ("teams", "users")  # one row each: never counted
+            out.append(_(one) if single else ngettext(one, many, n) % {"num": n})
     # A kind added to the schema before it has words still gets counted.
     other = sum(n for kind, n in counts.items() if kind not in FORGET_WORDS)
     if other:
@@ -625,6 +653,12 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
         _choice(Step.ACCOUNT_PAID_VIA),
         False,
     ),
+    (
+        labels.STEP_NAMES_ENGLISH[Step.ACCOUNT_REGION],
+        "region",
+        lambda code: region_name(code, i18n.current()),
+        False,
+    ),
     (labels.STEP_NAMES_ENGLISH[Step.REASON], "reason", _choice(Step.REASON), False),
     (
         labels.STEP_NAMES_ENGLISH[Step.CHARGE_DATE],
@@ -643,6 +677,8 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
         True,
     ),
     (labels.STEP_NAMES_ENGLISH[Step.OTHER_INVOICE], "other_invoice", None, False),
+    # A case started from an import's flag: every charge of it, and their total.
+    (N_("Charges"), "charges", lambda c: _charges(c), False),
     (labels.STEP_NAMES_ENGLISH[Step.PAUSED_ON], "paused_on", long_date, False),
     (
         labels.STEP_NAMES_ENGLISH[Step.SPEND_AFTER_PAUSE],
@@ -664,6 +700,18 @@ _FACTS: tuple[tuple[str, str, Callable[[Any], str] | None, bool], ...] = (
     (labels.STEP_NAMES_ENGLISH[Step.INVOICE_PROBLEM], "invoice_problem", None, False),
     (labels.STEP_NAMES_ENGLISH[Step.STORY], "story", None, False),
 )
+
+
+def _charges(charges: list[dict[str, Any]]) -> str:
+    """One line per charge (`6 Nov 2026 09:10 · 40.00 USD · BDP1`), then the total."""
+    lines = []
+    for charge in charges:
+        at = f" {charge['time']}" if charge.get("time") else ""
+        document = f" · {charge['invoice']}" if charge.get("invoice") else ""
+        shown = money(charge["amount"], charge["currency"])
+        lines.append(f"{short_date(charge['date'])}{at} · {shown}{document}")
+    lines.append(_("Total: %(amounts)s") % {"amounts": " + ".join(totals(charges))})
+    return "\n".join(lines)
 
 
 def _facts(a: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from typing import Protocol
 from bot.followup import FollowUpService
 from bot.replies import Reply
 from bot.storage import ClaimedReminder, Store
+from bot.summaries import MonthlySummaries, SummaryResult
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class SweepResult:
     dropped: int = 0
     postponed: int = 0  # due inside the chat's quiet hours (after downtime): sent at their end
     errors: dict[str, int] = field(default_factory=dict)
+    summaries: SummaryResult = field(default_factory=SummaryResult)
 
 
 SweepObserver = Callable[[SweepResult, float, datetime], None]
@@ -87,6 +89,7 @@ class ReminderSweep:
         per_chat_gap: float = 1.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         observe: SweepObserver | None = None,
+        summaries: MonthlySummaries | None = None,
     ) -> None:
         self.store = store
         self.service = service
@@ -100,6 +103,8 @@ class ReminderSweep:
         self.per_chat_gap = per_chat_gap
         self.sleep = sleep
         self.observe = observe
+        # The groups' monthly summaries go out from the same sweep (bot/summaries.py).
+        self.summaries = summaries
         self.last_run: datetime | None = None
 
     async def run_once(self) -> SweepResult:
@@ -118,6 +123,8 @@ class ReminderSweep:
         for item in claimed:
             by_chat[item.chat_id].append(item)
         await asyncio.gather(*(self._send_chat(items, result) for items in by_chat.values()))
+        if self.summaries is not None:
+            result.summaries = await self.summaries.run_once(self.sender)
         if claimed:
             log.info(
                 "Sweep: %d claimed, %d sent, %d retried, %d failed, %d blocked",

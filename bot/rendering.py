@@ -14,6 +14,7 @@ compiled templates are shared and a render costs a dictionary look-up per text.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,10 +26,12 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from bot import i18n
 from bot.resources import data_dir
 from conversations.currencies import example_amount, minor_digits
+from conversations.regions import region_name
 
 TEMPLATES_DIR = data_dir("templates")
 
@@ -109,6 +112,26 @@ def month_name(month: str) -> str:
     return str(format_date(date.fromisoformat(f"{month}-01"), "MMM y", locale=i18n.babel_locale()))
 
 
+def _gettext_callables(autoescape: bool) -> dict[str, Callable[..., str]]:
+    """`_`, `gettext` and `ngettext` for the templates, doing what jinja2's "new style"
+    ones do (the text translated, marked safe when the environment escapes, then always
+    %-formatted with the keyword arguments, which are escaped) in one call instead of
+    three: jinja2's `_` looks up `gettext` in the context and calls it through the
+    context, which calls `bot.i18n.gettext` through the context again. The environments
+    never change autoescaping inside a template ({% autoescape %}), so it is fixed here.
+    A render of a question calls `_` four times."""
+    wrap: Callable[[str], str] = Markup if autoescape else str
+
+    def gettext(string: str, /, **variables: Any) -> str:
+        return wrap(i18n.gettext(string)) % variables
+
+    def ngettext(singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return wrap(i18n.ngettext(singular, plural, num)) % variables
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -126,6 +149,7 @@ def _environment(autoescape: bool) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
         i18n.gettext, i18n.ngettext, newstyle=True
     )
+    env.globals.update(_gettext_callables(autoescape))
     env.filters["money"] = lambda amount, currency: money(amount, currency)
     env.filters["example_in"] = lambda usual, currency: example_amount(currency, usual)
     env.filters["long_date"] = long_date
@@ -134,7 +158,20 @@ def _environment(autoescape: bool) -> Environment:
     env.filters["number"] = number
     env.filters["moment"] = moment
     env.filters["said"] = i18n.said
+    # A country code as its name in the current language ("JP" → "Japón" in Spanish).
+    env.filters["region"] = lambda code: region_name(code, i18n.current())
+    env.filters["totals"] = totals
     return env
+
+
+def totals(charges: list[dict[str, Any]]) -> list[str]:
+    """What several charges come to, one amount per currency (in the order first seen),
+    each as `money` writes it."""
+    sums: dict[str, Decimal] = {}
+    for charge in charges:
+        currency = str(charge["currency"])
+        sums[currency] = sums.get(currency, Decimal(0)) + Decimal(str(charge["amount"]))
+    return [money(amount, currency) for currency, amount in sums.items()]
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,8 @@ class Reply:
     # A typed answer is expected: ask Telegram to open the reply field (groups, where the
     # bot only sees replies to its own messages).
     force_reply: bool = False
+    # After this reply, read the import that waited for an account just saved.
+    resume_import: bool = False
 
 
 @dataclass

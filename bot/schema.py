@@ -62,18 +62,39 @@ def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def with_connection(engine: Engine, work: Callable[[Connection], T]) -> T:
+def with_connection(
+    engine: Engine, work: Callable[[Connection], T], *, migrating: bool = False
+) -> T:
     """Run `work` in one transaction on a connection of `engine`, then empty its pool.
 
     An async driver's (asyncpg's) connections belong to the loop that opened them, so the
     work runs on a loop of its own and its connections are closed there; the engine stays
     usable (it opens new connections on the loop that uses it next).
+
+    `migrating` on SQLite: foreign keys are off while the migrations run, and checked at
+    the end. SQLite changes a column (a batch) by copying its table and dropping the old
+    one, and with foreign keys on, that DROP runs the cascades of every table referring to
+    it (an account's charges would go with it). The pragma has no effect inside a
+    transaction, so it is set before the migrations' transaction begins.
     """
 
     def sync() -> T:
         try:
-            with engine.begin() as connection:
-                return work(connection)
+            with engine.connect() as connection:
+                keys_off = migrating and connection.dialect.name == "sqlite"
+                if keys_off:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    connection.commit()
+                try:
+                    with connection.begin():
+                        result = work(connection)
+                        if keys_off:
+                            _check_foreign_keys(connection)
+                finally:
+                    if keys_off:
+                        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                        connection.commit()
+                return result
         finally:
             engine.dispose()
 
@@ -84,6 +105,14 @@ def with_connection(engine: Engine, work: Callable[[Connection], T]) -> T:
 
         return run_blocking(in_loop())
     return sync()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse (roll back) a migration that left a row referring to one that isn't there."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise RuntimeError(f"The migration left rows referring to missing ones in {tables}.")
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
@@ -103,7 +132,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         _upgrade(connection, revision)
         return before, current_revision(connection)
 
-    return with_connection(engine, work)
+    return with_connection(engine, work, migrating=True)
 
 
 def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
@@ -114,7 +143,7 @@ def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
         command.downgrade(alembic_config(connection), revision)
         return before, current_revision(connection)
 
-    return with_connection(engine, work)
+    return with_connection(engine, work, migrating=True)
 
 
 def revision_of(engine: Engine) -> str | None:

@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 from bot import i18n, labels
 from bot.followup import NOT_ALLOWED, OPEN_DRAFT, SENT_DRAFT, SHOW_CASE_PREFIX, FollowUpService
 from bot.i18n import N_, _, error_text
-from bot.imports import ImportService, case_charges, cases_about
+from bot.imports import ImportJob, ImportService, case_charges, cases_about, flag_reason
 from bot.policy_texts import PolicyTexts
 from bot.rendering import Renderer, SupportMessage, money, month_name, short_date
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
 from bot.storage import CaseRecord, IntakeRow, Store, new_token
+from conversations.billing import ExportTitle
 from conversations.cases import CaseStatus
 from conversations.eligibility import assess
 from conversations.errors import InputError
@@ -40,10 +41,14 @@ from conversations.intake import (
     attached,
 )
 from conversations.policy import Policy
+from conversations.regions import COMMON_REGIONS, region_name
+from conversations.signatures import parse_signature
 
 log = logging.getLogger(__name__)
 
 CALLBACK_PREFIX = "i"
+# In the intake's answers while the review screen waits for a typed signature.
+SIGNING = "_signing"
 # The intake's buttons beside a typed question (Back, Cancel, Skip, "Pick from imported
 # charges"): they move around the question rather than answer it.
 AROUND_A_QUESTION = frozenset({"b", "x", "s", "L"})
@@ -171,22 +176,35 @@ class RefundService:
 
     def start_from_charges(self, who: Who, data: str) -> ButtonResult:
         """ "Start a case from this" under an import's flag: the account, the reason and
-        the charge(s) filled in; only what's missing is asked."""
+        every charge of the flag filled in (and the pause date it was measured against);
+        only what's missing is asked."""
+        # m:imp:case:f:<flag id>, or (buttons from before flags were kept)
         # m:imp:case:<reason>:<account>:<charge ids joined by ".">
         parts = data.split(":")
-        account_id = whole_number(parts[4]) if len(parts) == 6 else None
-        if account_id is None:
-            return ButtonResult(_("That button isn't one I know."), [])
-        reason = FLAG_REASONS.get(parts[3])
-        account = self.store.get_account(who.chat_id, account_id)
-        ids = [i for i in map(whole_number, parts[5].split(".")) if i is not None]
-        charges = self.store.transaction_rows(account_id, ids) if account else []
+        paused_on: str | None = None
+        if len(parts) == 5 and parts[3] == "f":
+            flag_id = whole_number(parts[4])
+            flag = self.store.import_flag(who.chat_id, flag_id) if flag_id is not None else None
+            if flag is None:
+                return ButtonResult(_("That charge isn't here any more."), [])
+            reason = FLAG_REASONS.get(flag_reason(str(flag["rule"])))
+            account_id: int | None = int(flag["account_id"])
+            ids = [int(i) for i in flag["charge_ids"]]
+            paused_on = flag["paused_on"]
+        else:
+            account_id = whole_number(parts[4]) if len(parts) == 6 else None
+            if account_id is None:
+                return ButtonResult(_("That button isn't one I know."), [])
+            reason = FLAG_REASONS.get(parts[3])
+            ids = [i for i in map(whole_number, parts[5].split(".")) if i is not None]
+        account = self.store.get_account(who.chat_id, account_id) if account_id else None
+        charges = self.store.transaction_rows(account["ref"], ids) if account else []
         if reason is None or account is None or not charges:
             return ButtonResult(_("That charge isn't here any more."), [])
         keys = [
             c
             for charge in charges
-            for c in case_charges(_charge_answers(charge) | {"account_ref": account_id})
+            for c in case_charges(_charge_answers(charge) | {"account_ref": account["ref"]})
         ]
         earlier = cases_about(self.store, who.chat_id, keys)
         if earlier:  # a flag raised again by a re-import: its case is already there
@@ -199,8 +217,13 @@ class RefundService:
         with attached(row.intake):
             row.intake.choose(reason, self.today(who))
             values = _charge_answers(charges[0])
+            if len(charges) > 1:
+                # Every charge of the flag, for the review, the message and the case.
+                values["charges"] = [_listed_charge(charge) for charge in charges]
             if reason == Reason.DUPLICATE and len(charges) > 1:
                 values.update(_charge_answers(charges[1], other=True))
+            if reason == Reason.AFTER_PAUSE and paused_on:
+                values["paused_on"] = paused_on  # changeable from "Change an answer"
             # The charges first, so that picking the account asks only the account facts
             # still missing (no currency: the charge has one) and passes over the rest.
             row.intake.prefill(values)
@@ -264,6 +287,71 @@ class RefundService:
             amount=money(amount, charges[0]["currency"]) if amount and charges else amount,
         )
         return Reply(text, buttons)
+
+    def import_account(
+        self, who: Who, job: ImportJob, title: ExportTitle
+    ) -> ImportJob | list[Reply]:
+        """The account a downloaded export goes into (see `ImportService.decide`); with no
+        account saved and none named by the file, its questions, and the import goes on
+        once it is saved."""
+        decided = self.imports.decide(who, job, title)
+        if isinstance(decided, ImportJob) or decided:
+            return decided
+        intro = Reply(self.renderer.chat_text("import_add_account", filename=job.filename))
+        return [intro, *self._account_for_import(who, None)]
+
+    def import_button(self, who: Who, data: str) -> ImportJob | list[Reply]:
+        """A button of a waiting import: "Yes, save 7289…" and "Add an account" ask the
+        new account's questions (from what the file says); the rest is the import's."""
+        parts = data.split(":")
+        action = parts[2] if len(parts) > 2 else ""
+        if action in ("new", "add", "other"):
+            found = self.imports.found_account(who)
+            pending = self.store.pending_import(who.chat_id, who.user_id)
+            if pending is None:
+                return [self._reply("import_expired")]
+            if action == "other":
+                answer = self.imports.on_button(who, data)
+                if isinstance(answer, ImportJob) or answer:
+                    return answer  # the saved accounts to pick from
+            if action != "new" or found is None:
+                found = None
+            # The file waits for the account; what the file said is kept for "Yes, save".
+            question = {"kind": "account"}
+            if found is not None:
+                question |= {
+                    "advertiser_id": found["advertiser_id"],
+                    "name": found["account_name"],
+                    "currency": found["currency"],
+                }
+            self.store.save_pending_import(
+                who.chat_id,
+                who.user_id,
+                file_id=pending["file_id"],
+                filename=pending["filename"],
+                account_id=None,
+                mapping=dict(pending["mapping"]),
+                question=question,
+            )
+            return self._account_for_import(who, found)
+        return self.imports.on_button(who, data)
+
+    def _account_for_import(self, who: Who, found: dict[str, Any] | None) -> list[Reply]:
+        """The new-account questions for a waiting import, from what its file says (the
+        advertiser ID, name and currency it names are not asked)."""
+        replies: list[Reply] = []
+        row = self._load_once(who)
+        if row is not None and not row.intake.finished:
+            replies += self._cancel(row, who)
+        row = self._new_row(who)
+        with attached(row.intake):
+            row.intake.answers["_purpose"] = "account"
+            row.intake.begin_new_account()
+            known = {k: v for k, v in (found or {}).items() if v}
+            if known:
+                row.intake.prefill(known)
+        row.intake.history.clear()
+        return replies + self._save_and_ask(row, who)
 
     def _account_intake(self, who: Who, account: dict[str, Any] | None) -> list[Reply]:
         """An intake that only adds (or edits) an ad account, then ends."""
@@ -368,6 +456,13 @@ class RefundService:
         row = self._load_once(who)
         if row is None or row.intake.finished:
             return [self._reply("nothing_to_cancel")]
+        return self._cancel_by_user(row, who)
+
+    def _cancel_by_user(self, row: IntakeRow, who: Who) -> list[Reply]:
+        """The user stopped the questions: an export that waited for the account being
+        added is dropped too (it isn't read later, when some other account is added)."""
+        if row.intake.only_account:
+            self.imports.drop_waiting_for_account(who)
         return self._cancel(row, who)
 
     def show_case_button(self, who: Who, data: str) -> ButtonResult:
@@ -431,6 +526,9 @@ class RefundService:
     def on_text(self, who: Who, text: str) -> list[Reply]:
         """Take typed text as the answer to the current question."""
         row = self._load_once(who)
+        if row is not None and row.intake.step is Step.REVIEW and row.intake.answers.get(SIGNING):
+            # "Sign it" was tapped under the message: this is the signature.
+            return self._signature_typed(row, who, text)
         if row is None or not row.intake.asking:
             # Past the questions (or none): a case's "Ticket number" waits for this first.
             adding = self.followup.on_case_text(who, text)
@@ -686,7 +784,7 @@ class RefundService:
             if not intake.back():
                 return ButtonResult(_("This is the first question."), [])
         elif action == "x":
-            return ButtonResult(None, self._cancel(row, who))
+            return ButtonResult(None, self._cancel_by_user(row, who))
         elif action == "k":
             return ButtonResult(None, [self._ask(row, who)])
         elif action == "V":
@@ -712,6 +810,8 @@ class RefundService:
                 return ButtonResult(_("That charge isn't here any more."), [])
             if picked[0].get("status") == ChargeStatus.FAILED:
                 return ButtonResult(_("That payment failed: no money was taken."), [])
+            if step is Step.CHARGE_DATE:
+                intake.answers.pop("charges", None)  # one charge picked instead of a flag's
             intake.prefill(_charge_answers(picked[0], other=step is Step.OTHER_CHARGE))
         elif action == "o":
             # Starting over never destroys a drafted case (one being changed): it stays a
@@ -761,6 +861,17 @@ class RefundService:
             return ButtonResult(i18n.LANGUAGES[value].name, self._review(row, who))
         elif action == "f":
             return ButtonResult(None, [self._message_file(row, who)], keep_buttons=True)
+        elif action == "G" and step is Step.REVIEW:
+            if value == "no":
+                # Asked once: the messages stay signed with the account's name (/settings
+                # can still add a signature).
+                self.store.set_signature(who.user_id, "", self.clock())
+                intake.answers.pop(SIGNING, None)
+                return ButtonResult(_("Not signed."), self._review(row, who))
+            intake.answers[SIGNING] = True
+            self._bump(row)
+            self._save(row, who)
+            return ButtonResult(None, [self._signature_prompt(row, who)])
         else:
             return ButtonResult(_("That button isn't one I know."), [])
         replies = self._after_change(row, who, [], previous=step)
@@ -788,7 +899,12 @@ class RefundService:
             intake.answers["account_ref"] = self.store.save_account(_team(row, who), intake.answers)
             if intake.only_account:
                 self._save(row, who)
-                return [self._reply("account_saved", answers=intake.answers)]
+                saved = self._reply("account_saved", answers=intake.answers)
+                # An export that waited for this account is read now.
+                saved.resume_import = self.imports.account_saved(
+                    who, int(intake.answers["account_ref"])
+                )
+                return [saved]
         if intake.step is Step.ACCOUNT and not intake.answers.get("_saved_accounts"):
             # No account to pick from: straight to the new account's questions.
             intake.begin_new_account(from_menu=False)
@@ -877,6 +993,8 @@ class RefundService:
             "reason_label": labels.REASONS.get(str(intake.reason), ""),
             "reason_phrase": labels.REASON_PHRASES.get(str(intake.reason), ""),
             "evidence_words": dict(labels.checklist(str(intake.reason))),
+            # Who signs it: the person writing it, once they gave a signature ("" = declined).
+            "signature": (self.store.signature(who.user_id) or None) if who else None,
             # "We noticed this on … and are raising it promptly" only when it is true.
             "raised_promptly": raised_promptly(
                 date.fromisoformat(intake.answers["noticed"])
@@ -918,6 +1036,8 @@ class RefundService:
 
     def _review_replies(self, row: IntakeRow, who: Who) -> list[Reply]:
         intake = row.intake
+        # Showing the message again ends a "sign it" question left open.
+        intake.answers.pop(SIGNING, None)
         verdict = self._verdict(intake, who)
         message = self._support_message(intake, verdict, who)
         row.case_id = self.store.save_draft_case(
@@ -958,6 +1078,11 @@ class RefundService:
                     Button("✅ " + _("I've sent it"), self._data(row, "S")),
                 ]
             )
+            if self.store.signature(who.user_id) is None:
+                # Asked once, optional: a name and a way to reach them under every message.
+                actions.insert(
+                    1, [Button("✍️ " + _("Sign it with your name"), self._data(row, "G"))]
+                )
             actions.append([Button("✖️ " + _("Cancel"), self._data(row, "x"))])
             switch = self._message_language_button(row, message)
             if switch is not None:
@@ -985,6 +1110,42 @@ class RefundService:
             verdict_reply,
             self._reply("no_message", buttons=actions, verdict=shown, case_id=row.case_id),
         ]
+
+    def _signature_prompt(self, row: IntakeRow, who: Who, error: str | None = None) -> Reply:
+        """Ask for the signature (one question), with a way not to sign and a way back."""
+        reply = self._reply(
+            "signature",
+            buttons=[
+                [Button(_("Don't sign my messages"), self._data(row, "G", "no"))],
+                [Button("⬅️ " + _("Back to the message"), self._data(row, "k"))],
+            ],
+            error=error,
+            is_group=who.in_group,
+        )
+        if who.in_group:
+            # Privacy mode shows the bot only replies to itself.
+            reply.force_reply = True
+            reply.buttons = []
+        return reply
+
+    def _signature_typed(self, row: IntakeRow, who: Who, text: str) -> list[Reply]:
+        """Keep the typed signature (checked like every answer) and write the message again."""
+        word = _fold(text)
+        if word in _typed("back") | _typed("cancel"):
+            return self._review(row, who)
+        if word in _typed("skip"):
+            self.store.set_signature(who.user_id, "", self.clock())
+            return self._review(row, who)
+        try:
+            if len(text) > MAX_INPUT_CHARS:
+                raise InputError("That's too long for a signature — a name and an email will do.")
+            signature = parse_signature(text)
+        except InputError as error:
+            return [self._signature_prompt(row, who, error=error_text(error))]
+        self.store.set_signature(who.user_id, signature, self.clock())
+        self._bump(row)
+        signed = self._reply("signature_saved", signature=signature)
+        return [signed, *self._review(row, who)]
 
     def _message_language_button(self, row: IntakeRow, message: SupportMessage) -> Button | None:
         """The message in the chat's language, or back in English (see i18n.message_switch)."""
@@ -1048,6 +1209,15 @@ class RefundService:
                 buttons.append(
                     [Button(labels.STEP_NAMES[editable], self._data(row, "E", str(editable)))]
                 )
+        elif step is Step.ACCOUNT_REGION:
+            # Names in the chat's language (CLDR's, through Babel: not the catalogue's).
+            buttons += in_rows(
+                [
+                    Button(region_name(code, i18n.current()), self._data(row, "c", code))
+                    for code in COMMON_REGIONS
+                ],
+                2,
+            )
         elif step in labels.CHOICES:
             options = [
                 (value, label)
@@ -1221,6 +1391,18 @@ def _charge_answers(charge: Mapping[str, Any], other: bool = False) -> dict[str,
         "card_last4": charge.get("card_last4"),
         "invoice_number": charge.get("invoice_number"),
         "charge_status": charge.get("status"),
+    }
+
+
+def _listed_charge(charge: Mapping[str, Any]) -> dict[str, Any]:
+    """One of several imported charges a case is about, as kept in its answers."""
+    return {
+        "date": charge["happened_on"],
+        "time": charge.get("happened_at_time"),
+        "amount": charge["amount"],
+        "currency": charge["currency"],
+        "invoice": charge.get("invoice_number"),
+        "card": charge.get("card_last4"),
     }
 
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from bot import i18n, labels
@@ -38,7 +39,10 @@ PERIOD_WORDS: dict[PeriodKey, str] = {
     PeriodKey.DAYS_90: N_("Last 90 days"),
     PeriodKey.YEAR: N_("This year"),
     PeriodKey.ALL: N_("All time"),
+    PeriodKey.LAST_MONTH: N_("Last month"),
 }
+# The periods offered as buttons under /stats ("/stats month" is typed).
+BUTTON_PERIODS = (PeriodKey.DAYS_30, PeriodKey.DAYS_90, PeriodKey.YEAR, PeriodKey.ALL)
 # Telegram's limit on a photo's caption (characters after the HTML is read).
 CAPTION_LIMIT = 1024
 _TAGS = re.compile(r"<[^>]+>")
@@ -101,11 +105,15 @@ class StatsService:
         key = PeriodKey(wanted) if wanted in set(PeriodKey) else PeriodKey.DAYS_30
         stats = self.figures(who.chat_id, key)
         names = self.store.member_names(who.chat_id) if who.in_group else {}
-        text = self.renderer.chat_text("stats", **self.view(stats, names, who.in_group))
+        title = None
+        if key is PeriodKey.LAST_MONTH and stats.period.start is not None:
+            month = stats.period.start.astimezone(self.followup.schedule(who.chat_id).tz)
+            title = f"{_(PERIOD_WORDS[key])} · {long_month(month)}"
+        text = self.renderer.chat_text("stats", **self.view(stats, names, who.in_group, title))
         buttons = in_rows(
             [
                 Button(("• " if k is key else "") + _(PERIOD_WORDS[k]), STATS_PREFIX + k.value)
-                for k in PeriodKey
+                for k in BUTTON_PERIODS
             ]
         )
         return StatsScreen(text, buttons, chart_data(stats))
@@ -113,12 +121,30 @@ class StatsService:
     def button(self, who: Who, data: str) -> StatsScreen:
         return self.screen(who, data.removeprefix(STATS_PREFIX))
 
+    def monthly_summary(self, team_id: int) -> tuple[str, StatsScreen] | None:
+        """Last month's figures of a group's team, in the group's language, as /stats shows
+        them (no buttons: the summary is a record of the month), with the month they are
+        of ("YYYY-MM"); None when no case was opened that month."""
+        stats = self.figures(team_id, PeriodKey.LAST_MONTH)
+        assert stats.period.start is not None
+        month = stats.period.start.astimezone(self.followup.schedule(team_id).tz)
+        if stats.opened == 0:
+            return None
+        title = _("Monthly summary · %(month)s") % {"month": long_month(month)}
+        names = self.store.member_names(team_id)
+        text = self.renderer.chat_text("stats", **self.view(stats, names, True, title))
+        return month.strftime("%Y-%m"), StatsScreen(text, [], chart_data(stats))
+
     def view(
-        self, stats: Stats, names: dict[int, tuple[str, str | None]], in_group: bool
+        self,
+        stats: Stats,
+        names: dict[int, tuple[str, str | None]],
+        in_group: bool,
+        title: str | None = None,
     ) -> dict[str, Any]:
         """The template's values: every number already in the chat's way of writing it."""
         return {
-            "period": _(PERIOD_WORDS[stats.period.key]),
+            "period": title or _(PERIOD_WORDS[stats.period.key]),
             "opened": number(stats.opened),
             "sent": number(stats.sent),
             "closed": number(stats.closed),
@@ -208,6 +234,11 @@ def stats_csv(stats: Stats, names: dict[int, tuple[str, str | None]]) -> bytes:
 def _safe_cell(text: str) -> str:
     # A name starting with = + - @ would be a formula to a spreadsheet.
     return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
+def long_month(moment: datetime) -> str:
+    """`November 2026` (`ноябрь 2026 г.`): the month on its own, in the chat's language."""
+    return str(format_date(moment.date(), "LLLL y", locale=i18n.babel_locale()))
 
 
 def percent(rate: float) -> str:

@@ -41,11 +41,14 @@ from sqlalchemy import (
     case,
     create_engine,
     event,
+    exists,
     false,
     func,
     insert,
+    null,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -99,6 +102,8 @@ teams = Table(
     # The language the bot speaks in this chat (a code of bot.i18n.LANGUAGES): a private
     # chat's is its user's; a group's is set by an admin. None until first contact.
     Column("language", String(16)),
+    # Groups: last month's /stats posted on the month's first working day.
+    Column("monthly_summary", Boolean, nullable=False, server_default=true()),
 )
 
 accounts = Table(
@@ -108,7 +113,7 @@ accounts = Table(
     Column("team_id", BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
     Column("advertiser_id", String(32), nullable=False),
     Column("name", String(255)),
-    # The account's facts: NULL until a case (or /accounts) asks them (revision 0007).
+    # The account's facts: NULL until a case (or /accounts) asks them (revision 0010).
     Column("billing", String(16)),
     Column("in_bc", Boolean),
     Column("bc_id", String(32)),
@@ -159,6 +164,32 @@ pending_imports = Table(
     Column("question", JSON),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# The chat whose export a process is reading (revision 0008): one import at a time per
+# chat across processes. Claimed by a conditional insert, renewed as the import goes on,
+# deleted when it ends; a claim whose process died lapses at `expires_at`.
+import_claims = Table(
+    "import_claims",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# A flag an import raised (revision 0008): all its charges and the pause date it was
+# measured against, for "Start a case from this" (a button carries only the id).
+import_flags = Table(
+    "import_flags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("team_id", BigInteger, nullable=False),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("charge_ids", JSON, nullable=False),
+    Column("paused_on", String(10)),  # ISO date
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_import_flags_team", import_flags.c.team_id, import_flags.c.id)
 
 intakes = Table(
     "intakes",
@@ -269,6 +300,22 @@ OPEN_REMINDER_STATES = ("pending", "claimed")
 # The events /stats reads: TikTok's word on a case, and a new round.
 STATS_EVENTS = ("reply", "approve", "deny", "refund_arrived", "partly_refunded", "reopen")
 
+# The monthly summaries, one row per group and month: the row is the claim (inserted only
+# if there is none, so two processes never both send one), then what became of it.
+monthly_summaries = Table(
+    "monthly_summaries",
+    metadata,
+    Column("team_id", BigInteger, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("month", String(7), primary_key=True),  # the month summarised, "YYYY-MM"
+    # claimed (held until due_at: a lapsed claim or a retry comes due again), sent,
+    # empty (no case opened that month: nothing sent), failed, blocked
+    Column("state", String(16), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("sent_at", DateTime(timezone=True)),
+)
+
 # Deep links from a group's /new to the member's private chat: single use, one member.
 links = Table(
     "links",
@@ -307,6 +354,16 @@ case_inputs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+
+# A person's own settings, wherever they write from (revision 0007). `signature` is how
+# their messages to TikTok are signed: None until asked, "" when they chose not to sign.
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("signature", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
 # Telegram updates already applied (revision 0004): each is recorded in the transaction of
 # the change it causes, so a second delivery (a webhook retry reaching another process, a
@@ -497,6 +554,69 @@ def _key(column: str) -> BindParameter[Any]:
     return bindparam(column)
 
 
+def driver_time(dialect: Dialect, moment: datetime) -> datetime | str:
+    """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
+    SQLite stores SQLAlchemy's naive text form (always with microseconds, as its DATETIME
+    type writes it), other drivers take the datetime."""
+    if dialect.name == "sqlite":
+        naive = moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+        return naive.isoformat(sep=" ", timespec="microseconds")
+    return moment
+
+
+# Statements of the module's helpers (which get a connection, not the store), compiled once
+# per dialect and driver: `_prepared(conn, name)`.
+_PREPARED: dict[tuple[str, str, str], Prepared] = {}
+
+
+def _prepared(conn: Connection, name: str) -> Prepared:
+    dialect = conn.dialect
+    key = (dialect.name, dialect.driver, name)  # psycopg and asyncpg write parameters apart
+    found = _PREPARED.get(key)
+    if found is None:
+        found = _PREPARED[key] = Prepared(_STATEMENTS[name](), dialect)
+    return found
+
+
+def _statements() -> dict[str, Callable[[], ClauseElement]]:
+    return {
+        # A line of a case's timeline (`_log`).
+        "log": lambda: (
+            insert(case_events)
+            .inline()
+            .values(
+                {
+                    name: _key(name)
+                    for name in (
+                        "case_id",
+                        "at",
+                        "actor_user_id",
+                        "what",
+                        "detail",
+                        "person_user_id",
+                    )
+                }
+            )
+        ),
+        # Whether an account has any transaction (`Store.has_transactions`).
+        "has_transactions": lambda: select(
+            exists().where(transactions.c.account_id == _key("account_id"))
+        ),
+        # The language chosen for a chat (`Store.chat_language`).
+        "chat_language": lambda: select(teams.c.language).where(teams.c.id == _key("chat_id")),
+        # A blocked chat talks again (`Store.unblock_chat`): rowcount 1 if it was blocked.
+        "unblock_chat": lambda: (
+            update(teams)
+            .where(teams.c.id == _key("chat_id"), teams.c.blocked_at.is_not(None))
+            .values(blocked_at=null())
+        ),
+        # A case's question waiting for the user's answer is dropped (`clear_case_input`).
+        "clear_case_input": lambda: case_inputs.delete().where(
+            (case_inputs.c.chat_id == _key("chat_id")) & (case_inputs.c.user_id == _key("user_id"))
+        ),
+    }
+
+
 class Store:
     """Every read and write the bot makes, one short transaction each."""
 
@@ -554,11 +674,8 @@ class Store:
         self._lock_waits = asyncio.Semaphore(8)
 
     def _driver_time(self, moment: datetime) -> datetime | str:
-        """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed:
-        SQLite stores SQLAlchemy's naive text form, other drivers take the datetime."""
-        if self.engine.dialect.name == "sqlite":
-            return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
-        return moment
+        """A UTC datetime as the driver should get it when SQLAlchemy's types are bypassed."""
+        return driver_time(self.engine.dialect, moment)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -1236,6 +1353,27 @@ class Store:
         with self.transaction() as conn:
             conn.execute(table.delete().where(_for_user(table, chat_id, user_id)))
 
+    def signature(self, user_id: int) -> str | None:
+        """How the person signs their messages: None if never asked, "" if they declined."""
+        with self.transaction() as conn:
+            value = conn.execute(
+                select(users.c.signature).where(users.c.user_id == user_id)
+            ).scalar()
+        return None if value is None else str(value)
+
+    def set_signature(self, user_id: int, signature: str, now: datetime) -> None:
+        """Keep the person's signature ("" to sign with the account's name only)."""
+        with self.transaction() as conn:
+            changed = conn.execute(
+                update(users)
+                .where(users.c.user_id == user_id)
+                .values(signature=signature, updated_at=now)
+            ).rowcount
+            if not changed:
+                conn.execute(
+                    insert(users).values(user_id=user_id, signature=signature, updated_at=now)
+                )
+
     def set_case_input(self, chat_id: int, user_id: int, case_id: int, what: str) -> None:
         self._put_for_user(case_inputs, chat_id, user_id, case_id=case_id, what=what)
 
@@ -1244,7 +1382,8 @@ class Store:
         return None if row is None else (int(row["case_id"]), str(row["what"]))
 
     def clear_case_input(self, chat_id: int, user_id: int) -> None:
-        self._clear_for_user(case_inputs, chat_id, user_id)
+        with self.transaction() as conn:
+            _prepared(conn, "clear_case_input").run(conn, chat_id=chat_id, user_id=user_id)
 
     def add_case_evidence(
         self, case_id: int, user_id: int, item: Mapping[str, Any], now: datetime
@@ -1283,7 +1422,7 @@ class Store:
         return bool(gone)
 
     def set_team_flags(self, team_id: int, **flags: bool) -> None:
-        if not set(flags) <= {"answer_in_group", "topic_per_case"}:
+        if not set(flags) <= {"answer_in_group", "topic_per_case", "monthly_summary"}:
             raise ValueError(f"unknown team flags: {set(flags)}")
         with self.transaction() as conn:
             conn.execute(update(teams).where(teams.c.id == team_id).values(**flags))
@@ -1291,13 +1430,16 @@ class Store:
     def team_flags(self, team_id: int) -> dict[str, bool]:
         with self.transaction() as conn:
             row = conn.execute(
-                select(teams.c.answer_in_group, teams.c.topic_per_case).where(teams.c.id == team_id)
+                select(
+                    teams.c.answer_in_group, teams.c.topic_per_case, teams.c.monthly_summary
+                ).where(teams.c.id == team_id)
             ).first()
         if row is None:
-            return {"answer_in_group": False, "topic_per_case": False}
+            return {"answer_in_group": False, "topic_per_case": False, "monthly_summary": True}
         return {
             "answer_in_group": bool(row.answer_in_group),
             "topic_per_case": bool(row.topic_per_case),
+            "monthly_summary": bool(row.monthly_summary),
         }
 
     # --- imported billing exports ----------------------------------------------------
@@ -1413,10 +1555,8 @@ class Store:
 
     def has_transactions(self, account_id: int) -> bool:
         with self.transaction() as conn:
-            found = conn.execute(
-                select(transactions.c.id).where(transactions.c.account_id == account_id).limit(1)
-            ).first()
-        return found is not None
+            row = _prepared(conn, "has_transactions").run(conn, account_id=account_id).fetchone()
+            return bool(row[0])
 
     def frequent_amounts(
         self, account_id: int, *, month: str | None, limit: int, charges_only: bool = False
@@ -1474,6 +1614,80 @@ class Store:
 
     def clear_pending_import(self, chat_id: int, user_id: int) -> None:
         self._clear_for_user(pending_imports, chat_id, user_id)
+
+    def save_import_flag(
+        self,
+        team_id: int,
+        account_id: int,
+        rule: str,
+        charge_ids: list[int],
+        paused_on: str | None,
+    ) -> int:
+        """Keep a flag's charges (and pause date) for its "Start a case from this"."""
+        with self.transaction() as conn:
+            result = conn.execute(
+                insert(import_flags).values(
+                    team_id=team_id,
+                    account_id=account_id,
+                    rule=rule,
+                    charge_ids=charge_ids,
+                    paused_on=paused_on,
+                    created_at=_utcnow(),
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def import_flag(self, team_id: int, flag_id: int) -> dict[str, Any] | None:
+        """The team's flag `flag_id` (None for another team's, or one gone)."""
+        with self.transaction() as conn:
+            row = (
+                conn.execute(
+                    select(import_flags).where(
+                        import_flags.c.id == flag_id, import_flags.c.team_id == team_id
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            return None if row is None else dict(row)
+
+    def claim_import(self, chat_id: int, holder: str, now: datetime, lease: timedelta) -> bool:
+        """Claim the chat for an import until `now + lease`: True when no other claim
+        holds it (none, or one that has lapsed), in one conditional statement."""
+        dialect = self.engine.dialect.name
+        make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        values = make(import_claims).values(chat_id=chat_id, holder=holder, expires_at=now + lease)
+        statement = values.on_conflict_do_update(
+            index_elements=[import_claims.c.chat_id],
+            set_={"holder": holder, "expires_at": now + lease},
+            where=import_claims.c.expires_at <= now,
+        ).returning(import_claims.c.holder)
+        # A row comes back only when this claim was written (rowcount can't tell: some
+        # drivers count a conflict whose update didn't happen).
+        with self.transaction() as conn:
+            return conn.execute(statement).first() is not None
+
+    def renew_import_claim(
+        self, chat_id: int, holder: str, now: datetime, lease: timedelta
+    ) -> None:
+        """Keep holding the chat while the import goes on."""
+        with self.transaction() as conn:
+            conn.execute(
+                update(import_claims)
+                .where(import_claims.c.chat_id == chat_id, import_claims.c.holder == holder)
+                .values(expires_at=now + lease)
+            )
+
+    def release_import(self, chat_id: int, holder: str) -> None:
+        """The import has ended (however it ended): the chat may import again."""
+        with self.transaction() as conn:
+            conn.execute(
+                import_claims.delete().where(
+                    import_claims.c.chat_id == chat_id, import_claims.c.holder == holder
+                )
+            )
 
     # --- follow-up tracking and reminders ------------------------------------------
 
@@ -1604,6 +1818,81 @@ class Store:
                 .values(state="failed", attempts=reminders.c.attempts + 1, last_error=error[:500])
             )
 
+    # --- monthly summaries --------------------------------------------------------------
+
+    def summary_candidates(self, month: str, now: datetime) -> list[int]:
+        """The groups the summary of `month` may be due to: the switch on, not blocked,
+        with at least one case, and that month not summarised nor held by a live claim."""
+        settled = (
+            select(monthly_summaries.c.team_id)
+            .where(
+                monthly_summaries.c.month == month,
+                or_(monthly_summaries.c.state != "claimed", monthly_summaries.c.due_at > now),
+            )
+            .scalar_subquery()
+        )
+        has_cases = select(cases.c.id).where(cases.c.team_id == teams.c.id).exists()
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(teams.c.id)
+                .where(
+                    teams.c.id < 0,
+                    teams.c.monthly_summary.is_(True),
+                    teams.c.blocked_at.is_(None),
+                    has_cases,
+                    teams.c.id.not_in(settled),
+                )
+                .order_by(teams.c.id)
+            ).all()
+        return [r.id for r in rows]
+
+    def claim_summary(
+        self, team_id: int, month: str, now: datetime, *, lease: timedelta, worker: str
+    ) -> int | None:
+        """Claim the group's summary of `month` for `lease`: a new row, inserted only if
+        there is none, or a claim that lapsed (its sender died, or a retry came due).
+        Returns the attempts made before, or None when it isn't this process's to send."""
+        insert_ = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        held = {"state": "claimed", "due_at": now + lease, "claimed_by": worker}
+        with self.transaction() as conn:
+            fresh = conn.execute(
+                insert_(monthly_summaries)
+                .values(team_id=team_id, month=month, **held)
+                .on_conflict_do_nothing(index_elements=["team_id", "month"])
+                .returning(monthly_summaries.c.team_id)
+            ).first()
+            if fresh is not None:
+                return 0
+            attempts = conn.execute(
+                update(monthly_summaries)
+                .where(
+                    monthly_summaries.c.team_id == team_id,
+                    monthly_summaries.c.month == month,
+                    monthly_summaries.c.state == "claimed",
+                    monthly_summaries.c.due_at <= now,
+                )
+                .values(**held)
+                .returning(monthly_summaries.c.attempts)
+            ).scalar()
+        return None if attempts is None else int(attempts)
+
+    def summary_done(
+        self, team_id: int, month: str, state: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record what became of a claimed summary: sent, empty, failed or blocked; or,
+        with `retry_at`, still claimed and due again then (one more attempt counted)."""
+        values: dict[str, Any] = {"attempts": monthly_summaries.c.attempts + 1}
+        if retry_at is not None:
+            values.update(due_at=retry_at, claimed_by=None)
+        else:
+            values.update(state=state, due_at=now, sent_at=now if state == "sent" else None)
+        with self.transaction() as conn:
+            conn.execute(
+                update(monthly_summaries)
+                .where(monthly_summaries.c.team_id == team_id, monthly_summaries.c.month == month)
+                .values(**values)
+            )
+
     def block_chat(self, chat_id: int, now: datetime) -> None:
         """Telegram refuses this chat: stop every reminder to it and remember why."""
         with self.transaction() as conn:
@@ -1617,7 +1906,8 @@ class Store:
     def chat_language(self, chat_id: int) -> str | None:
         """The language chosen for the chat, or None when none was chosen yet."""
         with self.transaction() as conn:
-            return conn.execute(select(teams.c.language).where(teams.c.id == chat_id)).scalar()
+            row = _prepared(conn, "chat_language").run(conn, chat_id=chat_id).fetchone()
+            return None if row is None else row[0]
 
     def set_chat_language(self, chat_id: int, kind: str, title: str | None, code: str) -> None:
         """Speak `code` in this chat from now on (the chat's team is created if new)."""
@@ -1628,11 +1918,7 @@ class Store:
     def unblock_chat(self, chat_id: int) -> None:
         """The chat talks to the bot again: its reminders may go out again."""
         with self.transaction() as conn:
-            was_blocked = conn.execute(
-                update(teams)
-                .where(teams.c.id == chat_id, teams.c.blocked_at.is_not(None))
-                .values(blocked_at=None)
-            ).rowcount
+            was_blocked = _prepared(conn, "unblock_chat").run(conn, chat_id=chat_id).rowcount
             if not was_blocked:
                 return
             conn.execute(
@@ -1709,15 +1995,7 @@ def _save_track(
     if not conn.execute(statement.values(**values)).rowcount:
         return False
     for item in track.events:
-        conn.execute(
-            insert(case_events).values(
-                case_id=case_id,
-                at=item.at,
-                actor_user_id=item.actor,
-                what=item.what,
-                detail=item.detail or None,
-            )
-        )
+        _log(conn, case_id, item.actor, item.what, item.detail or None, item.at)
     track.events.clear()
     conn.execute(
         reminders.delete().where(
@@ -1783,15 +2061,14 @@ def _log(
     *,
     person: int | None = None,
 ) -> None:
-    conn.execute(
-        insert(case_events).values(
-            case_id=case_id,
-            at=now or _utcnow(),
-            actor_user_id=user_id,
-            what=what,
-            detail=detail,
-            person_user_id=person,
-        )
+    _prepared(conn, "log").run(
+        conn,
+        case_id=case_id,
+        at=driver_time(conn.dialect, now or _utcnow()),
+        actor_user_id=user_id,
+        what=what,
+        detail=detail,
+        person_user_id=person,
     )
 
 
@@ -1920,3 +2197,6 @@ def _transaction_values(account_id: int, row: ChargeRow, now: datetime) -> dict[
         "fingerprint": row.fingerprint,
         "created_at": now,
     }
+
+
+_STATEMENTS = _statements()

@@ -20,6 +20,8 @@ from telegram import Bot, Update
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.bot_api_rules import Refused, check_markup, check_text
+
 BOT_USER: dict[str, Any] = {
     "id": 7000000001,
     "is_bot": True,
@@ -103,14 +105,40 @@ class InProcessBotApi(BaseRequest):
     retry_after, 403, 5xx, or a time-out. A failed send is recorded in `failed`.
     `delay` seconds pass before each answer, as a network round trip would (the call is
     recorded when it is answered); 0 answers at once.
+
+    It refuses what Telegram refuses (`bot/bot_api_rules.py`), with a 400 as Telegram
+    answers: texts and captions too long or empty, HTML its parser refuses, callback data
+    over 64 bytes, sends to a chat it has never seen (`open_chat`: an update from a chat
+    opens it, as a user's first message does), and edits of a message it never sent there
+    or that wouldn't change ("message is not modified"). A refused call is recorded in
+    `bad_requests`, not in `calls`. `strict=False` takes everything, for the benchmarks,
+    whose scripted users press buttons under messages they never saw and which measure the
+    bot, not what Telegram would refuse.
     """
 
     SENDS = ("sendMessage", "sendDocument", "sendPhoto")
+    # Methods that act on a chat, which must be one Telegram knows the bot in.
+    IN_A_CHAT = (
+        *SENDS,
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+        "deleteMessage",
+        "createForumTopic",
+        "sendChatAction",
+        "pinChatMessage",
+    )
+    EDITS = ("editMessageText", "editMessageReplyMarkup", "editMessageCaption")
 
     def __init__(
-        self, on_call: Callable[[ApiCall], None] | None = None, delay: float = 0.0
+        self,
+        on_call: Callable[[ApiCall], None] | None = None,
+        delay: float = 0.0,
+        *,
+        strict: bool = True,
     ) -> None:
         self.delay = delay
+        self.strict = strict
         self.calls: list[ApiCall] = []
         self.failed: list[ApiCall] = []
         self.faults: list[Fault] = []
@@ -124,6 +152,16 @@ class InProcessBotApi(BaseRequest):
         self.files: dict[str, bytes] = {}
         self.on_call = on_call
         self._message_ids = itertools.count(1000)
+        # Chats the bot is in (an update came from them), and what each message the bot
+        # sent shows now, by (chat id, message id): its text or caption and keyboard.
+        self.chats: set[int] = set()
+        self.shown: dict[tuple[int, int], tuple[str, Any]] = {}
+        self.bad_requests: list[tuple[ApiCall, str]] = []
+
+    def open_chat(self, chat_id: int) -> None:
+        """Let the bot send to `chat_id` from now on (a user wrote to it, or added it to a
+        group)."""
+        self.chats.add(int(chat_id))
 
     def set_member(
         self, chat_id: int, user_id: int, status: str = "member", *, is_member: bool = True
@@ -182,11 +220,62 @@ class InProcessBotApi(BaseRequest):
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return fault.status, json.dumps(body).encode()
+        try:
+            if self.strict:
+                self._check(call)
+        except Refused as refusal:
+            self.bad_requests.append((call, refusal.description))
+            body = {"ok": False, "error_code": 400, "description": refusal.description}
+            return 400, json.dumps(body).encode()
         result = self._result(call)
+        self._remember(call)
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _check(self, call: ApiCall) -> None:
+        """Raise `Refused` where Telegram would answer this call with 400."""
+        params = call.params
+        if (
+            call.method in self.IN_A_CHAT
+            and "chat_id" in params
+            and _chat_id(params["chat_id"]) not in self.chats
+        ):
+            raise Refused("Bad Request: chat not found")
+        if call.method in ("sendMessage", "editMessageText"):
+            check_text(params.get("text"), params.get("parse_mode"))
+        if call.method in ("sendPhoto", "sendDocument", "editMessageCaption"):
+            check_text(params.get("caption"), params.get("parse_mode"), caption=True)
+        if "reply_markup" in params:
+            check_markup(params["reply_markup"])
+        if call.method in self.EDITS and "chat_id" in params:
+            key = (_chat_id(params["chat_id"]), int(params["message_id"]))
+            if key not in self.shown:
+                raise Refused("Bad Request: message to edit not found")
+            text, markup = self.shown[key]
+            new_text = text if call.method == "editMessageReplyMarkup" else _shown(call)
+            if (new_text, _markup(params.get("reply_markup"))) == (text, markup):
+                raise Refused(
+                    "Bad Request: message is not modified: specified new message content "
+                    "and reply markup are exactly the same as a current content and reply "
+                    "markup of the message"
+                )
+
+    def _remember(self, call: ApiCall) -> None:
+        """Keep what a sent or edited message shows, for later edits' checks."""
+        params = call.params
+        if call.method in self.SENDS and call.message_id is not None:
+            key = (_chat_id(params["chat_id"]), call.message_id)
+            self.shown[key] = (_shown(call), _markup(params.get("reply_markup")))
+        elif call.method in self.EDITS and "chat_id" in params:
+            key = (_chat_id(params["chat_id"]), int(params["message_id"]))
+            text, _old = self.shown.get(key, ("", None))
+            if call.method != "editMessageReplyMarkup":
+                text = _shown(call)
+            self.shown[key] = (text, _markup(params.get("reply_markup")))
+        elif call.method == "deleteMessage":
+            self.shown.pop((_chat_id(params["chat_id"]), int(params["message_id"])), None)
 
     def _fault_for(self, method: str, params: dict[str, Any]) -> Fault | None:
         for i, fault in enumerate(self.faults):
@@ -264,6 +353,22 @@ class InProcessBotApi(BaseRequest):
         self.calls.clear()
 
 
+def _chat_id(value: Any) -> int:
+    return int(value)
+
+
+def _shown(call: ApiCall) -> str:
+    """The raw text (or caption) a call shows, as Telegram compares it for edits."""
+    return str(call.params.get("text", call.params.get("caption", "")) or "")
+
+
+def _markup(markup: Any) -> Any:
+    """A keyboard in one form (the JSON the request carried, or nothing), for comparing."""
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return json.dumps(markup or None, sort_keys=True)
+
+
 def chat_member(user: dict[str, Any], status: str, *, is_member: bool = True) -> dict[str, Any]:
     """A ChatMember as the Bot API gives it, with each status's required fields."""
     member: dict[str, Any] = {"status": status, "user": user}
@@ -333,6 +438,9 @@ class UpdateFactory:
         self.bot = bot
         self.user = _user(user_id, first_name)
         self.chat = _chat(chat_id if chat_id is not None else user_id)
+        # The user is in this chat with the bot, so the bot may write to it.
+        if bot is not None and isinstance(bot.request, InProcessBotApi):
+            bot.request.open_chat(self.chat["id"])
 
     def _message(self, **fields: Any) -> dict[str, Any]:
         return {

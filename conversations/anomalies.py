@@ -72,6 +72,8 @@ class Flag:
     # adapter shows in the reader's language.
     explanation: str
     source_keys: tuple[str, ...]  # keys of Policy.sources, e.g. ("T5", "T6")
+    # CHARGED_AFTER_PAUSE: the pause date the rows were measured against.
+    paused_on: date | None = None
 
 
 def find_anomalies(
@@ -373,7 +375,7 @@ def _pause_flag(key: str, paused_on: date, found: tuple[ChargeRow, ...]) -> Flag
             "Manager."
         ),
     )
-    return Flag(CHARGED_AFTER_PAUSE, found, explanation, ("T6", "T16"))
+    return Flag(CHARGED_AFTER_PAUSE, found, explanation, ("T6", "T16"), paused_on=paused_on)
 
 
 def _money(amount: Decimal, currency: str) -> Shown:

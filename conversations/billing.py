@@ -45,7 +45,7 @@ from openpyxl.utils.datetime import from_excel
 
 from conversations.currencies import minor_digits
 from conversations.errors import N_, InputError, Phrase
-from conversations.inputs import mask_card_numbers
+from conversations.inputs import contains_card_number, mask_card_numbers
 from conversations.money import MAX_AMOUNT, parse_amount
 from conversations.xlsx import (
     SheetRows,
@@ -196,6 +196,66 @@ class ImportReport:
     date_order: str | None = None  # DAY_FIRST / MONTH_FIRST when numeric dates were read
 
 
+@dataclass(frozen=True)
+class ExportTitle:
+    """What an export's lines above its header say about its ad account ("Ad account:
+    Acme Shoes (7301234567890123456)", "Advertiser ID: …", "Currency: USD"): each None
+    when they don't say."""
+
+    advertiser_id: str | None = None
+    name: str | None = None
+    currency: str | None = None
+
+
+def export_title(
+    data: bytes, filename: str, *, max_bytes: int = 10 * 1024 * 1024, max_rows: int = 200_000
+) -> ExportTitle:
+    """The ad account an export names above its header, read without reading its rows.
+    A file that can't be read says nothing here (`parse_export` says why)."""
+    try:
+        if len(data) > max_bytes or not data.strip() or data.startswith(_OLE_MAGIC):
+            return ExportTitle()
+        if data.startswith(_ZIP_MAGIC):
+            with _workbook_sources(data, max_bytes, max_rows) as sheets:
+                return _Reader(sheets, {}, None, max_rows).title()
+        if filename.lower().endswith((".xlsx", ".xlsm")):
+            return ExportTitle()
+        return _Reader(_csv_sources(_decode(data)), {}, None, max_rows).title()
+    except ExportError:
+        return ExportTitle()
+
+
+# Title-line labels, folded (see _fold), in the languages the bot speaks.
+_NAME_LABELS = ("name", "nombre", "nome", "название", "имя", "nama")
+_CURRENCY_LABELS = ("currency", "moneda", "moeda", "валюта", "matauang")
+_TITLE_ID = re.compile(r"(?<!\d)\d{15,20}(?!\d)")
+
+
+def _read_title(lines: list[str]) -> ExportTitle:
+    advertiser_id = name = currency = None
+    for line in lines:
+        label, colon, value = line.partition(":")
+        label_key = _fold(label) if colon else ""
+        found = _TITLE_ID.search(line)
+        if found and advertiser_id is None and not contains_card_number(found.group()):
+            advertiser_id = found.group()
+            # "Ad account: Acme Shoes (7301234567890123456)": the name before the ID.
+            before = (value if colon else line)[: max(0, found.start() - len(label) - 1)]
+            named = before.strip(" \t-–—(|,").strip() if colon else ""
+            if named and not named.isdigit():
+                name = _identifier(mask_card_numbers(named)[:120])
+            continue
+        if not colon or not value.strip():
+            continue
+        if name is None and any(word in label_key for word in _NAME_LABELS):
+            name = _identifier(mask_card_numbers(value.strip())[:120])
+        elif currency is None and any(word in label_key for word in _CURRENCY_LABELS):
+            code = value.strip().upper()[:3]
+            if code in _known_codes():
+                currency = code
+    return ExportTitle(advertiser_id, name, currency)
+
+
 def new_rows(rows: Iterable[ChargeRow], seen: Iterable[str] = ()) -> list[ChargeRow]:
     """The rows whose fingerprint is not in `seen` (e.g. kept from earlier imports).
 
@@ -251,6 +311,7 @@ _SNIFF_LINES = 12
 # A CSV row (an export's is ~100 characters) longer than this is refused as broken.
 _MAX_ROW_CHARS = 1024 * 1024
 _SNIFF_CHARS = 4096
+_PROGRESS_EVERY = 1_000  # rows between two calls of parse_export's `progress`
 # An XLSX is a zip of XML, which compresses about tenfold; far beyond that is a zip bomb.
 # (200,000 rows of seven columns unpack to about 82 MB, from 7 MB.) Counted as it is read.
 _XLSX_EXPANSION = 30
@@ -579,6 +640,7 @@ def parse_export(
     default_currency: str | None = None,
     max_bytes: int = 10 * 1024 * 1024,
     max_rows: int = 200_000,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> ImportReport:
     """Read a transactions export, CSV or XLSX (told apart by content; the name only helps).
 
@@ -588,6 +650,9 @@ def parse_export(
     Raises `ExportError` for a file over `max_bytes`, with more than `max_rows` rows below
     the header, or that is not a readable CSV/XLSX transactions export; `ValueError` for
     a `mapping` key or `default_currency` the caller got wrong.
+    `progress`, when given, is called now and then as the rows below the header are read,
+    with how many were read and how many lines the file has below the header (None when
+    that isn't known before reading: a workbook's declared size can't be trusted).
     """
     answers = dict(mapping or {})
     for key, value in answers.items():
@@ -606,12 +671,12 @@ def parse_export(
 
     if data.startswith(_ZIP_MAGIC):
         with _workbook_sources(data, max_bytes, max_rows) as sheets:
-            return _Reader(sheets, answers, currency, max_rows).report()
+            return _Reader(sheets, answers, currency, max_rows, progress).report()
     if data.startswith(_OLE_MAGIC):
         raise ExportError(_OLD_XLS)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise ExportError(_BROKEN_XLSX)
-    return _Reader(_csv_sources(_decode(data)), answers, currency, max_rows).report()
+    return _Reader(_csv_sources(_decode(data)), answers, currency, max_rows, progress).report()
 
 
 def _size(count: int) -> str:
@@ -739,6 +804,9 @@ def _csv_source(text: str, delimiter: str) -> _RowSource:
                 line=ended_at + 1,
             ) from None
 
+    # Lines below which there is only padding: what reading "all of it" means, for
+    # progress. (A quoted cell spanning lines makes it a little more than the rows.)
+    rows.lines = text.rstrip().count("\n") + 1  # type: ignore[attr-defined]
     return rows
 
 
@@ -829,8 +897,10 @@ class _Reader:
         answers: dict[str, str],
         default_currency: str | None,
         max_rows: int,
+        progress: Callable[[int, int | None], None] | None = None,
     ) -> None:
         self.sources = sources
+        self.progress = progress
         self.answers = answers
         self.default_currency = default_currency
         self.max_rows = max_rows
@@ -863,6 +933,22 @@ class _Reader:
         rows = self._finish(pending, order, skipped)
         skipped.sort(key=lambda item: item.line)
         return ImportReport(rows=rows, skipped=skipped, columns=named, date_order=order)
+
+    def title(self) -> ExportTitle:
+        """What the lines above the header say about the ad account."""
+        source, header_line, _header = self._find_header()
+        lines: list[str] = []
+        produced = source()
+        try:
+            for line, cells in produced:
+                if line >= header_line:
+                    break
+                text = " ".join(_text(cell) for cell in cells if _text(cell)).strip()
+                if text:
+                    lines.append(text[:_MAX_CELL])
+        finally:
+            produced.close()
+        return _read_title(lines)
 
     # --- the header ----------------------------------------------------------------------
 
@@ -962,9 +1048,13 @@ class _Reader:
         blank_from: int | None = None
         blank_to = 0
         counted = 0
+        lines = getattr(source, "lines", None)
+        total = max(0, lines - header_line) if isinstance(lines, int) else None
         for line, cells in source():
             if line <= header_line:
                 continue
+            if self.progress is not None and line % _PROGRESS_EVERY == 0:
+                self.progress(min(line - header_line, total or line), total)
             if _is_blank(cells):
                 blank_from = line if blank_from is None else blank_from
                 blank_to = line
@@ -979,6 +1069,8 @@ class _Reader:
                 pending.append(self._read_row(line, cells))
             except _RowProblem as problem:
                 skipped.append(Skipped(line, problem.reason))
+        if self.progress is not None:
+            self.progress(counted, counted)  # all read: the lines that were rows
         # Blank lines at the very end are padding, nothing the person needs to hear about.
         return pending, skipped
 

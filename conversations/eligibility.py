@@ -57,7 +57,19 @@ def assess(
         findings=findings.find(
             facts, policy, today, warnings=situation.warnings, others_nearby=others_nearby
         ),
+        regional_notes=regional_notes(situation, facts.region, policy),
     )
+
+
+def regional_notes(situation: Situation, region: str | None, policy: Policy) -> tuple[str, ...]:
+    """What the policy's regional notes say for this situation and region, each text once
+    (two notes may share their "if your account is in …" text)."""
+    said: list[str] = []
+    for note in policy.regional_notes:
+        text = note.says(region) if situation.id in note.situations else None
+        if text and text not in said:
+            said.append(text)
+    return tuple(said)
 
 
 def first_matching_situation(facts: Facts, policy: Policy) -> Situation:

@@ -157,6 +157,9 @@ class Verdict:
     policy_version: str = ""
     # What this case's own facts say, beside the general rule (conversations/findings.py).
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    # What differs in the account's region (policy.toml [[regional_note]]): worded for its
+    # region, or as "If your account is in …" when the region isn't known.
+    regional_notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from conversations.inputs import (
 from conversations.machines import SharedMachine
 from conversations.machines import attached as attach_model
 from conversations.money import parse_amount
+from conversations.regions import COMMON_REGIONS, parse_region
 
 # How far back a charge may lie before we ask the user to check the year.
 MAX_CHARGE_AGE_DAYS = 3 * 365
@@ -67,6 +68,7 @@ class Step(StrEnum):
     ACCOUNT_CURRENCY = "account_currency"
     ACCOUNT_STATUS = "account_status"
     ACCOUNT_PAID_VIA = "account_paid_via"
+    ACCOUNT_REGION = "account_region"
     REASON = "reason"
     CHARGE_DATE = "charge_date"
     CHARGE_AMOUNT = "charge_amount"
@@ -133,8 +135,8 @@ YES_NO = ("yes", "no")
 # Questions whose yes/no answer is stored as a boolean.
 YES_NO_STEPS = frozenset({"account_bc", "admin"})
 KNOWN_CURRENCIES = frozenset(list_currencies())
-# Choice steps that also take a typed answer (any ISO currency code).
-CHOICES_WITH_TYPING = frozenset({"account_currency"})
+# Choice steps that also take a typed answer (any ISO currency code; any country's name).
+CHOICES_WITH_TYPING = frozenset({"account_currency", "account_region"})
 
 SPECS: dict[Step, StepSpec] = {
     Step.ACCOUNT: StepSpec(Kind.MENU, 1),
@@ -146,6 +148,7 @@ SPECS: dict[Step, StepSpec] = {
     Step.ACCOUNT_CURRENCY: StepSpec(Kind.CHOICE, 1, choices=COMMON_CURRENCIES),
     Step.ACCOUNT_STATUS: StepSpec(Kind.CHOICE, 1, choices=tuple(AccountStatus)),
     Step.ACCOUNT_PAID_VIA: StepSpec(Kind.CHOICE, 1, choices=tuple(PaidVia)),
+    Step.ACCOUNT_REGION: StepSpec(Kind.CHOICE, 1, optional=True, choices=COMMON_REGIONS),
     Step.REASON: StepSpec(Kind.CHOICE, 2, choices=tuple(Reason)),
     Step.CHARGE_DATE: StepSpec(Kind.DATE, 3),
     Step.CHARGE_AMOUNT: StepSpec(Kind.TEXT, 3),
@@ -222,6 +225,8 @@ ACCOUNT_STEPS = (
     Step.ACCOUNT_BC,
     Step.ACCOUNT_BC_ID,
     Step.ACCOUNT_CURRENCY,
+    # Optional, last: only where a regional note of the verdict depends on it (see `asks`).
+    Step.ACCOUNT_REGION,
 )
 # The account facts asked after the advertiser ID (the ID itself is the account).
 ACCOUNT_QUESTIONS = ACCOUNT_STEPS[1:]
@@ -240,6 +245,10 @@ REASONS_BY_BILLING = frozenset(
         Reason.WRONG_INVOICE,
     }
 )
+# Reasons whose verdict on monthly invoicing is the account manager's look at the invoice,
+# with a note on when invoices appear in the account's region (policy.toml
+# "charge_query_invoicing"); a wrong invoice has the note whatever the billing option.
+REASONS_ABOUT_INVOICING = frozenset({Reason.DUPLICATE, Reason.UNRECOGNISED})
 # Reasons whose message asks for something the reason leaves open (POLICY.md §1.5): money
 # back, a credit, a corrected invoice or an explanation. A wrong invoice asks for a
 # corrected one; a balance asks for the money back.
@@ -438,6 +447,10 @@ class Intake:
         if self.only_account:
             return True
         reason = self.reason
+        if step is Step.ACCOUNT_REGION and reason is Reason.AD_CREDITS:
+            # No account is asked for ad credits, but where promo codes are self-serve
+            # depends on the account's country (policy.toml [[regional_note]]).
+            return True
         if not self.needs_an_account() or "advertiser_id" not in a:
             return False
         by_agency = a.get("paid_via") == PaidVia.AGENCY
@@ -460,6 +473,13 @@ class Intake:
         if step is Step.ACCOUNT_CURRENCY:
             # The amount questions read an amount in the account's currency.
             return "amount" not in a and (reason in REASONS_ABOUT_A_CHARGE or about_the_balance)
+        if step is Step.ACCOUNT_REGION:
+            # When invoices appear differs in Japan and Latin America: a note under the
+            # verdicts of a wrong invoice, and of a charge queried on monthly invoicing.
+            return not by_agency and (
+                reason is Reason.WRONG_INVOICE
+                or (reason in REASONS_ABOUT_INVOICING and a.get("billing") == Billing.INVOICING)
+            )
         return False  # the name: only /accounts asks it
 
     def asks_want(self) -> bool:
@@ -512,7 +532,8 @@ class Intake:
 
     @property
     def step(self) -> Step:
-        return Step(self.state)
+        state = self.state  # the machine sets a Step; read about a dozen times an update
+        return state if type(state) is Step else Step(state)
 
     @property
     def spec(self) -> StepSpec:
@@ -658,7 +679,7 @@ class Intake:
             return self._answer_noticed_button(value, today)
         spec = self.spec
         if spec.kind is not Kind.CHOICE or value not in spec.choices:
-            if step is Step.ACCOUNT_CURRENCY:
+            if step in CHOICES_WITH_TYPING:
                 return self.submit_text(value, today)
             raise InputError("Please pick one of the buttons.")
         key = ANSWER_KEYS[step][0]
@@ -684,6 +705,7 @@ class Intake:
             return self._answer_date(step, text, today, locale)
         if step in _AMOUNT_STEPS:
             notes = _parse_amount(self, text, locale)
+            self.answers.pop("charges", None)  # a typed amount is about one charge
             self._advance()
             return notes
         parser = _TEXT_PARSERS.get(step)
@@ -857,8 +879,10 @@ class Intake:
 
     def _answer_date(self, step: Step, text: str, today: date, locale: str) -> list[Note]:
         if step is Step.CHARGE_DATE:
-            # A typed charge is no longer the imported row whose status was known.
+            # A typed charge is no longer the imported row whose status was known, nor
+            # the several charges of an import's flag.
             self.answers.pop("charge_status", None)
+            self.answers.pop("charges", None)
         first = _date_or_none(self.answers.get("charge_date"))
         parsed: When | Ambiguous | None = None
         if step is Step.OTHER_CHARGE and first is not None:
@@ -970,6 +994,7 @@ ANSWER_KEYS: dict[Step, tuple[str, ...]] = {
     Step.ACCOUNT_CURRENCY: ("currency",),
     Step.ACCOUNT_STATUS: ("account_status",),
     Step.ACCOUNT_PAID_VIA: ("paid_via",),
+    Step.ACCOUNT_REGION: ("region",),
     Step.REASON: ("reason",),
     Step.CHARGE_DATE: ("charge_date", "charge_time"),
     Step.CHARGE_AMOUNT: ("amount", "amount_currency", "amount_text"),
@@ -1023,6 +1048,11 @@ def _parse_currency(intake: Intake, text: str) -> list[Note]:
     if code not in KNOWN_CURRENCIES:
         raise InputError("Type the currency as its 3-letter code, like USD or EUR.")
     intake.answers["currency"] = code
+    return []
+
+
+def _parse_region(intake: Intake, text: str) -> list[Note]:
+    intake.answers["region"] = parse_region(text)
     return []
 
 
@@ -1091,6 +1121,7 @@ _TEXT_PARSERS: dict[Step, Parser] = {
     Step.ACCOUNT_NAME: _parse_account_name,
     Step.ACCOUNT_BC_ID: _parse_bc_id,
     Step.ACCOUNT_CURRENCY: _parse_currency,
+    Step.ACCOUNT_REGION: _parse_region,
     Step.CHARGE_CARD: _parse_card,
     Step.CHARGE_INVOICE: _parse_invoice,
     Step.CHARGE_CAMPAIGNS: _parse_campaigns,

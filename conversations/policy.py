@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from conversations.facts import Facts, Outcome
+from conversations.regions import known_regions
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "policy.toml"
 
@@ -39,7 +40,17 @@ _REGION_PATTERN = re.compile(r"^[A-Z]{2}$")
 _MAX_REASONS = 3  # more than three "why" sentences stops being readable in a chat
 
 _TOP_KEYS = frozenset(
-    {"version", "timing", "lateness", "warnings", "sources", "source_titles", "situation", "import"}
+    {
+        "version",
+        "timing",
+        "lateness",
+        "warnings",
+        "sources",
+        "source_titles",
+        "situation",
+        "import",
+        "regional_note",
+    }
 )
 # A source given as an address ("ads.tiktok.com/help/article/…"): shown as a link.
 _ADDRESS = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+/\S*")
@@ -55,6 +66,8 @@ _SITUATION_REQUIRED = (
     "recipient",
 )
 _SITUATION_OPTIONAL = ("template", "instead", "warnings", "regions")
+_NOTE_REQUIRED = ("id", "situations", "regions", "text", "sources")
+_NOTE_OPTIONAL = ("elsewhere", "unknown")
 # Outcomes that must say what to do instead (or first).
 _NEEDS_INSTEAD = frozenset({Outcome.NOT_ELIGIBLE, Outcome.BLOCKED})
 
@@ -150,6 +163,28 @@ class Situation:
 
 
 @dataclass(frozen=True)
+class RegionalNote:
+    """A difference by region (POLICY.md, "Regional differences"), shown with the verdicts
+    of some situations: one text for an account in `regions`, another (optional) for one
+    known to be elsewhere, and a hedged one ("If your account is in …") when the account's
+    region isn't known. Texts are final: timing placeholders are filled in."""
+
+    id: str
+    situations: frozenset[str]  # ids of the situations whose verdict shows it
+    regions: frozenset[str]  # ISO 3166 alpha-2 codes
+    text: str
+    elsewhere: str | None
+    unknown: str | None
+    sources: tuple[str, ...]
+
+    def says(self, region: str | None) -> str | None:
+        """What applies to an account in `region` (None: not known), or None for nothing."""
+        if region is None:
+            return self.unknown
+        return self.text if region.upper() in self.regions else self.elsewhere
+
+
+@dataclass(frozen=True)
 class Policy:
     """The whole policy, checked. Load it with `load_policy`."""
 
@@ -165,6 +200,7 @@ class Policy:
     source_titles: Mapping[str, str] = dataclass_field(
         default_factory=lambda: types.MappingProxyType({})
     )
+    regional_notes: tuple[RegionalNote, ...] = ()  # the optional [[regional_note]] entries
 
     def page(self, key: str) -> tuple[str, str | None]:
         """A source as an advertiser reads it: the page's name, and its link when the
@@ -241,6 +277,14 @@ class _Loader:
         )
         self.ids_are_unique(situations)
         self.ends_with_catch_all(situations)
+        raw_notes = data.get("regional_note", [])
+        if not isinstance(raw_notes, list):
+            self.fail("top level", "regional_note must be written [[regional_note]] entries")
+        situation_ids = frozenset(s.id for s in situations)
+        notes = tuple(
+            self.regional_note(raw, index, placeholders, sources, situation_ids)
+            for index, raw in enumerate(raw_notes, start=1)
+        )
         raw_import = data.get("import", {})
         if not isinstance(raw_import, dict):
             self.fail("top level", "[import] must be a table")
@@ -253,6 +297,7 @@ class _Loader:
             sources=types.MappingProxyType(sources),
             import_rules=self.import_rules(raw_import),
             source_titles=types.MappingProxyType(titles),
+            regional_notes=notes,
         )
 
     def timing(self, table: dict[str, object]) -> Timing:
@@ -500,10 +545,59 @@ class _Loader:
         regions = self.text_list(raw, "regions", where)
         if not regions:
             self.fail(where, "regions must list at least one country; leave it out for all")
+        known = known_regions()
         for code in regions:
             if not _REGION_PATTERN.match(code):
                 self.fail(where, f'region {code!r} is not an upper-case ISO 3166 code like "JP"')
+            if code not in known:
+                # A typo ("JA" for Japan) would silently limit the entry to no account.
+                self.fail(where, f"region {code!r} is not a country's ISO 3166 code")
         return frozenset(regions)
+
+    def regional_note(
+        self,
+        raw: object,
+        index: int,
+        placeholders: Mapping[str, object],
+        sources: Mapping[str, str],
+        situation_ids: frozenset[str],
+    ) -> RegionalNote:
+        if not isinstance(raw, dict):
+            self.fail(f"regional_note #{index}", "must be a table")
+        id_ = raw.get("id")
+        where = f"regional_note {id_!r}" if isinstance(id_, str) else f"regional_note #{index}"
+        self.no_unknown_keys(raw, frozenset(_NOTE_REQUIRED + _NOTE_OPTIONAL), where)
+        for key in _NOTE_REQUIRED:
+            if key not in raw:
+                self.fail(where, f"missing key {key!r}")
+        id_ = self.text(raw, "id", where)
+        if not _ID_PATTERN.match(id_):
+            self.fail(where, "id must be snake_case: lower-case letters, digits and _")
+        names = self.text_list(raw, "situations", where)
+        if not names:
+            self.fail(where, "situations must name at least one situation id")
+        for name in names:
+            if name not in situation_ids:
+                self.fail(where, f"unknown situation {name!r}")
+        source_keys = self.text_list(raw, "sources", where)
+        for key in source_keys:
+            if key not in sources:
+                self.fail(where, f"unknown source {key!r} (define it in [sources])")
+
+        def optional(key: str) -> str | None:
+            if key not in raw:
+                return None
+            return self.render(self.text(raw, key, where), placeholders, f"{where} {key}")
+
+        return RegionalNote(
+            id=id_,
+            situations=frozenset(names),
+            regions=self.regions(raw, where),
+            text=self.render(self.text(raw, "text", where), placeholders, f"{where} text"),
+            elsewhere=optional("elsewhere"),
+            unknown=optional("unknown"),
+            sources=source_keys,
+        )
 
     # --- checks across entries -------------------------------------------------
 

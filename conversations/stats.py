@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -42,6 +42,8 @@ __all__ = [
     "Stats",
     "Step",
     "compute",
+    "first_working_day",
+    "monthly_summary_due",
     "recorded_amount",
 ]
 
@@ -71,14 +73,16 @@ class PeriodKey(StrEnum):
     DAYS_90 = "90d"
     YEAR = "year"
     ALL = "all"
+    LAST_MONTH = "month"  # the calendar month before this one (the monthly summary's)
 
 
 @dataclass(frozen=True)
 class Period:
-    """Cases opened from `start` (None: ever) are counted."""
+    """Cases opened from `start` (None: ever) until `end` (None: now) are counted."""
 
     key: PeriodKey
     start: datetime | None
+    end: datetime | None = None
 
     @classmethod
     def of(cls, key: PeriodKey | str, now: datetime, tz: ZoneInfo) -> Period:
@@ -91,10 +95,53 @@ class Period:
         if key is PeriodKey.YEAR:
             local = now.astimezone(tz)
             return cls(key, datetime(local.year, 1, 1, tzinfo=tz).astimezone(UTC))
+        if key is PeriodKey.LAST_MONTH:
+            this_month = _month_start(now.astimezone(tz).date())
+            last_month = _month_start(this_month - timedelta(days=1))
+            return cls(key, _local_midnight(last_month, tz), _local_midnight(this_month, tz))
         return cls(key, None)
 
     def holds(self, moment: datetime) -> bool:
-        return self.start is None or moment >= self.start
+        return (self.start is None or moment >= self.start) and (
+            self.end is None or moment < self.end
+        )
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+# The monthly summary may still go out (after downtime) until the end of this day of the
+# month; later it would be old news.
+SUMMARY_LAST_DAY = 7
+
+
+def first_working_day(year: int, month: int) -> date:
+    """The month's first day from Monday to Friday."""
+    day = date(year, month, 1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def monthly_summary_due(
+    now: datetime, tz: ZoneInfo, allowed: Callable[[datetime], datetime]
+) -> str | None:
+    """The month ("YYYY-MM", the one before this one in `tz`) whose summary is due `now`,
+    or None. It is due from the start of this month's first working day in `tz`, moved by
+    `allowed` (the chat's quiet hours: the next moment a message may go out), until the
+    end of the month's seventh day, and never while `allowed(now)` says to wait."""
+    today = now.astimezone(tz).date()
+    first = first_working_day(today.year, today.month)
+    due = allowed(_local_midnight(first, tz))
+    last = _local_midnight(today.replace(day=SUMMARY_LAST_DAY) + timedelta(days=1), tz)
+    if not due <= now < last or allowed(now) > now:
+        return None
+    return (_month_start(today) - timedelta(days=1)).strftime("%Y-%m")
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,13 @@ class ChatDriver:
                 shown[old.message_id or 0] = ApiCall(
                     "sendMessage", {**old.params, **c.params}, message_id=old.message_id
                 )
+            elif c.method == "editMessageReplyMarkup" and int(c.params["message_id"]) in shown:
+                # The keyboard changed (or went: no reply_markup) and the text stayed.
+                old = shown[int(c.params["message_id"])]
+                params = {k: v for k, v in old.params.items() if k != "reply_markup"}
+                if c.params.get("reply_markup"):
+                    params["reply_markup"] = c.params["reply_markup"]
+                shown[old.message_id or 0] = ApiCall(old.method, params, message_id=old.message_id)
         return [shown[i] for i in order]
 
     def last(self) -> ApiCall:
@@ -187,6 +194,7 @@ _ACCOUNT_QUESTIONS = (
     ("owned by a Business Center", "bc"),
     ("Business Center ID", "bc_id"),
     ("Which currency is the account billed in", "currency"),
+    ("Which country or region is the ad account in", "region"),
 )
 
 
@@ -209,13 +217,15 @@ async def add_account(
     status: str = "Active",
     paid_via: str = "TikTok directly",
     advertiser_id: str = ADVERTISER_ID,
+    region: str | None = None,
     saved: bool = True,
 ) -> list[str]:
     """Answer the ad account's questions, in whatever order and number the intake asks
     them: after the reason only the facts that reason needs, from /accounts all of them.
     At "Which ad account?" the saved account named `name` is picked (if `saved` and it is
     there; its missing facts are then answered from these), else a new one is added.
-    Returns which questions were asked, in order."""
+    The country (optional) is typed as `region` (a name or a code) when given, else
+    skipped. Returns which questions were asked, in order."""
     asked: list[str] = []
     if "Which ad account" in user.last_text():
         labels = user.button_labels()
@@ -245,6 +255,11 @@ async def add_account(
                 await user.send(bc_id)
             else:
                 await user.tap("Skip")
+        elif which == "region":
+            if region is None:
+                await user.tap_data(":s")
+            else:
+                await user.send(region)
         else:
             await user.tap(currency, exact=True)
 

@@ -103,6 +103,8 @@ async def _serve(inbox: Any, outbox: Any, barrier: Any) -> None:
             clock.now = now
             update = Update.de_json(data, app.bot)
             chat, user = update.effective_chat, update.effective_user
+            if chat is not None:
+                api.open_chat(chat.id)  # Telegram knows the chat its update came from
             if chat is not None and user is not None and chat.type != "private":
                 # Whoever the test has speak in a group is one of its members.
                 api.members.setdefault((chat.id, user.id), ("member", True))

@@ -48,6 +48,13 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
         "3",
         "--seconds",
         "1",
+        "--paced-seconds",
+        "1.5",
+        "--think",
+        "0.1",
+        "0.3",
+        "--network-rounds",
+        "1",
     )
     for row in (
         "refund intake (full flow)",
@@ -72,10 +79,46 @@ def test_the_command_prints_every_row_and_writes_the_ratios(tmp_path: Path) -> N
     assert "the bot's own work (intake / same calls): p50" in stdout
     assert "realistic network: 3 chats" in stdout
     network = figures["network"]
-    for name in ("bot", "bare_ptb_same_calls", "bot_gc_freeze"):
-        assert network[name]["updates"] > 0
-        assert network[name]["p99_ms"] > 0
-    assert network["throughput_ratio"] > 0 and network["p99_ratio"] > 0
+    # Both loads, each with the bot, bare PTB and the bot with gc.freeze(), and the verdict.
+    for load in ("saturated", "paced"):
+        assert f"  {load}: bot / bare PTB: throughput" in stdout
+        for name in ("bot", "bare_ptb_same_calls", "bot_without_gc_freeze"):
+            assert network[load][name]["updates"] > 0, (load, name)
+            assert network[load][name]["p99_ms"] > 0, (load, name)
+        assert network[load]["throughput_ratio"] > 0 and network[load]["p99_ratio"] > 0
+        assert isinstance(network[load]["goal_met"], bool)
+    assert network["think_s"] == [0.1, 0.3]
+
+
+def test_paced_users_wait_their_think_time_and_latency_ends_at_the_reply() -> None:
+    """A paced user answers each reply after a think time drawn from the given range, so
+    a handful of users make a few updates a second, not as many as the bot can take; a
+    latency runs to the reply reaching the chat (here one sendMessage, 50 ms away)."""
+    from chats import Chats
+
+    async def run() -> tuple[list[float], float, int]:
+        floor = bench_updates.SameCalls(
+            [[ApiCall("sendMessage", {"text": "Next?"})]] * len(bench_updates.SCRIPT),
+            delay=0.05,
+            concurrent=True,
+        )
+        async with floor.app:
+            driver = Chats(floor.app, floor.api, bench_updates.SCRIPT, 1, until_reply=True)
+            await floor.app.start()
+            try:
+                paced = await driver.run(4, 3.0, think=(0.4, 0.6), seed=1)
+                saturated = await driver.run(4, 1.0)
+            finally:
+                await floor.app.stop()
+        return paced.samples, paced.summary()["updates_per_s"], len(saturated.samples)
+
+    samples, rate, saturated = asyncio.run(run())
+    # 4 users, about 0.55 s a round (0.4–0.6 s thinking + 50 ms): about 7 updates a second
+    # after the 0.6 s of arrivals; as fast as they can go, 4 users make about 80.
+    assert 4 <= rate <= 10, rate
+    assert saturated > 3 * rate
+    # From the message to the reply: not less than the network, nor the next think time.
+    assert all(0.05 <= s < 0.4 for s in samples), samples
 
 
 def test_the_concurrency_benchmark_prints_both_ways_and_writes_the_ratio(tmp_path: Path) -> None:
@@ -134,8 +177,10 @@ def test_the_stats_benchmark_computes_and_draws_for_a_small_team(tmp_path: Path)
 
 
 def test_the_board_benchmark_times_the_first_load(tmp_path: Path) -> None:
-    """Tiny size: the cases API answered, first and later requests timed."""
+    """Tiny size: the cases API answered, first and later requests timed; the board's
+    chart too."""
     stdout, figures = run_benchmark(tmp_path, "bench_board.py", "--cases", "30", "--repeats", "1")
     assert "first load for a team with 30 cases" in stdout
     assert figures["first_s"] > 0 and figures["median_s"] > 0
     assert figures["response_bytes"] > 1000
+    assert figures["chart_first_s"] > 0 and figures["chart_median_s"] > 0

@@ -229,6 +229,54 @@ async def test_an_outcome_recorded_on_the_board_shows_in_the_chats_case(
     assert response.status == 400
 
 
+async def test_older_cases_come_a_page_at_a_time(
+    app: Application[Any, Any, Any, Any, Any, Any], settings: Settings, teams: dict[str, int]
+) -> None:
+    """Each team's newest `page` cases first, and `more` while a team has older ones;
+    `shown` asks for more (rounded up to whole pages); a bad `shown` is the first page."""
+    server = web.Application()
+    mount_board(server, app.bot_data, app.bot, settings, page=2)
+    async with TestClient(TestServer(server)) as paged:
+        first = await cases(paged, RITA)
+        # Acme's two newest (the draft and the EUR case) and Rita's own: not Acme's first.
+        assert all_ids(first) == {teams["acme_draft"], teams["acme_eur"], teams["rita_own"]}
+        assert first["more"] is True and first["shown"] == 2 and first["page"] == 2
+        both = await cases(paged, RITA, "?shown=3")
+        assert both["shown"] == 4 and both["more"] is False
+        assert teams["acme_usd"] in all_ids(both)
+
+        # The totals are of what is shown: Rita's own 10.00 USD, then Acme's 189.90 too.
+        def waiting(body: dict[str, Any]) -> list[str]:
+            column = next(c for c in body["columns"] if c["key"] == "waiting")
+            return list(column["totals"])
+
+        assert waiting(first) == ["50.00 EUR", "10.00 USD"]
+        assert waiting(both) == ["50.00 EUR", "199.90 USD"]
+        for junk in ("?shown=-1", "?shown=abc", "?shown=٣", "?shown=99999999999"):
+            assert (await cases(paged, RITA, junk))["shown"] == 2
+
+
+async def test_the_chart_is_the_stats_chart_of_the_chosen_team_for_members_only(
+    client: TestClient[Any, Any], teams: dict[str, int]
+) -> None:
+    """GET /board/api/chart.png: the /stats chart (a PNG) of all Rita's cases, or of one
+    team she is in; another team's is refused like a team that doesn't exist, initData is
+    required, and someone with no sent case with an amount gets 204 (nothing to draw)."""
+    whole = await client.get("/board/api/chart.png", headers=tma(RITA))
+    assert whole.status == 200 and whole.content_type == "image/png"
+    assert whole.headers["Cache-Control"] == "no-store"
+    everything = await whole.read()
+    assert everything.startswith(b"\x89PNG")
+    acme = await client.get(f"/board/api/chart.png?team={ACME}", headers=tma(RITA))
+    assert acme.status == 200
+    assert (await acme.read()) != everything  # Acme's cases alone draw another chart
+    assert (
+        await client.get(f"/board/api/chart.png?team={GLOBEX}", headers=tma(RITA))
+    ).status == 404
+    assert (await client.get("/board/api/chart.png")).status == 401
+    assert (await client.get("/board/api/chart.png", headers=tma(STRANGER))).status == 204
+
+
 async def test_the_page_has_a_strict_content_security_policy(
     client: TestClient[Any, Any],
 ) -> None:
@@ -239,6 +287,8 @@ async def test_the_page_has_a_strict_content_security_policy(
     page = await (await client.get("/board/")).text()
     assert "<script>" not in page and "telegram.org" not in page
     assert "default-src 'self'" in CSP and "unsafe-inline" not in CSP
+    # Pictures: this server's, and the page's own blob: copies (the chart), nothing else.
+    assert "img-src 'self' data: blob:;" in CSP and "*" not in CSP.split("img-src")[1].split(";")[0]
 
 
 async def test_board_in_private_gives_a_mini_app_button_or_says_why_not(

@@ -129,9 +129,21 @@ async def test_a_member_works_the_board_in_chromium(
     assert await page.locator(f'.card[data-token="{tokens["globex"]}"]').count() == 0
     assert "999" not in await page.inner_text("#board")
     assert "50.00 EUR" in await page.inner_text('[data-column="waiting"] .totals')
+    # The /stats chart of all her cases, under the columns: fetched with the initData and
+    # shown through a blob: URL, which the page's CSP allows.
+    await expect(page.locator('#chart-box[data-state="shown"]')).to_be_visible()
+    first_chart = await page.get_attribute("#chart", "src")
+    assert first_chart is not None and first_chart.startswith("blob:")
+    assert await page.evaluate("document.getElementById('chart').naturalWidth") > 600
     light = tmp_path / "board-light.png"
     await page.screenshot(path=str(light), full_page=True)
     keep(light, "board-light.png")
+
+    # The team filter redraws the chart for that team.
+    await page.select_option('select[name="team"]', str(ACME))
+    await expect(page.locator("#chart")).not_to_have_attribute("src", first_chart)
+    await expect(page.locator('#chart-box[data-state="shown"]')).to_be_visible()
+    await page.select_option('select[name="team"]', "")
 
     # Filters: one reason.
     await page.select_option('select[name="reason"]', "after_pause")
@@ -155,9 +167,39 @@ async def test_a_member_works_the_board_in_chromium(
     dark_page = await open_board(browser, board_url, init_for(RITA), theme=DARK)
     background = await dark_page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(23, 33, 43)"
+    await expect(dark_page.locator('#chart-box[data-state="shown"]')).to_be_visible()
     dark = tmp_path / "board-dark.png"
     await dark_page.screenshot(path=str(dark), full_page=True)
     keep(dark, "board-dark.png")
+
+
+async def test_older_cases_are_shown_with_the_more_button(
+    browser: Browser,
+    app: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    teams: dict[str, int],  # noqa: F811 - the fixture imported above
+) -> None:
+    """With two cases a page, Acme's oldest case is not on the board at first; "Show older
+    cases" brings it (and the column's total follows), then the button goes away."""
+    store = app.bot_data.service.store
+    oldest = store.get_case_any(teams["acme_usd"]).token
+    server_app = web.Application()
+    mount_board(server_app, app.bot_data, app.bot, settings, page=2)
+    server = TestServer(server_app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        page = await open_board(browser, str(server.make_url("/board/")), init_for(RITA))
+        assert await page.locator(".card").count() == 3
+        assert await page.locator(f'.card[data-token="{oldest}"]').count() == 0
+        await expect(page.locator("#more")).to_be_visible()
+        await page.click("#more")
+        await expect(page.locator(f'.card[data-token="{oldest}"]')).to_have_count(1)
+        await expect(page.locator(".card")).to_have_count(4)
+        await expect(page.locator("#more")).to_be_hidden()
+        assert "199.90 USD" in await page.inner_text('[data-column="waiting"] .totals')
+        await page.close()
+    finally:
+        await server.close()
 
 
 @pytest.mark.parametrize("kind", ["stale", "forged", "missing"])

@@ -121,6 +121,7 @@ async def test_hostile_card_numbers_leave_no_trace(
     await answer(user, w[3], card=True)  # Business Center ID
     await user.tap("Skip")
     await user.tap_data(":c:USD")
+    await user.tap_data(":s")  # the country: skipped
     await user.send("/new")
     await user.tap_data(":c:duplicate")
     await user.tap("Northwind")

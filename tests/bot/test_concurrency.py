@@ -21,10 +21,15 @@ from telegram import Update
 from telegram.ext import Application
 
 import bot.handlers
+from bot.app import build_application, build_service
+from bot.config import Settings
+from bot.imports import CLAIM_LEASE
+from bot.storage import Store
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
 from bot.updates import ChatOrderedProcessor
 from conversations.billing import ImportReport, parse_export
-from tests.helpers import ChatDriver, plain, saved_account
+from conversations.policy import Policy
+from tests.helpers import ChatDriver, Clock, plain, saved_account
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -38,6 +43,7 @@ SCRIPT = [
     "USD",
     "Active",
     "TikTok directly",
+    "Skip",  # the country
     "I was charged twice",
     "9 Nov 10:02",
     "189.90 USD",
@@ -213,13 +219,16 @@ async def test_a_second_file_while_one_is_read_gets_still_reading(
     assert not any("Reading second.csv" in c.text for c in api.calls)
 
 
-async def test_the_progress_message_is_edited_as_the_rows_are_saved(
-    user: ChatDriver, api: InProcessBotApi
+async def test_the_progress_message_counts_the_rows_read_of_the_file(
+    user: ChatDriver, api: InProcessBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A 6,000-row export: the "Reading…" message first shows how many rows are saved,
-    then becomes the report."""
+    """A 30,000-row export: while it is read, the "Reading…" message shows how many rows
+    of the file's 30,000 are read (not how many new ones are saved), rising; then that the
+    whole file was read and how many new charges are being saved; then it becomes the
+    report. A re-import says 0 new charges, not "0 of 0 rows saved"."""
+    monkeypatch.setattr(bot.handlers, "PROGRESS_SECONDS", 0.001)
     await with_account(user)
-    api.files["rows"] = export_csv(6_000)
+    api.files["rows"] = export_csv(30_000)
     await user.send_file("rows", "export.csv")
     progress = next(c for c in api.sent() if "Reading export.csv" in c.text)
     edits = [
@@ -227,9 +236,17 @@ async def test_the_progress_message_is_edited_as_the_rows_are_saved(
         for c in api.calls
         if c.method == "editMessageText" and int(c.params["message_id"]) == progress.message_id
     ]
-    assert len(edits) >= 2, edits
-    assert "0 of 6,000 rows saved" in edits[0]
-    assert "6000 charges imported" in edits[-1]
+    reading = [e for e in edits if "rows read…" in e]
+    assert reading, edits
+    assert all(" of 30,000 rows read…" in e for e in reading), reading
+    counts = [int(e.split(": ")[1].split(" of ")[0].replace(",", "")) for e in reading]
+    assert counts == sorted(counts) and counts[0] >= 5_000, counts
+    assert not any("saved" in e for e in edits), edits
+    assert "all 30,000 rows read; saving 30,000 new charges…" in edits[-2], edits[-2:]
+    assert "30000 charges imported" in edits[-1]
+    await user.send_file("rows", "again.csv")
+    again = [plain(c.text) for c in api.calls if c.method == "editMessageText"]
+    assert any("all 30,000 rows read; saving 0 new charges…" in e for e in again)
 
 
 async def test_export_answers_at_once_and_sends_the_zip_after(
@@ -278,3 +295,82 @@ async def test_a_private_chat_answering_a_groups_case_waits_for_the_group() -> N
     await asyncio.gather(group_task, linked_task)
     assert ran == ["group", "stranger", "linked"]
     assert processor.keys_in_use == 0
+
+
+# --- one import per chat across processes ---------------------------------------------
+
+
+@asynccontextmanager
+async def another_bot(
+    settings: Settings, db_url: str, policy: Policy, clock: Clock
+) -> AsyncIterator[tuple[App, InProcessBotApi]]:
+    """A second bot on the same database, as another process would run it: its own
+    Store (engine), service, Application and fake Telegram."""
+    store = Store.open(db_url)
+    api = InProcessBotApi()
+    service = build_service(settings, store=store, policy=policy, clock=clock)
+    application = build_application(
+        settings, service, request=api, token="123:TEST", rate_limited=False
+    )
+    try:
+        async with application:
+            yield application, api
+    finally:
+        store.close()
+
+
+async def test_one_import_per_chat_across_two_bots_on_one_database(
+    app: App,
+    api: SlowApi,
+    slow_parser: SlowParser,
+    settings: Settings,
+    db_url: str,
+    policy: Policy,
+    clock: Clock,
+) -> None:
+    """While one bot reads a chat's export, a second bot on the same database (another
+    process behind the webhook) answers that chat's next file with "still reading the
+    last one" and doesn't read it; once the first is done, the second bot imports."""
+    user = ChatDriver(app, api, user_id=1001)
+    await with_account(user)
+    api.files["first"] = export_csv(12)
+    async with another_bot(settings, db_url, policy, clock) as (twin, twin_api):
+        twin_api.files["second"] = export_csv(30)
+        other = ChatDriver(twin, twin_api, user_id=1001)
+        async with running(app):
+            await app.update_queue.put(user.updates.document("first", "first.csv"))
+            assert await until(slow_parser.started.is_set), "the import never started"
+            await other.send_file("second", "second.csv")
+            assert "still reading the last one" in other.last_text(), other.last_text()
+            assert not any("Reading second.csv" in c.text for c in twin_api.calls)
+            slow_parser.go_on.set()
+            assert await until(
+                lambda: any("12 charges imported" in plain(c.text) for c in api.calls), 10
+            )
+            assert await until(lambda: not app.bot_data.background.running("import", 1001))
+        assert slow_parser.calls == 1, "the second file was read while the first was"
+        await other.send_file("second", "second.csv")
+        texts = [plain(c.text) for c in twin_api.calls if "text" in c.params]
+        assert any("18 charges imported, 12 already here" in t for t in texts), texts[-3:]
+
+
+async def test_a_claim_left_by_a_dead_process_lapses(
+    user: ChatDriver, api: InProcessBotApi, store: Store, clock: Clock
+) -> None:
+    """A process that died mid-import leaves its claim on the chat: the chat is told the
+    last file is still being read until the claim lapses, then it can import again
+    (a crash never locks the chat for good)."""
+    await with_account(user)
+    assert store.claim_import(user.chat_id, "dead-process", clock(), CLAIM_LEASE)
+    api.files["rows"] = export_csv(5)
+    await user.send_file("rows", "export.csv")
+    assert "still reading the last one" in user.last_text()
+    clock.advance(seconds=CLAIM_LEASE.total_seconds() - 1)
+    await user.send_file("rows", "export.csv")
+    assert "still reading the last one" in user.last_text()
+    clock.advance(seconds=2)
+    await user.send_file("rows", "export.csv")
+    assert "5 charges imported" in plain(user.last_text())
+    # Done: its claim is given up, so the next file is read at once.
+    await user.send_file("rows", "again.csv")
+    assert "0 charges imported, 5 already here" in plain(user.last_text())

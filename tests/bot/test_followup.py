@@ -204,7 +204,12 @@ async def test_settings_are_changed_with_buttons(app: App, user: ChatDriver, sto
     """/settings offers each setting as a button, its common choices as buttons (the
     current one marked), and a way back; a choice is saved and the settings shown again."""
     await user.send("/settings")
-    assert user.button_labels() == ["🕘 Time zone", "🌙 Quiet hours", "⏳ Reply wait"]
+    assert user.button_labels() == [
+        "🕘 Time zone",
+        "🌙 Quiet hours",
+        "⏳ Reply wait",
+        "✍️ Signature",
+    ]
     await user.tap("Time zone")
     assert "Now: UTC" in user.last_text()
     assert "• UTC" in user.button_labels() and "Asia/Jakarta" in user.button_labels()
@@ -310,7 +315,10 @@ async def test_reminders_survive_a_restart_and_go_out_once(
             await sent_case(ChatDriver(app1, api1, user_id=user_id))
     clock.advance(days=8)
 
-    async with bot_process(settings, policy, clock, db_url) as (app2, api2):
+    # The same Telegram after the restart: it still knows the chats.
+    restarted = InProcessBotApi()
+    restarted.chats |= api1.chats
+    async with bot_process(settings, policy, clock, db_url, restarted) as (app2, api2):
         result = await sweep_of(app2).run_once()
         again = await sweep_of(app2).run_once()
     assert result.sent == 3 and again.claimed == 0

@@ -176,6 +176,10 @@ async def test_overdue_team_cases_go_out_as_one_digest(
     result = await sweep.run_once()
     assert result.sent == 3
     new = p["alex_a"].messages()[before:]
+    # 4 December is in the month's first week: November's summary goes out in that sweep.
+    (summary,) = [m for m in new if m.method == "sendPhoto"]
+    assert "Monthly summary · November 2026" in plain(str(summary.params["caption"]))
+    new = [m for m in new if m.method != "sendPhoto"]
     assert len(new) == 1
     digest = new[0].text
     assert "3 cases need attention" in plain(digest)

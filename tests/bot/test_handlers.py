@@ -29,7 +29,7 @@ async def test_start_greets_in_three_lines_and_help_lists_commands(user: ChatDri
     assert len(first_paragraph.splitlines()) == 3
     assert "TikTok" in first_paragraph
     await user.send("/help")
-    for command in ("/new", "/cases", "/case", "/cancel", "/help"):
+    for command in ("/new", "/cases", "/case", "/board", "/cancel", "/help"):
         assert command in user.last_text()
 
 
@@ -44,6 +44,37 @@ async def test_command_menu_is_registered_at_start_up(
     assert calls, "setMyCommands was not called"
     names = {c["command"] for c in calls[0].params["commands"]}
     assert names == {"new", "cases", "stats", "help", "cancel", "settings", "language"}
+
+
+async def test_private_chats_menu_adds_the_board(
+    app: Application[Any, Any, Any, Any, Any, Any], api: InProcessBotApi
+) -> None:
+    """Private chats get their own menu (Telegram's all_private_chats scope), in every
+    language: the group menu's commands and /board, which opens the board there. Groups'
+    menu (the default scope) has no /board."""
+    assert app.post_init is not None
+    await app.post_init(app)
+    private: dict[str | None, list[str]] = {}
+    default: dict[str | None, list[str]] = {}
+    for call in api.sent("setMyCommands"):
+        scope = call.params.get("scope")
+        scope = json.loads(scope) if isinstance(scope, str) else scope
+        names = [c["command"] for c in call.params["commands"]]
+        (private if scope == {"type": "all_private_chats"} else default)[
+            call.params.get("language_code")
+        ] = names
+    assert set(private) == set(default) == {None, "ru", "es", "pt", "id"}
+    for code, names in private.items():
+        assert "board" in names and "board" not in default[code]
+        assert [n for n in names if n != "board"] == default[code]
+    board = next(
+        c
+        for call in api.sent("setMyCommands")
+        if call.params.get("language_code") == "ru"
+        for c in call.params["commands"]
+        if c["command"] == "board"
+    )
+    assert board["description"] != "Your cases on a board"  # translated
 
 
 async def test_the_menu_button_opens_the_board_when_it_has_a_public_address(

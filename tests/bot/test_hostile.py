@@ -359,6 +359,20 @@ PATHS = (
             tap("Automatic payment"),
         ),
     ),
+    StepPath(
+        Step.ACCOUNT_REGION,
+        Step.REASON,
+        (
+            NEW,
+            say(ADVERTISER_ID),
+            say("Northwind"),
+            tap("Automatic payment"),
+            tap("No", True),
+            tap("USD", True),
+            tap("Active", True),
+            tap("TikTok directly"),
+        ),
+    ),
     StepPath(Step.CHARGE_DATE, Step.CHARGE_AMOUNT, DUPLICATE),
     StepPath(Step.CHARGE_AMOUNT, Step.CHARGE_CARD, (*DUPLICATE, CHARGE[0])),
     StepPath(Step.CHARGE_CARD, Step.CHARGE_INVOICE, (*DUPLICATE, *CHARGE)),
@@ -635,7 +649,13 @@ async def test_hostile_billing_exports(
     report = any("imported" in text for text in shown)
     refused = any(text.startswith("⚠️") for text in shown)
     asked = any(
-        c.buttons and ("read two ways" in c.text or "column" in c.text.casefold())
+        c.buttons
+        and (
+            "read two ways" in c.text
+            or "column" in c.text.casefold()
+            # A title line naming an account not saved here: offered to be saved (C.5).
+            or "isn't saved here yet" in c.text
+        )
         for c in calls
         if c.method == "sendMessage"
     )

@@ -297,7 +297,8 @@ async def test_start_a_case_from_a_flag_asks_a_missing_fact_first_then_skips_the
     imported charges answered are passed over."""
     await user.send("/new")
     await user.tap("My ads didn't run")  # needs who is paid and the currency, not billing
-    await add_account(user)
+    # The account the export's title lines name (an export goes into that account).
+    await add_account(user, advertiser_id="7301234567890123456")
     await user.send("/cancel")
     [account] = store.list_accounts(user.chat_id)
     assert account["billing"] is None

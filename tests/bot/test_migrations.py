@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from bot.storage import (
     accounts,
     case_events,
     cases,
+    import_claims,
     make_engine,
     members,
     metadata,
@@ -249,12 +250,141 @@ def test_0005_turns_the_names_in_assignments_into_ids(empty_url: str) -> None:
     engine.dispose()
 
 
-def test_0007_lets_an_accounts_facts_be_unknown(empty_url: str) -> None:
-    """From 0007 an account may be saved with only what its case asked (billing, Business
+def test_0007_adds_the_peoples_own_settings_and_takes_them_away(empty_url: str) -> None:
+    """0007 adds `users` (a person's signature) beside the data already there; going back
+    to 0006 drops it and leaves the rest; up again, it is there, empty."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0006")
+    now = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=1001, kind="private", created_at=now))
+    engine.dispose()
+    assert "users" not in tables(empty_url)
+
+    engine = make_engine(empty_url)
+    assert schema.upgrade(engine, "0007") == ("0006", "0007")
+    store = Store(engine)
+    store.set_signature(1001, "Liu Wen — billing@northwind.example", now)
+    assert store.signature(1001) == "Liu Wen — billing@northwind.example"
+    store.set_signature(1001, "", now)
+    assert store.signature(1001) == ""
+    assert store.signature(1002) is None
+
+    assert schema.downgrade(engine, "0006") == ("0007", "0006")
+    engine.dispose()
+    assert "users" not in tables(empty_url) and "teams" in tables(empty_url)
+    engine = make_engine(empty_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(teams.c.id)).scalars().all() == [1001]
+    schema.upgrade(engine)
+    engine.dispose()
+    assert "users" in tables(empty_url)
+
+
+def test_0008_adds_the_import_claims_and_flags_and_takes_them_away(empty_url: str) -> None:
+    """0008 adds the tables an import keeps across processes (its claim on a chat, its
+    flags' charges); the data of 0007 stays; downgrading drops just those two tables."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0007")
+    now = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=1001, kind="private", created_at=now))
+    before = tables(empty_url)
+    assert schema.upgrade(make_engine(empty_url), "0008") == ("0007", "0008")
+    assert tables(empty_url) == before | {"import_claims", "import_flags"}
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(import_claims).values(
+                chat_id=1001, holder="a", expires_at=now + timedelta(minutes=3)
+            )
+        )
+    engine.dispose()
+    assert schema.downgrade(make_engine(empty_url), "0007") == ("0008", "0007")
+    assert tables(empty_url) == before
+    engine = make_engine(empty_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(teams.c.id)).scalars().all() == [1001]
+    engine.dispose()
+
+
+def test_0009_adds_the_summary_switch_and_keeps_every_case(empty_url: str) -> None:
+    """0009 adds `teams.monthly_summary` (on for existing groups) and the summaries' table;
+    up and down again, the teams' cases stay (a table copy on SQLite would have cascaded
+    the old teams table's deletion into them)."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0006")
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO teams (id, kind, created_at) VALUES (-100900, 'group', :now)"),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, team_id, owner_user_id, reason, answers, outcome, "
+                "situation, policy_version, status, created_at, updated_at) VALUES (1, -100900, "
+                "1002, 'duplicate', '{}', 'eligible', 'duplicate_charge', '1', 'drafted', :now, "
+                ":now)"
+            ),
+            {"now": now},
+        )
+    schema.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(teams.c.monthly_summary)).scalars().all() == [True]
+        assert conn.execute(text("SELECT count(*) FROM cases")).scalar() == 1
+    schema.downgrade(engine, "0008")
+    assert "monthly_summaries" not in tables(empty_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cases")).scalar() == 1
+        columns = {c["name"] for c in inspect(conn).get_columns("teams")}
+    assert "monthly_summary" not in columns
+    engine.dispose()
+
+
+def test_going_down_to_0002_keeps_the_cases_and_their_timelines(tmp_path: Path) -> None:
+    """SQLite: 0004 and 0003 drop a column of `cases` and `teams` going down; copying those
+    tables (a batch) dropped the old ones, and SQLite's cascades deleted every case and
+    its events with them. Down to 0002 and up again, all are still there."""
+    url = f"sqlite:///{tmp_path / 'down.sqlite3'}"
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=-100900, kind="group", created_at=now))
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, team_id, owner_user_id, reason, answers, outcome, "
+                "situation, policy_version, status, created_at, updated_at) VALUES (1, -100900, "
+                "1002, 'duplicate', '{}', 'eligible', 'duplicate_charge', '1', 'drafted', :now, "
+                ":now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            insert(case_events).values(id=1, case_id=1, at=now, actor_user_id=1002, what="ticket")
+        )
+
+    def counts() -> tuple[int, int]:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT count(*) FROM cases")).scalar()
+            events = conn.execute(text("SELECT count(*) FROM case_events")).scalar()
+        return int(found or 0), int(events or 0)
+
+    schema.downgrade(engine, "0002")
+    assert counts() == (1, 1)
+    schema.upgrade(engine)
+    assert counts() == (1, 1)
+    engine.dispose()
+
+
+def test_0010_lets_an_accounts_facts_be_unknown(empty_url: str) -> None:
+    """From 0010 an account may be saved with only what its case asked (billing, Business
     Center, currency, status and who is paid may be NULL); downgrading writes the old
     defaults into the facts never asked, and keeps the ones known."""
     engine = make_engine(empty_url)
-    schema.upgrade(engine)
+    schema.upgrade(engine, "0009")
+    assert schema.upgrade(engine, "0010") == ("0009", "0010")
     now = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(insert(teams).values(id=7, kind="private", created_at=now))
@@ -276,7 +406,7 @@ def test_0007_lets_an_accounts_facts_be_unknown(empty_url: str) -> None:
     )
     with engine.connect() as conn:
         assert tuple(conn.execute(query).one()) == ("manual", None, None, None, None)
-    schema.downgrade(engine, "0006")
+    assert schema.downgrade(engine, "0009") == ("0010", "0009")
     with engine.connect() as conn:
         row = conn.execute(
             text("SELECT billing, in_bc, currency, status, paid_via FROM accounts")
@@ -289,4 +419,61 @@ def test_0007_lets_an_accounts_facts_be_unknown(empty_url: str) -> None:
         "tiktok",
     )
     schema.upgrade(engine)
+    engine.dispose()
+
+
+def test_0010_keeps_an_accounts_charges_flags_and_cases(empty_url: str) -> None:
+    """0010 changes `accounts` (on SQLite, a copy of the table replacing the old one): the
+    account's imported charges, its import flag and its case's links to both are all still
+    there after it, up and down. With SQLite's foreign keys on while the old table was
+    dropped, its cascades deleted every charge and flag and unlinked the case."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0009")
+    now = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=7, kind="private", created_at=now))
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, team_id, advertiser_id, billing, in_bc, currency, "
+                "status, paid_via, created_at) VALUES (1, 7, '7289000011112221010', 'manual', "
+                "false, 'USD', 'active', 'tiktok', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO transactions (id, account_id, happened_on, amount, currency, "
+                "source, created_at) VALUES (1, 1, '2026-11-09', '189.90', 'USD', 'import', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO import_flags (id, team_id, account_id, rule, charge_ids, "
+                "created_at) VALUES (1, 7, 1, 'duplicate', '[1]', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, team_id, owner_user_id, reason, answers, outcome, "
+                "situation, policy_version, status, created_at, updated_at, account_id, "
+                "transaction_id) VALUES (1, 7, 1002, 'duplicate', '{}', 'eligible', "
+                "'duplicate_charge', '1', 'drafted', :now, :now, 1, 1)"
+            ),
+            {"now": now},
+        )
+
+    def kept() -> tuple[int, int, tuple[object, ...]]:
+        with engine.connect() as conn:
+            charges = conn.execute(text("SELECT count(*) FROM transactions")).scalar()
+            flags = conn.execute(text("SELECT count(*) FROM import_flags")).scalar()
+            links = conn.execute(text("SELECT account_id, transaction_id FROM cases")).one()
+        return int(charges or 0), int(flags or 0), tuple(links)
+
+    assert kept() == (1, 1, (1, 1))
+    assert schema.upgrade(engine, "0010") == ("0009", "0010")
+    assert kept() == (1, 1, (1, 1))
+    assert schema.downgrade(engine, "0009") == ("0010", "0009")
+    assert kept() == (1, 1, (1, 1))
     engine.dispose()

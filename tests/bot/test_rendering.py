@@ -121,6 +121,7 @@ def _actions(step: Step, path: Route) -> list[Action]:
         Step.ACCOUNT_CURRENCY: [_choose("USD")],
         Step.ACCOUNT_STATUS: [_choose(path.status)],
         Step.ACCOUNT_PAID_VIA: [_choose(path.paid_via)],
+        Step.ACCOUNT_REGION: [_choose("JP") if full else _skip],
         Step.REASON: [_choose(path.reason)],
         Step.CHARGE_DATE: [_text("2026-11-09 10:02" if full else "2026-11-09")],
         Step.CHARGE_AMOUNT: [_text("$189.90" if full else "189.9")],
@@ -607,6 +608,7 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         billing_words=labels.BILLING_WORDS,
         reason_phrase=labels.REASON_PHRASES["duplicate"],
         timing=_policy().timing,
+        signature="Liu Wen — billing@northwind.example",
     )
     return {
         "cancelled": [{}],
@@ -731,8 +733,13 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "quiet_end": "09:00",
                 "reply_days": 5,
                 "is_group": False,
-                "flags": {"answer_in_group": False, "topic_per_case": False},
+                "flags": {
+                    "answer_in_group": False,
+                    "topic_per_case": False,
+                    "monthly_summary": True,
+                },
                 "copy_on": False,
+                "signature": None,
             },
             {
                 "error": "I don't know the time zone 'Mars/Base'.",
@@ -742,8 +749,13 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "quiet_end": "09:00",
                 "reply_days": 5,
                 "is_group": True,
-                "flags": {"answer_in_group": True, "topic_per_case": True},
+                "flags": {
+                    "answer_in_group": True,
+                    "topic_per_case": True,
+                    "monthly_summary": False,
+                },
                 "copy_on": True,
+                "signature": "",
             },
             {
                 "error": None,
@@ -753,8 +765,13 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "quiet_end": "08:00",
                 "reply_days": 7,
                 "is_group": True,
-                "flags": {"answer_in_group": False, "topic_per_case": False},
+                "flags": {
+                    "answer_in_group": False,
+                    "topic_per_case": False,
+                    "monthly_summary": True,
+                },
                 "copy_on": False,
+                "signature": "Liu Wen <billing@northwind.example>",
             },
         ],
         "assign_pick": [{"case": _case_view()}],
@@ -762,7 +779,13 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             {"which": "tz", "current": "Asia/Jakarta"},
             {"which": "quiet", "current": "21:00–09:00"},
             {"which": "reply", "current": "5 business days"},
+            {"which": "sign", "current": "Liu Wen <billing@northwind.example>"},
         ],
+        "signature": [
+            {"error": None, "is_group": False},
+            {"error": "That looks like a card number, and I never keep those.", "is_group": True},
+        ],
+        "signature_saved": [{"signature": "Liu Wen <billing@northwind.example>"}],
         "case_not_found": [{"number": "99"}],
         "case_usage": [{}],
         "cases": [
@@ -809,6 +832,7 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                         "in_bc": True,
                         "currency": "USD",
                         "account_status": "suspended",
+                        "region": "JP",
                     }
                 ],
                 "labels": labels.BILLING_WORDS,
@@ -817,10 +841,10 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         ],
         "assign_usage": [{}],
         "export": [
-            {"count": 0, "total": 0, "is_group": False},
-            {"count": 0, "total": 0, "is_group": True},
-            {"count": 2, "total": 2, "is_group": False},
-            {"count": 500, "total": 612, "is_group": True},
+            {"count": 0, "total": 0, "is_group": False, "signature": "Liu Wen <b>"},
+            {"count": 0, "total": 0, "is_group": True, "signature": None},
+            {"count": 2, "total": 2, "is_group": False, "signature": "Liu Wen <b>"},
+            {"count": 500, "total": 612, "is_group": True, "signature": None},
         ],
         "forget_confirm": [
             {"held": ["2 cases", "1 ad account", "your chat settings"], "changed": False},
@@ -831,7 +855,11 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         "forget_kept": [{}],
         "evidence_which": [{"notes": []}, {"notes": [Note("card_in_file")]}],
         "import_help": [{}],
-        "import_no_account": [{}],
+        "import_add_account": [{"filename": "export <1>.csv"}],
+        "import_new_account": [
+            {"filename": "export <1>.csv", "account": "Acme <Shoes> · 7301…3456", "saved": []},
+            {"filename": "a.csv", "account": "Ad account 7301…3456", "saved": ["N · 7289…1010"]},
+        ],
         "import_which_account": [{"filename": "export <1>.csv"}],
         "import_expired": [{}],
         "import_cancelled": [{}],

@@ -295,3 +295,19 @@ def test_a_teams_half_year_draws_as_a_readable_chart() -> None:
         docs = Path(__file__).resolve().parents[2] / "docs"
         docs.mkdir(exist_ok=True)
         (docs / "stats-chart.png").write_bytes(png)
+
+
+async def test_stats_month_is_the_last_calendar_month(
+    user: ChatDriver, api: InProcessBotApi, clock: Clock
+) -> None:
+    """`/stats month`: the cases opened in the calendar month before this one (the monthly
+    summary's figures), named by its month; a case opened this month is not in it."""
+    await refunded_case(user)  # opened 26 November
+    clock.now = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    caption = plain(str(the_photo(await user.send("/stats month")).params["caption"]))
+    assert caption.startswith("📊 Last month · November 2026")
+    assert "Cases opened: 1 · sent: 1 · closed: 1" in caption
+    clock.now = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)
+    await user.send("/stats month")
+    text = plain(user.last_with_buttons().params["text"])
+    assert text.startswith("📊 Last month · December 2026") and "Cases opened: 0" in text

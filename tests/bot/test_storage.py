@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import event, func, select
 
-from bot import schema
+from bot import schema, storage
 from bot.storage import (
     IntakeRow,
     Store,
@@ -475,3 +476,41 @@ def test_a_deleted_row_leaves_no_bytes_in_the_sqlite_file_or_its_wal(tmp_path: P
     assert not wal.exists() or b"Ocelots" not in wal.read_bytes()
     assert store.team_title(-1000) == "Team number 0"
     store.close()
+
+
+def test_times_written_past_sqlalchemy_are_in_its_own_sqlite_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statements that skip SQLAlchemy's types (the update's record, the intake row, a
+    timeline line) write a time as SQLAlchemy's DATETIME does on SQLite, to the microsecond
+    even when there are none: the same moment is the same text in every table, and text
+    comparisons (`forget_handled_updates`, the timeline's order) hold."""
+    store = Store.open(f"sqlite:///{tmp_path / 'times.sqlite3'}")
+    moment = datetime(2026, 11, 9, 10, 2, tzinfo=UTC)  # a whole second
+    monkeypatch.setattr(storage, "_utcnow", lambda: moment)
+    _team_with_account(store)
+    with store.unit() as conn:
+        store._record(conn, (77, "m:1001:5"))
+        store.save_intake(TEAM_A, USER, IntakeRow(intake=Intake(), token=new_token(), is_new=True))
+        case_id = store.save_draft_case(
+            case_id=None,
+            team_id=TEAM_A,
+            owner_user_id=USER,
+            answers=_answers(),
+            outcome="eligible",
+            situation="duplicate_charge",
+            policy_version="2026-11-26",
+            subject=None,
+            message=None,
+            now=moment,
+        )
+    with store.engine.connect() as conn:
+        texts = {
+            "cases.created_at (SQLAlchemy)": f"SELECT created_at FROM cases WHERE id = {case_id}",
+            "handled_updates.handled_at": "SELECT handled_at FROM handled_updates",
+            "intakes.updated_at": "SELECT updated_at FROM intakes",
+            "case_events.at": f"SELECT at FROM case_events WHERE case_id = {case_id}",
+        }
+        found = {name: conn.exec_driver_sql(sql).scalar_one() for name, sql in texts.items()}
+    store.close()
+    assert set(found.values()) == {"2026-11-09 10:02:00.000000"}, found

@@ -144,7 +144,8 @@ def test_whole_duplicate_charge_intake_in_the_terminal(tmp_path: Path) -> None:
         "  [1] I was charged twice",
         "  [1] ✅ Done (1)",
         "  [1] 📄 Copy as file",
-        "  [4] ✅ I've sent it",
+        "  [3] ✍️ Sign it with your name",  # offered until the user signs or declines
+        "  [5] ✅ I've sent it",
     ):
         assert button in lines, button
     # The verdict, with the names of its source pages and its warnings.

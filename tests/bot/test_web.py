@@ -116,7 +116,11 @@ def webhook_settings(settings: Settings) -> Settings:
 async def webhook_bot(
     webhook_settings: Settings, service: RefundService, api: InProcessBotApi
 ) -> AsyncIterator[RunningBot]:
-    """The bot in webhook mode, listening; stopped as SIGTERM would stop it."""
+    """The bot in webhook mode, listening; stopped as SIGTERM would stop it. The chats the
+    tests' updates come from (5001–5009, 5401–5409) have written to the bot, so Telegram
+    knows them."""
+    for chat_id in [*range(5001, 5010), *range(5401, 5410)]:
+        api.open_chat(chat_id)
     app = build_application(webhook_settings, service, request=api, rate_limited=False)
     stop, ready = asyncio.Event(), asyncio.Event()
     running = asyncio.create_task(run_webhook(app, webhook_settings, stop=stop, ready=ready))
@@ -398,8 +402,9 @@ async def test_polling_mode_serves_healthz_from_run_polling_hooks(
     assert app.post_init is not None and app.post_shutdown is not None
     async with app:
         await app.post_init(app)
-        # The command menu first: once as the default, once per other language.
-        assert [c.method for c in api.calls].count("setMyCommands") == len(i18n.LANGUAGES)
+        # The command menu first: for groups (the default) and for private chats (with
+        # /board), each in every language.
+        assert [c.method for c in api.calls].count("setMyCommands") == 2 * len(i18n.LANGUAGES)
         async with httpx.AsyncClient() as client:
             health = await client.get(f"http://127.0.0.1:{port}/healthz")
         await app.post_shutdown(app)

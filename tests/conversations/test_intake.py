@@ -35,6 +35,7 @@ ACCOUNT = {
 
 # A valid answer for each question, as a user would give it.
 ANSWERS: dict[Step, tuple[str, str]] = {
+    Step.ACCOUNT_REGION: ("skip", ""),
     Step.CHARGE_DATE: ("text", "9 Nov 10:02"),
     Step.CHARGE_AMOUNT: ("text", "189.90 USD"),
     Step.BALANCE: ("text", "420 USD"),
@@ -125,10 +126,13 @@ CHARGE = [
             [*CHARGE, Step.STORY, Step.WANT, Step.NOTICED, Step.EVIDENCE],
         ),
         (Reason.OTHER, {}, [*CHARGE, Step.STORY, Step.WANT, Step.NOTICED, Step.EVIDENCE]),
+        # The saved account's country isn't known: a wrong invoice's note on when invoices
+        # appear depends on it, so it is asked (optional) before the charge.
         (
             Reason.WRONG_INVOICE,
             {"billing": Billing.INVOICING},
             [
+                Step.ACCOUNT_REGION,
                 Step.CHARGE_DATE,
                 Step.CHARGE_AMOUNT,
                 Step.CHARGE_INVOICE,
@@ -155,8 +159,39 @@ CHARGE = [
             [Step.BALANCE, Step.APPEAL],
         ),
         (Reason.SUSPENDED, {}, [Step.BALANCE, Step.APPEAL]),
+        (
+            Reason.WRONG_INVOICE,
+            {"billing": Billing.INVOICING, "region": "JP"},
+            [
+                Step.CHARGE_DATE,
+                Step.CHARGE_AMOUNT,
+                Step.CHARGE_INVOICE,
+                Step.CHARGE_CAMPAIGNS,
+                Step.INVOICE_PROBLEM,
+                Step.NOTICED,
+                Step.EVIDENCE,
+            ],
+        ),
+        # A duplicate on monthly invoicing: the note on invoice timing depends on the country.
+        (
+            Reason.DUPLICATE,
+            {"billing": Billing.INVOICING},
+            [
+                Step.ACCOUNT_REGION,
+                Step.CHARGE_DATE,
+                Step.CHARGE_AMOUNT,
+                Step.CHARGE_INVOICE,
+                Step.CHARGE_CAMPAIGNS,
+                Step.OTHER_CHARGE,
+                Step.OTHER_INVOICE,
+                Step.WANT,
+                Step.NOTICED,
+                Step.EVIDENCE,
+            ],
+        ),
         (Reason.POOR_RESULTS, {}, []),
-        (Reason.AD_CREDITS, {}, []),
+        # No account, but where promo codes are self-serve depends on its country.
+        (Reason.AD_CREDITS, {}, [Step.ACCOUNT_REGION]),
         (Reason.REJECTED_UNSPENT, {}, []),
     ],
 )
@@ -190,7 +225,8 @@ def test_a_non_admin_hears_the_verdict_before_being_asked_for_evidence() -> None
 
 def test_new_account_questions_in_order() -> None:
     """Adding an account on its own (/accounts) asks every fact: ID, name, who is paid,
-    status, billing, BC (and its ID if in one), currency; then it is done."""
+    status, billing, BC (and its ID if in one), currency, and last the country (optional);
+    then it is done."""
     intake = Intake()
     intake.answers["_purpose"] = "account"
     with attached(intake):
@@ -212,6 +248,8 @@ def test_new_account_questions_in_order() -> None:
         seen.append(intake.step)
         intake.submit_text("chf", TODAY)
         seen.append(intake.step)
+        intake.submit_text("Japón", TODAY)
+        seen.append(intake.step)
     assert seen == [
         Step.ACCOUNT_ID,
         Step.ACCOUNT_NAME,
@@ -221,10 +259,12 @@ def test_new_account_questions_in_order() -> None:
         Step.ACCOUNT_BC,
         Step.ACCOUNT_BC_ID,
         Step.ACCOUNT_CURRENCY,
+        Step.ACCOUNT_REGION,
         Step.DONE,
     ]
     assert intake.answers["in_bc"] is True and intake.answers["bc_id"] is None
     assert intake.answers["currency"] == "CHF"
+    assert intake.answers["region"] == "JP"  # "Japón" typed: read in any language the bot speaks
 
 
 def _new_account_questions(reason: Reason, *choices: str) -> list[Step]:
@@ -250,6 +290,7 @@ def _new_account_questions(reason: Reason, *choices: str) -> list[Step]:
 
 
 PAID = Step.ACCOUNT_PAID_VIA
+REGION = Step.ACCOUNT_REGION
 
 
 @pytest.mark.parametrize(
@@ -267,11 +308,24 @@ PAID = Step.ACCOUNT_PAID_VIA
             (),
             [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_CURRENCY],
         ),
+        # When invoices appear differs by region (a note under the verdict): a wrong
+        # invoice, and a charge queried on monthly invoicing, ask the country last.
         (
             Reason.WRONG_INVOICE,
             (),
-            [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_CURRENCY],
+            [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_CURRENCY, REGION],
         ),
+        (
+            Reason.DUPLICATE,
+            ("invoicing",),
+            [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_CURRENCY, REGION],
+        ),
+        (
+            Reason.UNRECOGNISED,
+            ("invoicing",),
+            [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_CURRENCY, REGION],
+        ),
+        (Reason.WRONG_INVOICE, ("agency",), [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_CURRENCY]),
         # No verdict depends on the billing option: only who is paid and the currency.
         (Reason.AFTER_PAUSE, (), [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_CURRENCY]),
         (Reason.NOT_DELIVERED, (), [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_CURRENCY]),
@@ -323,9 +377,10 @@ PAID = Step.ACCOUNT_PAID_VIA
             ("manual", "no"),
             [Step.ACCOUNT_ID, PAID, Step.ACCOUNT_BILLING, Step.ACCOUNT_BC, Step.ACCOUNT_CURRENCY],
         ),
-        # The reason alone decides: no account at all.
+        # The reason alone decides: no account at all. Ad credits asks only the country
+        # (where promo codes are self-serve depends on it).
         (Reason.POOR_RESULTS, (), []),
-        (Reason.AD_CREDITS, (), []),
+        (Reason.AD_CREDITS, (), [REGION]),
         (Reason.REJECTED_UNSPENT, (), []),
     ],
 )

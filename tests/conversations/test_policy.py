@@ -83,6 +83,18 @@ instead = "Do something else."
 """
 
 
+REGIONAL_NOTE = """
+[[regional_note]]
+id = "promo"
+situations = ["duplicate"]
+regions = ["JP", "VN"]
+sources = ["T1"]
+text = "Self-serve here."
+elsewhere = "Not here."
+unknown = "If your account is in Japan or Vietnam, self-serve."
+"""
+
+
 def write_policy(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "policy.toml"
     path.write_text(text, encoding="utf-8")
@@ -283,6 +295,32 @@ def test_regions_are_read(tmp_path: Path) -> None:
     assert policy.situations[1].regions is None
 
 
+def test_regional_notes_are_read_and_say_what_applies(tmp_path: Path) -> None:
+    """A [[regional_note]] is kept with its regions, and says its text in them, `elsewhere`
+    in another country, and `unknown` when the account's country isn't known."""
+    text = MINIMAL + REGIONAL_NOTE
+    [note] = load_policy(write_policy(tmp_path, text)).regional_notes
+    assert note.situations == frozenset({"duplicate"})
+    assert note.regions == frozenset({"JP", "VN"})
+    assert note.says("JP") == note.says("vn") == "Self-serve here."
+    assert note.says("US") == "Not here."
+    assert note.says(None) == "If your account is in Japan or Vietnam, self-serve."
+
+
+def test_the_real_regional_notes_follow_policy_md(policy: Policy) -> None:
+    """POLICY.md's regional differences are in the data: promo codes self-serve in exactly
+    VN, JP, TW, MY, ID and TH [T13]; invoice timing for Japan and Latin America [T10]; the
+    unknown-region texts hedge as "If your account is in …"."""
+    notes = {note.id: note for note in policy.regional_notes}
+    promo = notes["promo_codes_self_serve"]
+    assert promo.regions == frozenset({"VN", "JP", "TW", "MY", "ID", "TH"})
+    assert promo.situations == frozenset({"ad_credits"}) and promo.sources == ("T13",)
+    assert notes["invoice_timing_japan"].regions == frozenset({"JP"})
+    assert {"BR", "MX", "AR", "CO"} <= notes["invoice_timing_latin_america"].regions
+    for note in notes.values():
+        assert note.unknown is not None and note.unknown.startswith("If your account is in")
+
+
 # --- refusing a broken file -----------------------------------------------------------------
 
 INVALID = [
@@ -406,6 +444,31 @@ INVALID = [
         'row = 5\nregions = ["jp"]\n',
         ["region 'jp'", "ISO 3166"],
         id="region-not-an-iso-code",
+    ),
+    pytest.param(
+        "row = 5\n",
+        'row = 5\nregions = ["JP", "XX"]\n',
+        ["situation 'duplicate'", "region 'XX' is not a country's ISO 3166 code"],
+        id="region-no-country-has",
+    ),
+    pytest.param(
+        'instead = "Do something else."\n',
+        'instead = "Do something else."\n' + REGIONAL_NOTE.replace('"VN"', '"JA"'),
+        ["regional_note 'promo'", "region 'JA' is not a country's ISO 3166 code"],
+        id="note-region-no-country-has",
+    ),
+    pytest.param(
+        'instead = "Do something else."\n',
+        'instead = "Do something else."\n'
+        + REGIONAL_NOTE.replace('situations = ["duplicate"]', 'situations = ["dupe"]'),
+        ["regional_note 'promo'", "unknown situation 'dupe'"],
+        id="note-for-an-unknown-situation",
+    ),
+    pytest.param(
+        'instead = "Do something else."\n',
+        'instead = "Do something else."\n' + REGIONAL_NOTE.replace('regions = ["JP", "VN"]\n', ""),
+        ["regional_note 'promo'", "missing key 'regions'"],
+        id="note-without-regions",
     ),
     pytest.param(
         "row = 5\n",

@@ -22,7 +22,8 @@ def _install_emulator() -> str | None:
         return "node and npm are needed to run the Telegram emulator (telegram-test-api)"
     try:
         result = subprocess.run(
-            [npm, "ci", "--prefix", str(E2E_DIR), "--no-audit", "--no-fund"],
+            # From npm's cache when it holds the pinned versions (no registry needed).
+            [npm, "ci", "--prefer-offline", "--prefix", str(E2E_DIR), "--no-audit", "--no-fund"],
             capture_output=True,
             text=True,
             timeout=180,

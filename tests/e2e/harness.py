@@ -8,6 +8,7 @@ the list). Nothing here is imported by production code.
 
 from __future__ import annotations
 
+import email.policy
 import html
 import json
 import os
@@ -15,12 +16,14 @@ import re
 import secrets
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -141,6 +144,43 @@ class _StoredFile:
     data: bytes
 
 
+@dataclass(frozen=True)
+class SentPhoto:
+    """A photo the bot sent (sendPhoto), as the proxy received it."""
+
+    chat_id: int
+    message_id: int
+    filename: str
+    data: bytes
+    caption: str
+    buttons: tuple[tuple[str, str], ...]
+
+    @property
+    def plain_caption(self) -> str:
+        return plain(self.caption)
+
+
+def multipart_fields(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:
+    """A multipart/form-data body's fields: name → (file name or None, bytes)."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    fields: dict[str, tuple[str | None, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            fields[name] = (part.get_filename(), payload)
+    return fields
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk; (0, 0) for anything else."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) < 24:
+        return 0, 0
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
 @dataclass
 class _BotState:
     """What the proxy keeps per bot token: updates fetched from the emulator and not yet
@@ -164,6 +204,7 @@ class RepairProxy:
         self.members: set[tuple[int, int]] = set()
         self.calls: list[tuple[str, str]] = []  # (token, method), for assertions and waits
         self.downloads: list[tuple[str, str]] = []  # (token, file_path) served
+        self.photos: dict[str, list[SentPhoto]] = {}  # token → photos the bot sent
         self._files: dict[tuple[str, str], _StoredFile] = {}  # (token, file_id) → file
         self._bots: dict[str, _BotState] = {}
         self._lock = threading.Lock()
@@ -280,6 +321,8 @@ class RepairProxy:
             return 200, {"ok": True, "result": self.get_updates(token, params)}
         if method == "getChatMember":
             return 200, {"ok": True, "result": self.chat_member(params)}
+        if method == "sendPhoto":
+            return self.send_photo(token, body, content_type, params)
         answer = self.client.post(
             f"/bot{token}/{method}", content=body, headers={"Content-Type": content_type}
         )
@@ -305,6 +348,69 @@ class RepairProxy:
                 "description": data.get("description") or "Bad Request",
             }
         return 200, {"ok": True, "result": self.fix_result(method, params, data.get("result"))}
+
+    # --- sendPhoto, which the emulator lacks ------------------------------------------
+
+    def send_photo(
+        self, token: str, body: bytes, content_type: str, params: dict[str, Any]
+    ) -> tuple[int, Any]:
+        """sendPhoto as the Bot API answers it. An upload (multipart/form-data, as PTB sends
+        a new picture) is kept here for the tests to read (`photos`); the emulator gets the
+        caption and buttons as a message, so the chat's history shows it (its caption as
+        the text) and its buttons can be pressed. The answer is a photo message: `photo`
+        sizes and `caption`, no text."""
+        fields: dict[str, tuple[str | None, bytes]] = {}
+        if content_type.startswith("multipart/form-data"):
+            fields = multipart_fields(body, content_type)
+            params = {k: v.decode() for k, (filename, v) in fields.items() if filename is None}
+        filename, data = fields.get("photo", (None, b""))
+        if not data:
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: there is no photo in the request",
+            }
+        caption = str(params.get("caption") or "")
+        if len(plain(caption)) > 1024:
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: message caption is too long",
+            }
+        relay: dict[str, Any] = {"chat_id": params["chat_id"], "text": caption or "🖼"}
+        if params.get("reply_markup"):
+            relay["reply_markup"] = params["reply_markup"]
+        status, answer = self.handle(
+            f"/bot{token}/sendMessage", json.dumps(relay).encode(), "application/json"
+        )
+        if status != 200:
+            return status, answer
+        message = dict(answer["result"])
+        width, height = png_size(data)
+        file_id = f"photo-{secrets.token_hex(8)}"
+        message.pop("text", None)
+        message["photo"] = [
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "width": width,
+                "height": height,
+                "file_size": len(data),
+            }
+        ]
+        if caption:
+            message["caption"] = plain(caption)
+        shown = SentPhoto(
+            chat_id=int(params["chat_id"]),
+            message_id=int(message["message_id"]),
+            filename=filename or "",
+            data=data,
+            caption=caption,
+            buttons=_buttons({"reply_markup": params.get("reply_markup")}),
+        )
+        with self._lock:
+            self.photos.setdefault(token, []).append(shown)
+        return 200, {"ok": True, "result": message}
 
     def fix_result(self, method: str, params: dict[str, Any], result: Any) -> Any:
         if method == "getMe" and isinstance(result, dict):
@@ -419,9 +525,15 @@ class BotProcess:
     SQLite file in `workdir`)."""
 
     def __init__(
-        self, token: str, proxy: RepairProxy, workdir: Path, database_url: str | None = None
+        self,
+        token: str,
+        proxy: RepairProxy,
+        workdir: Path,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.token = token
+        self.env = env or {}  # settings of this test's bot (e.g. BOARD_URL)
         self.database_url = database_url or f"sqlite:///{workdir / 'refundbot.sqlite3'}"
         self.proxy = proxy
         self.workdir = workdir
@@ -443,6 +555,7 @@ class BotProcess:
             "HTTP_LISTEN": "127.0.0.1",
             "HTTP_PORT": str(self.http_port),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            **self.env,
         }
         self.starts += 1
         polls_before = self.proxy.polls(self.token)
@@ -718,7 +831,12 @@ def _buttons(message: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     if not isinstance(markup, dict):
         return ()
     return tuple(
-        (str(b.get("text", "")), str(b.get("callback_data") or b.get("url") or ""))
+        (
+            str(b.get("text", "")),
+            str(
+                b.get("callback_data") or b.get("url") or (b.get("web_app") or {}).get("url") or ""
+            ),
+        )
         for row in markup.get("inline_keyboard") or []
         for b in row
     )

@@ -30,8 +30,13 @@ production code runs unchanged:
   GET /file/bot<token>/<file_path> on the same host), so a billing export sent as a
   document is downloaded from the server the bot is pointed at.
 
+- sendPhoto is missing: the proxy reads the upload (multipart/form-data), keeps the picture
+  for the tests (`RepairProxy.photos`), and hands the emulator the caption and buttons as
+  a message, so the chat shows it and its buttons can be pressed; the bot is answered
+  with a photo message (`photo` sizes from the PNG, `caption`).
+
 Not covered here because the emulator lacks the methods (they answer HTTP 500): sendDocument
-(the message as a .txt file, /export), sendPhoto, getChat, createForumTopic, and
+(the message as a .txt file, /export), getChat, createForumTopic, and
 (my_)chat_member updates; nor are group admins (nobody is one here). getFile and the
 file's bytes (billing imports) and getChatMember are answered by the repair proxy.
 Those paths stay covered by the in-process flow tests (tests/bot/).
@@ -47,7 +52,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.harness import BOT_USERNAME, BotProcess, ChatUser, Emulator, RepairProxy
+from bot.miniapp_auth import make_init_data
+from tests.e2e.harness import (
+    BOT_USERNAME,
+    BotProcess,
+    ChatUser,
+    Emulator,
+    RepairProxy,
+    SentPhoto,
+    png_size,
+)
 from tests.helpers import account_question
 
 pytestmark = pytest.mark.skipif(
@@ -81,7 +95,8 @@ def people(
 
 def add_account(user: ChatUser, billing: str = "Automatic payment") -> None:
     """Answer the account questions the intake asks, in its order: after the reason only
-    the facts that reason needs, from /accounts all of them (name included)."""
+    the facts that reason needs, from /accounts all of them (name included; the country,
+    optional, skipped)."""
     answers = {
         "id": lambda: user.send(ADVERTISER_ID),
         "name": lambda: user.send("Northwind Apparel"),
@@ -91,6 +106,7 @@ def add_account(user: ChatUser, billing: str = "Automatic payment") -> None:
         "bc": lambda: user.tap("No", exact=True),
         "bc_id": lambda: user.tap("Skip"),
         "currency": lambda: user.tap("USD", exact=True),
+        "region": lambda: user.tap("Skip"),
     }
     while (which := account_question(user.last_text())) is not None:
         answers[which]()
@@ -229,7 +245,12 @@ def test_a_billing_export_sent_as_a_document_is_imported(
     alex.send("/accounts")
     alex.tap("Add an account")
     add_account(alex)
-    data = (DATA / "billing_title_lines.csv").read_bytes()
+    # The export of the account added above (its title line names it).
+    data = (
+        (DATA / "billing_title_lines.csv")
+        .read_bytes()
+        .replace(b"7301234567890123456", ADVERTISER_ID.encode())
+    )
     proxy.add_file(token, "export-1", "documents/file_0.csv", data)
     alex.send_document("export-1", "billing_title_lines.csv", len(data))
     report = alex.wait_for("charges imported")
@@ -238,3 +259,66 @@ def test_a_billing_export_sent_as_a_document_is_imported(
     assert (token, "getFile") in proxy.calls
     # The proxy serves every test's bot: this bot's downloads are the ones with its token.
     assert [d for d in proxy.downloads if d[0] == token] == [(token, "documents/file_0.csv")]
+
+
+def test_stats_and_board_in_a_private_chat_and_a_group(
+    people: dict[str, ChatUser], proxy: RepairProxy, token: str, bot_process: BotProcess
+) -> None:
+    """Alex sends a case of his own and one of the group's (started there, answered in
+    private). /stats in private and in the group each arrive as a photo (a PNG uploaded
+    with sendPhoto) with that chat's figures as the caption, and its period buttons work.
+    With a board URL set, private /board is a button opening it as a Mini App (the group is
+    told to ask in private), /board is in private chats' menu, and the board's chart is
+    served by the bot's own HTTP server for the initData Telegram would sign."""
+    bot_process.stop()
+    bot_process.env["BOARD_URL"] = "https://board.example.com/board/"
+    bot_process.start()
+    alex, alex_group = people["alex"], people["alex_group"]
+
+    alex.send("/new")
+    add_account(alex, billing="Manual payment")
+    unused_balance_to_verdict(alex)
+    alex.tap("I've sent it")
+    alex.send("TT-1001")
+    alex_group.send(f"/new@{BOT_USERNAME}")
+    url = next(data for label, data in alex_group.last_with_buttons().buttons if "private" in label)
+    alex.send(f"/start {url.rsplit('=', 1)[1]}")
+    add_account(alex, billing="Manual payment")  # the team's own ad account
+    unused_balance_to_verdict(alex)
+    alex.tap("I've sent it")
+    alex.send("TT-1002")
+
+    def photos_to(chat_id: int) -> list[SentPhoto]:
+        return [p for p in proxy.photos.get(token, []) if p.chat_id == chat_id]
+
+    alex.send("/stats")
+    (mine,) = photos_to(ALEX)
+    assert mine.filename == "stats.png" and png_size(mine.data)[0] >= 600
+    assert "Last 30 days" in mine.plain_caption
+    assert "Cases opened: 1 · sent: 1 · closed: 0" in mine.plain_caption
+    assert "asked 420.00 USD" in mine.plain_caption
+    alex.tap("Last 90 days")
+    assert "• Last 90 days" in [label for label, _ in photos_to(ALEX)[-1].buttons]
+
+    alex_group.send(f"/stats@{BOT_USERNAME}")
+    (team,) = photos_to(GROUP)
+    assert "Cases opened: 1 · sent: 1" in team.plain_caption
+    assert "asked 420.00 USD" in team.plain_caption
+
+    alex.send("/board")
+    assert (
+        "📋 Open the board",
+        "https://board.example.com/board/",
+    ) in alex.last_with_buttons().buttons
+    alex_group.send(f"/board@{BOT_USERNAME}")
+    assert "private chat" in alex_group.last_text()
+    assert (token, "setMyCommands") in proxy.calls
+
+    signed = make_init_data(token, {"id": ALEX, "first_name": "Alex", "username": "alex"})
+    base = f"http://127.0.0.1:{bot_process.http_port}/board/api"
+    headers = {"Authorization": f"tma {signed}"}
+    chart = httpx.get(f"{base}/chart.png", params={"team": str(GROUP)}, headers=headers, timeout=30)
+    assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+    board = httpx.get(f"{base}/cases", headers=headers, timeout=30).json()
+    teams = {c["team_id"] for column in board["columns"] for c in column["cases"]}
+    assert teams == {ALEX, GROUP}

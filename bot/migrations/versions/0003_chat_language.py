@@ -22,5 +22,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("teams") as batch:
-        batch.drop_column("language")
+    # A plain DROP COLUMN (SQLite has it since 3.35): a batch would copy `teams` and drop
+    # the old table, and SQLite's cascades would delete every case with it.
+    op.drop_column("teams", "language")

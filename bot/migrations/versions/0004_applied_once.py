@@ -29,7 +29,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("version")
+    # A plain DROP COLUMN (SQLite has it since 3.35): a batch would copy `cases` and drop
+    # the old table, and SQLite's cascades would delete every case's timeline, evidence
+    # and reminders with it.
+    op.drop_column("cases", "version")
     op.drop_index("ix_handled_updates_at", table_name="handled_updates")
     op.drop_table("handled_updates")

@@ -8,6 +8,12 @@
   const webApp = window.Telegram && window.Telegram.WebApp;
   const initData = (webApp && webApp.initData) || fragment.get("tgWebAppData") || "";
   let texts = {};
+  // The chart shown (the team it is of, "" for all) and its blob: URL, freed when replaced.
+  let chartTeam = null;
+  let chartUrl = null;
+  // How many of each team's newest cases to ask for (0: the server's first page).
+  let shown = 0;
+  let pageSize = 0;
 
   function applyTheme() {
     let theme = (webApp && webApp.themeParams) || null;
@@ -46,6 +52,8 @@
     document.getElementById("filters").hidden = true;
     document.getElementById("board").replaceChildren();
     document.getElementById("case").hidden = true;
+    document.getElementById("chart-box").hidden = true;
+    document.getElementById("more-box").hidden = true;
   }
 
   function query() {
@@ -53,6 +61,7 @@
     for (const select of document.querySelectorAll("#filters select")) {
       if (select.value) params.set(select.name, select.value);
     }
+    if (shown) params.set("shown", String(shown));
     return params.toString();
   }
 
@@ -98,13 +107,48 @@
     board.replaceChildren(...columns);
   }
 
+  // The /stats chart of the chosen team (or of all): fetched with the initData header,
+  // shown through a blob: URL (an <img src> request could not carry the header).
+  async function loadChart(team) {
+    if (team === chartTeam) return;
+    chartTeam = team;
+    const box = document.getElementById("chart-box");
+    const image = document.getElementById("chart");
+    let blob = null;
+    try {
+      const path = "api/chart.png" + (team ? "?team=" + encodeURIComponent(team) : "");
+      const response = await fetch(new URL(path, window.location.href), {
+        headers: { "Authorization": "tma " + initData },
+      });
+      if (response.status === 200) blob = await response.blob();
+    } catch (error) { blob = null; }
+    if (chartTeam !== team) return;  // another team was chosen meanwhile
+    if (chartUrl) URL.revokeObjectURL(chartUrl);
+    chartUrl = blob ? URL.createObjectURL(blob) : null;
+    if (!chartUrl) {
+      box.hidden = true;
+      box.dataset.state = "none";
+      image.removeAttribute("src");
+      return;
+    }
+    image.alt = texts.chart || "";
+    image.onload = function () { box.dataset.state = "shown"; };
+    image.src = chartUrl;
+    box.hidden = !document.getElementById("case").hidden;
+  }
+
   async function load() {
     try {
       const data = await api("api/cases?" + query());
       texts = data.texts;
       fillFilters(data.filters, data.selected);
       drawBoard(data);
+      shown = data.shown;
+      pageSize = data.page;
+      document.getElementById("more-box").hidden = !data.more;
+      document.body.dataset.shown = String(data.shown);
       document.body.dataset.loaded = "yes";
+      loadChart(data.selected.team || "");
     } catch (error) {
       refuse();
       document.body.dataset.loaded = "refused";
@@ -138,6 +182,8 @@
       drawCase(data);
       document.getElementById("board").hidden = true;
       document.getElementById("filters").hidden = true;
+      document.getElementById("chart-box").hidden = true;
+      document.getElementById("more-box").hidden = true;
       document.getElementById("case").hidden = false;
     } catch (error) { refuse(); }
   }
@@ -146,9 +192,15 @@
     applyTheme();
     if (webApp && webApp.ready) webApp.ready();
     document.getElementById("filters").addEventListener("change", load);
+    document.getElementById("more").addEventListener("click", function () {
+      shown += pageSize;
+      load();
+    });
     document.getElementById("back").addEventListener("click", function () {
       document.getElementById("case").hidden = true;
       document.getElementById("board").hidden = false;
+      document.getElementById("chart-box").hidden = !chartUrl;
+      chartTeam = null;  // an outcome recorded there may change the chart: drawn again
       load();
     });
     if (!initData) { refuse(); document.body.dataset.loaded = "refused"; return; }

@@ -10,8 +10,8 @@ Downgrading puts the columns back to NOT NULL, writing the old defaults into fac
 asked (automatic payment, no Business Center, USD, active, paid to TikTok): the old
 schema has no way to say "unknown".
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 11:30:00
 """
 
@@ -22,8 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
