@@ -359,18 +359,17 @@ PATHS = (
             tap("Automatic payment"),
         ),
     ),
+    # The country: last, where a regional note depends on it (a wrong invoice).
     StepPath(
         Step.ACCOUNT_REGION,
-        Step.REASON,
+        Step.CHARGE_DATE,
         (
             NEW,
+            tap("Wrong invoice"),
             say(ADVERTISER_ID),
-            say("Northwind"),
-            tap("Automatic payment"),
-            tap("No", True),
-            tap("USD", True),
-            tap("Active", True),
             tap("TikTok directly"),
+            tap("Automatic payment"),
+            tap("USD", True),
         ),
     ),
     StepPath(Step.CHARGE_DATE, Step.CHARGE_AMOUNT, DUPLICATE),

@@ -164,18 +164,24 @@ async def test_one_debug_line_per_update_with_ids_and_no_text(
     """At DEBUG each handled update gives one line from bot.updates with its update id,
     kind, chat, user and duration — and the text the user typed appears nowhere in the
     log, python-telegram-bot's own DEBUG lines included."""
+    # What went wrong first (a button), before the log is read: then the account's
+    # questions, answered (or not) with typed text.
+    await user.send("/new")
+    await user.tap("charged twice")
     configure_logging(log_settings.model_copy(update={"log_level": "DEBUG"}), output)
-    typed = ["/new", "7289000011112221010", "Quetzal Feathers Ltd"]
+    mark = len(output.getvalue())  # the lines of the updates below
+    typed = ["7289000011112221010", "Quetzal Feathers Ltd", "billing@quetzal.example"]
     # Through the update queue, as polling and the webhook deliver them (PTB's fetcher
     # logs each update it takes at DEBUG, whole); stop() handles what is queued.
     await user.app.start()
     for text in typed:
         await user.app.update_queue.put(user.updates.text(text))
     await user.app.stop()
-    await user.tap("Automatic payment")
-    log = output.getvalue()
-    for text in typed[1:]:
-        assert text not in log
+    await user.tap("TikTok directly")
+    whole = output.getvalue()
+    for text in typed:
+        assert text not in whole
+    log = whole[mark:]
     if log_settings.log_format == "text":
         lines = [line for line in log.splitlines() if " bot.updates: Update " in line]
         assert len(lines) == 4
@@ -206,13 +212,15 @@ async def test_one_debug_line_per_update_with_ids_and_no_text(
 async def test_at_info_nothing_a_user_wrote_is_logged(
     output: io.StringIO, log_settings: Settings, user: ChatDriver
 ) -> None:
-    """At INFO a whole intake up to an account saved logs no answer the user typed."""
+    """At INFO an account's questions (/accounts: the ID and the name typed) log no answer
+    the user typed."""
     configure_logging(log_settings.model_copy(update={"log_level": "INFO"}), output)
     typed = ["7289000011112221010", "Quetzal Feathers Ltd"]
-    await user.send("/new")
+    await user.send("/accounts")
+    await user.tap("Add an account")
     for text in typed:
         await user.send(text)
-    assert "How does this account pay?" in user.last_text()  # the answers were taken
+    assert "Who do you pay for ads" in user.last_text()  # the answers were taken
     log = output.getvalue()
     assert not any(text in log for text in typed)
 

@@ -199,7 +199,6 @@ async def test_a_teams_case_is_signed_by_the_member_who_writes_it(
     assert case.message is not None
     # A case asks no account name: the message is signed with the advertiser's ID.
     assert (
-        f"Thank you,\n{SIGNATURE}\nThe advertiser (ad account 7289000022223333444)"
-        in case.message
+        f"Thank you,\n{SIGNATURE}\nThe advertiser (ad account 7289000022223333444)" in case.message
     )
     assert "Sign it with your name" not in " ".join(alex.button_labels())

@@ -276,15 +276,13 @@ def test_stats_and_board_in_a_private_chat_and_a_group(
     alex, alex_group = people["alex"], people["alex_group"]
 
     alex.send("/new")
-    add_account(alex, billing="Manual payment")
-    unused_balance_to_verdict(alex)
+    unused_balance_to_verdict(alex)  # the reason first, then a new account's questions
     alex.tap("I've sent it")
     alex.send("TT-1001")
     alex_group.send(f"/new@{BOT_USERNAME}")
     url = next(data for label, data in alex_group.last_with_buttons().buttons if "private" in label)
     alex.send(f"/start {url.rsplit('=', 1)[1]}")
-    add_account(alex, billing="Manual payment")  # the team's own ad account
-    unused_balance_to_verdict(alex)
+    unused_balance_to_verdict(alex)  # the team's own ad account, added after the reason
     alex.tap("I've sent it")
     alex.send("TT-1002")
 
