@@ -17,8 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import i18n, labels
-from bot.i18n import N_, _, error_text, ngettext
-from bot.rendering import Renderer, SupportMessage, money, short_date, weekday_date
+from bot.formats import money, short_date, weekday_date
+from bot.i18n import N_, _, ngettext
+from bot.phrases import error_text
+from bot.rendering import Renderer, SupportMessage
 from bot.replies import Button, ButtonResult, Reply, Who, account_label, in_rows
 from bot.storage import CaseRecord, Store
 from conversations.cases import (

@@ -48,11 +48,13 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import i18n
 from bot.background import BackgroundWork
 from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService, picks_member
-from bot.i18n import N_, _, error_text, ngettext
+from bot.formats import number
+from bot.i18n import N_, _, ngettext
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import markup_kwargs
 from bot.membership import Memberships, Standing, standing_of
 from bot.miniapp_auth import make_init_data
+from bot.phrases import error_text
 from bot.records import RecordsService
 from bot.reminders import (
     ChatUnreachable,
@@ -61,7 +63,6 @@ from bot.reminders import (
     RetryLater,
     TransientSendError,
 )
-from bot.rendering import number
 from bot.replies import Button, ButtonResult, Reply, Who
 from bot.service import RefundService
 from bot.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
