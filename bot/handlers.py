@@ -1000,7 +1000,15 @@ def localised(callback: Callback) -> Callback:
                 await callback(update, context)
                 return
             who = who_of(update)
-            code = await context.service.store.run(context.service.language_for, who)
+            if update.callback_query is not None:
+                # A button under a message the bot sent: the chat was met before, so its
+                # language is read and never chosen and kept here (read per update, a
+                # press right after /forget would otherwise bring the chat's row back).
+                code = await context.service.store.run(
+                    context.followup.chat_language, who.chat_id, who.language_code
+                )
+            else:
+                code = await context.service.store.run(context.service.language_for, who)
             with i18n.speaking(code):
                 await callback(update, context)
         except AlreadyHandled:
