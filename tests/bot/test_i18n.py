@@ -22,7 +22,8 @@ from babel.messages.pofile import read_po
 from telegram.ext import Application
 
 from bot import i18n
-from bot.rendering import Renderer, long_date, money, short_date
+from bot.formats import long_date, money, short_date
+from bot.rendering import Renderer
 from bot.storage import Store
 from bot.transport import InProcessBotApi
 from conversations.anomalies import (

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bot import i18n
-from bot.rendering import money
+from bot.formats import money
 from conversations.billing import parse_export
 from conversations.currencies import CURRENCIES_PATH, example_amount, minor_digits
 from conversations.errors import InputError
