@@ -8,10 +8,9 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
-from openpyxl.utils.datetime import from_excel
-
 from conversations.billing.cells import _RowProblem, _shown, _text
 from conversations.billing.headers import _OFFSET_TEXT, _offset
+from conversations.dates import ISO_DATE, NUMERIC_DATE, full_year, month_number
 from conversations.errors import Phrase
 
 # A row's time: a datetime, or a numeric date's (day-first, month-first) readings when they
@@ -21,41 +20,26 @@ _Moment = datetime | tuple[datetime | None, datetime | None]
 
 # --- one cell at a time ------------------------------------------------------------------------
 
-_MONTH_NAMES = (
-    "jan january",
-    "feb february",
-    "mar march",
-    "apr april",
-    "may",
-    "jun june",
-    "jul july",
-    "aug august",
-    "sep sept september",
-    "oct october",
-    "nov november",
-    "dec december",
-)
-_MONTHS = {
-    name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names.split()
-}
 _CLOCK = (
     r"(?:(?:[\sT,]+|\s+at\s+)(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,]\d{1,9})?)?"
     r"\s*(?P<ampm>[ap]\.?m\.?)?)?"
 )
 _ZONE = r"(?:\s*(?:(?P<z>Z)|(?:UTC|GMT)?\s*" + _OFFSET_TEXT + r"|(?P<u>UTC|GMT)))?"
 _END = _CLOCK + _ZONE
-_ISO_TIME = re.compile(
-    r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _END, re.I
-)
-_NUMERIC_TIME = re.compile(
-    r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})" + _END, re.I
-)
+# The dates are conversations/dates.py's grammar (numbers, and month names in every
+# language the bot speaks); the clock and zone after them are what exports add.
+_ISO_TIME = re.compile(ISO_DATE + _END, re.I)
+_NUMERIC_TIME = re.compile(NUMERIC_DATE + _END, re.I)
+_MONTH_NAME = r"(?P<mon>[^\W\d_]{3,12})\.?"
 _MONTH_DAY_TIME = re.compile(
-    r"(?P<mon>[a-z]{3,9})\.?[\s-]+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[\s-]+(?P<y>\d{4})" + _END,
-    re.I,
+    _MONTH_NAME + r"[\s-]+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[\s-]+(?P<y>\d{4})" + _END, re.I
 )
+# "9 Nov 2026", "9-ноя-2026", and "9 de noviembre de 2026" as Spanish and Portuguese write it.
 _DAY_MONTH_TIME = re.compile(
-    r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+(?P<mon>[a-z]{3,9})\.?,?[\s-]+(?P<y>\d{4}|\d{2})" + _END,
+    r"(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:[\s-]+de)?[\s-]+"
+    + _MONTH_NAME
+    + r",?(?:[\s-]+de)?[\s-]+(?P<y>\d{4}|\d{2})"
+    + _END,
     re.I,
 )
 _WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.I)
@@ -63,6 +47,7 @@ _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
 # Excel serial numbers for 1954–2119: wide enough for any export, narrow enough that an
 # amount or an ID in the wrong column is not taken for a date.
 _SERIAL_RANGE = (20_000, 80_000)
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # day 0 (Windows; serials past 1900-03-01)
 _YEARS = range(2000, 2101)  # a transaction outside these years is a misread cell
 
 
@@ -87,7 +72,7 @@ def _read_time(cell: object, offset: timezone | None) -> _Moment:
     if (match := _ISO_TIME.fullmatch(cleaned)) is not None:
         return _at(int(match["y"]), int(match["m"]), int(match["d"]), match, text, offset)
     if (match := _NUMERIC_TIME.fullmatch(cleaned)) is not None:
-        first, second, year = int(match["a"]), int(match["b"]), _year(match["y"])
+        first, second, year = int(match["a"]), int(match["b"]), full_year(match["y"])
         if match["sep"] == ".":  # dotted dates are day-first wherever they are used
             return _at(year, second, first, match, text, offset)
         day_first = _maybe(year, second, first, match, text, offset)
@@ -100,9 +85,9 @@ def _read_time(cell: object, offset: timezone | None) -> _Moment:
         return day_first, month_first
     for pattern in (_MONTH_DAY_TIME, _DAY_MONTH_TIME):
         if (match := pattern.fullmatch(cleaned)) is not None:
-            month = _MONTHS.get(match["mon"].lower())
+            month = month_number(match["mon"])
             if month is not None:
-                return _at(_year(match["y"]), month, int(match["d"]), match, text, offset)
+                return _at(full_year(match["y"]), month, int(match["d"]), match, text, offset)
     raise _RowProblem(Phrase("Couldn't read the time “%(text)s”.", text=_shown(text)))
 
 
@@ -110,15 +95,12 @@ def _serial(value: float, text: str) -> datetime:
     """An Excel serial date (days since 1899-12-30), to the second."""
     if not _SERIAL_RANGE[0] < value < _SERIAL_RANGE[1]:
         raise _RowProblem(Phrase("Couldn't read the time “%(text)s”.", text=_shown(text)))
-    moment = from_excel(value)
-    if not isinstance(moment, datetime):
-        raise _RowProblem(Phrase("Couldn't read the time “%(text)s”.", text=_shown(text)))
-    # Serials are binary fractions of a day: 10:02:33 comes back as 10:02:32.999996.
-    return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
-
-
-def _year(digits: str) -> int:
-    return 2000 + int(digits) if len(digits) == 2 else int(digits)
+    # As openpyxl reads them, to the millisecond; then to the second, as serials are binary
+    # fractions of a day (10:02:33 comes back as 10:02:32.999996).
+    day, fraction = divmod(value, 1)
+    milliseconds = round(fraction * 86_400_000)
+    moment = _EXCEL_EPOCH + timedelta(days=day, milliseconds=milliseconds + 500)
+    return moment.replace(microsecond=0)
 
 
 def _maybe(

@@ -277,12 +277,28 @@ def test_committed_xlsx_matches_its_generator() -> None:
         ("09-Nov-2026 10:02:33", datetime(2026, 11, 9, 10, 2, 33)),
         ('"Mon, Nov 9, 2026 10:02 AM"', datetime(2026, 11, 9, 10, 2)),
         ("46335.41875", datetime(2026, 11, 9, 10, 3)),
+        # Month names in the bot's other languages (conversations/dates.py's one set).
+        ("9 ноября 2026 10:02", datetime(2026, 11, 9, 10, 2)),
+        ("09-нояб-2026 10:02:33", datetime(2026, 11, 9, 10, 2, 33)),
+        ("9 de noviembre de 2026 10:02", datetime(2026, 11, 9, 10, 2)),
+        ('"9 set. 2026, 10:02"', datetime(2026, 9, 9, 10, 2)),
+        ("9 de março de 2026 10:02", datetime(2026, 3, 9, 10, 2)),
+        ("9 Agustus 2026 10:02", datetime(2026, 8, 9, 10, 2)),
+        ('"Dez 9, 2026 10:02"', datetime(2026, 12, 9, 10, 2)),
     ],
 )
 def test_date_formats(cell: str, expected: datetime) -> None:
     """Each date style real exports use is read to the same moment."""
     report = parse_text(f"Time,Amount,Currency\n{cell},50.00,USD\n")
     assert [row.happened_at for row in report.rows] == [expected]
+
+
+@pytest.mark.parametrize("cell", ["9 Brumaire 2026 10:02", "9 de de 2026", "9 janv 2026"])
+def test_unknown_month_names_are_skipped(cell: str) -> None:
+    """A word that is no month's name in any of the bot's languages is not a date."""
+    report = parse_text(f"Time,Amount,Currency\n{cell},50.00,USD\n")
+    assert report.rows == []
+    assert [skip.reason for skip in report.skipped] == [f"Couldn't read the time “{cell}”."]
 
 
 @pytest.mark.parametrize(
