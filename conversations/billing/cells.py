@@ -23,7 +23,7 @@ from conversations.billing.model import (
 from conversations.currencies import minor_digits
 from conversations.errors import InputError, Phrase
 from conversations.inputs import mask_card_numbers
-from conversations.money import MAX_AMOUNT, parse_amount
+from conversations.money import MAX_AMOUNT, NoCurrency, ZeroAmount, parse_amount, plain_amount
 
 
 class _RowProblem(Exception):
@@ -106,19 +106,15 @@ def _text_amount(text: str, currency: str | None, stated: str | None) -> tuple[D
     if stated is not None and ("$" in body or not body.isascii()):
         # A currency column outranks a "$" or "€" in the amount: symbols are ambiguous.
         body = "".join(ch for ch in body if unicodedata.category(ch) != "Sc")
-    if currency is not None and _PLAIN_CENTS.fullmatch(body) and minor_digits(currency) == 2:
-        # What nearly every export writes ("1234.56", "1234,56"): parse_amount reads these
-        # the same way (two digits after the only separator are cents), only slower.
-        amount = Decimal(body.replace(",", "."))
-        if 0 < amount <= MAX_AMOUNT:
-            return amount, currency, negative
+    if currency is not None and (amount := plain_amount(body, currency)) is not None:
+        return amount, currency, negative  # what nearly every export writes, read quickly
     try:
         money = parse_amount(body, currency)
+    except NoCurrency:
+        raise _RowProblem(_no_currency(text)) from None
+    except ZeroAmount:
+        raise _RowProblem(Phrase("The amount is zero.")) from None
     except InputError as error:
-        if currency is None and error.message.startswith("Which currency"):
-            raise _RowProblem(_no_currency(text)) from None
-        if "more than zero" in error.message:
-            raise _RowProblem(Phrase("The amount is zero.")) from None
         raise _RowProblem(
             Phrase(
                 "Couldn't read the amount “%(text)s”: %(why)s",
@@ -136,9 +132,6 @@ def _text_amount(text: str, currency: str | None, stated: str | None) -> tuple[D
             )
         )
     return money.amount, money.currency, negative
-
-
-_PLAIN_CENTS = re.compile(r"\d{1,9}[.,]\d\d")
 
 
 def _no_currency(text: str) -> Phrase:
