@@ -1,13 +1,15 @@
 """Reading a TikTok Ads transactions export (Finance → Transactions) into charge rows.
 
-This module owns turning the bytes of an exported CSV or XLSX file into `ChargeRow`s:
-finding the header row and which column holds what, reading what real exports contain
-(byte-order marks, UTF-16, cp1252, cp1251 and other code pages told apart by a
-charset detector, `;` and tab separators, decimal commas, several date
-styles, Excel dates, title, blank and total lines), and reporting every line it skipped
-with a reason. It never guesses silently where a person can answer: a missing or
-ambiguous column, or dates that read both day-first and month-first, come back as a
-`ColumnQuestion` for the bot to ask, and `parse_export` is called again with the answer.
+This package owns turning the rows of cells of an exported CSV or XLSX file into
+`ChargeRow`s: finding the header row and which column holds what, reading what real
+exports contain (headers in the bot's languages, decimal commas, several date styles,
+Excel dates, title, blank and total lines), and reporting every line it skipped with a
+reason. The file's bytes are decoded by the adapter (bot/exports/: byte-order marks,
+UTF-16, code pages told apart by a charset detector, `;` and tab separators, the XLSX
+zip), which calls `read_export` with the rows. It never guesses silently where a person
+can answer: a missing or ambiguous column, or dates that read both day-first and
+month-first, come back as a `ColumnQuestion` for the bot to ask, and the export is read
+again with the answer.
 
 Either a whole `ImportReport` comes back or an `ExportError` (an `InputError`, so the chat
 shows its `message`); never half a report.
@@ -23,19 +25,18 @@ type such as "Refund" or "Reversal") has `kind == "refund"`.
 
 The package, by what each module does:
 
-- `model`: the public types (`ChargeRow`, `ImportReport`, `ColumnQuestion`…), the
-  messages and limits the others share;
+- `model`: the public types (`ChargeRow`, `ImportReport`, `ColumnQuestion`…, and
+  `RowSource`, what the adapter hands in), the messages and limits the others share;
 - `headers`: which column holds what (header words in the bot's languages, units and
   offsets in a header);
-- `files`: the bytes as rows of cells (encodings, CSV separators, the XLSX reader);
 - `times`, `cells`: one cell at a time (times; amounts, statuses, types, cards, IDs);
 - `reader`: the header found, every row read;
 - `order`: the file's date order settled, one clock kept;
 - `title`: what the lines above the header say about the ad account;
-- `export`: `parse_export` and `export_title`, the entry points.
+- `entry`: `read_export` and `read_title`, the entry points.
 """
 
-from conversations.billing.export import export_title, parse_export
+from conversations.billing.entry import read_export, read_title
 from conversations.billing.model import (
     DATE_ORDER,
     DAY_FIRST,
@@ -52,6 +53,7 @@ from conversations.billing.model import (
     ColumnQuestion,
     ExportError,
     ImportReport,
+    RowSource,
     Skipped,
     new_rows,
 )
@@ -74,8 +76,9 @@ __all__ = [
     "ExportError",
     "ExportTitle",
     "ImportReport",
+    "RowSource",
     "Skipped",
-    "export_title",
     "new_rows",
-    "parse_export",
+    "read_export",
+    "read_title",
 ]

@@ -18,7 +18,7 @@ from conversations.billing.model import (
     REFUND,
     SUCCESS,
     VERIFICATION,
-    _Row,
+    Row,
 )
 from conversations.currencies import minor_digits
 from conversations.errors import InputError, Phrase
@@ -52,14 +52,14 @@ def _shown(text: str) -> str:
     return masked if len(masked) <= _SHOWN else masked[: _SHOWN - 1] + "…"
 
 
-def _is_blank(cells: _Row) -> bool:
+def _is_blank(cells: Row) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
 _TOTAL = re.compile(r"(?:grand\s*)?(?:sub\s*)?totals?\b|sum\b|summary\b", re.IGNORECASE)
 
 
-def _is_total(cells: _Row) -> bool:
+def _is_total(cells: Row) -> bool:
     return any(isinstance(cell, str) and _TOTAL.match(cell.strip()) for cell in cells)
 
 

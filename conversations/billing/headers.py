@@ -11,7 +11,7 @@ from functools import cache
 
 from babel.numbers import list_currencies
 
-from conversations.billing.model import _MAX_COLUMNS, _Row
+from conversations.billing.model import MAX_COLUMNS, Row
 
 # --- finding the columns --------------------------------------------------------------------
 
@@ -270,10 +270,10 @@ def _header_match(text: str) -> tuple[str, int] | None:
     return _SYNONYMS.get(full) or (None if base in _NOT_OURS else _SYNONYMS.get(base))
 
 
-def _header_score(cells: _Row) -> tuple[int, int]:
+def _header_score(cells: Row) -> tuple[int, int]:
     """How much a row looks like the header: distinct fields named, then their ranks."""
     best: dict[str, int] = {}
-    for cell in cells[:_MAX_COLUMNS]:
+    for cell in cells[:MAX_COLUMNS]:
         if isinstance(cell, str) and (match := _header_match(cell)) is not None:
             name, rank = match
             best[name] = max(rank, best.get(name, 0))

@@ -25,7 +25,7 @@ REFUND: Final = "refund"  # money back: a refund, a reversal, a negative amount
 VERIFICATION: Final = "verification"  # the charge made when a card is added
 
 # The columns an export can have, our name → how to name it to a person. These names are
-# the keys of `ImportReport.columns` and of the `mapping` passed to `parse_export`.
+# the keys of `ImportReport.columns` and of the `mapping` passed to `read_export`.
 FIELDS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "happened_at": Phrase("Time"),
@@ -110,7 +110,8 @@ class ColumnQuestion:
     the file has them) holds it; for a field not in `REQUIRED_FIELDS` the answer may also
     be "" (none of them). For the date order (`field == DATE_ORDER`): `candidates` are
     `DAY_FIRST` and `MONTH_FIRST`, and `sample` is a date from the file to show.
-    Answer by calling `parse_export` again with `mapping={field: answer, ...}`.
+    Answer by reading the export again (`read_export`; `bot.exports.parse_export`) with
+    `mapping={field: answer, ...}`.
     """
 
     field: str
@@ -150,25 +151,6 @@ def new_rows(rows: Iterable[ChargeRow], seen: Iterable[str] = ()) -> list[Charge
 
 # --- messages ---------------------------------------------------------------------------
 
-_EMPTY = N_(
-    "That file is empty. Export it from Ads Manager → Finance → Transactions (CSV or XLSX) "
-    "and send the file again."
-)
-_NOT_A_TABLE = N_(
-    "That doesn't look like a CSV or Excel file. Export it from Ads Manager → Finance → "
-    "Transactions (CSV or XLSX) and send that file."
-)
-_UNDECODABLE = N_(
-    "I couldn't read the text of that file. Save it as CSV (UTF-8) and send it again."
-)
-_OLD_XLS = N_(
-    "That's an old-style .xls file. Open it and save it as .xlsx or CSV, "
-    "or export the transactions again as CSV."
-)
-_BROKEN_XLSX = N_(
-    "I couldn't open that Excel file — it may be damaged or only partly downloaded. "
-    "Export it from Ads Manager → Finance → Transactions (CSV or XLSX) again."
-)
 _NO_HEADER = N_(
     "I couldn't find the columns of a transactions export in that file (like Time, Amount, "
     "Currency). Export it from Ads Manager → Finance → Transactions (CSV or XLSX) and send it "
@@ -180,26 +162,30 @@ _NO_HEADER = N_(
 
 _HEADER_SEARCH_ROWS = 10  # exports put a title line or two above the header
 _MIN_HEADER_FIELDS = 2  # one matching word could be a title; two columns make a header
-_MAX_COLUMNS = 100  # an export has about ten; more is something else
+MAX_COLUMNS = 100  # an export has about ten; more is something else
 _MAX_CELL = 200  # longest cell text kept (documents, payment methods); longer is cut
 _SHOWN = 40  # how much of a bad cell to quote back in a skipped-line reason
 
-
-_PROGRESS_EVERY = 1_000  # rows between two calls of parse_export's `progress`
+_PROGRESS_EVERY = 1_000  # rows between two calls of read_export's `progress`
 
 
 # --- the file as rows of cells -------------------------------------------------------------
+# What the adapter (bot/exports/) hands the reader: it decodes the bytes (encodings, CSV
+# separators, XLSX sheets) into row sources; the reader never sees bytes.
 
-_Row = Sequence[object]
+Row = Sequence[object]
 # A way to read a file's rows from the top, as (line number, cells); called once per pass.
-_RowSource = Callable[[], Generator[tuple[int, _Row], None, None]]
+RowSource = Callable[[], Generator[tuple[int, Row], None, None]]
 
 
-class _BrokenLine(ExportError):
-    """A CSV line that can't be read with this separator (another one may read it)."""
+class BrokenLine(ExportError):
+    """Raised by a row source for a line it can't read (a CSV line with the wrong
+    separator): while the header is looked for, the reader tries the next source."""
 
 
-def _too_many_rows(max_rows: int) -> ExportError:
+def too_many_rows(max_rows: int) -> ExportError:
+    """The error for a file with more than `max_rows` rows (the reader's count, or an
+    XLSX's as it is unpacked)."""
     return ExportError(
         N_(
             "That file has more than %(rows)s rows. Export a shorter date range "

@@ -33,25 +33,25 @@ from conversations.billing.headers import (
 from conversations.billing.model import (
     _HEADER_SEARCH_ROWS,
     _MAX_CELL,
-    _MAX_COLUMNS,
     _MIN_HEADER_FIELDS,
     _NO_HEADER,
     _PROGRESS_EVERY,
     DATE_ORDER,
     FIELDS,
+    MAX_COLUMNS,
     PAYMENT,
     REFUND,
     REQUIRED_FIELDS,
     VERIFICATION,
+    BrokenLine,
     ChargeRow,
     ColumnQuestion,
     ExportError,
     ImportReport,
+    Row,
+    RowSource,
     Skipped,
-    _BrokenLine,
-    _Row,
-    _RowSource,
-    _too_many_rows,
+    too_many_rows,
 )
 from conversations.billing.order import Pending, date_order, settled
 from conversations.billing.times import _read_time
@@ -64,7 +64,7 @@ class _Reader:
 
     def __init__(
         self,
-        sources: Sequence[_RowSource],
+        sources: Sequence[RowSource],
         answers: dict[str, str],
         default_currency: str | None,
         max_rows: int,
@@ -123,9 +123,9 @@ class _Reader:
 
     # --- the header ----------------------------------------------------------------------
 
-    def _find_header(self) -> tuple[_RowSource, int, list[object]]:
+    def _find_header(self) -> tuple[RowSource, int, list[object]]:
         """The source and row that look most like a transactions header."""
-        best: tuple[tuple[int, int], _RowSource, int, _Row] | None = None
+        best: tuple[tuple[int, int], RowSource, int, Row] | None = None
         for source in self.sources:
             produced = source()
             rows = (item for item in produced if not _is_blank(item[1]))
@@ -134,7 +134,7 @@ class _Reader:
                     score = _header_score(cells)
                     if best is None or score > best[0]:
                         best = (score, source, line, cells)
-            except _BrokenLine:
+            except BrokenLine:
                 # One wrong separator can make a long line one oversized cell; another
                 # separator may still read the file, and a broken line below the header
                 # is reported when the rows are read.
@@ -145,7 +145,7 @@ class _Reader:
                 produced.close()
         if best is None or best[0][0] < _MIN_HEADER_FIELDS:
             raise ExportError(_NO_HEADER)
-        return best[1], best[2], list(best[3])[:_MAX_COLUMNS]
+        return best[1], best[2], list(best[3])[:MAX_COLUMNS]
 
     def _assign(
         self, header: list[object], labels: list[str]
@@ -212,7 +212,7 @@ class _Reader:
     # --- the rows ------------------------------------------------------------------------
 
     def _read_rows(
-        self, source: _RowSource, header_line: int
+        self, source: RowSource, header_line: int
     ) -> tuple[list[ChargeRow | Pending], list[Skipped]]:
         pending: list[ChargeRow | Pending] = []
         skipped: list[Skipped] = []
@@ -235,7 +235,7 @@ class _Reader:
                 blank_from = None
             counted += 1
             if counted > self.max_rows:
-                raise _too_many_rows(self.max_rows)
+                raise too_many_rows(self.max_rows)
             try:
                 pending.append(self._read_row(line, cells))
             except _RowProblem as problem:
@@ -245,7 +245,7 @@ class _Reader:
         # Blank lines at the very end are padding, nothing the person needs to hear about.
         return pending, skipped
 
-    def _read_row(self, line: int, cells: _Row) -> ChargeRow | Pending:
+    def _read_row(self, line: int, cells: Row) -> ChargeRow | Pending:
         # One pass over the row for all fields, in FIELDS order (the hot loop of an import).
         width = len(cells)
         (

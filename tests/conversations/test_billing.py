@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.exports import parse_export
 from conversations.billing import (
     DATE_ORDER,
     DAY_FIRST,
@@ -30,7 +31,6 @@ from conversations.billing import (
     ImportReport,
     Skipped,
     new_rows,
-    parse_export,
 )
 from conversations.errors import InputError
 from conversations.money import parse_amount

@@ -1,6 +1,6 @@
 """An export's bytes as rows of cells: the text's encoding, CSV separators, and the sheets
-of an XLSX (conversations/xlsx.py), within the size caps.
-"""
+of an XLSX (bot/exports/xlsx.py), within the size caps. The rows are read by the domain
+(conversations/billing/)."""
 
 from __future__ import annotations
 
@@ -14,26 +14,46 @@ from itertools import islice
 
 from charset_normalizer import from_bytes
 
-from conversations.billing.model import (
-    _BROKEN_XLSX,
-    _EMPTY,
-    _MAX_COLUMNS,
-    _NOT_A_TABLE,
-    _UNDECODABLE,
-    ExportError,
-    _BrokenLine,
-    _Row,
-    _RowSource,
-    _too_many_rows,
-)
-from conversations.errors import N_
-from conversations.xlsx import (
+from bot.exports.xlsx import (
     SheetRows,
     TooManyRows,
     Workbook,
     WorkbookError,
     WorkbookTooLarge,
 )
+from conversations.billing.model import (
+    MAX_COLUMNS,
+    BrokenLine,
+    ExportError,
+    Row,
+    RowSource,
+    too_many_rows,
+)
+from conversations.errors import N_
+
+# --- messages ---------------------------------------------------------------------------
+
+_EMPTY = N_(
+    "That file is empty. Export it from Ads Manager → Finance → Transactions (CSV or XLSX) "
+    "and send the file again."
+)
+_NOT_A_TABLE = N_(
+    "That doesn't look like a CSV or Excel file. Export it from Ads Manager → Finance → "
+    "Transactions (CSV or XLSX) and send that file."
+)
+_UNDECODABLE = N_(
+    "I couldn't read the text of that file. Save it as CSV (UTF-8) and send it again."
+)
+_OLD_XLS = N_(
+    "That's an old-style .xls file. Open it and save it as .xlsx or CSV, "
+    "or export the transactions again as CSV."
+)
+_BROKEN_XLSX = N_(
+    "I couldn't open that Excel file — it may be damaged or only partly downloaded. "
+    "Export it from Ads Manager → Finance → Transactions (CSV or XLSX) again."
+)
+
+# --- limits -----------------------------------------------------------------------------
 
 # csv.Sniffer's regexes are quadratic on quote-heavy text (16 KB of crafted quotes: ~2 s);
 # it only orders the separators to try, and the header is in the first lines anyway.
@@ -59,7 +79,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_CONTROL_SHARE = 0.01  # text files have none; a few stray ones are tolerated
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes) -> str:
     """The file's text: BOMs honoured, UTF-16 recognised, then UTF-8, then cp1252."""
     if data.startswith(codecs.BOM_UTF8):
         encodings: tuple[str, ...] = ("utf-8-sig",)
@@ -113,7 +133,7 @@ def _looks_utf16(data: bytes, *, odd: bool) -> bool:
     return len(sample) >= 4 and zeros.count(0) > 0.9 * len(zeros) and others.count(0) == 0
 
 
-def _csv_sources(text: str) -> list[_RowSource]:
+def csv_sources(text: str) -> list[RowSource]:
     """One way of reading the text per plausible separator, csv.Sniffer's guess first.
 
     The Sniffer is easily fooled by a title line above the header, so every separator is
@@ -136,8 +156,8 @@ class _RowTooLong(Exception):
     """A CSV row longer than any export's (see _MAX_ROW_CHARS)."""
 
 
-def _csv_source(text: str, delimiter: str) -> _RowSource:
-    def rows() -> Generator[tuple[int, _Row], None, None]:
+def _csv_source(text: str, delimiter: str) -> RowSource:
+    def rows() -> Generator[tuple[int, Row], None, None]:
         read = 0  # characters of the row being read, over all its lines
 
         def lines() -> Iterator[str]:
@@ -158,7 +178,7 @@ def _csv_source(text: str, delimiter: str) -> _RowSource:
                 yield ended_at + 1, cells
                 ended_at = reader.line_num
         except (csv.Error, _RowTooLong):
-            raise _BrokenLine(
+            raise BrokenLine(
                 N_(
                     "Line %(line)s of that file is broken (a quote that never closes, or a "
                     "cell far too long). Export it from Ads Manager → Finance → Transactions "
@@ -174,7 +194,7 @@ def _csv_source(text: str, delimiter: str) -> _RowSource:
 
 
 @contextlib.contextmanager
-def _workbook_sources(data: bytes, max_bytes: int, max_rows: int) -> Iterator[list[_RowSource]]:
+def workbook_sources(data: bytes, max_bytes: int, max_rows: int) -> Iterator[list[RowSource]]:
     """The sheets of an XLSX as row sources, open while the caller reads them."""
     try:
         with Workbook(
@@ -183,7 +203,7 @@ def _workbook_sources(data: bytes, max_bytes: int, max_rows: int) -> Iterator[li
             max_rows=max_rows + _XLSX_ROW_SLACK,
             max_elements=(max_rows + _XLSX_ROW_SLACK) * _XLSX_ELEMENTS_PER_ROW,
             max_shared_text=_XLSX_SHARED_TEXT,
-            max_columns=_MAX_COLUMNS,
+            max_columns=MAX_COLUMNS,
         ) as workbook:
             yield [_sheet_source(sheet, max_rows) for sheet in workbook.sheets()]
     except WorkbookError as error:
@@ -192,7 +212,7 @@ def _workbook_sources(data: bytes, max_bytes: int, max_rows: int) -> Iterator[li
 
 def _workbook_error(error: WorkbookError, max_rows: int) -> ExportError:
     if isinstance(error, TooManyRows):
-        return _too_many_rows(max_rows)
+        return too_many_rows(max_rows)
     if isinstance(error, WorkbookTooLarge):
         return ExportError(
             N_(
@@ -204,8 +224,8 @@ def _workbook_error(error: WorkbookError, max_rows: int) -> ExportError:
     return ExportError(_BROKEN_XLSX)
 
 
-def _sheet_source(sheet: SheetRows, max_rows: int) -> _RowSource:
-    def rows() -> Generator[tuple[int, _Row], None, None]:
+def _sheet_source(sheet: SheetRows, max_rows: int) -> RowSource:
+    def rows() -> Generator[tuple[int, Row], None, None]:
         last = 0
         try:
             for line, cells in sheet():

@@ -1,30 +1,29 @@
-"""The entry points: `parse_export` (a whole report, or a question) and `export_title`."""
+"""Reading an export file: `parse_export` (a whole report, or a question) and
+`export_title`. The bytes are decoded here (bot/exports/files.py); the rows are read by
+the domain (conversations/billing/)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
-from conversations.billing.files import (
-    _OLE_MAGIC,
-    _ZIP_MAGIC,
-    _csv_sources,
-    _decode,
-    _workbook_sources,
-)
-from conversations.billing.headers import _known_codes
-from conversations.billing.model import (
+from bot.exports.files import (
     _BROKEN_XLSX,
     _EMPTY,
     _OLD_XLS,
-    DATE_ORDER,
-    DAY_FIRST,
-    FIELDS,
-    MONTH_FIRST,
-    ExportError,
-    ImportReport,
+    _OLE_MAGIC,
+    _ZIP_MAGIC,
+    csv_sources,
+    decode,
+    workbook_sources,
 )
-from conversations.billing.reader import _Reader
-from conversations.billing.title import ExportTitle
+from conversations.billing import ExportError, ExportTitle, ImportReport
+from conversations.billing.entry import (
+    checked_default_currency,
+    checked_mapping,
+    read_export,
+    read_title,
+)
+from conversations.billing.model import RowSource
 
 
 def export_title(
@@ -36,16 +35,13 @@ def export_title(
         if len(data) > max_bytes or not data.strip() or data.startswith(_OLE_MAGIC):
             return ExportTitle()
         if data.startswith(_ZIP_MAGIC):
-            with _workbook_sources(data, max_bytes, max_rows) as sheets:
-                return _Reader(sheets, {}, None, max_rows).title()
+            with workbook_sources(data, max_bytes, max_rows) as sheets:
+                return read_title(sheets, max_rows=max_rows)
         if filename.lower().endswith((".xlsx", ".xlsm")):
             return ExportTitle()
-        return _Reader(_csv_sources(_decode(data)), {}, None, max_rows).title()
+        return read_title(csv_sources(decode(data)), max_rows=max_rows)
     except ExportError:
         return ExportTitle()
-
-
-# Title-line labels, folded (see _fold), in the languages the bot speaks.
 
 
 def parse_export(
@@ -70,13 +66,9 @@ def parse_export(
     with how many were read and how many lines the file has below the header (None when
     that isn't known before reading: a workbook's declared size can't be trusted).
     """
-    answers = dict(mapping or {})
-    for key, value in answers.items():
-        if key not in FIELDS and key != DATE_ORDER:
-            raise ValueError(f"unknown mapping key {key!r}; expected {DATE_ORDER} or {[*FIELDS]}")
-        if key == DATE_ORDER and value not in (DAY_FIRST, MONTH_FIRST):
-            raise ValueError(f"{DATE_ORDER} must be {DAY_FIRST!r} or {MONTH_FIRST!r}")
-    currency = _checked_default_currency(default_currency)
+    # The caller's mistakes first, whatever the file holds.
+    checked_mapping(mapping)
+    checked_default_currency(default_currency)
     if len(data) > max_bytes:
         raise ExportError(
             f"That file is {_size(len(data))}; I can read exports up to {_size(max_bytes)}. "
@@ -85,24 +77,24 @@ def parse_export(
     if not data.strip():
         raise ExportError(_EMPTY)
 
+    def read(sources: Sequence[RowSource]) -> ImportReport:
+        return read_export(
+            sources,
+            mapping=mapping,
+            default_currency=default_currency,
+            max_rows=max_rows,
+            progress=progress,
+        )
+
     if data.startswith(_ZIP_MAGIC):
-        with _workbook_sources(data, max_bytes, max_rows) as sheets:
-            return _Reader(sheets, answers, currency, max_rows, progress).report()
+        with workbook_sources(data, max_bytes, max_rows) as sheets:
+            return read(sheets)
     if data.startswith(_OLE_MAGIC):
         raise ExportError(_OLD_XLS)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise ExportError(_BROKEN_XLSX)
-    return _Reader(_csv_sources(_decode(data)), answers, currency, max_rows, progress).report()
+    return read(csv_sources(decode(data)))
 
 
 def _size(count: int) -> str:
     return f"{count / (1024 * 1024):.1f} MB" if count >= 1024 * 1024 else f"{count:,} bytes"
-
-
-def _checked_default_currency(code: str | None) -> str | None:
-    if code is None:
-        return None
-    upper = code.strip().upper()
-    if upper not in _known_codes():
-        raise ValueError(f"default_currency {code!r} is not an ISO 4217 code")
-    return upper

@@ -1,7 +1,8 @@
 """Reading the rows of an XLSX workbook as they stream out of the zip, within limits.
 
 An XLSX is a zip of XML parts. This module owns turning one into rows of cell values for
-`conversations.billing`, the way openpyxl's read-only mode gives them with `data_only=True`
+the billing-export reader (bot/exports/files.py, then `conversations.billing`), the way
+openpyxl's read-only mode gives them with `data_only=True`
 (shared strings resolved, numbers as int or float, date-formatted numbers as datetimes,
 the cached result of a formula), but without trusting the file:
 
