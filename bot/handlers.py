@@ -47,6 +47,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot import i18n
 from bot.background import BackgroundWork
+from bot.exports import export_title, parse_export
 from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService, picks_member
 from bot.formats import number
 from bot.i18n import N_, _, ngettext
@@ -68,7 +69,7 @@ from bot.service import RefundService
 from bot.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
 from bot.storage import AlreadyHandled
 from conversations.anomalies import find_anomalies
-from conversations.billing import ChargeRow, ExportError, export_title, new_rows, parse_export
+from conversations.billing import ChargeRow, ExportError, new_rows
 from conversations.inputs import mask_card_numbers, storable
 
 log = logging.getLogger(__name__)
