@@ -4,8 +4,9 @@ parsed by expat, a chunk at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Final
+from collections.abc import Callable, Collection, Iterator, Sequence
+from datetime import datetime
+from typing import Final, Protocol
 from xml.parsers import expat
 
 Row = tuple[object, ...]
@@ -167,3 +168,22 @@ def _column(letters: str) -> int:
         if number > _MAX_COLUMN:
             break
     return number
+
+
+class SheetSource(Protocol):
+    """What a sheet reads of its workbook (bot/exports/xlsx.py's `Workbook`): its limits,
+    its date system, which styles (their `s` as written) are dates and durations, and its
+    shared strings."""
+
+    @property
+    def max_rows(self) -> int: ...
+    @property
+    def max_columns(self) -> int: ...
+    @property
+    def epoch(self) -> datetime: ...
+    @property
+    def date_styles(self) -> Collection[str]: ...
+    @property
+    def timedelta_styles(self) -> Collection[str]: ...
+    @property
+    def strings(self) -> Sequence[str]: ...

@@ -4,7 +4,7 @@ that turn its XML into rows of cell values."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from openpyxl.utils.datetime import from_excel
 
@@ -13,16 +13,13 @@ from bot.exports.xlsx_parts import (
     _MAX_ROW,
     BrokenWorkbook,
     Row,
+    SheetSource,
     TooManyRows,
     _column,
     _int,
     _number,
     _Part,
 )
-
-if TYPE_CHECKING:
-    from bot.exports.xlsx import Workbook
-
 
 _DIGITS: Final = "0123456789"
 
@@ -34,7 +31,7 @@ class _SheetPart(_Part):
     test the commonest elements first and keep to plain attribute updates.
     """
 
-    def __init__(self, book: Workbook) -> None:
+    def __init__(self, book: SheetSource) -> None:
         super().__init__()
         self.book = book
         self.max_rows = book.max_rows
