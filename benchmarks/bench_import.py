@@ -1,7 +1,7 @@
 """Importing a 100,000-row transactions export: rows per second and peak memory.
 
 Parses a generated CSV (or, with --format xlsx, the same rows as an XLSX written by
-openpyxl) the way the bot does (conversations.billing.parse_export) and stores it through
+openpyxl) the way the bot does (bot.exports.parse_export) and stores it through
 the bot's own steps into a fresh SQLite file (the stored fingerprints, the new rows, then
 `Store.add_transactions` a chunk at a time, as bot/handlers.store_rows); then imports the
 same file again
@@ -27,9 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.exports import parse_export  # noqa: E402
 from bot.handlers import IMPORT_CHUNK_ROWS  # noqa: E402
 from bot.storage import Store  # noqa: E402
-from conversations.billing import ChargeRow, new_rows, parse_export  # noqa: E402
+from conversations.billing import ChargeRow, new_rows  # noqa: E402
 from tests.helpers import ACCOUNT  # noqa: E402
 
 

@@ -39,10 +39,10 @@ from aiohttp import web
 from bot import i18n, labels
 from bot.config import Settings
 from bot.followup import ACTIONS, CASE_PREFIX, FollowUpService, _status_of
+from bot.formats import money
 from bot.handlers import BotData, send_reply
 from bot.i18n import N_, _
 from bot.miniapp_auth import InitDataError, MiniAppUser, validate
-from bot.rendering import money
 from bot.replies import Who, account_label
 from bot.stats import ChartData, chart_data, render_chart
 from bot.storage import CaseRecord

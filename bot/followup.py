@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import html
 import re
-import time as time_module
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time
@@ -17,8 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import i18n, labels
-from bot.i18n import N_, _, error_text, ngettext
-from bot.rendering import Renderer, SupportMessage, money, short_date, weekday_date
+from bot.formats import money, short_date, weekday_date
+from bot.i18n import N_, _, ngettext
+from bot.phrases import error_text
+from bot.rendering import Renderer, SupportMessage
 from bot.replies import Button, ButtonResult, Reply, Who, account_label, in_rows
 from bot.storage import CaseRecord, Store
 from conversations.cases import (
@@ -116,7 +117,6 @@ TAKES_INPUT = frozenset(
         CaseStatus.APPROVED,
     }
 )
-SCHEDULE_CACHE_SECONDS = 60.0
 ASSIGN_CHOICES = 20  # members offered under "Assign to…"
 # /cases' buttons that open a case ("m:case:<token>"): random tokens, never case numbers.
 SHOW_CASE_PREFIX = "m:case:"
@@ -161,22 +161,22 @@ class FollowUpService:
         self.renderer = renderer
         self.clock = clock
         self.default_timezone = default_timezone
-        self._schedules: dict[int, tuple[float, Schedule]] = {}
-        self._languages: dict[int, tuple[float, str]] = {}
 
     # --- schedule ------------------------------------------------------------------
 
     def schedule(self, team_id: int) -> Schedule:
         """The chat's time zone, quiet hours and reply wait (or the defaults).
 
-        Kept for a minute per chat: it is read on every answer (for "today") and changes
-        only through /settings, which clears it here.
+        Read from the database for each update (another process's /settings counts from
+        the next update on), and once only within the update's transaction, which may ask
+        for it several times (`Store.memo`).
         """
-        cached = self._schedules.get(team_id)
-        now = time_module.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        settings = self.store.team_settings(team_id)
+        memo = self.store.memo()
+        key = ("schedule", team_id)
+        if memo is not None and key in memo:
+            found: Schedule = memo[key]
+            return found
+        settings = self.store.schedule_settings(team_id)
         schedule = Schedule(
             timing=self.policy.timing,
             tz=_zone(settings.timezone or self.default_timezone),
@@ -184,8 +184,15 @@ class FollowUpService:
             quiet_end=_hhmm(settings.quiet_end) or QUIET_END,
             reply_business_days=settings.reply_days,
         )
-        self._schedules[team_id] = (now + SCHEDULE_CACHE_SECONDS, schedule)
+        if memo is not None:
+            memo[key] = schedule
         return schedule
+
+    def _forget(self, what: str, chat_id: int) -> None:
+        """This update changed it: read it again if it is asked for again."""
+        memo = self.store.memo()
+        if memo is not None:
+            memo.pop((what, chat_id), None)
 
     # --- language -------------------------------------------------------------------------
 
@@ -194,7 +201,8 @@ class FollowUpService:
         the user's Telegram language (`telegram_code`), and kept; a chat never met (a
         member's private chat for a reminder copy) gets the default.
 
-        Kept for a minute per chat, like the schedule: it is read on every update.
+        Read from the database for each update, like the schedule (one prepared
+        statement), so another process's /language counts from the next update on.
         """
         return self._language(chat_id, telegram_code, None)
 
@@ -204,21 +212,23 @@ class FollowUpService:
         return self._language(who.chat_id, who.language_code, who)
 
     def _language(self, chat_id: int, telegram_code: str | None, who: Who | None) -> str:
-        cached = self._languages.get(chat_id)
-        now = time_module.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        memo = self.store.memo()
+        key = ("language", chat_id)
+        if memo is not None and key in memo:
+            found: str = memo[key]
+            return found
         stored = self.store.chat_language(chat_id)
         if stored is None and who is not None and (telegram_code or not who.in_group):
             stored = i18n.best_language(telegram_code)
             self.store.set_chat_language(chat_id, who.chat_kind, who.chat_title, stored)
         code = i18n.known(stored) if stored else i18n.best_language(telegram_code)
-        self._languages[chat_id] = (now + SCHEDULE_CACHE_SECONDS, code)
+        if memo is not None and stored is not None:
+            memo[key] = code
         return code
 
     def set_language(self, who: Who, code: str) -> None:
         self.store.set_chat_language(who.chat_id, who.chat_kind, who.chat_title, code)
-        self._languages.pop(who.chat_id, None)
+        self._forget("language", who.chat_id)
 
     def start(self, case_id: int, who: Who, team_id: int) -> CaseTrack:
         """The user sent the message: start waiting for TikTok and queue the reminder
@@ -983,7 +993,7 @@ class FollowUpService:
                 self._change_setting(who, key, value)
             except ValueError as problem:
                 error = str(problem)
-            self._schedules.pop(who.chat_id, None)
+            self._forget("schedule", who.chat_id)
         schedule = self.schedule(who.chat_id)
         buttons = [
             [

@@ -47,12 +47,15 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot import i18n
 from bot.background import BackgroundWork
+from bot.exports import export_title, parse_export
 from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService, picks_member
-from bot.i18n import N_, _, error_text, ngettext
+from bot.formats import number
+from bot.i18n import N_, _, ngettext
 from bot.imports import ImportJob, looks_like_export
 from bot.keyboards import markup_kwargs
 from bot.membership import Memberships, Standing, standing_of
 from bot.miniapp_auth import make_init_data
+from bot.phrases import error_text
 from bot.records import RecordsService
 from bot.reminders import (
     ChatUnreachable,
@@ -61,13 +64,12 @@ from bot.reminders import (
     RetryLater,
     TransientSendError,
 )
-from bot.rendering import number
 from bot.replies import Button, ButtonResult, Reply, Who
 from bot.service import RefundService
 from bot.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
 from bot.storage import AlreadyHandled
 from conversations.anomalies import find_anomalies
-from conversations.billing import ChargeRow, ExportError, export_title, new_rows, parse_export
+from conversations.billing import ChargeRow, ExportError, new_rows
 from conversations.inputs import mask_card_numbers, storable
 
 log = logging.getLogger(__name__)
@@ -999,7 +1001,15 @@ def localised(callback: Callback) -> Callback:
                 await callback(update, context)
                 return
             who = who_of(update)
-            code = await context.service.store.run(context.service.language_for, who)
+            if update.callback_query is not None:
+                # A button under a message the bot sent: the chat was met before, so its
+                # language is read and never chosen and kept here (read per update, a
+                # press right after /forget would otherwise bring the chat's row back).
+                code = await context.service.store.run(
+                    context.followup.chat_language, who.chat_id, who.language_code
+                )
+            else:
+                code = await context.service.store.run(context.service.language_for, who)
             with i18n.speaking(code):
                 await callback(update, context)
         except AlreadyHandled:

@@ -16,7 +16,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 
 from babel.messages.mofile import write_mo
@@ -24,7 +23,6 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.resources import data_dir
-from conversations.errors import InputError, Phrase, Shown
 
 LOCALES_DIR = data_dir("locales")
 DOMAIN = "messages"
@@ -194,56 +192,3 @@ class Words(Mapping[str, str]):
 
     def __contains__(self, key: object) -> bool:
         return key in self.english
-
-
-def error_text(error: InputError) -> str:
-    """A domain error's message in the current language (the catalogue is keyed by the
-    English text before its values were filled in)."""
-    return _translated(error.template, error.plural, error.params)
-
-
-def said(text: object) -> str:
-    """A text the domain keeps in English (a `Phrase`, e.g. an import's skipped-line reason
-    or a flag's explanation) in the current language; any other text as it is."""
-    if isinstance(text, Phrase):
-        shown = _translated(text.template, text.plural, text.params)
-        if text.first_sentence:
-            end = shown.find(". ")
-            return shown if end < 0 else shown[: end + 1]
-        return shown
-    if isinstance(text, InputError):
-        return error_text(text)
-    if isinstance(text, Shown):
-        return _local(text)
-    return str(text)
-
-
-def _translated(template: str, plural: str | None, params: Mapping[str, object]) -> str:
-    if _current.get() == DEFAULT_LANGUAGE:
-        # English: the template as written, values as the domain wrote them.
-        if plural is not None and params.get("count") != 1:
-            template = plural
-        return template % params if params else template
-    if plural is not None:
-        count = params.get("count")
-        text = ngettext(template, plural, count if isinstance(count, int) else 2)
-    else:
-        text = gettext(template)
-    if not params:
-        return text
-    return text % {key: said(value) for key, value in params.items()}
-
-
-def _local(value: Shown) -> str:
-    """An amount or a date inside a phrase, written the reader's way."""
-    from bot import rendering  # rendering formats with this module: imported when used
-
-    raw = value.value
-    if isinstance(raw, datetime):
-        return rendering.moment(raw)
-    if isinstance(raw, date):
-        return rendering.short_date(raw)
-    if isinstance(raw, tuple) and len(raw) == 2:
-        amount, currency = raw
-        return rendering.money(amount, currency)
-    return str(value)

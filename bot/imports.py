@@ -15,7 +15,8 @@ from pathlib import PurePath
 from typing import Any
 
 from bot.followup import SHOW_CASE_PREFIX
-from bot.i18n import N_, Words, _, said
+from bot.i18n import N_, Words, _
+from bot.phrases import said
 from bot.rendering import Renderer
 from bot.replies import Button, Reply, Who, account_label
 from bot.storage import CaseRecord, Store

@@ -35,9 +35,10 @@ from sqlalchemy.engine import Connection
 
 from bot import i18n, labels
 from bot.followup import FollowUpService
+from bot.formats import long_date, money, short_date
 from bot.i18n import N_, Words, _, ngettext
 from bot.policy_texts import PolicyTexts
-from bot.rendering import Renderer, long_date, money, short_date, totals
+from bot.rendering import Renderer, totals
 from bot.replies import Button, ButtonResult, Document, Reply, Who
 from bot.stats import StatsService
 from bot.storage import (

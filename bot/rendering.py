@@ -13,103 +13,30 @@ compiled templates are shared and a render costs a dictionary look-up per text.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from bot import i18n
+from bot.formats import (
+    long_date,
+    moment,
+    money,
+    number,
+    short_date,
+    weekday_date,
+)
+from bot.phrases import said
 from bot.resources import data_dir
-from conversations.currencies import example_amount, minor_digits
+from conversations.currencies import example_amount
 from conversations.regions import region_name
 
 TEMPLATES_DIR = data_dir("templates")
-
-
-def money(amount: str | Decimal | None, currency: str | None) -> str:
-    """The amount with its currency's decimals (`conversations.currencies`), the way the
-    reader's language writes it: `189.90 USD` in English, `1 234,56 €` in Russian,
-    `R$ 1.234,56` in Portuguese (Brazil), `Rp1.500.000` in Indonesian."""
-    if amount is None or currency is None:
-        return "—"
-    locale = i18n.babel_locale()
-    text = format_currency(
-        Decimal(amount),
-        currency,
-        format=_money_pattern(locale, minor_digits(currency)),
-        locale=locale,
-        currency_digits=False,
-        group_separator=True,
-    )
-    return str(text).replace("\xa0", " ").replace("\u202f", " ")
-
-
-@cache
-def _money_pattern(locale: str, digits: int) -> NumberPattern:
-    """English: `1,234.50 USD`. Other languages: the locale's own currency pattern. Either
-    way with exactly `digits` decimals, whatever Babel's data says of the currency."""
-    if locale == i18n.DEFAULT_LANGUAGE:
-        return parse_pattern("#,##0" + ("." + "0" * digits if digits else "") + "\xa0¤¤")
-    pattern: NumberPattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
-    pattern.frac_prec = (digits, digits)
-    return pattern
-
-
-def number(value: int | Decimal) -> str:
-    """A number the way the reader's language writes it (`1,234` / `1 234` / `1.234`)."""
-    return str(format_decimal(value, locale=i18n.babel_locale())).replace("\xa0", " ")
-
-
-def long_date(value: str | date | None) -> str:
-    """`9 November 2026` (`9 de novembro de 2026`, `9 ноября 2026 г.`)."""
-    if value is None:
-        return "—"
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    locale = i18n.babel_locale()
-    pattern = "d MMMM y" if locale == i18n.DEFAULT_LANGUAGE else "long"
-    return _spaces(str(format_date(day, pattern, locale=locale)))
-
-
-def short_date(value: str | date | datetime | None) -> str:
-    """`9 Nov 2026` (`09.11.2026`, `09/11/2026`)."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        value = value.date()
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    locale = i18n.babel_locale()
-    return str(format_date(day, i18n.LANGUAGES[locale].short_date, locale=locale))
-
-
-def moment(value: datetime) -> str:
-    """`08 Nov 2026 10:02` (`08.11.2026 10:02`): a row of a billing export."""
-    locale = i18n.babel_locale()
-    if locale == i18n.DEFAULT_LANGUAGE:
-        return value.strftime("%d %b %Y %H:%M")
-    return f"{short_date(value)} {value:%H:%M}"
-
-
-def weekday_date(value: str | date) -> str:
-    """`Mon 17 Nov` (`пн 17 нояб.`)."""
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    return _spaces(str(format_date(day, "EEE d MMM", locale=i18n.babel_locale())))
-
-
-def month_name(month: str) -> str:
-    """`2026-11` → `Nov 2026`."""
-    if not month:
-        return ""
-    return str(format_date(date.fromisoformat(f"{month}-01"), "MMM y", locale=i18n.babel_locale()))
 
 
 def _gettext_callables(autoescape: bool) -> dict[str, Callable[..., str]]:
@@ -157,7 +84,7 @@ def _environment(autoescape: bool) -> Environment:
     env.filters["weekday_date"] = weekday_date
     env.filters["number"] = number
     env.filters["moment"] = moment
-    env.filters["said"] = i18n.said
+    env.filters["said"] = said
     # A country code as its name in the current language ("JP" → "Japón" in Spanish).
     env.filters["region"] = lambda code: region_name(code, i18n.current())
     env.filters["totals"] = totals
@@ -219,12 +146,6 @@ class Renderer:
             subject_word=i18n.gettext("Subject"),
             language=i18n.current(),
         )
-
-
-def _spaces(text: str) -> str:
-    """Babel's no-break and narrow no-break spaces as plain ones (the texts are typed
-    around them with plain spaces, and people copy them into forms)."""
-    return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
 def _tidy(body: str) -> str:

@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 from bot import i18n, labels
 from bot.followup import NOT_ALLOWED, OPEN_DRAFT, SENT_DRAFT, SHOW_CASE_PREFIX, FollowUpService
-from bot.i18n import N_, _, error_text
+from bot.formats import money, month_name, short_date
+from bot.i18n import N_, _
 from bot.imports import ImportJob, ImportService, case_charges, cases_about, flag_reason
+from bot.phrases import error_text
 from bot.policy_texts import PolicyTexts
-from bot.rendering import Renderer, SupportMessage, money, month_name, short_date
+from bot.rendering import Renderer, SupportMessage
 from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
 from bot.storage import CaseRecord, IntakeRow, Store, new_token
 from conversations.billing import ExportTitle

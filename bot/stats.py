@@ -22,8 +22,9 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from bot import i18n, labels
+from bot.formats import money, number
 from bot.i18n import N_, _
-from bot.rendering import Renderer, money, number
+from bot.rendering import Renderer
 from bot.replies import Button, Document, Reply, Who, in_rows
 from bot.storage import Store
 from conversations.stats import Period, PeriodKey, Stats, compute

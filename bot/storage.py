@@ -77,6 +77,9 @@ _after_unit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
     "refundbot_after_unit", default=None
 )
 
+# What was read in that update's transaction and may be read again in it (`Store.memo`).
+_memo: ContextVar[dict[Any, Any] | None] = ContextVar("refundbot_memo", default=None)
+
 metadata = MetaData()
 
 teams = Table(
@@ -604,6 +607,10 @@ def _statements() -> dict[str, Callable[[], ClauseElement]]:
         ),
         # The language chosen for a chat (`Store.chat_language`).
         "chat_language": lambda: select(teams.c.language).where(teams.c.id == _key("chat_id")),
+        # The chat's time zone, quiet hours and reply wait (`Store.schedule_settings`).
+        "schedule_settings": lambda: select(
+            teams.c.timezone, teams.c.quiet_start, teams.c.quiet_end, teams.c.reply_days
+        ).where(teams.c.id == _key("team_id")),
         # A blocked chat talks again (`Store.unblock_chat`): rowcount 1 if it was blocked.
         "unblock_chat": lambda: (
             update(teams)
@@ -812,13 +819,22 @@ class Store:
         with self.engine.begin() as conn:
             token = _unit.set(conn)
             pending = _after_unit.set(later)
+            memo = _memo.set({})
             try:
                 yield conn
             finally:
                 _unit.reset(token)
                 _after_unit.reset(pending)
+                _memo.reset(memo)
         for action in later:  # committed: an exception above would have skipped this
             action()
+
+    def memo(self) -> dict[Any, Any] | None:
+        """A dictionary that lasts as long as the update's transaction (`unit`), for what
+        is read in it more than once (the chat's schedule): kept no longer, so another
+        process's change is seen by the next update. None outside a `unit`: nothing may
+        be kept then."""
+        return _memo.get()
 
     def wipe_after_commit(self) -> None:
         """Take what the current transaction deletes off the disk once it commits: on
@@ -1080,7 +1096,11 @@ class Store:
     def set_case_status(
         self, case_id: int, user_id: int, status: str, now: datetime | None = None
     ) -> None:
-        """Close or cancel a draft (a sent case's status follows its track instead)."""
+        """Close or cancel a case without its track's triggers (a draft, which has no track
+        yet). The status column is the case's status (`load_track` reads it from there);
+        a track, if the case has one, is kept in agreement in the same transaction: its
+        copy of the status (for readers of older versions) is this one and it has no
+        reminder to come."""
         now = now or _utcnow()
         with self.transaction() as conn:
             conn.execute(
@@ -1088,6 +1108,16 @@ class Store:
                 .where(cases.c.id == case_id)
                 .values(status=status, updated_at=now, version=_next_version(status))
             )
+            stored = conn.execute(select(cases.c.track).where(cases.c.id == case_id)).scalar()
+            if stored:
+                track = {**stored, "status": status, "next_ping_at": None}
+                conn.execute(update(cases).where(cases.c.id == case_id).values(track=track))
+                conn.execute(
+                    reminders.delete().where(
+                        reminders.c.case_id == case_id,
+                        reminders.c.state.in_(OPEN_REMINDER_STATES),
+                    )
+                )
             _log(conn, case_id, user_id, status, None, now)
 
     def save_evidence(self, case_id: int, user_id: int, items: list[dict[str, Any]]) -> None:
@@ -1707,6 +1737,15 @@ class Store:
         blocked = _as_utc(row.blocked_at) if row.blocked_at else None
         return TeamSettings(row.timezone, row.quiet_start, row.quiet_end, row.reply_days, blocked)
 
+    def schedule_settings(self, team_id: int) -> TeamSettings:
+        """`team_settings` without `blocked_at`, through a prepared statement: it is read
+        by most updates (for "today")."""
+        with self.transaction() as conn:
+            row = _prepared(conn, "schedule_settings").run(conn, team_id=team_id).fetchone()
+        if row is None:
+            return TeamSettings(None, None, None, None, None)
+        return TeamSettings(row[0], row[1], row[2], row[3], None)
+
     def update_team_settings(self, team_id: int, **fields: Any) -> None:
         allowed = {"timezone", "quiet_start", "quiet_end", "reply_days", "blocked_at"}
         if not set(fields) <= allowed:
@@ -1726,7 +1765,12 @@ class Store:
             # Drafted cases have no track yet; cancelled/closed drafts keep their status.
             status = row.status if row.status in set(CaseStatus) else CaseStatus.DRAFTED
             return CaseTrack(status=CaseStatus(status))
-        return track_from_json(row.track)
+        track = track_from_json(row.track)
+        # The column is the case's status: the track's copy of it is only written (for
+        # readers of older versions), never trusted over it.
+        if row.status in set(CaseStatus):
+            track.status = CaseStatus(row.status)
+        return track
 
     def save_track(
         self, case_id: int, chat_id: int, track: CaseTrack, version: int | None = None

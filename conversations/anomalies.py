@@ -1,6 +1,6 @@
 """Spotting charges in imported billing rows that are worth a second look.
 
-This module owns three checks over `ChargeRow`s (conversations/billing.py), each a pure
+This module owns three checks over `ChargeRow`s (conversations/billing/), each a pure
 function of the rows, the policy and the dates passed in. A check never calls a charge
 wrong on its own say: every `Flag` names its rule, the rows it is about, an explanation
 in plain words (hedged where POLICY.md only infers), and the rulebook's source keys.

@@ -26,12 +26,17 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import get_date_format, get_day_names, get_month_names
 
 from conversations.errors import N_, InputError
+from conversations.regions import SPOKEN
 
 __all__ = [
+    "ISO_DATE",
+    "NUMERIC_DATE",
     "Ambiguous",
     "When",
     "add_business_days",
     "days_between",
+    "full_year",
+    "month_number",
     "parse_after",
     "parse_when",
 ]
@@ -153,9 +158,14 @@ _CLOCK = re.compile(
 )
 _BARE_HOUR = re.compile(r"(?<![\d:./-])(?P<h>\d{1,2})\s*" + _AMPM + r"(?!\w)")
 
-_ISO = re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})")
+# The numeric date grammar, shared with the billing-export reader (conversations/billing/
+# times.py), which adds a clock and a zone after it: "2026-11-03", and "03/11/2026",
+# "3-11-26" or "09.11.2026" (the first two numbers either way round).
+ISO_DATE = r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+NUMERIC_DATE = r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
+_ISO = re.compile(ISO_DATE)
 _DOTTED = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})")
-_NUMERIC = re.compile(r"(?P<a>\d{1,2})(?P<sep>[/-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})")
+_NUMERIC = re.compile(NUMERIC_DATE)  # dotted ones are read (day first) before it
 _YEAR = r"(?: (?P<y>\d{4}|\d{2}))?"
 _DAY_MONTH = re.compile(rf"(?P<d>\d{{1,2}}){_ORDINAL} (?P<mon>[^\W\d_]+)\.?{_YEAR}")
 _MONTH_DAY = re.compile(rf"(?P<mon>[^\W\d_]+)\.? (?P<d>\d{{1,2}}){_ORDINAL}{_YEAR}")
@@ -679,9 +689,9 @@ def _read_date(text: str, today: date, rules: _Rules) -> list[tuple[int, int, in
         return [(int(match["y"]), int(match["m"]), int(match["d"]))]
     if match := _DOTTED.fullmatch(text):
         # Dots are the day-first convention everywhere that uses them.
-        return [(_year(match["y"]), int(match["m"]), int(match["d"]))]
+        return [(full_year(match["y"]), int(match["m"]), int(match["d"]))]
     if match := _NUMERIC.fullmatch(text):
-        first, second, year = int(match["a"]), int(match["b"]), _year(match["y"])
+        first, second, year = int(match["a"]), int(match["b"]), full_year(match["y"])
         if first > 12 >= second:
             return [(year, second, first)]
         if second > 12 >= first:
@@ -703,13 +713,31 @@ def _read_date(text: str, today: date, rules: _Rules) -> list[tuple[int, int, in
         if (match := pattern.fullmatch(text)) and match["mon"] in rules.months:
             month, day_number = rules.months[match["mon"]], int(match["d"])
             if match["y"] is not None:
-                return [(_year(match["y"]), month, day_number)]
+                return [(full_year(match["y"]), month, day_number)]
             return [(_latest_year(month, day_number, today), month, day_number)]
     raise InputError(_UNREADABLE)
 
 
-def _year(digits: str) -> int:
+def full_year(digits: str) -> int:
+    """A year as written in a date: "26" is 2026, "2026" is itself."""
     return 2000 + int(digits) if len(digits) == 2 else int(digits)
+
+
+def month_number(name: str) -> int | None:
+    """The month (1–12) a month's name stands for in any of the bot's languages, as a
+    person or an export writes it: "Nov", "november", "Sept.", "ноября", "нояб",
+    "noviembre", "março", "Agt"; None for anything else, or a spelling that names two
+    different months in two languages."""
+    return _all_months().get(_fold(name.casefold()).rstrip("."))
+
+
+@cache
+def _all_months() -> dict[str, int]:
+    candidates: dict[str, set[int]] = {}
+    for locale in SPOKEN:  # the languages the bot speaks
+        for word, number in _rules(locale).months.items():
+            candidates.setdefault(word, set()).add(number)
+    return {word: next(iter(numbers)) for word, numbers in candidates.items() if len(numbers) == 1}
 
 
 def _latest_year(month: int, day: int, today: date) -> int:

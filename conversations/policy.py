@@ -103,7 +103,7 @@ class Timing:
 
 @dataclass(frozen=True)
 class ImportRules:
-    """Limits and thresholds for imported billing exports (`[import]`; conversations/billing.py
+    """Limits and thresholds for imported billing exports (`[import]`; conversations/billing/
     and conversations/anomalies.py). Our own choices: TikTok publishes none.
 
     The defaults are only for policy files written before the table existed; policy.toml

@@ -435,7 +435,8 @@ CHILD_TIMEOUT = 60.0
 
 _CHILD = """
 import json, resource, sys, time
-from conversations.billing import ExportError, parse_export
+from bot.exports import parse_export
+from conversations.billing import ExportError
 data = open(sys.argv[1], "rb").read()
 started = time.perf_counter()
 try:

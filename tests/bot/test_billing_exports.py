@@ -90,6 +90,36 @@ async def test_headers_in_the_bots_other_languages(
     assert rows["ID1"]["status"] == "failed" and rows["ID1"]["card_last4"] == "1881"
 
 
+async def test_month_names_in_the_bots_languages(
+    user: ChatDriver, api: InProcessBotApi, store: Store
+) -> None:
+    """Times written with a month's name in Russian, Spanish, Portuguese or Indonesian are
+    read (one set of month names, conversations/dates.py), not skipped as unreadable."""
+    await with_account(user)
+    header = "Time,Document number,Amount,Currency\n"
+    exports = {
+        "ru": "9 ноября 2026 10:02,RU1,10.00,USD\n",
+        "es": "9 de noviembre de 2026 10:03,ES1,11.00,USD\n",
+        "pt": "9 de nov. de 2026 10:04,PT1,12.00,USD\n",
+        "id": "9 Agt 2026 10:05,ID1,13.00,USD\n",
+    }
+    for code, text in exports.items():
+        api.files[f"file-{code}"] = (header + text).encode()
+        await user.send_file(f"file-{code}", f"{code}.csv")
+        assert "1 charge imported" in edited_texts(api)[-1], (code, edited_texts(api)[-1])
+    rows = {row["invoice_number"]: row for row in stored(store, user.chat_id)}
+    assert rows["RU1"]["happened_on"] == "2026-11-09", rows["RU1"]
+    assert rows["ES1"]["happened_on"] == "2026-11-09"
+    assert rows["PT1"]["happened_on"] == "2026-11-09"
+    assert rows["ID1"]["happened_on"] == "2026-08-09"
+    assert [rows[name]["happened_at_time"][:5] for name in ("RU1", "ES1", "PT1", "ID1")] == [
+        "10:02",
+        "10:03",
+        "10:04",
+        "10:05",
+    ]
+
+
 async def test_a_verification_charge_needs_no_type_column(
     user: ChatDriver, api: InProcessBotApi
 ) -> None:

@@ -23,11 +23,12 @@ from telegram.ext import Application
 import bot.handlers
 from bot.app import build_application, build_service
 from bot.config import Settings
+from bot.exports import parse_export
 from bot.imports import CLAIM_LEASE
 from bot.storage import Store
 from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
 from bot.updates import ChatOrderedProcessor
-from conversations.billing import ImportReport, parse_export
+from conversations.billing import ImportReport
 from conversations.policy import Policy
 from tests.helpers import ChatDriver, Clock, plain, saved_account
 

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.reminders import ReminderSweep
 from bot.storage import Store
 from bot.transport import Fault, InProcessBotApi
+from conversations.cases import CaseStatus
 from conversations.policy import Policy
 from tests.helpers import ChatDriver, Clock, bot_process, no_sleep, plain, sent_case
 
@@ -471,3 +472,23 @@ async def test_button_pressed_while_a_reminder_is_sent_wins(
     assert store.load_track(1).status == "closed"
     assert [s for s, _, _ in store.reminder_states(1) if s in ("pending", "claimed")] == []
     assert await run_hours(app, clock, 24 * 30) == []
+
+
+async def test_a_case_closed_through_set_case_status_is_closed_everywhere(
+    app: App, user: ChatDriver, store: Store, clock: Clock
+) -> None:
+    """A case's status is in one place (issue 15): `Store.set_case_status` on a case that
+    has a track (before, it wrote the column alone, and the track still said "Waiting for
+    TikTok") — /case N, /cases' filters, the track and the reminder sweep all say closed."""
+    await sent_case(user)
+    store.set_case_status(1, user.user_id, "closed")
+    assert store.load_track(1).status is CaseStatus.CLOSED
+    await user.send("/case 1")
+    card = plain(user.last_text())
+    assert "Closed" in card and "Waiting for TikTok" not in card, card
+    await user.send("/cases closed")
+    listed = plain(user.last_text())
+    assert "#1" in listed and "Closed" in listed, listed
+    await user.send("/cases open")
+    assert "#1" not in plain(user.last_text()), user.last_text()
+    assert await run_hours(app, clock, 24 * 30) == [], "no reminder of a closed case"

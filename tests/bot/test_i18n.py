@@ -22,7 +22,9 @@ from babel.messages.pofile import read_po
 from telegram.ext import Application
 
 from bot import i18n
-from bot.rendering import Renderer, long_date, money, short_date
+from bot.exports import parse_export
+from bot.formats import long_date, money, short_date
+from bot.rendering import Renderer
 from bot.storage import Store
 from bot.transport import InProcessBotApi
 from conversations.anomalies import (
@@ -31,7 +33,6 @@ from conversations.anomalies import (
     VERIFICATION_NOT_REVERSED,
     find_anomalies,
 )
-from conversations.billing import parse_export
 from conversations.facts import Reason
 from conversations.policy import Policy
 from tests.bot.test_followup import run_hours

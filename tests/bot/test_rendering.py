@@ -23,15 +23,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import labels
-from bot.rendering import (
-    TEMPLATES_DIR,
-    Renderer,
-    SupportMessage,
-    long_date,
-    money,
-    short_date,
-    weekday_date,
-)
+from bot.formats import long_date, money, short_date, weekday_date
+from bot.rendering import TEMPLATES_DIR, Renderer, SupportMessage
 from bot.service import RefundService
 from bot.storage import CaseEvent, Store
 from conversations.anomalies import Flag

@@ -56,7 +56,9 @@ async def run_until(app: App, clock: Clock, api: InProcessBotApi, end: datetime)
 
 
 def group_case(app: App, team_id: int, opened: datetime) -> int:
-    """A case of the group's team, opened (and sent to TikTok) at `opened`."""
+    """A case of the group's team, opened (and sent to TikTok) at `opened`. The bot is in
+    the group, so Telegram (the fake API) knows the chat."""
+    app.bot.request.open_chat(team_id)
     return make_sent_case(app.bot_data.service.followup, team_id, KIM, opened)
 
 

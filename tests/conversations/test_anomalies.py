@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.exports import parse_export
 from conversations.anomalies import (
     CHARGED_AFTER_PAUSE,
     DUPLICATE_CHARGE,
@@ -22,7 +23,7 @@ from conversations.anomalies import (
     find_anomalies,
     unreversed_verifications,
 )
-from conversations.billing import ChargeRow, parse_export
+from conversations.billing import ChargeRow
 from conversations.policy import (
     DEFAULT_POLICY_PATH,
     ImportRules,

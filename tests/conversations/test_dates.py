@@ -14,6 +14,8 @@ from conversations.dates import (
     When,
     add_business_days,
     days_between,
+    full_year,
+    month_number,
     parse_after,
     parse_when,
 )
@@ -438,3 +440,38 @@ def test_parse_after_crosses_midnight_and_refuses_the_future() -> None:
 def test_parse_after_refuses_a_date_that_is_not_the_first_ones() -> None:
     with pytest.raises(InputError, match="doesn't fit the first charge's date"):
         parse_after("9 Nov, a few minutes later", FIRST_DAY, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("name", "number"),
+    [
+        ("Nov", 11),
+        ("november", 11),
+        ("Sept.", 9),
+        ("ноября", 11),
+        ("Нояб", 11),
+        ("май", 5),
+        ("noviembre", 11),
+        ("setiembre", 9),
+        ("março", 3),
+        ("marco", 3),
+        ("dez", 12),
+        ("Agt", 8),
+        ("agustus", 8),
+        ("mei", 5),
+    ],
+)
+def test_month_number_knows_every_language_the_bot_speaks(name: str, number: int) -> None:
+    """One set of month names (the billing-export reader's too), English everywhere."""
+    assert month_number(name) == number
+
+
+@pytest.mark.parametrize("name", ["", "xyz", "janv", "brumaire", "monday"])
+def test_month_number_is_none_for_other_words(name: str) -> None:
+    assert month_number(name) is None
+
+
+@pytest.mark.parametrize(("digits", "year"), [("26", 2026), ("2026", 2026), ("99", 2099)])
+def test_full_year(digits: str, year: int) -> None:
+    """Two digits are this century (the same rule in typed dates and export cells)."""
+    assert full_year(digits) == year

@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from conversations.errors import InputError
 from conversations.facts import Money
-from conversations.money import MAX_AMOUNT, parse_amount
+from conversations.money import (
+    MAX_AMOUNT,
+    NoCurrency,
+    ZeroAmount,
+    parse_amount,
+    plain_amount,
+)
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -357,3 +363,47 @@ def test_filler_alone_is_still_no_amount(text: str, fragment: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_amount(text, "USD")
     assert fragment in caught.value.message
+
+
+def test_zero_and_no_currency_are_told_by_type() -> None:
+    """Callers (the billing-export reader) tell these two apart by the error's type, not by
+    reading its English message."""
+    with pytest.raises(ZeroAmount):
+        parse_amount("0.00", "USD")
+    with pytest.raises(NoCurrency):
+        parse_amount("12.50", None)
+    with pytest.raises(InputError) as other:
+        parse_amount("1.2.3", "USD")
+    assert not isinstance(other.value, ZeroAmount | NoCurrency)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "expected"),
+    [
+        ("1234.56", "USD", Decimal("1234.56")),
+        ("1234,56", "EUR", Decimal("1234.56")),
+        ("0,50", "USD", Decimal("0.50")),
+        ("0.00", "USD", None),  # zero: parse_amount says why
+        ("1234.56", "JPY", None),  # no decimals in yen
+        ("1234.5", "USD", None),  # not the plain form
+        ("1,234.56", "USD", None),
+        ("$12.00", "USD", None),
+        ("999999999.99", "USD", None),  # over MAX_AMOUNT
+    ],
+)
+def test_plain_amount(text: str, currency: str, expected: Decimal | None) -> None:
+    assert plain_amount(text, currency) == expected
+
+
+@settings(max_examples=300)
+@given(
+    text=st.from_regex(r"\A\d{1,9}[.,]\d\d\Z"),
+    currency=st.sampled_from(["USD", "EUR", "BRL", "IDR", "JPY", "KWD"]),
+)
+def test_plain_amount_reads_as_parse_amount_does(text: str, currency: str) -> None:
+    """The quick reading never differs from the full one, in any of the bot's locales."""
+    quick = plain_amount(text, currency)
+    if quick is None:
+        return
+    for locale in ("en", "ru", "es", "pt_BR", "id"):
+        assert parse_amount(text, currency, locale).amount == quick, locale

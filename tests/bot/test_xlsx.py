@@ -1,5 +1,5 @@
-"""Reading XLSX exports by the rows they hold, streaming, within limits (conversations/xlsx.py
-through conversations.billing.parse_export).
+"""Reading XLSX exports by the rows they hold, streaming, within limits (bot/exports/xlsx.py
+through bot.exports.parse_export).
 
 The hostile workbooks are built here, a few hundred KB each, and each is read in a child
 process (tests.helpers.read_in_child), so that its time can be bounded (a timeout, where
@@ -21,8 +21,9 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from conversations.billing import ExportError, Skipped, parse_export
-from conversations.xlsx import Row, Workbook
+from bot.exports import parse_export
+from bot.exports.xlsx import Row, Workbook
+from conversations.billing import ExportError, Skipped
 from tests.helpers import assert_cheap, read_in_child
 
 # --- building workbooks by hand ---------------------------------------------------------------
