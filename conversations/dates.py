@@ -757,7 +757,7 @@ def _latest_month(day: int, today: date) -> tuple[int, int]:
     """Year and month of the latest `day` (of any month) on or before today."""
     year, month = today.year, today.month
     for _ in range(12):
-        if day <= _days_in(year, month) and date(year, month, day) <= today:
+        if 1 <= day <= _days_in(year, month) and date(year, month, day) <= today:
             return year, month
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     # No month has this day (the 32nd, the 0th): _accept reports it.

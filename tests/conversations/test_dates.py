@@ -394,6 +394,14 @@ def test_a_lead_in_never_changes_the_meaning(text: str) -> None:
         parse_when(text, TODAY)
 
 
+@pytest.mark.parametrize("text", ["0ND", "the 0th", "0th"])
+def test_a_day_zero_alone_is_no_date(text: str) -> None:
+    """ "The 0th" is refused like "the 32nd" (it raised ValueError: found by the property
+    test below, "0ND")."""
+    with pytest.raises(InputError):
+        parse_when(text, TODAY)
+
+
 FIRST = When(date(2026, 11, 25), time(10, 0))
 FIRST_DAY = When(date(2026, 11, 25), None)
 
