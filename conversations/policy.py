@@ -427,17 +427,9 @@ class _Loader:
         warnings: Mapping[str, str],
         sources: Mapping[str, str],
     ) -> Situation:
-        if not isinstance(raw, dict):
-            self.fail(f"situation #{index}", "must be a table")
-        id_ = raw.get("id")
-        where = f"situation {id_!r}" if isinstance(id_, str) else f"situation #{index}"
-        self.no_unknown_keys(raw, frozenset(_SITUATION_REQUIRED + _SITUATION_OPTIONAL), where)
-        for key in _SITUATION_REQUIRED:
-            if key not in raw:
-                self.fail(where, f"missing key {key!r}")
-        id_ = self.text(raw, "id", where)
-        if not _ID_PATTERN.match(id_):
-            self.fail(where, "id must be snake_case: lower-case letters, digits and _")
+        raw, id_, where = self.entry(
+            raw, "situation", index, _SITUATION_REQUIRED, _SITUATION_OPTIONAL
+        )
 
         outcome_text = self.text(raw, "outcome", where)
         try:
@@ -562,17 +554,7 @@ class _Loader:
         sources: Mapping[str, str],
         situation_ids: frozenset[str],
     ) -> RegionalNote:
-        if not isinstance(raw, dict):
-            self.fail(f"regional_note #{index}", "must be a table")
-        id_ = raw.get("id")
-        where = f"regional_note {id_!r}" if isinstance(id_, str) else f"regional_note #{index}"
-        self.no_unknown_keys(raw, frozenset(_NOTE_REQUIRED + _NOTE_OPTIONAL), where)
-        for key in _NOTE_REQUIRED:
-            if key not in raw:
-                self.fail(where, f"missing key {key!r}")
-        id_ = self.text(raw, "id", where)
-        if not _ID_PATTERN.match(id_):
-            self.fail(where, "id must be snake_case: lower-case letters, digits and _")
+        raw, id_, where = self.entry(raw, "regional_note", index, _NOTE_REQUIRED, _NOTE_OPTIONAL)
         names = self.text_list(raw, "situations", where)
         if not names:
             self.fail(where, "situations must name at least one situation id")
@@ -629,6 +611,30 @@ class _Loader:
             )
 
     # --- typed access to the TOML --------------------------------------------------
+
+    def entry(
+        self,
+        raw: object,
+        kind: str,
+        index: int,
+        required: tuple[str, ...],
+        optional: tuple[str, ...],
+    ) -> tuple[dict[str, object], str, str]:
+        """Check what every entry of a list (a situation, a regional note) must be: a table
+        with its required keys and no unknown ones, and a snake_case id. Return the table,
+        the id and how errors name the entry."""
+        if not isinstance(raw, dict):
+            self.fail(f"{kind} #{index}", "must be a table")
+        id_ = raw.get("id")
+        where = f"{kind} {id_!r}" if isinstance(id_, str) else f"{kind} #{index}"
+        self.no_unknown_keys(raw, frozenset(required + optional), where)
+        for key in required:
+            if key not in raw:
+                self.fail(where, f"missing key {key!r}")
+        id_ = self.text(raw, "id", where)
+        if not _ID_PATTERN.match(id_):
+            self.fail(where, "id must be snake_case: lower-case letters, digits and _")
+        return raw, id_, where
 
     def no_unknown_keys(self, table: dict[str, object], known: frozenset[str], where: str) -> None:
         unknown = sorted(set(table) - known)
