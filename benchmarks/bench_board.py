@@ -33,11 +33,11 @@ sys.path.insert(0, str(ROOT))
 from aiohttp import web  # noqa: E402
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
-from bot.app import build_application, build_service  # noqa: E402
-from bot.board import mount_board  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.miniapp_auth import make_init_data  # noqa: E402
-from bot.transport import InProcessBotApi  # noqa: E402
+from bot.telegram.application import build_application, build_service  # noqa: E402
+from bot.telegram.board import mount_board  # noqa: E402
+from bot.telegram.miniapp_auth import make_init_data  # noqa: E402
+from bot.telegram.transport import InProcessBotApi  # noqa: E402
 from conversations.facts import Reason  # noqa: E402
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_updates import SCRIPT  # noqa: E402
 from chats import Chats, Latencies  # noqa: E402
 
-from bot.app import build_application, build_service  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.transport import ApiCall, InProcessBotApi, UpdateFactory  # noqa: E402
+from bot.telegram.application import build_application, build_service  # noqa: E402
+from bot.telegram.transport import ApiCall, InProcessBotApi, UpdateFactory  # noqa: E402
 from tests.helpers import ACCOUNT  # noqa: E402
 
 IMPORTER = 900_000_001

@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.db.store import Store  # noqa: E402
 from bot.exports import parse_export  # noqa: E402
-from bot.handlers import IMPORT_CHUNK_ROWS  # noqa: E402
-from bot.storage import Store  # noqa: E402
+from bot.telegram.handlers import IMPORT_CHUNK_ROWS  # noqa: E402
 from conversations.billing import ChargeRow, new_rows  # noqa: E402
 from tests.helpers import ACCOUNT  # noqa: E402
 

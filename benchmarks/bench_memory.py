@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_application, build_service  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.transport import InProcessBotApi, UpdateFactory  # noqa: E402
+from bot.telegram.application import build_application, build_service  # noqa: E402
+from bot.telegram.transport import InProcessBotApi, UpdateFactory  # noqa: E402
 from tests.helpers import ADVERTISER_ID  # noqa: E402
 
 # After /new, the answers each user gives in turn (what went wrong, typed as its label, then
@@ -79,9 +79,9 @@ async def drive(users: int, updates: int, db: Path) -> list[tuple[int, int, floa
 STARTUP_BOT = """
 import time, asyncio, tempfile, pathlib
 t0 = time.perf_counter()
-from bot.app import build_application, build_service
+from bot.telegram.application import build_application, build_service
 from bot.config import Settings
-from bot.transport import InProcessBotApi, UpdateFactory
+from bot.telegram.transport import InProcessBotApi, UpdateFactory
 async def main():
     d = pathlib.Path(tempfile.mkdtemp())
     s = Settings(_env_file=None, database_url=f"sqlite:///{d / 'x.sqlite3'}")
@@ -98,7 +98,7 @@ STARTUP_BARE = """
 import time, asyncio
 t0 = time.perf_counter()
 from telegram.ext import Application, CommandHandler
-from bot.transport import InProcessBotApi, UpdateFactory
+from bot.telegram.transport import InProcessBotApi, UpdateFactory
 async def main():
     api = InProcessBotApi(strict=False)
     app = Application.builder().token("1:S").request(api).get_updates_request(api).build()

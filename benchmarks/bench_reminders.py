@@ -70,12 +70,10 @@ sys.path.insert(0, str(ROOT))
 
 from telegram.request import RequestData  # noqa: E402
 
-from bot.app import build_application, build_service  # noqa: E402
+from bot.app.followup import FollowUpService  # noqa: E402
+from bot.app.reminders import ReminderSweep  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.followup import FollowUpService  # noqa: E402
-from bot.reminders import ReminderSweep  # noqa: E402
-from bot.replies import Reply  # noqa: E402
-from bot.storage import (  # noqa: E402
+from bot.db.store import (  # noqa: E402
     OPEN_REMINDER_STATES,
     Store,
     cases,
@@ -83,7 +81,9 @@ from bot.storage import (  # noqa: E402
     teams,
     track_to_json,
 )
-from bot.transport import InProcessBotApi  # noqa: E402
+from bot.telegram.application import build_application, build_service  # noqa: E402
+from bot.telegram.transport import InProcessBotApi  # noqa: E402
+from bot.views.replies import Reply  # noqa: E402
 from conversations.cases import SYSTEM_ACTOR, CaseTrack  # noqa: E402
 from tests.helpers import ANSWERS, MESSAGE, SUBJECT, make_real_case  # noqa: E402
 

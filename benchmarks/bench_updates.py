@@ -75,11 +75,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from chats import Chats, GcPauses, Latencies  # noqa: E402
 
-from bot.app import build_application, build_service  # noqa: E402
 from bot.cli import freeze_start_up  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.storage import Store  # noqa: E402
-from bot.transport import ApiCall, InProcessBotApi, UpdateFactory  # noqa: E402
+from bot.db.store import Store  # noqa: E402
+from bot.telegram.application import build_application, build_service  # noqa: E402
+from bot.telegram.transport import ApiCall, InProcessBotApi, UpdateFactory  # noqa: E402
 from tests.databases import PostgresServer  # noqa: E402
 from tests.helpers import ADVERTISER_ID  # noqa: E402
 
@@ -248,7 +248,7 @@ class SameCalls:
         # With concurrent updates each chat is at its own step of the script.
         self.steps: dict[int, int] | None = {} if concurrent else None
         # The keyboards as the bot sends them: the Bot API's JSON, passed through api_kwargs
-        # (bot/keyboards.py), not PTB's InlineKeyboardMarkup objects (16–22 % dearer).
+        # (bot/telegram/keyboards.py), not PTB's InlineKeyboardMarkup objects (16–22 % dearer).
         markups = [[raw_markup(call) for call in step] for step in calls]
 
         async def replay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -365,7 +365,7 @@ def postgres_databases() -> Iterator[dict[str, str]]:
 def hot_path(db_dir: Path, rounds: int) -> float:
     """Microseconds per load + save of one intake row."""
     store = Store.open(f"sqlite:///{db_dir / 'hot.sqlite3'}")
-    from bot.storage import IntakeRow
+    from bot.db.store import IntakeRow
     from conversations.intake import Intake
 
     row = IntakeRow(

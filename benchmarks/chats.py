@@ -37,7 +37,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
+from bot.telegram.transport import ApiCall, InProcessBotApi, UpdateFactory
 
 App = Application[Any, Any, Any, Any, Any, Any]
 Script = list[tuple[str, str]]  # (kind, value): "text" typed, "tap" a button by label

@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         return migrate_database(settings, args.to, args.down)
 
-    from bot.app import build_application, build_service
-    from bot.schema import SchemaOutOfDate
+    from bot.db.schema import SchemaOutOfDate
+    from bot.telegram.application import build_application, build_service
 
     try:
         service = build_service(settings)
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{error}\n")
         return 2
     if args.command == "chat" or not settings.has_token:
-        from bot.terminal import run_terminal
+        from bot.telegram.terminal import run_terminal
 
         if settings.log_level.upper() != "DEBUG":
             # The chat is on stdout; keep stderr for problems only.
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             service.store.close()
 
-    from bot.web import ALLOWED_UPDATES, ListenError, run_webhook, serve_ops_while_polling
+    from bot.telegram.web import ALLOWED_UPDATES, ListenError, run_webhook, serve_ops_while_polling
 
     application = build_application(settings, service)
     freeze_start_up()
@@ -120,8 +120,8 @@ def freeze_start_up() -> None:
 
 def migrate_database(settings: Settings, target: str, down: str | None) -> int:
     """`refundbot migrate`: up to the newest schema (or `target`), or down to `down`."""
-    from bot import schema
-    from bot.storage import make_engine
+    from bot.db import schema
+    from bot.db.store import make_engine
 
     where = settings.describe_database()
     engine = make_engine(settings.database_url)

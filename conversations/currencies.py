@@ -1,6 +1,6 @@
 """How many decimals each currency has: the product's rule, kept in `currencies.toml`.
 
-Reading (`conversations.money`, `conversations.billing`) and showing (`bot.rendering`) an
+Reading (`conversations.money`, `conversations.billing`) and showing (`bot.views.rendering`) an
 amount both ask `minor_digits`, so what a person types and what the bot shows agree, and a
 new release of Babel's currency data can't change either.
 """

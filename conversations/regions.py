@@ -17,7 +17,7 @@ from babel import Locale, UnknownLocaleError
 
 from conversations.errors import N_, InputError
 
-# The languages the bot speaks (bot/i18n.py LANGUAGES); names in these are always read.
+# The languages the bot speaks (bot/views/i18n.py LANGUAGES); names in these are always read.
 SPOKEN = ("en", "ru", "es", "pt_BR", "id")
 # Countries' own names, in the languages of the markets advertisers write from ("Việt Nam",
 # "日本", "ประเทศไทย"). Every name in each of these is read, so the list stays short: each

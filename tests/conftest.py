@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application, build_service
+from bot.app.intake import RefundService
 from bot.config import Settings
-from bot.rendering import Renderer
-from bot.service import RefundService
-from bot.storage import Store
-from bot.transport import InProcessBotApi
+from bot.db.store import Store
+from bot.telegram.application import build_application, build_service
+from bot.telegram.transport import InProcessBotApi
+from bot.views.rendering import Renderer
 from conversations.policy import Policy, load_policy
 from tests.databases import PostgresServer, wanted
 from tests.helpers import DEFAULT_NOW, ChatDriver, Clock

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import psycopg
 from sqlalchemy.engine import make_url
 
-from bot import schema
-from bot.storage import make_engine
+from bot.db import schema
+from bot.db.store import make_engine
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 _numbers = itertools.count(1)

@@ -19,16 +19,17 @@ import pytest
 from sqlalchemy import func, select
 from telegram.ext import Application
 
-from bot.app import build_application, build_service
+from bot.app.followup import FollowUpService
+from bot.app.reminders import ReminderSweep
 from bot.config import Settings
-from bot.followup import FollowUpService
-from bot.reminders import ReminderSweep
-from bot.storage import Store
-from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
+from bot.db.store import Store
+from bot.telegram.application import build_application, build_service
+from bot.telegram.transport import ApiCall, InProcessBotApi, UpdateFactory
 from conversations.policy import Policy
 
 _TAGS = re.compile(r"<[^>]+>")
-# The kinds of work a chat's update can leave running in the background (bot/background.py).
+# The kinds of work a chat's update can leave running in the background
+# (bot/telegram/background.py).
 WORK_KINDS = ("import", "export")
 
 

@@ -20,11 +20,11 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import build_application, build_service
+from bot.app.followup import FollowUpService
 from bot.config import Settings
-from bot.followup import FollowUpService
-from bot.storage import CaseRecord, Store
-from bot.transport import InProcessBotApi
+from bot.db.store import CaseRecord, Store
+from bot.telegram.application import build_application, build_service
+from bot.telegram.transport import InProcessBotApi
 from conversations.policy import load_policy
 from tests.helpers import Clock, make_sent_case
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_updates  # noqa: E402
 
-from bot.transport import ApiCall, UpdateFactory  # noqa: E402
+from bot.telegram.transport import ApiCall, UpdateFactory  # noqa: E402
 
 Payload = tuple[str, str, list[object], object]
 

@@ -50,9 +50,9 @@ def test_the_wheel_has_every_template_catalogue_migration_and_board_file(wheel: 
         *(f"bot/{p.relative_to(ROOT).as_posix()}" for p in (ROOT / "templates").rglob("*.j2")),
         *(f"bot/{p.relative_to(ROOT).as_posix()}" for p in (ROOT / "locales").rglob("*.po")),
         *(p.relative_to(ROOT).as_posix() for p in (ROOT / "bot" / "migrations").rglob("*.py")),
-        "bot/migrations/script.py.mako",
+        "bot/db/migrations/script.py.mako",
         "conversations/policy.toml",
-        # The board's page (bot/board.py serves them from the package).
+        # The board's page (bot/telegram/board.py serves them from the package).
         *(p.relative_to(ROOT).as_posix() for p in (ROOT / "bot" / "static").rglob("*.*")),
     ]
     assert len(wanted) > 80

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.transport import ApiCall, InProcessBotApi
+from bot.telegram.transport import ApiCall, InProcessBotApi
 from tests.bot.test_i18n import _duplicate_intake
 from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain, saved_account
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.storage import Store
-from bot.transport import InProcessBotApi
+from bot.db.store import Store
+from bot.telegram.transport import InProcessBotApi
 from tests.bot.test_imports import edited_texts, send_export, with_account
 from tests.helpers import ChatDriver, plain
 

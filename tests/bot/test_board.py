@@ -18,11 +18,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from telegram.ext import Application
 
-from bot.board import CSP, mount_board
+from bot.app.followup import FollowUpService
 from bot.config import Settings
-from bot.followup import FollowUpService
-from bot.miniapp_auth import InitDataError, make_init_data, validate
-from bot.transport import InProcessBotApi
+from bot.telegram.board import CSP, mount_board
+from bot.telegram.miniapp_auth import InitDataError, make_init_data, validate
+from bot.telegram.transport import InProcessBotApi
 from tests.helpers import ACCOUNT, ANSWERS, DEFAULT_NOW, ChatDriver, plain
 
 TOKEN = "123:TEST"  # the `app` fixture's bot token
@@ -308,8 +308,8 @@ async def test_the_terminal_prints_a_local_link_signed_for_its_user(
 ) -> None:
     """BOARD_DEV_LINK: the terminal chat's /board gives a local link whose initData the
     board accepts for the terminal's user (and only within the allowed age)."""
-    from bot.app import build_service
-    from bot.terminal import TERMINAL_USER_ID, run_terminal
+    from bot.telegram.application import build_service
+    from bot.telegram.terminal import TERMINAL_USER_ID, run_terminal
 
     dev = settings.model_copy(update={"board_dev_link": True, "http_port": 0})
     service = build_service(dev)

@@ -22,10 +22,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from telegram.ext import Application
 
-from bot.board import mount_board
 from bot.config import Settings
-from bot.miniapp_auth import make_init_data
-from bot.transport import InProcessBotApi
+from bot.telegram.board import mount_board
+from bot.telegram.miniapp_auth import make_init_data
+from bot.telegram.transport import InProcessBotApi
 from tests.bot.test_board import ACME, GLOBEX, RITA, TOKEN, teams  # noqa: F401 - a fixture
 from tests.helpers import ChatDriver, plain
 

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from telegram import Update
 from telegram.ext import Application
 
-from bot.storage import Store
-from bot.terminal import TerminalScreen
-from bot.transport import ApiCall, InProcessBotApi
+from bot.db.store import Store
+from bot.telegram.terminal import TerminalScreen
+from bot.telegram.transport import ApiCall, InProcessBotApi
 from conversations.intake import ANSWER_KEYS, Step
 from tests.bot.test_hostile import HYPOTHESIS, PATHS, Positioned, StepPath
 from tests.helpers import ADVERTISER_ID, ChatDriver, plain, saved_account

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import build_application
+from bot.app.intake import RefundService
 from bot.config import Settings
-from bot.service import RefundService
-from bot.transport import InProcessBotApi
+from bot.telegram.application import build_application
+from bot.telegram.transport import InProcessBotApi
 
 
 @pytest.mark.parametrize(

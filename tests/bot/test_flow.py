@@ -9,8 +9,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.reminders import ReminderSweep
-from bot.storage import Store
+from bot.app.reminders import ReminderSweep
+from bot.db.store import Store
 from tests.helpers import ChatDriver, Clock, add_account, no_sleep, plain, sent_case
 
 App = Application[Any, Any, Any, Any, Any, Any]

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
+from bot.app.reminders import ReminderSweep
 from bot.config import Settings
-from bot.reminders import ReminderSweep
-from bot.storage import Store
-from bot.transport import Fault, InProcessBotApi
+from bot.db.store import Store
+from bot.telegram.transport import Fault, InProcessBotApi
 from conversations.cases import CaseStatus
 from conversations.policy import Policy
 from tests.helpers import ChatDriver, Clock, bot_process, no_sleep, plain, sent_case

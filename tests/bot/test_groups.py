@@ -7,9 +7,9 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.reminders import ReminderSweep
-from bot.storage import Store
-from bot.transport import Fault, InProcessBotApi
+from bot.app.reminders import ReminderSweep
+from bot.db.store import Store
+from bot.telegram.transport import Fault, InProcessBotApi
 from tests.helpers import ChatDriver, Clock, add_account, no_sleep, plain
 
 App = Application[Any, Any, Any, Any, Any, Any]

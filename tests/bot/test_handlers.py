@@ -8,8 +8,8 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.config import Settings
-from bot.storage import Store
-from bot.transport import InProcessBotApi
+from bot.db.store import Store
+from bot.telegram.transport import InProcessBotApi
 from conversations.policy import Policy
 from tests.helpers import (
     ADVERTISER_ID,

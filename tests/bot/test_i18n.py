@@ -21,12 +21,12 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from telegram.ext import Application
 
-from bot import i18n
+from bot.db.store import Store
 from bot.exports import parse_export
-from bot.formats import long_date, money, short_date
-from bot.rendering import Renderer
-from bot.storage import Store
-from bot.transport import InProcessBotApi
+from bot.telegram.transport import InProcessBotApi
+from bot.views import i18n
+from bot.views.formats import long_date, money, short_date
+from bot.views.rendering import Renderer
 from conversations.anomalies import (
     CHARGED_AFTER_PAUSE,
     DUPLICATE_CHARGE,

@@ -9,10 +9,10 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.app import build_application, build_service
 from bot.config import Settings
-from bot.storage import Store
-from bot.transport import InProcessBotApi
+from bot.db.store import Store
+from bot.telegram.application import build_application, build_service
+from bot.telegram.transport import InProcessBotApi
 from conversations.policy import Policy
 from tests.bot.test_imports import DATA, EXPORT_ACCOUNT, edited_texts, send_export
 from tests.helpers import ADVERTISER_ID, ChatDriver, Clock, add_account, plain, saved_account

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import Table, func, select
 
-from bot.storage import Store, import_claims, import_flags
-from bot.transport import InProcessBotApi
+from bot.db.store import Store, import_claims, import_flags
+from bot.telegram.transport import InProcessBotApi
 from tests.bot.test_imports import with_account
 from tests.bot.test_records import the_zip
 from tests.helpers import ChatDriver, Clock, add_account, plain

@@ -11,8 +11,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.storage import IntakeRow, Store, new_token
-from bot.transport import InProcessBotApi
+from bot.db.store import IntakeRow, Store, new_token
+from bot.telegram.transport import InProcessBotApi
 from conversations.intake import Intake, Step
 from tests.helpers import (
     ADVERTISER_ID,

@@ -3,7 +3,7 @@ language decides how `1 234,56` and `09.11.2026` are read, and the answers are s
 
 from __future__ import annotations
 
-from bot.storage import Store
+from bot.db.store import Store
 from tests.helpers import ChatDriver, to_the_charge_date
 
 

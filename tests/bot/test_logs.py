@@ -17,13 +17,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot
 
-from bot.app import build_application
+from bot.app.intake import RefundService
 from bot.config import Settings
+from bot.db.store import Store, evidence, teams
 from bot.logs import REDACTED, SecretRedactor, configure_logging, log_handler
-from bot.service import RefundService
-from bot.storage import Store, evidence, teams
-from bot.transport import BOT_USER, Fault, InProcessBotApi
-from bot.web import HttpServer
+from bot.telegram.application import build_application
+from bot.telegram.transport import BOT_USER, Fault, InProcessBotApi
+from bot.telegram.web import HttpServer
 from tests.helpers import ChatDriver, sent_case
 
 # Token-shaped (id, colon, 35 characters), as @BotFather issues them.
@@ -123,7 +123,7 @@ async def test_an_error_carrying_the_token_is_logged_redacted(
     assert SECRET.lower() not in text.lower()
     if log_settings.log_format == "json":
         [error] = [line for line in json_lines(text) if line["level"] == "ERROR"]
-        assert error["logger"] == "bot.handlers"
+        assert error["logger"] == "bot.telegram.handlers"
         assert "BadRequest" in error["exception"]
 
 
@@ -161,7 +161,7 @@ def test_the_redactor_catches_any_token_shaped_value() -> None:
 async def test_one_debug_line_per_update_with_ids_and_no_text(
     output: io.StringIO, log_settings: Settings, user: ChatDriver
 ) -> None:
-    """At DEBUG each handled update gives one line from bot.updates with its update id,
+    """At DEBUG each handled update gives one line from bot.telegram.updates with its update id,
     kind, chat, user and duration — and the text the user typed appears nowhere in the
     log, python-telegram-bot's own DEBUG lines included."""
     # What went wrong first (a button), before the log is read: then the account's
@@ -183,12 +183,12 @@ async def test_one_debug_line_per_update_with_ids_and_no_text(
         assert text not in whole
     log = whole[mark:]
     if log_settings.log_format == "text":
-        lines = [line for line in log.splitlines() if " bot.updates: Update " in line]
+        lines = [line for line in log.splitlines() if " bot.telegram.updates: Update " in line]
         assert len(lines) == 4
         assert all(f"chat {user.chat_id} user {user.user_id} handled in" in x for x in lines)
         assert "(callback_query)" in lines[-1]
         return
-    updates = [line for line in json_lines(log) if line["logger"] == "bot.updates"]
+    updates = [line for line in json_lines(log) if line["logger"] == "bot.telegram.updates"]
     assert [line["kind"] for line in updates] == ["message"] * 3 + ["callback_query"]
     ids = [line["update_id"] for line in updates]
     assert ids == sorted(ids) and len(set(ids)) == 4
@@ -290,7 +290,7 @@ async def test_an_error_is_logged_with_its_type_and_frames_but_not_what_the_user
     else:
         trace = text.split("caused an error", 1)[1]
         assert f"\n{raised}\n" in trace
-    assert 'bot/handlers.py", line' in trace and ", in served" in trace
+    assert 'bot/telegram/handlers.py", line' in trace and ", in served" in trace
     if raised == "RuntimeError":
         assert "ValueError" in trace and "direct cause of the following exception" in trace
         assert ", in broken_list_cases" in trace

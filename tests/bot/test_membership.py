@@ -14,11 +14,11 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app.intake import RefundService
 from bot.config import Settings
-from bot.service import RefundService
-from bot.storage import Store
-from bot.transport import ApiCall, InProcessBotApi
+from bot.db.store import Store
+from bot.telegram.application import build_application
+from bot.telegram.transport import ApiCall, InProcessBotApi
 from tests.helpers import ChatDriver, add_account, plain
 
 App = Application[Any, Any, Any, Any, Any, Any]

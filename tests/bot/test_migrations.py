@@ -14,8 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, insert, inspect, select, text
 
-from bot import schema
-from bot.storage import (
+from bot.db import schema
+from bot.db.store import (
     Store,
     accounts,
     case_events,

@@ -1,4 +1,4 @@
-"""initData checked as Telegram's Mini App documentation says (bot.miniapp_auth)."""
+"""initData checked as Telegram's Mini App documentation says (bot.telegram.miniapp_auth)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-from bot.miniapp_auth import InitDataError, make_init_data, validate
+from bot.telegram.miniapp_auth import InitDataError, make_init_data, validate
 
 TOKEN = "7012345678:AAHq3Zr9xYk2LmN0pQ4sT6uV8wX1yZ3aB5c"
 NOW = 1_800_000_000

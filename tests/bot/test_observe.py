@@ -18,10 +18,10 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.app import build_application, build_service
 from bot.config import Settings
-from bot.observe import InstrumentedApplication, telegram_error_kind, update_kind
-from bot.transport import Fault, InProcessBotApi
+from bot.telegram.application import build_application, build_service
+from bot.telegram.observe import InstrumentedApplication, telegram_error_kind, update_kind
+from bot.telegram.transport import Fault, InProcessBotApi
 from tests.helpers import ChatDriver, Clock, no_sleep, sent_case
 
 

@@ -16,8 +16,8 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bot.storage import Store, evidence, links
-from bot.transport import InProcessBotApi
+from bot.db.store import Store, evidence, links
+from bot.telegram.transport import InProcessBotApi
 from tests.databases import PostgresServer
 from tests.helpers import ChatDriver, Clock, button, count, events, sent_case, until_overdue
 from tests.processes import BotProcesses, Call, make_group_case, sends

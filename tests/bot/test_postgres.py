@@ -23,12 +23,12 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application, build_service
+from bot.app.reminders import ReminderSweep
 from bot.config import Settings
-from bot.reminders import ReminderSweep
-from bot.replies import Reply
-from bot.storage import Store, reminders, teams
-from bot.transport import ApiCall, InProcessBotApi
+from bot.db.store import Store, reminders, teams
+from bot.telegram.application import build_application, build_service
+from bot.telegram.transport import ApiCall, InProcessBotApi
+from bot.views.replies import Reply
 from conversations.policy import Policy
 from tests.databases import PostgresServer
 from tests.helpers import (

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import BigInteger, Select, select
 from telegram.ext import Application
 
-from bot.records import CSV_HEADER, IMPERSONAL_TABLES, PERSONAL_TABLES, PRIVATE_TEAM_TABLES
-from bot.storage import (
+from bot.app.records import CSV_HEADER, IMPERSONAL_TABLES, PERSONAL_TABLES, PRIVATE_TEAM_TABLES
+from bot.db.store import (
     Store,
     accounts,
     case_events,
@@ -25,7 +25,7 @@ from bot.storage import (
     teams,
     transactions,
 )
-from bot.transport import InProcessBotApi
+from bot.telegram.transport import InProcessBotApi
 from tests.helpers import ChatDriver, add_account, plain, sent_case
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -231,7 +231,7 @@ async def test_export_says_when_it_holds_only_the_newest_cases(
     user: ChatDriver, api: InProcessBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Over the cap, the zip holds the newest cases and the message says how many of all."""
-    monkeypatch.setattr("bot.records.EXPORT_LIMIT", 1)
+    monkeypatch.setattr("bot.app.records.EXPORT_LIMIT", 1)
     await private_case(user)
     await private_case(user, "20 USD", send=False)
     await user.send("/export")
@@ -405,7 +405,7 @@ async def test_a_confirmation_older_than_new_data_asks_again(
 def test_forget_knows_every_table() -> None:
     """Every table of the schema is one /forget deletes from: a person's own rows, or the
     private team's data. A new table fails here until someone decides what /forget does
-    with it (bot/records.py: PERSONAL_TABLES or PRIVATE_TEAM_TABLES)."""
+    with it (bot/app/records.py: PERSONAL_TABLES or PRIVATE_TEAM_TABLES)."""
     handled = set(PERSONAL_TABLES) | set(PRIVATE_TEAM_TABLES) | set(IMPERSONAL_TABLES)
     assert set(metadata.tables) <= handled, set(metadata.tables) - handled
 

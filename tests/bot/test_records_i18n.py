@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot import i18n
-from bot.records import CSV_HEADER
-from bot.transport import InProcessBotApi
+from bot.app.records import CSV_HEADER
+from bot.telegram.transport import InProcessBotApi
+from bot.views import i18n
 from conversations.policy import Policy
 from tests.bot.test_i18n import OTHER_LANGUAGES, leaks, require_translations
 from tests.bot.test_records import ALEX, GROUP, group_case, private_case, rows_of, the_zip

@@ -10,8 +10,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.storage import Store
-from bot.transport import InProcessBotApi
+from bot.db.store import Store
+from bot.telegram.transport import InProcessBotApi
 from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain, saved_account
 
 App = Application[Any, Any, Any, Any, Any, Any]

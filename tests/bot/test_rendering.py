@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import labels
-from bot.formats import long_date, money, short_date, weekday_date
-from bot.rendering import TEMPLATES_DIR, Renderer, SupportMessage
-from bot.service import RefundService
-from bot.storage import CaseEvent, Store
+from bot.app.intake import RefundService
+from bot.db.store import CaseEvent, Store
+from bot.views import labels
+from bot.views.formats import long_date, money, short_date, weekday_date
+from bot.views.rendering import TEMPLATES_DIR, Renderer, SupportMessage
 from conversations.anomalies import Flag
 from conversations.billing import ChargeRow, Skipped
 from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind, Schedule
@@ -579,7 +579,7 @@ def _findings() -> list[Finding]:
 
 
 def chat_contexts() -> dict[str, list[dict[str, Any]]]:
-    """Realistic contexts for every chat template, as bot/service.py renders them."""
+    """Realistic contexts for every chat template, as bot/app/intake.py renders them."""
     review, message = _duplicate_review()
     verdict = assess(review.intake.facts(), _policy(), TODAY)
     blocked = _blocked()

@@ -11,8 +11,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.storage import Store
-from bot.transport import InProcessBotApi
+from bot.db.store import Store
+from bot.telegram.transport import InProcessBotApi
 from tests.bot.test_records import ALEX, BOT, GROUP
 from tests.helpers import (
     ChatDriver,

@@ -19,9 +19,8 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
-from bot.followup import FollowUpService
-from bot.rendering import Renderer
-from bot.stats import (
+from bot.app.followup import FollowUpService
+from bot.app.stats import (
     CAPTION_LIMIT,
     ChartData,
     StatsScreen,
@@ -30,8 +29,9 @@ from bot.stats import (
     render_chart,
     stats_reply,
 )
-from bot.terminal import TerminalScreen
-from bot.transport import ApiCall, InProcessBotApi
+from bot.telegram.terminal import TerminalScreen
+from bot.telegram.transport import ApiCall, InProcessBotApi
+from bot.views.rendering import Renderer
 from conversations.stats import CaseFacts, Period, PeriodKey, Step, compute
 from tests.helpers import ChatDriver, Clock, make_real_case, plain, sent_case
 
@@ -225,7 +225,8 @@ def test_the_template_renders_rates_and_counts(renderer: Renderer) -> None:
 def test_starting_the_bot_does_not_import_matplotlib() -> None:
     """matplotlib is imported when the first chart is drawn, not at start-up."""
     code = (
-        "import sys, bot.app, bot.handlers, bot.stats, bot.records;"
+        "import sys, bot.telegram.application, bot.telegram.handlers, "
+        "bot.app.stats, bot.app.records;"
         "sys.exit('matplotlib' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, select
 
-from bot import schema, storage
-from bot.storage import (
+from bot.db import schema
+from bot.db import store as storage
+from bot.db.store import (
     IntakeRow,
     Store,
     cases,

@@ -1,5 +1,5 @@
 """The in-process Bot API refuses what Telegram refuses, so a message the bot could never
-send on Telegram fails a test instead of a user (bot/bot_api_rules.py)."""
+send on Telegram fails a test instead of a user (bot/telegram/api_rules.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.bot_api_rules import Refused, check_markup, check_text, parse_html, utf16_length
-from bot.transport import InProcessBotApi, UpdateFactory
+from bot.telegram.api_rules import Refused, check_markup, check_text, parse_html, utf16_length
+from bot.telegram.transport import InProcessBotApi, UpdateFactory
 
 CHAT = 4242
 

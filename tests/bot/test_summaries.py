@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from telegram.ext import Application
 
+from bot.app.reminders import ReminderSweep
 from bot.config import Settings
-from bot.reminders import ReminderSweep
-from bot.storage import Store, monthly_summaries
-from bot.transport import ApiCall, Fault, InProcessBotApi
+from bot.db.store import Store, monthly_summaries
+from bot.telegram.transport import ApiCall, Fault, InProcessBotApi
 from conversations.cases import ping_time
 from conversations.policy import Policy
 from conversations.stats import first_working_day, monthly_summary_due

@@ -466,9 +466,9 @@ def test_the_bot_runs_without_the_postgresql_extras(tmp_path: Path) -> None:
 def test_reminders_due_while_the_chat_was_closed_show_when_it_opens(tmp_path: Path) -> None:
     """A case sent ten days ago, no reply recorded: opening the terminal chat shows the
     reminder with its buttons, as Telegram would have (the sweep runs in the chat too)."""
-    from bot.app import build_service
     from bot.config import Settings
-    from bot.terminal import TERMINAL_USER_ID
+    from bot.telegram.application import build_service
+    from bot.telegram.terminal import TERMINAL_USER_ID
     from tests.helpers import make_real_case
 
     settings = Settings(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage import Store
+from bot.db.store import Store
 from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain, to_the_charge_date
 
 

@@ -28,14 +28,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from bot import i18n
-from bot.app import build_application
+from bot.app.intake import RefundService
 from bot.cli import main
 from bot.config import Settings
-from bot.observe import InstrumentedApplication
-from bot.service import RefundService
-from bot.transport import BOT_USER, InProcessBotApi, UpdateFactory
-from bot.web import SECRET_HEADER, HttpServer, RecentUpdateIds, ops_app, run_webhook
+from bot.telegram.application import build_application
+from bot.telegram.observe import InstrumentedApplication
+from bot.telegram.transport import BOT_USER, InProcessBotApi, UpdateFactory
+from bot.telegram.web import SECRET_HEADER, HttpServer, RecentUpdateIds, ops_app, run_webhook
+from bot.views import i18n
 from tests.databases import PostgresServer
 from tests.helpers import ChatDriver, Clock, no_sleep, sent_case
 
@@ -284,7 +284,7 @@ async def test_an_oversized_header_is_one_warning_line_without_its_content(
             headers={SECRET_HEADER: SECRET},
         )
     assert (huge.status_code, valid.status_code) == (400, 200)
-    about = [r for r in caplog.records if r.name.startswith(("aiohttp", "bot.web.server"))]
+    about = [r for r in caplog.records if r.name.startswith(("aiohttp", "bot.telegram.web.server"))]
     assert [(r.levelname, r.getMessage()) for r in about] == [
         ("WARNING", "Refused a malformed HTTP request from 127.0.0.1 (LineTooLong): answered 400")
     ]
@@ -393,7 +393,7 @@ async def test_polling_mode_serves_healthz_from_run_polling_hooks(
 ) -> None:
     """In polling mode /healthz and /metrics start in post_init (after the command menu)
     and stop in post_shutdown, as run_polling calls them."""
-    from bot.web import serve_ops_while_polling
+    from bot.telegram.web import serve_ops_while_polling
 
     port = free_port()
     polling = settings.model_copy(update={"http_listen": "127.0.0.1", "http_port": port})
@@ -550,6 +550,6 @@ async def test_refundbot_run_webhook_as_its_own_process(tmp_path: Path) -> None:
     text = log_path.read_text()
     lines = [json.loads(line) for line in text.splitlines()]
     assert any(line["message"].startswith("Refused a webhook request") for line in lines)
-    [handled] = [line for line in lines if line["logger"] == "bot.updates"]
+    [handled] = [line for line in lines if line["logger"] == "bot.telegram.updates"]
     assert (handled["update_id"], handled["chat_id"], handled["kind"]) == (60_001, 7002, "message")
     assert TOKEN.split(":", 1)[1] not in text and SECRET not in text

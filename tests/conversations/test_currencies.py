@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from bot import i18n
 from bot.exports import parse_export
-from bot.formats import money
+from bot.views import i18n
+from bot.views.formats import money
 from conversations.currencies import CURRENCIES_PATH, example_amount, minor_digits
 from conversations.errors import InputError
 from conversations.money import parse_amount

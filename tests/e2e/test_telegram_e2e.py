@@ -52,7 +52,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.miniapp_auth import make_init_data
+from bot.telegram.miniapp_auth import make_init_data
 from tests.e2e.harness import (
     BOT_USERNAME,
     BotProcess,

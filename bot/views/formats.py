@@ -1,6 +1,6 @@
-"""Money, numbers and dates written the reader's way: in the language `bot.i18n.speaking`
-set (Babel's data for it). Below both `bot.rendering` (the templates' filters) and
-`bot.phrases` (the amounts and dates inside the domain's phrases), so neither imports
+"""Money, numbers and dates written the reader's way: in the language `bot.views.i18n.speaking`
+set (Babel's data for it). Below both `bot.views.rendering` (the templates' filters) and
+`bot.views.phrases` (the amounts and dates inside the domain's phrases), so neither imports
 the other.
 """
 
@@ -15,7 +15,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 
-from bot import i18n
+from bot.views import i18n
 from conversations.currencies import minor_digits
 
 __all__ = [

@@ -15,16 +15,16 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import i18n, labels
-from bot.followup import NOT_ALLOWED, OPEN_DRAFT, SENT_DRAFT, SHOW_CASE_PREFIX, FollowUpService
-from bot.formats import money, month_name, short_date
-from bot.i18n import N_, _
-from bot.imports import ImportJob, ImportService, case_charges, cases_about, flag_reason
-from bot.phrases import error_text
-from bot.policy_texts import PolicyTexts
-from bot.rendering import Renderer, SupportMessage
-from bot.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
-from bot.storage import CaseRecord, IntakeRow, Store, new_token
+from bot.app.followup import NOT_ALLOWED, OPEN_DRAFT, SENT_DRAFT, SHOW_CASE_PREFIX, FollowUpService
+from bot.app.imports import ImportJob, ImportService, case_charges, cases_about, flag_reason
+from bot.db.store import CaseRecord, IntakeRow, Store, new_token
+from bot.views import i18n, labels
+from bot.views.formats import money, month_name, short_date
+from bot.views.i18n import N_, _
+from bot.views.phrases import error_text
+from bot.views.policy_texts import PolicyTexts
+from bot.views.rendering import Renderer, SupportMessage
+from bot.views.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
 from conversations.billing import ExportTitle
 from conversations.cases import CaseStatus
 from conversations.eligibility import assess

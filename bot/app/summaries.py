@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from bot import i18n
-from bot.followup import FollowUpService
-from bot.replies import Reply
-from bot.stats import StatsScreen, StatsService, render_chart, stats_reply
+from bot.app.followup import FollowUpService
+from bot.app.stats import StatsScreen, StatsService, render_chart, stats_reply
+from bot.views import i18n
+from bot.views.replies import Reply
 from conversations.stats import SUMMARY_LAST_DAY, monthly_summary_due
 
 if TYPE_CHECKING:
-    from bot.storage import Store
+    from bot.db.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,7 +86,7 @@ class MonthlySummaries:
 
     async def run_once(self, sender: Sender) -> SummaryResult:
         """Send the summaries due now (looking at most once every `every`)."""
-        from bot.reminders import (  # the sweep imports this module
+        from bot.app.reminders import (  # the sweep imports this module
             ChatUnreachable,
             PermanentSendError,
             RetryLater,

@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app import build_application
+from bot.app.intake import RefundService, is_a_choice
+from bot.app.reminders import ReminderSweep
 from bot.config import Settings
-from bot.reminders import ReminderSweep
-from bot.service import RefundService, is_a_choice
-from bot.transport import ApiCall, InProcessBotApi, UpdateFactory
+from bot.telegram.application import build_application
+from bot.telegram.transport import ApiCall, InProcessBotApi, UpdateFactory
 from conversations.inputs import whole_number
 
 TERMINAL_USER_ID = 1001
@@ -165,7 +165,7 @@ async def run_terminal(
         try:
             if settings.board_dev_link:
                 # Imported here: the plain terminal chat doesn't pay for aiohttp's server.
-                from bot.web import start_dev_board
+                from bot.telegram.web import start_dev_board
 
                 board = await start_dev_board(application, settings)
             while True:

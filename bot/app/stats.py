@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Any
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
-from bot import i18n, labels
-from bot.formats import money, number
-from bot.i18n import N_, _
-from bot.rendering import Renderer
-from bot.replies import Button, Document, Reply, Who, in_rows
-from bot.storage import Store
+from bot.db.store import Store
+from bot.views import i18n, labels
+from bot.views.formats import money, number
+from bot.views.i18n import N_, _
+from bot.views.rendering import Renderer
+from bot.views.replies import Button, Document, Reply, Who, in_rows
 from conversations.stats import Period, PeriodKey, Stats, compute
 
 if TYPE_CHECKING:
-    from bot.followup import FollowUpService
-    from bot.service import RefundService
+    from bot.app.followup import FollowUpService
+    from bot.app.intake import RefundService
 
 # The period buttons: "m:stats:30d" … "m:stats:all" (well under Telegram's 64 bytes).
 STATS_PREFIX = "m:stats:"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.i18n import N_, Words, gettext
+from bot.views.i18n import N_, Words, gettext
 from conversations.facts import (
     AccountStatus,
     AddedBalance,

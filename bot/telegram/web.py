@@ -47,10 +47,10 @@ from aiohttp import web
 from aiohttp.http import HttpProcessingError
 from telegram import Update
 
-from bot.board import mount_board
 from bot.config import Settings
-from bot.handlers import BotData
-from bot.observe import InstrumentedApplication
+from bot.telegram.board import mount_board
+from bot.telegram.handlers import BotData
+from bot.telegram.observe import InstrumentedApplication
 
 log = logging.getLogger(__name__)
 # aiohttp's request handlers log here (see `MalformedRequests`).

@@ -14,8 +14,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from bot.i18n import DEFAULT_LANGUAGE, current, gettext
-from bot.i18n_extract import policy_texts
+from bot.views.i18n import DEFAULT_LANGUAGE, current, gettext
+from bot.views.i18n_extract import policy_texts
 from conversations.facts import Verdict
 from conversations.policy import DEFAULT_POLICY_PATH, Policy
 

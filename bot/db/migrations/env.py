@@ -1,6 +1,6 @@
-"""Alembic's entry point: run the migrations on the connection `bot.schema` hands over.
+"""Alembic's entry point: run the migrations on the connection `bot.db.schema` hands over.
 
-`refundbot migrate` and the start-up check (bot/schema.py) always pass a connection in
+`refundbot migrate` and the start-up check (bot/db/schema.py) always pass a connection in
 `config.attributes["connection"]`; the plain `alembic` command (alembic.ini at the
 repository root) gets one from DATABASE_URL instead.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.storage import make_engine, metadata
+from bot.db.store import make_engine, metadata
 
 
 def run(connection: Connection) -> None:

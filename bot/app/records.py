@@ -33,15 +33,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Table, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from bot import i18n, labels
-from bot.followup import FollowUpService
-from bot.formats import long_date, money, short_date
-from bot.i18n import N_, Words, _, ngettext
-from bot.policy_texts import PolicyTexts
-from bot.rendering import Renderer, totals
-from bot.replies import Button, ButtonResult, Document, Reply, Who
-from bot.stats import StatsService
-from bot.storage import (
+from bot.app.followup import FollowUpService
+from bot.app.stats import StatsService
+from bot.db.store import (
     CaseEvent,
     CaseRecord,
     Store,
@@ -56,6 +50,12 @@ from bot.storage import (
     teams,
     transactions,
 )
+from bot.views import i18n, labels
+from bot.views.formats import long_date, money, short_date
+from bot.views.i18n import N_, Words, _, ngettext
+from bot.views.policy_texts import PolicyTexts
+from bot.views.rendering import Renderer, totals
+from bot.views.replies import Button, ButtonResult, Document, Reply, Who
 from conversations.cases import SYSTEM_ACTOR
 from conversations.errors import NP_
 from conversations.inputs import whole_number
@@ -64,7 +64,7 @@ from conversations.policy import Policy, Situation
 from conversations.regions import region_name
 
 if TYPE_CHECKING:
-    from bot.service import RefundService
+    from bot.app.intake import RefundService
 
 # The newest cases an export holds: 500 make a zip of about 450 kB (Telegram takes 50 MB),
 # built in about 0.2 s on SQLite, short enough to do inside the update.
@@ -118,7 +118,7 @@ PRIVATE_TEAM_TABLES = (
     "teams",
 )
 # Tables that name no one, so /forget has nothing to delete there: the ids of the updates
-# already handled (kept two days, see bot.storage.handled_updates), and which month's
+# already handled (kept two days, see bot.db.store.handled_updates), and which month's
 # summary each group was sent (groups only: a private chat gets none).
 IMPERSONAL_TABLES = ("handled_updates", "monthly_summaries")
 # What a confirmation is checked against: the things a person changes themselves (the

@@ -1,14 +1,14 @@
 """The domain's texts in the reader's language: an `InputError`'s message and a `Phrase`
 (kept in English by `conversations/`, with its values) translated through the catalogue
-of `bot.i18n`, the amounts and dates inside them written the reader's way
-(`bot.formats`)."""
+of `bot.views.i18n`, the amounts and dates inside them written the reader's way
+(`bot.views.formats`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from bot import formats, i18n
+from bot.views import formats, i18n
 from conversations.errors import InputError, Phrase, Shown
 
 

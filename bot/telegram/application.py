@@ -12,9 +12,14 @@ from typing import Any, cast
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.background import BackgroundWork
+from bot.app.intake import RefundService
+from bot.app.reminders import ReminderSweep
+from bot.app.summaries import MonthlySummaries
 from bot.config import Settings
-from bot.handlers import (
+from bot.db.store import Store
+from bot.metrics import Metrics
+from bot.telegram.background import BackgroundWork
+from bot.telegram.handlers import (
     BotContext,
     BotData,
     add_handlers,
@@ -24,14 +29,9 @@ from bot.handlers import (
     sweep_reminders,
     telegram_sender,
 )
-from bot.metrics import Metrics
-from bot.observe import InstrumentedApplication
-from bot.reminders import ReminderSweep
-from bot.rendering import Renderer
-from bot.service import RefundService
-from bot.storage import Store
-from bot.summaries import MonthlySummaries
-from bot.updates import ChatOrderedProcessor
+from bot.telegram.observe import InstrumentedApplication
+from bot.telegram.updates import ChatOrderedProcessor
+from bot.views.rendering import Renderer
 from conversations import regions
 from conversations.policy import Policy, load_policy
 
@@ -117,7 +117,7 @@ def build_application(
         .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
     )
     if concurrent:
-        # Chats in parallel, each chat's updates in order (bot/updates.py).
+        # Chats in parallel, each chat's updates in order (bot/telegram/updates.py).
         builder = builder.concurrent_updates(ChatOrderedProcessor(flow_team=flow_team))
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)

@@ -14,12 +14,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from typing import Any
 
-from bot.followup import SHOW_CASE_PREFIX
-from bot.i18n import N_, Words, _
-from bot.phrases import said
-from bot.rendering import Renderer
-from bot.replies import Button, Reply, Who, account_label
-from bot.storage import CaseRecord, Store
+from bot.app.followup import SHOW_CASE_PREFIX
+from bot.db.store import CaseRecord, Store
+from bot.views.i18n import N_, Words, _
+from bot.views.phrases import said
+from bot.views.rendering import Renderer
+from bot.views.replies import Button, Reply, Who, account_label
 from conversations.anomalies import CHARGED_AFTER_PAUSE, DUPLICATE_CHARGE, Flag
 from conversations.billing import (
     FAILED,

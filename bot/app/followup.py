@@ -15,13 +15,13 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import i18n, labels
-from bot.formats import money, short_date, weekday_date
-from bot.i18n import N_, _, ngettext
-from bot.phrases import error_text
-from bot.rendering import Renderer, SupportMessage
-from bot.replies import Button, ButtonResult, Reply, Who, account_label, in_rows
-from bot.storage import CaseRecord, Store
+from bot.db.store import CaseRecord, Store
+from bot.views import i18n, labels
+from bot.views.formats import money, short_date, weekday_date
+from bot.views.i18n import N_, _, ngettext
+from bot.views.phrases import error_text
+from bot.views.rendering import Renderer, SupportMessage
+from bot.views.replies import Button, ButtonResult, Reply, Who, account_label, in_rows
 from conversations.cases import (
     OPEN,
     QUIET_END,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.replies import Button
+from bot.views.replies import Button
 
 # Telegram rejects callback_data over 64 bytes; the service's are far shorter.
 MAX_CALLBACK_BYTES = 64

@@ -30,7 +30,7 @@ from telegram.ext import Application, Job
 
 from bot.metrics import Metrics
 
-log = logging.getLogger("bot.updates")
+log = logging.getLogger("bot.telegram.updates")
 
 
 def update_kind(update: object) -> str:

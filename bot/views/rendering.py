@@ -5,9 +5,9 @@ Two jinja2 environments, both with StrictUndefined so a missing value fails
 loudly in tests instead of printing nothing: `chat` escapes everything it
 inserts (user text is data, never markup), `support` writes plain text.
 
-Both carry jinja2's i18n extension with "new style" gettext bound to `bot.i18n`: a
+Both carry jinja2's i18n extension with "new style" gettext bound to `bot.views.i18n`: a
 template's texts, and the money and dates it formats, come out in the language that
-`bot.i18n.speaking` set for the render. One environment serves every language, so the
+`bot.views.i18n.speaking` set for the render. One environment serves every language, so the
 compiled templates are shared and a render costs a dictionary look-up per text.
 """
 
@@ -22,8 +22,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot import i18n
-from bot.formats import (
+from bot.resources import data_dir
+from bot.views import i18n
+from bot.views.formats import (
     long_date,
     moment,
     money,
@@ -31,8 +32,7 @@ from bot.formats import (
     short_date,
     weekday_date,
 )
-from bot.phrases import said
-from bot.resources import data_dir
+from bot.views.phrases import said
 from conversations.currencies import example_amount
 from conversations.regions import region_name
 
@@ -44,7 +44,7 @@ def _gettext_callables(autoescape: bool) -> dict[str, Callable[..., str]]:
     ones do (the text translated, marked safe when the environment escapes, then always
     %-formatted with the keyword arguments, which are escaped) in one call instead of
     three: jinja2's `_` looks up `gettext` in the context and calls it through the
-    context, which calls `bot.i18n.gettext` through the context again. The environments
+    context, which calls `bot.views.i18n.gettext` through the context again. The environments
     never change autoescaping inside a template ({% autoescape %}), so it is fixed here.
     A render of a question calls `_` four times."""
     wrap: Callable[[str], str] = Markup if autoescape else str

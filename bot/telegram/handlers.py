@@ -45,29 +45,29 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import i18n
-from bot.background import BackgroundWork
-from bot.exports import export_title, parse_export
-from bot.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService, picks_member
-from bot.formats import number
-from bot.i18n import N_, _, ngettext
-from bot.imports import ImportJob, looks_like_export
-from bot.keyboards import markup_kwargs
-from bot.membership import Memberships, Standing, standing_of
-from bot.miniapp_auth import make_init_data
-from bot.phrases import error_text
-from bot.records import RecordsService
-from bot.reminders import (
+from bot.app.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService, picks_member
+from bot.app.imports import ImportJob, looks_like_export
+from bot.app.intake import RefundService
+from bot.app.records import RecordsService
+from bot.app.reminders import (
     ChatUnreachable,
     PermanentSendError,
     ReminderSweep,
     RetryLater,
     TransientSendError,
 )
-from bot.replies import Button, ButtonResult, Reply, Who
-from bot.service import RefundService
-from bot.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
-from bot.storage import AlreadyHandled
+from bot.app.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
+from bot.db.store import AlreadyHandled
+from bot.exports import export_title, parse_export
+from bot.telegram.background import BackgroundWork
+from bot.telegram.keyboards import markup_kwargs
+from bot.telegram.membership import Memberships, Standing, standing_of
+from bot.telegram.miniapp_auth import make_init_data
+from bot.views import i18n
+from bot.views.formats import number
+from bot.views.i18n import N_, _, ngettext
+from bot.views.phrases import error_text
+from bot.views.replies import Button, ButtonResult, Reply, Who
 from conversations.anomalies import find_anomalies
 from conversations.billing import ChargeRow, ExportError, new_rows
 from conversations.inputs import mask_card_numbers, storable

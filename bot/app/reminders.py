@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.followup import FollowUpService
-from bot.replies import Reply
-from bot.storage import ClaimedReminder, Store
-from bot.summaries import MonthlySummaries, SummaryResult
+from bot.app.followup import FollowUpService
+from bot.app.summaries import MonthlySummaries, SummaryResult
+from bot.db.store import ClaimedReminder, Store
+from bot.views.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class ReminderSweep:
         self.per_chat_gap = per_chat_gap
         self.sleep = sleep
         self.observe = observe
-        # The groups' monthly summaries go out from the same sweep (bot/summaries.py).
+        # The groups' monthly summaries go out from the same sweep (bot/app/summaries.py).
         self.summaries = summaries
         self.last_run: datetime | None = None
 

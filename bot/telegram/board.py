@@ -16,7 +16,7 @@
   buttons; a team case's card in its group follows, as after a press there.
 
 Who asks is known only from `Authorization: tma <initData>`, validated as Telegram's
-documentation specifies (`bot.miniapp_auth`). A group counts as the user's team only
+documentation specifies (`bot.telegram.miniapp_auth`). A group counts as the user's team only
 while Telegram says they are in it (getChatMember, kept a minute: `Memberships`, exactly
 as group buttons are checked).
 """
@@ -36,16 +36,16 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import i18n, labels
+from bot.app.followup import ACTIONS, CASE_PREFIX, FollowUpService, _status_of
+from bot.app.stats import ChartData, chart_data, render_chart
 from bot.config import Settings
-from bot.followup import ACTIONS, CASE_PREFIX, FollowUpService, _status_of
-from bot.formats import money
-from bot.handlers import BotData, send_reply
-from bot.i18n import N_, _
-from bot.miniapp_auth import InitDataError, MiniAppUser, validate
-from bot.replies import Who, account_label
-from bot.stats import ChartData, chart_data, render_chart
-from bot.storage import CaseRecord
+from bot.db.store import CaseRecord
+from bot.telegram.handlers import BotData, send_reply
+from bot.telegram.miniapp_auth import InitDataError, MiniAppUser, validate
+from bot.views import i18n, labels
+from bot.views.formats import money
+from bot.views.i18n import N_, _
+from bot.views.replies import Who, account_label
 from conversations.cases import CaseStatus
 from conversations.inputs import mask_card_numbers
 from conversations.stats import Period, PeriodKey, compute

@@ -59,7 +59,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 
-from bot import schema
+from bot.db import schema
 from conversations import stats as stats_domain
 from conversations.billing import FAILED, REFUND, ChargeRow
 from conversations.cases import OPEN, CaseStatus, CaseTrack
@@ -102,7 +102,7 @@ teams = Table(
     # Forum supergroups: one topic per case for its card, updates and reminders.
     Column("topic_per_case", Boolean, nullable=False, server_default=false()),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    # The language the bot speaks in this chat (a code of bot.i18n.LANGUAGES): a private
+    # The language the bot speaks in this chat (a code of bot.views.i18n.LANGUAGES): a private
     # chat's is its user's; a group's is set by an admin. None until first contact.
     Column("language", String(16)),
     # Groups: last month's /stats posted on the month's first working day.

@@ -20,7 +20,7 @@ from telegram import Bot, Update
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.bot_api_rules import Refused, check_markup, check_text
+from bot.telegram.api_rules import Refused, check_markup, check_text
 
 BOT_USER: dict[str, Any] = {
     "id": 7000000001,
@@ -106,7 +106,7 @@ class InProcessBotApi(BaseRequest):
     `delay` seconds pass before each answer, as a network round trip would (the call is
     recorded when it is answered); 0 answers at once.
 
-    It refuses what Telegram refuses (`bot/bot_api_rules.py`), with a 400 as Telegram
+    It refuses what Telegram refuses (`bot/telegram/api_rules.py`), with a 400 as Telegram
     answers: texts and captions too long or empty, HTML its parser refuses, callback data
     over 64 bytes, sends to a chat it has never seen (`open_chat`: an update from a chat
     opens it, as a user's first message does), and edits of a message it never sent there

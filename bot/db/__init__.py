@@ -1,0 +1,1 @@
+"""The database: tables, migrations and every query (one repository per aggregate)."""
