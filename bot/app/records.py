@@ -56,6 +56,7 @@ from bot.views.i18n import N_, Words, _, ngettext
 from bot.views.policy_texts import PolicyTexts
 from bot.views.rendering import Renderer, totals
 from bot.views.replies import Button, ButtonResult, Document, Reply, Who
+from conversations.answers import Charge
 from conversations.cases import SYSTEM_ACTOR
 from conversations.errors import NP_
 from conversations.inputs import whole_number
@@ -711,7 +712,8 @@ def _charges(charges: list[dict[str, Any]]) -> str:
         document = f" · {charge['invoice']}" if charge.get("invoice") else ""
         shown = money(charge["amount"], charge["currency"])
         lines.append(f"{short_date(charge['date'])}{at} · {shown}{document}")
-    lines.append(_("Total: %(amounts)s") % {"amounts": " + ".join(totals(charges))})
+    typed = [Charge.of(charge) for charge in charges]
+    lines.append(_("Total: %(amounts)s") % {"amounts": " + ".join(totals(typed))})
     return "\n".join(lines)
 
 

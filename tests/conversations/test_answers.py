@@ -43,3 +43,9 @@ def test_a_key_no_question_writes_is_refused_in_tests_and_left_out_for_old_rows(
 
 def test_every_field_has_a_reader() -> None:
     assert set(_READERS) == {f.name for f in fields(IntakeAnswers)}
+
+
+def test_the_test_helpers_cases_hold_only_answers_the_intake_writes() -> None:
+    from tests.helpers import ANSWERS
+
+    IntakeAnswers.of(ANSWERS, strict=True)
