@@ -22,7 +22,8 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from bot.db.store import Store
-from bot.views import i18n, labels
+from bot.views import callbacks, i18n, labels
+from bot.views.callbacks import Kind
 from bot.views.formats import money, number
 from bot.views.i18n import N_, _
 from bot.views.rendering import Renderer
@@ -33,8 +34,9 @@ if TYPE_CHECKING:
     from bot.app.followup import FollowUpService
     from bot.app.intake import RefundService
 
-# The period buttons: "m:stats:30d" … "m:stats:all" (well under Telegram's 64 bytes).
-STATS_PREFIX = "m:stats:"
+# Where the transport sends the period buttons ("m:stats:30d" … "m:stats:all", made and
+# read with the codec below).
+STATS_PREFIX = Kind.STATS.value + ":"
 PERIOD_WORDS: dict[PeriodKey, str] = {
     PeriodKey.DAYS_30: N_("Last 30 days"),
     PeriodKey.DAYS_90: N_("Last 90 days"),
@@ -113,14 +115,21 @@ class StatsService:
         text = self.renderer.chat_text("stats", **self.view(stats, names, who.in_group, title))
         buttons = in_rows(
             [
-                Button(("• " if k is key else "") + _(PERIOD_WORDS[k]), STATS_PREFIX + k.value)
+                Button(
+                    ("• " if k is key else "") + _(PERIOD_WORDS[k]),
+                    callbacks.menu(Kind.STATS, k.value),
+                )
                 for k in BUTTON_PERIODS
             ]
         )
         return StatsScreen(text, buttons, chart_data(stats))
 
     def button(self, who: Who, data: str) -> StatsScreen:
-        return self.screen(who, data.removeprefix(STATS_PREFIX))
+        """A period button ("m:stats:90d"); one the bot never made shows the last 30 days."""
+        button = callbacks.decode(data)
+        if button is None or button.kind is not Kind.STATS or button.value:
+            return self.screen(who, "")
+        return self.screen(who, button.action)
 
     def monthly_summary(self, team_id: int) -> tuple[str, StatsScreen] | None:
         """Last month's figures of a group's team, in the group's language, as /stats shows

@@ -49,13 +49,8 @@ from bot.app.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService,
 from bot.app.imports import ImportJob, looks_like_export
 from bot.app.intake import RefundService
 from bot.app.records import RecordsService
-from bot.app.reminders import (
-    ChatUnreachable,
-    PermanentSendError,
-    ReminderSweep,
-    RetryLater,
-    TransientSendError,
-)
+from bot.app.reminders import ReminderSweep
+from bot.app.sending import ChatUnreachable, PermanentSendError, RetryLater, TransientSendError
 from bot.app.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
 from bot.db.store import AlreadyHandled
 from bot.exports import export_title, parse_export
