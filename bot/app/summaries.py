@@ -37,9 +37,10 @@ from bot.app.sending import (
     Sender,
     TransientSendError,
 )
-from bot.app.stats import StatsScreen, StatsService, render_chart, stats_reply
+from bot.app.stats import StatsService
 from bot.views import i18n
 from bot.views.replies import Reply
+from bot.views.stats_screens import StatsScreen, render_chart, stats_reply
 from conversations.stats import SUMMARY_LAST_DAY, monthly_summary_due
 
 if TYPE_CHECKING:

@@ -20,7 +20,10 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application
 
 from bot.app.followup import FollowUpService
-from bot.app.stats import (
+from bot.telegram.terminal import TerminalScreen
+from bot.telegram.transport import ApiCall, InProcessBotApi
+from bot.views.rendering import Renderer
+from bot.views.stats_screens import (
     CAPTION_LIMIT,
     ChartData,
     StatsScreen,
@@ -29,9 +32,6 @@ from bot.app.stats import (
     render_chart,
     stats_reply,
 )
-from bot.telegram.terminal import TerminalScreen
-from bot.telegram.transport import ApiCall, InProcessBotApi
-from bot.views.rendering import Renderer
 from conversations.stats import CaseFacts, Period, PeriodKey, Step, compute
 from tests.helpers import ChatDriver, Clock, make_real_case, plain, sent_case
 
@@ -226,7 +226,7 @@ def test_starting_the_bot_does_not_import_matplotlib() -> None:
     """matplotlib is imported when the first chart is drawn, not at start-up."""
     code = (
         "import sys, bot.telegram.application, bot.telegram.handlers, "
-        "bot.app.stats, bot.app.records;"
+        "bot.app.stats, bot.app.records, bot.views.stats_screens;"
         "sys.exit('matplotlib' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
