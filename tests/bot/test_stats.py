@@ -312,3 +312,14 @@ async def test_stats_month_is_the_last_calendar_month(
     await user.send("/stats month")
     text = plain(user.last_with_buttons().params["text"])
     assert text.startswith("📊 Last month · December 2026") and "Cases opened: 0" in text
+
+
+async def test_a_period_button_the_bot_never_made_shows_the_last_30_days(
+    user: ChatDriver, api: InProcessBotApi
+) -> None:
+    """A period the bot doesn't know, or a known one with more after it, is not that
+    period: /stats shows the last 30 days, as for "/stats" with no period."""
+    await refunded_case(user)
+    for forged in ["m:stats:decade", "m:stats:all:x", "m:stats:"]:
+        calls = await user.press(forged)
+        assert ("• Last 30 days", "m:stats:30d") in the_photo(calls).buttons, forged
