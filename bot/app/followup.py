@@ -86,7 +86,7 @@ class FollowUpService:
         self.case_buttons = CaseButtons(
             store, clock, self.prefs, self.texts, self.cards, self.inputs
         )
-        self.reminders = ReminderTexts(store, policy, self.prefs, self.texts, self.cards)
+        self.reminder_texts = ReminderTexts(store, policy, self.prefs, self.texts, self.cards)
         self.case_list = CaseList(store, renderer, self.prefs)
         self.chat_settings = Settings(store, renderer, clock, self.prefs)
 
@@ -170,21 +170,21 @@ class FollowUpService:
     # --- the reminder sweep's side (reminder_texts.py) --------------------------------------
 
     def ping(self, case_id: int, chat_id: int, now: datetime) -> Reply | None:
-        return self.reminders.ping(case_id, chat_id, now)
+        return self.reminder_texts.ping(case_id, chat_id, now)
 
     def pinged(self, case_id: int, chat_id: int, now: datetime) -> CaseTrack | None:
-        return self.reminders.pinged(case_id, chat_id, now)
+        return self.reminder_texts.pinged(case_id, chat_id, now)
 
     def statuses(self, case_ids: list[int]) -> dict[int, str]:
-        return self.reminders.statuses(case_ids)
+        return self.reminder_texts.statuses(case_ids)
 
     def cards_after_reminders(self, chat_id: int, before: dict[int, str]) -> list[Reply]:
-        return self.reminders.cards_after_reminders(chat_id, before)
+        return self.reminder_texts.cards_after_reminders(chat_id, before)
 
     def digest(
         self, chat_id: int, case_ids: list[int], now: datetime
     ) -> tuple[list[Reply], list[Reply]]:
-        return self.reminders.digest(chat_id, case_ids, now)
+        return self.reminder_texts.digest(chat_id, case_ids, now)
 
     # --- /cases and /settings (case_list.py, settings.py) ---------------------------------
 
