@@ -49,6 +49,17 @@ def test_any_data_from_a_client_decodes_or_is_refused_without_raising(data: str)
         assert callback.encode() == data
 
 
+@given(
+    st.sampled_from(["i", "k", "m", "m:case", "m:cases", "m:new", "m:imp", "m:set", "x"]),
+    st.text(alphabet="a1:", max_size=12),
+)
+def test_data_close_to_a_button_reads_back_exactly_or_is_refused(prefix: str, rest: str) -> None:
+    data = f"{prefix}:{rest}" if rest else prefix
+    callback = decode(data)
+    if callback is not None:
+        assert callback.encode() == data
+
+
 def test_the_buttons_sent_before_the_codec_keep_their_meaning() -> None:
     assert decode("i:AbC-d_12:7:a:3") == Callback(Kind.INTAKE, "AbC-d_12", 7, "a", "3")
     assert decode("i:tok:7:L:2:2026-11:120.00") == Callback(
