@@ -20,7 +20,7 @@ from bot.views.formats import money, short_date
 from bot.views.i18n import _
 from bot.views.rendering import Renderer, SupportMessage
 from bot.views.replies import Button, Reply, account_label, in_rows
-from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind
+from conversations.cases import CaseStatus, CaseTrack, Ping
 
 FILTERS = ("open", "overdue", "closed", "all")
 # /cases' buttons that open a case: random tokens, never case numbers.
@@ -142,17 +142,30 @@ def case_update(
     chargeback: str,
 ) -> Reply:
     """Where the case stands, when the next reminder is due, and what can be done."""
-    text = renderer.chat_text(
-        "case_update",
-        case=case_context(case),
-        track=track,
-        done=done,
-        status_words=labels.STATUS_WORDS,
-        next_ping=next_ping,
-        next_rung=next_rung,
-        chargeback=chargeback,
+    context = case_update_context(
+        case, track, done=done, next_ping=next_ping, next_rung=next_rung, chargeback=chargeback
     )
-    return Reply(text, case_buttons(case, track.status))
+    return Reply(renderer.chat_text("case_update", **context), case_buttons(case, track.status))
+
+
+def case_update_context(
+    case: CaseFields,
+    track: CaseTrack,
+    *,
+    done: str,
+    next_ping: datetime | None,
+    next_rung: str,
+    chargeback: str,
+) -> dict[str, Any]:
+    return {
+        "case": case_context(case),
+        "track": track,
+        "done": done,
+        "status_words": labels.STATUS_WORDS,
+        "next_ping": next_ping,
+        "next_rung": next_rung,
+        "chargeback": chargeback,
+    }
 
 
 def ping(
@@ -163,15 +176,11 @@ def ping(
     if due.suggest_escalation:
         escalate = Button("📣 " + _("Escalation message"), case_data(case, CaseAction.ESCALATE))
         buttons.insert(0, [escalate])
-    text = renderer.chat_text(
-        "ping",
-        case=case_context(case),
-        ping=due,
-        kinds=PingKind,
-        track=track,
-        next_rung=next_rung,
-    )
-    return Reply(text, buttons)
+    return Reply(renderer.chat_text("ping", **ping_context(case, due, next_rung)), buttons)
+
+
+def ping_context(case: CaseFields, due: Ping, next_rung: str) -> dict[str, Any]:
+    return {"case": case_context(case), "ping": due, "next_rung": next_rung}
 
 
 def team_card(
@@ -193,13 +202,7 @@ def team_card(
             Button("👥 " + _("Assign to…"), case_data(case, CaseAction.ASSIGN_MENU)),
         ],
     )
-    text = renderer.chat_text(
-        "card",
-        case=case_context(case),
-        status=labels.STATUS_WORDS.get(track.status, str(track.status)),
-        owner=owner,
-        assignee=assignee,
-    )
+    text = renderer.chat_text("card", **team_card_context(case, track, owner, assignee))
     topic = None
     if case.topic_id is None and topic_per_case:
         reason = labels.REASONS.get(case.reason, case.reason)
@@ -216,6 +219,20 @@ def team_card(
     )
 
 
+def team_card_context(
+    case: CaseFields,
+    track: CaseTrack,
+    owner: dict[str, Any],
+    assignee: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "case": case_context(case),
+        "status": labels.STATUS_WORDS.get(track.status, str(track.status)),
+        "owner": owner,
+        "assignee": assignee,
+    }
+
+
 def assign_pick(
     renderer: Renderer, case: CaseFields, members: list[tuple[int, tuple[str, str | None]]]
 ) -> Reply:
@@ -227,39 +244,49 @@ def assign_pick(
         )
         for user_id, (first, username) in members
     ]
-    text = renderer.chat_text("assign_pick", case=case_context(case))
-    return Reply(text, in_rows(people))
+    return Reply(renderer.chat_text("assign_pick", **assign_pick_context(case)), in_rows(people))
+
+
+def assign_pick_context(case: CaseFields) -> dict[str, Any]:
+    return {"case": case_context(case)}
 
 
 def digest(renderer: Renderer, items: Sequence[tuple[CaseFields, Ping, dict[str, Any]]]) -> Reply:
     """A group's due reminders in one message: each case, and who should act."""
-    text = renderer.chat_text(
-        "digest",
-        items=[
-            {"case": case_context(case), "ping": due, "who": who, "token": case.token}
-            for case, due, who in items
-        ],
-    )
     buttons = [
         [Button(_("Case #%(id)s") % {"id": case.id} + " ›", case_data(case, CaseAction.VIEW))]
         for case, _due, _who in items[:20]
     ]
-    return Reply(text, buttons)
+    return Reply(renderer.chat_text("digest", **digest_context(items)), buttons)
+
+
+def digest_context(items: Sequence[tuple[CaseFields, Ping, dict[str, Any]]]) -> dict[str, Any]:
+    return {
+        "items": [
+            {"case": case_context(case), "ping": due, "who": who, "token": case.token}
+            for case, due, who in items
+        ]
+    }
 
 
 def case_input(
     renderer: Renderer, case: CaseFields, what: str, *, force_reply: bool, **more: Any
 ) -> Reply:
     """Asking for the ticket number, evidence or the refunded amount (or: evidence added)."""
-    text = renderer.chat_text("case_input", what=what, case=case_context(case), **more)
+    text = renderer.chat_text("case_input", **case_input_context(case, what, **more))
     return Reply(text, force_reply=force_reply)
+
+
+def case_input_context(case: CaseFields, what: str, **more: Any) -> dict[str, Any]:
+    """`more`: what the prompt says besides (`count` of evidence added)."""
+    return {"what": what, "case": case_context(case), **more}
 
 
 def follow_up(
     renderer: Renderer, case: CaseFields, track: CaseTrack, message: SupportMessage
 ) -> Reply:
     """The follow-up to send support, and "I've sent it" (with the case's version)."""
-    text = renderer.chat_text("follow_up", message=message, case=case_context(case), track=track)
+    text = renderer.chat_text("follow_up", **follow_up_context(case, track, message))
     sent = Button(
         "✅ " + _("I've sent it"),
         case_data(case, CaseAction.FOLLOW_UP_SENT, str(case.version)),
@@ -267,18 +294,30 @@ def follow_up(
     return Reply(text, [*_language_button(case, InLanguage.FOLLOW_UP, message), [sent]])
 
 
+def follow_up_context(
+    case: CaseFields, track: CaseTrack, message: SupportMessage
+) -> dict[str, Any]:
+    return {"message": message, "case": case_context(case), "track": track}
+
+
 def escalation(
     renderer: Renderer, case: CaseFields, message: SupportMessage, next_rung: str
 ) -> Reply:
-    text = renderer.chat_text(
-        "escalation", message=message, case=case_context(case), next_rung=next_rung
-    )
+    text = renderer.chat_text("escalation", **escalation_context(case, message, next_rung))
     return Reply(text, _language_button(case, InLanguage.ESCALATION, message))
 
 
+def escalation_context(case: CaseFields, message: SupportMessage, next_rung: str) -> dict[str, Any]:
+    return {"message": message, "case": case_context(case), "next_rung": next_rung}
+
+
 def ask_why(renderer: Renderer, case: CaseFields, message: SupportMessage) -> Reply:
-    text = renderer.chat_text("ask_reason", message=message, case=case_context(case))
+    text = renderer.chat_text("ask_reason", **ask_why_context(case, message))
     return Reply(text, _language_button(case, InLanguage.ASK_WHY, message))
+
+
+def ask_why_context(case: CaseFields, message: SupportMessage) -> dict[str, Any]:
+    return {"message": message, "case": case_context(case)}
 
 
 def _language_button(
@@ -318,11 +357,13 @@ def case_list(
             for f in FILTERS
         ]
     )
-    text = renderer.chat_text(
-        "cases",
-        cases=cases,
-        total=total,
-        filter=wanted,
-        filter_word=labels.FILTER_WORDS[wanted],
-    )
-    return Reply(text, buttons)
+    return Reply(renderer.chat_text("cases", **case_list_context(cases, total, wanted)), buttons)
+
+
+def case_list_context(cases: list[dict[str, Any]], total: int, wanted: str) -> dict[str, Any]:
+    return {
+        "cases": cases,
+        "total": total,
+        "filter": wanted,
+        "filter_word": labels.FILTER_WORDS[wanted],
+    }

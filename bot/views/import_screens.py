@@ -56,13 +56,20 @@ def new_account(
         [Button(_("Another account"), callbacks.menu(Kind.IMPORT, "other"))],
         _cancel_row(),
     ]
-    text = renderer.chat_text(
-        "import_new_account",
-        filename=filename,
-        account=account_label(found),
-        saved=[account_label(a) for a in saved[:3]],
+    return Reply(
+        renderer.chat_text("import_new_account", **new_account_context(filename, found, saved)),
+        buttons,
     )
-    return Reply(text, buttons)
+
+
+def new_account_context(
+    filename: str, found: dict[str, Any], saved: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "filename": filename,
+        "account": account_label(found),
+        "saved": [account_label(a) for a in saved[:3]],
+    }
 
 
 def which_account(renderer: Renderer, filename: str, accounts: list[dict[str, Any]]) -> Reply:
@@ -73,7 +80,12 @@ def which_account(renderer: Renderer, filename: str, accounts: list[dict[str, An
     ]
     buttons.append([Button("➕ " + _("Add an account"), callbacks.menu(Kind.IMPORT, "add"))])
     buttons.append(_cancel_row())
-    return Reply(renderer.chat_text("import_which_account", filename=filename), buttons)
+    return Reply(renderer.chat_text("import_which_account", **filename_context(filename)), buttons)
+
+
+def filename_context(filename: str) -> dict[str, Any]:
+    """A screen that names only the file."""
+    return {"filename": filename}
 
 
 def column_question(renderer: Renderer, question: ColumnQuestion) -> Reply:
@@ -92,13 +104,15 @@ def column_question(renderer: Renderer, question: ColumnQuestion) -> Reply:
     if question.field not in (*REQUIRED_FIELDS, "date_order"):
         buttons.append([Button(_("None of these"), callbacks.menu(Kind.IMPORT, "map", "-"))])
     buttons.append(_cancel_row())
-    text = renderer.chat_text(
-        "import_question",
-        field=question.field,
-        field_name=said(FIELDS.get(question.field, question.field)),
-        sample=question.sample,
-    )
-    return Reply(text, buttons)
+    return Reply(renderer.chat_text("import_question", **question_context(question)), buttons)
+
+
+def question_context(question: ColumnQuestion) -> dict[str, Any]:
+    return {
+        "field": question.field,
+        "field_name": said(FIELDS.get(question.field, question.field)),
+        "sample": question.sample,
+    }
 
 
 def done(
@@ -110,27 +124,36 @@ def done(
     account: dict[str, Any] | None,
 ) -> Reply:
     """How many charges came in, how many were there already, and what was skipped."""
+    context = done_context(filename, report, added, already, account)
+    return Reply(renderer.chat_text("import_done", **context))
+
+
+def done_context(
+    filename: str,
+    report: ImportReport,
+    added: int,
+    already: int,
+    account: dict[str, Any] | None,
+) -> dict[str, Any]:
     failed = [row for row in report.rows if row.status == FAILED]
-    text = renderer.chat_text(
-        "import_done",
-        filename=filename,
-        added=added,
-        already=already,
-        skipped=report.skipped[:MAX_SKIPPED_SHOWN],
-        skipped_count=len(report.skipped),
+    return {
+        "filename": filename,
+        "added": added,
+        "already": already,
+        "skipped": report.skipped[:MAX_SKIPPED_SHOWN],
+        "skipped_count": len(report.skipped),
         # Failed payments are kept (a re-import stays "already here") but named, and
         # never offered as a charge to dispute: they took no money.
-        failed=failed[:MAX_FAILED_SHOWN],
-        failed_count=len(failed),
-        account=account_label(account) if account else "",
-    )
-    return Reply(text)
+        "failed": failed[:MAX_FAILED_SHOWN],
+        "failed_count": len(failed),
+        "account": account_label(account) if account else "",
+    }
 
 
 def flag_with_case(renderer: Renderer, flag: Flag, case_id: int, case_token: str) -> Reply:
     """A charge worth a look that a case is already about (a re-import raises the same
     flag): that case."""
-    text = renderer.chat_text("import_flag", flag=flag, case_id=case_id)
+    text = renderer.chat_text("import_flag", **flag_context(flag, case_id))
     label = _("Open case #%(id)s") % {"id": case_id}
     return Reply(text, [[Button(label, callbacks.show_case(case_token))]])
 
@@ -142,7 +165,12 @@ def flag_to_start(renderer: Renderer, flag: Flag, flag_id: int | None) -> Reply:
     if flag_id is not None:
         data = callbacks.menu(Kind.IMPORT, "case", f"f:{flag_id}")
         buttons = [[Button(_("Start a case from this"), data)]]
-    return Reply(renderer.chat_text("import_flag", flag=flag, case_id=None), buttons)
+    return Reply(renderer.chat_text("import_flag", **flag_context(flag, None)), buttons)
+
+
+def flag_context(flag: Flag, case_id: int | None) -> dict[str, Any]:
+    """A flag, and the case already about it (None: none yet)."""
+    return {"flag": flag, "case_id": case_id}
 
 
 def expired(renderer: Renderer) -> Reply:
@@ -156,4 +184,8 @@ def cancelled(renderer: Renderer) -> Reply:
 
 def refused(renderer: Renderer, message: str) -> Reply:
     """The file can't be read: why."""
-    return Reply(renderer.chat_text("import_refused", message=message))
+    return Reply(renderer.chat_text("import_refused", **refused_context(message)))
+
+
+def refused_context(message: str) -> dict[str, Any]:
+    return {"message": message}

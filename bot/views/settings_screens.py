@@ -59,10 +59,14 @@ def settings_menu(
                 else _button("📬 " + _("Also send my reminders in private"), "copy", "on")
             ],
         ]
-    text = renderer.chat_text(
-        "settings", is_group=is_group, flags=flags, copy_on=copy_on, **context
-    )
+    text = renderer.chat_text("settings", **settings_context(is_group, flags, copy_on, **context))
     return Reply(text, buttons)
+
+
+def settings_context(
+    is_group: bool, flags: dict[str, bool], copy_on: bool, **context: Any
+) -> dict[str, Any]:
+    return {"is_group": is_group, "flags": flags, "copy_on": copy_on, **context}
 
 
 def settings_choices(
@@ -77,14 +81,18 @@ def settings_choices(
         ]
     )
     buttons.append([_button("⬅️ " + _("Back"), "show")])
-    text = renderer.chat_text("settings_choices", which=which, current=current)
-    return Reply(text, buttons)
+    return Reply(renderer.chat_text("settings_choices", **choices_context(which, current)), buttons)
+
+
+def choices_context(which: str, current: str) -> dict[str, Any]:
+    """One setting's screen (`which`: tz, quiet, reply or sign), `current` as it is shown."""
+    return {"which": which, "current": current}
 
 
 def signature_choices(renderer: Renderer, current: str | None) -> Reply:
     """The signature: how to set it (typed: it is the user's own text), and a way to
     sign with the account's name only."""
-    text = renderer.chat_text("settings_choices", which="sign", current=current or "—")
+    text = renderer.chat_text("settings_choices", **choices_context("sign", current or "—"))
     buttons = [
         [_button(_("Don't sign my messages"), "sign", "off")],
         [_button("⬅️ " + _("Back"), "show")],

@@ -3,8 +3,12 @@
 Support messages are rendered for every path through the intake (reason × billing ×
 Business Center × status × who was paid × the appeal, admin and spend answers), with
 the answers the shared machine collects. Chat templates are rendered with realistic
-contexts, and user text in them is data: escaped, never evaluated.
+contexts, and user text in them is data: escaped, never evaluated. The contexts of the
+screens bot/views builds, of /case N and of the follow-up letters come from production code
+(tests/bot/screen_contexts.py), and are checked against what their templates read.
 """
+
+# Over 400 lines: one table of every template's contexts and the checks on them.
 
 from __future__ import annotations
 
@@ -14,23 +18,21 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+from jinja2 import Environment, meta, nodes
 
 from bot.app.intake import RefundService
-from bot.db.store import CaseEvent, Store
-from bot.views import labels
+from bot.db.store import Store
+from bot.views import case_screens, labels
 from bot.views.formats import long_date, money, short_date, weekday_date
 from bot.views.rendering import TEMPLATES_DIR, Renderer, SupportMessage
-from conversations.anomalies import Flag
+from bot.views.replies import Who
 from conversations.answers import IntakeAnswers
-from conversations.billing import ChargeRow, Skipped
-from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind, Schedule
 from conversations.eligibility import assess
 from conversations.facts import (
     AccountStatus,
@@ -47,6 +49,15 @@ from conversations.facts import (
 )
 from conversations.intake import SPECS, Intake, Kind, Note, Step, attached
 from conversations.policy import Policy, load_policy
+from tests.bot.screen_contexts import production_screens
+from tests.bot.screen_world import (
+    LETTERS,
+    case_with_ticket,
+    hostile,
+    letters,
+    shown_case,
+    world,
+)
 from tests.helpers import DEFAULT_NOW, Clock, plain
 
 TODAY = DEFAULT_NOW.date()
@@ -56,6 +67,7 @@ STORY = "Campaign 1790000000000001 showed no delivery on 8 November, but we were
 INVOICE_PROBLEM = "Billed 1,200 USD but our spend was 950 USD."
 # User text that is HTML, an entity and template syntax at once.
 HOSTILE = "Ads <b>bold</b> & {{ 7*7 }} {% if true %}x{% endif %}"
+HOSTILE_CHAT = 3003  # a private chat whose case has HOSTILE as its ticket
 HOSTILE_ESCAPED = "Ads &lt;b&gt;bold&lt;/b&gt; &amp; {{ 7*7 }} {% if true %}x{% endif %}"
 
 
@@ -480,75 +492,6 @@ def _blocked() -> Rendered:
     raise AssertionError("no blocked path")
 
 
-def _case_view(**overrides: Any) -> dict[str, Any]:
-    """A case as RefundService._case_view hands it to the templates."""
-    view: dict[str, Any] = {
-        "id": 12,
-        "status": "Sent",
-        "outcome": "Worth asking",
-        "reason": "I was charged twice",
-        "amount": "189.90 USD",
-        "charge_date": "9 Nov 2026",
-        "created": "26 Nov 2026",
-        "ticket": "TT-0099123",
-        "account": "Northwind Apparel · 7289…1010",
-        "message": "Subject: Duplicate charge\n\nHello TikTok Ads support team,",
-        "policy_version": "2026-11-26",
-        "reply_due_on": "2026-12-03",
-        "situation": "duplicate_charge",
-    }
-    view.update(overrides)
-    return view
-
-
-def _flag() -> Flag:
-    """A duplicate-charge flag as the anomaly rules raise it."""
-    rows = tuple(
-        ChargeRow(
-            happened_at=datetime(2026, 11, 9, 10, minute),
-            amount=Decimal("189.90"),
-            currency="USD",
-            card_last4="1881",
-            document=f"BDUS20265501{minute:02d}",
-            line=minute,
-        )
-        for minute in (2, 8)
-    )
-    return Flag("duplicate_charge", rows, "Two equal charges six minutes apart <b>.", ("T5",))
-
-
-def _sent_track() -> CaseTrack:
-    """A case sent on 26 Nov 2026, overdue and followed up once."""
-    schedule = Schedule(timing=_policy().timing, tz=ZoneInfo("Europe/Berlin"))
-    track = CaseTrack()
-    sent = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-    track.send(sent, 1001, schedule)
-    track.remind(sent + timedelta(days=8), 0, schedule)
-    track.follow_up(sent + timedelta(days=8, hours=1), 1001, schedule)
-    return track
-
-
-def _event_views(detail: str = "TT-0099123") -> list[dict[str, Any]]:
-    """Events as RefundService.show_case hands them to the template."""
-    return [
-        {
-            "at": e.at,
-            "what": labels.EVENT_WORDS.get(e.what, e.what),
-            "detail": labels.event_detail(e.what, e.detail),
-        }
-        for e in _events(detail)
-    ]
-
-
-def _events(detail: str = "TT-0099123") -> list[CaseEvent]:
-    at = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-    return [
-        CaseEvent(at, 1001, "drafted", "verdict needs_review"),
-        CaseEvent(at, 1001, "sent", "reply expected by 2026-12-03"),
-        CaseEvent(at, 1001, "ticket", detail),
-    ]
-
-
 def _question(step: Step, **overrides: Any) -> dict[str, Any]:
     """The context RefundService._ask passes for `step`."""
     context: dict[str, Any] = {
@@ -586,7 +529,10 @@ def _findings() -> list[Finding]:
 
 
 def chat_contexts() -> dict[str, list[dict[str, Any]]]:
-    """Realistic contexts for every chat template, as bot/app/intake.py renders them."""
+    """Realistic contexts for every chat template: those of the screens bot/views builds and
+    of /case N from production code (tests/bot/screen_contexts.py); the intake's as
+    bot/app/intake.py passes them."""
+    w = world()
     review, message = _duplicate_review()
     verdict = assess(review.intake.facts(), _policy(), TODAY)
     blocked = _blocked()
@@ -594,193 +540,9 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
     agency = next(r for r in rendered_for(Reason.DUPLICATE) if r.template == "agency_refund")
     agency_verdict = assess(agency.intake.facts(), _policy(), TODAY)
     assert agency.message is not None
-    tracked = _sent_track()
-    follow_up = Renderer().support_message(
-        "follow_up",
-        folder="followup",
-        a=IntakeAnswers.of(review.intake.answers, strict=True),
-        case=_case_view(subject="Duplicate charge of 189.90 USD"),
-        track=tracked,
-        sent_on=date(2026, 11, 26),
-        approved_on=None,
-        today=TODAY,
-        refund_overdue=False,
-        billing_words=labels.BILLING_WORDS,
-        reason_phrase=labels.REASON_PHRASES["duplicate"],
-        timing=_policy().timing,
-        signature="Liu Wen — billing@northwind.example",
-    )
-    return {
+    contexts: dict[str, list[dict[str, Any]]] = {
         "cancelled": [{}],
-        "case": [
-            {
-                "case": _case_view(),
-                "events": _event_views(),
-                "track": tracked,
-                "next_ping": tracked.next_ping_at,
-            },
-            {
-                "case": _case_view(
-                    ticket=None, reply_due_on=None, message=None, charge_date="—", amount="—"
-                ),
-                "events": _event_views()[:1],
-                "track": CaseTrack(),
-                "next_ping": None,
-            },
-        ],
-        "case_update": [
-            {
-                "case": _case_view(),
-                "track": CaseTrack(status=CaseStatus.DENIED),
-                "done": "deny",
-                "next_ping": None,
-                "status_words": labels.STATUS_WORDS,
-                "next_rung": "your agency's account manager",
-                "chargeback": "Don't start a chargeback with your bank first.",
-            },
-            {
-                "case": _case_view(),
-                "track": tracked,
-                "done": "follow_up",
-                "next_ping": tracked.next_ping_at,
-                "status_words": labels.STATUS_WORDS,
-                "next_rung": "your TikTok sales rep or account manager, if you have one",
-                "chargeback": "Don't start a chargeback with your bank first.",
-            },
-            {
-                "case": _case_view(),
-                "track": CaseTrack(status=CaseStatus.CLOSED),
-                "done": "close",
-                "next_ping": None,
-                "status_words": labels.STATUS_WORDS,
-                "next_rung": "your TikTok sales rep or account manager, if you have one",
-                "chargeback": "Don't start a chargeback with your bank first.",
-            },
-        ],
-        "ping": [
-            {
-                "case": _case_view(),
-                "ping": ping,
-                "kinds": PingKind,
-                "track": tracked,
-                "next_rung": "your TikTok sales rep",
-            }
-            for ping in (
-                Ping(PingKind.REPLY_OVERDUE, 8, 0, False),
-                Ping(PingKind.REPLY_OVERDUE, 8, 0, True),
-                Ping(PingKind.FOLLOWUP_OVERDUE, 12, 2, True, True),
-                Ping(PingKind.DECISION_PENDING, 5, 1, False),
-                Ping(PingKind.REFUND_OVERDUE, 61, 0, True),
-            )
-        ],
-        "follow_up": [{"message": follow_up, "case": _case_view(), "track": tracked}],
-        "escalation": [
-            {
-                "message": follow_up,
-                "case": _case_view(),
-                "next_rung": "your agency's account manager",
-            }
-        ],
-        "stats": [
-            {
-                "period": "Last 30 days",
-                "opened": "0",
-                "sent": "0",
-                "closed": "0",
-                "money": [],
-                "unknown_amounts": 0,
-                "reasons": [],
-                "days_to_reply": None,
-                "days_to_money": None,
-                "open_now": "0",
-                "overdue_now": "0",
-                "assignees": [],
-            },
-            {
-                "period": "All time",
-                "opened": "12",
-                "sent": "10",
-                "closed": "7",
-                "money": [
-                    {
-                        "currency": "USD",
-                        "asked": "1,899.00 USD",
-                        "approved": "950.00 USD",
-                        "refunded": "760.10 USD",
-                    }
-                ],
-                "unknown_amounts": 1,
-                "reasons": [
-                    {"reason": "I was charged twice", "rate": "80%", "approved": 4, "decided": 5},
-                    {"reason": "My ads didn't run", "rate": None, "approved": 1, "decided": 2},
-                ],
-                "days_to_reply": "4.5",
-                "days_to_money": "16",
-                "open_now": "3",
-                "overdue_now": "1",
-                "assignees": [
-                    {"name": "@sam", "open": 2, "overdue": 1},
-                    {"name": "unassigned", "open": 1, "overdue": 0},
-                ],
-            },
-        ],
-        "settings": [
-            {
-                "error": None,
-                "changed": False,
-                "tz": "UTC",
-                "quiet_start": "21:00",
-                "quiet_end": "09:00",
-                "reply_days": 5,
-                "is_group": False,
-                "flags": {
-                    "answer_in_group": False,
-                    "topic_per_case": False,
-                    "monthly_summary": True,
-                },
-                "copy_on": False,
-                "signature": None,
-            },
-            {
-                "error": "I don't know the time zone 'Mars/Base'.",
-                "changed": False,
-                "tz": "UTC",
-                "quiet_start": "21:00",
-                "quiet_end": "09:00",
-                "reply_days": 5,
-                "is_group": True,
-                "flags": {
-                    "answer_in_group": True,
-                    "topic_per_case": True,
-                    "monthly_summary": False,
-                },
-                "copy_on": True,
-                "signature": "",
-            },
-            {
-                "error": None,
-                "changed": True,
-                "tz": "Europe/Berlin",
-                "quiet_start": "22:00",
-                "quiet_end": "08:00",
-                "reply_days": 7,
-                "is_group": True,
-                "flags": {
-                    "answer_in_group": False,
-                    "topic_per_case": False,
-                    "monthly_summary": True,
-                },
-                "copy_on": False,
-                "signature": "Liu Wen <billing@northwind.example>",
-            },
-        ],
-        "assign_pick": [{"case": _case_view()}],
-        "settings_choices": [
-            {"which": "tz", "current": "Asia/Jakarta"},
-            {"which": "quiet", "current": "21:00–09:00"},
-            {"which": "reply", "current": "5 business days"},
-            {"which": "sign", "current": "Liu Wen <billing@northwind.example>"},
-        ],
+        "case": [shown_case(case).context for case in (w.case, w.overdue, w.group_case)],
         "signature": [
             {"error": None, "is_group": False},
             {"error": "That looks like a card number, and I never keep those.", "is_group": True},
@@ -788,26 +550,6 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         "signature_saved": [{"signature": "Liu Wen <billing@northwind.example>"}],
         "case_not_found": [{"number": "99"}],
         "case_usage": [{}],
-        "cases": [
-            {"cases": [], "total": 0, "filter": "all", "filter_word": "All"},
-            {"cases": [], "total": 0, "filter": "overdue", "filter_word": "Overdue"},
-            {
-                "cases": [
-                    _case_view(overdue=True, undelivered=True, next_ping="Thu 3 Dec"),
-                    _case_view(
-                        id=11,
-                        ticket=None,
-                        charge_date="—",
-                        overdue=False,
-                        undelivered=False,
-                        next_ping="",
-                    ),
-                ],
-                "total": 25,
-                "filter": "open",
-                "filter_word": "Open",
-            },
-        ],
         "closed": [{"case_id": 12}, {"case_id": None}],
         "done": [
             {"case_id": 12, "ticket": "TT-0099123", "due": "2026-12-03", "days": 5},
@@ -854,53 +596,10 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         "forget_group": [{}],
         "forget_kept": [{}],
         "evidence_which": [{"notes": []}, {"notes": [Note("card_in_file")]}],
-        "import_help": [{}],
         "import_add_account": [{"filename": "export <1>.csv"}],
-        "import_new_account": [
-            {"filename": "export <1>.csv", "account": "Acme <Shoes> · 7301…3456", "saved": []},
-            {"filename": "a.csv", "account": "Ad account 7301…3456", "saved": ["N · 7289…1010"]},
-        ],
-        "import_which_account": [{"filename": "export <1>.csv"}],
-        "import_expired": [{}],
-        "import_cancelled": [{}],
-        "import_question": [
-            {"field": "amount", "field_name": "Amount", "sample": "1.234,56 <b>"},
-            {"field": "date_order", "field_name": "Date order", "sample": "03/11/2026"},
-            {"field": "document", "field_name": "Document or invoice number", "sample": None},
-        ],
-        "import_done": [
-            {
-                "filename": "export.csv",
-                "added": 12,
-                "already": 3,
-                "skipped": [Skipped(4, "a total line"), Skipped(9, "no amount <here>")],
-                "skipped_count": 7,
-                "failed": [],
-                "failed_count": 0,
-                "account": "Northwind · 7289…1010",
-            },
-            {
-                "filename": "x.xlsx",
-                "added": 0,
-                "already": 0,
-                "skipped": [],
-                "skipped_count": 0,
-                "failed": [],
-                "failed_count": 0,
-                "account": "",
-            },
-        ],
-        "import_flag": [{"flag": _flag(), "case_id": None}, {"flag": _flag(), "case_id": 4}],
-        "import_refused": [{"message": "That file is not a <b>CSV</b>."}],
         "charge_list": [
             {"total": 12, "page": 1, "pages": 3, "month": "", "amount": ""},
             {"total": 0, "page": 1, "pages": 1, "month": "Nov 2026", "amount": "50.00"},
-        ],
-        "case_input": [
-            {"what": "ticket", "case": _case_view()},
-            {"what": "ticket", "case": _case_view(ticket=None)},
-            {"what": "evidence", "case": _case_view()},
-            {"what": "evidence_added", "case": _case_view(), "count": 2},
         ],
         "account_saved": [
             {
@@ -920,38 +619,6 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             {"name": "English", "changed": False, "refused": False, "is_group": True},
             {"name": "Русский", "changed": True, "refused": False, "is_group": False},
             {"name": "English", "changed": False, "refused": True, "is_group": True},
-        ],
-        "card": [
-            {
-                "case": _case_view(),
-                "status": "Waiting for TikTok",
-                "owner": {"id": 1001, "name": "Alex", "username": "alex"},
-                "assignee": {"id": 1002, "name": "Sam <b>", "username": None},
-            },
-            {
-                "case": _case_view(ticket=None, charge_date="—"),
-                "status": "Drafted",
-                "owner": {"id": 1001, "name": "Alex", "username": None},
-                "assignee": None,
-            },
-        ],
-        "digest": [
-            {
-                "items": [
-                    {
-                        "case": _case_view(),
-                        "ping": Ping(PingKind.REPLY_OVERDUE, 7, 0, False),
-                        "who": {"id": 1001, "name": "Alex", "username": None},
-                        "token": "abc",
-                    },
-                    {
-                        "case": _case_view(id=13),
-                        "ping": Ping(PingKind.FOLLOWUP_OVERDUE, 12, 2, True),
-                        "who": {"id": 1002, "name": "Sam", "username": "sam"},
-                        "token": "def",
-                    },
-                ]
-            }
         ],
         "idle": [{}],
         "in_progress": [
@@ -1054,11 +721,11 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 for billing in ("automatic", "manual")
             ),
         ],
-        "ask_reason": [
-            {"message": follow_up, "case": _case_view()},
-            {"message": follow_up, "case": _case_view(ticket=None)},
-        ],
     }
+    for name, screens in production_screens().items():
+        assert name not in contexts, f"{name}: its contexts come from production"
+        contexts[name] = [screen.context for screen in screens]
+    return contexts
 
 
 # Files starting with "_" hold macros for the others; they are not messages.
@@ -1072,6 +739,72 @@ CHAT_TEMPLATES = sorted(
 def test_every_chat_template_has_a_context_here() -> None:
     """Each file in templates/chat has realistic contexts below (and no stale extras)."""
     assert sorted(chat_contexts()) == CHAT_TEMPLATES
+
+
+def test_each_screen_renders_the_context_its_function_builds() -> None:
+    """A screen of bot/views answers with its template rendered from exactly the context
+    its `*_context` function builds (the context tested here is the one users get)."""
+    renderer = Renderer()
+    for name, screens in production_screens().items():
+        for screen in screens:
+            assert renderer.chat_text(name, **screen.context) == screen.text, name
+
+
+def _names_read(env: Environment, path: str) -> set[str]:
+    """The names a template reads from its context (not its own {% set %} names, nor the
+    environment's globals such as `_`)."""
+    tree = env.parse(env.loader.get_source(env, path)[0])  # type: ignore[union-attr]
+    own = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "store"}
+    return meta.find_undeclared_variables(tree) - own - set(env.globals)
+
+
+# Passed by production but read by no template, in code outside bot/views (the intake's
+# /case N, and CaseTexts' letters in bot/app/case_texts.py): drop them there, then here.
+PASSED_BUT_NOT_READ = {"case": {"track"}, "letters": {"today", "billing_words"}}
+
+
+def _misfits(name: str, read: set[str], contexts: list[dict[str, Any]]) -> list[str]:
+    allowed = PASSED_BUT_NOT_READ.get(name, set())
+    passed = set().union(*(set(context) for context in contexts))
+    problems = [
+        f"{name}: passed but never read: {sorted(set(context) - read - allowed)}"
+        for context in contexts
+        if set(context) - read - allowed
+    ]
+    if read - passed:
+        problems.append(f"{name}: read but never passed: {sorted(read - passed)}")
+    if allowed - (passed - read):
+        problems.append(f"{name}: PASSED_BUT_NOT_READ is stale: {sorted(allowed)}")
+    return problems
+
+
+def test_production_contexts_hold_what_their_templates_read() -> None:
+    """Each screen bot/views builds (and /case N) passes its template only keys it reads,
+    and, over its contexts, every key it reads; each follow-up letter likewise. A key
+    missing on one path fails the render under StrictUndefined; one never passed, or
+    passed and never read, fails here."""
+    renderer = _strict_renderer()
+    w = world()
+    contexts = {name: [s.context for s in found] for name, found in production_screens().items()}
+    contexts["case"] = [shown_case(case).context for case in (w.case, w.overdue, w.group_case)]
+    problems: list[str] = []
+    for name, given in contexts.items():
+        problems += _misfits(name, _names_read(renderer.chat, f"chat/{name}.html.j2"), given)
+    letters_read = {
+        name: _names_read(renderer.support, f"followup/{name}.txt.j2") for name in LETTERS
+    }
+    written = list(letters())
+    assert {name for name, _context, _message in written} == set(LETTERS)
+    for name, context, message in written:
+        strict = renderer.support_message(name, folder="followup", **context)
+        assert strict == message, name
+        if letters_read[name] - set(context):
+            problems.append(f"{name}: read but not passed: {letters_read[name] - set(context)}")
+    # The letters share one context: a key is needed when one of them reads it.
+    problems += _misfits(
+        "letters", set().union(*letters_read.values()), [c for _n, c, _m in written]
+    )
+    _fail_on(problems)
 
 
 @pytest.mark.parametrize("name", CHAT_TEMPLATES)
@@ -1114,22 +847,14 @@ def test_user_text_in_chat_templates_is_escaped_never_evaluated() -> None:
     verdict = assess(review.intake.facts(), _policy(), TODAY)
     hostile_answers = {**review.intake.answers, "amount_text": HOSTILE}
     hostile_message = _hostile_story_message()
-    hostile_case = _case_view(account=HOSTILE, ticket=HOSTILE, message=f"Subject: {HOSTILE}")
+    hostile_case = case_with_ticket(HOSTILE_CHAT, HOSTILE)
+    listed = world().followup.case_list.list_cases(Who(HOSTILE_CHAT, HOSTILE_CHAT), "all")
     renders = {
-        "case": renderer.chat_text(
-            "case",
-            case=hostile_case,
-            events=_event_views(detail=HOSTILE),
-            track=CaseTrack(),
-            next_ping=None,
-        ),
-        "cases": renderer.chat_text(
-            "cases",
-            cases=[{**hostile_case, "overdue": False, "undelivered": False, "next_ping": ""}],
-            total=1,
-            filter="all",
-            filter_word="All",
-        ),
+        "case": shown_case(hostile_case).text,
+        "cases": listed[0].text,
+        "case_input": case_screens.case_input(
+            renderer, hostile(hostile_case, HOSTILE), "ticket", force_reply=False
+        ).text,
         "done": renderer.chat_text("done", case_id=12, ticket=HOSTILE, due=None, days=5),
         # The verdict shows the amount formatted (never as typed), so no answer of the
         # user's reaches it; what it does show is escaped all the same.

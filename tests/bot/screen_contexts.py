@@ -1,0 +1,273 @@
+"""The chat screens bot/views builds, with the contexts production builds for them (for
+tests/bot/test_rendering.py and test_i18n.py).
+
+Realistic values go in (tests/bot/screen_world.py); each screen's context comes from its
+`*_context` function in bot/views and its text from the screen function itself, so a test
+can check both. /cases and /settings come from the app's own code (`CaseList`, `Settings`),
+their contexts as the recording renderer kept them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.app.team_cards import person
+from bot.views import case_screens, import_screens, settings_screens, stats_screens
+from bot.views.i18n import _
+from bot.views.replies import Reply, Who
+from conversations.billing import (
+    DATE_ORDER,
+    DAY_FIRST,
+    FAILED,
+    MONTH_FIRST,
+    ColumnQuestion,
+    ImportReport,
+    Skipped,
+)
+from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind
+from conversations.stats import Period, PeriodKey, Stats
+from tests.bot.screen_world import (
+    GROUP,
+    MEMBER,
+    OWNER,
+    Screen,
+    bare,
+    flag,
+    followed_up_track,
+    letter,
+    recorded,
+    stats_figures,
+    world,
+)
+from tests.helpers import DEFAULT_NOW
+
+# --- the chat screens --------------------------------------------------------------------
+
+
+def _case_screens() -> Iterator[Screen]:
+    w = world()
+    texts = w.followup.texts
+    tracked = followed_up_track()
+    chargeback = _(texts.policy.warnings["chargeback"])
+    for case, track, done in (
+        (w.case, CaseTrack(status=CaseStatus.DENIED), "deny"),
+        (w.case, tracked, "follow_up"),
+        (bare(w.group_case), CaseTrack(status=CaseStatus.CLOSED), "close"),
+    ):
+        values: dict[str, Any] = {
+            "done": done,
+            "next_ping": track.next_ping_at.astimezone(w.schedule().tz)
+            if track.next_ping_at
+            else None,
+            "next_rung": texts.next_rung(case),
+            "chargeback": chargeback,
+        }
+        yield Screen(
+            "case_update",
+            case_screens.case_update_context(case, track, **values),
+            case_screens.case_update(w.renderer, case, track, **values).text,
+        )
+    for due in (
+        Ping(PingKind.REPLY_OVERDUE, 8, 0, False),
+        Ping(PingKind.REPLY_OVERDUE, 8, 0, True),
+        Ping(PingKind.FOLLOWUP_OVERDUE, 12, 2, True, True),
+        Ping(PingKind.DECISION_PENDING, 5, 1, False),
+        Ping(PingKind.REFUND_OVERDUE, 61, 0, True),
+    ):
+        rung = texts.next_rung(w.case)
+        yield Screen(
+            "ping",
+            case_screens.ping_context(w.case, due, rung),
+            case_screens.ping(w.renderer, w.case, tracked, due, rung).text,
+        )
+    names = w.store.member_names(GROUP)
+    for case in (w.group_case, bare(dataclasses.replace(w.group_case, assignee_user_id=None))):
+        track = w.store.load_track(case.id)
+        owner = person(case.owner_user_id, names)
+        assignee = person(case.assignee_user_id, names) if case.assignee_user_id else None
+        yield Screen(
+            "card",
+            case_screens.team_card_context(case, track, owner, assignee),
+            case_screens.team_card(
+                w.renderer, case, track, owner=owner, assignee=assignee, topic_per_case=True
+            ).text,
+        )
+    members = list(names.items())
+    yield Screen(
+        "assign_pick",
+        case_screens.assign_pick_context(w.group_case),
+        case_screens.assign_pick(w.renderer, w.group_case, members).text,
+    )
+    items = [
+        (w.group_case, Ping(PingKind.REPLY_OVERDUE, 7, 0, False), person(MEMBER, names)),
+        (w.case, Ping(PingKind.FOLLOWUP_OVERDUE, 12, 2, True), person(OWNER, names)),
+    ]
+    yield Screen(
+        "digest",
+        case_screens.digest_context(items),
+        case_screens.digest(w.renderer, items).text,
+    )
+    for case, what, more in (
+        (w.case, "ticket", {}),
+        (bare(w.case), "ticket", {}),
+        (w.case, "refund", {}),
+        (w.case, "evidence", {}),
+        (w.case, "evidence_added", {"count": 2}),
+    ):
+        yield Screen(
+            "case_input",
+            case_screens.case_input_context(case, what, **more),
+            case_screens.case_input(w.renderer, case, what, force_reply=False, **more).text,
+        )
+    follow_up = letter("follow_up")
+    yield Screen(
+        "follow_up",
+        case_screens.follow_up_context(w.case, tracked, follow_up),
+        case_screens.follow_up(w.renderer, w.case, tracked, follow_up).text,
+    )
+    escalation = letter("escalation")
+    rung = texts.next_rung(w.case)
+    yield Screen(
+        "escalation",
+        case_screens.escalation_context(w.case, escalation, rung),
+        case_screens.escalation(w.renderer, w.case, escalation, rung).text,
+    )
+    why = letter("ask_reason")
+    for case in (w.case, bare(w.case)):
+        yield Screen(
+            "ask_reason",
+            case_screens.ask_why_context(case, why),
+            case_screens.ask_why(w.renderer, case, why).text,
+        )
+    who = Who(chat_id=OWNER, user_id=OWNER)
+    for wanted in ("all", "open", "overdue", "closed"):
+        reply = w.followup.case_list.list_cases(who, wanted)[0]
+        yield recorded("cases", reply)
+
+
+def _settings_screens() -> Iterator[Screen]:
+    w = world()
+    store = w.store
+    store.set_signature(MEMBER, "Liu Wen <billing@northwind.example>", DEFAULT_NOW)
+    settings = w.followup.chat_settings
+    group = Who(chat_id=GROUP, user_id=MEMBER, chat_kind="supergroup", is_admin=True)
+    for who, argument in (
+        (Who(chat_id=OWNER, user_id=OWNER), ""),
+        (group, "tz Mars/Base"),
+        (group, "topics on"),
+        (group, "copy on"),
+        (group, "quiet 22:00-08:00"),
+    ):
+        reply = settings.settings(who, argument)[0]
+        yield recorded("settings", reply)
+    for which, current in (
+        ("tz", "Asia/Jakarta"),
+        ("quiet", "21:00–09:00"),
+        ("reply", "5 business days"),
+    ):
+        yield Screen(
+            "settings_choices",
+            settings_screens.choices_context(which, current),
+            settings_screens.settings_choices(w.renderer, which, current, [(current, "x")]).text,
+        )
+    for signature in ("Liu Wen <billing@northwind.example>", None):
+        yield Screen(
+            "settings_choices",
+            settings_screens.choices_context("sign", signature or "—"),
+            settings_screens.signature_choices(w.renderer, signature).text,
+        )
+
+
+def _import_screens() -> Iterator[Screen]:
+    renderer = world().renderer
+    found = {"advertiser_id": "7301000000003456", "account_name": "Acme <Shoes>"}
+    saved = [{"ref": 1, "advertiser_id": "7289000011112221010", "account_name": "N"}]
+    for filename, account, accounts in (
+        ("export <1>.csv", found, []),
+        ("a.csv", {**found, "account_name": None}, saved),
+    ):
+        yield Screen(
+            "import_new_account",
+            import_screens.new_account_context(filename, account, accounts),
+            import_screens.new_account(renderer, filename, account, accounts).text,
+        )
+    yield Screen(
+        "import_which_account",
+        import_screens.filename_context("export <1>.csv"),
+        import_screens.which_account(renderer, "export <1>.csv", saved).text,
+    )
+    for question in (
+        ColumnQuestion("amount", ("Amount", "Betrag"), "1.234,56 <b>"),
+        ColumnQuestion(DATE_ORDER, (DAY_FIRST, MONTH_FIRST), "03/11/2026"),
+        ColumnQuestion("document", ("Doc", "Ref")),
+    ):
+        yield Screen(
+            "import_question",
+            import_screens.question_context(question),
+            import_screens.column_question(renderer, question).text,
+        )
+    charge = flag().rows[0]
+    report = ImportReport(
+        rows=[charge, dataclasses.replace(charge, status=FAILED, line=12)],
+        skipped=[Skipped(4, "a total line"), Skipped(9, "no amount <here>")] * 4,
+    )
+    northwind = {"advertiser_id": "7289000011112221010", "account_name": "Northwind"}
+    reports: list[tuple[str, ImportReport, int, int, dict[str, Any] | None]] = [
+        ("export.csv", report, 12, 3, northwind),
+        ("x.xlsx", ImportReport(), 0, 0, None),
+    ]
+    for filename, done, added, already, into in reports:
+        yield Screen(
+            "import_done",
+            import_screens.done_context(filename, done, added, already, into),
+            import_screens.done(renderer, filename, done, added, already, into).text,
+        )
+    yield Screen(
+        "import_flag",
+        import_screens.flag_context(flag(), None),
+        import_screens.flag_to_start(renderer, flag(), 7).text,
+    )
+    yield Screen(
+        "import_flag",
+        import_screens.flag_context(flag(), 4),
+        import_screens.flag_with_case(renderer, flag(), 4, "tok").text,
+    )
+    message = "That file is not a <b>CSV</b>."
+    yield Screen(
+        "import_refused",
+        import_screens.refused_context(message),
+        import_screens.refused(renderer, message).text,
+    )
+    for template, screen in (
+        ("import_help", import_screens.help_screen),
+        ("import_expired", import_screens.expired),
+        ("import_cancelled", import_screens.cancelled),
+    ):
+        yield Screen(template, {}, screen(renderer).text)
+
+
+def _stats_screens() -> Iterator[Screen]:
+    renderer = world().renderer
+    names = world().store.member_names(GROUP)
+    empty = Stats(Period(PeriodKey.DAYS_30, DEFAULT_NOW - timedelta(days=30)))
+    for stats, in_group, key in (
+        (empty, False, PeriodKey.DAYS_30),
+        (stats_figures(), True, PeriodKey.ALL),
+    ):
+        screen = stats_screens.period_screen(renderer, stats, names, in_group, key)
+        yield Screen("stats", stats_screens.stats_context(stats, names, in_group), screen.text)
+    month = datetime(2026, 10, 1, tzinfo=UTC)
+    summary = stats_screens.summary_screen(renderer, stats_figures(), names, month)
+    yield recorded("stats", Reply(summary.text))
+
+
+def production_screens() -> dict[str, list[Screen]]:
+    """Every chat template bot/views builds a screen for, with production's contexts."""
+    screens: dict[str, list[Screen]] = {}
+    for made in (_case_screens, _settings_screens, _import_screens, _stats_screens):
+        for screen in made():
+            screens.setdefault(screen.template, []).append(screen)
+    return screens
