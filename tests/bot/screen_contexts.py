@@ -12,10 +12,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from bot.app.team_cards import person
-from bot.views import case_screens, import_screens, settings_screens, stats_screens
+from bot.views import case_screens, i18n, import_screens, settings_screens, stats_screens
 from bot.views.i18n import _
 from bot.views.replies import Reply, Who
 from conversations.billing import (
@@ -31,6 +32,7 @@ from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind
 from conversations.stats import Period, PeriodKey, Stats
 from tests.bot.screen_world import (
     GROUP,
+    MANY,
     MEMBER,
     OWNER,
     Screen,
@@ -84,8 +86,11 @@ def _case_screens() -> Iterator[Screen]:
             case_screens.ping(w.renderer, w.case, tracked, due, rung).text,
         )
     names = w.store.member_names(GROUP)
-    for case in (w.group_case, bare(dataclasses.replace(w.group_case, assignee_user_id=None))):
-        track = w.store.load_track(case.id)
+    unassigned = bare(dataclasses.replace(w.group_case, assignee_user_id=None))
+    for case, track in (
+        (w.group_case, w.store.load_track(w.group_case.id)),
+        (unassigned, CaseTrack()),
+    ):
         owner = person(case.owner_user_id, names)
         assignee = person(case.assignee_user_id, names) if case.assignee_user_id else None
         yield Screen(
@@ -142,9 +147,14 @@ def _case_screens() -> Iterator[Screen]:
             case_screens.ask_why_context(case, why),
             case_screens.ask_why(w.renderer, case, why).text,
         )
-    who = Who(chat_id=OWNER, user_id=OWNER)
-    for wanted in ("all", "open", "overdue", "closed"):
-        reply = w.followup.case_list.list_cases(who, wanted)[0]
+    for chat, wanted in (
+        (OWNER, "all"),
+        (OWNER, "open"),
+        (OWNER, "overdue"),
+        (OWNER, "closed"),
+        (MANY, "open"),
+    ):
+        reply = w.followup.case_list.list_cases(Who(chat_id=chat, user_id=chat), wanted)[0]
         yield recorded("cases", reply)
 
 
@@ -154,10 +164,13 @@ def _settings_screens() -> Iterator[Screen]:
     store.set_signature(MEMBER, "Liu Wen <billing@northwind.example>", DEFAULT_NOW)
     settings = w.followup.chat_settings
     group = Who(chat_id=GROUP, user_id=MEMBER, chat_kind="supergroup", is_admin=True)
+    private = Who(chat_id=OWNER, user_id=OWNER)
     for who, argument in (
-        (Who(chat_id=OWNER, user_id=OWNER), ""),
+        (private, ""),
+        (private, "sign off"),
         (group, "tz Mars/Base"),
         (group, "topics on"),
+        (group, "answers group"),
         (group, "copy on"),
         (group, "quiet 22:00-08:00"),
     ):
@@ -265,7 +278,13 @@ def _stats_screens() -> Iterator[Screen]:
 
 
 def production_screens() -> dict[str, list[Screen]]:
-    """Every chat template bot/views builds a screen for, with production's contexts."""
+    """Every chat template bot/views builds a screen for, with production's contexts (built
+    in the current language, as production builds them in the chat's)."""
+    return _screens_in(i18n.current())
+
+
+@cache
+def _screens_in(language: str) -> dict[str, list[Screen]]:
     screens: dict[str, list[Screen]] = {}
     for made in (_case_screens, _settings_screens, _import_screens, _stats_screens):
         for screen in made():

@@ -33,6 +33,8 @@ from tests.helpers import DEFAULT_NOW, Clock, make_sent_case
 OWNER = 1001
 MEMBER = 1002
 GROUP = -100200300
+MANY = 4004  # a private chat with more cases than /cases lists
+LISTED = 20
 TICKET = "TT-0099123"
 SIGNATURE = "Liu Wen — billing@northwind.example"
 # The follow-up letters (templates/followup/), which CaseTexts writes.
@@ -112,6 +114,14 @@ def world() -> World:
     track = store.load_track(second)
     track.remind(sent - timedelta(hours=1), 0, followup.schedule(OWNER))
     store.save_track(second, OWNER, track)
+    # Its reminder couldn't be delivered (the user had blocked the bot, say).
+    (claimed,) = store.claim_due_reminders(
+        sent + timedelta(days=60), limit=1, lease=timedelta(minutes=5), worker="test"
+    )
+    assert claimed.case_id == second
+    store.fail_reminder(claimed.id, "Forbidden: bot was blocked by the user")
+    for _n in range(LISTED + 1):  # more cases than /cases lists
+        make_sent_case(followup, MANY, MANY, sent)
     third = make_sent_case(followup, GROUP, OWNER, sent)
     store.remember_member(GROUP, OWNER, "Alex", "alex")
     store.remember_member(GROUP, MEMBER, "Sam <b>", None)
