@@ -3,8 +3,9 @@ tests/bot/test_rendering.py and test_i18n.py).
 
 Realistic values go in (tests/bot/screen_world.py); each screen's context comes from its
 `*_context` function in bot/views and its text from the screen function itself, so a test
-can check both. /cases and /settings come from the app's own code (`CaseList`, `Settings`),
-their contexts as the recording renderer kept them.
+can check both. /cases, /settings, /assign's answers, /export and /forget come from the
+app's own code (the methods the handlers call), their contexts as the recording renderer
+kept them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from itertools import count
 from typing import Any
+from unittest import mock
 
+import bot.app.records
+from bot.app.records import RecordsService
 from bot.app.team_cards import person
 from bot.views import case_screens, i18n, import_screens, settings_screens, stats_screens
 from bot.views.i18n import _
@@ -32,6 +37,7 @@ from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind
 from conversations.stats import Period, PeriodKey, Stats
 from tests.bot.screen_world import (
     GROUP,
+    LISTED,
     MANY,
     MEMBER,
     OWNER,
@@ -44,7 +50,10 @@ from tests.bot.screen_world import (
     stats_figures,
     world,
 )
-from tests.helpers import DEFAULT_NOW
+from tests.helpers import DEFAULT_NOW, make_sent_case
+
+STRANGER = 7007  # in no chat of the world, and holding nothing
+_LEAVING = count(5005)  # the users who ask /forget
 
 # --- the chat screens --------------------------------------------------------------------
 
@@ -277,6 +286,46 @@ def _stats_screens() -> Iterator[Screen]:
     yield recorded("stats", Reply(summary.text))
 
 
+def _app_screens() -> Iterator[Screen]:
+    """The answers bot/app renders itself, through the methods the handlers call: /assign's
+    (bot/app/team_cards.py), /export's and /forget's (bot/app/records.py)."""
+    w = world()
+    admin = Who(chat_id=GROUP, user_id=OWNER, chat_kind="supergroup", is_admin=True)
+    stranger = Who(chat_id=GROUP, user_id=STRANGER, chat_kind="supergroup")
+    case = w.group_case.id
+    for who, argument, template in (
+        (admin, "", "assign_usage"),
+        (admin, "99 @sam", "case_not_found"),
+        (stranger, f"{case} @sam", "not_allowed"),
+        (admin, f"{case} @sam_<b>", "unknown_member"),
+    ):
+        yield recorded(template, w.followup.cards.assign(who, argument)[0])
+    records = RecordsService.for_service(w.service)
+    nobody = Who(chat_id=STRANGER, user_id=STRANGER)
+    for who in (Who(chat_id=OWNER, user_id=OWNER), nobody, admin):
+        yield recorded("export", records.export(who)[0])
+    # More cases than an export holds (made fewer here), and a signature to go with them.
+    w.store.set_signature(MANY, "Liu Wen <b>", DEFAULT_NOW)
+    with mock.patch.object(bot.app.records, "EXPORT_LIMIT", LISTED):
+        yield recorded("export", records.export(Who(chat_id=MANY, user_id=MANY))[0])
+    yield recorded("forget_group", records.forget(admin)[0])
+    yield recorded("forget_done", records.forget(nobody)[0])
+    # Someone new each time (their data goes): asked, "no", asked again, a case added
+    # before "yes" (asked once more), then "yes".
+    user = next(_LEAVING)
+    leaving = Who(chat_id=user, user_id=user)
+    make_sent_case(w.followup, user, user, DEFAULT_NOW)
+    ask = records.forget(leaving)[0]
+    yield recorded("forget_confirm", ask)
+    yes, no = (button.data for button in ask.buttons[0])
+    yield recorded("forget_kept", records.forget_button(leaving, no).replies[0])
+    make_sent_case(w.followup, user, user, DEFAULT_NOW)
+    again = records.forget_button(leaving, yes).replies[0]
+    yield recorded("forget_confirm", again)
+    yes = again.buttons[0][0].data
+    yield recorded("forget_done", records.forget_button(leaving, yes).replies[0])
+
+
 def production_screens() -> dict[str, list[Screen]]:
     """Every chat template bot/views builds a screen for, with production's contexts (built
     in the current language, as production builds them in the chat's)."""
@@ -286,7 +335,7 @@ def production_screens() -> dict[str, list[Screen]]:
 @cache
 def _screens_in(language: str) -> dict[str, list[Screen]]:
     screens: dict[str, list[Screen]] = {}
-    for made in (_case_screens, _settings_screens, _import_screens, _stats_screens):
+    for made in (_case_screens, _settings_screens, _import_screens, _stats_screens, _app_screens):
         for screen in made():
             screens.setdefault(screen.template, []).append(screen)
     return screens

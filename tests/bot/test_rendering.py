@@ -4,8 +4,9 @@ Support messages are rendered for every path through the intake (reason × billi
 Business Center × status × who was paid × the appeal, admin and spend answers), with
 the answers the shared machine collects. Chat templates are rendered with realistic
 contexts, and user text in them is data: escaped, never evaluated. The contexts of the
-screens bot/views builds, of /case N and of the follow-up letters come from production code
-(tests/bot/screen_contexts.py), and are checked against what their templates read.
+screens bot/views builds, of the app's own answers but the intake's, and of the follow-up
+letters come from production code (tests/bot/screen_contexts.py), and are checked against
+what their templates read.
 """
 
 # Over 400 lines: one table of every template's contexts and the checks on them.
@@ -529,9 +530,9 @@ def _findings() -> list[Finding]:
 
 
 def chat_contexts() -> dict[str, list[dict[str, Any]]]:
-    """Realistic contexts for every chat template: those of the screens bot/views builds and
-    of /case N from production code (tests/bot/screen_contexts.py); the intake's as
-    bot/app/intake.py passes them."""
+    """Realistic contexts for every chat template: those of the screens bot/views builds, of
+    /case N, /cases, /settings, /assign, /export and /forget from production code
+    (tests/bot/screen_contexts.py); the intake's as bot/app/intake.py passes them."""
     w = world()
     review, message = _duplicate_review()
     verdict = assess(review.intake.facts(), _policy(), TODAY)
@@ -548,7 +549,6 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             {"error": "That looks like a card number, and I never keep those.", "is_group": True},
         ],
         "signature_saved": [{"signature": "Liu Wen <billing@northwind.example>"}],
-        "case_not_found": [{"number": "99"}],
         "case_usage": [{}],
         "closed": [{"case_id": 12}, {"case_id": None}],
         "done": [
@@ -581,20 +581,6 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
                 "is_admin": False,
             },
         ],
-        "assign_usage": [{}],
-        "export": [
-            {"count": 0, "total": 0, "is_group": False, "signature": "Liu Wen <b>"},
-            {"count": 0, "total": 0, "is_group": True, "signature": None},
-            {"count": 2, "total": 2, "is_group": False, "signature": "Liu Wen <b>"},
-            {"count": 500, "total": 612, "is_group": True, "signature": None},
-        ],
-        "forget_confirm": [
-            {"held": ["2 cases", "1 ad account", "your chat settings"], "changed": False},
-            {"held": ["1 group membership (your name there)"], "changed": True},
-        ],
-        "forget_done": [{"deleted": []}, {"deleted": ["2 cases", "5 timeline entries"]}],
-        "forget_group": [{}],
-        "forget_kept": [{}],
         "evidence_which": [{"notes": []}, {"notes": [Note("card_in_file")]}],
         "import_add_account": [{"filename": "export <1>.csv"}],
         "charge_list": [
@@ -609,8 +595,6 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             },
             {"answers": _typed({"account_name": None, "advertiser_id": "7289000011112221010"})},
         ],
-        "not_allowed": [{}],
-        "unknown_member": [{"username": "sam_<b>"}],
         "group_start": [{}],
         "group_new": [{"name": "Alex & Co"}],
         "team_intake": [{"title": "Agency <Team>"}, {"title": None}],
@@ -743,7 +727,8 @@ def test_every_chat_template_has_a_context_here() -> None:
 
 def test_each_screen_renders_the_context_its_function_builds() -> None:
     """A screen of bot/views answers with its template rendered from exactly the context
-    its `*_context` function builds (the context tested here is the one users get)."""
+    its `*_context` function builds (the context tested here is the one users get); the
+    app's own answers, with what they passed."""
     renderer = Renderer()
     for name, screens in production_screens().items():
         for screen in screens:
@@ -779,7 +764,7 @@ def _misfits(name: str, read: set[str], contexts: list[dict[str, Any]]) -> list[
 
 
 def test_production_contexts_hold_what_their_templates_read() -> None:
-    """Each screen bot/views builds (and /case N) passes its template only keys it reads,
+    """Each screen taken from production (and /case N) passes its template only keys it reads,
     and, over its contexts, every key it reads; each follow-up letter likewise. A key
     missing on one path fails the render under StrictUndefined; one never passed, or
     passed and never read, fails here."""
