@@ -205,8 +205,8 @@ def _service() -> RefundService:
 
 
 def message_context(intake: Intake, verdict: Verdict) -> dict[str, Any]:
-    """The context the service passes to a support template (RefundService._message_context)."""
-    return _service()._message_context(intake, verdict)
+    """The context the service passes to a support template (Review.message_context)."""
+    return _service().review.message_context(intake, verdict)
 
 
 def _strict_renderer() -> Renderer:
@@ -304,7 +304,7 @@ def test_messages_here_are_the_ones_the_service_writes(service: RefundService) -
             continue
         checked.add(item.template)
         verdict = assess(item.intake.facts(), service.policy, service.today())
-        assert service._support_message(item.intake, verdict) == item.message, item.describe()
+        assert service.review.support_message(item.intake, verdict) == item.message, item.describe()
     assert len(checked) == 10
 
 
