@@ -474,7 +474,7 @@ def _blocked() -> Rendered:
 
 
 def _case_view(**overrides: Any) -> dict[str, Any]:
-    """A case as RefundService._case_view hands it to the templates."""
+    """A case as FollowUpService.case_view hands it to the templates."""
     view: dict[str, Any] = {
         "id": 12,
         "status": "Sent",
@@ -543,7 +543,7 @@ def _events(detail: str = "TT-0099123") -> list[CaseEvent]:
 
 
 def _question(step: Step, **overrides: Any) -> dict[str, Any]:
-    """The context RefundService._ask passes for `step`."""
+    """The context bot/views/intake_screens.question passes for `step`."""
     context: dict[str, Any] = {
         "step": str(step),
         "stage": SPECS[step].stage,
@@ -579,7 +579,7 @@ def _findings() -> list[Finding]:
 
 
 def chat_contexts() -> dict[str, list[dict[str, Any]]]:
-    """Realistic contexts for every chat template, as bot/app/intake.py renders them."""
+    """Realistic contexts for every chat template, as bot/views/*_screens.py render them."""
     review, message = _duplicate_review()
     verdict = assess(review.intake.facts(), _policy(), TODAY)
     blocked = _blocked()
