@@ -24,6 +24,8 @@ from conversations.regions import COMMON_REGIONS, region_name
 
 # The steps whose question can be answered by picking an imported charge.
 PICKABLE = (Step.CHARGE_DATE, Step.OTHER_CHARGE)
+# Telegram refuses a message longer than this: a longer text goes as a file.
+MAX_MESSAGE_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,6 @@ class Asking:
 
     def button(self, label: str, action: str, value: str = "") -> Button:
         return Button(label, self.data(action, value))
-
-
-def plain(renderer: Renderer, name: str, /, **context: Any) -> Reply:
-    """A screen without buttons: the template `chat/<name>` and its context."""
-    return Reply(renderer.chat_text(name, **context))
 
 
 def welcome(renderer: Renderer) -> Reply:

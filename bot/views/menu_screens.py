@@ -9,11 +9,9 @@ from typing import Any, Protocol
 from bot.views import callbacks, i18n, labels
 from bot.views.callbacks import Kind
 from bot.views.i18n import _
+from bot.views.intake_screens import MAX_MESSAGE_CHARS
 from bot.views.rendering import Renderer
 from bot.views.replies import Button, Document, Reply, account_label
-
-# Telegram refuses a message longer than this: a longer case sends its message as a file.
-MAX_MESSAGE_CHARS = 4096
 
 
 def accounts(renderer: Renderer, listed: Sequence[dict[str, Any]], *, is_admin: bool) -> Reply:

@@ -11,21 +11,19 @@ from typing import Any
 
 from bot.views import callbacks, i18n
 from bot.views.i18n import _
-from bot.views.intake_screens import Asking
+from bot.views.intake_screens import MAX_MESSAGE_CHARS, Asking
 from bot.views.rendering import Renderer, SupportMessage
 from bot.views.replies import Button, Document, Reply
-
-# Telegram refuses a message longer than this: a longer text goes as a file.
-MAX_MESSAGE_CHARS = 4096
+from conversations.facts import Verdict
 
 
 def verdict(
     renderer: Renderer,
-    shown: Any,
+    shown: Verdict,
     answers: Mapping[str, Any],
     *,
     reason_label: str,
-    pages: Any,
+    pages: list[tuple[str, str | None]],
     progress: tuple[int, int | None] | None,
 ) -> Reply:
     """The verdict on the answers (`shown`: its texts in the reader's language)."""
@@ -44,7 +42,7 @@ def message(
     renderer: Renderer,
     at: Asking,
     message: SupportMessage,
-    shown: Any,
+    shown: Verdict,
     case_id: int | None,
     *,
     ask_signature: bool,
@@ -76,7 +74,7 @@ def message(
     return Reply(text, actions)
 
 
-def no_message(renderer: Renderer, at: Asking, shown: Any, case_id: int | None) -> Reply:
+def no_message(renderer: Renderer, at: Asking, shown: Verdict, case_id: int | None) -> Reply:
     """A verdict with nothing to send: change an answer, or close the case."""
     actions = [
         [
