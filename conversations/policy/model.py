@@ -42,7 +42,7 @@ class Timing:
     invoice_payment_days: int
     lateness_warn_days: tuple[int, ...]  # ascending
     other_platform_dispute_days: tuple[int, ...]
-    # Following a sent case (conversations/cases.py). The defaults are only for policy
+    # Following a sent case (conversations/cases/). The defaults are only for policy
     # files written before these keys existed; policy.toml states every one of them.
     followup_wait_business_days: int = 3  # the wait for an answer to a follow-up
     snooze_days: int = 2  # "remind me later" on an overdue case
