@@ -57,7 +57,7 @@ class Timing:
 @dataclass(frozen=True)
 class ImportRules:
     """Limits and thresholds for imported billing exports (`[import]`; conversations/billing/
-    and conversations/anomalies.py). Our own choices: TikTok publishes none.
+    and conversations/anomalies/). Our own choices: TikTok publishes none.
 
     The defaults are only for policy files written before the table existed; policy.toml
     states every one of them.
