@@ -12,7 +12,7 @@ The package's parts:
   keys each fills (`ANSWER_KEYS`);
 - `machine`: the transition table and the one shared `MACHINE`;
 - `questions`: which questions a reason needs (the table's conditions);
-- `answers`: what a typed answer means (one parser per question), and the answers
+- `parsing`: what a typed answer means (one parser per question), and the answers
   read back as the eligibility engine's `Facts`;
 - `core`, `answering`, `model`: the `Intake` model, in parts (see `model`).
 """

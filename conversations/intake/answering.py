@@ -9,7 +9,8 @@ from typing import Any
 from conversations.dates import Ambiguous, When, parse_after, parse_when
 from conversations.errors import InputError
 from conversations.inputs import contains_card_number, whole_number
-from conversations.intake.answers import (
+from conversations.intake.core import IntakeCore
+from conversations.intake.parsing import (
     AMOUNT_STEPS,
     TEXT_PARSERS,
     clean_or_none,
@@ -18,7 +19,6 @@ from conversations.intake.answers import (
     time_or_none,
     when_to_json,
 )
-from conversations.intake.core import IntakeCore
 from conversations.intake.steps import (
     ANSWER_KEYS,
     CHOICES_WITH_TYPING,

@@ -26,8 +26,8 @@ from conversations.facts import (
     Facts,
 )
 from conversations.intake.answering import Answering
-from conversations.intake.answers import facts_from
 from conversations.intake.machine import MACHINE, next_step
+from conversations.intake.parsing import facts_from
 from conversations.intake.questions import Conditions
 from conversations.intake.steps import (
     ACCOUNT_FIELDS,
