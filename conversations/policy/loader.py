@@ -11,6 +11,7 @@ from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from conversations.errors import PolicyText
 from conversations.policy.entries import _EntryReader
 from conversations.policy.model import (
     DEFAULT_POLICY_PATH,
@@ -70,7 +71,8 @@ class _Loader(_EntryReader):
         }
         titles = (
             {
-                key: self.as_text(value, f"[source_titles] {key}")
+                # Shown as written: a page's name has no placeholders.
+                key: PolicyText(self.as_text(value, f"[source_titles] {key}"))
                 for key, value in self.table(data, "source_titles", "top level").items()
             }
             if "source_titles" in data

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import NoReturn
 
+from conversations.errors import PolicyText
 from conversations.policy.model import PolicyError
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -107,9 +108,11 @@ class _Reader:
                 self.fail(where, f"{key} must be a list of whole numbers of days above 0")
         return tuple(value)
 
-    def render(self, text: str, placeholders: Mapping[str, object], where: str) -> str:
+    def render(self, text: str, placeholders: Mapping[str, object], where: str) -> PolicyText:
+        """`text` with the placeholders filled in, keeping what it was filled from (so the
+        adapter can show it in another language)."""
         try:
-            return text.format_map(placeholders)
+            return PolicyText(text, placeholders)
         except KeyError as error:
             self.fail(
                 where,
