@@ -69,6 +69,8 @@ class IntakeCore:
         """Whether this intake only adds or edits an ad account (from /accounts)."""
         return self.answers.get("_purpose") == "account"
 
+    # --- moving through the shared machine --------------------------------------
+
     def _fire(self, trigger: str) -> None:
         # Same as the model's bound `trigger(name)`; the model must be attached.
         MACHINE.events[trigger].trigger(self)

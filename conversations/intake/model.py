@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conversations.errors import InputError
-from conversations.facts import (
-    Facts,
-)
+from conversations.facts import Facts
 from conversations.intake.answering import Answering
 from conversations.intake.machine import MACHINE, next_step
 from conversations.intake.parsing import facts_from
