@@ -78,7 +78,7 @@ def test_the_installed_wheel_runs_the_chat_in_every_language(wheel: Path, tmp_pa
     script = (
         "import sys\n"
         "import bot\n"
-        "from bot import i18n\n"
+        "from bot.views import i18n\n"
         "print('package:', bot.__file__)\n"
         "for code in i18n.LANGUAGES:\n"
         "    with i18n.speaking(code):\n"
