@@ -15,7 +15,8 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views import i18n, labels
 from bot.views.formats import money, short_date, weekday_date
 from bot.views.i18n import N_, _, ngettext

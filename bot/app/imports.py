@@ -15,7 +15,8 @@ from pathlib import PurePath
 from typing import Any
 
 from bot.app.followup import SHOW_CASE_PREFIX
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views.i18n import N_, Words, _
 from bot.views.phrases import said
 from bot.views.rendering import Renderer

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.app.followup import NOT_ALLOWED, OPEN_DRAFT, SENT_DRAFT, SHOW_CASE_PREFIX, FollowUpService
 from bot.app.imports import ImportJob, ImportService, case_charges, cases_about, flag_reason
-from bot.db.store import CaseRecord, IntakeRow, Store, new_token
+from bot.db.records import CaseRecord, IntakeRow, new_token
+from bot.db.store import Store
 from bot.views import i18n, labels
 from bot.views.formats import money, month_name, short_date
 from bot.views.i18n import N_, _

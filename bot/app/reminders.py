@@ -21,7 +21,8 @@ from typing import Protocol
 
 from bot.app.followup import FollowUpService
 from bot.app.summaries import MonthlySummaries, SummaryResult
-from bot.db.store import ClaimedReminder, Store
+from bot.db.records import ClaimedReminder
+from bot.db.store import Store
 from bot.views.replies import Reply
 
 log = logging.getLogger(__name__)

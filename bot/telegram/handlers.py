@@ -57,7 +57,7 @@ from bot.app.reminders import (
     TransientSendError,
 )
 from bot.app.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
-from bot.db.store import AlreadyHandled
+from bot.db.records import AlreadyHandled
 from bot.exports import export_title, parse_export
 from bot.telegram.background import BackgroundWork
 from bot.telegram.keyboards import markup_kwargs
