@@ -23,6 +23,7 @@ from bot.views.i18n import N_, _, ngettext
 from bot.views.phrases import error_text
 from bot.views.rendering import Renderer, SupportMessage
 from bot.views.replies import Button, ButtonResult, Reply, Who, account_label, in_rows
+from conversations.answers import IntakeAnswers
 from conversations.cases import (
     OPEN,
     QUIET_END,
@@ -882,7 +883,7 @@ class FollowUpService:
         return self.renderer.support_message(
             template,
             folder="followup",
-            a=case.answers,
+            a=IntakeAnswers.of(case.answers),
             case=self.case_view(case),
             track=track,
             sent_on=track.sent_at.astimezone(tz).date() if track.sent_at else None,

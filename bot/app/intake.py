@@ -26,6 +26,7 @@ from bot.views.phrases import error_text
 from bot.views.policy_texts import PolicyTexts
 from bot.views.rendering import Renderer, SupportMessage
 from bot.views.replies import Button, ButtonResult, Document, Reply, Who, account_label, in_rows
+from conversations.answers import IntakeAnswers
 from conversations.billing import ExportTitle
 from conversations.cases import CaseStatus
 from conversations.eligibility import assess
@@ -902,7 +903,7 @@ class RefundService:
             intake.answers["account_ref"] = self.store.save_account(_team(row, who), intake.answers)
             if intake.only_account:
                 self._save(row, who)
-                saved = self._reply("account_saved", answers=intake.answers)
+                saved = self._reply("account_saved", answers=IntakeAnswers.of(intake.answers))
                 # An export that waited for this account is read now.
                 saved.resume_import = self.imports.account_saved(
                     who, int(intake.answers["account_ref"])
@@ -988,7 +989,7 @@ class RefundService:
         self, intake: Intake, verdict: Verdict, who: Who | None = None
     ) -> dict[str, Any]:
         return {
-            "a": intake.answers,
+            "a": IntakeAnswers.of(intake.answers),
             "verdict": verdict,
             "today": self.today(who).isoformat(),
             "reason": intake.reason,
@@ -1061,7 +1062,7 @@ class RefundService:
         verdict_reply = self._reply(
             "verdict",
             verdict=shown,
-            answers=intake.answers,
+            answers=IntakeAnswers.of(intake.answers),
             reason_label=self._reason_label(intake),
             pages=self.policy_texts.pages(verdict),
             # The last step of the path the questions counted (none for a reopened case).

@@ -17,6 +17,7 @@ from bot.views import i18n, labels
 from bot.views.formats import long_date, money, short_date
 from bot.views.i18n import N_, Words, _
 from bot.views.rendering import totals
+from conversations.answers import Charge
 from conversations.cases import SYSTEM_ACTOR
 from conversations.intake import REASONS_ABOUT_THE_BALANCE, Step
 from conversations.regions import region_name
@@ -202,7 +203,8 @@ def _charges(charges: list[dict[str, Any]]) -> str:
         document = f" · {charge['invoice']}" if charge.get("invoice") else ""
         shown = money(charge["amount"], charge["currency"])
         lines.append(f"{short_date(charge['date'])}{at} · {shown}{document}")
-    lines.append(_("Total: %(amounts)s") % {"amounts": " + ".join(totals(charges))})
+    typed = [Charge.of(charge) for charge in charges]
+    lines.append(_("Total: %(amounts)s") % {"amounts": " + ".join(totals(typed))})
     return "\n".join(lines)
 
 
