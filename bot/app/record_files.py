@@ -22,7 +22,7 @@ from conversations.cases import SYSTEM_ACTOR
 from conversations.intake import REASONS_ABOUT_THE_BALANCE, Step
 from conversations.regions import region_name
 
-# cases.csv's column names in English (`_csv` writes them in the reader's language; the
+# cases.csv's column names in English (`cases_csv` writes them in the reader's language; the
 # values stay machine-readable: ISO dates, plain decimal amounts, numeric ids).
 CSV_HEADER = (
     # Translators: a column of cases.csv in /export: the case number.
