@@ -37,7 +37,6 @@ from typing import Any
 from aiohttp import web
 
 from bot.app.followup import ACTIONS, CASE_PREFIX, FollowUpService, _status_of
-from bot.app.stats import ChartData, chart_data, render_chart
 from bot.config import Settings
 from bot.db.records import CaseRecord
 from bot.telegram.handlers import BotData, send_reply
@@ -46,6 +45,7 @@ from bot.views import i18n, labels
 from bot.views.formats import money
 from bot.views.i18n import N_, _
 from bot.views.replies import Who, account_label
+from bot.views.stats_screens import ChartData, chart_data, render_chart
 from conversations.cases import CaseStatus
 from conversations.inputs import mask_card_numbers
 from conversations.stats import Period, PeriodKey, compute

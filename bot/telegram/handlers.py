@@ -49,14 +49,9 @@ from bot.app.followup import SETTINGS_PREFIX, SHOW_CASE_PREFIX, FollowUpService,
 from bot.app.imports import ImportJob, looks_like_export
 from bot.app.intake import RefundService
 from bot.app.records import RecordsService
-from bot.app.reminders import (
-    ChatUnreachable,
-    PermanentSendError,
-    ReminderSweep,
-    RetryLater,
-    TransientSendError,
-)
-from bot.app.stats import STATS_PREFIX, StatsScreen, StatsService, render_chart, stats_reply
+from bot.app.reminders import ReminderSweep
+from bot.app.sending import ChatUnreachable, PermanentSendError, RetryLater, TransientSendError
+from bot.app.stats import STATS_PREFIX, StatsService
 from bot.db.records import AlreadyHandled
 from bot.exports import export_title, parse_export
 from bot.telegram.background import BackgroundWork
@@ -68,6 +63,7 @@ from bot.views.formats import number
 from bot.views.i18n import N_, _, ngettext
 from bot.views.phrases import error_text
 from bot.views.replies import Button, ButtonResult, Reply, Who
+from bot.views.stats_screens import StatsScreen, render_chart, stats_reply
 from conversations.anomalies import find_anomalies
 from conversations.billing import ChargeRow, ExportError, new_rows
 from conversations.inputs import mask_card_numbers, storable
