@@ -207,8 +207,8 @@ def _service() -> RefundService:
 
 
 def message_context(intake: Intake, verdict: Verdict) -> dict[str, Any]:
-    """The context the service passes to a support template (RefundService._message_context)."""
-    return _service()._message_context(intake, verdict)
+    """The context the service passes to a support template (Review.message_context)."""
+    return _service().review.message_context(intake, verdict)
 
 
 def _typed(answers: dict[str, Any]) -> IntakeAnswers:
@@ -312,7 +312,7 @@ def test_messages_here_are_the_ones_the_service_writes(service: RefundService) -
             continue
         checked.add(item.template)
         verdict = assess(item.intake.facts(), service.policy, service.today())
-        assert service._support_message(item.intake, verdict) == item.message, item.describe()
+        assert service.review.support_message(item.intake, verdict) == item.message, item.describe()
     assert len(checked) == 10
 
 
@@ -482,7 +482,7 @@ def _blocked() -> Rendered:
 
 
 def _case_view(**overrides: Any) -> dict[str, Any]:
-    """A case as RefundService._case_view hands it to the templates."""
+    """A case as FollowUpService.case_view hands it to the templates."""
     view: dict[str, Any] = {
         "id": 12,
         "status": "Sent",
@@ -551,7 +551,7 @@ def _events(detail: str = "TT-0099123") -> list[CaseEvent]:
 
 
 def _question(step: Step, **overrides: Any) -> dict[str, Any]:
-    """The context RefundService._ask passes for `step`."""
+    """The context bot/views/intake_screens.question passes for `step`."""
     context: dict[str, Any] = {
         "step": str(step),
         "stage": SPECS[step].stage,
@@ -587,7 +587,7 @@ def _findings() -> list[Finding]:
 
 
 def chat_contexts() -> dict[str, list[dict[str, Any]]]:
-    """Realistic contexts for every chat template, as bot/app/intake.py renders them."""
+    """Realistic contexts for every chat template, as bot/views/*_screens.py render them."""
     review, message = _duplicate_review()
     verdict = assess(review.intake.facts(), _policy(), TODAY)
     blocked = _blocked()
