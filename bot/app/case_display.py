@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.app.intake_common import IntakeContext
-from bot.db.store import CaseRecord
+from bot.db.records import CaseRecord
 from bot.views import callbacks, menu_screens
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.i18n import _

@@ -11,7 +11,7 @@ from bot.app.intake_common import SIGNING, IntakeContext, bump, charge_answers, 
 from bot.app.intake_inputs import IntakeInputs
 from bot.app.intake_questions import Questions
 from bot.app.intake_review import Review
-from bot.db.store import IntakeRow, new_token
+from bot.db.records import IntakeRow, new_token
 from bot.views import callbacks, i18n
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.i18n import _

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from bot.app.followup import FollowUpService
 from bot.app.imports import ImportService
-from bot.db.store import IntakeRow, Store, new_token
+from bot.db.records import IntakeRow, new_token
+from bot.db.store import Store
 from bot.views.formats import money
 from bot.views.i18n import N_, _
 from bot.views.intake_screens import Asking

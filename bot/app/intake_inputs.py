@@ -17,7 +17,7 @@ from bot.app.intake_common import (
 )
 from bot.app.intake_questions import Questions
 from bot.app.intake_review import Review
-from bot.db.store import IntakeRow
+from bot.db.records import IntakeRow
 from bot.views import i18n, intake_screens, labels
 from bot.views.i18n import _
 from bot.views.intake_screens import PICKABLE

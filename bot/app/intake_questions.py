@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.app.intake_common import IntakeContext, asking, bump, fold, new_row, team_of
 from bot.app.intake_review import Review
-from bot.db.store import IntakeRow
+from bot.db.records import IntakeRow
 from bot.views import intake_screens, labels
 from bot.views.intake_screens import PICKABLE, when_label
 from bot.views.replies import Reply, Who

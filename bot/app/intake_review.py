@@ -23,7 +23,7 @@ from bot.app.intake_common import (
     team_of,
     typed,
 )
-from bot.db.store import CaseRecord, IntakeRow
+from bot.db.records import CaseRecord, IntakeRow
 from bot.views import i18n, labels, review_screens
 from bot.views.phrases import error_text
 from bot.views.rendering import SupportMessage

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.db.store import new_token
+from bot.db.records import new_token
 from bot.views import callbacks
 from bot.views.callbacks import MAX_CALLBACK_BYTES, Callback, CallbackTooLong, Kind, decode
 

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app.intake import RefundService
-from bot.db.store import CaseEvent, Store
+from bot.db.records import CaseEvent
+from bot.db.store import Store
 from bot.views import labels
 from bot.views.formats import long_date, money, short_date, weekday_date
 from bot.views.rendering import TEMPLATES_DIR, Renderer, SupportMessage
