@@ -37,7 +37,8 @@ from sqlalchemy import insert  # noqa: E402
 
 from bot.app.stats import StatsService  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.db.store import Store, case_events, cases, members  # noqa: E402
+from bot.db.store import Store  # noqa: E402
+from bot.db.tables import case_events, cases, members  # noqa: E402
 from bot.telegram.application import build_service  # noqa: E402
 from bot.views.replies import Who  # noqa: E402
 from bot.views.stats_screens import render_chart  # noqa: E402

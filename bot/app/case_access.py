@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views.i18n import N_
 from bot.views.replies import Who
 

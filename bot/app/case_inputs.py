@@ -9,7 +9,8 @@ from datetime import datetime
 
 from bot.app.case_texts import CaseTexts, in_topic
 from bot.app.team_cards import TeamCards
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views import case_screens, i18n
 from bot.views.case_actions import CaseAction
 from bot.views.formats import money

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.app.chat_prefs import ChatPrefs
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views import case_screens, labels
 from bot.views.case_screens import FILTERS
 from bot.views.formats import weekday_date

@@ -10,7 +10,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.app.chat_prefs import ChatPrefs
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views import case_screens, i18n, labels
 from bot.views.i18n import _
 from bot.views.phrases import error_text

@@ -15,7 +15,8 @@ from bot.app.case_inputs import CaseInputs
 from bot.app.case_texts import CaseTexts, in_topic
 from bot.app.chat_prefs import ChatPrefs
 from bot.app.team_cards import TeamCards
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views import callbacks, i18n
 from bot.views.callbacks import Kind
 from bot.views.case_actions import ACTIONS, CaseAction, InLanguage

@@ -32,7 +32,8 @@ from bot.app.chat_prefs import ChatPrefs
 from bot.app.reminder_texts import ReminderTexts
 from bot.app.settings import Settings
 from bot.app.team_cards import TeamCards
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views import case_screens
 from bot.views.callbacks import Kind
 from bot.views.case_actions import ACTIONS, CaseAction, picks_member

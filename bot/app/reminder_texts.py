@@ -11,7 +11,8 @@ from typing import Any
 from bot.app.case_texts import CaseTexts, recorded
 from bot.app.chat_prefs import ChatPrefs
 from bot.app.team_cards import TeamCards, person
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views import case_screens, i18n
 from bot.views.replies import Reply
 from conversations.cases import SYSTEM_ACTOR, CaseTrack, Ping, ping_for

@@ -27,7 +27,8 @@ from bot.app.sending import (
     TransientSendError,
 )
 from bot.app.summaries import MonthlySummaries, SummaryResult
-from bot.db.store import ClaimedReminder, Store
+from bot.db.records import ClaimedReminder
+from bot.db.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from typing import Any
 from bot.app.case_access import may_change, visible_case
 from bot.app.case_texts import CaseTexts, in_topic
 from bot.app.chat_prefs import ChatPrefs
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views import callbacks, case_screens, i18n
 from bot.views.case_actions import CaseAction
 from bot.views.i18n import _

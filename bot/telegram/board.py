@@ -38,7 +38,7 @@ from aiohttp import web
 
 from bot.app.followup import ACTIONS, CASE_PREFIX, FollowUpService, _status_of
 from bot.config import Settings
-from bot.db.store import CaseRecord
+from bot.db.records import CaseRecord
 from bot.telegram.handlers import BotData, send_reply
 from bot.telegram.miniapp_auth import InitDataError, MiniAppUser, validate
 from bot.views import i18n, labels

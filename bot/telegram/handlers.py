@@ -52,7 +52,7 @@ from bot.app.records import RecordsService
 from bot.app.reminders import ReminderSweep
 from bot.app.sending import ChatUnreachable, PermanentSendError, RetryLater, TransientSendError
 from bot.app.stats import STATS_PREFIX, StatsService
-from bot.db.store import AlreadyHandled
+from bot.db.records import AlreadyHandled
 from bot.exports import export_title, parse_export
 from bot.telegram.background import BackgroundWork
 from bot.telegram.keyboards import markup_kwargs

@@ -107,8 +107,6 @@ def decode(data: str) -> Callback | None:
     (forged, or cut short). Never raises: the data comes from a client."""
     if not data or len(data) > MAX_CALLBACK_BYTES or len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
-    if data.endswith(":"):
-        return None  # no button ends with an empty field
     head, _sep, rest = data.partition(":")
     if head == "m":
         name, _sep, rest = rest.partition(":")
@@ -123,10 +121,12 @@ def decode(data: str) -> Callback | None:
         token, seq, action = fields[0], fields[1], fields[2]
         if not token or not action or not seq.isascii() or not seq.isdigit():
             return None
+        if len(fields) > 3 and not fields[3]:
+            return None  # a separator before an empty value: no button ends so
         return Callback(kind, token, int(seq), action, fields[3] if len(fields) > 3 else "")
     if kind is Kind.CASE:
         fields = rest.split(":", 2)
-        if len(fields) < 2 or not fields[0] or not fields[1]:
+        if len(fields) < 2 or not fields[0] or not fields[1] or fields[2:] == [""]:
             return None
         return Callback(
             kind, fields[0], action=fields[1], value=fields[2] if len(fields) > 2 else ""
@@ -134,7 +134,7 @@ def decode(data: str) -> Callback | None:
     if kind is Kind.SHOW_CASE:
         return Callback(kind, rest) if rest and ":" not in rest else None
     action, _sep, value = rest.partition(":")
-    if not action and (value or _sep):
+    if _sep and not (action and value):
         return None
     return Callback(kind, action=action, value=value)
 

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from bot.app.followup import FollowUpService
 from bot.app.intake import RefundService
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.views.rendering import Renderer, SupportMessage
 from bot.views.replies import Reply, Who
 from conversations.anomalies import Flag

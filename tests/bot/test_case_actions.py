@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.db.store import CaseRecord, new_token
+from bot.db.records import CaseRecord, new_token
 from bot.views import callbacks
 from bot.views.callbacks import Kind
 from bot.views.case_actions import (

@@ -219,8 +219,8 @@ def _service() -> RefundService:
 
 
 def message_context(intake: Intake, verdict: Verdict) -> dict[str, Any]:
-    """The context the service passes to a support template (RefundService._message_context)."""
-    return _service()._message_context(intake, verdict)
+    """The context the service passes to a support template (Review.message_context)."""
+    return _service().review.message_context(intake, verdict)
 
 
 def _typed(answers: dict[str, Any]) -> IntakeAnswers:
@@ -324,7 +324,7 @@ def test_messages_here_are_the_ones_the_service_writes(service: RefundService) -
             continue
         checked.add(item.template)
         verdict = assess(item.intake.facts(), service.policy, service.today())
-        assert service._support_message(item.intake, verdict) == item.message, item.describe()
+        assert service.review.support_message(item.intake, verdict) == item.message, item.describe()
     assert len(checked) == 10
 
 
@@ -494,7 +494,7 @@ def _blocked() -> Rendered:
 
 
 def _question(step: Step, **overrides: Any) -> dict[str, Any]:
-    """The context RefundService._ask passes for `step`."""
+    """The context bot/views/intake_screens.question passes for `step`."""
     context: dict[str, Any] = {
         "step": str(step),
         "stage": SPECS[step].stage,
@@ -532,7 +532,8 @@ def _findings() -> list[Finding]:
 def chat_contexts() -> dict[str, list[dict[str, Any]]]:
     """Realistic contexts for every chat template: those of the screens bot/views builds, of
     /case N, /cases, /settings, /assign, /export and /forget from production code
-    (tests/bot/screen_contexts.py); the intake's as bot/app/intake.py passes them."""
+    (tests/bot/screen_contexts.py); the intake's (bot/views/intake_screens.py,
+    review_screens.py, menu_screens.py) still written out here."""
     w = world()
     review, message = _duplicate_review()
     verdict = assess(review.intake.facts(), _policy(), TODAY)

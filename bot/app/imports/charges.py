@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from conversations.anomalies import CHARGED_AFTER_PAUSE, DUPLICATE_CHARGE
 from conversations.billing import ChargeRow
 from conversations.cases import CaseStatus
