@@ -17,14 +17,14 @@ from bot.telegram.handlers.files import run_import, send_replies
 from bot.telegram.handlers.sending import still_busy
 from bot.telegram.handlers.served import served, still_members, with_rights
 from bot.views import callbacks
-from bot.views.callbacks import Callback, Kind
+from bot.views.callbacks import Kind
 from bot.views.i18n import _
 from bot.views.replies import ButtonResult, Who
 from conversations.inputs import storable
 
 # A route applies one kind of button: the result to answer the press with, or None when it
 # answered the press itself (an import's progress, the stats chart).
-Route = Callable[[Update, BotContext, Who, Callback, str], Awaitable[ButtonResult | None]]
+Route = Callable[[Update, BotContext, Who, str], Awaitable[ButtonResult | None]]
 # The service's method for a kind of button that needs nothing but the service call.
 ServiceButton = Callable[[BotContext], Callable[[Who, str], ButtonResult]]
 
@@ -40,14 +40,13 @@ async def button(update: Update, context: BotContext) -> None:
         return
     data = storable(query.data or "")
     who = await with_rights(update, context)
-    callback = callbacks.decode(data)
-    if callback is None or data == callback.kind.value:
-        # Data no button of ours carries (forged, cut short), or a menu's bare prefix
-        # ("m:set", never a button but "m:new"): the intake's answer to a button it
-        # doesn't know ("This menu has expired."), as before routing by the codec.
+    kind = kind_of(data)
+    if kind is None:
+        # Data no button of ours carries (forged, cut short), a menu's bare prefix, and
+        # "m:new": the intake's (for data it doesn't know, "This menu has expired.").
         result = await served(context, who, context.service.on_button, who, data)
     else:
-        routed = await ROUTES[callback.kind](update, context, who, callback, data)
+        routed = await ROUTES[kind](update, context, who, data)
         if routed is None:
             return
         result = routed
@@ -59,20 +58,34 @@ async def button(update: Update, context: BotContext) -> None:
     await send_replies(update, context, result.replies)
 
 
+# Longest prefix first, so "m:cases:…" is not read as "m:case:…".
+_BY_PREFIX = sorted(Kind, key=lambda kind: -len(kind.value))
+
+
+def kind_of(data: str) -> Kind | None:
+    """The kind of button `data` belongs to, from the codec; None for data no button of
+    ours carries. The services still read a button's fields from its data themselves: a
+    button of a known kind the codec can't read (forged, cut short: "k:12", "m:case:")
+    goes to its service, which refuses it in its own words ("That case isn't here."), as
+    before buttons were routed by the codec."""
+    callback = callbacks.decode(data)
+    if callback is not None:
+        # A menu's bare prefix ("m:set") is no menu's button: the intake answers it (and
+        # "m:new", which is the intake's own).
+        return None if data == callback.kind.value else callback.kind
+    return next((kind for kind in _BY_PREFIX if data.startswith(kind.value + ":")), None)
+
+
 def service_button(method: ServiceButton) -> Route:
     """The route of a button whose whole work is one service call."""
 
-    async def route(
-        update: Update, context: BotContext, who: Who, callback: Callback, data: str
-    ) -> ButtonResult:
+    async def route(update: Update, context: BotContext, who: Who, data: str) -> ButtonResult:
         return await served(context, who, method(context), who, data)
 
     return route
 
 
-async def case_button(
-    update: Update, context: BotContext, who: Who, callback: Callback, data: str
-) -> ButtonResult:
+async def case_button(update: Update, context: BotContext, who: Who, data: str) -> ButtonResult:
     """A case's button; "Assign to…" offers, and a pick gives the case to, only people
     still in the group."""
     if picks_member(data):
@@ -86,7 +99,7 @@ FROM_CHARGES = callbacks.menu(Kind.IMPORT, "case") + ":"
 
 
 async def import_button(
-    update: Update, context: BotContext, who: Who, callback: Callback, data: str
+    update: Update, context: BotContext, who: Who, data: str
 ) -> ButtonResult | None:
     """A waiting import's button (which account, which column), read in the background;
     or a case started from an import's flagged charges."""
@@ -104,16 +117,12 @@ async def import_button(
     return None
 
 
-async def stats_button(
-    update: Update, context: BotContext, who: Who, callback: Callback, data: str
-) -> None:
+async def stats_button(update: Update, context: BotContext, who: Who, data: str) -> None:
     """Another period of the stats: the figures and a new chart."""
     await send_stats(update, context, who, StatsService.button, data)
 
 
-async def cases_button(
-    update: Update, context: BotContext, who: Who, callback: Callback, data: str
-) -> ButtonResult:
+async def cases_button(update: Update, context: BotContext, who: Who, data: str) -> ButtonResult:
     """The /cases list again, with the words the button carries (open, overdue, closed)."""
     words = data.removeprefix(Kind.CASES.value + ":")
     return ButtonResult(None, await served(context, who, context.followup.list_cases, who, words))
