@@ -3,17 +3,18 @@
 Decision (issue 15: PTB's own types unless a benchmark in the same run shows a cost that
 matters against the whole update): keyboards stay the Bot API's JSON, sent through
 `api_kwargs`. `benchmarks/bench_keyboards.py` times a question's five-button keyboard both
-ways, interleaved, beside the intake's p50 per update, in one run. On this VM (2 cores
-shared with other work, so each figure moves a lot between runs; three runs):
+ways, interleaved, beside the intake's p50 per update, in one run. Two runs on this VM
+(2 cores shared with other work; medians of 5 rounds each):
 
-    build + serialise        JSON 5.5–13.5 µs     PTB's types 64–305 µs
-    send_message, keyboard   JSON 111–428 µs      PTB's types 172–735 µs
-    PTB's extra a keyboard   61–532 µs (12–106 µs a button)
-    a whole update's p50     722–901 µs
-    extra / update           8 %–59 %, against the 5 % the switch was allowed
+                                        Bot API JSON    PTB's types
+    build + serialise                   13.7 / 13.6 µs  155 / 173 µs
+    send_message with the keyboard      310 / 261 µs    435 / 410 µs
+    PTB's extra a keyboard (a button)   125 / 149 µs (25 / 30 µs)
+    a whole update (the intake's p50)   861 / 878 µs
+    PTB's extra / a whole update        14.5 % / 17.0 %, against the 5 % allowed
 
-Even the best run puts PTB's types above 5 % of a whole update, so the JSON stays. Run the
-benchmark again before changing this: it prints its verdict.
+Three earlier runs on a busier VM gave 8 % to 59 %: never under 5 %, so the JSON stays.
+Run the benchmark again before changing this; it prints its verdict.
 """
 
 from __future__ import annotations
