@@ -73,14 +73,9 @@ from telegram.request import RequestData  # noqa: E402
 from bot.app.followup import FollowUpService  # noqa: E402
 from bot.app.reminders import ReminderSweep  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.db.store import (  # noqa: E402
-    OPEN_REMINDER_STATES,
-    Store,
-    cases,
-    reminders,
-    teams,
-    track_to_json,
-)
+from bot.db.store import Store  # noqa: E402
+from bot.db.tables import OPEN_REMINDER_STATES, cases, reminders, teams  # noqa: E402
+from bot.db.tracks import track_to_json  # noqa: E402
 from bot.telegram.application import build_application, build_service  # noqa: E402
 from bot.telegram.transport import InProcessBotApi  # noqa: E402
 from bot.views.replies import Reply  # noqa: E402

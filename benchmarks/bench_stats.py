@@ -35,11 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from bot.app.stats import StatsService, render_chart  # noqa: E402
+from bot.app.stats import StatsService  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.db.store import Store, case_events, cases, members  # noqa: E402
+from bot.db.store import Store  # noqa: E402
+from bot.db.tables import case_events, cases, members  # noqa: E402
 from bot.telegram.application import build_service  # noqa: E402
 from bot.views.replies import Who  # noqa: E402
+from bot.views.stats_screens import render_chart  # noqa: E402
 from conversations.facts import Reason  # noqa: E402
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)

@@ -365,7 +365,7 @@ def postgres_databases() -> Iterator[dict[str, str]]:
 def hot_path(db_dir: Path, rounds: int) -> float:
     """Microseconds per load + save of one intake row."""
     store = Store.open(f"sqlite:///{db_dir / 'hot.sqlite3'}")
-    from bot.db.store import IntakeRow
+    from bot.db.records import IntakeRow
     from conversations.intake import Intake
 
     row = IntakeRow(

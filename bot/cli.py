@@ -121,7 +121,7 @@ def freeze_start_up() -> None:
 def migrate_database(settings: Settings, target: str, down: str | None) -> int:
     """`refundbot migrate`: up to the newest schema (or `target`), or down to `down`."""
     from bot.db import schema
-    from bot.db.store import make_engine
+    from bot.db.engine import make_engine
 
     where = settings.describe_database()
     engine = make_engine(settings.database_url)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from conversations import findings
+from conversations.errors import PolicyText
 from conversations.facts import Facts, Outcome, Verdict
 from conversations.policy import Condition, Policy, Situation
 
@@ -94,7 +95,7 @@ def charge_age_warning(charge_date: date, today: date, policy: Policy) -> str:
     for limit, stronger in policy.lateness.over:  # ascending: the last step passed wins
         if age > limit:
             text = stronger
-    return text.format_map({**policy.timing.placeholders(), "days": age})
+    return PolicyText(text, {**policy.timing.placeholders(), "days": age})
 
 
 def _fact_meets_condition(facts: Facts, condition: Condition) -> bool:

@@ -1,6 +1,10 @@
-"""The one error type the domain raises for input a person typed."""
+"""The one error type the domain raises for input a person typed, and the texts for a person
+the domain keeps in English for the adapter to translate (`Phrase`, `PolicyText`)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 
 def N_(message: str) -> str:
@@ -97,3 +101,33 @@ def joined(*parts: str) -> Phrase:
     """Sentences (phrases) shown one after the other, each translated on its own."""
     template = " ".join(f"%(p{index})s" for index in range(len(parts)))
     return Phrase(template, **{f"p{index}": part for index, part in enumerate(parts)})
+
+
+class PolicyText(str):
+    """A text of the policy data (policy.toml) as the domain shows it: in English with the
+    policy's numbers filled in (it *is* that `str`, so it compares, joins and prints as
+    before), plus its `template`, the text as written in the policy with its
+    ``{placeholders}`` (the translation catalogue's key), and the `params` filled into them.
+    The adapter translates the template and fills in the same params: no English text is
+    parsed back.
+
+    Without `params` the text is shown as written (nothing is filled in).
+    """
+
+    template: str
+    params: Mapping[str, object]
+
+    def __new__(cls, template: str, params: Mapping[str, object] | None = None) -> PolicyText:
+        text = template if params is None else template.format_map(params)
+        return cls._made(text, template, {} if params is None else params)
+
+    @classmethod
+    def _made(cls, text: str, template: str, params: Mapping[str, object]) -> PolicyText:
+        self = str.__new__(cls, text)
+        self.template = template
+        self.params = params
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt as it is (str would rebuild it from the text alone, without the rest).
+        return PolicyText._made, (str(self), self.template, dict(self.params))

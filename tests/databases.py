@@ -17,7 +17,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from bot.db import schema
-from bot.db.store import make_engine
+from bot.db.engine import make_engine
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 _numbers = itertools.count(1)

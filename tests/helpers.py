@@ -367,7 +367,7 @@ ANSWERS: dict[str, Any] = {
     "campaign_ids": ["1790000000000001", "1790000000000002"],
     "other_date": "2026-10-29",
     "other_time": "10:08",
-    "other_invoice_number": "BDUS2026550102",
+    "other_invoice": "BDUS2026550102",
     "noticed": "2026-10-30",
     "evidence": [],
 }

@@ -22,7 +22,8 @@ from telegram import Update
 
 from bot.app.followup import FollowUpService
 from bot.config import Settings
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.telegram.application import build_application, build_service
 from bot.telegram.transport import InProcessBotApi
 from conversations.policy import load_policy

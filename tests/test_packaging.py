@@ -78,7 +78,7 @@ def test_the_installed_wheel_runs_the_chat_in_every_language(wheel: Path, tmp_pa
     script = (
         "import sys\n"
         "import bot\n"
-        "from bot import i18n\n"
+        "from bot.views import i18n\n"
         "print('package:', bot.__file__)\n"
         "for code in i18n.LANGUAGES:\n"
         "    with i18n.speaking(code):\n"
@@ -102,3 +102,19 @@ def test_the_installed_wheel_runs_the_chat_in_every_language(wheel: Path, tmp_pa
     assert "es Omitir" in result.stdout
     assert "Step 1 — what went wrong" in result.stdout
     assert (work / "refundbot.sqlite3").exists()
+
+
+def test_every_package_of_the_source_is_listed_for_the_wheel() -> None:
+    """pyproject.toml lists the packages one by one (templates/ and locales/ are mapped
+    into `bot`); a package left off would be missing from an installed bot."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("bot", "conversations")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert found - listed == set()

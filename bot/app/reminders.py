@@ -17,38 +17,20 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot.app.followup import FollowUpService
+from bot.app.sending import (
+    ChatUnreachable,
+    PermanentSendError,
+    RetryLater,
+    Sender,
+    TransientSendError,
+)
 from bot.app.summaries import MonthlySummaries, SummaryResult
-from bot.db.store import ClaimedReminder, Store
-from bot.views.replies import Reply
+from bot.db.records import ClaimedReminder
+from bot.db.store import Store
 
 log = logging.getLogger(__name__)
-
-
-class RetryLater(Exception):
-    """Telegram asked us to slow down (429): try again after `seconds`."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds} s")
-        self.seconds = seconds
-
-
-class TransientSendError(Exception):
-    """A network error, a time-out or a server error: worth trying again later."""
-
-
-class PermanentSendError(Exception):
-    """Telegram refused the message itself (a bad request): trying again won't help."""
-
-
-class ChatUnreachable(Exception):
-    """The user blocked the bot, or the bot left or was removed from the chat."""
-
-
-class Sender(Protocol):
-    async def __call__(self, chat_id: int, reply: Reply) -> None: ...
 
 
 @dataclass

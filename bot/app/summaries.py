@@ -27,12 +27,20 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.app.followup import FollowUpService
-from bot.app.stats import StatsScreen, StatsService, render_chart, stats_reply
+from bot.app.sending import (
+    ChatUnreachable,
+    PermanentSendError,
+    RetryLater,
+    Sender,
+    TransientSendError,
+)
+from bot.app.stats import StatsService
 from bot.views import i18n
 from bot.views.replies import Reply
+from bot.views.stats_screens import StatsScreen, render_chart, stats_reply
 from conversations.stats import SUMMARY_LAST_DAY, monthly_summary_due
 
 if TYPE_CHECKING:
@@ -40,10 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class Sender(Protocol):
-    async def __call__(self, chat_id: int, reply: Reply) -> None: ...
 
 
 @dataclass
@@ -86,13 +90,6 @@ class MonthlySummaries:
 
     async def run_once(self, sender: Sender) -> SummaryResult:
         """Send the summaries due now (looking at most once every `every`)."""
-        from bot.app.reminders import (  # the sweep imports this module
-            ChatUnreachable,
-            PermanentSendError,
-            RetryLater,
-            TransientSendError,
-        )
-
         result = SummaryResult()
         now = self.clock()
         if self._next_look is not None and now < self._next_look:

@@ -33,9 +33,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.app.followup import ACTIONS, FollowUpService
-from bot.app.stats import ChartData, chart_data, render_chart
 from bot.config import Settings
-from bot.db.store import CaseRecord
+from bot.db.records import CaseRecord
 from bot.telegram.board_listing import BOARD_PAGE, Place, listing, plain
 from bot.telegram.handlers import BotData, send_reply
 from bot.telegram.miniapp_auth import InitDataError, MiniAppUser, validate
@@ -43,6 +42,7 @@ from bot.views import callbacks, i18n
 from bot.views.callbacks import Callback, Kind
 from bot.views.i18n import _
 from bot.views.replies import Who
+from bot.views.stats_screens import ChartData, chart_data, render_chart
 from conversations.inputs import mask_card_numbers
 from conversations.stats import Period, PeriodKey, compute
 

@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.app.followup import _status_of
-from bot.db.store import CaseRecord, Store
+from bot.db.records import CaseRecord
+from bot.db.store import Store
 from bot.telegram.miniapp_auth import MiniAppUser
 from bot.views import labels
 from bot.views.formats import money

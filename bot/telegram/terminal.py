@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app.intake import RefundService, is_a_choice
+from bot.app.intake import RefundService
+from bot.app.intake_buttons import is_a_choice
 from bot.app.reminders import ReminderSweep
 from bot.config import Settings
 from bot.telegram.application import build_application

@@ -1,7 +1,7 @@
-"""The domain's texts in the reader's language: an `InputError`'s message and a `Phrase`
-(kept in English by `conversations/`, with its values) translated through the catalogue
-of `bot.views.i18n`, the amounts and dates inside them written the reader's way
-(`bot.views.formats`)."""
+"""The domain's texts in the reader's language: an `InputError`'s message, a `Phrase` and a
+`PolicyText` (kept in English by `conversations/`, with their templates and values)
+translated through the catalogue of `bot.views.i18n`, the amounts and dates inside them
+written the reader's way (`bot.views.formats`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from bot.views import formats, i18n
-from conversations.errors import InputError, Phrase, Shown
+from conversations.errors import InputError, Phrase, PolicyText, Shown
 
 
 def error_text(error: InputError) -> str:
@@ -27,11 +27,28 @@ def said(text: object) -> str:
             end = shown.find(". ")
             return shown if end < 0 else shown[: end + 1]
         return shown
+    if isinstance(text, PolicyText):
+        return policy_text(text)
     if isinstance(text, InputError):
         return error_text(text)
     if isinstance(text, Shown):
         return _local(text)
     return str(text)
+
+
+def policy_text(text: PolicyText) -> str:
+    """A text of the policy data in the current language: the text as written in
+    policy.toml (the catalogue's key) translated, with the same values filled in."""
+    if i18n.current() == i18n.DEFAULT_LANGUAGE or not text:
+        return text
+    translated = i18n.gettext(text.template)
+    if not text.params:
+        return translated
+    try:
+        return translated.format_map(text.params)
+    except (KeyError, IndexError, ValueError):
+        # A translation that broke a placeholder: the English text says it correctly.
+        return text
 
 
 def _translated(template: str, plural: str | None, params: Mapping[str, object]) -> str:

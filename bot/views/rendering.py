@@ -13,7 +13,7 @@ compiled templates are shared and a render costs a dictionary look-up per text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +33,7 @@ from bot.views.formats import (
     weekday_date,
 )
 from bot.views.phrases import said
+from conversations.answers import Charge
 from conversations.currencies import example_amount
 from conversations.regions import region_name
 
@@ -91,13 +92,12 @@ def _environment(autoescape: bool) -> Environment:
     return env
 
 
-def totals(charges: list[dict[str, Any]]) -> list[str]:
+def totals(charges: Iterable[Charge]) -> list[str]:
     """What several charges come to, one amount per currency (in the order first seen),
     each as `money` writes it."""
     sums: dict[str, Decimal] = {}
     for charge in charges:
-        currency = str(charge["currency"])
-        sums[currency] = sums.get(currency, Decimal(0)) + Decimal(str(charge["amount"]))
+        sums[charge.currency] = sums.get(charge.currency, Decimal(0)) + charge.amount
     return [money(amount, currency) for currency, amount in sums.items()]
 
 

@@ -26,7 +26,7 @@ _CLOCK = (
 )
 _ZONE = r"(?:\s*(?:(?P<z>Z)|(?:UTC|GMT)?\s*" + _OFFSET_TEXT + r"|(?P<u>UTC|GMT)))?"
 _END = _CLOCK + _ZONE
-# The dates are conversations/dates.py's grammar (numbers, and month names in every
+# The dates are conversations/dates/'s grammar (numbers, and month names in every
 # language the bot speaks); the clock and zone after them are what exports add.
 _ISO_TIME = re.compile(ISO_DATE + _END, re.I)
 _NUMERIC_TIME = re.compile(NUMERIC_DATE + _END, re.I)

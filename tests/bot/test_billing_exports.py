@@ -94,7 +94,7 @@ async def test_month_names_in_the_bots_languages(
     user: ChatDriver, api: InProcessBotApi, store: Store
 ) -> None:
     """Times written with a month's name in Russian, Spanish, Portuguese or Indonesian are
-    read (one set of month names, conversations/dates.py), not skipped as unreadable."""
+    read (one set of month names, conversations/dates/), not skipped as unreadable."""
     await with_account(user)
     header = "Time,Document number,Amount,Currency\n"
     exports = {

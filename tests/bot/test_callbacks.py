@@ -4,10 +4,10 @@ buttons sent before the codec existed still mean what they said."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.db.store import new_token
+from bot.db.records import new_token
 from bot.views import callbacks
 from bot.views.callbacks import MAX_CALLBACK_BYTES, Callback, CallbackTooLong, Kind, decode
 
@@ -47,6 +47,27 @@ def test_any_data_from_a_client_decodes_or_is_refused_without_raising(data: str)
     callback = decode(data)
     if callback is not None:
         assert callback.encode() == data
+
+
+@given(
+    st.sampled_from(["i", "k", "m", "m:case", "m:cases", "m:new", "m:imp", "m:set", "x"]),
+    st.text(alphabet="a1:", max_size=12),
+)
+@example("i", "t:2:L:0:")
+@example("m:stats", "all:")
+@example("k", "t:r:")
+def test_data_close_to_a_button_reads_back_exactly_or_is_refused(prefix: str, rest: str) -> None:
+    data = f"{prefix}:{rest}" if rest else prefix
+    callback = decode(data)
+    if callback is not None:
+        assert callback.encode() == data
+
+
+def test_a_value_may_end_with_an_empty_part_but_is_never_empty_after_a_colon() -> None:
+    # "Older ›" in a charge list: page 0, no month or amount filter.
+    assert decode("i:t:2:L:0::") == Callback(Kind.INTAKE, "t", 2, "L", "0::")
+    assert decode("m:stats:all:") is None
+    assert decode("k:t:r:") is None
 
 
 def test_the_buttons_sent_before_the_codec_keep_their_meaning() -> None:

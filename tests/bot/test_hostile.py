@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from telegram.ext import Application
 
-from bot.db.store import IntakeRow, Store
+from bot.db.records import IntakeRow
+from bot.db.store import Store
 from bot.telegram.transport import ApiCall, InProcessBotApi
 from conversations.intake import ANSWER_KEYS, Step
 from tests.helpers import ADVERTISER_ID, ChatDriver, add_account, plain, saved_account

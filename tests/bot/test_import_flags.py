@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import Table, func, select
 
-from bot.db.store import Store, import_claims, import_flags
+from bot.db.store import Store
+from bot.db.tables import import_claims, import_flags
 from bot.telegram.transport import InProcessBotApi
 from tests.bot.test_imports import with_account
 from tests.bot.test_records import the_zip

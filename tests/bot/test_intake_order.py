@@ -11,7 +11,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.db.store import IntakeRow, Store, new_token
+from bot.db.records import IntakeRow, new_token
+from bot.db.store import Store
 from bot.telegram.transport import InProcessBotApi
 from conversations.intake import Intake, Step
 from tests.helpers import (

@@ -19,7 +19,8 @@ from telegram import Bot
 
 from bot.app.intake import RefundService
 from bot.config import Settings
-from bot.db.store import Store, evidence, teams
+from bot.db.store import Store
+from bot.db.tables import evidence, teams
 from bot.logs import REDACTED, SecretRedactor, configure_logging, log_handler
 from bot.telegram.application import build_application
 from bot.telegram.transport import BOT_USER, Fault, InProcessBotApi

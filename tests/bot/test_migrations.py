@@ -15,17 +15,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, insert, inspect, select, text
 
 from bot.db import schema
-from bot.db.store import (
-    Store,
-    accounts,
-    case_events,
-    cases,
-    import_claims,
-    make_engine,
-    members,
-    metadata,
-    teams,
-)
+from bot.db.engine import make_engine
+from bot.db.store import Store
+from bot.db.tables import accounts, case_events, cases, import_claims, members, metadata, teams
 from tests.databases import PostgresServer
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.db.store import Store, evidence, handled_updates, links
+from bot.db.store import Store
+from bot.db.tables import evidence, handled_updates, links
 from bot.telegram.transport import ApiCall, InProcessBotApi
 from tests.helpers import (
     ChatDriver,

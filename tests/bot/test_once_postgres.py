@@ -16,7 +16,8 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bot.db.store import Store, evidence, links
+from bot.db.store import Store
+from bot.db.tables import evidence, links
 from bot.telegram.transport import InProcessBotApi
 from tests.databases import PostgresServer
 from tests.helpers import ChatDriver, Clock, button, count, events, sent_case, until_overdue

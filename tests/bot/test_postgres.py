@@ -25,7 +25,8 @@ from telegram.ext import Application
 
 from bot.app.reminders import ReminderSweep
 from bot.config import Settings
-from bot.db.store import Store, reminders, teams
+from bot.db.store import Store
+from bot.db.tables import reminders, teams
 from bot.telegram.application import build_application, build_service
 from bot.telegram.transport import ApiCall, InProcessBotApi
 from bot.views.replies import Reply

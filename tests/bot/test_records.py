@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import BigInteger, Select, select
 from telegram.ext import Application
 
-from bot.app.records import CSV_HEADER, IMPERSONAL_TABLES, PERSONAL_TABLES, PRIVATE_TEAM_TABLES
-from bot.db.store import (
-    Store,
+from bot.app.record_files import CSV_HEADER
+from bot.db.personal import IMPERSONAL_TABLES, PERSONAL_TABLES, PRIVATE_TEAM_TABLES
+from bot.db.store import Store
+from bot.db.tables import (
     accounts,
     case_events,
     cases,
@@ -405,7 +406,7 @@ async def test_a_confirmation_older_than_new_data_asks_again(
 def test_forget_knows_every_table() -> None:
     """Every table of the schema is one /forget deletes from: a person's own rows, or the
     private team's data. A new table fails here until someone decides what /forget does
-    with it (bot/app/records.py: PERSONAL_TABLES or PRIVATE_TEAM_TABLES)."""
+    with it (bot/db/personal.py: PERSONAL_TABLES or PRIVATE_TEAM_TABLES)."""
     handled = set(PERSONAL_TABLES) | set(PRIVATE_TEAM_TABLES) | set(IMPERSONAL_TABLES)
     assert set(metadata.tables) <= handled, set(metadata.tables) - handled
 

@@ -23,11 +23,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app.intake import RefundService
-from bot.db.store import CaseEvent, Store
+from bot.db.records import CaseEvent
+from bot.db.store import Store
 from bot.views import labels
 from bot.views.formats import long_date, money, short_date, weekday_date
 from bot.views.rendering import TEMPLATES_DIR, Renderer, SupportMessage
 from conversations.anomalies import Flag
+from conversations.answers import IntakeAnswers
 from conversations.billing import ChargeRow, Skipped
 from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind, Schedule
 from conversations.eligibility import assess
@@ -205,8 +207,14 @@ def _service() -> RefundService:
 
 
 def message_context(intake: Intake, verdict: Verdict) -> dict[str, Any]:
-    """The context the service passes to a support template (RefundService._message_context)."""
-    return _service()._message_context(intake, verdict)
+    """The context the service passes to a support template (Review.message_context)."""
+    return _service().review.message_context(intake, verdict)
+
+
+def _typed(answers: dict[str, Any]) -> IntakeAnswers:
+    """Answers as the service hands them to a template: typed, and only keys the intake
+    writes (a fixture's misspelt key fails here)."""
+    return IntakeAnswers.of(answers, strict=True)
 
 
 def _strict_renderer() -> Renderer:
@@ -304,7 +312,7 @@ def test_messages_here_are_the_ones_the_service_writes(service: RefundService) -
             continue
         checked.add(item.template)
         verdict = assess(item.intake.facts(), service.policy, service.today())
-        assert service._support_message(item.intake, verdict) == item.message, item.describe()
+        assert service.review.support_message(item.intake, verdict) == item.message, item.describe()
     assert len(checked) == 10
 
 
@@ -474,7 +482,7 @@ def _blocked() -> Rendered:
 
 
 def _case_view(**overrides: Any) -> dict[str, Any]:
-    """A case as RefundService._case_view hands it to the templates."""
+    """A case as FollowUpService.case_view hands it to the templates."""
     view: dict[str, Any] = {
         "id": 12,
         "status": "Sent",
@@ -543,7 +551,7 @@ def _events(detail: str = "TT-0099123") -> list[CaseEvent]:
 
 
 def _question(step: Step, **overrides: Any) -> dict[str, Any]:
-    """The context RefundService._ask passes for `step`."""
+    """The context bot/views/intake_screens.question passes for `step`."""
     context: dict[str, Any] = {
         "step": str(step),
         "stage": SPECS[step].stage,
@@ -579,7 +587,7 @@ def _findings() -> list[Finding]:
 
 
 def chat_contexts() -> dict[str, list[dict[str, Any]]]:
-    """Realistic contexts for every chat template, as bot/app/intake.py renders them."""
+    """Realistic contexts for every chat template, as bot/views/*_screens.py render them."""
     review, message = _duplicate_review()
     verdict = assess(review.intake.facts(), _policy(), TODAY)
     blocked = _blocked()
@@ -591,7 +599,7 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
     follow_up = Renderer().support_message(
         "follow_up",
         folder="followup",
-        a=review.intake.answers,
+        a=IntakeAnswers.of(review.intake.answers, strict=True),
         case=_case_view(subject="Duplicate charge of 189.90 USD"),
         track=tracked,
         sent_on=date(2026, 11, 26),
@@ -896,8 +904,12 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
             {"what": "evidence_added", "case": _case_view(), "count": 2},
         ],
         "account_saved": [
-            {"answers": {"account_name": "Northwind <A>", "advertiser_id": "7289000011112221010"}},
-            {"answers": {"account_name": None, "advertiser_id": "7289000011112221010"}},
+            {
+                "answers": _typed(
+                    {"account_name": "Northwind <A>", "advertiser_id": "7289000011112221010"}
+                )
+            },
+            {"answers": _typed({"account_name": None, "advertiser_id": "7289000011112221010"})},
         ],
         "not_allowed": [{}],
         "unknown_member": [{"username": "sam_<b>"}],
@@ -1022,20 +1034,20 @@ def chat_contexts() -> dict[str, list[dict[str, Any]]]:
         "verdict": [
             {
                 "verdict": verdict,
-                "answers": review.intake.answers,
+                "answers": _typed(review.intake.answers),
                 "reason_label": labels.REASONS[Reason.DUPLICATE],
                 "pages": [("Automatic payment", "https://ads.tiktok.com/help/article/x")],
             },
             {
                 "verdict": blocked_verdict,
-                "answers": blocked.intake.answers,
+                "answers": _typed(blocked.intake.answers),
                 "reason_label": labels.REASONS[Reason.SUSPENDED],
                 "pages": [("FAQs for Refund", None), ("Request a refund", None)],
             },
             *(
                 {
                     "verdict": dataclasses.replace(verdict, findings=(finding,)),
-                    "answers": {**review.intake.answers, "billing": billing},
+                    "answers": _typed({**review.intake.answers, "billing": billing}),
                     "reason_label": labels.REASONS[Reason.DUPLICATE],
                     "pages": [],
                 }
@@ -1123,7 +1135,11 @@ def test_user_text_in_chat_templates_is_escaped_never_evaluated() -> None:
         # The verdict shows the amount formatted (never as typed), so no answer of the
         # user's reaches it; what it does show is escaped all the same.
         "verdict": renderer.chat_text(
-            "verdict", verdict=verdict, answers=hostile_answers, reason_label=HOSTILE, pages=[]
+            "verdict",
+            verdict=verdict,
+            answers=_typed(hostile_answers),
+            reason_label=HOSTILE,
+            pages=[],
         ),
         "message": renderer.chat_text(
             "message", message=hostile_message, verdict=verdict, case_id=12

@@ -20,7 +20,10 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application
 
 from bot.app.followup import FollowUpService
-from bot.app.stats import (
+from bot.telegram.terminal import TerminalScreen
+from bot.telegram.transport import ApiCall, InProcessBotApi
+from bot.views.rendering import Renderer
+from bot.views.stats_screens import (
     CAPTION_LIMIT,
     ChartData,
     StatsScreen,
@@ -29,9 +32,6 @@ from bot.app.stats import (
     render_chart,
     stats_reply,
 )
-from bot.telegram.terminal import TerminalScreen
-from bot.telegram.transport import ApiCall, InProcessBotApi
-from bot.views.rendering import Renderer
 from conversations.stats import CaseFacts, Period, PeriodKey, Step, compute
 from tests.helpers import ChatDriver, Clock, make_real_case, plain, sent_case
 
@@ -226,7 +226,7 @@ def test_starting_the_bot_does_not_import_matplotlib() -> None:
     """matplotlib is imported when the first chart is drawn, not at start-up."""
     code = (
         "import sys, bot.telegram.application, bot.telegram.handlers, "
-        "bot.app.stats, bot.app.records;"
+        "bot.app.stats, bot.app.records, bot.views.stats_screens;"
         "sys.exit('matplotlib' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
@@ -312,3 +312,14 @@ async def test_stats_month_is_the_last_calendar_month(
     await user.send("/stats month")
     text = plain(user.last_with_buttons().params["text"])
     assert text.startswith("📊 Last month · December 2026") and "Cases opened: 0" in text
+
+
+async def test_a_period_button_the_bot_never_made_shows_the_last_30_days(
+    user: ChatDriver, api: InProcessBotApi
+) -> None:
+    """A period the bot doesn't know, or a known one with more after it, is not that
+    period: /stats shows the last 30 days, as for "/stats" with no period."""
+    await refunded_case(user)
+    for forged in ["m:stats:decade", "m:stats:all:x", "m:stats:"]:
+        calls = await user.press(forged)
+        assert ("• Last 30 days", "m:stats:30d") in the_photo(calls).buttons, forged

@@ -12,19 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, select
 
+from bot.db import engine as storage
 from bot.db import schema
-from bot.db import store as storage
-from bot.db.store import (
-    IntakeRow,
-    Store,
-    cases,
-    evidence,
-    intakes,
-    make_engine,
-    new_token,
-    teams,
-    transactions,
-)
+from bot.db.engine import make_engine
+from bot.db.records import IntakeRow, new_token
+from bot.db.store import Store
+from bot.db.tables import cases, evidence, intakes, teams, transactions
 from conversations.cases import Schedule
 from conversations.intake import Intake, Step
 from conversations.policy import load_policy

@@ -14,7 +14,8 @@ from telegram.ext import Application
 
 from bot.app.reminders import ReminderSweep
 from bot.config import Settings
-from bot.db.store import Store, monthly_summaries
+from bot.db.store import Store
+from bot.db.tables import monthly_summaries
 from bot.telegram.transport import ApiCall, Fault, InProcessBotApi
 from conversations.cases import ping_time
 from conversations.policy import Policy

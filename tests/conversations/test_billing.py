@@ -271,7 +271,7 @@ def test_committed_xlsx_matches_its_generator() -> None:
         ("09-Nov-2026 10:02:33", datetime(2026, 11, 9, 10, 2, 33)),
         ('"Mon, Nov 9, 2026 10:02 AM"', datetime(2026, 11, 9, 10, 2)),
         ("46335.41875", datetime(2026, 11, 9, 10, 3)),
-        # Month names in the bot's other languages (conversations/dates.py's one set).
+        # Month names in the bot's other languages (conversations/dates/'s one set).
         ("9 ноября 2026 10:02", datetime(2026, 11, 9, 10, 2)),
         ("09-нояб-2026 10:02:33", datetime(2026, 11, 9, 10, 2, 33)),
         ("9 de noviembre de 2026 10:02", datetime(2026, 11, 9, 10, 2)),

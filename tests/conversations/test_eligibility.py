@@ -17,6 +17,7 @@ from conversations.eligibility import (
     charge_age_warning,
     first_matching_situation,
 )
+from conversations.errors import PolicyText
 from conversations.facts import (
     AccountStatus,
     AddedBalance,
@@ -604,6 +605,10 @@ def test_lateness_warnings_differ_and_name_the_age(policy: Policy) -> None:
     )
     for days, text in zip((8, 31, 61), texts[1:], strict=True):
         assert f"{days} days old" in text
+        # Translated from the text as written, filled in with the same age.
+        assert isinstance(text, PolicyText)
+        assert "{days}" in text.template
+        assert text.params["days"] == days
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,14 @@ file is refused at load time with a message that says what is wrong and where.""
 from __future__ import annotations
 
 import dataclasses
+import pickle
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from bot.views.i18n_extract import policy_texts
+from conversations.errors import PolicyText
 from conversations.facts import Billing, Outcome
 from conversations.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
 
@@ -233,6 +237,36 @@ def test_texts_are_final_and_one_line(policy: Policy) -> None:
     for text in texts:
         assert "{" not in text and "}" not in text, text
         assert "\n" not in text, text
+
+
+def test_texts_carry_what_they_were_filled_from(policy: Policy) -> None:
+    """Every text a verdict shows is a PolicyText: the English text, plus the text as
+    written in policy.toml (the catalogue's key) and the numbers filled into it, so the
+    adapter translates it without reading the English back."""
+    raw = tomllib.loads(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    written = {text.strip() for text, _where in policy_texts(raw)}
+    texts = [*policy.warnings.values(), *policy.source_titles.values()]
+    for s in policy.situations:
+        texts += [s.title, *s.reasons, s.where, *([s.instead] if s.instead else [])]
+    for note in policy.regional_notes:
+        texts += [t for t in (note.text, note.elsewhere, note.unknown) if t]
+    for text in texts:
+        assert isinstance(text, PolicyText), text
+        if not text:
+            continue  # a situation that sends nothing has no "where"
+        assert text.template in written, text.template
+        shown = text.template.format_map(text.params) if text.params else text.template
+        assert shown == text
+    verification = policy.warnings["verification_charge"]
+    assert isinstance(verification, PolicyText)
+    assert "{verification_reversal_days}" in verification.template
+    assert verification.params["verification_reversal_days"] == 15
+    copied = pickle.loads(pickle.dumps(verification))
+    assert (copied, copied.template, copied.params) == (
+        verification,
+        verification.template,
+        verification.params,
+    )
 
 
 def test_warning_texts_take_numbers_from_timing(policy: Policy) -> None:

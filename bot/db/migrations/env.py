@@ -10,7 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.db.store import make_engine, metadata
+from bot.db.engine import make_engine
+from bot.db.tables import metadata
 
 
 def run(connection: Connection) -> None:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from telegram import Update
 
-from bot.app.stats import StatsScreen, StatsService, render_chart, stats_reply
+from bot.app.stats import StatsService
 from bot.telegram.handlers.context import BotContext, command_words, who_of
 from bot.telegram.handlers.files import build_export, send_replies
 from bot.telegram.handlers.sending import send_reply, still_busy
@@ -23,6 +23,7 @@ from bot.telegram.handlers.served import (
 from bot.telegram.miniapp_auth import make_init_data
 from bot.views.i18n import _
 from bot.views.replies import Button, Reply, Who
+from bot.views.stats_screens import StatsScreen, render_chart, stats_reply
 from conversations.inputs import storable
 
 

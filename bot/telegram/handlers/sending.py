@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app.intake import RefundService
-from bot.app.reminders import ChatUnreachable, PermanentSendError, RetryLater, TransientSendError
+from bot.app.sending import ChatUnreachable, PermanentSendError, RetryLater, TransientSendError
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.keyboards import markup_kwargs
 from bot.views.i18n import _

@@ -28,7 +28,7 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-# The tables as this revision sees them (not bot.db.store's, which move on).
+# The tables as this revision sees them (not bot.db.tables', which move on).
 _meta = sa.MetaData()
 case_events = sa.Table(
     "case_events",

@@ -1,40 +1,25 @@
-"""Reading identifiers and free text that advertisers type.
-
-This module owns the rules for advertiser, Business Center and campaign IDs, card
-last-4 digits, invoice and ticket numbers, whole numbers typed or carried by buttons, and
-the cleaning of free text before it is stored: invisible characters removed, card numbers
-masked, length bounded. It leaves HTML and template syntax alone: escaping is the
-renderer's job.
-
-It also owns the one card-number detector (`mask_card_numbers`, `contains_card_number`):
-every piece of text a person gives the bot passes through it before it is stored, shown
-back, logged or exported, and identifier fields refuse what it finds.
-"""
+"""Identifiers as people type them: advertiser, Business Center and campaign IDs, a
+card's last 4 digits, invoice and ticket numbers, and whole numbers typed or carried by
+buttons. Identifier fields refuse a card number."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
 
 from conversations.errors import N_, NP_, InputError
+from conversations.inputs.cards import (
+    _CARD_MAX,
+    _CARD_MIN,
+    _ID_MAX,
+    _ID_MIN,
+    _MASKED,
+    contains_card_number,
+    is_card_number,
+    mask_card_numbers,
+)
+from conversations.inputs.text import _visible
 
-__all__ = [
-    "clean_text",
-    "contains_card_number",
-    "is_card_number",
-    "mask_card_numbers",
-    "parse_advertiser_id",
-    "parse_business_center_id",
-    "parse_campaign_ids",
-    "parse_card_last4",
-    "parse_invoice_number",
-    "parse_ticket",
-    "storable",
-    "whole_number",
-]
-
-_ID_MIN, _ID_MAX = 10, 20
 _MAX_CAMPAIGNS = 50
 _SHOWN_ITEM = 20  # how much of a bad campaign ID to quote back
 
@@ -50,7 +35,7 @@ _ID_AMONG_WORDS = re.compile(r"(?<![^\W_])[0-9]+(?:[\s.\-]+[0-9]+)*(?![^\W_])")
 _MAX_ID_TEXT = 100
 _MAX_LIST_TEXT = 5_000
 
-_MASK = "•••• "
+
 _CARD_MASKS = "*•·…xX#"
 # "Visa ending in 1881", "•••• 1881", "XXXX-XXXX-XXXX-1881": words, then masks, then 4 digits.
 _LAST4_LABELLED = re.compile(
@@ -61,66 +46,8 @@ _LAST4_MASKED_PAN = re.compile(
     rf"\d{{4,6}}[\s\-]*[{_CARD_MASKS}][{_CARD_MASKS}\s\-]*(?P<last4>\d{{4}})"
 )
 
-# Digit groups joined by short runs of anything but letters and digits: card numbers are
-# written and pasted as "4111 1111 1111 1111", "4111.1111.1111.1111", "5555 / 5555 / …",
-# with tabs, line breaks, underscores or several spaces. Letters end a run: words between
-# numbers make them separate numbers. (The two classes share no character, so the pattern
-# cannot backtrack badly.)
-_DIGIT_RUN = re.compile(r"\d+(?:[\W_]{1,5}\d+)*")
-_DIGIT_GROUP = re.compile(r"\d+")
-_CARD_MIN, _CARD_MAX = 12, 19
+
 _FULL_CARD_MIN = 13  # in the card field, taken as a full card number even if not card-shaped
-
-# Card networks by the first digits of the number (prefixes of one length compare as text),
-# with the lengths their numbers have. A number is card-shaped when a network matches and
-# the Luhn check passes. Requiring both keeps long identifiers that are not cards, such as
-# TikTok's 19-digit advertiser IDs (which start with 6 or 7) and campaign IDs (with 1), as
-# they are.
-_ANY_LENGTH = frozenset(range(_CARD_MIN, _CARD_MAX + 1))
-_NETWORKS: tuple[tuple[str, str, frozenset[int]], ...] = (
-    ("4", "4", frozenset({13, 16, 19})),  # Visa, Visa Electron
-    ("51", "55", frozenset({16})),  # Mastercard
-    ("2221", "2720", frozenset({16})),  # Mastercard's 2-series
-    ("2200", "2205", frozenset(range(16, 20))),  # Mir, Borica
-    ("34", "34", frozenset({15})),  # American Express
-    ("37", "37", frozenset({15})),
-    ("6011", "6011", frozenset(range(16, 20))),  # Discover
-    ("644", "649", frozenset(range(16, 20))),
-    ("65", "65", frozenset(range(16, 20))),  # Discover, RuPay
-    ("3528", "3589", frozenset(range(16, 20))),  # JCB
-    ("300", "305", frozenset(range(14, 20))),  # Diners Club
-    ("3095", "3095", frozenset(range(14, 20))),
-    ("36", "36", frozenset(range(14, 20))),
-    ("38", "39", frozenset(range(14, 20))),
-    ("62", "62", frozenset(range(16, 20))),  # UnionPay
-    ("81", "82", frozenset(range(16, 20))),  # UnionPay, RuPay
-    ("60", "60", frozenset(range(16, 20))),  # RuPay
-    ("508", "508", frozenset({16})),
-    ("637", "639", frozenset({16})),  # InstaPayment
-    ("50", "50", _ANY_LENGTH),  # Maestro (12 to 19 digits), Verve
-    ("56", "58", _ANY_LENGTH),
-    ("5893", "5893", _ANY_LENGTH),
-    ("6304", "6304", _ANY_LENGTH),
-    ("6706", "6706", _ANY_LENGTH),  # Laser
-    ("6709", "6709", _ANY_LENGTH),
-    ("6759", "6759", _ANY_LENGTH),
-    ("6761", "6763", _ANY_LENGTH),
-    ("6771", "6771", _ANY_LENGTH),
-    ("9792", "9792", frozenset({16})),  # Troy
-)
-_NO_LENGTHS: frozenset[int] = frozenset()
-_MASKED = re.compile(r"•••• (\d{4})")
-
-_ZWJ, _ZWNJ = "\u200d", "\u200c"
-_TAG_BASE = "\U0001f3f4"  # waving black flag: subdivision flags follow it with tag characters
-_NEWLINES = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
-_TOO_MANY_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n){3,}")
-
-# What no database stores in text: NUL (PostgreSQL refuses it) and lone surrogates (not
-# encodable as UTF-8; a JSON "\ud800" escape decodes to one).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-_EMPTY_TEXT = N_("That looks empty — type a few words, or tap Skip.")
 
 
 def parse_advertiser_id(text: str) -> str:
@@ -333,29 +260,6 @@ def parse_ticket(text: str) -> str:
     return found[0]
 
 
-def mask_card_numbers(text: str) -> str:
-    """Replace every card number in the text with •••• and its last 4 digits.
-
-    A card number is 12–19 digits that start like a card network's numbers, have one of
-    that network's lengths and pass the Luhn check. Its digits may be split into groups by
-    short runs of spaces, tabs, line breaks or punctuation; a longer unbroken run of digits
-    (two numbers pasted together) is searched at every position. Other numbers, such as
-    advertiser IDs, are left as they are.
-    """
-    # Masking leaves the last 4 digits, which can join the digits after them into a new
-    # card-like run; repeat until nothing changes (each pass removes digits, so it ends).
-    while True:
-        masked = _DIGIT_RUN.sub(_mask_run, text)
-        if masked == text:
-            return masked
-        text = masked
-
-
-def contains_card_number(text: str) -> bool:
-    """Whether the text holds something that looks like a full card number."""
-    return mask_card_numbers(text) != text
-
-
 def whole_number(text: str, *, most_digits: int = 12) -> int | None:
     """The whole number 0, 1, 2… written in `text` (a command's argument, a part of a
     button's data), or None: never an exception.
@@ -369,32 +273,6 @@ def whole_number(text: str, *, most_digits: int = 12) -> int | None:
         return None
     # isdecimal() is exactly what unicodedata.decimal() reads: no ValueError is possible.
     return int("".join(str(unicodedata.decimal(ch)) for ch in digits))
-
-
-def storable(text: str) -> str:
-    """`text` without the characters a database can't store (NUL, lone surrogates).
-
-    Applied to everything a Telegram update brings (text, captions, file names, names)
-    where it enters the bot, so that nothing a user sends can fail a database write.
-    """
-    return _UNSTORABLE.sub("", text) if _UNSTORABLE.search(text) else text
-
-
-def clean_text(text: str, *, max_len: int = 1000) -> str:
-    """Free text made safe to store: invisible characters gone, card numbers masked.
-
-    Raises `InputError` when nothing is left or the text is longer than `max_len`.
-    """
-    collapsed = _visible(text)
-    if not collapsed:
-        raise InputError(_EMPTY_TEXT)
-    # Masking only ever shortens text, so a text far over the limit fails without the work.
-    if len(collapsed) > 2 * max_len:
-        raise InputError(_TOO_LONG, count=f"{len(collapsed):,}", most=f"{max_len:,}")
-    masked = mask_card_numbers(collapsed)
-    if len(masked) > max_len:
-        raise InputError(_TOO_LONG, count=f"{len(masked):,}", most=f"{max_len:,}")
-    return masked
 
 
 def _numeric_id(
@@ -425,156 +303,6 @@ def _numeric_id(
     return compact
 
 
-def _visible(text: str) -> str:
-    """The text as it reads: one kind of line break, invisible characters gone, accents
-    composed, at most three blank lines in a row, no surrounding blanks."""
-    unified = _NEWLINES.sub("\n", text)
-    # Normalise after removing invisible characters: one sitting between a letter and its
-    # accent would otherwise block composition until the next pass.
-    visible = unicodedata.normalize("NFC", _drop_invisible(unified))
-    return _TOO_MANY_BLANK_LINES.sub("\n\n\n", visible).strip()
-
-
 def _ascii_digits(text: str) -> str:
     """Arabic-Indic, Devanagari and other decimal digits as 0-9, so IDs compare equal."""
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
-
-
-_TOO_LONG = N_("That's %(count)s characters; please keep it under %(most)s.")
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, ch in enumerate(reversed(digits)):
-        digit = ord(ch) - 48
-        if position % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
-@cache
-def _card_lengths(prefix: str) -> frozenset[int]:
-    """The lengths a card number starting with these 4 digits can have (none: not a card)."""
-    lengths: set[int] = set()
-    for low, high, allowed in _NETWORKS:
-        if low <= prefix[: len(low)] <= high:
-            lengths |= allowed
-    return frozenset(lengths) if lengths else _NO_LENGTHS
-
-
-def is_card_number(digits: str) -> bool:
-    """Whether these ASCII digits (and nothing else) are a card number: a network's prefix,
-    one of its lengths, and the Luhn check."""
-    return len(digits) in _card_lengths(digits[:4]) and _luhn_ok(digits)
-
-
-def _mask_run(match: re.Match[str]) -> str:
-    """Mask the card numbers inside one run of digit groups."""
-    run = match.group()
-    if len(run) < _CARD_MIN:
-        return run
-    digits: list[str] = []  # ASCII
-    where: list[int] = []  # each digit's index in `run`
-    can_start: list[bool] = []
-    can_end: list[bool] = []  # a number may end with this digit
-    for group in _DIGIT_GROUP.finditer(run):
-        size = group.end() - group.start()
-        # Numbers start and end where groups do; inside a run of digits longer than any
-        # identifier, anywhere (two numbers pasted together). An identifier's own digits are
-        # never searched inside: an advertiser ID holds card-shaped stretches by chance.
-        anywhere = size > _ID_MAX
-        for offset, ch in enumerate(group.group()):
-            digits.append(str(unicodedata.decimal(ch)))
-            where.append(group.start() + offset)
-            can_start.append(anywhere or offset == 0)
-            can_end.append(anywhere or offset == size - 1)
-    if len(digits) < _CARD_MIN:
-        return run
-    # Every card number found, overlapping ones merged: a number that only looked like a
-    # card must not keep, as "its" last 4 digits, the first digits of a real one beside it.
-    spans: list[tuple[int, int]] = []
-    for first in range(len(digits) - _CARD_MIN + 1):
-        end = _card_at(digits, first, can_start, can_end)
-        if end is None:
-            continue
-        if spans and first < spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-        else:
-            spans.append((first, end))
-    pieces: list[str] = []
-    copied_to = 0
-    for first, end in spans:
-        pieces.append(run[copied_to : where[first]])
-        if where[first] > 0 and run[where[first] - 1].isdecimal():
-            # Numbers pasted together stay apart: "•••• 1111 •••• 4444".
-            pieces.append(" ")
-        pieces.append(_MASK + "".join(digits[end - 4 : end]))
-        copied_to = where[end - 1] + 1
-    pieces.append(run[copied_to:])
-    return "".join(pieces)
-
-
-def _card_at(
-    digits: list[str], first: int, can_start: list[bool], can_end: list[bool]
-) -> int | None:
-    """The end (exclusive) of the longest card number starting at digit `first`, if any."""
-    if not can_start[first]:
-        return None
-    lengths = _card_lengths("".join(digits[first : first + 4]))
-    for length in sorted(lengths, reverse=True):
-        end = first + length
-        if end <= len(digits) and can_end[end - 1] and _luhn_ok("".join(digits[first:end])):
-            return end
-    return None
-
-
-def _drop_invisible(text: str) -> str:
-    """Remove control and format characters, except those that shape visible text."""
-    kept: list[str] = []
-    for index, ch in enumerate(text):
-        if ch in "\n\t":
-            kept.append(ch)
-            continue
-        category = unicodedata.category(ch)
-        if category in ("Cc", "Cs"):
-            continue
-        if category == "Cf":
-            before = kept[-1] if kept else ""
-            after = text[index + 1] if index + 1 < len(text) else ""
-            if _shapes_text(ch, before, after):
-                kept.append(ch)
-            continue
-        kept.append(ch)
-    return "".join(kept)
-
-
-def _shapes_text(ch: str, before: str, after: str) -> bool:
-    """Whether an invisible format character is doing visible work where it stands.
-
-    A zero-width joiner builds emoji such as 👩‍💻 and joins letters in Indic scripts; a
-    zero-width non-joiner is spelling in Persian; tag characters make subdivision flags
-    (🏴 England). Anywhere else they only hide things, so they go.
-    """
-    if ch == _ZWJ:
-        return (_is_emoji_part(before) and _is_emoji_part(after)) or (
-            _is_letter(before) and _is_letter(after)
-        )
-    if ch == _ZWNJ:
-        return _is_letter(before) and _is_letter(after)
-    if "\U000e0020" <= ch <= "\U000e007f":
-        return before == _TAG_BASE or "\U000e0020" <= before <= "\U000e007f"
-    return False
-
-
-def _is_letter(ch: str) -> bool:
-    return bool(ch) and unicodedata.category(ch)[0] in "LM"
-
-
-def _is_emoji_part(ch: str) -> bool:
-    if not ch:
-        return False
-    # Cn: emoji newer than this Python's Unicode tables are still emoji to the person.
-    return unicodedata.category(ch) in ("So", "Sk", "Cn") or ch == "\ufe0f"
