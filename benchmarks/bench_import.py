@@ -3,8 +3,8 @@
 Parses a generated CSV (or, with --format xlsx, the same rows as an XLSX written by
 openpyxl) the way the bot does (bot.exports.parse_export) and stores it through
 the bot's own steps into a fresh SQLite file (the stored fingerprints, the new rows, then
-`Store.add_transactions` a chunk at a time, as bot/handlers.store_rows); then imports the
-same file again
+`Store.add_transactions` a chunk at a time, as bot/telegram/handlers/files.py's
+store_rows); then imports the same file again
 (every row already there). Prints a table; --json writes the figures.
 
     python benchmarks/bench_import.py [--rows 100000] [--format csv|xlsx] [--json out.json]

@@ -184,3 +184,26 @@ def test_the_board_benchmark_times_the_first_load(tmp_path: Path) -> None:
     assert figures["first_s"] > 0 and figures["median_s"] > 0
     assert figures["response_bytes"] > 1000
     assert figures["chart_first_s"] > 0 and figures["chart_median_s"] > 0
+
+
+def test_the_keyboard_benchmark_weighs_ptb_types_against_a_whole_update(tmp_path: Path) -> None:
+    """Tiny size: both ways of building and sending a keyboard, and an update's p50, timed
+    in the same run; the verdict follows the share of the update (bot/telegram/keyboards.py
+    states the decision with the figures)."""
+    stdout, figures = run_benchmark(
+        tmp_path,
+        "bench_keyboards.py",
+        "--keyboards",
+        "50",
+        "--sends",
+        "20",
+        "--intakes",
+        "2",
+        "--rounds",
+        "2",
+    )
+    assert "A question's keyboard (5 buttons)" in stdout
+    for name in ("build_raw_us", "build_ptb_us", "send_raw_us", "send_ptb_us", "update_p50_us"):
+        assert figures[name] > 0
+    assert figures["ptb_types_worth_it"] == (figures["share_of_update"] < 0.05)
+    assert ("use PTB's types" in stdout) == figures["ptb_types_worth_it"]

@@ -1,6 +1,6 @@
 """What Telegram's Bot API refuses, checked the way its server checks it.
 
-The in-process Bot API (`bot/telegram/transport.py`) answers every test and the terminal chat;
+The in-process Bot API (`bot/telegram/transport/`) answers every test and the terminal chat;
 it refuses here what the real server refuses, with the real server's words, so that a
 message the bot could never send on Telegram fails a test instead of a user:
 

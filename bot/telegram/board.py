@@ -24,29 +24,25 @@ as group buttons are checked).
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from bot.app.followup import ACTIONS, CASE_PREFIX, FollowUpService, _status_of
+from bot.app.followup import ACTIONS, FollowUpService
 from bot.config import Settings
 from bot.db.records import CaseRecord
+from bot.telegram.board_listing import BOARD_PAGE, Place, listing, plain
 from bot.telegram.handlers import BotData, send_reply
 from bot.telegram.miniapp_auth import InitDataError, MiniAppUser, validate
-from bot.views import i18n, labels
-from bot.views.formats import money
-from bot.views.i18n import N_, _
-from bot.views.replies import Who, account_label
+from bot.views import callbacks, i18n
+from bot.views.callbacks import Callback, Kind
+from bot.views.i18n import _
+from bot.views.replies import Who
 from bot.views.stats_screens import ChartData, chart_data, render_chart
-from conversations.cases import CaseStatus
 from conversations.inputs import mask_card_numbers
 from conversations.stats import Period, PeriodKey, compute
 
@@ -63,76 +59,9 @@ CSP = (
     "frame-ancestors https://web.telegram.org https://*.telegram.org"
 )
 AUTH_SCHEME = "tma "
-# A team's newest cases the board shows at first, and how many more each "Show older
-# cases" adds (the chat's /cases shows 20); at most BOARD_MOST_PAGES pages.
-BOARD_PAGE = 2000
-BOARD_MOST_PAGES = 50
 # Actions the board offers: the status buttons (not "Send a follow-up", whose message is
 # for the chat) and "Assign to me".
 BOARD_ACTIONS = frozenset(ACTIONS) - {"f"} | {"A"}
-
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("drafted", N_("Drafted")),
-    ("waiting", N_("Waiting for TikTok")),
-    ("overdue", N_("Overdue")),
-    ("approved", N_("Approved")),
-    ("closed", N_("Refunded / denied")),
-)
-COLUMN_OF: dict[CaseStatus, str] = {
-    CaseStatus.DRAFTED: "drafted",
-    CaseStatus.SENT: "waiting",
-    CaseStatus.AWAITING_REPLY: "waiting",
-    CaseStatus.FOLLOWED_UP: "waiting",
-    CaseStatus.ANSWERED: "waiting",
-    CaseStatus.OVERDUE: "overdue",
-    CaseStatus.APPROVED: "approved",
-    CaseStatus.REFUNDED: "closed",
-    CaseStatus.PARTLY_REFUNDED: "closed",
-    CaseStatus.DENIED: "closed",
-    CaseStatus.CLOSED: "closed",
-}
-# The page's own words, translated here so the page needs no catalogue.
-PAGE_TEXTS: dict[str, str] = {
-    "team": N_("Team"),
-    "account": N_("Ad account"),
-    "reason": N_("Reason"),
-    "assignee": N_("Assignee"),
-    "all": N_("All"),
-    "private": N_("My private chat"),
-    "empty": N_("No cases here."),
-    "refused": N_("Open the board from the bot in Telegram (the link has expired)."),
-    "chart": N_("Chart: money asked and recovered by month, approvals by reason"),
-    "more": N_("Show older cases"),
-}
-# A filter's query parameter → the card's field it compares.
-FILTER_FIELDS = {
-    "team": "team_id",
-    "account": "account_id",
-    "reason": "reason_key",
-    "assignee": "assignee_id",
-}
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def whole(text: str | None, default: int) -> int:
-    """A query's count (ASCII digits, at most seven), else `default`."""
-    if text is None or not text.isascii() or not text.isdigit() or len(text) > 7:
-        return default
-    return int(text)
-
-
-def plain(text: str) -> str:
-    """Telegram HTML as plain text (the page shows it as text, never as markup)."""
-    return html.unescape(_TAGS.sub("", text))
-
-
-@dataclass(frozen=True)
-class Place:
-    """A team the user may see on the board, and the `Who` its actions are taken as."""
-
-    team_id: int
-    title: str
-    who: Who
 
 
 ERRORS: dict[int, type[web.HTTPException]] = {
@@ -140,6 +69,18 @@ ERRORS: dict[int, type[web.HTTPException]] = {
     401: web.HTTPUnauthorized,
     404: web.HTTPNotFound,
 }
+
+
+def board_action(callback: Callback | None, token: str) -> bool:
+    """Whether `callback` is one of the actions the board offers on the case `token` (its
+    button as the chat shows it, at most with the case's version after the action)."""
+    return (
+        callback is not None
+        and callback.kind is Kind.CASE
+        and callback.token == token
+        and callback.action in BOARD_ACTIONS
+        and ":" not in callback.value
+    )
 
 
 def BoardError(status: int, error: str) -> web.HTTPException:
@@ -208,105 +149,12 @@ def board_app(
     async def language(user: MiniAppUser) -> str:
         return await store.run(followup.chat_language, user.id, user.language_code)
 
-    def listing(user: MiniAppUser, teams: list[Place], query: dict[str, str]) -> dict[str, Any]:
-        wanted_pages = -(-whole(query.get("shown"), page) // page)  # rounded up
-        newest = page * min(max(wanted_pages, 1), BOARD_MOST_PAGES)
-        cards: list[dict[str, Any]] = []
-        more = False
-        for place in teams:
-            names = store.member_names(place.team_id)
-            # One more than asked for: whether the team has older cases.
-            found = store.list_cases(place.team_id, limit=newest + 1)
-            more = more or len(found) > newest
-            for case in found[:newest]:
-                card = _card(case, place, names)
-                if card is not None:
-                    cards.append(card)
-        options = {
-            "team": sorted({(c["team_id"], c["team"]) for c in cards}),
-            "account": sorted({(c["account_id"], c["account"]) for c in cards if c["account_id"]}),
-            "reason": sorted({(c["reason_key"], c["reason"]) for c in cards}),
-            "assignee": sorted({(c["assignee_id"], c["assignee"]) for c in cards if c["assignee"]}),
-        }
-        wanted = {k: query[k] for k in ("team", "account", "reason", "assignee") if query.get(k)}
-        shown = [
-            c
-            for c in cards
-            if all(
-                str(c[f"{k}_id" if k != "reason" else "reason_key"]) == v for k, v in wanted.items()
-            )
-        ]
-        columns = []
-        for key, title in COLUMNS:
-            inside = [c for c in shown if c["column"] == key]
-            totals: dict[str, Decimal] = {}
-            for c in inside:
-                if c["amount"] is not None and c["currency"]:
-                    totals[c["currency"]] = totals.get(c["currency"], Decimal(0)) + c["amount"]
-            columns.append(
-                {
-                    "key": key,
-                    "title": _(title),
-                    "count": len(inside),
-                    # Currencies are never added together: one total each.
-                    "totals": [money(v, k) for k, v in sorted(totals.items())],
-                    "cases": [{k: v for k, v in c.items() if k != "amount"} for c in inside],
-                }
-            )
-        return {
-            "user": {"id": user.id, "first_name": user.first_name},
-            "columns": columns,
-            "filters": {
-                k: [{"value": str(v), "label": label} for v, label in opts]
-                for k, opts in options.items()
-            },
-            "selected": wanted,
-            "shown": newest,
-            "page": page,
-            "more": more and newest < page * BOARD_MOST_PAGES,
-            "texts": {k: _(v) for k, v in PAGE_TEXTS.items()},
-        }
-
-    def _card(
-        case: CaseRecord, place: Place, names: dict[int, tuple[str, str | None]]
-    ) -> dict[str, Any] | None:
-        status = CaseStatus(_status_of(case))
-        column = COLUMN_OF.get(status)
-        if column is None or not case.token:
-            return None
-        answers = case.answers
-        currency = answers.get("amount_currency")
-        try:
-            amount = Decimal(str(answers["amount"])) if answers.get("amount") else None
-        except (InvalidOperation, ValueError):
-            amount = None
-        advertiser = str(answers.get("advertiser_id") or "")
-        assignee = names.get(case.assignee_user_id or 0)
-        return {
-            "id": case.id,
-            "token": case.token,
-            "team_id": place.team_id,
-            "team": place.title or _(PAGE_TEXTS["private"]),
-            "column": column,
-            "status": labels.STATUS_WORDS.get(status, str(status)),
-            "reason_key": case.reason,
-            "reason": labels.REASONS.get(case.reason, case.reason),
-            "amount": amount,
-            "currency": currency,
-            "money": money(amount, currency) if amount is not None else "—",
-            "account_id": advertiser,
-            "account": account_label(answers) if advertiser else "",
-            "assignee_id": case.assignee_user_id or "",
-            "assignee": assignee[0] if assignee else "",
-            "ticket": case.ticket or "",
-        }
-
     async def cases_api(request: web.Request) -> web.Response:
         user = user_of(request)
         teams = await places(user)
         query = dict(request.query)
         with i18n.speaking(await language(user)):
-            body = await store.run(listing, user, teams, query)
+            body = await store.run(listing, store, user, teams, query, page)
         return web.json_response(body)
 
     async def find(user: MiniAppUser, token: str) -> tuple[Place, CaseRecord]:
@@ -324,16 +172,18 @@ def board_app(
         if not replies:
             raise BoardError(404, "not found")
         reply = replies[0]
-        prefix = f"{CASE_PREFIX}:{case.token}:"
+        token = case.token
+        assert token is not None  # the board finds a case by its token
         actions = [
             {"label": b.label, "data": b.data}
             for row in reply.buttons
             for b in row
-            if b.data.startswith(prefix) and b.data.split(":")[2] in BOARD_ACTIONS
+            if board_action(callbacks.decode(b.data), token)
         ]
         if followup.may_change(who, case):
             # As the group card offers it.
-            actions.insert(0, {"label": "🙋 " + _("Assign to me"), "data": prefix + "A"})
+            mine = callbacks.case(token, "A")
+            actions.insert(0, {"label": "🙋 " + _("Assign to me"), "data": mine})
         else:
             actions = []
         return {"id": case.id, "token": case.token, "text": plain(reply.text), "actions": actions}
@@ -353,10 +203,7 @@ def board_app(
             data = (await request.json())["data"]
         except Exception as error:  # whatever a malformed body makes the parser raise
             raise BoardError(400, "bad request") from error
-        parts = data.split(":") if isinstance(data, str) else []
-        if len(parts) not in (3, 4) or parts[:2] != [CASE_PREFIX, token]:
-            raise BoardError(400, "bad action")
-        if parts[2] not in BOARD_ACTIONS:
+        if not isinstance(data, str) or not board_action(callbacks.decode(data), token):
             raise BoardError(400, "bad action")
         who = place.who
         with i18n.speaking(await language(user)):

@@ -20,7 +20,7 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-import bot.telegram.handlers
+import bot.telegram.handlers.files
 from bot.app.imports import CLAIM_LEASE
 from bot.config import Settings
 from bot.db.store import Store
@@ -97,7 +97,7 @@ class SlowParser:
 @pytest.fixture
 def slow_parser(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowParser]:
     parser = SlowParser()
-    monkeypatch.setattr(bot.telegram.handlers, "parse_export", parser)
+    monkeypatch.setattr(bot.telegram.handlers.files, "parse_export", parser)
     yield parser
     parser.go_on.set()  # never leave a thread waiting, whatever the test did
 
@@ -227,7 +227,7 @@ async def test_the_progress_message_counts_the_rows_read_of_the_file(
     of the file's 30,000 are read (not how many new ones are saved), rising; then that the
     whole file was read and how many new charges are being saved; then it becomes the
     report. A re-import says 0 new charges, not "0 of 0 rows saved"."""
-    monkeypatch.setattr(bot.telegram.handlers, "PROGRESS_SECONDS", 0.001)
+    monkeypatch.setattr(bot.telegram.handlers.files, "PROGRESS_SECONDS", 0.001)
     await with_account(user)
     api.files["rows"] = export_csv(30_000)
     await user.send_file("rows", "export.csv")

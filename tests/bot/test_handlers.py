@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from telegram.ext import Application
 
 from bot.config import Settings
 from bot.db.store import Store
+from bot.telegram.handlers.buttons import ROUTES, kind_of
 from bot.telegram.transport import InProcessBotApi
+from bot.views.callbacks import Kind
 from conversations.policy import Policy
 from tests.helpers import (
     ADVERTISER_ID,
@@ -323,3 +326,60 @@ async def test_after_sending_there_is_no_way_back_and_cancel_keeps_the_case(
     assert "case #1" in user.last_text()
     assert store.load_track(1).status == "awaiting_reply"
     assert [s for s, _, _ in store.reminder_states(1)] == ["pending"]
+
+
+def test_every_kind_of_button_has_a_route() -> None:
+    """The button handler routes by the codec's kinds: none is left without a route."""
+    assert set(ROUTES) == set(Kind)
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        ("i:k3Fz9QaB:4:a:double", Kind.INTAKE),
+        ("m:new", None),  # the intake's own, as unknown data is
+        ("k:ab12:v", Kind.CASE),
+        ("k:ab12", Kind.CASE),  # cut short: its service refuses it
+        ("m:case:ab12", Kind.SHOW_CASE),
+        ("m:case:", Kind.SHOW_CASE),
+        ("m:cases:open", Kind.CASES),
+        ("m:cases:", Kind.CASES),
+        ("m:imp:case:f:3", Kind.IMPORT),
+        ("m:set:menu:tz", Kind.SETTINGS),
+        ("m:set", None),  # a menu's bare prefix was never a button
+        ("m:stats", None),
+        ("m:nope:1", None),
+        ("", None),
+    ],
+)
+def test_a_button_is_routed_by_its_kind(data: str, kind: Kind | None) -> None:
+    """The codec names a button's kind; one it can't read but whose prefix names a kind
+    still goes to that kind's service, which refuses it in its own words."""
+    assert kind_of(data) is kind
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["", "zz", "m:nope:1", "i:tok:x:a", "m:set", "m:imp", "m:cases", "x" * 80],
+    ids=["empty", "no kind", "no menu", "no step", "set", "imp", "cases", "long"],
+)
+async def test_a_button_no_menu_of_ours_carries_has_expired(user: ChatDriver, data: str) -> None:
+    """Data no button of ours carries (forged, cut short) and a menu's bare prefix get the
+    intake's answer to a button it doesn't know: "This menu has expired." and the way to
+    start again."""
+    replies = await user.press(data)
+    assert user.toasts() == ["This menu has expired."]
+    assert [c.method for c in replies if c.method == "sendMessage"] == ["sendMessage"]
+
+
+@pytest.mark.parametrize("data", ["k:tok", "k::a", "m:case:"])
+async def test_a_forged_button_of_a_known_kind_is_refused_by_its_service(
+    user: ChatDriver, data: str
+) -> None:
+    """A case's button the codec can't read goes to the cases, which refuse it on the
+    button in their own words (not the intake's "This menu has expired."), and nothing
+    is sent."""
+    replies = await user.press(data)
+    [toast] = user.toasts()
+    assert toast in ("That button isn't one I know.", "That case isn't here.")
+    assert [c.method for c in replies] == ["answerCallbackQuery"]

@@ -291,7 +291,7 @@ async def test_an_error_is_logged_with_its_type_and_frames_but_not_what_the_user
     else:
         trace = text.split("caused an error", 1)[1]
         assert f"\n{raised}\n" in trace
-    assert 'bot/telegram/handlers.py", line' in trace and ", in served" in trace
+    assert 'bot/telegram/handlers/served.py", line' in trace and ", in served" in trace
     if raised == "RuntimeError":
         assert "ValueError" in trace and "direct cause of the following exception" in trace
         assert ", in broken_list_cases" in trace
