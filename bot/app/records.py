@@ -62,6 +62,7 @@ _CONFIRMED_KINDS = frozenset(PERSONAL_KINDS + PRIVATE_TEAM_TABLES) - {"reminders
 
 # Each kind of row in words, singular and plural (English; `_phrases` shows them in the
 # reader's language with ngettext), in the order the user is told.
+# (The questions waiting in `pending_inputs` are two kinds, under their old tables' names.)
 FORGET_WORDS: dict[str, tuple[str, str]] = {
     "cases": NP_("%(num)s case", "%(num)s cases"),
     "case_events": NP_("%(num)s timeline entry", "%(num)s timeline entries"),
