@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from bot.app import record_files as files
 from bot.app.followup import FollowUpService
 from bot.app.stats import StatsService
-from bot.db.personal import PERSONAL_TABLES, PRIVATE_TEAM_TABLES
+from bot.db.personal import PERSONAL_KINDS, PRIVATE_TEAM_TABLES
 from bot.db.records import CaseEvent, CaseRecord
 from bot.db.store import Store
 from bot.views import labels
@@ -58,10 +58,11 @@ FORGET_PREFIX = "m:forget:"
 # What a confirmation is checked against: the things a person changes themselves (the
 # reminder sweep adds reminders and timeline entries on its own, and must not make a
 # confirmation stale).
-_CONFIRMED_KINDS = frozenset(PERSONAL_TABLES + PRIVATE_TEAM_TABLES) - {"reminders", "case_events"}
+_CONFIRMED_KINDS = frozenset(PERSONAL_KINDS + PRIVATE_TEAM_TABLES) - {"reminders", "case_events"}
 
 # Each kind of row in words, singular and plural (English; `_phrases` shows them in the
 # reader's language with ngettext), in the order the user is told.
+# (The questions waiting in `pending_inputs` are two kinds, under their old tables' names.)
 FORGET_WORDS: dict[str, tuple[str, str]] = {
     "cases": NP_("%(num)s case", "%(num)s cases"),
     "case_events": NP_("%(num)s timeline entry", "%(num)s timeline entries"),

@@ -6,7 +6,7 @@ records.py    the rows handed back (IntakeRow, CaseRecord, ...)
 base.py       transactions shared by the repositories (StoreBase)
 store.py      Store: every repository composed, what the rest of the bot holds
 intakes.py, updates.py, cases.py, tracks.py, stats.py, accounts.py, teams.py,
-members.py, charges.py, imports.py, reminders.py, summaries.py, personal.py:
+members.py, charges.py, imports.py, pending.py, reminders.py, summaries.py, personal.py:
               one repository each
 schema.py     migrating (Alembic, revisions in migrations/)
 """
@@ -27,7 +27,6 @@ from bot.db.tables import (
     OPEN_REMINDER_STATES,
     accounts,
     case_events,
-    case_inputs,
     cases,
     evidence,
     handled_updates,
@@ -38,7 +37,7 @@ from bot.db.tables import (
     members,
     metadata,
     monthly_summaries,
-    pending_imports,
+    pending_inputs,
     reminders,
     teams,
     transactions,
@@ -57,7 +56,6 @@ __all__ = [
     "UpdateMark",
     "accounts",
     "case_events",
-    "case_inputs",
     "cases",
     "database_url",
     "driver_time",
@@ -72,7 +70,7 @@ __all__ = [
     "metadata",
     "monthly_summaries",
     "new_token",
-    "pending_imports",
+    "pending_inputs",
     "reminders",
     "teams",
     "transactions",

@@ -1,7 +1,7 @@
 """The machinery every repository shares: the engine, one transaction per update
 (`unit`), a transaction for a call outside one (`transaction`), what an update may keep
 while it runs (`memo`), running from async code (`run`), and the SQL helpers the
-repositories have in common (`upsert`, `inserted_id`, the rows keyed by (chat, user))."""
+repositories have in common (`upsert`, `inserted_id`)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,14 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, ParamSpec, Self, TypeVar
 
-from sqlalchemy import Table, and_, insert, select
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, CursorResult, Engine
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.util import greenlet_spawn
 
 from bot.db import schema
-from bot.db.engine import driver_time, make_engine, utcnow
+from bot.db.engine import driver_time, make_engine
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -146,35 +145,6 @@ class StoreBase:
             # A reader kept the WAL in use past busy_timeout: the next checkpoint (SQLite
             # runs one every 1000 pages) copies the zeroed pages over the old ones.
             log.warning("The WAL could not be truncated after a deletion; it will be later")
-
-    # One row per (chat, user) of a table keyed that way: what that user is in the
-    # middle of in that chat (adding to a case, an import waiting for an answer).
-
-    def _put_for_user(self, table: Table, chat_id: int, user_id: int, **values: Any) -> None:
-        with self.transaction() as conn:
-            conn.execute(table.delete().where(_for_user(table, chat_id, user_id)))
-            conn.execute(
-                insert(table).values(
-                    chat_id=chat_id, user_id=user_id, created_at=utcnow(), **values
-                )
-            )
-
-    def _get_for_user(self, table: Table, chat_id: int, user_id: int) -> dict[str, Any] | None:
-        with self.transaction() as conn:
-            row = (
-                conn.execute(select(table).where(_for_user(table, chat_id, user_id)))
-                .mappings()
-                .first()
-            )
-            return None if row is None else dict(row)
-
-    def _clear_for_user(self, table: Table, chat_id: int, user_id: int) -> None:
-        with self.transaction() as conn:
-            conn.execute(table.delete().where(_for_user(table, chat_id, user_id)))
-
-
-def _for_user(table: Table, chat_id: int, user_id: int) -> ColumnElement[bool]:
-    return and_(table.c.chat_id == chat_id, table.c.user_id == user_id)
 
 
 def upsert(

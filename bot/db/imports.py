@@ -1,6 +1,6 @@
-"""An import of a billing export while it runs and after: the question it waits on
-(`pending_imports`), the chat's claim (one import at a time per chat, across processes),
-and the flags it raised (kept for "Start a case from this")."""
+"""An import of a billing export while it runs and after: the chat's claim (one import at
+a time per chat, across processes) and the flags it raised (kept for "Start a case from
+this"). The question it waits on is bot/db/pending.py's (kind "import")."""
 
 from __future__ import annotations
 
@@ -13,39 +13,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.db.base import StoreBase
 from bot.db.engine import utcnow
-from bot.db.tables import import_claims, import_flags, pending_imports
+from bot.db.tables import import_claims, import_flags
 
 
 class ImportRepository(StoreBase):
     """Imports waiting, running, and what they flagged."""
-
-    def save_pending_import(
-        self,
-        chat_id: int,
-        user_id: int,
-        *,
-        file_id: str,
-        filename: str,
-        account_id: int | None,
-        mapping: dict[str, str],
-        question: dict[str, Any] | None,
-    ) -> None:
-        self._put_for_user(
-            pending_imports,
-            chat_id,
-            user_id,
-            file_id=file_id,
-            filename=filename,
-            account_id=account_id,
-            mapping=mapping,
-            question=question,
-        )
-
-    def pending_import(self, chat_id: int, user_id: int) -> dict[str, Any] | None:
-        return self._get_for_user(pending_imports, chat_id, user_id)
-
-    def clear_pending_import(self, chat_id: int, user_id: int) -> None:
-        self._clear_for_user(pending_imports, chat_id, user_id)
 
     def save_import_flag(
         self,

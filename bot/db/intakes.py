@@ -1,23 +1,24 @@
-"""What the next message of a user in a chat answers: their intake (the per-update hot
-path: one primary-key read and one write, precompiled and synchronous, see DESIGN.md) or a
-question about a case already sent (`case_inputs`: its ticket, more evidence)."""
+"""The intake a user is answering in a chat: its row is the intake's own aggregate (its
+machine state), read and written on every update (the hot path: one primary-key read and
+one write, precompiled and synchronous, see DESIGN.md). The other questions that wait for
+the user's next message (a case's ticket, an import's account) are bot/db/pending.py's."""
 
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import ClauseElement, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from bot.db.base import StoreBase
-from bot.db.engine import Prepared, param, prepared, utcnow
+from bot.db.engine import Prepared, param, utcnow
 from bot.db.records import IntakeRow
-from bot.db.tables import case_inputs, intakes
+from bot.db.tables import intakes
 from conversations.intake import Intake, Step
 
 
 class IntakeRepository(StoreBase):
-    """The intakes in progress, and the case questions waiting for an answer."""
+    """The intakes in progress."""
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
@@ -129,21 +130,3 @@ class IntakeRepository(StoreBase):
         # Questions being answered: not at the verdict, the "change an answer" menu or the
         # ticket question (their case is kept; another case's ticket can be typed then).
         return state is not None and state not in ("done", "cancelled", "review", "edit", "ticket")
-
-    def set_case_input(self, chat_id: int, user_id: int, case_id: int, what: str) -> None:
-        self._put_for_user(case_inputs, chat_id, user_id, case_id=case_id, what=what)
-
-    def case_input(self, chat_id: int, user_id: int) -> tuple[int, str] | None:
-        row = self._get_for_user(case_inputs, chat_id, user_id)
-        return None if row is None else (int(row["case_id"]), str(row["what"]))
-
-    def clear_case_input(self, chat_id: int, user_id: int) -> None:
-        with self.transaction() as conn:
-            prepared(conn, _clear_case_input_statement).run(conn, chat_id=chat_id, user_id=user_id)
-
-
-def _clear_case_input_statement() -> ClauseElement:
-    """A case's question waiting for the user's answer is dropped (`clear_case_input`)."""
-    return case_inputs.delete().where(
-        (case_inputs.c.chat_id == param("chat_id")) & (case_inputs.c.user_id == param("user_id"))
-    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
 
 from bot.db.base import StoreBase
 from bot.db.engine import as_utc
@@ -32,9 +32,17 @@ from bot.db.tables import (
 )
 
 # Tables holding one person's own state, keyed by their user id (and the chat or team it
-# is in). /forget deletes their rows here in every chat. `pending_imports` comes with the
-# billing-export import; looked up by name so this module works with or without it.
-PERSONAL_TABLES = ("intakes", "case_inputs", "links", "members", "pending_imports", "users")
+# is in). /forget deletes their rows here in every chat.
+PERSONAL_TABLES = ("intakes", "pending_inputs", "links", "members", "users")
+# The questions waiting for the person's answer (`pending_inputs`) are counted, and told,
+# by kind, under the names of the tables they were kept in before revision 0011.
+PENDING_KINDS = {"case_inputs": "case", "pending_imports": "import"}
+# What /forget counts of the person's own state, by the name it is counted under.
+PERSONAL_KINDS = tuple(
+    kind
+    for table in PERSONAL_TABLES
+    for kind in (PENDING_KINDS if table == "pending_inputs" else (table,))
+)
 # What /forget deletes of the user's private team (a private chat is a team of one whose
 # id is the user's id), children before parents.
 PRIVATE_TEAM_TABLES = (
@@ -154,9 +162,7 @@ def forget_plan(user_id: int) -> list[tuple[str, Table, ColumnElement[bool]]]:
     own_accounts = select(accounts.c.id).where(accounts.c.team_id == user_id)
     plan: list[tuple[str, Table, ColumnElement[bool]]] = []
     for name in PERSONAL_TABLES:
-        table = metadata.tables.get(name)
-        if table is None:
-            continue
+        table = metadata.tables[name]
         columns = table.c
         mine: list[ColumnElement[bool]] = [columns.user_id == user_id]
         for key in ("chat_id", "team_id"):
@@ -166,6 +172,12 @@ def forget_plan(user_id: int) -> list[tuple[str, Table, ColumnElement[bool]]]:
         if "case_id" in columns:
             # Rows pointing at a case about to be deleted (they would dangle).
             mine.append(columns.case_id.in_(own_cases))
+        if name == "pending_inputs":
+            plan += [
+                (kind, table, and_(columns.kind == value, or_(*mine)))
+                for kind, value in PENDING_KINDS.items()
+            ]
+            continue
         plan.append((name, table, or_(*mine)))
     plan += [
         (

@@ -94,21 +94,6 @@ transactions = Table(
 Index("ix_transactions_account", transactions.c.account_id, transactions.c.happened_on)
 Index("ix_transactions_fingerprint", transactions.c.account_id, transactions.c.fingerprint)
 
-# An import waiting for an answer (which account, which column): the file stays with
-# Telegram; its id is enough to read it again.
-pending_imports = Table(
-    "pending_imports",
-    metadata,
-    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("file_id", String(255), nullable=False),
-    Column("filename", Text, nullable=False),
-    Column("account_id", Integer),
-    Column("mapping", JSON, nullable=False),
-    Column("question", JSON),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
 # The chat whose export a process is reading (revision 0008): one import at a time per
 # chat across processes. Claimed by a conditional insert, renewed as the import goes on,
 # deleted when it ends; a claim whose process died lapses at `expires_at`.
@@ -285,15 +270,23 @@ members = Table(
 )
 Index("ix_members_username", members.c.team_id, members.c.username)
 
-# A member adding to a case after it was sent (its ticket number, more evidence): what
-# the next message in this chat from this user is for.
-case_inputs = Table(
-    "case_inputs",
+# What the next message (or button) of this user in this chat answers, beside their
+# intake (revision 0011; it replaced `case_inputs` and `pending_imports`): one row per
+# (chat, user) and kind, see bot/db/pending.py for why a kind and not one row in all.
+#   kind "case":   a case sent already waits for its ticket number, more evidence or the
+#                  refunded amount (`what`: ticket, evidence, refund) typed next;
+#   kind "import": an uploaded export waits for an answer (which account, which column):
+#                  `payload` holds the file's Telegram id (enough to read it again), its
+#                  name, the account once known, the columns answered and the question.
+pending_inputs = Table(
+    "pending_inputs",
     metadata,
     Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
     Column("user_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
-    Column("what", String(16), nullable=False),  # ticket, evidence
+    Column("kind", String(16), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE")),
+    Column("what", String(16)),
+    Column("payload", JSON),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -469,3 +470,93 @@ def test_0010_keeps_an_accounts_charges_flags_and_cases(empty_url: str) -> None:
     assert schema.downgrade(engine, "0009") == ("0010", "0009")
     assert kept() == (1, 1, (1, 1))
     engine.dispose()
+
+
+def test_0011_moves_the_waiting_questions_into_one_table_and_back(empty_url: str) -> None:
+    """0011 moves a case's waiting question (`case_inputs`) and an export waiting for an
+    answer (`pending_imports`) into `pending_inputs`, one row of each kind for the same
+    chat and user; downgrading puts each back in its own table, as it was."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0010")
+    now = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=7, kind="private", created_at=now))
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, team_id, owner_user_id, reason, answers, outcome, "
+                "situation, policy_version, status, created_at, updated_at) VALUES (1, 7, 7, "
+                "'duplicate', '{}', 'eligible', 'duplicate_charge', '1', 'sent', :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO case_inputs (chat_id, user_id, case_id, what, created_at) "
+                "VALUES (7, 7, 1, 'ticket', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO pending_imports (chat_id, user_id, file_id, filename, account_id, "
+                "mapping, question, created_at) VALUES (7, 7, 'BQAC-file', 'billing.csv', "
+                "NULL, :mapping, :question, :now)"
+            ),
+            {
+                "mapping": '{"amount": "Amount (USD)"}',
+                "question": '{"field": "date", "candidates": ["Date", "Paid on"]}',
+                "now": now,
+            },
+        )
+
+    assert schema.upgrade(engine, "0011") == ("0010", "0011")
+    assert {"case_inputs", "pending_imports"}.isdisjoint(tables(empty_url))
+    store = Store(engine)
+    assert store.case_input(7, 7) == (1, "ticket")
+    assert store.pending_import(7, 7) == {
+        "file_id": "BQAC-file",
+        "filename": "billing.csv",
+        "account_id": None,
+        "mapping": {"amount": "Amount (USD)"},
+        "question": {"field": "date", "candidates": ["Date", "Paid on"]},
+    }
+    store.save_pending_import(
+        7,
+        7,
+        file_id="BQAC-file",
+        filename="billing.csv",
+        account_id=None,
+        mapping={"amount": "Amount (USD)"},
+        question={"kind": "account"},
+    )
+
+    assert schema.downgrade(engine, "0010") == ("0011", "0010")
+    assert "pending_inputs" not in tables(empty_url)
+    with engine.connect() as conn:
+        case_row = conn.execute(text("SELECT chat_id, user_id, case_id, what FROM case_inputs"))
+        assert [tuple(r) for r in case_row] == [(7, 7, 1, "ticket")]
+        waiting = conn.execute(
+            text(
+                "SELECT chat_id, user_id, file_id, filename, account_id, mapping, question "
+                "FROM pending_imports"
+            )
+        ).one()
+    chat_id, user_id, file_id, filename, account_id, mapping, question = tuple(waiting)
+    assert (chat_id, user_id, file_id, filename, account_id) == (
+        7,
+        7,
+        "BQAC-file",
+        "billing.csv",
+        None,
+    )
+    assert _json(mapping) == {"amount": "Amount (USD)"}
+    assert _json(question) == {"kind": "account"}
+    schema.upgrade(engine)
+    assert store.case_input(7, 7) == (1, "ticket")
+    assert store.pending_import(7, 7) is not None
+    engine.dispose()
+
+
+def _json(value: object) -> object:
+    """A JSON column as read with plain SQL: text on SQLite, decoded by PostgreSQL's driver."""
+    return json.loads(value) if isinstance(value, str) else value

@@ -280,7 +280,6 @@ async def test_forget_deletes_everything_about_the_user_and_nothing_of_the_group
         # (An import's flags and claim need an import with a flag, or one running.)
         if table not in (
             "transactions",
-            "pending_imports",
             "import_flags",
             "import_claims",
             *IMPERSONAL_TABLES,

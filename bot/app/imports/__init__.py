@@ -4,7 +4,7 @@ report, and the charges worth a look.
 - `service`: the import's steps as the transport calls them (`ImportService`): the chat's
   claim, storing the rows, the report and its flags;
 - `questions`: what is asked before the rows can be stored (`ImportQuestions`): which
-  account, which column, the file waiting in `pending_imports` meanwhile;
+  account, which column, the file waiting in `pending_inputs` meanwhile;
 - `charges`: which cases are about which charges.
 
 Their screens are bot/views/import_screens.py.

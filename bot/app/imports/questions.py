@@ -1,5 +1,5 @@
 """What an import asks before its rows can be stored: which account the file is for, and
-which column is which. Meanwhile the file (its Telegram id) waits in `pending_imports`,
+which column is which. Meanwhile the file (its Telegram id) waits in `pending_inputs`,
 across a restart too, with the answers given so far; the screens are
 bot/views/import_screens.py.
 """
@@ -57,7 +57,7 @@ class ImportQuestions:
         """The account to import into, now that the file's title lines are read: the
         saved account the file names; else, for a file that names an account not saved
         here, an offer to save it; for a file that names none, the one saved account, or
-        a question which (the file waits in `pending_imports` meanwhile, across a
+        a question which (the file waits in `pending_inputs` meanwhile, across a
         restart too). [] when no account is saved and the file names none: the caller
         asks for the account's details, and the import goes on once it is saved."""
         if job.chosen:
