@@ -43,12 +43,13 @@ from bot.telegram.handlers import BotData, send_reply
 from bot.telegram.miniapp_auth import InitDataError, MiniAppUser, validate
 from bot.views import i18n, labels
 from bot.views.formats import money
-from bot.views.i18n import N_, _
+from bot.views.i18n import _
 from bot.views.replies import Who, account_label
 from bot.views.stats_screens import ChartData, chart_data, render_chart
 from conversations.cases import CaseStatus
 from conversations.inputs import mask_card_numbers
 from conversations.stats import Period, PeriodKey, compute
+from conversations.texts import N_
 
 log = logging.getLogger(__name__)
 

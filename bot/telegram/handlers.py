@@ -60,13 +60,14 @@ from bot.telegram.membership import Memberships, Standing, standing_of
 from bot.telegram.miniapp_auth import make_init_data
 from bot.views import i18n
 from bot.views.formats import number
-from bot.views.i18n import N_, _, ngettext
-from bot.views.phrases import error_text
+from bot.views.i18n import _, ngettext
+from bot.views.phrases import said
 from bot.views.replies import Button, ButtonResult, Reply, Who
 from bot.views.stats_screens import StatsScreen, render_chart, stats_reply
 from conversations.anomalies import find_anomalies
 from conversations.billing import ChargeRow, ExportError, new_rows
 from conversations.inputs import mask_card_numbers, storable
+from conversations.texts import N_
 
 log = logging.getLogger(__name__)
 
@@ -817,7 +818,7 @@ async def _read_export(
         await send_replies(update, context, replies)
         return
     except ExportError as error:
-        replies = imports.refused(error_text(error))
+        replies = imports.refused(said(error))
     except TelegramError:
         replies = imports.refused(
             _("I couldn't fetch that file from Telegram. Please send it again.")
