@@ -49,7 +49,7 @@ class CaseTexts:
             done=done or "",
             next_ping=track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
             next_rung=self.next_rung(case),
-            chargeback=_(self.policy.warnings.get("chargeback", "")),
+            chargeback=said(self.policy.warnings.get("chargeback", "")),
         )
 
     def ping_reply(self, case: CaseRecord, track: CaseTrack, due: Ping) -> Reply:
