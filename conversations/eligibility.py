@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 from conversations import findings
-from conversations.errors import PolicyText
 from conversations.facts import Facts, Outcome, Verdict
 from conversations.policy import Condition, Policy, Situation
+from conversations.texts import PolicyText
 
 # The charge-age warning is about getting a request in on time, so it goes with
 # the outcomes that send one to TikTok; a "not refundable" answer would only be

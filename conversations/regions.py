@@ -15,7 +15,7 @@ import unicodedata
 
 from babel import Locale, UnknownLocaleError
 
-from conversations.errors import N_, InputError
+from conversations.texts import N_, InputError
 
 # The languages the bot speaks (bot/views/i18n.py LANGUAGES); names in these are always read.
 SPOKEN = ("en", "ru", "es", "pt_BR", "id")

@@ -7,8 +7,8 @@ a signature has no business holding one), and what is kept is cleaned like free 
 
 from __future__ import annotations
 
-from conversations.errors import N_, InputError
 from conversations.inputs import clean_text, contains_card_number
+from conversations.texts import N_, InputError
 
 MAX_SIGNATURE = 120  # a name, a role and an email or phone fit easily
 

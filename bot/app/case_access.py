@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.db.records import CaseRecord
 from bot.db.store import Store
-from bot.views.i18n import N_
 from bot.views.replies import Who
+from conversations.texts import N_
 
 NOT_ALLOWED = N_("Only the case's owner, its assignee or a group admin can do that.")
 

@@ -15,12 +15,12 @@ from bot.views import case_screens, i18n
 from bot.views.case_actions import CaseAction
 from bot.views.formats import money
 from bot.views.i18n import _
-from bot.views.phrases import error_text
+from bot.views.phrases import said
 from bot.views.rendering import Renderer
 from bot.views.replies import ButtonResult, Reply, Who
-from conversations.errors import InputError
 from conversations.inputs import mask_card_numbers, parse_ticket
 from conversations.money import parse_amount
+from conversations.texts import InputError
 
 
 class CaseInputs:
@@ -80,7 +80,7 @@ class CaseInputs:
         try:
             ticket = parse_ticket(text)
         except InputError as error:
-            return [Reply(f"⚠️ {html.escape(error_text(error))}", force_reply=who.in_group)]
+            return [Reply(f"⚠️ {html.escape(said(error))}", force_reply=who.in_group)]
         self.store.set_case_ticket(case.id, who.user_id, ticket, now)
         self.store.clear_case_input(who.chat_id, who.user_id)
         case = self.store.get_case_any(case.id) or case
@@ -104,7 +104,7 @@ class CaseInputs:
         try:
             amount = parse_amount(text, currency, i18n.current(), ask_when_unclear=True)
         except InputError as error:
-            return [Reply(f"⚠️ {html.escape(error_text(error))}", force_reply=who.in_group)]
+            return [Reply(f"⚠️ {html.escape(said(error))}", force_reply=who.in_group)]
         shown = money(amount.amount, amount.currency)
         self.store.set_refunded_amount(
             case.id, who.user_id, str(amount.amount), amount.currency, shown, now

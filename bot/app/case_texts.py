@@ -14,7 +14,7 @@ from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views import case_screens, i18n, labels
 from bot.views.i18n import _
-from bot.views.phrases import error_text
+from bot.views.phrases import said
 from bot.views.rendering import Renderer, SupportMessage
 from bot.views.replies import ButtonResult, Reply, Who
 from conversations.answers import IntakeAnswers
@@ -49,7 +49,7 @@ class CaseTexts:
             done=done or "",
             next_ping=track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
             next_rung=self.next_rung(case),
-            chargeback=_(self.policy.warnings.get("chargeback", "")),
+            chargeback=said(self.policy.warnings.get("chargeback", "")),
         )
 
     def ping_reply(self, case: CaseRecord, track: CaseTrack, due: Ping) -> Reply:
@@ -75,7 +75,7 @@ class CaseTexts:
         try:
             fire(preview, "follow_up", self.clock(), who.user_id, self.prefs.schedule(case.team_id))
         except CaseError as error:
-            return ButtonResult(error_text(error), [self.case_card(case, track)])
+            return ButtonResult(said(error), [self.case_card(case, track)])
         return preview
 
     def escalation(

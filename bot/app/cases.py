@@ -21,7 +21,7 @@ from bot.views import callbacks, i18n
 from bot.views.callbacks import Kind
 from bot.views.case_actions import ACTIONS, CaseAction, InLanguage
 from bot.views.i18n import _
-from bot.views.phrases import error_text
+from bot.views.phrases import said
 from bot.views.replies import ButtonResult, Reply, Who
 from conversations.cases import CaseError, CaseTrack, fire
 from conversations.inputs import whole_number
@@ -153,7 +153,7 @@ class CaseButtons:
             if current is not None and current.version != case.version:
                 # The other press committed between reading the case and its track.
                 return self._changed_meanwhile(who, current)
-            return ButtonResult(error_text(error), [self.texts.case_card(case, track)])
+            return ButtonResult(said(error), [self.texts.case_card(case, track)])
         if not self.store.save_track(case.id, case.team_id, track, version=case.version):
             return self._changed_meanwhile(who, case)
         case = self.store.get_case(case.team_id, case.id) or case

@@ -16,13 +16,13 @@ from bot.views import callbacks, i18n
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.i18n import _
 from bot.views.intake_screens import PICKABLE
-from bot.views.phrases import error_text
+from bot.views.phrases import said
 from bot.views.replies import ButtonResult, Reply, Who
 from conversations.cases import CaseStatus
-from conversations.errors import InputError
 from conversations.facts import ChargeStatus
 from conversations.inputs import whole_number
 from conversations.intake import Intake, Note, Step, attached
+from conversations.texts import InputError
 
 # The intake's buttons beside a typed question (Back, Cancel, Skip, "Pick from imported
 # charges"): they move around the question rather than answer it.
@@ -73,7 +73,7 @@ class IntakeButtons:
             with attached(row.intake):
                 return self.apply(row, who, pressed.action, pressed.value)
         except InputError as error:
-            return ButtonResult(None, [self.questions.ask(row, who, error=error_text(error))])
+            return ButtonResult(None, [self.questions.ask(row, who, error=said(error))])
 
     def apply(self, row: IntakeRow, who: Who, action: str, value: str) -> ButtonResult:
         """One of the intake's buttons, pressed at the step it was shown at."""

@@ -15,7 +15,7 @@ from bot.app.imports import ImportService
 from bot.db.records import IntakeRow, new_token
 from bot.db.store import Store
 from bot.views.formats import money
-from bot.views.i18n import N_, _
+from bot.views.i18n import _
 from bot.views.intake_screens import Asking
 from bot.views.policy_texts import PolicyTexts
 from bot.views.rendering import Renderer
@@ -24,6 +24,7 @@ from conversations.facts import ChargeStatus, Reason
 from conversations.findings import NearbyCharge
 from conversations.intake import Intake
 from conversations.policy import Policy
+from conversations.texts import N_
 
 # In the intake's answers while the review screen waits for a typed signature.
 SIGNING = "_signing"

@@ -21,10 +21,10 @@ from bot.db.records import IntakeRow
 from bot.views import i18n, intake_screens, labels
 from bot.views.i18n import _
 from bot.views.intake_screens import PICKABLE
-from bot.views.phrases import error_text
+from bot.views.phrases import said
 from bot.views.replies import Reply, Who
-from conversations.errors import InputError
 from conversations.intake import CHOICES_WITH_TYPING, SPECS, Kind, Note, Step, attached
+from conversations.texts import InputError
 
 # How long a group's "answer in private" link stays usable.
 LINK_LIFETIME = timedelta(days=2)
@@ -125,7 +125,7 @@ class IntakeInputs:
                 today = self.ctx.today(who, team_of(row, who))
                 notes = intake.submit_text(text, today, locale=i18n.current())
         except InputError as error:
-            return [ask(row, who, error=error_text(error))]
+            return [ask(row, who, error=said(error))]
         return self.questions.after_change(row, who, notes, previous=step)
 
     def _command(self, row: IntakeRow, who: Who, text: str) -> list[Reply] | None:
@@ -186,7 +186,7 @@ class IntakeInputs:
         try:
             count, warn_card = intake.add_evidence(file_id, kind, caption, name)
         except InputError as error:
-            return [self.questions.ask(row, who, error=error_text(error))]
+            return [self.questions.ask(row, who, error=said(error))]
         store = self.ctx.store
         store.save_intake(who.chat_id, who.user_id, row)
         if row.case_id is not None:

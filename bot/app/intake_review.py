@@ -25,16 +25,16 @@ from bot.app.intake_common import (
 )
 from bot.db.records import CaseRecord, IntakeRow
 from bot.views import i18n, labels, review_screens
-from bot.views.phrases import error_text
+from bot.views.phrases import said
 from bot.views.rendering import SupportMessage
 from bot.views.replies import Reply, Who
 from conversations.answers import IntakeAnswers
 from conversations.eligibility import assess
-from conversations.errors import InputError
 from conversations.facts import Reason, Verdict
 from conversations.findings import others_near_pair, raised_promptly
 from conversations.intake import Intake
 from conversations.signatures import parse_signature
+from conversations.texts import InputError
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ class Review:
                 raise InputError("That's too long for a signature — a name and an email will do.")
             signature = parse_signature(text)
         except InputError as error:
-            return [self.signature_question(row, who, error=error_text(error))]
+            return [self.signature_question(row, who, error=said(error))]
         store.set_signature(who.user_id, signature, self.ctx.clock())
         bump(row)
         signed = self.ctx.reply("signature_saved", signature=signature)

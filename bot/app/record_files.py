@@ -15,12 +15,13 @@ from typing import Any
 from bot.db.records import CaseRecord
 from bot.views import i18n, labels
 from bot.views.formats import long_date, money, short_date
-from bot.views.i18n import N_, Words, _
+from bot.views.i18n import Words, _
 from bot.views.rendering import totals
 from conversations.answers import Charge
 from conversations.cases import SYSTEM_ACTOR
 from conversations.intake import REASONS_ABOUT_THE_BALANCE, Step
 from conversations.regions import region_name
+from conversations.texts import N_
 
 # cases.csv's column names in English (`cases_csv` writes them in the reader's language; the
 # values stay machine-readable: ISO dates, plain decimal amounts, numeric ids).

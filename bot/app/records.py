@@ -37,13 +37,14 @@ from bot.db.records import CaseEvent, CaseRecord
 from bot.db.store import Store
 from bot.views import labels
 from bot.views.formats import short_date
-from bot.views.i18n import N_, _, ngettext
+from bot.views.i18n import _, ngettext
+from bot.views.phrases import said
 from bot.views.policy_texts import PolicyTexts
 from bot.views.rendering import Renderer
 from bot.views.replies import Button, ButtonResult, Document, Reply, Who
-from conversations.errors import NP_
 from conversations.inputs import whole_number
 from conversations.policy import Policy, Situation
+from conversations.texts import N_, NP_
 
 if TYPE_CHECKING:
     from bot.app.intake import RefundService
@@ -267,7 +268,7 @@ class RecordsService:
 
     def _in_words(self, situation: Situation) -> Situation:
         """The rulebook entry with its texts in the reader's language."""
-        text = self.policy_texts.text
+        text = said
         return dataclasses.replace(
             situation,
             title=text(situation.title),

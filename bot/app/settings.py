@@ -11,12 +11,12 @@ from bot.db.store import Store
 from bot.views import callbacks, settings_screens
 from bot.views.callbacks import Kind
 from bot.views.i18n import _, ngettext
-from bot.views.phrases import error_text
+from bot.views.phrases import said
 from bot.views.rendering import Renderer
 from bot.views.replies import ButtonResult, Reply, Who
-from conversations.errors import InputError
 from conversations.inputs import whole_number
 from conversations.signatures import parse_signature
+from conversations.texts import InputError
 from conversations.zones import parse_quiet_hours, zone_named
 
 # The common choices under each setting's button; anything else is typed
@@ -125,7 +125,7 @@ class Settings:
             try:
                 signature = parse_signature(value)
             except InputError as error:
-                raise ValueError(error_text(error)) from error
+                raise ValueError(said(error)) from error
             self.store.set_signature(who.user_id, signature, self.clock())
             return
         if key == "copy" and who.in_group:

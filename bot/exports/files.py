@@ -29,7 +29,7 @@ from conversations.billing.model import (
     RowSource,
     too_many_rows,
 )
-from conversations.errors import N_
+from conversations.texts import N_
 
 # --- messages ---------------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ from bot.db.store import Store
 from bot.telegram.miniapp_auth import MiniAppUser
 from bot.views import labels
 from bot.views.formats import money
-from bot.views.i18n import N_, _
+from bot.views.i18n import _
 from bot.views.replies import Who, account_label
 from conversations.cases import CaseStatus
+from conversations.texts import N_
 
 # A team's newest cases the board shows at first, and how many more each "Show older
 # cases" adds (the chat's /cases shows 20); at most BOARD_MOST_PAGES pages.

@@ -12,8 +12,9 @@ from enum import StrEnum, unique
 
 from bot.views import callbacks
 from bot.views.callbacks import Kind
-from bot.views.i18n import N_, _
+from bot.views.i18n import _
 from conversations.cases import CaseStatus
+from conversations.texts import N_
 
 
 @unique

@@ -1,12 +1,25 @@
-"""The bot's languages: which ones exist, their gettext catalogues, and the language of
-the text being rendered right now.
+"""The bot's languages, and its one way to translate.
 
-Catalogues are the `.po` files under `locales/` (`locales/<code>/LC_MESSAGES/messages.po`),
-read with Babel once per language and kept in memory: nothing binary is committed and
-nothing is read per message. The language being rendered is a context variable, set by
-`speaking(code)` around one update's work (or one reminder's), so the Python texts
-(`_`, `ngettext`, the `Words` tables) and the templates all follow it without passing a
-language through every call.
+How a text reaches a reader in their language (the one mechanism, for every text):
+
+- **The catalogue is the only source of translations**: gettext, keyed by the English text,
+  read with Babel from `locales/<code>/LC_MESSAGES/messages.po` (once per language, kept in
+  memory: nothing binary is committed, nothing is read per message). English needs none.
+- **Texts are written in English and marked where they are written**, so `pybabel extract`
+  (babel.cfg, scripts/extract_messages.sh) finds every one: in Python with the one `N_` /
+  `NP_` of `conversations.texts` (the domain and the adapter alike), `_`/`ngettext` here for
+  a text translated on the spot, in templates with jinja2's i18n extension (`{% trans %}`,
+  `_()`), and the policy data's texts by `bot.views.i18n_extract`.
+- **The domain never translates.** It keeps its texts in English as a `Phrase` (its template,
+  plural and params; a `PolicyText` is one with the policy's ``{placeholders}``; an
+  `InputError` carries one as `error.phrase`). The adapter shows each through **one
+  function, `bot.views.phrases.said`**: called from Python, and the `said` filter in
+  templates. It looks the template up here and writes the amounts and dates inside the
+  reader's way.
+- **The language is the one being rendered now**: a context variable, set by
+  `speaking(code)` around one update's work (or one reminder's), so `_`, `ngettext`, `said`,
+  the `Words` tables and the templates all follow it without a language passed through every
+  call.
 """
 
 from __future__ import annotations
@@ -163,12 +176,6 @@ def message_switch(shown_in: str) -> tuple[str, str] | None:
     }
 
 
-def N_(message: str) -> str:
-    """Mark `message` for the catalogue without translating it here: it is translated
-    where it is shown (tables of labels built at import time)."""
-    return message
-
-
 def babel_locale() -> str:
     """The Babel locale of the current language."""
     return _current.get()
@@ -176,7 +183,15 @@ def babel_locale() -> str:
 
 class Words(Mapping[str, str]):
     """A table of labels written in English (marked with `N_`) that reads in the current
-    language: `REASONS[code]` is the label as the person reading it should see it."""
+    language: `REASONS[code]` is the label as the person reading it should see it.
+
+    Only a view over `gettext`, the catalogue's look-up, done when a label is read: no
+    translations of its own. Kept as a mapping rather than plain tables translated at each
+    use because the tables are handed whole to templates and screens (`status_words`,
+    `billing_words`, the choices of a question) that index them by code: a plain table would
+    need a `_()` at each of those ~40 look-ups, in Python and in templates alike, and one
+    forgotten would show English.
+    """
 
     def __init__(self, english: Mapping[str, str]) -> None:
         self.english = dict(english)

@@ -10,12 +10,13 @@ from typing import Any
 
 from bot.views import callbacks
 from bot.views.callbacks import Kind
-from bot.views.i18n import N_, Words, _
+from bot.views.i18n import Words, _
 from bot.views.phrases import said
 from bot.views.rendering import Renderer
 from bot.views.replies import Button, Reply, account_label
 from conversations.anomalies import Flag
 from conversations.billing import FAILED, FIELDS, REQUIRED_FIELDS, ColumnQuestion, ImportReport
+from conversations.texts import N_
 
 MAX_SKIPPED_SHOWN = 5
 MAX_FAILED_SHOWN = 5

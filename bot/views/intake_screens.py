@@ -15,12 +15,13 @@ from typing import Any
 from bot.views import callbacks, i18n, labels
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.formats import money, month_name, short_date
-from bot.views.i18n import N_, _
+from bot.views.i18n import _
 from bot.views.rendering import Renderer
 from bot.views.replies import Button, Reply, Who, account_label, in_rows
 from conversations.facts import ChargeStatus
 from conversations.intake import Intake, Kind, Note, Step
 from conversations.regions import COMMON_REGIONS, region_name
+from conversations.texts import N_
 
 # The steps whose question can be answered by picking an imported charge.
 PICKABLE = (Step.CHARGE_DATE, Step.OTHER_CHARGE)

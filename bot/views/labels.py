@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.views.i18n import N_, Words, gettext
+from bot.views.i18n import Words, gettext
 from conversations.facts import (
     AccountStatus,
     AddedBalance,
@@ -16,6 +16,7 @@ from conversations.facts import (
     Want,
 )
 from conversations.intake import Step
+from conversations.texts import N_
 
 REASONS = Words(
     {

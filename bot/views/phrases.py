@@ -1,70 +1,55 @@
-"""The domain's texts in the reader's language: an `InputError`'s message, a `Phrase` and a
-`PolicyText` (kept in English by `conversations/`, with their templates and values)
-translated through the catalogue of `bot.views.i18n`, the amounts and dates inside them
-written the reader's way (`bot.views.formats`)."""
+"""`said`: the one function that shows a text the domain keeps in English (a `Phrase`, a
+`PolicyText`, an `InputError`'s phrase, a `Shown` value) in the reader's language — through
+the catalogue of `bot.views.i18n`, keyed by the English template, with the amounts and dates
+inside written the reader's way (`bot.views.formats`). Python code calls it, and templates
+use it as the `said` filter."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 
 from bot.views import formats, i18n
-from conversations.errors import InputError, Phrase, PolicyText, Shown
-
-
-def error_text(error: InputError) -> str:
-    """A domain error's message in the current language (the catalogue is keyed by the
-    English text before its values were filled in)."""
-    return _translated(error.template, error.plural, error.params)
+from conversations.texts import InputError, Phrase, Shown
 
 
 def said(text: object) -> str:
-    """A text the domain keeps in English (a `Phrase`, e.g. an import's skipped-line reason
-    or a flag's explanation) in the current language; any other text as it is."""
-    if isinstance(text, Phrase):
-        shown = _translated(text.template, text.plural, text.params)
-        if text.first_sentence:
-            end = shown.find(". ")
-            return shown if end < 0 else shown[: end + 1]
-        return shown
-    if isinstance(text, PolicyText):
-        return policy_text(text)
+    """A text the domain keeps in English (a `Phrase` or `PolicyText`, e.g. an import's
+    skipped-line reason, a flag's explanation or a verdict's reason; an `InputError`'s
+    message; a `Shown` amount or date) in the current language; any other text as it is."""
     if isinstance(text, InputError):
-        return error_text(text)
+        text = text.phrase
+    if isinstance(text, Phrase):
+        return _translated(text)
     if isinstance(text, Shown):
         return _local(text)
     return str(text)
 
 
-def policy_text(text: PolicyText) -> str:
-    """A text of the policy data in the current language: the text as written in
-    policy.toml (the catalogue's key) translated, with the same values filled in."""
-    if i18n.current() == i18n.DEFAULT_LANGUAGE or not text:
-        return text
-    translated = i18n.gettext(text.template)
-    if not text.params:
-        return translated
-    try:
-        return translated.format_map(text.params)
-    except (KeyError, IndexError, ValueError):
-        # A translation that broke a placeholder: the English text says it correctly.
-        return text
-
-
-def _translated(template: str, plural: str | None, params: Mapping[str, object]) -> str:
-    if i18n.current() == i18n.DEFAULT_LANGUAGE:
-        # English: the template as written, values as the domain wrote them.
-        if plural is not None and params.get("count") != 1:
-            template = plural
-        return template % params if params else template
-    if plural is not None:
-        count = params.get("count")
-        text = i18n.ngettext(template, plural, count if isinstance(count, int) else 2)
+def _translated(phrase: Phrase) -> str:
+    if i18n.current() == i18n.DEFAULT_LANGUAGE or not phrase:
+        # English: the phrase is its English text, values as the domain wrote them.
+        return str(phrase)
+    if phrase.plural is not None:
+        count = phrase.params.get("count")
+        template = i18n.ngettext(
+            phrase.template, phrase.plural, count if isinstance(count, int) else 2
+        )
     else:
-        text = i18n.gettext(template)
-    if not params:
-        return text
-    return text % {key: said(value) for key, value in params.items()}
+        template = i18n.gettext(phrase.template)
+    if phrase.params:
+        values = {
+            key: said(value) if isinstance(value, Phrase | Shown | InputError) else value
+            for key, value in phrase.params.items()
+        }
+        try:
+            template = phrase.filled(template, values)
+        except (KeyError, IndexError, ValueError, TypeError):
+            # A translation that broke a placeholder: the English text says it correctly.
+            return str(phrase)
+    if phrase.first_sentence:
+        end = template.find(". ")
+        return template if end < 0 else template[: end + 1]
+    return template
 
 
 def _local(value: Shown) -> str:

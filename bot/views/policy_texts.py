@@ -1,10 +1,10 @@
 """The verdict texts of the policy data, in the reader's language.
 
 The domain words a verdict in English, with the policy's numbers already filled in; each
-text is a `PolicyText` that also carries the text as written in the policy (the
-catalogue's key) and the numbers filled into it, so the translation is looked up by that
-and filled in with the same numbers (`bot.views.phrases.policy_text`). Texts that are no
-`PolicyText` (a source without a title, shown by its key) are shown as they are.
+text is a `PolicyText` (a `Phrase`) that also carries the text as written in the policy (the
+catalogue's key) and the numbers filled into it, so `bot.views.phrases.said` shows it
+translated with the same numbers. Texts that are no `PolicyText` (a source without a title,
+shown by its key) are shown as they are.
 """
 
 from __future__ import annotations
@@ -12,23 +12,16 @@ from __future__ import annotations
 import dataclasses
 
 from bot.views.i18n import DEFAULT_LANGUAGE, current
-from bot.views.phrases import policy_text
-from conversations.errors import PolicyText
+from bot.views.phrases import said
 from conversations.facts import Verdict
 from conversations.policy import Policy
 
 
 class PolicyTexts:
-    """Translates the texts of verdicts given by one policy."""
+    """Shows the verdicts given by one policy (its source pages' names) translated."""
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-
-    def text(self, english: str) -> str:
-        """`english` (a verdict text as the domain gave it) in the current language."""
-        if isinstance(english, PolicyText):
-            return policy_text(english)
-        return english
 
     def pages(self, verdict: Verdict) -> list[tuple[str, str | None]]:
         """The verdict's sources as an advertiser reads them: each page's name in the
@@ -36,7 +29,7 @@ class PolicyTexts:
         shown = []
         for key in verdict.sources:
             title, link = self.policy.page(key)
-            shown.append((self.text(title), link))
+            shown.append((said(title), link))
         return shown
 
     def verdict(self, verdict: Verdict) -> Verdict:
@@ -45,10 +38,10 @@ class PolicyTexts:
             return verdict
         return dataclasses.replace(
             verdict,
-            title=self.text(verdict.title),
-            reasons=tuple(self.text(line) for line in verdict.reasons),
-            where=self.text(verdict.where),
-            instead=self.text(verdict.instead) if verdict.instead else verdict.instead,
-            warnings=tuple(self.text(line) for line in verdict.warnings),
-            regional_notes=tuple(self.text(line) for line in verdict.regional_notes),
+            title=said(verdict.title),
+            reasons=tuple(said(line) for line in verdict.reasons),
+            where=said(verdict.where),
+            instead=said(verdict.instead) if verdict.instead else verdict.instead,
+            warnings=tuple(said(line) for line in verdict.warnings),
+            regional_notes=tuple(said(line) for line in verdict.regional_notes),
         )

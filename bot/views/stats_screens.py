@@ -20,10 +20,11 @@ from babel.numbers import format_decimal, format_percent
 from bot.views import callbacks, i18n, labels
 from bot.views.callbacks import Kind
 from bot.views.formats import money, number
-from bot.views.i18n import N_, _
+from bot.views.i18n import _
 from bot.views.rendering import Renderer
 from bot.views.replies import Button, Document, Reply, in_rows
 from conversations.stats import PeriodKey, Stats
+from conversations.texts import N_
 
 PERIOD_WORDS: dict[PeriodKey, str] = {
     PeriodKey.DAYS_30: N_("Last 30 days"),

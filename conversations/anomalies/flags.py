@@ -9,8 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from conversations.billing import ChargeRow
-from conversations.errors import NP_, Phrase, Shown, joined
 from conversations.policy import Policy
+from conversations.texts import NP_, Phrase, Shown, joined
 
 DUPLICATE_CHARGE = "duplicate_charge"
 VERIFICATION_NOT_REVERSED = "verification_not_reversed"
@@ -23,7 +23,7 @@ class Flag:
 
     rule: str  # DUPLICATE_CHARGE, VERIFICATION_NOT_REVERSED or CHARGED_AFTER_PAUSE
     rows: tuple[ChargeRow, ...]  # in time order
-    # Plain words for the advertiser, in English; a `Phrase` (conversations/errors.py) the
+    # Plain words for the advertiser, in English; a `Phrase` (conversations/texts.py) the
     # adapter shows in the reader's language.
     explanation: str
     source_keys: tuple[str, ...]  # keys of Policy.sources, e.g. ("T5", "T6")

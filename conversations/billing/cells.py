@@ -21,9 +21,9 @@ from conversations.billing.model import (
     Row,
 )
 from conversations.currencies import minor_digits
-from conversations.errors import InputError, Phrase
 from conversations.inputs import mask_card_numbers
 from conversations.money import MAX_AMOUNT, NoCurrency, ZeroAmount, parse_amount, plain_amount
+from conversations.texts import InputError, Phrase
 
 
 class _RowProblem(Exception):
@@ -119,7 +119,7 @@ def _text_amount(text: str, currency: str | None, stated: str | None) -> tuple[D
             Phrase(
                 "Couldn't read the amount “%(text)s”: %(why)s",
                 text=_shown(text),
-                why=Phrase.of_error(error, first_sentence=True),
+                why=error.phrase.first_sentence_only(),
             )
         ) from None
     if stated is not None and money.currency != stated:

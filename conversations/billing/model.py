@@ -11,7 +11,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
-from conversations.errors import N_, InputError, Phrase
+from conversations.texts import N_, InputError, Phrase
 
 # --- the public types ------------------------------------------------------------------
 
@@ -99,7 +99,7 @@ class Skipped:
     """A line that was not read as a charge, and why, in words for a person."""
 
     line: int
-    reason: str  # a `Phrase` (conversations/errors.py): English, translated where shown
+    reason: str  # a `Phrase` (conversations/texts.py): English, translated where shown
 
 
 @dataclass(frozen=True)

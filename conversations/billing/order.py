@@ -17,7 +17,7 @@ from conversations.billing.model import (
     ColumnQuestion,
     Skipped,
 )
-from conversations.errors import Phrase
+from conversations.texts import Phrase
 
 
 @dataclass(slots=True)

@@ -56,7 +56,7 @@ from conversations.billing.model import (
 from conversations.billing.order import Pending, date_order, settled
 from conversations.billing.times import _read_time
 from conversations.billing.title import ExportTitle, _read_title
-from conversations.errors import N_, Phrase
+from conversations.texts import N_, Phrase
 
 
 class _Reader:

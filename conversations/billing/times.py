@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from conversations.billing.cells import _RowProblem, _shown, _text
 from conversations.billing.headers import _OFFSET_TEXT, _offset
 from conversations.dates import ISO_DATE, NUMERIC_DATE, full_year, month_number
-from conversations.errors import Phrase
+from conversations.texts import Phrase
 
 # A row's time: a datetime, or a numeric date's (day-first, month-first) readings when they
 # differ — either may be impossible (None) — decided per file once every row is read.

@@ -8,8 +8,8 @@ from typing import Any
 
 from transitions import Machine
 
-from conversations.errors import N_, InputError
 from conversations.machines import SharedMachine
+from conversations.texts import N_, InputError
 
 
 class CaseStatus(StrEnum):

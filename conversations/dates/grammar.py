@@ -11,7 +11,7 @@ from datetime import date, time, timedelta
 
 from conversations.dates.words import _ENGLISH, _FILLER, _fold, _Rules
 from conversations.dates.workdays import days_between
-from conversations.errors import N_, InputError
+from conversations.texts import N_, InputError
 
 _MAX_TEXT = 60  # nobody types a 60-character date; keeps regexes cheap on pasted junk
 _ORDINAL = r"(?:st|nd|rd|th)?"
@@ -205,7 +205,7 @@ def _readings(text: str, today: date, rules: _Rules) -> list[tuple[int, int, int
     try:
         return _readings_of(text, today, rules)
     except InputError as problem:
-        if problem.template != _UNREADABLE:
+        if problem.phrase.template != _UNREADABLE:
             raise
         words = text.split()
         for start in range(1, len(words)):

@@ -22,7 +22,7 @@ from conversations.dates.grammar import (
     _take_time,
 )
 from conversations.dates.words import _fold, _Rules, _rules
-from conversations.errors import N_, InputError
+from conversations.texts import N_, InputError
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def parse_when(
             first_problem = first_problem or problem
     if not valid:
         if first_problem is not None:
-            raise InputError(first_problem.template, **first_problem.params)
+            raise InputError(first_problem.phrase)
         raise InputError(_IMPOSSIBLE)
     if len(valid) == 1:
         return valid[0]

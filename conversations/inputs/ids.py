@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from conversations.errors import N_, NP_, InputError
 from conversations.inputs.cards import (
     _CARD_MAX,
     _CARD_MIN,
@@ -19,6 +18,7 @@ from conversations.inputs.cards import (
     mask_card_numbers,
 )
 from conversations.inputs.text import _visible
+from conversations.texts import N_, NP_, InputError
 
 _MAX_CAMPAIGNS = 50
 _SHOWN_ITEM = 20  # how much of a bad campaign ID to quote back

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from conversations.errors import N_, InputError
 from conversations.inputs.cards import mask_card_numbers
+from conversations.texts import N_, InputError
 
 _ZWJ, _ZWNJ = "\u200d", "\u200c"
 _TAG_BASE = "\U0001f3f4"  # waving black flag: subdivision flags follow it with tag characters

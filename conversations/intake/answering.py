@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from conversations.dates import Ambiguous, When, parse_after, parse_when
-from conversations.errors import InputError
 from conversations.inputs import contains_card_number, whole_number
 from conversations.intake.core import IntakeCore
 from conversations.intake.parsing import (
@@ -28,6 +27,7 @@ from conversations.intake.steps import (
     Note,
     Step,
 )
+from conversations.texts import InputError
 
 
 class Answering(IntakeCore):

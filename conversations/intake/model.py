@@ -21,7 +21,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from conversations.errors import InputError
 from conversations.facts import Facts
 from conversations.intake.answering import Answering
 from conversations.intake.machine import MACHINE, next_step
@@ -39,6 +38,7 @@ from conversations.intake.steps import (
     Step,
 )
 from conversations.machines import attached as attach_model
+from conversations.texts import InputError
 
 
 @dataclass(eq=False)  # identity equality: the machine finds its models with ==

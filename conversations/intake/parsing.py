@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from conversations.dates import When
-from conversations.errors import InputError
 from conversations.facts import (
     AccountStatus,
     AddedBalance,
@@ -36,6 +35,7 @@ from conversations.inputs import (
 from conversations.intake.steps import KNOWN_CURRENCIES, Note, Step
 from conversations.money import parse_amount
 from conversations.regions import parse_region
+from conversations.texts import InputError
 
 
 def _parse_account_id(answers: dict[str, Any], text: str) -> list[Note]:

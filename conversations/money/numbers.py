@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from conversations.errors import N_, InputError
+from conversations.texts import N_, InputError
 
 # Anything bigger is almost certainly a typo (an ID pasted into the amount, an extra zero).
 MAX_AMOUNT = Decimal(100_000_000)

@@ -8,7 +8,6 @@ import unicodedata
 from decimal import Decimal
 
 from conversations.currencies import minor_digits
-from conversations.errors import N_, InputError
 from conversations.facts import Money
 from conversations.money.numbers import (
     _EMPTY,
@@ -28,6 +27,7 @@ from conversations.money.numbers import (
     _read_number,
 )
 from conversations.money.words import _currencies_in, _Style, _style
+from conversations.texts import N_, InputError
 
 # Nobody types a 100-character amount; a cap keeps the regexes cheap on pasted junk.
 _MAX_TEXT = 100

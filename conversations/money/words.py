@@ -10,8 +10,8 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_decimal_symbol, list_currencies
 
-from conversations.errors import N_, InputError
 from conversations.money.numbers import _LETTERS, _MINUS, _NEGATIVE, _UNREADABLE
+from conversations.texts import N_, InputError
 
 # Symbols and prefixes, matched case-insensitively before plain letter runs, longest first so
 # that "US$" wins over "$". "$" and "¥" are read as USD and JPY: the most common meaning for

@@ -11,7 +11,6 @@ from dataclasses import fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from conversations.errors import PolicyText
 from conversations.policy.entries import _EntryReader
 from conversations.policy.model import (
     DEFAULT_POLICY_PATH,
@@ -21,6 +20,7 @@ from conversations.policy.model import (
     PolicyError,
     Timing,
 )
+from conversations.texts import PolicyText
 
 _TOP_KEYS = frozenset(
     {

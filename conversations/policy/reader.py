@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import NoReturn
 
-from conversations.errors import PolicyText
 from conversations.policy.model import PolicyError
+from conversations.texts import PolicyText
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 

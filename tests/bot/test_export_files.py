@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot.exports import parse_export
 from conversations.billing import ExportError, ImportReport
-from conversations.errors import InputError
+from conversations.texts import InputError
 from tests.conversations.test_billing import HEADER, parse_text, read
 from tests.helpers import assert_cheap, read_in_child
 

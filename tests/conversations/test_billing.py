@@ -36,8 +36,8 @@ from conversations.billing import (
     read_export,
     read_title,
 )
-from conversations.errors import InputError
 from conversations.money import parse_amount
+from conversations.texts import InputError
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 HEADER = "Time,Payment method,Document number,Status,Amount,Currency,Type\n"

@@ -29,8 +29,8 @@ from conversations.cases import (
     ping_for,
     ping_time,
 )
-from conversations.errors import InputError
 from conversations.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
+from conversations.texts import InputError
 
 S = CaseStatus
 USER = 42

@@ -12,8 +12,8 @@ from bot.exports import parse_export
 from bot.views import i18n
 from bot.views.formats import money
 from conversations.currencies import CURRENCIES_PATH, example_amount, minor_digits
-from conversations.errors import InputError
 from conversations.money import parse_amount
+from conversations.texts import InputError
 
 WHOLE_UNITS = ["IDR", "JPY", "KRW", "VND", "CLP", "HUF", "TWD", "ISK"]
 

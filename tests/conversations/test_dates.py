@@ -19,7 +19,7 @@ from conversations.dates import (
     parse_after,
     parse_when,
 )
-from conversations.errors import InputError
+from conversations.texts import InputError
 
 TODAY = date(2026, 11, 26)  # a Thursday
 

@@ -17,7 +17,6 @@ from conversations.eligibility import (
     charge_age_warning,
     first_matching_situation,
 )
-from conversations.errors import PolicyText
 from conversations.facts import (
     AccountStatus,
     AddedBalance,
@@ -34,6 +33,7 @@ from conversations.facts import (
 )
 from conversations.findings import NearbyCharge, others_near_pair, raised_promptly
 from conversations.policy import Policy, load_policy
+from conversations.texts import PolicyText
 
 TODAY = date(2026, 11, 26)
 CATCH_ALL = "something_else"

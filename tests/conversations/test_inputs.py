@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversations.errors import InputError
 from conversations.inputs import (
     clean_text,
     contains_card_number,
@@ -25,6 +24,7 @@ from conversations.inputs import (
     storable,
     whole_number,
 )
+from conversations.texts import InputError
 
 ADVERTISER_ID = "7012345678901234567"  # 19 digits, fails the Luhn check
 VISA = "4111111111111111"  # the classic Luhn-valid test number

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from conversations.errors import InputError
 from conversations.facts import AccountStatus, Appeal, Billing, PaidVia, Reason, SpendAfterPause
 from conversations.intake import (
     ACCOUNT_STEPS,
@@ -18,6 +17,7 @@ from conversations.intake import (
     Step,
     attached,
 )
+from conversations.texts import InputError
 
 TODAY = date(2026, 11, 26)
 ACCOUNT = {

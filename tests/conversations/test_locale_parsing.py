@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from conversations.dates import Ambiguous, When, parse_when
-from conversations.errors import InputError
 from conversations.facts import Money
 from conversations.money import parse_amount
+from conversations.texts import InputError
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversations.errors import InputError
 from conversations.facts import Money
 from conversations.money import (
     MAX_AMOUNT,
@@ -18,6 +17,7 @@ from conversations.money import (
     parse_amount,
     plain_amount,
 )
+from conversations.texts import InputError
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.views.i18n_extract import policy_texts
-from conversations.errors import PolicyText
 from conversations.facts import Billing, Outcome
 from conversations.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
+from conversations.texts import PolicyText
 
 # The support-message templates the renderers know (one file each in templates/).
 TEMPLATE_NAMES = frozenset(

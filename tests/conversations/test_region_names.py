@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.errors import InputError
 from conversations.regions import COMMON_REGIONS, known_regions, parse_region, region_name
+from conversations.texts import InputError
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from bot.telegram.handlers.sending import edit_or_send, send_reply, still_busy
 from bot.telegram.handlers.served import off_the_loop, served
 from bot.views.formats import number
 from bot.views.i18n import _, ngettext
-from bot.views.phrases import error_text
+from bot.views.phrases import said
 from bot.views.replies import Reply, Who
 from conversations.anomalies import find_anomalies
 from conversations.billing import ChargeRow, ExportError, new_rows
@@ -150,7 +150,7 @@ async def _read_export(
         await send_replies(update, context, replies)
         return
     except ExportError as error:
-        replies = imports.refused(error_text(error))
+        replies = imports.refused(said(error))
     except TelegramError:
         replies = imports.refused(
             _("I couldn't fetch that file from Telegram. Please send it again.")

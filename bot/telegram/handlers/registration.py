@@ -48,7 +48,8 @@ from bot.telegram.handlers.groups import member_came_or_went, member_changed, me
 from bot.telegram.handlers.messages import attachment, text, unreadable
 from bot.telegram.handlers.served import localised, members_only
 from bot.views import i18n
-from bot.views.i18n import N_, _
+from bot.views.i18n import _
+from conversations.texts import N_
 
 # One logger for all the handlers, as before they were split into modules.
 log = logging.getLogger("bot.telegram.handlers")

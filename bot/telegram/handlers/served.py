@@ -18,8 +18,9 @@ from bot.db.records import AlreadyHandled
 from bot.telegram.handlers.context import GROUP_KINDS, BotContext, who_of
 from bot.telegram.membership import Standing
 from bot.views import i18n
-from bot.views.i18n import N_, _
+from bot.views.i18n import _
 from bot.views.replies import Who
+from conversations.texts import N_
 
 # One logger for all the handlers, as before they were split into modules.
 log = logging.getLogger("bot.telegram.handlers")
