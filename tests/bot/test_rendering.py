@@ -546,8 +546,8 @@ PRIVATE = Who(chat_id=1, user_id=1)
 def walked_screens() -> dict[str, list[Screen]]:
     """The intake's screens on the intakes the shared machine walks to: the question of
     every step each reason asks, full and bare (`intake_screens.question_context`, the
-    context the question's screen renders), and the verdict with each finding it words,
-    under both billings (`review_screens.verdict_context`)."""
+    context the question's screen renders), the verdict with each finding it words,
+    under both billings (`review_screens.verdict_context`), and "in progress"."""
     renderer = Renderer()
     at = Asking("tok", 1)
     questions = [
@@ -577,7 +577,21 @@ def walked_screens() -> dict[str, list[Screen]]:
                 progress=values[4],
             )
             verdicts.append(Screen("verdict", review_screens.verdict_context(*values), screen.text))
-    return {"question": questions, "verdict": verdicts}
+    # /new while answering: at the first question (no path counted yet), midway, at the
+    # verdict.
+    stops = [next(i for i in _walked_intakes() if i.step is step) for step in IN_PROGRESS]
+    in_progress = [
+        Screen(
+            "in_progress",
+            intake_screens.in_progress_context(waiting),
+            intake_screens.in_progress(renderer, at, waiting).text,
+        )
+        for waiting in [*stops, intake]
+    ]
+    return {"question": questions, "verdict": verdicts, "in_progress": in_progress}
+
+
+IN_PROGRESS = (Step.REASON, Step.CHARGE_AMOUNT, Step.BALANCE)
 
 
 def all_production_screens() -> dict[str, list[Screen]]:
