@@ -111,7 +111,7 @@ class Questions:
             bump(row)
             replies = self.review.show(row, who)
             if notes:
-                replies.insert(0, self.ctx.reply("notes", notes=notes, answers=intake.answers))
+                replies.insert(0, self.ctx.reply("notes", notes=notes))
             return replies
         if intake.step is not previous or intake.pending is not None:
             bump(row)

@@ -58,12 +58,15 @@ def answer_in_private(renderer: Renderer, name: str, url: str) -> Reply:
 
 def in_progress(renderer: Renderer, at: Asking, intake: Intake) -> Reply:
     """/new while questions are being answered: continue them, or start over."""
-    number, total = intake.progress()
     buttons = [[at.button(_("Continue"), "k"), at.button(_("Start over"), "o")]]
-    text = renderer.chat_text(
-        "in_progress", step=str(intake.step), stage=intake.spec.stage, number=number, total=total
-    )
-    return Reply(text, buttons)
+    return Reply(renderer.chat_text("in_progress", **in_progress_context(intake)), buttons)
+
+
+def in_progress_context(intake: Intake) -> dict[str, Any]:
+    """What the "in progress" line shows: the step the user is at."""
+    number, total = intake.progress()
+    step, stage = str(intake.step), intake.spec.stage
+    return {"step": step, "stage": stage, "number": number, "total": total}
 
 
 def cancelled(renderer: Renderer) -> Reply:
@@ -101,21 +104,7 @@ def question(
     nav = [at.button("⬅️ " + _("Back"), "b")] if back else []
     nav.append(at.button("✖️ " + _("Cancel"), "x"))
     buttons.append(nav)
-    text = renderer.chat_text(
-        "question",
-        step=str(step),
-        stage=intake.spec.stage,
-        progress=None if _changing(intake) else intake.progress(),
-        a=intake.answers,
-        error=error,
-        notes=notes or [],
-        pending=intake.pending is not None,
-        reason=str(intake.reason) if intake.reason else "",
-        evidence_count=len(evidence),
-        checklist=labels.checklist(str(intake.reason)),
-        covered={e.get("covers") for e in evidence},
-        is_group=who.chat_kind != "private",
-    )
+    text = renderer.chat_text("question", **question_context(intake, error, notes))
     reply = Reply(text, buttons)
     if who.in_group:
         # Answering inside a group: address the member, and for a typed answer open
@@ -128,6 +117,26 @@ def question(
             reply.buttons = []
             reply.text += "\n<i>" + _("Reply to this message; type skip, back or cancel.") + "</i>"
     return reply
+
+
+def question_context(
+    intake: Intake, error: str | None = None, notes: list[Note] | None = None
+) -> dict[str, Any]:
+    """What the question shows: the step, the answers so far, an error, the notes."""
+    evidence = intake.answers.get("evidence") or []
+    return {
+        "step": str(intake.step),
+        "stage": intake.spec.stage,
+        "progress": None if _changing(intake) else intake.progress(),
+        "a": intake.answers,
+        "error": error,
+        "notes": notes or [],
+        "pending": intake.pending is not None,
+        "reason": str(intake.reason) if intake.reason else "",
+        "evidence_count": len(evidence),
+        "checklist": labels.checklist(str(intake.reason)),
+        "covered": {e.get("covers") for e in evidence},
+    }
 
 
 def _answers(at: Asking, intake: Intake, accounts: Sequence[dict[str, Any]]) -> list[list[Button]]:
@@ -208,15 +217,27 @@ def charge_list(
         nav.append(at.button(_("Older ›"), "L", f"{page + 1}:{month}:{amount}"))
     nav.append(at.button("⌨️ " + _("Type it instead"), "k"))
     buttons.append(nav)
-    text = renderer.chat_text(
-        "charge_list",
-        total=total,
-        page=page + 1,
-        pages=max(1, -(-total // page_size)),
-        month=month_name(month) if month else "",
-        amount=money(amount, charges[0]["currency"]) if amount and charges else amount,
-    )
+    context = charge_list_context(charges, total, page, page_size, month, amount)
+    text = renderer.chat_text("charge_list", **context)
     return Reply(text, buttons)
+
+
+def charge_list_context(
+    charges: Sequence[Mapping[str, Any]],
+    total: int,
+    page: int,
+    page_size: int,
+    month: str,
+    amount: str,
+) -> dict[str, Any]:
+    """What the page of charges says: how many, which page, and what narrows them."""
+    return {
+        "total": total,
+        "page": page + 1,
+        "pages": max(1, -(-total // page_size)),
+        "month": month_name(month) if month else "",
+        "amount": money(amount, charges[0]["currency"]) if amount and charges else amount,
+    }
 
 
 def evidence_which(

@@ -24,10 +24,12 @@ def accounts(renderer: Renderer, listed: Sequence[dict[str, Any]], *, is_admin: 
             row.append(Button("🗑 " + _("Remove"), callbacks.menu(Kind.ACCOUNTS, "rm", ref)))
         buttons.append(row)
     buttons.append([Button("➕ " + _("Add an account"), callbacks.menu(Kind.ACCOUNTS, "add"))])
-    text = renderer.chat_text(
-        "accounts", accounts=listed, labels=labels.BILLING_WORDS, is_admin=is_admin
-    )
-    return Reply(text, buttons)
+    return Reply(renderer.chat_text("accounts", **accounts_context(listed, is_admin)), buttons)
+
+
+def accounts_context(listed: Sequence[dict[str, Any]], is_admin: bool) -> dict[str, Any]:
+    """What /accounts shows: the accounts, in the words of their billing."""
+    return {"accounts": listed, "labels": labels.BILLING_WORDS, "is_admin": is_admin}
 
 
 def languages(
@@ -40,14 +42,14 @@ def languages(
         [Button(("• " if code == current else "") + lang.name, callbacks.menu(Kind.LANGUAGE, code))]
         for code, lang in i18n.LANGUAGES.items()
     ]
-    text = renderer.chat_text(
-        "language",
-        name=i18n.LANGUAGES[current].name,
-        changed=changed,
-        refused=refused,
-        is_group=is_group,
-    )
+    text = renderer.chat_text("language", **language_context(is_group, changed, refused))
     return Reply(text, [] if changed or refused else buttons)
+
+
+def language_context(is_group: bool, changed: bool, refused: bool) -> dict[str, Any]:
+    """What /language says: the chat's language, and whether it just changed."""
+    name = i18n.LANGUAGES[i18n.current()].name
+    return {"name": name, "changed": changed, "refused": refused, "is_group": is_group}
 
 
 class Event(Protocol):
@@ -85,19 +87,7 @@ def case(
     """/case N: its answers, verdict, message, timeline (in the chat's time zone, people
     named as the team knows them now) and what can be done now. A message too long for one
     Telegram message goes as a file."""
-    context: dict[str, Any] = {
-        "events": [
-            {
-                "at": e.at.astimezone(tz),
-                "what": labels.EVENT_WORDS.get(e.what, e.what),
-                "detail": labels.event_detail(e.what, e.detail, e.person_user_id, names),
-            }
-            for e in events
-            if e.what not in labels.QUIET_EVENTS
-        ],
-        "track": track,
-        "next_ping": track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
-    }
+    context = case_context(events, names, track, tz)
     reply = Reply(renderer.chat_text("case", case=view, **context), buttons)
     if len(reply.text) > MAX_MESSAGE_CHARS and message:
         # Too long for one Telegram message: the support message goes as a file.
@@ -109,3 +99,24 @@ def case(
             caption=_("Case #%(id)s: the message that was sent.") % {"id": case_id},
         )
     return reply
+
+
+def case_context(
+    events: Sequence[Event],
+    names: Mapping[int, tuple[str, str | None]],
+    track: Track,
+    tz: tzinfo,
+) -> dict[str, Any]:
+    """What /case N shows besides the case: its timeline and when the next reminder is due."""
+    return {
+        "events": [
+            {
+                "at": e.at.astimezone(tz),
+                "what": labels.EVENT_WORDS.get(e.what, e.what),
+                "detail": labels.event_detail(e.what, e.detail, e.person_user_id, names),
+            }
+            for e in events
+            if e.what not in labels.QUIET_EVENTS
+        ],
+        "next_ping": track.next_ping_at.astimezone(tz) if track.next_ping_at else None,
+    }

@@ -6,6 +6,8 @@ The review is judged and its draft case kept in bot/app/intake_review.py; these 
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.views import callbacks, i18n
 from bot.views.i18n import _
 from bot.views.intake_screens import MAX_MESSAGE_CHARS, Asking
@@ -26,14 +28,26 @@ def verdict(
 ) -> Reply:
     """The verdict on the answers (`shown`: its texts in the reader's language)."""
     text = renderer.chat_text(
-        "verdict",
-        verdict=shown,
-        answers=answers,
-        reason_label=reason_label,
-        pages=pages,
-        progress=progress,
+        "verdict", **verdict_context(shown, answers, reason_label, pages, progress)
     )
     return Reply(text)
+
+
+def verdict_context(
+    shown: Verdict,
+    answers: IntakeAnswers,
+    reason_label: str,
+    pages: list[tuple[str, str | None]],
+    progress: tuple[int, int | None] | None,
+) -> dict[str, Any]:
+    """What the verdict shows: the answers judged, the verdict and the help pages."""
+    return {
+        "verdict": shown,
+        "answers": answers,
+        "reason_label": reason_label,
+        "pages": pages,
+        "progress": progress,
+    }
 
 
 def message(
@@ -65,11 +79,21 @@ def message(
     if switch is not None:
         target, label = switch
         actions.insert(0, [at.button(label, "W", target)])
-    text = renderer.chat_text("message", message=message, verdict=shown, case_id=case_id)
+    text = renderer.chat_text("message", **message_context(message, shown, case_id))
     if len(text) > MAX_MESSAGE_CHARS:
-        long = renderer.chat_text("message_long", verdict=shown, case_id=case_id)
+        long = renderer.chat_text("message_long", **case_verdict_context(shown, case_id))
         return Reply(long, actions, message_file(case_id, message))
     return Reply(text, actions)
+
+
+def message_context(message: SupportMessage, shown: Verdict, case_id: int | None) -> dict[str, Any]:
+    """What the message screen shows: the message, under its verdict and case."""
+    return {"message": message, **case_verdict_context(shown, case_id)}
+
+
+def case_verdict_context(shown: Verdict, case_id: int | None) -> dict[str, Any]:
+    """The verdict and the case of a screen without the message (too long, or none)."""
+    return {"verdict": shown, "case_id": case_id}
 
 
 def no_message(renderer: Renderer, at: Asking, shown: Verdict, case_id: int | None) -> Reply:
@@ -80,7 +104,7 @@ def no_message(renderer: Renderer, at: Asking, shown: Verdict, case_id: int | No
             at.button("👍 " + _("Close the case"), "C"),
         ]
     ]
-    text = renderer.chat_text("no_message", verdict=shown, case_id=case_id)
+    text = renderer.chat_text("no_message", **case_verdict_context(shown, case_id))
     return Reply(text, actions)
 
 
@@ -98,7 +122,7 @@ def signature_question(
 ) -> Reply:
     """Ask for the signature (one question), with a way not to sign and a way back."""
     reply = Reply(
-        renderer.chat_text("signature", error=error, is_group=in_group),
+        renderer.chat_text("signature", **signature_context(error, in_group)),
         [
             [at.button(_("Don't sign my messages"), "G", "no")],
             [at.button("⬅️ " + _("Back to the message"), "k")],
@@ -109,6 +133,11 @@ def signature_question(
         reply.force_reply = True
         reply.buttons = []
     return reply
+
+
+def signature_context(error: str | None, in_group: bool) -> dict[str, Any]:
+    """What the signature question shows: why the last answer was refused, if it was."""
+    return {"error": error, "is_group": in_group}
 
 
 def already_a_case(case_id: int, token: str) -> Reply:

@@ -5,7 +5,7 @@ Realistic values go in (tests/bot/screen_world.py); each screen's context comes 
 `*_context` function in bot/views and its text from the screen function itself, so a test
 can check both. /cases, /settings, /assign's answers, /export and /forget come from the
 app's own code (the methods the handlers call), their contexts as the recording renderer
-kept them.
+kept them; so do the intake's screens (tests/bot/intake_contexts.py).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from conversations.billing import (
 )
 from conversations.cases import CaseStatus, CaseTrack, Ping, PingKind
 from conversations.stats import Period, PeriodKey, Stats
+from tests.bot.intake_contexts import intake_screens_kept
 from tests.bot.screen_world import (
     GROUP,
     LISTED,
@@ -328,7 +329,8 @@ def _app_screens() -> Iterator[Screen]:
 
 def production_screens() -> dict[str, list[Screen]]:
     """Every chat template bot/views builds a screen for, with production's contexts (built
-    in the current language, as production builds them in the chat's)."""
+    in the current language, as production builds them in the chat's; the intake's, from
+    tests/bot/intake_contexts.py, once in English)."""
     return _screens_in(i18n.current())
 
 
@@ -338,4 +340,6 @@ def _screens_in(language: str) -> dict[str, list[Screen]]:
     for made in (_case_screens, _settings_screens, _import_screens, _stats_screens, _app_screens):
         for screen in made():
             screens.setdefault(screen.template, []).append(screen)
+    for name, kept in intake_screens_kept().items():
+        screens.setdefault(name, []).extend(kept)
     return screens

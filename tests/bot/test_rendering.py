@@ -3,10 +3,11 @@
 Support messages are rendered for every path through the intake (reason × billing ×
 Business Center × status × who was paid × the appeal, admin and spend answers), with
 the answers the shared machine collects. Chat templates are rendered with realistic
-contexts, and user text in them is data: escaped, never evaluated. The contexts of the
-screens bot/views builds, of the app's own answers but the intake's, and of the follow-up
-letters come from production code (tests/bot/screen_contexts.py), and are checked against
-what their templates read.
+contexts, and user text in them is data: escaped, never evaluated. Every chat template's
+contexts, and the follow-up letters', come from production code: the screens bot/views
+builds and the app's own answers (tests/bot/screen_contexts.py), the intake's as the real
+service passes them (tests/bot/intake_contexts.py), its question at every step on the
+intakes walked to here; they are checked against what their templates read.
 """
 
 # Over 400 lines: one table of every template's contexts and the checks on them.
@@ -28,9 +29,11 @@ import pytest
 from jinja2 import Environment, meta, nodes
 
 from bot.app.intake import RefundService
+from bot.app.intake_review import reason_label
 from bot.db.store import Store
-from bot.views import case_screens, labels
+from bot.views import case_screens, intake_screens, review_screens
 from bot.views.formats import long_date, money, short_date, weekday_date
+from bot.views.intake_screens import Asking
 from bot.views.rendering import TEMPLATES_DIR, Renderer, SupportMessage
 from bot.views.replies import Who
 from conversations.answers import IntakeAnswers
@@ -48,11 +51,12 @@ from conversations.facts import (
     Verdict,
     Want,
 )
-from conversations.intake import SPECS, Intake, Kind, Note, Step, attached
+from conversations.intake import SPECS, Intake, Kind, Step, attached
 from conversations.policy import Policy, load_policy
 from tests.bot.screen_contexts import production_screens
 from tests.bot.screen_world import (
     LETTERS,
+    Screen,
     case_with_ticket,
     hostile,
     letters,
@@ -170,10 +174,13 @@ def _act(intake: Intake, action: Action) -> None:
         assert intake.pending is None, f"an ISO date was ambiguous at {intake.step}"
 
 
-def _walk(intake: Intake, path: Route) -> Iterator[Intake]:
-    """Every intake at the review screen that `path` can lead to."""
+def _walk(intake: Intake, path: Route, every_step: bool = False) -> Iterator[Intake]:
+    """Every intake at the review screen that `path` can lead to (and, `every_step`, a
+    copy of it at each question on the way)."""
     guard = 0
     while intake.step is not Step.REVIEW:
+        if every_step:
+            yield _clone(intake)
         guard += 1
         assert guard < 40, f"{path.describe()} never reached the review at {intake.step}"
         step = intake.step
@@ -182,7 +189,7 @@ def _walk(intake: Intake, path: Route) -> Iterator[Intake]:
             for action in actions:
                 branch = _clone(intake)
                 _act(branch, action)
-                yield from _walk(branch, path)
+                yield from _walk(branch, path, every_step)
             return
         before = intake.step
         _act(intake, actions[0])
@@ -493,24 +500,27 @@ def _blocked() -> Rendered:
     raise AssertionError("no blocked path")
 
 
-def _question(step: Step, **overrides: Any) -> dict[str, Any]:
-    """The context bot/views/intake_screens.question passes for `step`."""
-    context: dict[str, Any] = {
-        "step": str(step),
-        "stage": SPECS[step].stage,
-        "progress": (4, 12),
-        "a": {"advertiser_id": ADVERTISER_ID, "charge_date": "2026-11-09"},
-        "error": None,
-        "notes": [],
-        "pending": False,
-        "reason": "duplicate",
-        "evidence_count": 0,
-        "is_group": False,
-        "checklist": labels.checklist("duplicate"),
-        "covered": {"statement"},
-    }
-    context.update(overrides)
-    return context
+@cache
+def _walked_intakes() -> tuple[Intake, ...]:
+    """An intake at each step each reason asks, full and bare, as the walk reaches it."""
+    out: list[Intake] = []
+    seen: set[tuple[Step, Reason, bool]] = set()
+    for path in PATHS:
+        for intake in _walk(Intake(), path, every_step=True):
+            key = (intake.step, path.reason, path.full)
+            if intake.step is not Step.REVIEW and key not in seen:
+                seen.add(key)
+                out.append(intake)
+    return tuple(out)
+
+
+def _question(step: Step, error: str | None = None, currency: str | None = None) -> dict[str, Any]:
+    """The context `intake_screens.question_context` builds at `step` (the first walked
+    intake there, its account in `currency` if given)."""
+    intake = _clone(next(i for i in _walked_intakes() if i.step is step))
+    if currency:
+        intake.answers["currency"] = currency
+    return intake_screens.question_context(intake, error=error)
 
 
 def _findings() -> list[Finding]:
@@ -529,185 +539,80 @@ def _findings() -> list[Finding]:
     ]
 
 
-def chat_contexts() -> dict[str, list[dict[str, Any]]]:
-    """Realistic contexts for every chat template: those of the screens bot/views builds, of
-    /case N, /cases, /settings, /assign, /export and /forget from production code
-    (tests/bot/screen_contexts.py); the intake's (bot/views/intake_screens.py,
-    review_screens.py, menu_screens.py) still written out here."""
-    w = world()
-    review, message = _duplicate_review()
-    verdict = assess(review.intake.facts(), _policy(), TODAY)
-    blocked = _blocked()
-    blocked_verdict = assess(blocked.intake.facts(), _policy(), TODAY)
-    agency = next(r for r in rendered_for(Reason.DUPLICATE) if r.template == "agency_refund")
-    agency_verdict = assess(agency.intake.facts(), _policy(), TODAY)
-    assert agency.message is not None
-    contexts: dict[str, list[dict[str, Any]]] = {
-        "cancelled": [{}],
-        "case": [shown_case(case).context for case in (w.case, w.overdue, w.group_case)],
-        "signature": [
-            {"error": None, "is_group": False},
-            {"error": "That looks like a card number, and I never keep those.", "is_group": True},
-        ],
-        "signature_saved": [{"signature": "Liu Wen <billing@northwind.example>"}],
-        "case_usage": [{}],
-        "closed": [{"case_id": 12}, {"case_id": None}],
-        "done": [
-            {"case_id": 12, "ticket": "TT-0099123", "due": "2026-12-03", "days": 5},
-            {"case_id": 12, "ticket": None, "due": None, "days": 5},
-        ],
-        "expired_idle": [{}],
-        "file_kept": [
-            {"count": 1, "card_warning": False, "at_review": False},
-            {"count": 2, "card_warning": True, "at_review": True},
-        ],
-        "file_without_case": [{}],
-        "help": [{"is_group": False}, {"is_group": True}],
-        "accounts": [
-            {"accounts": [], "labels": labels.BILLING_WORDS, "is_admin": True},
-            {
-                "accounts": [
-                    {
-                        "ref": 1,
-                        "advertiser_id": "7289000011112221010",
-                        "account_name": "Northwind <Apparel>",
-                        "billing": "automatic",
-                        "in_bc": True,
-                        "currency": "USD",
-                        "account_status": "suspended",
-                        "region": "JP",
-                    }
-                ],
-                "labels": labels.BILLING_WORDS,
-                "is_admin": False,
-            },
-        ],
-        "evidence_which": [{"notes": []}, {"notes": [Note("card_in_file")]}],
-        "import_add_account": [{"filename": "export <1>.csv"}],
-        "charge_list": [
-            {"total": 12, "page": 1, "pages": 3, "month": "", "amount": ""},
-            {"total": 0, "page": 1, "pages": 1, "month": "Nov 2026", "amount": "50.00"},
-        ],
-        "account_saved": [
-            {
-                "answers": _typed(
-                    {"account_name": "Northwind <A>", "advertiser_id": "7289000011112221010"}
-                )
-            },
-            {"answers": _typed({"account_name": None, "advertiser_id": "7289000011112221010"})},
-        ],
-        "group_start": [{}],
-        "group_new": [{"name": "Alex & Co"}],
-        "team_intake": [{"title": "Agency <Team>"}, {"title": None}],
-        "link_refused": [{"why": "other_user"}, {"why": "used"}, {"why": "unknown"}],
-        "language": [
-            {"name": "English", "changed": False, "refused": False, "is_group": True},
-            {"name": "Русский", "changed": True, "refused": False, "is_group": False},
-            {"name": "English", "changed": False, "refused": True, "is_group": True},
-        ],
-        "idle": [{}],
-        "in_progress": [
-            {"step": "charge_amount", "stage": 3, "number": 7, "total": 16},
-            {"step": "balance", "stage": 3, "number": 8, "total": 11},
-            {"step": "review", "stage": 6, "number": 16, "total": 16},
-            {"step": "reason", "stage": 2, "number": 1, "total": None},
-        ],
-        "message": [
-            {"message": message, "verdict": verdict, "case_id": 12},
-            {"message": agency.message, "verdict": agency_verdict, "case_id": 13},
-        ],
-        "message_long": [
-            {"verdict": verdict, "case_id": 12},
-            {"verdict": agency_verdict, "case_id": 13},
-        ],
-        "no_message": [
-            {"verdict": blocked_verdict, "case_id": 14},
-            {
-                "verdict": assess(
-                    next(
-                        r.intake for r in rendered_for(Reason.POOR_RESULTS) if r.template is None
-                    ).facts(),
-                    _policy(),
-                    TODAY,
-                ),
-                "case_id": 15,
-            },
-        ],
-        "no_message_file": [{}],
-        "notes": [
-            {
-                "notes": [
-                    Note("card_masked", "1881"),
-                    Note("paused_after_charge"),
-                    Note("currency_differs", "USD"),
-                ],
-                "answers": review.intake.answers,
-            }
-        ],
-        "nothing_to_cancel": [{}],
-        "question": [
-            _question(step, reason=reason)
-            for step in Step
-            if SPECS[step].kind is not Kind.MENU or step in (Step.ACCOUNT, Step.EDIT)
-            for reason in (
-                "not_delivered",
-                "invalid_traffic",
-                "other",
-                "duplicate",
-                "unused_balance",
+PRIVATE = Who(chat_id=1, user_id=1)
+
+
+@cache
+def walked_screens() -> dict[str, list[Screen]]:
+    """The intake's screens on the intakes the shared machine walks to: the question of
+    every step each reason asks, full and bare (`intake_screens.question_context`, the
+    context the question's screen renders), the verdict with each finding it words,
+    under both billings (`review_screens.verdict_context`), and "in progress"."""
+    renderer = Renderer()
+    at = Asking("tok", 1)
+    questions = [
+        Screen(
+            "question",
+            intake_screens.question_context(intake),
+            intake_screens.question(renderer, at, intake, PRIVATE).text,
+        )
+        for intake in _walked_intakes()
+    ]
+    review, _message = _duplicate_review()
+    intake = review.intake
+    judged = assess(intake.facts(), _policy(), TODAY)
+    texts = _service().policy_texts
+    verdicts: list[Screen] = []
+    for finding in _findings():
+        for billing in ("automatic", "manual"):
+            shown = dataclasses.replace(texts.verdict(judged), findings=(finding,))
+            answers = _typed({**intake.answers, "billing": billing})
+            values = (shown, answers, reason_label(intake), texts.pages(judged), intake.progress())
+            screen = review_screens.verdict(
+                renderer,
+                shown,
+                answers,
+                reason_label=values[2],
+                pages=values[3],
+                progress=values[4],
             )
-            if step in (Step.STORY, Step.EVIDENCE) or reason == "duplicate"
-        ]
-        + [
-            _question(Step.CHARGE_DATE, pending=True),
-            _question(Step.EVIDENCE, evidence_count=2),
-            _question(
-                Step.CHARGE_CARD,
-                error="Type the last 4 digits of the card, like 1881.",
-                notes=[
-                    Note(key, value)
-                    for key, value in (
-                        ("card_masked", "1881"),
-                        ("currency_differs", "USD"),
-                        ("paused_after_charge", ""),
-                        ("card_in_file", ""),
-                        ("expired", ""),
-                    )
-                ],
-            ),
-        ]
-        + [
-            _question(Step.CHARGE_AMOUNT, a={"currency": "EUR"}),
-            _question(Step.BALANCE, reason="unused_balance", a={"currency": "JPY"}),
-            _question(Step.ACCOUNT, is_group=True),
-        ],
-        "start": [{}],
-        "verdict": [
-            {
-                "verdict": verdict,
-                "answers": _typed(review.intake.answers),
-                "reason_label": labels.REASONS[Reason.DUPLICATE],
-                "pages": [("Automatic payment", "https://ads.tiktok.com/help/article/x")],
-            },
-            {
-                "verdict": blocked_verdict,
-                "answers": _typed(blocked.intake.answers),
-                "reason_label": labels.REASONS[Reason.SUSPENDED],
-                "pages": [("FAQs for Refund", None), ("Request a refund", None)],
-            },
-            *(
-                {
-                    "verdict": dataclasses.replace(verdict, findings=(finding,)),
-                    "answers": _typed({**review.intake.answers, "billing": billing}),
-                    "reason_label": labels.REASONS[Reason.DUPLICATE],
-                    "pages": [],
-                }
-                for finding in _findings()
-                for billing in ("automatic", "manual")
-            ),
-        ],
+            verdicts.append(Screen("verdict", review_screens.verdict_context(*values), screen.text))
+    # /new while answering: at the first question (no path counted yet), midway, at the
+    # verdict.
+    stops = [next(i for i in _walked_intakes() if i.step is step) for step in IN_PROGRESS]
+    in_progress = [
+        Screen(
+            "in_progress",
+            intake_screens.in_progress_context(waiting),
+            intake_screens.in_progress(renderer, at, waiting).text,
+        )
+        for waiting in [*stops, intake]
+    ]
+    return {"question": questions, "verdict": verdicts, "in_progress": in_progress}
+
+
+IN_PROGRESS = (Step.REASON, Step.CHARGE_AMOUNT, Step.BALANCE)
+
+
+def all_production_screens() -> dict[str, list[Screen]]:
+    """The screens of tests/bot/screen_contexts.py (the intake's driven through the real
+    service), and those walked to here."""
+    screens = {name: list(found) for name, found in production_screens().items()}
+    for name, walked in walked_screens().items():
+        screens.setdefault(name, []).extend(walked)
+    return screens
+
+
+def chat_contexts() -> dict[str, list[dict[str, Any]]]:
+    """Realistic contexts for every chat template, all from production code: the screens
+    bot/views builds and the app's own answers (tests/bot/screen_contexts.py), the intake's
+    as the real service passes them (tests/bot/intake_contexts.py) and on the intakes
+    walked to here, and /case N's."""
+    w = world()
+    contexts: dict[str, list[dict[str, Any]]] = {
+        "case": [shown_case(case).context for case in (w.case, w.overdue, w.group_case)],
     }
-    for name, screens in production_screens().items():
+    for name, screens in all_production_screens().items():
         assert name not in contexts, f"{name}: its contexts come from production"
         contexts[name] = [screen.context for screen in screens]
     return contexts
@@ -731,7 +636,7 @@ def test_each_screen_renders_the_context_its_function_builds() -> None:
     its `*_context` function builds (the context tested here is the one users get); the
     app's own answers, with what they passed."""
     renderer = Renderer()
-    for name, screens in production_screens().items():
+    for name, screens in all_production_screens().items():
         for screen in screens:
             assert renderer.chat_text(name, **screen.context) == screen.text, name
 
@@ -746,7 +651,7 @@ def _names_read(env: Environment, path: str) -> set[str]:
 
 # Passed by production but read by no template, in code outside bot/views (the intake's
 # /case N, and CaseTexts' letters in bot/app/case_texts.py): drop them there, then here.
-PASSED_BUT_NOT_READ = {"case": {"track"}, "letters": {"today", "billing_words"}}
+PASSED_BUT_NOT_READ: dict[str, set[str]] = {}
 
 
 def _misfits(name: str, read: set[str], contexts: list[dict[str, Any]]) -> list[str]:
@@ -771,7 +676,8 @@ def test_production_contexts_hold_what_their_templates_read() -> None:
     passed and never read, fails here."""
     renderer = _strict_renderer()
     w = world()
-    contexts = {name: [s.context for s in found] for name, found in production_screens().items()}
+    screens = all_production_screens().items()
+    contexts = {name: [s.context for s in found] for name, found in screens}
     contexts["case"] = [shown_case(case).context for case in (w.case, w.overdue, w.group_case)]
     problems: list[str] = []
     for name, given in contexts.items():
@@ -808,15 +714,28 @@ def test_chat_template_renders(name: str) -> None:
 
 
 def test_chat_question_names_its_step_for_every_asked_step() -> None:
-    """Every question the intake asks has its own wording under the step heading."""
+    """Every question the intake asks has its own wording under the step heading (its
+    place in the path, when it has one)."""
     renderer = Renderer()
-    for step in Step:
-        if SPECS[step].kind is Kind.MENU and step not in (Step.ACCOUNT, Step.EDIT):
-            continue
-        text = plain(renderer.chat_text("question", **_question(step)))
+    asked = {
+        step
+        for step in Step
+        if SPECS[step].kind is not Kind.MENU or step in (Step.ACCOUNT, Step.EDIT)
+    }
+    found: set[Step] = set()
+    placed: set[Step] = set()
+    for context in chat_contexts()["question"]:
+        step = Step(context["step"])
+        found.add(step)
+        text = plain(renderer.chat_text("question", **context))
         heading, _, rest = text.partition("\n")
-        assert heading.startswith("Step 4 of 12 — "), step
-        assert rest.strip(), f"no question text for {step}"
+        assert heading.strip() and rest.strip(), f"no question text for {step}"
+        if re.match(r"Step \d+( of \d+)? — ", heading):
+            placed.add(step)
+    assert asked - found == set(), "steps asked with no production context here"
+    # A change of an answer, and the ticket after the message, have no place in the path;
+    # the account's name is asked from /accounts, under the account's own heading.
+    assert asked - placed == {Step.EDIT, Step.TICKET, Step.ACCOUNT_NAME}
 
 
 def _assert_escaped(html_text: str, where: str) -> None:
@@ -835,24 +754,27 @@ def test_user_text_in_chat_templates_is_escaped_never_evaluated() -> None:
     hostile_message = _hostile_story_message()
     hostile_case = case_with_ticket(HOSTILE_CHAT, HOSTILE)
     listed = world().followup.case_list.list_cases(Who(HOSTILE_CHAT, HOSTILE_CHAT), "all")
+    done = next(c for c in chat_contexts()["done"] if c["ticket"])
     renders = {
         "case": shown_case(hostile_case).text,
         "cases": listed[0].text,
         "case_input": case_screens.case_input(
             renderer, hostile(hostile_case, HOSTILE), "ticket", force_reply=False
         ).text,
-        "done": renderer.chat_text("done", case_id=12, ticket=HOSTILE, due=None, days=5),
+        # The intake's "noted as sent" with the ticket the user typed.
+        "done": renderer.chat_text("done", **{**done, "ticket": HOSTILE}),
         # The verdict shows the amount formatted (never as typed), so no answer of the
         # user's reaches it; what it does show is escaped all the same.
-        "verdict": renderer.chat_text(
-            "verdict",
-            verdict=verdict,
-            answers=_typed(hostile_answers),
+        "verdict": review_screens.verdict(
+            renderer,
+            verdict,
+            _typed(hostile_answers),
             reason_label=HOSTILE,
             pages=[],
-        ),
+            progress=None,
+        ).text,
         "message": renderer.chat_text(
-            "message", message=hostile_message, verdict=verdict, case_id=12
+            "message", **review_screens.message_context(hostile_message, verdict, 12)
         ),
         "question": renderer.chat_text(
             "question", **_question(Step.CHARGE_CAMPAIGNS, error=f"“{HOSTILE}” isn't an ID")
@@ -935,5 +857,5 @@ def test_the_amount_questions_example_fits_the_accounts_currency(
     renderer: Renderer, step: Step, currency: str, example: str
 ) -> None:
     """Not "Like 190 IDR": a whole-unit currency's example is the size of a real charge."""
-    text = renderer.chat_text("question", **_question(step, a={"currency": currency}))
+    text = renderer.chat_text("question", **_question(step, currency=currency))
     assert f"Like <code>{example}</code>" in text
