@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from bot.app.intake_common import IntakeContext
 from bot.db.records import CaseRecord
-from bot.views import callbacks, menu_screens
+from bot.views import menu_screens
+from bot.views.callbacks import Callback
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.i18n import _
 from bot.views.replies import ButtonResult, Reply, Who
@@ -18,12 +19,11 @@ class CaseDisplay:
     def __init__(self, ctx: IntakeContext) -> None:
         self.ctx = ctx
 
-    def show_case_button(self, who: Who, data: str) -> ButtonResult:
+    def show_case_button(self, who: Who, pressed: Callback) -> ButtonResult:
         """A case tapped in the /cases list: shown as /case N shows it, if this chat may
         see it."""
-        pressed = callbacks.decode(data)
-        shown = pressed is not None and pressed.kind is ButtonKind.SHOW_CASE
-        case = self.ctx.followup.visible_case(who, pressed.token) if shown and pressed else None
+        shown = pressed.kind is ButtonKind.SHOW_CASE
+        case = self.ctx.followup.visible_case(who, pressed.token) if shown else None
         if case is None:
             return ButtonResult(_("That case isn't here."), [])
         return ButtonResult(None, self.case_replies(who, case))

@@ -17,8 +17,8 @@ from bot.app.chat_prefs import ChatPrefs
 from bot.app.team_cards import TeamCards
 from bot.db.records import CaseRecord
 from bot.db.store import Store
-from bot.views import callbacks, i18n
-from bot.views.callbacks import Kind
+from bot.views import i18n
+from bot.views.callbacks import Callback, Kind
 from bot.views.case_actions import ACTIONS, CaseAction, InLanguage
 from bot.views.i18n import _
 from bot.views.phrases import said
@@ -57,15 +57,14 @@ class CaseButtons:
         self.store.save_track(case_id, team_id, track)
         return track
 
-    def on_button(self, who: Who, data: str) -> ButtonResult:
+    def on_button(self, who: Who, button: Callback) -> ButtonResult:
         """Apply a case button: only for a case this chat may see, only by someone who may
         change it, only if the case allows it. In a group the card is edited in place.
 
         A status button carries the case's version it was shown with: pressed after the
         case changed (someone else pressed first), or losing a race to such a press, it
         changes nothing and shows the case as it is now."""
-        button = callbacks.decode(data)
-        if button is None or button.kind is not Kind.CASE:
+        if button.kind is not Kind.CASE:
             return ButtonResult(_("That button isn't one I know."), [])
         seen: int | None = None  # the version the button was shown with
         if button.value:

@@ -22,10 +22,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.app.case_access import NOT_ALLOWED, may_change, visible_case
+from bot.app.case_access import may_change, visible_case
 from bot.app.case_inputs import CaseInputs
 from bot.app.case_list import CaseList
-from bot.app.case_list import status_of as _status_of
 from bot.app.case_texts import CaseTexts
 from bot.app.cases import CaseButtons
 from bot.app.chat_prefs import ChatPrefs
@@ -35,34 +34,11 @@ from bot.app.team_cards import TeamCards
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views import case_screens
-from bot.views.callbacks import Kind
-from bot.views.case_actions import ACTIONS, CaseAction, picks_member
+from bot.views.callbacks import Callback
 from bot.views.rendering import Renderer
 from bot.views.replies import Button, ButtonResult, Reply, Who
 from conversations.cases import CaseTrack, Schedule
 from conversations.policy import Policy
-
-__all__ = [
-    "ACTIONS",
-    "CASE_PREFIX",
-    "NOT_ALLOWED",
-    "OPEN_DRAFT",
-    "SENT_DRAFT",
-    "SETTINGS_PREFIX",
-    "SHOW_CASE_PREFIX",
-    "FollowUpService",
-    "_status_of",
-    "picks_member",
-]
-
-# Still read by other modules (the board, the handlers, the intake, imports), which match
-# or make these buttons by hand; the buttons made here use bot/views/callbacks.py.
-CASE_PREFIX = Kind.CASE.value
-SHOW_CASE_PREFIX = f"{Kind.SHOW_CASE.value}:"
-SETTINGS_PREFIX = f"{Kind.SETTINGS.value}:"
-# A drafted case's buttons, applied by the intake (see `RefundService.case_button`).
-OPEN_DRAFT = CaseAction.OPEN_DRAFT
-SENT_DRAFT = CaseAction.SENT_DRAFT
 
 
 class FollowUpService:
@@ -117,8 +93,8 @@ class FollowUpService:
     def start(self, case_id: int, who: Who, team_id: int) -> CaseTrack:
         return self.case_buttons.start(case_id, who, team_id)
 
-    def on_button(self, who: Who, data: str) -> ButtonResult:
-        return self.case_buttons.on_button(who, data)
+    def on_button(self, who: Who, button: Callback) -> ButtonResult:
+        return self.case_buttons.on_button(who, button)
 
     def on_case_text(self, who: Who, text: str) -> list[Reply] | None:
         return self.inputs.on_case_text(who, text)
@@ -159,8 +135,8 @@ class FollowUpService:
     def assign(self, who: Who, argument: str) -> list[Reply]:
         return self.cards.assign(who, argument)
 
-    def assign_candidates(self, who: Who, data: str) -> tuple[int, list[int]]:
-        return self.cards.assign_candidates(who, data)
+    def assign_candidates(self, who: Who, button: Callback) -> tuple[int, list[int]]:
+        return self.cards.assign_candidates(who, button)
 
     def named_member(self, who: Who, argument: str) -> list[int]:
         return self.cards.named_member(who, argument)
@@ -195,5 +171,5 @@ class FollowUpService:
     def settings(self, who: Who, argument: str) -> list[Reply]:
         return self.chat_settings.settings(who, argument)
 
-    def settings_button(self, who: Who, data: str) -> ButtonResult:
-        return self.chat_settings.settings_button(who, data)
+    def settings_button(self, who: Who, button: Callback) -> ButtonResult:
+        return self.chat_settings.settings_button(who, button)

@@ -32,6 +32,7 @@ from bot.app.intake_questions import Questions
 from bot.app.intake_review import Review
 from bot.app.languages import Languages
 from bot.db.store import Store
+from bot.views.callbacks import Callback
 from bot.views.policy_texts import PolicyTexts
 from bot.views.rendering import Renderer
 from bot.views.replies import ButtonResult, Reply, Who
@@ -121,23 +122,27 @@ class RefundService:
 
     # --- buttons -----------------------------------------------------------------------
 
-    def on_button(self, who: Who, data: str) -> ButtonResult:
-        return self.buttons.on_button(who, data)
+    def on_button(self, who: Who, pressed: Callback) -> ButtonResult:
+        return self.buttons.on_button(who, pressed)
 
-    def case_button(self, who: Who, data: str) -> ButtonResult:
-        return self.buttons.case_button(who, data)
+    def expired_button(self, who: Who) -> ButtonResult:
+        """A button whose data no button of ours carries (forged, cut short)."""
+        return self.buttons.expired()
 
-    def show_case_button(self, who: Who, data: str) -> ButtonResult:
-        return self.cases.show_case_button(who, data)
+    def case_button(self, who: Who, pressed: Callback) -> ButtonResult:
+        return self.buttons.case_button(who, pressed)
 
-    def language_button(self, who: Who, data: str) -> ButtonResult:
-        return self.languages.language_button(who, data)
+    def show_case_button(self, who: Who, pressed: Callback) -> ButtonResult:
+        return self.cases.show_case_button(who, pressed)
 
-    def account_button(self, who: Who, data: str) -> ButtonResult:
-        return self.account_menu.account_button(who, data)
+    def language_button(self, who: Who, pressed: Callback) -> ButtonResult:
+        return self.languages.language_button(who, pressed)
 
-    def start_from_charges(self, who: Who, data: str) -> ButtonResult:
-        return self.import_intake.start_from_charges(who, data)
+    def account_button(self, who: Who, pressed: Callback) -> ButtonResult:
+        return self.account_menu.account_button(who, pressed)
+
+    def start_from_charges(self, who: Who, pressed: Callback) -> ButtonResult:
+        return self.import_intake.start_from_charges(who, pressed)
 
     # --- imports -------------------------------------------------------------------------
 
@@ -146,8 +151,8 @@ class RefundService:
     ) -> ImportJob | list[Reply]:
         return self.import_intake.import_account(who, job, title)
 
-    def import_button(self, who: Who, data: str) -> ImportJob | list[Reply]:
-        return self.import_intake.import_button(who, data)
+    def import_button(self, who: Who, pressed: Callback) -> ImportJob | list[Reply]:
+        return self.import_intake.import_button(who, pressed)
 
     # --- teams in groups -------------------------------------------------------------
 

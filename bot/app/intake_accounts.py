@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.app.intake_common import IntakeContext, new_row
 from bot.app.intake_questions import Questions
-from bot.views import callbacks, menu_screens
+from bot.views import menu_screens
+from bot.views.callbacks import Callback
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.i18n import _
 from bot.views.replies import ButtonResult, Reply, Who
@@ -29,10 +30,9 @@ class Accounts:
         listed = store.list_accounts(who.chat_id)
         return [menu_screens.accounts(self.ctx.renderer, listed, is_admin=who.is_admin)]
 
-    def account_button(self, who: Who, data: str) -> ButtonResult:
+    def account_button(self, who: Who, pressed: Callback) -> ButtonResult:
         """Add, edit (any member) or remove (admins only) one of the team's accounts."""
-        pressed = callbacks.decode(data)
-        if pressed is None or pressed.kind is not ButtonKind.ACCOUNTS:
+        if pressed.kind is not ButtonKind.ACCOUNTS:
             return ButtonResult(_("That button isn't one I know."), [])
         action = pressed.action
         if action == "add":

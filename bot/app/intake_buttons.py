@@ -6,14 +6,16 @@ A button counts only at the step it was shown at: one from an earlier step is re
 
 from __future__ import annotations
 
-from bot.app.followup import NOT_ALLOWED, OPEN_DRAFT, SENT_DRAFT
+from bot.app.case_access import NOT_ALLOWED
 from bot.app.intake_common import SIGNING, IntakeContext, bump, charge_answers, team_of
 from bot.app.intake_inputs import IntakeInputs
 from bot.app.intake_questions import Questions
 from bot.app.intake_review import Review
 from bot.db.records import IntakeRow, new_token
 from bot.views import callbacks, i18n
+from bot.views.callbacks import Callback
 from bot.views.callbacks import Kind as ButtonKind
+from bot.views.case_actions import CaseAction
 from bot.views.i18n import _
 from bot.views.intake_screens import PICKABLE
 from bot.views.phrases import said
@@ -54,14 +56,13 @@ class IntakeButtons:
         self.review = review
         self.inputs = inputs
 
-    def on_button(self, who: Who, data: str) -> ButtonResult:
+    def on_button(self, who: Who, pressed: Callback) -> ButtonResult:
         """Apply a tapped button, if it belongs to the question being asked now."""
-        pressed = callbacks.decode(data)
-        if pressed == callbacks.Callback(ButtonKind.NEW):
+        if pressed == Callback(ButtonKind.NEW):
             return ButtonResult(None, self.inputs.new(who))
         row = self.ctx.load_once(who)
-        if pressed is None or pressed.kind is not ButtonKind.INTAKE or row is None:
-            return ButtonResult(_("This menu has expired."), [self.ctx.reply("expired_idle")])
+        if pressed.kind is not ButtonKind.INTAKE or row is None:
+            return self.expired()
         if pressed.token != row.token or pressed.seq != row.seq or row.intake.finished:
             if row.intake.finished:
                 return ButtonResult(_("This case is finished."), [self.ctx.reply("expired_idle")])
@@ -74,6 +75,10 @@ class IntakeButtons:
                 return self.apply(row, who, pressed.action, pressed.value)
         except InputError as error:
             return ButtonResult(None, [self.questions.ask(row, who, error=said(error))])
+
+    def expired(self) -> ButtonResult:
+        """The answer to a button that is no longer (or never was) one of ours."""
+        return ButtonResult(_("This menu has expired."), [self.ctx.reply("expired_idle")])
 
     def apply(self, row: IntakeRow, who: Who, action: str, value: str) -> ButtonResult:
         """One of the intake's buttons, pressed at the step it was shown at."""
@@ -223,18 +228,16 @@ class IntakeButtons:
             return ButtonResult(None, [self.review.signature_question(row, who)])
         return ButtonResult(_("That button isn't one I know."), [])
 
-    def case_button(self, who: Who, data: str) -> ButtonResult:
+    def case_button(self, who: Who, pressed: Callback) -> ButtonResult:
         """A case's button. A drafted case's two ("Open the draft", "I've sent it") work on
         the intake; every other one is the follow-up's."""
-        pressed = callbacks.decode(data)
         followup = self.ctx.followup
         if (
-            pressed is None
-            or pressed.kind is not ButtonKind.CASE
+            pressed.kind is not ButtonKind.CASE
             or pressed.value
-            or pressed.action not in (OPEN_DRAFT, SENT_DRAFT)
+            or pressed.action not in (CaseAction.OPEN_DRAFT, CaseAction.SENT_DRAFT)
         ):
-            return followup.on_button(who, data)
+            return followup.on_button(who, pressed)
         case = followup.visible_case(who, pressed.token)
         if case is None:
             return ButtonResult(_("That case isn't here."), [])
@@ -243,13 +246,13 @@ class IntakeButtons:
         track = self.ctx.store.load_track(case.id)
         if track.status is not CaseStatus.DRAFTED:
             return ButtonResult(None, [followup.case_card(case, track)])
-        if pressed.action == SENT_DRAFT and not case.message:
+        if pressed.action == CaseAction.SENT_DRAFT and not case.message:
             return ButtonResult(_("Nothing to send yet."), [])
         row = self.ctx.load_once(who)
         # Questions answered beyond the first would be lost by opening the draft over them.
         busy = row is not None and row.intake.asking and bool(row.intake.history)
         if row is not None and busy and row.case_id != case.id:
-            if pressed.action == OPEN_DRAFT:
+            if pressed.action == CaseAction.OPEN_DRAFT:
                 # Opening the draft would replace the questions being answered.
                 return ButtonResult(_("Finish or /cancel the case you're answering first."), [])
             # Sent meanwhile: followed from now on; its ticket can be added from /case.
@@ -264,7 +267,7 @@ class IntakeButtons:
                 team_id=case.team_id if case.team_id != who.chat_id else None,
                 last_update=who.known_update_id,
             )
-        if pressed.action == SENT_DRAFT:
+        if pressed.action == CaseAction.SENT_DRAFT:
             with attached(row.intake):
                 return self.apply(row, who, "S", "")
         bump(row)

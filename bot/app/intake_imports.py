@@ -16,7 +16,7 @@ from bot.app.intake_common import (
 )
 from bot.app.intake_questions import Questions
 from bot.app.intake_review import already_a_case
-from bot.views import callbacks
+from bot.views.callbacks import Callback
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.i18n import _
 from bot.views.replies import ButtonResult, Reply, Who
@@ -34,15 +34,14 @@ class ImportIntake:
         self.questions = questions
         self.accounts = accounts
 
-    def start_from_charges(self, who: Who, data: str) -> ButtonResult:
+    def start_from_charges(self, who: Who, pressed: Callback) -> ButtonResult:
         """ "Start a case from this" under an import's flag: the account, the reason and
         every charge of the flag filled in (and the pause date it was measured against);
         only what's missing is asked."""
         store = self.ctx.store
         # m:imp:case:f:<flag id>, or (buttons from before flags were kept)
         # m:imp:case:<reason>:<account>:<charge ids joined by ".">
-        pressed = callbacks.decode(data)
-        parts = pressed.parts if pressed is not None and pressed.kind is ButtonKind.IMPORT else []
+        parts = pressed.parts if pressed.kind is ButtonKind.IMPORT else []
         paused_on: str | None = None
         if len(parts) == 2 and parts[0] == "f":
             flag_id = whole_number(parts[1])
@@ -116,21 +115,20 @@ class ImportIntake:
         intro = self.ctx.reply("import_add_account", filename=job.filename)
         return [intro, *self._account_for_import(who, None)]
 
-    def import_button(self, who: Who, data: str) -> ImportJob | list[Reply]:
+    def import_button(self, who: Who, pressed: Callback) -> ImportJob | list[Reply]:
         """A button of a waiting import: "Yes, save 7289…" and "Add an account" ask the
         new account's questions (from what the file says); the rest is the import's."""
-        pressed = callbacks.decode(data)
-        action = pressed.action if pressed is not None else ""
+        action = pressed.action
         imports = self.ctx.imports
         if action not in ("new", "add", "other"):
-            return imports.on_button(who, data)
+            return imports.on_button(who, pressed)
         store = self.ctx.store
         found = imports.found_account(who)
         pending = store.pending_import(who.chat_id, who.user_id)
         if pending is None:
             return [self.ctx.reply("import_expired")]
         if action == "other":
-            answer = imports.on_button(who, data)
+            answer = imports.on_button(who, pressed)
             if isinstance(answer, ImportJob) or answer:
                 return answer  # the saved accounts to pick from
         if action != "new" or found is None:

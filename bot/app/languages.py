@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.app.intake_common import IntakeContext
-from bot.views import callbacks, i18n, menu_screens
+from bot.views import i18n, menu_screens
+from bot.views.callbacks import Callback
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.i18n import _
 from bot.views.replies import ButtonResult, Reply, Who
@@ -23,11 +24,10 @@ class Languages:
         """/language: the languages, each in its own name, as buttons."""
         return [menu_screens.languages(self.ctx.renderer, is_group=who.in_group)]
 
-    def language_button(self, who: Who, data: str) -> ButtonResult:
+    def language_button(self, who: Who, pressed: Callback) -> ButtonResult:
         """A language picked under /language: the user's own chat, or a group by an admin."""
-        pressed = callbacks.decode(data)
-        code = pressed.action if pressed is not None and not pressed.value else ""
-        if pressed is None or pressed.kind is not ButtonKind.LANGUAGE or code not in i18n.LANGUAGES:
+        code = pressed.action if not pressed.value else ""
+        if pressed.kind is not ButtonKind.LANGUAGE or code not in i18n.LANGUAGES:
             return ButtonResult(_("That button isn't one I know."), [])
         renderer = self.ctx.renderer
         if who.in_group and not who.is_admin:

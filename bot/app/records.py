@@ -35,7 +35,8 @@ from bot.app.stats import StatsService
 from bot.db.personal import PERSONAL_KINDS, PRIVATE_TEAM_TABLES
 from bot.db.records import CaseEvent, CaseRecord
 from bot.db.store import Store
-from bot.views import labels
+from bot.views import callbacks, labels
+from bot.views.callbacks import Callback, Kind
 from bot.views.formats import short_date
 from bot.views.i18n import _, ngettext
 from bot.views.phrases import said
@@ -52,8 +53,6 @@ if TYPE_CHECKING:
 # The newest cases an export holds: 500 make a zip of about 450 kB (Telegram takes 50 MB),
 # built in about 0.2 s on SQLite, short enough to do inside the update.
 EXPORT_LIMIT = 500
-
-FORGET_PREFIX = "m:forget:"
 
 
 # What a confirmation is checked against: the things a person changes themselves (the
@@ -287,11 +286,11 @@ class RecordsService:
             return [Reply(self.renderer.chat_text("forget_done", deleted=[]))]
         return [self._confirmation(who, held, changed=False)]
 
-    def forget_button(self, who: Who, data: str) -> ButtonResult:
+    def forget_button(self, who: Who, pressed: Callback) -> ButtonResult:
         """Yes or No under the confirmation: only for the user who asked, only in their
         private chat, only for what they were shown (so a second press, or an old button
         pressed after new data arrived, deletes nothing unasked)."""
-        parts = data.removeprefix(FORGET_PREFIX).split(":")
+        parts = [pressed.action, *pressed.parts]
         asker = whole_number(parts[1], most_digits=18) if len(parts) >= 2 else None
         if asker is None or parts[0] not in ("yes", "no"):
             return ButtonResult(_("That button isn't one I know."), [])
@@ -315,8 +314,8 @@ class RecordsService:
         return ButtonResult(_("Deleted."), [Reply(text)])
 
     def _confirmation(self, who: Who, held: Mapping[str, int], *, changed: bool) -> Reply:
-        yes = f"{FORGET_PREFIX}yes:{who.user_id}:{_fingerprint(held)}"
-        no = f"{FORGET_PREFIX}no:{who.user_id}"
+        yes = callbacks.menu(Kind.FORGET, "yes", f"{who.user_id}:{_fingerprint(held)}")
+        no = callbacks.menu(Kind.FORGET, "no", str(who.user_id))
         return Reply(
             self.renderer.chat_text("forget_confirm", held=_phrases(held), changed=changed),
             [[Button("🗑 " + _("Yes, delete everything"), yes), Button(_("No, keep it"), no)]],

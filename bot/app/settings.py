@@ -8,8 +8,8 @@ from datetime import datetime
 
 from bot.app.chat_prefs import ChatPrefs, zone
 from bot.db.store import Store
-from bot.views import callbacks, settings_screens
-from bot.views.callbacks import Kind
+from bot.views import settings_screens
+from bot.views.callbacks import Callback, Kind
 from bot.views.i18n import _, ngettext
 from bot.views.phrases import said
 from bot.views.rendering import Renderer
@@ -81,11 +81,10 @@ class Settings:
             )
         ]
 
-    def settings_button(self, who: Who, data: str) -> ButtonResult:
+    def settings_button(self, who: Who, button: Callback) -> ButtonResult:
         """A /settings button: the choices for one setting, a choice (applied as if typed,
         so a group's settings stay an admin's), or back to the settings."""
-        button = callbacks.decode(data)
-        if button is None or button.kind is not Kind.SETTINGS:
+        if button.kind is not Kind.SETTINGS:
             return ButtonResult(_("That button isn't one I know."), [])
         kind, value = button.action, button.value
         if kind == "menu" and value in ("tz", "quiet", "reply"):

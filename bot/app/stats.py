@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.db.store import Store
-from bot.views import callbacks, stats_screens
-from bot.views.callbacks import Kind
+from bot.views import stats_screens
+from bot.views.callbacks import Callback, Kind
 from bot.views.i18n import _
 from bot.views.rendering import Renderer
 from bot.views.replies import Who
@@ -26,10 +26,6 @@ from conversations.stats import Period, PeriodKey, Stats, compute
 if TYPE_CHECKING:
     from bot.app.followup import FollowUpService
     from bot.app.intake import RefundService
-
-# The transport routes the period buttons ("m:stats:30d" … "m:stats:all") here by this
-# prefix; they are made (bot/views/stats_screens.py) and read with the codec.
-STATS_PREFIX = Kind.STATS.value + ":"
 
 
 class StatsService:
@@ -70,10 +66,9 @@ class StatsService:
             month = stats.period.start.astimezone(self.followup.schedule(who.chat_id).tz)
         return stats_screens.period_screen(self.renderer, stats, names, who.in_group, key, month)
 
-    def button(self, who: Who, data: str) -> StatsScreen:
+    def button(self, who: Who, button: Callback) -> StatsScreen:
         """A period button ("m:stats:90d"); one the bot never made shows the last 30 days."""
-        button = callbacks.decode(data)
-        if button is None or button.kind is not Kind.STATS or button.value:
+        if button.kind is not Kind.STATS or button.value:
             return self.screen(who, "")
         return self.screen(who, button.action)
 

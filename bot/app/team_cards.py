@@ -12,7 +12,8 @@ from bot.app.case_texts import CaseTexts, in_topic
 from bot.app.chat_prefs import ChatPrefs
 from bot.db.records import CaseRecord
 from bot.db.store import Store
-from bot.views import callbacks, case_screens, i18n
+from bot.views import case_screens, i18n
+from bot.views.callbacks import Callback
 from bot.views.case_actions import CaseAction
 from bot.views.i18n import _
 from bot.views.rendering import Renderer
@@ -116,12 +117,9 @@ class TeamCards:
         names = self.store.member_names(team_id)
         return sorted(names.items(), key=lambda m: m[1][0])[:ASSIGN_CHOICES]
 
-    def assign_candidates(self, who: Who, data: str) -> tuple[int, list[int]]:
+    def assign_candidates(self, who: Who, button: Callback) -> tuple[int, list[int]]:
         """The case's team, and the people this "Assign to…" press would offer or give the
         case to (none if the case isn't this chat's to see)."""
-        button = callbacks.decode(data)
-        if button is None:
-            return 0, []
         case = visible_case(self.store, who, button.token)
         if case is None or not may_change(who, case):
             return 0, []

@@ -32,7 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app.followup import ACTIONS, FollowUpService
+from bot.app.followup import FollowUpService
 from bot.config import Settings
 from bot.db.records import CaseRecord
 from bot.telegram.board_listing import BOARD_PAGE, Place, listing, plain
@@ -40,6 +40,7 @@ from bot.telegram.handlers import BotData, send_reply
 from bot.telegram.miniapp_auth import InitDataError, MiniAppUser, validate
 from bot.views import callbacks, i18n
 from bot.views.callbacks import Callback, Kind
+from bot.views.case_actions import ACTIONS
 from bot.views.i18n import _
 from bot.views.replies import Who
 from bot.views.stats_screens import ChartData, chart_data, render_chart
@@ -203,11 +204,12 @@ def board_app(
             data = (await request.json())["data"]
         except Exception as error:  # whatever a malformed body makes the parser raise
             raise BoardError(400, "bad request") from error
-        if not isinstance(data, str) or not board_action(callbacks.decode(data), token):
+        pressed = callbacks.decode(data) if isinstance(data, str) else None
+        if pressed is None or not board_action(pressed, token):
             raise BoardError(400, "bad action")
         who = place.who
         with i18n.speaking(await language(user)):
-            result = await store.run_for_chat(who.chat_id, followup.on_button, who, data)
+            result = await store.run_for_chat(who.chat_id, followup.on_button, who, pressed)
             fresh = await store.run_for_chat(who.chat_id, store.case_by_token_any, token)
             body = await store.run_for_chat(who.chat_id, detail, who, fresh or case)
         # The team's group card follows the change, as after a press in the chat.

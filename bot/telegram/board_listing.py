@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.app.followup import _status_of
+from bot.app.case_list import status_of
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.telegram.miniapp_auth import MiniAppUser
@@ -156,7 +156,7 @@ def case_card(
     case: CaseRecord, place: Place, names: dict[int, tuple[str, str | None]]
 ) -> dict[str, Any] | None:
     """One case on the board (None for one no column shows)."""
-    status = CaseStatus(_status_of(case))
+    status = CaseStatus(status_of(case))
     column = COLUMN_OF.get(status)
     if column is None or not case.token:
         return None

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum, unique
 
-from bot.views import callbacks
-from bot.views.callbacks import Kind
+from bot.views.callbacks import Callback, Kind
 from bot.views.i18n import _
 from conversations.cases import CaseStatus
 from conversations.texts import N_
@@ -123,13 +122,11 @@ def action_label(action: CaseAction) -> str:
     return f"{ACTION_ICONS[action]} {_(ACTIONS[action][1])}"
 
 
-def picks_member(data: str) -> bool:
+def picks_member(button: Callback) -> bool:
     """Whether a case button lists the team's members ("Assign to…") or gives the case to
     one of them: the transport checks those people are still in the group first."""
-    button = callbacks.decode(data)
     return (
-        button is not None
-        and button.kind is Kind.CASE
+        button.kind is Kind.CASE
         and not button.value
         and button.action[:1] == CaseAction.ASSIGN_MENU
     )

@@ -1,5 +1,6 @@
-"""Reading the rows below the header into a report: the header found in one of the sources,
-each row read, the file's date order decided, one clock kept.
+"""Reading the rows below the header into a report: the header found in one of the sources
+(and each field's column, columns.py), each row read, the file's date order decided, one
+clock kept.
 """
 
 from __future__ import annotations
@@ -7,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timezone
 from decimal import Decimal
-from itertools import islice
 
 from conversations.billing.cells import (
     _ad_account,
@@ -23,30 +23,21 @@ from conversations.billing.cells import (
     _text,
     _text_amount,
 )
+from conversations.billing.columns import _assign_columns, _find_header, _labels
 from conversations.billing.headers import (
     _header_currency,
-    _header_match,
     _header_offset,
-    _header_score,
     _known_codes,
 )
 from conversations.billing.model import (
-    _HEADER_SEARCH_ROWS,
     _MAX_CELL,
-    _MIN_HEADER_FIELDS,
-    _NO_HEADER,
     _PROGRESS_EVERY,
     DATE_ORDER,
     FIELDS,
-    MAX_COLUMNS,
     PAYMENT,
     REFUND,
-    REQUIRED_FIELDS,
     VERIFICATION,
-    BrokenLine,
     ChargeRow,
-    ColumnQuestion,
-    ExportError,
     ImportReport,
     Row,
     RowSource,
@@ -56,11 +47,12 @@ from conversations.billing.model import (
 from conversations.billing.order import Pending, date_order, settled
 from conversations.billing.times import _read_time
 from conversations.billing.title import ExportTitle, _read_title
-from conversations.texts import N_, Phrase
+from conversations.texts import Phrase
 
 
 class _Reader:
-    """Finds the header in one of the sources, then reads its rows into a report."""
+    """Finds the header in one of the sources (columns.py), then reads its rows into a
+    report."""
 
     def __init__(
         self,
@@ -86,9 +78,9 @@ class _Reader:
         self.words: dict[tuple[Callable[[str], str], str], str] = {}
 
     def report(self) -> ImportReport:
-        source, header_line, header = self._find_header()
+        source, header_line, header = _find_header(self.sources)
         labels = _labels(header)
-        self.columns, question = self._assign(header, labels)
+        self.columns, question = _assign_columns(header, labels, self.answers)
         named = {name: labels[index] for name, index in self.columns.items()}
         if question is not None:
             return ImportReport(columns=named, needs_mapping=question)
@@ -107,7 +99,7 @@ class _Reader:
 
     def title(self) -> ExportTitle:
         """What the lines above the header say about the ad account."""
-        source, header_line, _header = self._find_header()
+        source, header_line, _header = _find_header(self.sources)
         lines: list[str] = []
         produced = source()
         try:
@@ -120,94 +112,6 @@ class _Reader:
         finally:
             produced.close()
         return _read_title(lines)
-
-    # --- the header ----------------------------------------------------------------------
-
-    def _find_header(self) -> tuple[RowSource, int, list[object]]:
-        """The source and row that look most like a transactions header."""
-        best: tuple[tuple[int, int], RowSource, int, Row] | None = None
-        for source in self.sources:
-            produced = source()
-            rows = (item for item in produced if not _is_blank(item[1]))
-            try:
-                for line, cells in islice(rows, _HEADER_SEARCH_ROWS):
-                    score = _header_score(cells)
-                    if best is None or score > best[0]:
-                        best = (score, source, line, cells)
-            except BrokenLine:
-                # One wrong separator can make a long line one oversized cell; another
-                # separator may still read the file, and a broken line below the header
-                # is reported when the rows are read.
-                continue
-            finally:
-                # Let go of this reading's buffers (a copy of the text, an open zip part)
-                # before the next one is made, not whenever the generator is collected.
-                produced.close()
-        if best is None or best[0][0] < _MIN_HEADER_FIELDS:
-            raise ExportError(_NO_HEADER)
-        return best[1], best[2], list(best[3])[:MAX_COLUMNS]
-
-    def _assign(
-        self, header: list[object], labels: list[str]
-    ) -> tuple[dict[str, int], ColumnQuestion | None]:
-        """Each field's column, from the answers and then the header words; or a question."""
-        columns: dict[str, int] = {}
-        taken: set[int] = set()
-        for name, answer in self.answers.items():
-            if name == DATE_ORDER:
-                continue
-            if not answer.strip():
-                if name in REQUIRED_FIELDS:
-                    raise ExportError(
-                        N_("I can't read the transactions without a %(column)s column."),
-                        column=FIELDS[name],
-                    )
-                continue
-            if answer.strip() not in labels:
-                raise ExportError(
-                    N_("There's no column “%(column)s” in that file."), column=_shown(answer)
-                )
-            columns[name] = labels.index(answer.strip())
-            taken.add(columns[name])
-
-        ranked: dict[str, list[tuple[int, int]]] = {}
-        for index, cell in enumerate(header):
-            if index not in taken and isinstance(cell, str):
-                match = _header_match(cell)
-                if match is not None:
-                    ranked.setdefault(match[0], []).append((match[1], index))
-
-        questions: list[ColumnQuestion] = []
-        for name in FIELDS:
-            if name in columns or name in self.answers:
-                continue
-            found = ranked.get(name, [])
-            top = max((rank for rank, _ in found), default=0)
-            best = [index for rank, index in found if rank == top]
-            if len(best) == 1:
-                columns[name] = best[0]
-                taken.add(best[0])
-            elif len(best) > 1:
-                questions.append(ColumnQuestion(name, tuple(labels[i] for i in best)))
-        for name in REQUIRED_FIELDS:
-            if name not in columns and not any(q.field == name for q in questions):
-                free = tuple(
-                    label
-                    for index, label in enumerate(labels)
-                    if index not in taken and _text(header[index])
-                )
-                if not free:
-                    raise ExportError(
-                        N_(
-                            "I couldn't find the %(column)s column in that file. Export it from "
-                            "Ads Manager → Finance → Transactions (CSV or XLSX) and send it "
-                            "without editing."
-                        ),
-                        column=FIELDS[name],
-                    )
-                questions.append(ColumnQuestion(name, free))
-        questions.sort(key=lambda q: q.field not in REQUIRED_FIELDS)  # stable: FIELDS order
-        return columns, (questions[0] if questions else None)
 
     # --- the rows ------------------------------------------------------------------------
 
@@ -337,19 +241,6 @@ class _Reader:
             known = reader(text)
             self.words[(reader, text)] = known
         return known
-
-    # --- the whole file ----------------------------------------------------------------------
-
-
-def _labels(header: list[object]) -> list[str]:
-    """A name per column to show and answer with: the header text, made unique if needed."""
-    texts = [_text(cell) for cell in header]
-    return [
-        text
-        if text and texts.count(text) == 1
-        else Phrase("%(name)s (column %(number)s)", name=text or Phrase("Column"), number=number)
-        for number, text in enumerate(texts, start=1)
-    ]
 
 
 def _blank_lines(first: int, last: int) -> Skipped:

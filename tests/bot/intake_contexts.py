@@ -19,7 +19,8 @@ from itertools import count
 
 from bot.app.imports import ImportJob
 from bot.app.intake import RefundService
-from bot.views import i18n, review_screens
+from bot.views import callbacks, i18n, review_screens
+from bot.views.callbacks import Kind
 from bot.views.intake_screens import Asking
 from bot.views.rendering import Renderer
 from bot.views.replies import Button, ButtonResult, Reply, Who
@@ -66,11 +67,11 @@ INTAKE_TEMPLATES = frozenset(
 PRIVATE = Who(chat_id=6001, user_id=6001, first_name="Liu", is_admin=True)
 _FILES = count(1)
 TEAM = -100700800  # a group that adds the bot here
+# The service's method for each kind of button these flows tap (as the handler routes them).
 _ROUTES = {
-    "m:acc:": "account_button",
-    "m:lang:": "language_button",
-    "m:imp:case:": "start_from_charges",
-    "k:": "case_button",
+    Kind.ACCOUNTS: "account_button",
+    Kind.LANGUAGE: "language_button",
+    Kind.CASE: "case_button",
 }
 
 
@@ -135,9 +136,12 @@ class Chat:
 
     def tap_in(self, seen: Chat, label: str) -> list[Reply]:
         """Tap a button of what `seen` (this chat, or someone else in it) was answered."""
-        data = seen.button(label).data
-        route = next((m for p, m in _ROUTES.items() if data.startswith(p)), "on_button")
-        return self.run(lambda: getattr(self.service, route)(self.who, data))
+        pressed = callbacks.decode(seen.button(label).data)
+        assert pressed is not None
+        route = _ROUTES.get(pressed.kind, "on_button")
+        if pressed.kind is Kind.IMPORT and pressed.action == "case":
+            route = "start_from_charges"
+        return self.run(lambda: getattr(self.service, route)(self.who, pressed))
 
 
 DUPLICATE = (
@@ -220,7 +224,8 @@ def _flows(kept: dict[str, list[Screen]]) -> None:
     # "Copy as file" pressed where the screen offers none (a client showing old buttons).
     row = world().store.load_intake(unhappy.who.chat_id, unhappy.who.user_id)
     assert row is not None
-    pressed = Asking(row.token, row.seq).data("f")
+    pressed = callbacks.decode(Asking(row.token, row.seq).data("f"))
+    assert pressed is not None
     unhappy.run(lambda: world().service.on_button(unhappy.who, pressed))
     unhappy.tap("Close the case")
     unhappy.command("new")

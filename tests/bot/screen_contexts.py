@@ -21,7 +21,15 @@ from unittest import mock
 import bot.app.records
 from bot.app.records import RecordsService
 from bot.app.team_cards import person
-from bot.views import case_screens, i18n, import_screens, settings_screens, stats_screens
+from bot.views import (
+    callbacks,
+    case_screens,
+    i18n,
+    import_screens,
+    settings_screens,
+    stats_screens,
+)
+from bot.views.callbacks import Callback
 from bot.views.i18n import _
 from bot.views.replies import Reply, Who
 from conversations.billing import (
@@ -318,13 +326,20 @@ def _app_screens() -> Iterator[Screen]:
     make_sent_case(w.followup, user, user, DEFAULT_NOW)
     ask = records.forget(leaving)[0]
     yield recorded("forget_confirm", ask)
-    yes, no = (button.data for button in ask.buttons[0])
+    yes, no = (_pressed(button.data) for button in ask.buttons[0])
     yield recorded("forget_kept", records.forget_button(leaving, no).replies[0])
     make_sent_case(w.followup, user, user, DEFAULT_NOW)
     again = records.forget_button(leaving, yes).replies[0]
     yield recorded("forget_confirm", again)
-    yes = again.buttons[0][0].data
+    yes = _pressed(again.buttons[0][0].data)
     yield recorded("forget_done", records.forget_button(leaving, yes).replies[0])
+
+
+def _pressed(data: str) -> Callback:
+    """The button `data` stands for (a button the bot made: the codec reads it)."""
+    pressed = callbacks.decode(data)
+    assert pressed is not None, data
+    return pressed
 
 
 def production_screens() -> dict[str, list[Screen]]:

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.db.store import Store
-from bot.views import callbacks, import_screens
-from bot.views.callbacks import Kind
+from bot.views import import_screens
+from bot.views.callbacks import Callback, Kind
 from bot.views.rendering import Renderer
 from bot.views.replies import Reply, Who
 from conversations.billing import ExportTitle, ImportReport
@@ -139,13 +139,12 @@ class ImportQuestions:
         job.chosen = True
         return job
 
-    def on_button(self, who: Who, data: str) -> ImportJob | list[Reply]:
+    def on_button(self, who: Who, button: Callback) -> ImportJob | list[Reply]:
         """An answer about the waiting import: the account ("m:imp:acc:<ref>"), which
         column is which ("m:imp:map:<place>", "m:imp:map:-" for none), another account
         ("m:imp:other") or none ("m:imp:x")."""
         pending = self.store.pending_import(who.chat_id, who.user_id)
-        button = callbacks.decode(data)
-        if pending is None or button is None or button.kind is not Kind.IMPORT:
+        if pending is None or button.kind is not Kind.IMPORT:
             return [import_screens.expired(self.renderer)]
         if button.action == "x":
             self.store.clear_pending_import(who.chat_id, who.user_id)

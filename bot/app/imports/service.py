@@ -19,6 +19,7 @@ from bot.app.imports.charges import cases_about, stored_charge
 from bot.app.imports.questions import ImportJob, ImportQuestions
 from bot.db.store import Store
 from bot.views import import_screens
+from bot.views.callbacks import Callback
 from bot.views.rendering import Renderer
 from bot.views.replies import Reply, Who
 from conversations.anomalies import Flag
@@ -106,9 +107,9 @@ class ImportService:
         """See `ImportQuestions.resume`."""
         return self.questions.resume(who)
 
-    def on_button(self, who: Who, data: str) -> ImportJob | list[Reply]:
+    def on_button(self, who: Who, button: Callback) -> ImportJob | list[Reply]:
         """See `ImportQuestions.on_button`."""
-        return self.questions.on_button(who, data)
+        return self.questions.on_button(who, button)
 
     def question(self, who: Who, job: ImportJob, report: ImportReport) -> list[Reply]:
         """See `ImportQuestions.question`."""

@@ -1,5 +1,5 @@
-"""Button presses, routed by what the button's data decodes to (bot/views/callbacks.py):
-one route per kind of button, in a table."""
+"""Button presses, decoded once by the codec (bot/views/callbacks.py) and routed by their
+kind: one route per kind of button, in a table. The services get the `Callback`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.app.followup import picks_member
 from bot.app.stats import StatsService
 from bot.telegram.handlers.commands import send_stats
 from bot.telegram.handlers.context import BotContext
@@ -17,16 +16,17 @@ from bot.telegram.handlers.files import run_import, send_replies
 from bot.telegram.handlers.sending import still_busy
 from bot.telegram.handlers.served import served, still_members, with_rights
 from bot.views import callbacks
-from bot.views.callbacks import Kind
+from bot.views.callbacks import Callback, Kind
+from bot.views.case_actions import picks_member
 from bot.views.i18n import _
 from bot.views.replies import ButtonResult, Who
 from conversations.inputs import storable
 
 # A route applies one kind of button: the result to answer the press with, or None when it
 # answered the press itself (an import's progress, the stats chart).
-Route = Callable[[Update, BotContext, Who, str], Awaitable[ButtonResult | None]]
+Route = Callable[[Update, BotContext, Who, Callback], Awaitable[ButtonResult | None]]
 # The service's method for a kind of button that needs nothing but the service call.
-ServiceButton = Callable[[BotContext], Callable[[Who, str], ButtonResult]]
+ServiceButton = Callable[[BotContext], Callable[[Who, Callback], ButtonResult]]
 
 
 async def button(update: Update, context: BotContext) -> None:
@@ -40,13 +40,12 @@ async def button(update: Update, context: BotContext) -> None:
         return
     data = storable(query.data or "")
     who = await with_rights(update, context)
-    kind = kind_of(data)
-    if kind is None:
-        # Data no button of ours carries (forged, cut short), a menu's bare prefix, and
-        # "m:new": the intake's (for data it doesn't know, "This menu has expired.").
-        result = await served(context, who, context.service.on_button, who, data)
+    pressed = callbacks.decode(data)
+    if pressed is None:
+        # Data no button of ours carries (forged, cut short): one answer for all of it.
+        result = await served(context, who, context.service.expired_button, who)
     else:
-        routed = await ROUTES[kind](update, context, who, data)
+        routed = await ROUTES[kind_of(data, pressed)](update, context, who, pressed)
         if routed is None:
             return
         result = routed
@@ -58,73 +57,66 @@ async def button(update: Update, context: BotContext) -> None:
     await send_replies(update, context, result.replies)
 
 
-# Longest prefix first, so "m:cases:…" is not read as "m:case:…".
-_BY_PREFIX = sorted(Kind, key=lambda kind: -len(kind.value))
-
-
-def kind_of(data: str) -> Kind | None:
-    """The kind of button `data` belongs to, from the codec; None for data no button of
-    ours carries. The services still read a button's fields from its data themselves: a
-    button of a known kind the codec can't read (forged, cut short: "k:12", "m:case:")
-    goes to its service, which refuses it in its own words ("That case isn't here."), as
-    before buttons were routed by the codec."""
-    callback = callbacks.decode(data)
-    if callback is not None:
-        # A menu's bare prefix ("m:set") is no menu's button: the intake answers it (and
-        # "m:new", which is the intake's own).
-        return None if data == callback.kind.value else callback.kind
-    return next((kind for kind in _BY_PREFIX if data.startswith(kind.value + ":")), None)
+def kind_of(data: str, pressed: Callback) -> Kind:
+    """The route of a decoded button: its kind. A menu's bare prefix ("m:set") is no menu's
+    button: the intake answers it as it answers any button it doesn't know ("m:new" is the
+    one menu whose bare prefix is its button)."""
+    bare = data == pressed.kind.value and pressed.kind is not Kind.NEW
+    return Kind.INTAKE if bare else pressed.kind
 
 
 def service_button(method: ServiceButton) -> Route:
     """The route of a button whose whole work is one service call."""
 
-    async def route(update: Update, context: BotContext, who: Who, data: str) -> ButtonResult:
-        return await served(context, who, method(context), who, data)
+    async def route(
+        update: Update, context: BotContext, who: Who, pressed: Callback
+    ) -> ButtonResult:
+        return await served(context, who, method(context), who, pressed)
 
     return route
 
 
-async def case_button(update: Update, context: BotContext, who: Who, data: str) -> ButtonResult:
+async def case_button(
+    update: Update, context: BotContext, who: Who, pressed: Callback
+) -> ButtonResult:
     """A case's button; "Assign to…" offers, and a pick gives the case to, only people
     still in the group."""
-    if picks_member(data):
-        team_id, offered = await served(context, who, context.followup.assign_candidates, who, data)
+    if picks_member(pressed):
+        followup = context.followup
+        team_id, offered = await served(context, who, followup.assign_candidates, who, pressed)
         await still_members(context, team_id, offered)
-    return await served(context, who, context.service.case_button, who, data)
-
-
-# "Start a case from this" under an import's flag (m:imp:case:…).
-FROM_CHARGES = callbacks.menu(Kind.IMPORT, "case") + ":"
+    return await served(context, who, context.service.case_button, who, pressed)
 
 
 async def import_button(
-    update: Update, context: BotContext, who: Who, data: str
+    update: Update, context: BotContext, who: Who, pressed: Callback
 ) -> ButtonResult | None:
     """A waiting import's button (which account, which column), read in the background;
-    or a case started from an import's flagged charges."""
-    if data.startswith(FROM_CHARGES):
-        return await served(context, who, context.service.start_from_charges, who, data)
+    or a case started from an import's flagged charges ("m:imp:case:…")."""
+    if pressed.action == "case" and pressed.value:
+        return await served(context, who, context.service.start_from_charges, who, pressed)
     query = update.callback_query
     assert query is not None
     if context.bot_data.background.running("import", who.chat_id):
         await query.answer()
         await still_busy(update, context, "import")
         return None
-    job = await served(context, who, context.service.import_button, who, data)
+    job = await served(context, who, context.service.import_button, who, pressed)
     await query.answer()
     await run_import(update, context, who, job)
     return None
 
 
-async def stats_button(update: Update, context: BotContext, who: Who, data: str) -> None:
+async def stats_button(update: Update, context: BotContext, who: Who, pressed: Callback) -> None:
     """Another period of the stats: the figures and a new chart."""
-    await send_stats(update, context, who, StatsService.button, data)
+    await send_stats(update, context, who, StatsService.button, pressed)
 
 
-async def cases_button(update: Update, context: BotContext, who: Who, data: str) -> ButtonResult:
+async def cases_button(
+    update: Update, context: BotContext, who: Who, pressed: Callback
+) -> ButtonResult:
     """The /cases list again, with the words the button carries (open, overdue, closed)."""
-    words = data.removeprefix(Kind.CASES.value + ":")
+    words = ":".join(field for field in (pressed.action, pressed.value) if field)
     return ButtonResult(None, await served(context, who, context.followup.list_cases, who, words))
 
 

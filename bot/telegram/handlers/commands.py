@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from telegram import Update
@@ -112,12 +113,16 @@ async def stats(update: Update, context: BotContext) -> None:
     await send_stats(update, context, who, StatsService.screen, words)
 
 
+# What a stats view is asked with: /stats's words, or a period button's `Callback`.
+Argument = TypeVar("Argument")
+
+
 async def send_stats(
     update: Update,
     context: BotContext,
     who: Who,
-    view: Callable[[StatsService, Who, str], StatsScreen],
-    argument: str,
+    view: Callable[[StatsService, Who, Argument], StatsScreen],
+    argument: Argument,
 ) -> None:
     """Record the update (a second delivery sends nothing, not even a press's answer),
     read the figures off the event loop, draw the chart in a thread (matplotlib takes a few
