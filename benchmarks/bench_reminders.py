@@ -70,8 +70,8 @@ sys.path.insert(0, str(ROOT))
 
 from telegram.request import RequestData  # noqa: E402
 
-from bot.app.followup import FollowUpService  # noqa: E402
-from bot.app.reminders import ReminderSweep  # noqa: E402
+from bot.app.cases.service import FollowUpService  # noqa: E402
+from bot.app.reminders.sweep import ReminderSweep  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db.store import Store  # noqa: E402
 from bot.db.tables import OPEN_REMINDER_STATES, cases, reminders, teams  # noqa: E402

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from bot.app.reminders import SweepResult
+from bot.app.reminders.sweep import SweepResult
 
 UPDATE_KINDS = (
     "message",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app.intake import RefundService
+from bot.app.intake.service import RefundService
 from bot.config import Settings
 from bot.db.store import Store
 from bot.telegram.application import build_application, build_service

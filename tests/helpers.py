@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select
 from telegram.ext import Application
 
-from bot.app.followup import FollowUpService
-from bot.app.reminders import ReminderSweep
+from bot.app.cases.service import FollowUpService
+from bot.app.reminders.sweep import ReminderSweep
 from bot.config import Settings
 from bot.db.store import Store
 from bot.telegram.application import build_application, build_service

@@ -20,7 +20,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app.followup import FollowUpService
+from bot.app.cases.service import FollowUpService
 from bot.config import Settings
 from bot.db.records import CaseRecord
 from bot.db.store import Store

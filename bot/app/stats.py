@@ -24,8 +24,8 @@ from bot.views.stats_screens import StatsScreen, person_name
 from conversations.stats import Period, PeriodKey, Stats, compute
 
 if TYPE_CHECKING:
-    from bot.app.followup import FollowUpService
-    from bot.app.intake import RefundService
+    from bot.app.cases.service import FollowUpService
+    from bot.app.intake.service import RefundService
 
 
 class StatsService:

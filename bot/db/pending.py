@@ -6,7 +6,7 @@ Two kinds of question can wait for a user's answer in a chat:
 
 - "case": a case already sent asked for its ticket number, more evidence or the refunded
   amount (`case_id`, `what`). It takes the next typed text or file (`on_case_text`,
-  `on_case_file` in bot/app/case_inputs.py), once no intake question takes it first.
+  `on_case_file` in bot/app/cases/inputs.py), once no intake question takes it first.
 - "import": an uploaded billing export waits for which account, or which column, it is
   (`payload`: the file's Telegram id and name, the account once known, the columns
   answered, the question). It takes the import's buttons (`m:imp:*`) and the account an

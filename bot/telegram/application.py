@@ -12,9 +12,9 @@ from typing import Any, cast
 from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest
 
-from bot.app.intake import RefundService
-from bot.app.reminders import ReminderSweep
-from bot.app.summaries import MonthlySummaries
+from bot.app.intake.service import RefundService
+from bot.app.reminders.summaries import MonthlySummaries
+from bot.app.reminders.sweep import ReminderSweep
 from bot.config import Settings
 from bot.db.store import Store
 from bot.metrics import Metrics

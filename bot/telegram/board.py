@@ -32,7 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app.followup import FollowUpService
+from bot.app.cases.service import FollowUpService
 from bot.config import Settings
 from bot.db.records import CaseRecord
 from bot.telegram.board_listing import BOARD_PAGE, Place, listing, plain

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.app.case_list import status_of
+from bot.app.cases.listing import status_of
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.telegram.miniapp_auth import MiniAppUser

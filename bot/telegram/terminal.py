@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app.intake import RefundService
-from bot.app.intake_buttons import is_a_choice
-from bot.app.reminders import ReminderSweep
+from bot.app.intake.buttons import is_a_choice
+from bot.app.intake.service import RefundService
+from bot.app.reminders.sweep import ReminderSweep
 from bot.config import Settings
 from bot.telegram.application import build_application
 from bot.telegram.transport import ApiCall, InProcessBotApi, UpdateFactory

@@ -1,7 +1,7 @@
 """The review's screens: the verdict, the message to send to TikTok with what can be done
 with it, the signature question, and the word that a charge already has a case.
 
-The review is judged and its draft case kept in bot/app/intake_review.py; these only show it.
+The review is judged and its draft case kept in bot/app/intake/review.py; these only show it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from functools import cache
 from itertools import count
 
 from bot.app.imports import ImportJob
-from bot.app.intake import RefundService
+from bot.app.intake.service import RefundService
 from bot.views import callbacks, i18n, review_screens
 from bot.views.callbacks import Kind
 from bot.views.intake_screens import Asking

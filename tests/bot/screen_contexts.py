@@ -18,9 +18,9 @@ from itertools import count
 from typing import Any
 from unittest import mock
 
-import bot.app.records
-from bot.app.records import RecordsService
-from bot.app.team_cards import person
+import bot.app.records.service
+from bot.app.cases.team_cards import person
+from bot.app.records.service import RecordsService
 from bot.views import (
     callbacks,
     case_screens,
@@ -297,7 +297,7 @@ def _stats_screens() -> Iterator[Screen]:
 
 def _app_screens() -> Iterator[Screen]:
     """The answers bot/app renders itself, through the methods the handlers call: /assign's
-    (bot/app/team_cards.py), /export's and /forget's (bot/app/records.py)."""
+    (bot/app/cases/team_cards.py), /export's and /forget's (bot/app/records/service.py)."""
     w = world()
     admin = Who(chat_id=GROUP, user_id=OWNER, chat_kind="supergroup", is_admin=True)
     stranger = Who(chat_id=GROUP, user_id=STRANGER, chat_kind="supergroup")
@@ -315,7 +315,7 @@ def _app_screens() -> Iterator[Screen]:
         yield recorded("export", records.export(who)[0])
     # More cases than an export holds (made fewer here), and a signature to go with them.
     w.store.set_signature(MANY, "Liu Wen <b>", DEFAULT_NOW)
-    with mock.patch.object(bot.app.records, "EXPORT_LIMIT", LISTED):
+    with mock.patch.object(bot.app.records.service, "EXPORT_LIMIT", LISTED):
         yield recorded("export", records.export(Who(chat_id=MANY, user_id=MANY))[0])
     yield recorded("forget_group", records.forget(admin)[0])
     yield recorded("forget_done", records.forget(nobody)[0])

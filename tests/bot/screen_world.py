@@ -18,8 +18,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app.followup import FollowUpService
-from bot.app.intake import RefundService
+from bot.app.cases.service import FollowUpService
+from bot.app.intake.service import RefundService
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views.rendering import Renderer, SupportMessage
@@ -134,7 +134,7 @@ def world() -> World:
 
 
 def shown_case(case: CaseRecord) -> Screen:
-    """/case N as the bot shows it (`RefundService.show_case`, bot/app/intake.py) in the
+    """/case N as the bot shows it (`RefundService.show_case`, bot/app/intake/service.py) in the
     case's own chat."""
     who = Who(chat_id=case.team_id, user_id=case.owner_user_id)
     if case.team_id < 0:

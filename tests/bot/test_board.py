@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from telegram.ext import Application
 
-from bot.app.followup import FollowUpService
+from bot.app.cases.service import FollowUpService
 from bot.config import Settings
 from bot.telegram.board import CSP, mount_board
 from bot.telegram.miniapp_auth import InitDataError, make_init_data, validate

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app.intake import RefundService
+from bot.app.intake.service import RefundService
 from bot.config import Settings
 from bot.telegram.application import build_application
 from bot.telegram.transport import InProcessBotApi

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
-from bot.app.reminders import ReminderSweep
+from bot.app.reminders.sweep import ReminderSweep
 from bot.config import Settings
 from bot.db.store import Store
 from bot.telegram.transport import Fault, InProcessBotApi

@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.app.reminders import ReminderSweep
+from bot.app.reminders.sweep import ReminderSweep
 from bot.db.store import Store
 from bot.telegram.transport import Fault, InProcessBotApi
 from tests.helpers import ChatDriver, Clock, add_account, no_sleep, plain

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from bot.app.intake_buttons import is_a_choice
+from bot.app.intake.buttons import is_a_choice
 from bot.views import callbacks, intake_screens, menu_screens, review_screens
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.intake_screens import Asking

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot
 
-from bot.app.intake import RefundService
+from bot.app.intake.service import RefundService
 from bot.config import Settings
 from bot.db.store import Store
 from bot.db.tables import evidence, teams

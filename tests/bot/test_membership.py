@@ -14,7 +14,7 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app.intake import RefundService
+from bot.app.intake.service import RefundService
 from bot.config import Settings
 from bot.db.store import Store
 from bot.telegram.application import build_application

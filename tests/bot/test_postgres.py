@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app.reminders import ReminderSweep
+from bot.app.reminders.sweep import ReminderSweep
 from bot.config import Settings
 from bot.db.store import Store
 from bot.db.tables import reminders, teams

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import BigInteger, Select, select
 from telegram.ext import Application
 
-from bot.app.record_files import CSV_HEADER
+from bot.app.records.files import CSV_HEADER
 from bot.db.personal import IMPERSONAL_TABLES, PERSONAL_TABLES, PRIVATE_TEAM_TABLES
 from bot.db.store import Store
 from bot.db.tables import (
@@ -232,7 +232,7 @@ async def test_export_says_when_it_holds_only_the_newest_cases(
     user: ChatDriver, api: InProcessBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Over the cap, the zip holds the newest cases and the message says how many of all."""
-    monkeypatch.setattr("bot.app.records.EXPORT_LIMIT", 1)
+    monkeypatch.setattr("bot.app.records.service.EXPORT_LIMIT", 1)
     await private_case(user)
     await private_case(user, "20 USD", send=False)
     await user.send("/export")

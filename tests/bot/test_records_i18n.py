@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app.record_files import CSV_HEADER
+from bot.app.records.files import CSV_HEADER
 from bot.telegram.transport import InProcessBotApi
 from bot.views import i18n
 from conversations.policy import Policy

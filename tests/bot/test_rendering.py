@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 from jinja2 import Environment, meta, nodes
 
-from bot.app.intake import RefundService
-from bot.app.intake_review import reason_label
+from bot.app.intake.review import reason_label
+from bot.app.intake.service import RefundService
 from bot.db.store import Store
 from bot.views import case_screens, intake_screens, review_screens
 from bot.views.formats import long_date, money, short_date, weekday_date
@@ -650,7 +650,7 @@ def _names_read(env: Environment, path: str) -> set[str]:
 
 
 # Passed by production but read by no template, in code outside bot/views (the intake's
-# /case N, and CaseTexts' letters in bot/app/case_texts.py): drop them there, then here.
+# /case N, and CaseTexts' letters in bot/app/cases/texts.py): drop them there, then here.
 PASSED_BUT_NOT_READ: dict[str, set[str]] = {}
 
 

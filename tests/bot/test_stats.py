@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
-from bot.app.followup import FollowUpService
+from bot.app.cases.service import FollowUpService
 from bot.telegram.terminal import TerminalScreen
 from bot.telegram.transport import ApiCall, InProcessBotApi
 from bot.views.rendering import Renderer
@@ -226,7 +226,7 @@ def test_starting_the_bot_does_not_import_matplotlib() -> None:
     """matplotlib is imported when the first chart is drawn, not at start-up."""
     code = (
         "import sys, bot.telegram.application, bot.telegram.handlers, "
-        "bot.app.stats, bot.app.records, bot.views.stats_screens;"
+        "bot.app.stats, bot.app.records.service, bot.views.stats_screens;"
         "sys.exit('matplotlib' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

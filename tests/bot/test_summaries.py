@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from telegram.ext import Application
 
-from bot.app.reminders import ReminderSweep
+from bot.app.reminders.sweep import ReminderSweep
 from bot.config import Settings
 from bot.db.store import Store
 from bot.db.tables import monthly_summaries

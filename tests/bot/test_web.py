@@ -28,7 +28,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from bot.app.intake import RefundService
+from bot.app.intake.service import RefundService
 from bot.cli import main
 from bot.config import Settings
 from bot.telegram.application import build_application

@@ -123,5 +123,6 @@ def cases_about(
 
 
 def flag_reason(rule: str) -> str:
-    """The reason code ("d", "p", "u": see bot.app.intake.FLAG_REASONS) a flag's case is about."""
+    """The reason code ("d", "p", "u": see `FLAG_REASONS` in bot/app/intake/common.py) a
+    flag's case is about."""
     return {DUPLICATE_CHARGE: "d", CHARGED_AFTER_PAUSE: "p"}.get(rule, "u")

@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.app.followup import FollowUpService
-from bot.app.intake import RefundService
-from bot.app.records import RecordsService
-from bot.app.reminders import ReminderSweep
+from bot.app.cases.service import FollowUpService
+from bot.app.intake.service import RefundService
+from bot.app.records.service import RecordsService
+from bot.app.reminders.sweep import ReminderSweep
 from bot.telegram.background import BackgroundWork
 from bot.telegram.membership import Memberships
 from bot.views.replies import Who

@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app.intake import RefundService
+from bot.app.intake.service import RefundService
 from bot.telegram.handlers.buttons import button
 from bot.telegram.handlers.commands import (
     accounts,

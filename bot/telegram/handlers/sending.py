@@ -12,8 +12,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.app.intake import RefundService
-from bot.app.sending import ChatUnreachable, PermanentSendError, RetryLater, TransientSendError
+from bot.app.intake.service import RefundService
+from bot.app.reminders.sending import (
+    ChatUnreachable,
+    PermanentSendError,
+    RetryLater,
+    TransientSendError,
+)
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.keyboards import markup_kwargs
 from bot.views.i18n import _

@@ -13,7 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from telegram import Update
 
-from bot.app.intake import RefundService
+from bot.app.intake.service import RefundService
 from bot.db.records import AlreadyHandled
 from bot.telegram.handlers.context import GROUP_KINDS, BotContext, who_of
 from bot.telegram.membership import Standing

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app.followup import FollowUpService
+from bot.app.cases.service import FollowUpService
 from bot.app.imports import ImportService
 from bot.db.records import IntakeRow, new_token
 from bot.db.store import Store

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.app.case_access import may_change, visible_case
-from bot.app.case_texts import CaseTexts, in_topic
-from bot.app.chat_prefs import ChatPrefs
+from bot.app.cases.access import may_change, visible_case
+from bot.app.cases.texts import CaseTexts, in_topic
+from bot.app.settings.chat_prefs import ChatPrefs
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views import case_screens, i18n

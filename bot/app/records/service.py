@@ -15,7 +15,7 @@ the name goes with the membership. On SQLite the deleted bytes leave the disk to
 
 Like the other services this knows nothing of Telegram: it reads and writes through the
 Store (what a person's data is, and its SQL: `bot.db.personal`), builds the files with
-`bot.app.record_files`, and returns `Reply`s.
+`bot.app.records.files`, and returns `Reply`s.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from bot.app import record_files as files
-from bot.app.followup import FollowUpService
+from bot.app.cases.service import FollowUpService
+from bot.app.records import files
 from bot.app.stats import StatsService
 from bot.db.personal import PERSONAL_KINDS, PRIVATE_TEAM_TABLES
 from bot.db.records import CaseEvent, CaseRecord
@@ -48,7 +48,7 @@ from conversations.policy import Policy, Situation
 from conversations.texts import N_, NP_
 
 if TYPE_CHECKING:
-    from bot.app.intake import RefundService
+    from bot.app.intake.service import RefundService
 
 # The newest cases an export holds: 500 make a zip of about 450 kB (Telegram takes 50 MB),
 # built in about 0.2 s on SQLite, short enough to do inside the update.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.app.intake_common import IntakeContext
+from bot.app.intake.common import IntakeContext
 from bot.views import i18n, menu_screens
 from bot.views.callbacks import Callback
 from bot.views.callbacks import Kind as ButtonKind

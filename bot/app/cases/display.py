@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.app.intake_common import IntakeContext
+from bot.app.intake.common import IntakeContext
 from bot.db.records import CaseRecord
 from bot.views import menu_screens
 from bot.views.callbacks import Callback

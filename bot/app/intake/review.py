@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.app.imports import case_charges, cases_about
-from bot.app.intake_common import (
+from bot.app.intake.common import (
     MAX_INPUT_CHARS,
     SIGNING,
     IntakeContext,

@@ -22,15 +22,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.app.case_access import may_change, visible_case
-from bot.app.case_inputs import CaseInputs
-from bot.app.case_list import CaseList
-from bot.app.case_texts import CaseTexts
-from bot.app.cases import CaseButtons
-from bot.app.chat_prefs import ChatPrefs
-from bot.app.reminder_texts import ReminderTexts
-from bot.app.settings import Settings
-from bot.app.team_cards import TeamCards
+from bot.app.cases.access import may_change, visible_case
+from bot.app.cases.buttons import CaseButtons
+from bot.app.cases.inputs import CaseInputs
+from bot.app.cases.listing import CaseList
+from bot.app.cases.team_cards import TeamCards
+from bot.app.cases.texts import CaseTexts
+from bot.app.reminders.texts import ReminderTexts
+from bot.app.settings.chat_prefs import ChatPrefs
+from bot.app.settings.service import Settings
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views import case_screens

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.app.followup import FollowUpService
-from bot.app.sending import (
+from bot.app.cases.service import FollowUpService
+from bot.app.reminders.sending import (
     ChatUnreachable,
     PermanentSendError,
     RetryLater,

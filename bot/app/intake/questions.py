@@ -1,11 +1,11 @@
 """Moving through the intake's questions: begin, ask, take an answer's consequences (the
-account kept, the review, the end), cancel. The inputs (bot/app/intake_inputs.py) and the
-buttons (bot/app/intake_buttons.py) change the intake; this decides what comes next."""
+account kept, the review, the end), cancel. The inputs (bot/app/intake/inputs.py) and the
+buttons (bot/app/intake/buttons.py) change the intake; this decides what comes next."""
 
 from __future__ import annotations
 
-from bot.app.intake_common import IntakeContext, asking, bump, fold, new_row, team_of
-from bot.app.intake_review import Review
+from bot.app.intake.common import IntakeContext, asking, bump, fold, new_row, team_of
+from bot.app.intake.review import Review
 from bot.db.records import IntakeRow
 from bot.views import intake_screens, labels
 from bot.views.intake_screens import PICKABLE, when_label

@@ -7,8 +7,8 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.app.case_texts import CaseTexts, in_topic
-from bot.app.team_cards import TeamCards
+from bot.app.cases.team_cards import TeamCards
+from bot.app.cases.texts import CaseTexts, in_topic
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views import case_screens, i18n

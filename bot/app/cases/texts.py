@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.app.chat_prefs import ChatPrefs
+from bot.app.settings.chat_prefs import ChatPrefs
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views import case_screens, i18n, labels

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.app.intake_common import IntakeContext, new_row
-from bot.app.intake_questions import Questions
+from bot.app.intake.common import IntakeContext, new_row
+from bot.app.intake.questions import Questions
 from bot.views import menu_screens
 from bot.views.callbacks import Callback
 from bot.views.callbacks import Kind as ButtonKind

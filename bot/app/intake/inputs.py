@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.app.intake_common import (
+from bot.app.intake.common import (
     MAX_INPUT_CHARS,
     SIGNING,
     IntakeContext,
@@ -15,8 +15,8 @@ from bot.app.intake_common import (
     team_of,
     typed,
 )
-from bot.app.intake_questions import Questions
-from bot.app.intake_review import Review
+from bot.app.intake.questions import Questions
+from bot.app.intake.review import Review
 from bot.db.records import IntakeRow
 from bot.views import i18n, intake_screens, labels
 from bot.views.i18n import _

@@ -1,8 +1,8 @@
 """What can become of a message the sweeps send, and who sends it.
 
 The transport turns Telegram's refusals into these exceptions; the reminder sweep
-(bot/app/reminders.py) and the monthly summaries (bot/app/summaries.py) each decide what
-to do about them: try again later, stop writing to the chat, or give up on the message.
+(`sweep.py`) and the monthly summaries (`summaries.py`) each decide what to do about
+them: try again later, stop writing to the chat, or give up on the message.
 """
 
 from __future__ import annotations

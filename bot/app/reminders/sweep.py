@@ -18,15 +18,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.app.followup import FollowUpService
-from bot.app.sending import (
+from bot.app.cases.service import FollowUpService
+from bot.app.reminders.sending import (
     ChatUnreachable,
     PermanentSendError,
     RetryLater,
     Sender,
     TransientSendError,
 )
-from bot.app.summaries import MonthlySummaries, SummaryResult
+from bot.app.reminders.summaries import MonthlySummaries, SummaryResult
 from bot.db.records import ClaimedReminder
 from bot.db.store import Store
 
@@ -85,7 +85,7 @@ class ReminderSweep:
         self.per_chat_gap = per_chat_gap
         self.sleep = sleep
         self.observe = observe
-        # The groups' monthly summaries go out from the same sweep (bot/app/summaries.py).
+        # The groups' monthly summaries go out from the same sweep (bot/app/reminders/summaries.py).
         self.summaries = summaries
         self.last_run: datetime | None = None
 

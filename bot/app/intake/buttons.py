@@ -6,11 +6,11 @@ A button counts only at the step it was shown at: one from an earlier step is re
 
 from __future__ import annotations
 
-from bot.app.case_access import NOT_ALLOWED
-from bot.app.intake_common import SIGNING, IntakeContext, bump, charge_answers, team_of
-from bot.app.intake_inputs import IntakeInputs
-from bot.app.intake_questions import Questions
-from bot.app.intake_review import Review
+from bot.app.cases.access import NOT_ALLOWED
+from bot.app.intake.common import SIGNING, IntakeContext, bump, charge_answers, team_of
+from bot.app.intake.inputs import IntakeInputs
+from bot.app.intake.questions import Questions
+from bot.app.intake.review import Review
 from bot.db.records import IntakeRow, new_token
 from bot.views import callbacks, i18n
 from bot.views.callbacks import Callback

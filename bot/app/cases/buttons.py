@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.app.case_access import NOT_ALLOWED, may_change, visible_case
-from bot.app.case_inputs import CaseInputs
-from bot.app.case_texts import CaseTexts, in_topic
-from bot.app.chat_prefs import ChatPrefs
-from bot.app.team_cards import TeamCards
+from bot.app.cases.access import NOT_ALLOWED, may_change, visible_case
+from bot.app.cases.inputs import CaseInputs
+from bot.app.cases.team_cards import TeamCards
+from bot.app.cases.texts import CaseTexts, in_topic
+from bot.app.settings.chat_prefs import ChatPrefs
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views import i18n

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.app.chat_prefs import ChatPrefs, zone
+from bot.app.settings.chat_prefs import ChatPrefs, zone
 from bot.db.store import Store
 from bot.views import settings_screens
 from bot.views.callbacks import Callback, Kind

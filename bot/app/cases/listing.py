@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.app.chat_prefs import ChatPrefs
+from bot.app.settings.chat_prefs import ChatPrefs
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views import case_screens, labels

@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.app.case_texts import CaseTexts, recorded
-from bot.app.chat_prefs import ChatPrefs
-from bot.app.team_cards import TeamCards, person
+from bot.app.cases.team_cards import TeamCards, person
+from bot.app.cases.texts import CaseTexts, recorded
+from bot.app.settings.chat_prefs import ChatPrefs
 from bot.db.records import CaseRecord
 from bot.db.store import Store
 from bot.views import case_screens, i18n

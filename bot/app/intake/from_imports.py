@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app.imports import ImportJob, case_charges, cases_about, flag_reason
-from bot.app.intake_accounts import Accounts
-from bot.app.intake_common import (
+from bot.app.intake.accounts import Accounts
+from bot.app.intake.common import (
     FLAG_REASONS,
     IntakeContext,
     charge_answers,
     listed_charge,
     new_row,
 )
-from bot.app.intake_questions import Questions
-from bot.app.intake_review import already_a_case
+from bot.app.intake.questions import Questions
+from bot.app.intake.review import already_a_case
 from bot.views.callbacks import Callback
 from bot.views.callbacks import Kind as ButtonKind
 from bot.views.i18n import _

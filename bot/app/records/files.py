@@ -1,6 +1,6 @@
 """The files of an `/export`: cases.csv (one row a case, for any spreadsheet), the facts of
 a case file (`case-<id>.md`) in words, and the zip they go in. Nothing here reads the
-database or knows the chat: `bot.app.records` gathers the cases and calls these."""
+database or knows the chat: `bot.app.records.service` gathers the cases and calls these."""
 
 from __future__ import annotations
 

@@ -4,14 +4,14 @@ A handler (Telegram or terminal) turns an update into one call here and sends th
 `Reply`s it gets back. `RefundService` holds one object a use case and hands each call to
 its own:
 
-    inputs      /start, /new, /cancel, typed answers, files   bot/app/intake_inputs.py
-    buttons     the intake's buttons, a draft's two            bot/app/intake_buttons.py
-    questions   which question comes next, and asking it       bot/app/intake_questions.py
-    review      the verdict, the draft case, the message       bot/app/intake_review.py
-    accounts    /accounts and the account questions            bot/app/intake_accounts.py
-    import_intake  cases from an import's flags, its account   bot/app/intake_imports.py
-    cases       one case shown (/case N, "Case #12 ›")         bot/app/case_display.py
-    languages   /language                                       bot/app/languages.py
+    inputs      /start, /new, /cancel, typed answers, files   bot/app/intake/inputs.py
+    buttons     the intake's buttons, a draft's two            bot/app/intake/buttons.py
+    questions   which question comes next, and asking it       bot/app/intake/questions.py
+    review      the verdict, the draft case, the message       bot/app/intake/review.py
+    accounts    /accounts and the account questions            bot/app/intake/accounts.py
+    import_intake  cases from an import's flags, its account   bot/app/intake/from_imports.py
+    cases       one case shown (/case N, "Case #12 ›")         bot/app/cases/display.py
+    languages   /language                                       bot/app/settings/languages.py
 """
 
 from __future__ import annotations
@@ -20,17 +20,17 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from bot.app.case_display import CaseDisplay
-from bot.app.followup import FollowUpService
+from bot.app.cases.display import CaseDisplay
+from bot.app.cases.service import FollowUpService
 from bot.app.imports import ImportJob, ImportService
-from bot.app.intake_accounts import Accounts
-from bot.app.intake_buttons import IntakeButtons
-from bot.app.intake_common import IntakeContext
-from bot.app.intake_imports import ImportIntake
-from bot.app.intake_inputs import IntakeInputs
-from bot.app.intake_questions import Questions
-from bot.app.intake_review import Review
-from bot.app.languages import Languages
+from bot.app.intake.accounts import Accounts
+from bot.app.intake.buttons import IntakeButtons
+from bot.app.intake.common import IntakeContext
+from bot.app.intake.from_imports import ImportIntake
+from bot.app.intake.inputs import IntakeInputs
+from bot.app.intake.questions import Questions
+from bot.app.intake.review import Review
+from bot.app.settings.languages import Languages
 from bot.db.store import Store
 from bot.views.callbacks import Callback
 from bot.views.policy_texts import PolicyTexts
