@@ -70,6 +70,19 @@ def test_a_value_may_end_with_an_empty_part_but_is_never_empty_after_a_colon() -
     assert decode("k:t:r:") is None
 
 
+@given(FIELD, st.integers(0, 10**9), FIELD, VALUE)
+def test_an_intake_button_made_quickly_is_the_one_the_codec_writes(
+    token: str, seq: int, action: str, value: str
+) -> None:
+    try:
+        expected = Callback(Kind.INTAKE, token, seq, action, value).encode()
+    except CallbackTooLong:
+        with pytest.raises(CallbackTooLong):
+            callbacks.intake(token, seq, action, value)
+        return
+    assert callbacks.intake(token, seq, action, value) == expected
+
+
 def test_the_buttons_sent_before_the_codec_keep_their_meaning() -> None:
     assert decode("i:AbC-d_12:7:a:3") == Callback(Kind.INTAKE, "AbC-d_12", 7, "a", "3")
     assert decode("i:tok:7:L:2:2026-11:120.00") == Callback(
