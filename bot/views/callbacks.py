@@ -145,10 +145,6 @@ def intake(token: str, seq: int, action: str, value: str = "") -> str:
     if not token or not action or ":" in token or ":" in action or seq < 0:
         raise ValueError(f"an intake button can't be {(token, seq, action)!r}")
     data = f"i:{token}:{seq}:{action}:{value}" if value else f"i:{token}:{seq}:{action}"
-    return _fits(data)
-
-
-def _fits(data: str) -> str:
     if len(data) > MAX_CALLBACK_BYTES // 4 and len(data.encode()) > MAX_CALLBACK_BYTES:
         raise CallbackTooLong(f"callback_data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
     return data

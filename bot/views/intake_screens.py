@@ -41,7 +41,7 @@ class Asking:
         return callbacks.intake(self.token, self.seq, action, value)
 
     def button(self, label: str, action: str, value: str = "") -> Button:
-        return Button(label, self.data(action, value))
+        return Button(label, callbacks.intake(self.token, self.seq, action, value))
 
 
 def welcome(renderer: Renderer) -> Reply:
