@@ -29,11 +29,6 @@ from conversations.facts import (
     Want,
 )
 
-# The intake's own bookkeeping kept beside the answers (why it was started, whether the
-# saved accounts were offered, the letter's language, a signature being asked): not
-# answers, so not fields here.
-BOOKKEEPING = frozenset({"_purpose", "_saved_accounts", "_message_language", "_signing"})
-
 
 @dataclass(frozen=True)
 class Charge:
@@ -140,10 +135,10 @@ class IntakeAnswers:
     @classmethod
     def of(cls, answers: Mapping[str, Any], *, strict: bool = False) -> IntakeAnswers:
         """The answers of `answers` (as the intake keeps them), typed. `strict` (the tests)
-        refuses a key that is neither an answer nor the intake's bookkeeping; otherwise
-        such a key (from a version of the bot that asked something else) is left out, so
-        an old case still shows."""
-        unknown = set(answers) - _NAMES - BOOKKEEPING
+        refuses a key that is not an answer; otherwise such a key (from a version of the
+        bot that asked something else, or kept its bookkeeping among the answers, like
+        "_purpose") is left out, so an old case still shows."""
+        unknown = set(answers) - _NAMES
         if unknown and strict:
             raise ValueError(f"not an answer of the intake: {', '.join(sorted(unknown))}")
         values: dict[str, Any] = {}
