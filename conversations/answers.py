@@ -29,11 +29,6 @@ from conversations.facts import (
     Want,
 )
 
-# The intake's own bookkeeping kept beside the answers (why it was started, whether the
-# saved accounts were offered, the letter's language, a signature being asked): not
-# answers, so not fields here.
-BOOKKEEPING = frozenset({"_purpose", "_saved_accounts", "_message_language", "_signing"})
-
 
 @dataclass(frozen=True)
 class Charge:
@@ -140,17 +135,23 @@ class IntakeAnswers:
     @classmethod
     def of(cls, answers: Mapping[str, Any], *, strict: bool = False) -> IntakeAnswers:
         """The answers of `answers` (as the intake keeps them), typed. `strict` (the tests)
-        refuses a key that is neither an answer nor the intake's bookkeeping; otherwise
-        such a key (from a version of the bot that asked something else) is left out, so
-        an old case still shows."""
-        unknown = set(answers) - _NAMES - BOOKKEEPING
-        if unknown and strict:
+        refuses a key that is not an answer; otherwise such a key (from a version of the
+        bot that asked something else, or kept its bookkeeping among the answers, like
+        "_purpose") is left out, so an old case still shows."""
+        if strict and (unknown := set(answers) - _NAMES):
             raise ValueError(f"not an answer of the intake: {', '.join(sorted(unknown))}")
-        values: dict[str, Any] = {}
-        for name, read in _READERS.items():
-            raw = answers.get(name)
-            values[name] = None if raw is None else read(raw)
-        return cls(**values)
+        # Only the answers given are read (every question renders this): the others keep
+        # their default, None.
+        values: dict[str, Any] = dict(_DEFAULTS)
+        for name, raw in answers.items():
+            read = _READERS.get(name)
+            if read is not None and raw is not None:
+                values[name] = read(raw)
+        # Filled in directly: the frozen dataclass's __init__ sets its 40 fields one by one
+        # through object.__setattr__ (4 µs), on every question shown.
+        typed = object.__new__(cls)
+        typed.__dict__.update(values)
+        return typed
 
 
 def _date(value: Any) -> date | None:
@@ -218,3 +219,4 @@ _READERS: dict[str, Any] = {
     "refunded_amount": lambda kept: Money(Decimal(str(kept["amount"])), str(kept["currency"])),
 }
 _NAMES = frozenset(f.name for f in fields(IntakeAnswers))
+_DEFAULTS = {f.name: f.default for f in fields(IntakeAnswers)}

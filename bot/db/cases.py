@@ -33,9 +33,13 @@ class CaseRepository(StoreBase):
         policy_version: str,
         subject: str | None,
         message: str | None,
+        message_language: str | None = None,
+        saved_accounts_offered: bool = False,
         now: datetime | None = None,
     ) -> int:
-        """Create the case when the verdict is first shown, or update it after a change."""
+        """Create the case when the verdict is first shown, or update it after a change.
+        `message_language` and `saved_accounts_offered` are the intake's bookkeeping,
+        kept with the case so that its draft opened again is the same intake."""
         now = now or utcnow()
         values = {
             "reason": answers["reason"],
@@ -46,6 +50,8 @@ class CaseRepository(StoreBase):
             "subject": subject,
             "message": message,
             "account_id": answers.get("account_ref"),
+            "message_language": message_language,
+            "saved_accounts_offered": saved_accounts_offered,
             "updated_at": now,
         }
         with self.transaction() as conn:
@@ -264,4 +270,6 @@ def _case(row: Mapping[Any, Any]) -> CaseRecord:
         card_message_id=row["card_message_id"],
         topic_id=row["topic_id"],
         version=row["version"],
+        message_language=row["message_language"],
+        saved_accounts_offered=bool(row["saved_accounts_offered"]),
     )

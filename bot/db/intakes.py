@@ -14,7 +14,7 @@ from bot.db.base import StoreBase
 from bot.db.engine import Prepared, param, utcnow
 from bot.db.records import IntakeRow
 from bot.db.tables import intakes
-from conversations.intake import Intake, Step
+from conversations.intake import Intake, Purpose, Step
 
 
 class IntakeRepository(StoreBase):
@@ -72,6 +72,12 @@ class IntakeRepository(StoreBase):
             history=data["history"],
             editing=data["editing"],
             pending=data["pending"],
+            # Absent from a row saved before they were fields: then they are read from
+            # inside its answers (see `IntakeCore`).
+            purpose=Purpose(data["purpose"]) if data.get("purpose") else None,
+            saved_accounts_offered=data.get("saved_accounts_offered", False),
+            message_language=data.get("message_language"),
+            signing=data.get("signing", False),
         )
         return IntakeRow(
             intake=intake,
@@ -96,6 +102,10 @@ class IntakeRepository(StoreBase):
                 "history": [str(s) for s in intake.history],
                 "editing": intake.editing,
                 "pending": intake.pending,
+                "purpose": intake.purpose,
+                "saved_accounts_offered": intake.saved_accounts_offered,
+                "message_language": intake.message_language,
+                "signing": intake.signing,
             },
             ensure_ascii=False,
             separators=(",", ":"),

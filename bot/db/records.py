@@ -58,6 +58,10 @@ class CaseRecord:
     card_message_id: int | None = None
     topic_id: int | None = None
     version: int = 0
+    # The intake's bookkeeping kept with the case (None/False on a case from before these
+    # columns, which has them in its answers: `Intake` reads them from there).
+    message_language: str | None = None
+    saved_accounts_offered: bool = False
 
 
 @dataclass(frozen=True)

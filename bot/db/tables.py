@@ -173,6 +173,11 @@ cases = Table(
     # saves only if it is still the same (compare-and-set): of two people pressing
     # Approved and Denied on the same old card, one wins and the other is told.
     Column("version", Integer, nullable=False, server_default="0"),
+    # The intake's bookkeeping kept with the case (revision 0012): the language its message
+    # to TikTok is written in (NULL: English), and whether /new offered saved accounts.
+    # NULL in both on a case from before, which kept them in its answers.
+    Column("message_language", String(16)),
+    Column("saved_accounts_offered", Boolean),
 )
 Index("ix_cases_team", cases.c.team_id, cases.c.id)
 

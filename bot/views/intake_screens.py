@@ -18,6 +18,7 @@ from bot.views.formats import money, month_name, short_date
 from bot.views.i18n import _
 from bot.views.rendering import Renderer
 from bot.views.replies import Button, Reply, Who, account_label, in_rows
+from conversations.answers import IntakeAnswers
 from conversations.facts import ChargeStatus
 from conversations.intake import Intake, Kind, Note, Step
 from conversations.regions import COMMON_REGIONS, region_name
@@ -128,7 +129,9 @@ def question_context(
         "step": str(intake.step),
         "stage": intake.spec.stage,
         "progress": None if _changing(intake) else intake.progress(),
-        "a": intake.answers,
+        "a": IntakeAnswers.of(intake.answers),
+        # Why the intake was started: only an account's questions show its ID, not a step.
+        "purpose": intake.purpose,
         "error": error,
         "notes": notes or [],
         "pending": intake.pending is not None,

@@ -17,6 +17,7 @@ The package's parts:
 - `core`, `answering`, `model`: the `Intake` model, in parts (see `model`).
 """
 
+from conversations.intake.core import Purpose
 from conversations.intake.machine import MACHINE, TRANSITIONS, IntakeMachine, build_machine
 from conversations.intake.model import Intake, attached
 from conversations.intake.questions import (
@@ -79,6 +80,7 @@ __all__ = [
     "IntakeMachine",
     "Kind",
     "Note",
+    "Purpose",
     "Step",
     "StepSpec",
     "attached",

@@ -4,6 +4,7 @@ the moves through the shared machine."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from conversations.facts import Reason
@@ -16,6 +17,17 @@ from conversations.intake.steps import (
     Step,
     StepSpec,
 )
+
+
+class Purpose(StrEnum):
+    """Why an intake was started, when it isn't a case."""
+
+    ACCOUNT = "account"  # only adds or edits an ad account (/accounts, an import's account)
+
+
+# Where a version of the bot before these were fields kept the intake's own bookkeeping:
+# inside the answers (an intake or a case saved then still holds them there).
+LEGACY_KEYS = frozenset({"_purpose", "_saved_accounts", "_message_language", "_signing"})
 
 
 @dataclass(eq=False)  # identity equality: the machine finds its models with ==
@@ -32,6 +44,31 @@ class IntakeCore:
     editing: bool = False
     # Readings offered for an ambiguous date, kept until the user picks one.
     pending: list[dict[str, str | None]] | None = None
+    # The intake's own bookkeeping, beside the answers: why it was started (None: a case),
+    # whether /new found saved accounts to offer, the language the message to TikTok is
+    # written in (None: English), and whether a typed signature is awaited at the review.
+    purpose: Purpose | None = None
+    saved_accounts_offered: bool = False
+    message_language: str | None = None
+    signing: bool = False
+
+    def __post_init__(self) -> None:
+        if not LEGACY_KEYS.isdisjoint(self.answers):
+            self._take_legacy_keys()
+
+    def _take_legacy_keys(self) -> None:
+        """An intake (or case) saved by an earlier version: its bookkeeping comes out of
+        the answers, where a field isn't set already, and is never written back there."""
+        old = {key: self.answers[key] for key in LEGACY_KEYS if key in self.answers}
+        self.answers = {k: v for k, v in self.answers.items() if k not in LEGACY_KEYS}
+        if self.purpose is None and old.get("_purpose") == Purpose.ACCOUNT:
+            self.purpose = Purpose.ACCOUNT
+        if not self.saved_accounts_offered and old.get("_saved_accounts"):
+            self.saved_accounts_offered = True
+        if self.message_language is None and old.get("_message_language"):
+            self.message_language = str(old["_message_language"])
+        if not self.signing and old.get("_signing"):
+            self.signing = True
 
     @property
     def reason(self) -> Reason | None:
@@ -67,7 +104,7 @@ class IntakeCore:
     @property
     def only_account(self) -> bool:
         """Whether this intake only adds or edits an ad account (from /accounts)."""
-        return self.answers.get("_purpose") == "account"
+        return self.purpose is Purpose.ACCOUNT
 
     # --- moving through the shared machine --------------------------------------
 

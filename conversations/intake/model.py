@@ -23,6 +23,7 @@ from typing import Any
 
 from conversations.facts import Facts
 from conversations.intake.answering import Answering
+from conversations.intake.core import Purpose
 from conversations.intake.machine import MACHINE, next_step
 from conversations.intake.parsing import facts_from
 from conversations.intake.questions import Conditions
@@ -97,7 +98,12 @@ class Intake(Answering, Conditions):
             return number, None
         # Walk on from here with a copy of the answers, each question still open taken at
         # its usual answer (an ad account outside a Business Center, an admin, …).
-        probe = Intake(state=self.step, answers=dict(self.answers))
+        probe = Intake(
+            state=self.step,
+            answers=dict(self.answers),
+            purpose=self.purpose,
+            saved_accounts_offered=self.saved_accounts_offered,
+        )
         ahead = 0
         seen: set[Step] = {self.step}
         step: Step | None = self.step
@@ -112,7 +118,7 @@ class Intake(Answering, Conditions):
     def _predicted_next(self, step: Step) -> Step | None:
         """On a probe copy: where `step` leads once answered (its usual answer if open)."""
         if step is Step.ACCOUNT:
-            if "advertiser_id" in self.answers or self.answers.get("_saved_accounts"):
+            if "advertiser_id" in self.answers or self.saved_accounts_offered:
                 # A saved account whose facts are known (one lacking a fact adds a question).
                 self.answers.setdefault("advertiser_id", "?")
                 return next_step(self, step, "pick_account")
@@ -170,7 +176,7 @@ class Intake(Answering, Conditions):
         for key in ACCOUNT_FIELDS:
             self.answers[key] = account.get(key)
         self.answers["account_ref"] = account.get("ref")
-        self.answers["_purpose"] = "account"
+        self.purpose = Purpose.ACCOUNT
         MACHINE.set_state(Step.EDIT, model=self)
 
     def editable_steps(self) -> list[Step]:

@@ -22,6 +22,7 @@ from babel.messages.pofile import read_po
 from telegram.ext import Application
 
 from bot.db.store import Store
+from bot.db.tables import cases
 from bot.exports import parse_export
 from bot.telegram.transport import InProcessBotApi
 from bot.views import i18n
@@ -367,6 +368,42 @@ async def test_the_support_message_is_english_with_a_button_for_the_users_langua
     ru_catalogue = any(translated(m) for m in catalog(po_path("ru")))
     if ru_catalogue:
         assert "Hello TikTok Ads support team," not in shown_ru
+
+
+async def test_a_draft_opened_again_keeps_the_language_of_its_message(
+    app: App, api: InProcessBotApi, store: Store
+) -> None:
+    """The message's language is kept with the case: its draft opened again (the intake
+    rebuilt from the case) is still written in it, and so is a case saved by the previous
+    version, which kept the language among its answers."""
+    user = ChatDriver(app, api, user_id=4002)
+    user.updates.user["language_code"] = "ru"
+    await user.send("/new")
+    await _duplicate_intake(user)
+    await user.tap("Русский")
+    in_russian = user.last_text()
+
+    def offers_english() -> bool:
+        return any("English" in label for label, _d in user.last_with_buttons().buttons)
+
+    async def open_again() -> None:
+        await user.send("/new")  # the draft's intake row is replaced
+        await user.send("/case 1")
+        await user.tap("📝")
+
+    case = store.get_case(user.chat_id, 1)
+    assert case is not None and case.message_language == "ru"
+    assert "_message_language" not in case.answers
+    await open_again()
+    assert offers_english() and user.last_text() == in_russian
+    with store.engine.begin() as conn:
+        conn.execute(
+            cases.update().values(
+                answers={**case.answers, "_message_language": "ru"}, message_language=None
+            )
+        )
+    await open_again()
+    assert offers_english() and user.last_text() == in_russian
 
 
 async def _duplicate_intake(user: ChatDriver) -> None:

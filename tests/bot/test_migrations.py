@@ -560,3 +560,74 @@ def test_0011_moves_the_waiting_questions_into_one_table_and_back(empty_url: str
 def _json(value: object) -> object:
     """A JSON column as read with plain SQL: text on SQLite, decoded by PostgreSQL's driver."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+def test_0012_keeps_a_cases_bookkeeping_in_columns_and_back_in_its_answers(
+    empty_url: str,
+) -> None:
+    """0012 adds `cases.message_language` and `cases.saved_accounts_offered` (NULL on the
+    cases from before, which keep them in their answers); downgrading writes a new case's
+    back into its answers, where the previous version reads them."""
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0011")
+    now = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+    old_answers = {"reason": "duplicate", "_message_language": "es"}
+    with engine.begin() as conn:
+        conn.execute(insert(teams).values(id=7, kind="private", created_at=now))
+        conn.execute(
+            text(
+                "INSERT INTO cases (team_id, owner_user_id, reason, answers, outcome, "
+                "situation, policy_version, status, created_at, updated_at) VALUES (7, 7, "
+                "'duplicate', :answers, 'eligible', 'duplicate_charge', '1', 'drafted', :now, "
+                ":now)"
+            ),
+            {"answers": json.dumps(old_answers), "now": now},
+        )
+
+        old_id = conn.execute(select(cases.c.id)).scalar_one()
+
+    assert schema.upgrade(engine, "0012") == ("0011", "0012")
+    store = Store(engine)
+    old = store.get_case(7, old_id)
+    assert old is not None
+    assert (old.answers, old.message_language, old.saved_accounts_offered) == (
+        old_answers,
+        None,
+        False,
+    )
+    new_id = store.save_draft_case(
+        case_id=None,
+        team_id=7,
+        owner_user_id=7,
+        answers={"reason": "duplicate"},
+        outcome="eligible",
+        situation="duplicate_charge",
+        policy_version="1",
+        subject=None,
+        message=None,
+        message_language="ru",
+        saved_accounts_offered=True,
+    )
+    english = store.save_draft_case(
+        case_id=None,
+        team_id=7,
+        owner_user_id=7,
+        answers={"reason": "duplicate"},
+        outcome="eligible",
+        situation="duplicate_charge",
+        policy_version="1",
+        subject=None,
+        message=None,
+    )
+
+    assert schema.downgrade(engine, "0011") == ("0012", "0011")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("cases")}
+        kept = dict(tuple(r) for r in conn.execute(select(cases.c.id, cases.c.answers)))
+    assert {"message_language", "saved_accounts_offered"}.isdisjoint(columns)
+    assert kept == {
+        old_id: old_answers,
+        new_id: {"reason": "duplicate", "_message_language": "ru", "_saved_accounts": True},
+        english: {"reason": "duplicate"},
+    }
+    engine.dispose()

@@ -158,11 +158,11 @@ def _actions(step: Step, path: Route) -> list[Action]:
 
 
 def _clone(intake: Intake) -> Intake:
-    return Intake(
-        state=intake.state,
+    """A copy to change (its bookkeeping, such as why it was started, included)."""
+    return dataclasses.replace(
+        intake,
         answers=copy.deepcopy(intake.answers),
         history=list(intake.history),
-        editing=intake.editing,
         pending=copy.deepcopy(intake.pending),
     )
 

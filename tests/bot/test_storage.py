@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from bot.db.records import IntakeRow, new_token
 from bot.db.store import Store
 from bot.db.tables import cases, evidence, intakes, teams, transactions
 from conversations.cases import Schedule
-from conversations.intake import Intake, Step
+from conversations.intake import Intake, Purpose, Step
 from conversations.policy import load_policy
 from tests.helpers import ACCOUNT
 
@@ -126,6 +127,133 @@ def test_intake_row_round_trips_every_field(store: Store) -> None:
     assert loaded.intake.pending == pending
     assert loaded.is_new is False
     assert store.load_intake(77, 89) is None, "another user in the same chat has no intake"
+
+
+def test_an_intakes_bookkeeping_round_trips_beside_its_answers(store: Store) -> None:
+    """Why the intake was started, whether saved accounts were offered, the message's
+    language and an open signature question are the intake's own fields: saved in the
+    row's JSON beside the answers, not among them."""
+    intake = Intake(
+        state=Step.ACCOUNT_NAME,
+        answers={"advertiser_id": "7289000011112221010"},
+        purpose=Purpose.ACCOUNT,
+        saved_accounts_offered=True,
+        message_language="es",
+        signing=True,
+    )
+    store.save_intake(TEAM_A, USER, IntakeRow(intake=intake, token=new_token(), is_new=True))
+
+    loaded = store.load_intake(TEAM_A, USER)
+
+    assert loaded is not None
+    assert loaded.intake.answers == {"advertiser_id": "7289000011112221010"}
+    assert loaded.intake.purpose is Purpose.ACCOUNT
+    assert loaded.intake.only_account
+    assert loaded.intake.saved_accounts_offered is True
+    assert loaded.intake.message_language == "es"
+    assert loaded.intake.signing is True
+    with store.engine.connect() as conn:
+        data = json.loads(conn.execute(select(intakes.c.data)).scalar_one())
+    assert not [key for key in data["answers"] if key.startswith("_")]
+
+
+@pytest.mark.parametrize(
+    ("old_keys", "expected"),
+    [
+        ({"_purpose": "account"}, {"purpose": Purpose.ACCOUNT}),
+        ({"_saved_accounts": True}, {"saved_accounts_offered": True}),
+        ({"_message_language": "pt_BR"}, {"message_language": "pt_BR"}),
+        ({"_signing": True}, {"signing": True}),
+    ],
+)
+def test_an_intake_row_of_the_previous_version_keeps_its_bookkeeping(
+    store: Store, old_keys: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    """A row saved before the bookkeeping were fields has it inside its answers (and no
+    such fields in its JSON): it loads into the fields, and is saved back without them
+    in the answers."""
+    answers = {"reason": "duplicate", **old_keys}
+    data = {"answers": answers, "history": ["reason"], "editing": False, "pending": None}
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        conn.execute(
+            intakes.insert().values(
+                chat_id=TEAM_A,
+                user_id=USER,
+                token="old-row",
+                seq=3,
+                state="review",
+                data=json.dumps(data),
+                updated_at=now,
+            )
+        )
+
+    loaded = store.load_intake(TEAM_A, USER)
+
+    assert loaded is not None
+    assert loaded.intake.answers == {"reason": "duplicate"}
+    defaults = {
+        "purpose": None,
+        "saved_accounts_offered": False,
+        "message_language": None,
+        "signing": False,
+    }
+    kept = {name: getattr(loaded.intake, name) for name in defaults}
+    assert kept == {**defaults, **expected}
+    store.save_intake(TEAM_A, USER, loaded)
+    again = store.load_intake(TEAM_A, USER)
+    assert again is not None
+    assert again.intake.answers == {"reason": "duplicate"}
+    assert {name: getattr(again.intake, name) for name in defaults} == kept
+
+
+def test_a_case_keeps_the_intakes_bookkeeping_in_its_own_columns(store: Store) -> None:
+    """The message's language and whether saved accounts were offered are kept with the
+    case, beside its answers (a draft opened again is the same intake)."""
+    answers = _answers(**_team_with_account(store))
+    case_id = store.save_draft_case(
+        case_id=None,
+        team_id=TEAM_A,
+        owner_user_id=USER,
+        answers=answers,
+        outcome="needs_review",
+        situation="duplicate_charge",
+        policy_version="2026-11-26",
+        subject=None,
+        message=None,
+        message_language="ru",
+        saved_accounts_offered=True,
+    )
+
+    case = store.get_case(TEAM_A, case_id)
+
+    assert case is not None
+    assert case.answers == answers
+    assert (case.message_language, case.saved_accounts_offered) == ("ru", True)
+
+
+def test_a_case_of_the_previous_version_keeps_its_bookkeeping_in_its_answers(
+    store: Store,
+) -> None:
+    """A case drafted before those columns has them in its answers (and NULL columns):
+    the intake opened from it reads them there, and keeps them out of its answers."""
+    plain = _answers(**_team_with_account(store))
+    case_id = _draft(store, {**plain, "_message_language": "es", "_saved_accounts": True})
+    with store.engine.begin() as conn:
+        conn.execute(cases.update().values(message_language=None, saved_accounts_offered=None))
+
+    case = store.get_case(TEAM_A, case_id)
+    assert case is not None
+    assert (case.message_language, case.saved_accounts_offered) == (None, False)
+    intake = Intake(
+        state=Step.REVIEW,
+        answers=dict(case.answers),
+        message_language=case.message_language,
+        saved_accounts_offered=case.saved_accounts_offered,
+    )
+
+    assert (intake.message_language, intake.saved_accounts_offered) == ("es", True)
+    assert intake.answers == plain
 
 
 def test_saving_an_intake_twice_updates_the_one_row(store: Store) -> None:

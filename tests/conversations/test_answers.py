@@ -49,3 +49,12 @@ def test_the_test_helpers_cases_hold_only_answers_the_intake_writes() -> None:
     from tests.helpers import ANSWERS
 
     IntakeAnswers.of(ANSWERS, strict=True)
+
+
+def test_the_intakes_bookkeeping_is_not_an_answer() -> None:
+    """ "_purpose" and its kind are the intake's own fields now: a test fixture holding
+    one is refused; an old row that still has it shows (the key left out)."""
+    with pytest.raises(ValueError, match="_purpose"):
+        IntakeAnswers.of({"reason": "duplicate", "_purpose": "account"}, strict=True)
+    old = {"reason": "duplicate", "_message_language": "es", "_saved_accounts": True}
+    assert IntakeAnswers.of(old) == IntakeAnswers(reason=Reason.DUPLICATE)

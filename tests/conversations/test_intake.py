@@ -14,6 +14,7 @@ from conversations.intake import (
     TRANSITIONS,
     Intake,
     Kind,
+    Purpose,
     Step,
     attached,
 )
@@ -228,7 +229,7 @@ def test_new_account_questions_in_order() -> None:
     status, billing, BC (and its ID if in one), currency, and last the country (optional);
     then it is done."""
     intake = Intake()
-    intake.answers["_purpose"] = "account"
+    intake.purpose = Purpose.ACCOUNT
     with attached(intake):
         intake.begin_new_account()
         seen = [intake.step]
@@ -665,3 +666,24 @@ def test_the_same_minute_twice_is_refused() -> None:
     with attached(intake), pytest.raises(InputError, match="same date and time"):
         intake.submit_text("same day 10:00", TODAY)
     assert where(intake) is Step.OTHER_CHARGE
+
+
+def test_an_intake_of_the_previous_version_takes_its_bookkeeping_out_of_its_answers() -> None:
+    """An intake (or case) saved when the bookkeeping lived among the answers: each key
+    sets its field (unless the field is set already), and leaves the answers."""
+    old = {
+        "reason": "duplicate",
+        "_purpose": "account",
+        "_saved_accounts": True,
+        "_message_language": "id",
+        "_signing": True,
+    }
+    intake = Intake(state=Step.REVIEW, answers=old)
+    assert intake.answers == {"reason": "duplicate"}
+    assert intake.purpose is Purpose.ACCOUNT and intake.only_account
+    assert intake.saved_accounts_offered and intake.signing
+    assert intake.message_language == "id"
+    assert "_purpose" in old, "the dict handed in is left as it was"
+    kept = Intake(answers={"_message_language": "es"}, message_language="ru")
+    assert (kept.message_language, kept.answers) == ("ru", {})
+    assert Intake().purpose is None and not Intake().saved_accounts_offered

@@ -13,7 +13,7 @@ from bot.views.callbacks import Kind as ButtonKind
 from bot.views.i18n import _
 from bot.views.replies import ButtonResult, Reply, Who
 from conversations.inputs import whole_number
-from conversations.intake import attached
+from conversations.intake import Purpose, attached
 
 
 class Accounts:
@@ -64,7 +64,7 @@ class Accounts:
         row = new_row(who)
         with attached(row.intake):
             if account is None:
-                row.intake.answers["_purpose"] = "account"
+                row.intake.purpose = Purpose.ACCOUNT
                 row.intake.begin_new_account()
                 if known:
                     row.intake.prefill(known)

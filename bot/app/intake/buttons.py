@@ -7,7 +7,7 @@ A button counts only at the step it was shown at: one from an earlier step is re
 from __future__ import annotations
 
 from bot.app.cases.access import NOT_ALLOWED
-from bot.app.intake.common import SIGNING, IntakeContext, bump, charge_answers, team_of
+from bot.app.intake.common import IntakeContext, bump, charge_answers, team_of
 from bot.app.intake.inputs import IntakeInputs
 from bot.app.intake.questions import Questions
 from bot.app.intake.review import Review
@@ -210,7 +210,7 @@ class IntakeButtons:
         if action == "W" and step is Step.REVIEW and value in i18n.LANGUAGES:
             # The message to TikTok in another language (English unless asked): kept, so
             # "write again" and the .txt file follow it.
-            intake.answers["_message_language"] = value
+            intake.message_language = value
             bump(row)
             return ButtonResult(i18n.LANGUAGES[value].name, self.review.show(row, who))
         if action == "f":
@@ -220,9 +220,9 @@ class IntakeButtons:
                 # Asked once: the messages stay signed with the account's name (/settings
                 # can still add a signature).
                 store.set_signature(who.user_id, "", self.ctx.clock())
-                intake.answers.pop(SIGNING, None)
+                intake.signing = False
                 return ButtonResult(_("Not signed."), self.review.show(row, who))
-            intake.answers[SIGNING] = True
+            intake.signing = True
             bump(row)
             self.ctx.save(row, who)
             return ButtonResult(None, [self.review.signature_question(row, who)])
@@ -260,7 +260,12 @@ class IntakeButtons:
         if row is None or row.case_id != case.id or row.intake.step is not Step.REVIEW:
             # The draft back at its verdict, with all its buttons (its answers as saved).
             row = IntakeRow(
-                intake=Intake(state=Step.REVIEW, answers=dict(case.answers)),
+                intake=Intake(
+                    state=Step.REVIEW,
+                    answers=dict(case.answers),
+                    message_language=case.message_language,
+                    saved_accounts_offered=case.saved_accounts_offered,
+                ),
                 token=new_token(),
                 is_new=True,
                 case_id=case.id,

@@ -26,8 +26,6 @@ from conversations.intake import Intake
 from conversations.policy import Policy
 from conversations.texts import N_
 
-# In the intake's answers while the review screen waits for a typed signature.
-SIGNING = "_signing"
 MAX_INPUT_CHARS = 4096
 # The reason codes of an import's flags ("m:imp:case:<reason>:…" buttons, flag rules).
 FLAG_REASONS = {"d": Reason.DUPLICATE, "u": Reason.UNRECOGNISED, "p": Reason.AFTER_PAUSE}

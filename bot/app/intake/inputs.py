@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from bot.app.intake.common import (
     MAX_INPUT_CHARS,
-    SIGNING,
     IntakeContext,
     asking,
     bump,
@@ -98,7 +97,7 @@ class IntakeInputs:
     def on_text(self, who: Who, text: str) -> list[Reply]:
         """Take typed text as the answer to the current question."""
         row = self.ctx.load_once(who)
-        if row is not None and row.intake.step is Step.REVIEW and row.intake.answers.get(SIGNING):
+        if row is not None and row.intake.step is Step.REVIEW and row.intake.signing:
             # "Sign it" was tapped under the message: this is the signature.
             return self.review.signature_typed(row, who, text)
         if row is None or not row.intake.asking:

@@ -35,7 +35,7 @@ class Questions:
         # What went wrong comes first; the account after it (only what that reason needs).
         # Whether there are accounts to pick from tells how many questions lie ahead.
         if store.list_accounts(team_of(row, who)):
-            row.intake.answers["_saved_accounts"] = True
+            row.intake.saved_accounts_offered = True
         return self.save_and_ask(row, who)
 
     def cancel(self, row: IntakeRow, who: Who) -> list[Reply]:
@@ -102,7 +102,7 @@ class Questions:
                     who, int(intake.answers["account_ref"])
                 )
                 return [saved]
-        if intake.step is Step.ACCOUNT and not intake.answers.get("_saved_accounts"):
+        if intake.step is Step.ACCOUNT and not intake.saved_accounts_offered:
             # No account to pick from: straight to the new account's questions.
             intake.begin_new_account(from_menu=False)
         if intake.step is Step.DONE:

@@ -14,7 +14,6 @@ from typing import Any
 from bot.app.imports import case_charges, cases_about
 from bot.app.intake.common import (
     MAX_INPUT_CHARS,
-    SIGNING,
     IntakeContext,
     asking,
     bump,
@@ -55,7 +54,7 @@ class Review:
         """Judge the answers, keep the draft case, and show the verdict and the message —
         after a word when another case is already about the same charge."""
         # Showing the message again ends a "sign it" question left open.
-        row.intake.answers.pop(SIGNING, None)
+        row.intake.signing = False
         drafted = self.draft(row, who)
         replies = self._screens(row, who, drafted)
         earlier = cases_about(
@@ -82,6 +81,8 @@ class Review:
             policy_version=verdict.policy_version,
             subject=message.subject if message else None,
             message=message.as_text() if message else None,
+            message_language=intake.message_language,
+            saved_accounts_offered=intake.saved_accounts_offered,
             now=self.ctx.clock(),
         )
         store.save_evidence(row.case_id, who.user_id, intake.answers.get("evidence") or [])
@@ -151,7 +152,7 @@ class Review:
             return None
         # Written in English (what TikTok support reads everywhere) unless the user asked
         # for it in their own language.
-        with i18n.speaking(intake.answers.get("_message_language") or i18n.DEFAULT_LANGUAGE):
+        with i18n.speaking(intake.message_language or i18n.DEFAULT_LANGUAGE):
             return self.ctx.renderer.support_message(
                 verdict.template, **self.message_context(intake, verdict, who)
             )
