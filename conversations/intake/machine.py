@@ -6,6 +6,7 @@ hold is taken. The conditions are methods of `Intake` (see `questions.Conditions
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from transitions import Machine
@@ -149,8 +150,20 @@ MACHINE = build_machine()
 def next_step(intake: Any, step: Step, trigger: str = "next") -> Step | None:
     """Where `trigger` leads from `step` for these answers: the first transition whose
     conditions hold (as the machine picks it), or None."""
-    transitions = MACHINE.events[trigger].transitions.get(step.name, [])
-    for transition in transitions:
-        if all(bool(getattr(intake, str(c.func))()) == c.target for c in transition.conditions):
-            return Step[str(transition.dest)]
+    for dest, conditions in _choices(trigger, step):
+        if all(bool(getattr(intake, name)()) == target for name, target in conditions):
+            return dest
     return None
+
+
+@cache
+def _choices(trigger: str, step: Step) -> tuple[tuple[Step, tuple[tuple[str, bool], ...]], ...]:
+    """The transitions `trigger` offers from `step`, in the machine's order: each one's
+    destination and its conditions (a method of the intake, and the value it must give).
+    Read from the one shared machine once: it never changes after it is built, and the
+    step counter walks it several times an update."""
+    transitions = MACHINE.events[trigger].transitions.get(step.name, [])
+    return tuple(
+        (Step[str(t.dest)], tuple((str(c.func), bool(c.target)) for c in t.conditions))
+        for t in transitions
+    )
