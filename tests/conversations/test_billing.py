@@ -6,6 +6,7 @@ refusal of files that are not exports.
 The files are in tests/data/. The XLSX ones are written by `build_xlsx_export` below:
 regenerate them with `python -m tests.conversations.test_billing`.
 """
+# Over 400 lines: every export shape the importer reads, side by side.
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Case tracking: the lifecycle machine, due dates from policy data, reminder times kept out
 of quiet hours (across DST), and what each reminder is about — with an injected clock."""
+# Over 400 lines: the case lifecycle on one injected clock, due dates to reminders.
 
 from __future__ import annotations
 

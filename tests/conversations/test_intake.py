@@ -1,4 +1,5 @@
 """The intake machine: which questions each reason asks, Back, Skip and changing an answer."""
+# Over 400 lines: every reason's question path side by side, on one walker.
 
 from __future__ import annotations
 
