@@ -38,6 +38,7 @@ about 75 s on 2 cores and needs ~2.3 GB of disk for the 1M-case file; --quick ~2
                                          [--repeats 7] [--json out.json]
     python benchmarks/bench_reminders.py --quick   # sizes 1000,10000,100000, backlog 300
 """
+# Over 400 lines: one benchmark script, its setup, runs and report read top to bottom.
 
 from __future__ import annotations
 

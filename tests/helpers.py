@@ -1,4 +1,5 @@
 """Test helpers: a scripted user that talks to the real Application through the fake API."""
+# Over 400 lines: the scripted user and its fakes are one API every flow test uses.
 
 from __future__ import annotations
 

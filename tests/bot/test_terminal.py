@@ -4,6 +4,7 @@ Each test runs the real command in a subprocess, with the database and the files
 folder in tmp_path, no Telegram token, and tmp_path as the working directory (so
 no stray .env is read).
 """
+# Over 400 lines: one newcomer's terminal session, step by step, in a fresh folder.
 
 from __future__ import annotations
 

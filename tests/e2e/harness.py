@@ -5,6 +5,7 @@ The proxy is where telegram-test-api 4.2.1's deviations from the Bot API are rep
 that the bot's production code runs unchanged (see the module docstring of the tests for
 the list). Nothing here is imported by production code.
 """
+# Over 400 lines: the emulator, repair proxy, bot process and users share one lifecycle.
 
 from __future__ import annotations
 
