@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from bot.exports import parse_export
 from conversations.billing import ExportError, ImportReport
 from conversations.texts import InputError
+from tests.child_reader import assert_cheap, read_in_child
 from tests.conversations.test_billing import HEADER, parse_text, read
-from tests.helpers import assert_cheap, read_in_child
 
 
 def test_utf16_text_export() -> None:
