@@ -53,15 +53,9 @@ import httpx
 import pytest
 
 from bot.telegram.miniapp_auth import make_init_data
-from tests.e2e.harness import (
-    BOT_USERNAME,
-    BotProcess,
-    ChatUser,
-    Emulator,
-    RepairProxy,
-    SentPhoto,
-    png_size,
-)
+from tests.e2e.harness import BotProcess, Emulator
+from tests.e2e.repair_proxy import BOT_USERNAME, RepairProxy, SentPhoto, png_size
+from tests.e2e.users import ChatUser
 from tests.helpers import account_question
 
 pytestmark = pytest.mark.skipif(
