@@ -5,7 +5,7 @@ The chain is  bot process → repair proxy (this test process, 127.0.0.1) → em
 ← scripted users (the emulator's client routes, over HTTP). Each test has its own bot
 token, SQLite file and bot process; the emulator and the proxy serve the whole module.
 
-The emulator deviates from the Bot API; the proxy (tests/e2e/harness.py) repairs, so that
+The emulator deviates from the Bot API; the proxy (tests/e2e/repair_proxy.py) repairs, so that
 production code runs unchanged:
 
 - getMe has no `is_bot` (nor `can_join_groups`, …): added.
