@@ -36,7 +36,7 @@ from chats import Chats, Latencies  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.telegram.application import build_application, build_service  # noqa: E402
 from bot.telegram.transport import ApiCall, InProcessBotApi, UpdateFactory  # noqa: E402
-from tests.helpers import ACCOUNT  # noqa: E402
+from tests.stored_cases import ACCOUNT  # noqa: E402
 
 IMPORTER = 900_000_001
 MODES = ("concurrent", "serial")

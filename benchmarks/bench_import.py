@@ -31,7 +31,7 @@ from bot.db.store import Store  # noqa: E402
 from bot.exports import parse_export  # noqa: E402
 from bot.telegram.handlers import IMPORT_CHUNK_ROWS  # noqa: E402
 from conversations.billing import ChargeRow, new_rows  # noqa: E402
-from tests.helpers import ACCOUNT  # noqa: E402
+from tests.stored_cases import ACCOUNT  # noqa: E402
 
 
 def export_csv(rows: int) -> bytes:

@@ -38,6 +38,7 @@ about 75 s on 2 cores and needs ~2.3 GB of disk for the 1M-case file; --quick ~2
                                          [--repeats 7] [--json out.json]
     python benchmarks/bench_reminders.py --quick   # sizes 1000,10000,100000, backlog 300
 """
+# Over 400 lines: one benchmark script, its setup, runs and report read top to bottom.
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ from bot.telegram.application import build_application, build_service  # noqa: E
 from bot.telegram.transport import InProcessBotApi  # noqa: E402
 from bot.views.replies import Reply  # noqa: E402
 from conversations.cases import SYSTEM_ACTOR, CaseTrack  # noqa: E402
-from tests.helpers import ANSWERS, MESSAGE, SUBJECT, make_real_case  # noqa: E402
+from tests.stored_cases import ANSWERS, MESSAGE, SUBJECT, make_real_case  # noqa: E402
 
 SENT_AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday: when the due cases were sent
 NOW = datetime(2026, 11, 16, 10, 0, tzinfo=UTC)  # ten business days later, outside quiet hours

@@ -41,6 +41,7 @@ the collector's longest pause and its total are printed beside the latencies.
         [--network] [--chats 200] [--seconds 15] [--paced-seconds 40] [--think 1 4]
         [--seed 7] [--json F]
 """
+# Over 400 lines: one benchmark script; intake and bare PTB must run in one process.
 
 from __future__ import annotations
 

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from telegram.ext import Application
 
-from bot.app.cases.service import FollowUpService
 from bot.app.reminders.sweep import ReminderSweep
 from bot.config import Settings
 from bot.db.store import Store
@@ -339,153 +332,6 @@ async def bot_process(
             yield app, api
     finally:
         await store.aclose()
-
-
-# --- cases made straight in the store (benchmarks, multi-process tests) -----------------
-
-ACCOUNT: dict[str, Any] = {
-    "advertiser_id": "7289000011112221010",
-    "account_name": "Northwind Apparel",
-    "billing": "automatic",
-    "in_bc": False,
-    "bc_id": None,
-    "currency": "USD",
-    "account_status": "active",
-    "paid_via": "tiktok",
-}
-# A duplicate charge as the intake stores it (strings, never floats).
-ANSWERS: dict[str, Any] = {
-    **ACCOUNT,
-    "reason": "duplicate",
-    "charge_date": "2026-10-29",
-    "charge_time": "10:02",
-    "amount": "189.90",
-    "amount_currency": "USD",
-    "amount_text": "$189.90",
-    "card_last4": "1881",
-    "invoice_number": "BDUS2026550101",
-    "campaign_ids": ["1790000000000001", "1790000000000002"],
-    "other_date": "2026-10-29",
-    "other_time": "10:08",
-    "other_invoice": "BDUS2026550102",
-    "noticed": "2026-10-30",
-    "evidence": [],
-}
-SUBJECT = "Duplicate charge on ad account 7289000011112221010 (Northwind Apparel)"
-MESSAGE = (
-    f"Subject: {SUBJECT}\n\n"
-    "Hello TikTok Ads support team,\n\n"
-    "We were charged twice for the same billing period on our ad account "
-    "7289000011112221010 (Northwind Apparel), paid by automatic payment with the card "
-    "ending in 1881.\n\n"
-    "- Charge 1: 29 Oct 2026, 10:02, USD 189.90, document BDUS2026550101\n"
-    "- Charge 2: 29 Oct 2026, 10:08, USD 189.90, document BDUS2026550102\n\n"
-    "Both charges cover the same spend of campaigns 1790000000000001 and "
-    "1790000000000002; the second one does not correspond to any additional delivery. "
-    "Please refund the duplicate charge of USD 189.90 to the original payment method.\n\n"
-    "Screenshots of both charges from the Payments page are attached. We noticed the "
-    "duplicate on 30 Oct 2026.\n\n"
-    "Thank you,\nNorthwind Apparel"
-)
-
-
-def make_real_case(followup: FollowUpService, chat_id: int, sent_at: datetime) -> int:
-    """A case as the bot makes one: team, account, draft, ticket, "I've sent it"."""
-    case_id = make_sent_case(followup, chat_id, chat_id, sent_at)
-    followup.store.set_case_ticket(case_id, chat_id, f"TT-{case_id:08d}", sent_at)
-    return case_id
-
-
-def make_sent_case(
-    followup: FollowUpService, team_id: int, owner_id: int, sent_at: datetime
-) -> int:
-    """A duplicate-charge case of the team (a private chat when `team_id` is the owner's),
-    drafted three minutes before `sent_at` and sent then, waiting for TikTok's reply."""
-    store = followup.store
-    kind = "private" if team_id == owner_id else "supergroup"
-    store.ensure_team(team_id, kind, None if kind == "private" else "Agency team")
-    ref = store.save_account(team_id, ACCOUNT)
-    case_id = store.save_draft_case(
-        case_id=None,
-        team_id=team_id,
-        owner_user_id=owner_id,
-        answers={**ANSWERS, "account_ref": ref},
-        outcome="eligible",
-        situation="duplicate_charge",
-        policy_version=followup.policy.version,
-        subject=SUBJECT,
-        message=MESSAGE,
-        now=sent_at - timedelta(minutes=3),
-    )
-    track = store.load_track(case_id)
-    track.send(sent_at, owner_id, followup.schedule(team_id))
-    store.save_track(case_id, team_id, track)
-    return case_id
-
-
-# --- reading an export in a child process ---------------------------------------------------
-
-ROOT = Path(__file__).resolve().parent.parent
-# What a hostile export may cost the process that reads it. The interpreter with the domain
-# imported is ~35 MB; the goal is that no file takes the bot past ~300 MB.
-PEAK_RSS_MB = 150
-# A pathological file is answered in this many seconds (before: minutes), with room for a
-# loaded machine; the child is stopped after CHILD_TIMEOUT.
-QUICK_SECONDS = 10.0
-CHILD_TIMEOUT = 60.0
-
-_CHILD = """
-import json, resource, sys, time
-from bot.exports import parse_export
-from conversations.billing import ExportError
-data = open(sys.argv[1], "rb").read()
-started = time.perf_counter()
-try:
-    report = parse_export(data, sys.argv[2], default_currency="USD", max_rows=int(sys.argv[3]))
-    outcome = {"rows": len(report.rows), "skipped": [[s.line, s.reason] for s in report.skipped]}
-except ExportError as error:
-    outcome = {"refused": error.message}
-outcome["seconds"] = time.perf_counter() - started
-# VmHWM is this program's own peak; ru_maxrss also counts the parent's memory at the fork.
-try:
-    with open("/proc/self/status") as status:
-        peak_kb = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
-except OSError:
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-outcome["peak_rss_mb"] = peak_kb / 1024
-print(json.dumps(outcome))
-"""
-
-
-def read_in_child(
-    tmp_path: Path, data: bytes, filename: str = "export.xlsx", max_rows: int = 200_000
-) -> dict[str, Any]:
-    """parse_export on `data` in a fresh interpreter: what it said ("rows" and "skipped",
-    or "refused"), how long it took ("seconds") and the child's peak RSS ("peak_rss_mb").
-    Fails the test if the child takes longer than CHILD_TIMEOUT."""
-    path = tmp_path / filename
-    path.write_bytes(data)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    try:
-        result = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(path), filename, str(max_rows)],
-            capture_output=True,
-            text=True,
-            timeout=CHILD_TIMEOUT,
-            cwd=ROOT,
-            env=env,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"reading {len(data):,} bytes took more than {CHILD_TIMEOUT:.0f} s")
-    assert result.returncode == 0, result.stderr[-2000:]
-    outcome: dict[str, Any] = json.loads(result.stdout)
-    return outcome
-
-
-def assert_cheap(outcome: dict[str, Any]) -> None:
-    """The file was answered quickly and in bounded memory."""
-    assert outcome["seconds"] < QUICK_SECONDS, outcome
-    assert outcome["peak_rss_mb"] < PEAK_RSS_MB, outcome
 
 
 # --- what a test reads back: rows, timeline entries, the newest buttons ----------------

@@ -27,7 +27,8 @@ from bot.db.store import Store
 from bot.telegram.application import build_application, build_service
 from bot.telegram.transport import InProcessBotApi
 from conversations.policy import load_policy
-from tests.helpers import Clock, make_sent_case
+from tests.helpers import Clock
+from tests.stored_cases import make_sent_case
 
 # What a user sees (or a group card shows): a second delivery must make none of these.
 SENDS = frozenset(

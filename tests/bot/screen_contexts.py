@@ -59,7 +59,8 @@ from tests.bot.screen_world import (
     stats_figures,
     world,
 )
-from tests.helpers import DEFAULT_NOW, make_sent_case
+from tests.helpers import DEFAULT_NOW
+from tests.stored_cases import make_sent_case
 
 STRANGER = 7007  # in no chat of the world, and holding nothing
 _LEAVING = count(5005)  # the users who ask /forget

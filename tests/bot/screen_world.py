@@ -29,7 +29,8 @@ from conversations.billing import ChargeRow
 from conversations.cases import CaseTrack, Schedule
 from conversations.policy import load_policy
 from conversations.stats import MoneyFigures, Period, PeriodKey, ReasonFigures, Stats
-from tests.helpers import DEFAULT_NOW, Clock, make_sent_case
+from tests.helpers import DEFAULT_NOW, Clock
+from tests.stored_cases import make_sent_case
 
 OWNER = 1001
 MEMBER = 1002

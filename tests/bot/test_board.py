@@ -23,7 +23,8 @@ from bot.config import Settings
 from bot.telegram.board import CSP, mount_board
 from bot.telegram.miniapp_auth import InitDataError, make_init_data, validate
 from bot.telegram.transport import InProcessBotApi
-from tests.helpers import ACCOUNT, ANSWERS, DEFAULT_NOW, ChatDriver, plain
+from tests.helpers import DEFAULT_NOW, ChatDriver, plain
+from tests.stored_cases import ACCOUNT, ANSWERS
 
 TOKEN = "123:TEST"  # the `app` fixture's bot token
 RITA, OMAR, STRANGER = 4242, 5353, 6464

@@ -1,5 +1,6 @@
 """Input as people type it, through the real Application: every bad answer gets a clear
 reply, the question again, and nothing already answered is lost."""
+# Over 400 lines: one behaviour's cases side by side (each step's bad answers).
 
 from __future__ import annotations
 

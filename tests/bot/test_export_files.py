@@ -1,6 +1,7 @@
 """Billing-export files as the adapter decodes them (bot/exports/files.py): encodings,
 what isn't an export at all, the size caps, broken lines, and arbitrary bytes. The rows'
-reading is tested in tests/conversations/test_billing.py, whose helpers these use."""
+reading is tested in tests/conversations/test_billing*.py, whose helpers (tests/billing_files.py)
+these use."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from hypothesis import strategies as st
 from bot.exports import parse_export
 from conversations.billing import ExportError, ImportReport
 from conversations.texts import InputError
-from tests.conversations.test_billing import HEADER, parse_text, read
-from tests.helpers import assert_cheap, read_in_child
+from tests.billing_files import HEADER, parse_text, read
+from tests.child_reader import assert_cheap, read_in_child
 
 
 def test_utf16_text_export() -> None:

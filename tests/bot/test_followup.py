@@ -1,5 +1,6 @@
 """Following a sent case through the real Application: reminders from the database queue,
 their buttons, quiet hours, snooze, escalation, restarts and Telegram's failures."""
+# Over 400 lines: one case's follow-up life (reminders, snooze, escalation) in order.
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Agency teams in group chats, through the real Application: two groups, three users
 (one a group admin), the deep link to a private intake, the case card, rights, digests."""
+# Over 400 lines: one team scenario (two groups, three users) walked through in order.
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 intake and the billing-export importer take random unicode, HTML, template syntax, huge,
 control, zero-width, right-to-left and emoji text without an exception, answer in valid
 Telegram HTML, never echo the input unescaped, and keep every earlier answer."""
+# Over 400 lines: one behaviour's cases side by side (the hostile inputs of every step).
 
 from __future__ import annotations
 

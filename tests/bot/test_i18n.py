@@ -5,6 +5,7 @@ The checks that need translations (no missing entry, no English showing through,
 intake in Russian and Portuguese) skip a language whose catalogue has no translated
 entry yet, saying so; once a catalogue has any translation they are strict.
 """
+# Over 400 lines: every text and locale format checked against the same catalogues.
 
 from __future__ import annotations
 

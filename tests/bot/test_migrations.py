@@ -1,4 +1,5 @@
 """Schema migrations (Alembic), on SQLite and on PostgreSQL."""
+# Over 400 lines: every migration up and down, on both databases, in order.
 
 from __future__ import annotations
 

@@ -32,15 +32,8 @@ from bot.telegram.transport import ApiCall, InProcessBotApi
 from bot.views.replies import Reply
 from conversations.policy import Policy
 from tests.databases import PostgresServer
-from tests.helpers import (
-    DEFAULT_NOW,
-    ChatDriver,
-    Clock,
-    bot_process,
-    make_real_case,
-    no_sleep,
-    sent_case,
-)
+from tests.helpers import DEFAULT_NOW, ChatDriver, Clock, bot_process, no_sleep, sent_case
+from tests.stored_cases import make_real_case
 
 App = Application[Any, Any, Any, Any, Any, Any]
 

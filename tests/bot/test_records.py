@@ -1,5 +1,6 @@
 """/export and /forget through the real Application: the zip a user or a team gets, and
 deleting everything about one user (and nothing of anyone else's, nor of a group's)."""
+# Over 400 lines: /export and /forget checked against the same users, groups, cases.
 
 from __future__ import annotations
 

@@ -33,7 +33,8 @@ from bot.views.stats_screens import (
     stats_reply,
 )
 from conversations.stats import CaseFacts, Period, PeriodKey, Step, compute
-from tests.helpers import ChatDriver, Clock, make_real_case, plain, sent_case
+from tests.helpers import ChatDriver, Clock, plain, sent_case
+from tests.stored_cases import make_real_case
 
 App = Application[Any, Any, Any, Any, Any, Any]
 GROUP = -100111

@@ -20,7 +20,8 @@ from bot.telegram.transport import ApiCall, Fault, InProcessBotApi
 from conversations.cases import ping_time
 from conversations.policy import Policy
 from conversations.stats import first_working_day, monthly_summary_due
-from tests.helpers import ChatDriver, Clock, bot_process, make_sent_case, no_sleep, plain
+from tests.helpers import ChatDriver, Clock, bot_process, no_sleep, plain
+from tests.stored_cases import make_sent_case
 
 App = Application[Any, Any, Any, Any, Any, Any]
 GROUP, OTHER_GROUP = -100700, -100800

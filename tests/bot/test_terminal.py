@@ -4,6 +4,7 @@ Each test runs the real command in a subprocess, with the database and the files
 folder in tmp_path, no Telegram token, and tmp_path as the working directory (so
 no stray .env is read).
 """
+# Over 400 lines: one newcomer's terminal session, step by step, in a fresh folder.
 
 from __future__ import annotations
 
@@ -469,7 +470,7 @@ def test_reminders_due_while_the_chat_was_closed_show_when_it_opens(tmp_path: Pa
     from bot.config import Settings
     from bot.telegram.application import build_service
     from bot.telegram.terminal import TERMINAL_USER_ID
-    from tests.helpers import make_real_case
+    from tests.stored_cases import make_real_case
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option

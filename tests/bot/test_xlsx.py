@@ -2,7 +2,7 @@
 through bot.exports.parse_export).
 
 The hostile workbooks are built here, a few hundred KB each, and each is read in a child
-process (tests.helpers.read_in_child), so that its time can be bounded (a timeout, where
+process (tests.child_reader.read_in_child), so that its time can be bounded (a timeout, where
 the reader before this one ran for minutes) and its peak memory measured on its own.
 """
 
@@ -24,7 +24,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from bot.exports import parse_export
 from bot.exports.xlsx import Row, Workbook
 from conversations.billing import ExportError, Skipped
-from tests.helpers import assert_cheap, read_in_child
+from tests.child_reader import assert_cheap, read_in_child
 
 # --- building workbooks by hand ---------------------------------------------------------------
 

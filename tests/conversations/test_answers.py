@@ -46,7 +46,7 @@ def test_every_field_has_a_reader() -> None:
 
 
 def test_the_test_helpers_cases_hold_only_answers_the_intake_writes() -> None:
-    from tests.helpers import ANSWERS
+    from tests.stored_cases import ANSWERS
 
     IntakeAnswers.of(ANSWERS, strict=True)
 

@@ -1,4 +1,5 @@
 """Tests for conversations.dates: reading charge dates and counting working days."""
+# Over 400 lines: one grammar's accepted and refused date writings side by side.
 
 from __future__ import annotations
 

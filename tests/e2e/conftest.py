@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import E2E_DIR, BotProcess, Emulator, RepairProxy, fresh_token
+from tests.e2e.harness import E2E_DIR, BotProcess, Emulator, fresh_token
+from tests.e2e.repair_proxy import RepairProxy
 
 
 def _install_emulator() -> str | None:

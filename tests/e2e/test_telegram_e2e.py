@@ -5,7 +5,7 @@ The chain is  bot process → repair proxy (this test process, 127.0.0.1) → em
 ← scripted users (the emulator's client routes, over HTTP). Each test has its own bot
 token, SQLite file and bot process; the emulator and the proxy serve the whole module.
 
-The emulator deviates from the Bot API; the proxy (tests/e2e/harness.py) repairs, so that
+The emulator deviates from the Bot API; the proxy (tests/e2e/repair_proxy.py) repairs, so that
 production code runs unchanged:
 
 - getMe has no `is_bot` (nor `can_join_groups`, …): added.
@@ -53,15 +53,9 @@ import httpx
 import pytest
 
 from bot.telegram.miniapp_auth import make_init_data
-from tests.e2e.harness import (
-    BOT_USERNAME,
-    BotProcess,
-    ChatUser,
-    Emulator,
-    RepairProxy,
-    SentPhoto,
-    png_size,
-)
+from tests.e2e.harness import BotProcess, Emulator
+from tests.e2e.repair_proxy import BOT_USERNAME, RepairProxy, SentPhoto, png_size
+from tests.e2e.users import ChatUser
 from tests.helpers import account_question
 
 pytestmark = pytest.mark.skipif(
