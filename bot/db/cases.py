@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import RowMapping, func, insert, select, update
 
 from bot.db.base import StoreBase, inserted_id
 from bot.db.charges import save_typed_charge
@@ -153,34 +153,14 @@ class CaseRepository(StoreBase):
         with self.transaction() as conn:
             conn.execute(evidence.delete().where(evidence.c.case_id == case_id))
             for item in items:
-                conn.execute(
-                    insert(evidence).values(
-                        case_id=case_id,
-                        file_id=item["file_id"],
-                        kind=item["kind"],
-                        caption=item.get("caption"),
-                        name=item.get("name"),
-                        added_by=user_id,
-                        added_at=now,
-                    )
-                )
+                conn.execute(insert(evidence).values(_evidence_row(case_id, user_id, item, now)))
 
     def add_case_evidence(
         self, case_id: int, user_id: int, item: Mapping[str, Any], now: datetime
     ) -> int:
         """Add one file to a case's evidence (logged with who added it); return the count."""
         with self.transaction() as conn:
-            conn.execute(
-                insert(evidence).values(
-                    case_id=case_id,
-                    file_id=item["file_id"],
-                    kind=item["kind"],
-                    caption=item.get("caption"),
-                    name=item.get("name"),
-                    added_by=user_id,
-                    added_at=now,
-                )
-            )
+            conn.execute(insert(evidence).values(_evidence_row(case_id, user_id, item, now)))
             log_event(conn, case_id, user_id, "evidence", item.get("name") or item["kind"], now)
             return int(
                 conn.execute(
@@ -235,16 +215,7 @@ class CaseRepository(StoreBase):
                 .where(case_events.c.case_id == case_id)
                 .order_by(case_events.c.id)
             ).mappings()
-            return [
-                CaseEvent(
-                    as_utc(r["at"]),
-                    r["actor_user_id"],
-                    r["what"],
-                    r["detail"],
-                    r["person_user_id"],
-                )
-                for r in rows
-            ]
+            return [event_of(r) for r in rows]
 
 
 def _case(row: Mapping[Any, Any]) -> CaseRecord:
@@ -273,3 +244,29 @@ def _case(row: Mapping[Any, Any]) -> CaseRecord:
         message_language=row["message_language"],
         saved_accounts_offered=bool(row["saved_accounts_offered"]),
     )
+
+
+def event_of(row: RowMapping) -> CaseEvent:
+    """A case event as `case_events` keeps it."""
+    return CaseEvent(
+        as_utc(row["at"]),
+        row["actor_user_id"],
+        row["what"],
+        row["detail"],
+        row["person_user_id"],
+    )
+
+
+def _evidence_row(
+    case_id: int, user_id: int, item: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """An evidence file (as the intake keeps it) as a row of `evidence`."""
+    return {
+        "case_id": case_id,
+        "file_id": item["file_id"],
+        "kind": item["kind"],
+        "caption": item.get("caption"),
+        "name": item.get("name"),
+        "added_by": user_id,
+        "added_at": now,
+    }

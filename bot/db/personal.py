@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
 
 from bot.db.base import StoreBase
-from bot.db.engine import as_utc
+from bot.db.cases import event_of
 from bot.db.records import CaseEvent
 from bot.db.tables import (
     accounts,
@@ -130,15 +130,7 @@ class PersonalRepository(StoreBase):
                 .order_by(case_events.c.case_id, case_events.c.id)
             ).mappings()
             for r in rows:
-                events.setdefault(r["case_id"], []).append(
-                    CaseEvent(
-                        as_utc(r["at"]),
-                        r["actor_user_id"],
-                        r["what"],
-                        r["detail"],
-                        r["person_user_id"],
-                    )
-                )
+                events.setdefault(r["case_id"], []).append(event_of(r))
             found = conn.execute(
                 select(
                     evidence.c.case_id,
