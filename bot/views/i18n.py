@@ -25,7 +25,7 @@ How a text reaches a reader in their language (the one mechanism, for every text
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -123,9 +123,39 @@ def translations(code: str) -> Translations:
     return Translations(compiled, domain=DOMAIN)
 
 
+# A chat's language not read yet (`speaking_when_needed`): this very object, never a code.
+_PENDING = "".join(("not read", " yet"))
+_resolver: ContextVar[Callable[[], str | None] | None] = ContextVar("resolver", default=None)
+
+
 def current() -> str:
     """The language of the text being rendered now."""
-    return _current.get()
+    code = _current.get()
+    return _resolved() if code is _PENDING else code
+
+
+def _resolved() -> str:
+    """The language `speaking_when_needed` left to read: read now, and kept for the rest of
+    this context."""
+    resolve = _resolver.get()
+    code = known(resolve() if resolve is not None else None)
+    _current.set(code)
+    return code
+
+
+@contextmanager
+def speaking_when_needed(resolve: Callable[[], str | None]) -> Iterator[None]:
+    """Render everything inside in the language `resolve` gives, read the first time a
+    text needs it. An update's handler reads its chat's language so: on a synchronous
+    driver that read then joins the update's own transaction (its first service call
+    renders), instead of being a transaction of its own before it."""
+    token = _current.set(_PENDING)
+    pending = _resolver.set(resolve)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+        _resolver.reset(pending)
 
 
 @contextmanager
@@ -141,6 +171,8 @@ def speaking(code: str | None) -> Iterator[str]:
 def gettext(message: str) -> str:
     """`message` in the current language."""
     code = _current.get()
+    if code is _PENDING:
+        code = _resolved()
     if code == DEFAULT_LANGUAGE:
         return message
     return translations(code).gettext(message)
@@ -149,6 +181,8 @@ def gettext(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of `singular`/`plural` for the number `n`, in the current language."""
     code = _current.get()
+    if code is _PENDING:
+        code = _resolved()
     if code == DEFAULT_LANGUAGE:
         return singular if n == 1 else plural
     return translations(code).ngettext(singular, plural, n)
@@ -178,7 +212,7 @@ def message_switch(shown_in: str) -> tuple[str, str] | None:
 
 def babel_locale() -> str:
     """The Babel locale of the current language."""
-    return _current.get()
+    return current()
 
 
 class Words(Mapping[str, str]):

@@ -46,12 +46,25 @@ async def served(
     handler's wrapper drops it). Later calls of the same handling (an import's steps)
     go on under that record."""
     store = context.service.store
+    work = _language_first(work)
     if not who.known_update_id or _recorded.get() == who.update_id:
         return await store.run_for_chat(who.chat_id, work, *args, **kwargs)
     mark = (who.update_id, who.update_key)  # the id, and which update it was
     result = await store.run_update(who.chat_id, mark, work, *args, **kwargs)
     _recorded.set(who.update_id)
     return result
+
+
+def _language_first(work: Callable[P, T]) -> Callable[P, T]:
+    """`work`, after the chat's language if `localised` left it to read: in the service
+    call's own transaction, and before the call changes it (/forget deletes it, /language
+    sets another), as a read before the call would have found it."""
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        i18n.current()
+        return work(*args, **kwargs)
+
+    return run
 
 
 def nothing_to_change() -> None:
@@ -139,17 +152,25 @@ def localised(callback: Handler) -> Handler:
                 await callback(update, context)
                 return
             who = who_of(update)
+            store = context.service.store
             if update.callback_query is not None:
                 # A button under a message the bot sent: the chat was met before, so its
                 # language is read and never chosen and kept here (read per update, a
                 # press right after /forget would otherwise bring the chat's row back).
-                code = await context.service.store.run(
+                read = functools.partial(
                     context.followup.chat_language, who.chat_id, who.language_code
                 )
             else:
-                code = await context.service.store.run(context.service.language_for, who)
-            with i18n.speaking(code):
-                await callback(update, context)
+                read = functools.partial(context.service.language_for, who)
+            if store.is_async:
+                # asyncpg answers only awaited: read before anything is rendered.
+                with i18n.speaking(await store.run(read)):
+                    await callback(update, context)
+            else:
+                # Read where the first text is rendered: in the update's own transaction
+                # when that is its first service call (one transaction fewer an update).
+                with i18n.speaking_when_needed(read):
+                    await callback(update, context)
         except AlreadyHandled:
             # Telegram delivered it again (a retry, another process): applied and answered
             # already, so nothing is done and nothing is sent.
