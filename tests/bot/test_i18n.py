@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+from sqlalchemy import event
 from telegram.ext import Application
 
+from bot.app.intake.service import RefundService
 from bot.db.store import Store
 from bot.db.tables import cases
 from bot.exports import parse_export
@@ -597,3 +599,29 @@ async def test_the_follow_up_and_escalation_are_english_with_a_language_button(
     again, label, _data = _language_switch(user, switch)
     assert f"Subject: {subject}" in again
     assert "русский" in label.casefold()
+
+
+async def test_a_button_press_reads_the_chats_language_in_its_own_transaction(
+    user: ChatDriver, service: RefundService
+) -> None:
+    """On SQLite the chat's language is read in the transaction of the update's first
+    service call (bot.telegram.handlers.served), not in one of its own before it: a button
+    press is one transaction, and still answers in the chat's language."""
+    store = service.store
+    if store.is_async:
+        pytest.skip("with asyncpg the language is read before the update's transaction")
+    await user.send("/language")
+    await user.tap("Español")
+    await user.send("/new")
+    begins: list[object] = []
+
+    def counted(connection: object) -> None:
+        begins.append(connection)
+
+    event.listen(store.engine, "begin", counted)
+    try:
+        await user.tap("Me cobraron dos veces")
+    finally:
+        event.remove(store.engine, "begin", counted)
+    assert len(begins) == 1
+    assert "Paso 2" in user.last_text()
