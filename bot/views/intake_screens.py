@@ -42,7 +42,7 @@ class Asking:
         return callbacks.intake(self.token, self.seq, action, value)
 
     def button(self, label: str, action: str, value: str = "") -> Button:
-        return Button(label, callbacks.intake(self.token, self.seq, action, value))
+        return Button(label, self.data(action, value))
 
 
 def welcome(renderer: Renderer) -> Reply:
